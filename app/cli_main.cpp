@@ -1,0 +1,28 @@
+// batchscope-cli: the headless front end of Batchscope.
+#include <iostream>
+
+#include "cli_commands.h"
+
+int main(int argc, char** argv) {
+    using namespace batchscope::cli;
+    CLI::App app{"Batchscope: where the time of ML training goes (headless command line)", "batchscope-cli"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "batchscope-cli 0.1.0");
+    Runner train = add_train_command(app);
+    Runner devices = add_devices_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return kExitUsage;
+    }
+    if (app.got_subcommand("train")) return train();
+    if (app.got_subcommand("devices")) return devices();
+    return kExitUsage;
+}

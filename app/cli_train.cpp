@@ -1,0 +1,155 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/training_run.h"
+#include "cli_commands.h"
+
+namespace batchscope::cli {
+namespace {
+
+using engine::EpochRecord;
+using engine::RunState;
+
+double ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+void print_breakdown(const profiler::Breakdown& b) {
+    const double wall = static_cast<double>(std::max<int64_t>(1, b.wall_ns));
+    auto part = [&](const char* name, int64_t ns) {
+        std::printf(" %s %.3f ms (%.1f%%)", name, ms(ns), 100.0 * static_cast<double>(ns) / wall);
+    };
+    std::printf("  mean iteration %.3f ms =", ms(b.wall_ns));
+    part("data wait", b.data_wait_ns);
+    part("+ h2d", b.h2d_ns);
+    part("+ compute", b.compute_ns);
+    part("+ d2h", b.d2h_ns);
+    part("+ host", b.host_ns);
+    std::printf("\n");
+}
+
+nlohmann::json breakdown_json(const profiler::Breakdown& b) {
+    return {{"wall_ms", ms(b.wall_ns)},           {"data_wait_ms", ms(b.data_wait_ns)}, {"h2d_ms", ms(b.h2d_ns)},
+            {"compute_ms", ms(b.compute_ns)},     {"d2h_ms", ms(b.d2h_ns)},             {"host_ms", ms(b.host_ns)}};
+}
+
+nlohmann::json epoch_json(const EpochRecord& e) {
+    nlohmann::json j = {{"epoch", e.epoch},
+                        {"train_loss", e.train_loss},
+                        {"samples", e.samples},
+                        {"iterations", e.iterations},
+                        {"samples_per_s", e.samples_per_s},
+                        {"steady_samples_per_s", e.steady_samples_per_s},
+                        {"wall_s", e.wall_s},
+                        {"loader_busy_s", static_cast<double>(e.loader_busy_ns) / 1e9},
+                        {"mean_breakdown", breakdown_json(e.mean_breakdown)}};
+    if (e.test_accuracy >= 0) j["test_accuracy"] = e.test_accuracy;
+    return j;
+}
+
+void print_progress(const engine::RunSnapshot& s) {
+    std::fprintf(stderr, "\r  epoch %d/%d  %5.1f%%  %lld samples  loss %.4f   ", s.epoch, s.epochs,
+                 100.0 * s.epoch_progress, static_cast<long long>(s.samples_done),
+                 s.loss.empty() ? 0.0 : s.loss.back().value);
+    std::fflush(stderr);
+}
+
+}  // namespace
+
+Runner add_train_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("train", "Train the MLP on Fashion-MNIST on the CPU and print where the time went");
+    auto cfg = std::make_shared<engine::TrainConfig>();
+    auto json = std::make_shared<bool>(false);
+    auto quiet = std::make_shared<bool>(false);
+    cmd->add_option("--data", cfg->data_dir, "Folder with the Fashion-MNIST IDX .gz files (default: Debian's package)");
+    cmd->add_option("-b,--batch", cfg->batch_size, "Batch size")->capture_default_str();
+    cmd->add_option("-p,--prefetch", cfg->prefetch_depth, "Prefetch depth: batches built ahead of the trainer")
+        ->capture_default_str();
+    cmd->add_option("-w,--workers", cfg->workers, "Loader worker threads (0 = load in the training thread)")
+        ->capture_default_str();
+    cmd->add_option("-e,--epochs", cfg->epochs, "Epochs")->capture_default_str();
+    cmd->add_option("--seed", cfg->seed, "Seed for initialisation and shuffling")->capture_default_str();
+    cmd->add_option("--lr", cfg->learning_rate, "SGD learning rate")->capture_default_str();
+    cmd->add_option("--momentum", cfg->momentum, "SGD momentum")->capture_default_str();
+    cmd->add_option("-t,--threads", cfg->threads, "BLAS threads for compute")->capture_default_str();
+    cmd->add_option("--train-limit", cfg->train_limit, "Use only the first N training samples (0 = all)");
+    cmd->add_option("--test-limit", cfg->test_limit, "Evaluate on the first N test samples (0 = all)");
+    cmd->add_flag("--no-trace", [cfg](int64_t) { cfg->trace = false; }, "Do not record host trace events");
+    cmd->add_flag("--json", *json, "Print one JSON object instead of text");
+    cmd->add_flag("-q,--quiet", *quiet, "No progress line");
+
+    return [cfg, json, quiet]() -> int {
+        if (auto err = engine::validate(*cfg); !err.empty()) {
+            std::cerr << "batchscope-cli train: " << err << "\n";
+            return kExitUsage;
+        }
+        const auto gpu = engine::probe_gpu();
+        engine::TrainingRun run(*cfg);
+        run.start();
+        const bool progress = !*json && !*quiet && isatty(STDERR_FILENO);
+        size_t epochs_printed = 0;
+        bool header = false;
+        for (;;) {
+            auto s = run.snapshot();
+            const bool ended = s->state == RunState::Finished || s->state == RunState::Stopped ||
+                               s->state == RunState::Failed;
+            if (!*json && !header && s->state == RunState::Running) {
+                std::printf("Batchscope training: %s, %s, %lld train / %lld test samples\n", s->model.c_str(),
+                            s->dataset.c_str(), static_cast<long long>(s->train_samples),
+                            static_cast<long long>(s->test_samples));
+                std::printf("backend: %s\n%s\n", s->backend.c_str(),
+                            gpu.usable ? ("GPU available but not used yet: " + gpu.summary()).c_str()
+                                       : ("GPU unavailable (training on the CPU): " + gpu.reason).c_str());
+                std::printf("knobs: batch %d, prefetch %d, workers %d, threads %d, epochs %d, seed %llu\n",
+                            s->batch_size, s->prefetch_depth, s->workers, cfg->threads, s->epochs,
+                            static_cast<unsigned long long>(cfg->seed));
+                std::fflush(stdout);
+                header = true;
+            }
+            for (; !*json && epochs_printed < s->epochs_done.size(); ++epochs_printed) {
+                const EpochRecord& e = s->epochs_done[epochs_printed];
+                if (progress) std::fprintf(stderr, "\r%60s\r", "");
+                std::printf("epoch %d/%d: loss %.4f  test accuracy %s  %.0f samples/s (steady %.0f)  %.2f s\n",
+                            e.epoch, s->epochs, e.train_loss,
+                            e.test_accuracy >= 0 ? (std::to_string(e.test_accuracy * 100).substr(0, 5) + "%").c_str()
+                                                 : "n/a (partial epoch)",
+                            e.samples_per_s, e.steady_samples_per_s, e.wall_s);
+                print_breakdown(e.mean_breakdown);
+                std::printf("  loader busy %.3f s (summed over workers) for %.3f s of exposed data wait\n",
+                            static_cast<double>(e.loader_busy_ns) / 1e9,
+                            static_cast<double>(e.mean_breakdown.data_wait_ns * e.iterations) / 1e9);
+                std::fflush(stdout);
+            }
+            if (ended) {
+                if (progress) std::fprintf(stderr, "\r%60s\r", "");
+                if (*json) {
+                    nlohmann::json j = {{"state", engine::to_string(s->state)},
+                                        {"message", s->message},
+                                        {"backend", s->backend},
+                                        {"gpu", {{"usable", gpu.usable}, {"reason", gpu.reason}}},
+                                        {"batch_size", s->batch_size},
+                                        {"prefetch_depth", s->prefetch_depth},
+                                        {"workers", s->workers},
+                                        {"train_samples", s->train_samples},
+                                        {"test_samples", s->test_samples},
+                                        {"epochs", nlohmann::json::array()}};
+                    for (const auto& e : s->epochs_done) j["epochs"].push_back(epoch_json(e));
+                    std::cout << j.dump(2) << "\n";
+                }
+                if (s->state == RunState::Failed) {
+                    std::cerr << "batchscope-cli train: " << s->message << "\n";
+                    return kExitRunFailed;
+                }
+                return kExitOk;
+            }
+            if (progress && s->state == RunState::Running) print_progress(*s);
+            std::this_thread::sleep_for(std::chrono::milliseconds(progress ? 200 : 50));
+        }
+    };
+}
+
+}  // namespace batchscope::cli

@@ -1,0 +1,79 @@
+#pragma once
+// Immutable pictures of a running job that the GUI and CLI read without taking engine locks.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "batchscope/profiler/breakdown.h"
+
+namespace batchscope::engine {
+
+enum class RunState { Idle, Loading, Running, Paused, Finished, Stopped, Failed };
+const char* to_string(RunState s) noexcept;
+
+struct IterationRecord {
+    int64_t iteration = 0;  // counts from 0 over the whole run
+    int epoch = 0;          // 1-based
+    int batch_size = 0;     // samples in this batch
+    int64_t start_ns = 0;   // on the profiler clock
+    int64_t end_ns = 0;
+    profiler::Breakdown breakdown;
+    float loss = 0.f;
+    int queue_depth = 0;    // batches ready in the prefetch queue when this iteration began
+};
+
+struct EpochRecord {
+    int epoch = 0;
+    double train_loss = 0;        // mean over the epoch's samples
+    double test_accuracy = 0;     // after the epoch
+    double samples_per_s = 0;     // training samples / epoch wall time (evaluation excluded)
+    double steady_samples_per_s = 0;  // after the first 20 iterations, as bench_train.py counts
+    double wall_s = 0;
+    int64_t samples = 0;
+    int64_t iterations = 0;
+    profiler::Breakdown mean_breakdown;  // mean per iteration
+    int64_t loader_busy_ns = 0;          // summed over workers: time spent building batches
+};
+
+struct KnobChange {
+    int64_t time_ns = 0;
+    int64_t iteration = 0;  // first iteration that ran with the new value
+    std::string knob;
+    int64_t old_value = 0;
+    int64_t new_value = 0;
+};
+
+struct SeriesPoint {
+    double t_s = 0;  // seconds since the run started
+    double value = 0;
+};
+
+struct RunSnapshot {
+    RunState state = RunState::Idle;
+    std::string message;  // error text when Failed; otherwise a short status
+    // Knobs in effect (after the last applied change).
+    int batch_size = 0;
+    int prefetch_depth = 0;
+    int workers = 0;
+    int epochs = 0;
+    std::string backend = "cpu";
+    std::string dataset;
+    std::string model;
+    int64_t train_samples = 0;
+    int64_t test_samples = 0;
+
+    int epoch = 0;  // current epoch, 1-based (0 before the first)
+    int64_t iterations_done = 0;
+    int64_t samples_done = 0;
+    double epoch_progress = 0;  // 0..1 within the current epoch
+    double elapsed_s = 0;
+
+    std::vector<IterationRecord> recent;  // the last iterations, oldest first (bounded)
+    std::vector<EpochRecord> epochs_done;
+    std::vector<SeriesPoint> throughput;  // samples/s, one point per interval (bounded)
+    std::vector<SeriesPoint> loss;        // mean training loss per interval (bounded)
+    std::vector<KnobChange> knob_changes;
+    uint64_t dropped_events = 0;
+};
+
+}  // namespace batchscope::engine

@@ -1,0 +1,69 @@
+#include "batchscope/engine/training_run.h"
+
+#include "training_run_impl.h"
+
+namespace batchscope::engine {
+
+TrainingRun::TrainingRun(TrainConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+    impl_->work.batch_size = impl_->cfg.batch_size;
+    impl_->work.prefetch_depth = impl_->cfg.prefetch_depth;
+    impl_->work.workers = impl_->cfg.workers;
+    impl_->work.epochs = impl_->cfg.epochs;
+    impl_->snap = std::make_shared<const RunSnapshot>(impl_->work);
+}
+
+TrainingRun::~TrainingRun() {
+    stop();
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void TrainingRun::start() {
+    if (impl_->thread.joinable()) return;
+    impl_->thread = std::thread([this] { impl_->controller_main(); });
+}
+
+void TrainingRun::pause() {
+    std::lock_guard lock(impl_->ctl_m);
+    impl_->paused = true;
+}
+
+void TrainingRun::resume() {
+    {
+        std::lock_guard lock(impl_->ctl_m);
+        impl_->paused = false;
+    }
+    impl_->ctl_cv.notify_all();
+}
+
+void TrainingRun::stop() {
+    impl_->stop_requested.store(true);
+    impl_->ctl_cv.notify_all();
+}
+
+void TrainingRun::wait() {
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::string TrainingRun::queue_knob(const char* knob, int value) {
+    if (auto err = validate_knob(knob, value); !err.empty()) return err;
+    {
+        std::lock_guard lock(impl_->ctl_m);
+        impl_->commands.push_back({knob, value});
+    }
+    impl_->ctl_cv.notify_all();
+    return {};
+}
+
+std::string TrainingRun::set_batch_size(int n) { return queue_knob("batch_size", n); }
+std::string TrainingRun::set_prefetch_depth(int n) { return queue_knob("prefetch_depth", n); }
+std::string TrainingRun::set_workers(int n) { return queue_knob("workers", n); }
+
+std::shared_ptr<const RunSnapshot> TrainingRun::snapshot() const {
+    std::lock_guard lock(impl_->snap_m);
+    return impl_->snap;
+}
+
+const TrainConfig& TrainingRun::config() const { return impl_->cfg; }
+profiler::HostTracer& TrainingRun::tracer() { return impl_->tracer; }
+
+}  // namespace batchscope::engine

@@ -1,0 +1,269 @@
+// The controller thread of a training run: loads the data, runs the epochs, applies knob
+// changes at iteration boundaries, accounts every iteration, publishes snapshots.
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/image_dataset.h"
+#include "batchscope/engine/mlp.h"
+#include "batchscope/engine/sampler.h"
+#include "batchscope/profiler/breakdown.h"
+#include "training_run_impl.h"
+
+namespace batchscope::engine {
+namespace {
+
+using profiler::Event;
+using profiler::Lane;
+using profiler::LaneKind;
+using profiler::Phase;
+
+constexpr size_t kRecentIterations = 300;
+constexpr int64_t kPublishEveryNs = 33'000'000;  // ~30 Hz
+constexpr int64_t kSeriesStepNs = 250'000'000;   // one throughput/loss point per 0.25 s
+constexpr size_t kMaxSeriesPoints = 4000;        // then halve by merging neighbours
+constexpr int64_t kWarmupIterations = 20;        // excluded from steady samples/s (bench_train.py)
+
+const Lane kController{LaneKind::Controller, 0};
+
+Event make_event(Phase p, int64_t start, int64_t end, int64_t id, uint32_t bytes = 0) {
+    Event e;
+    e.phase = p;
+    e.start_ns = start;
+    e.end_ns = end;
+    e.id = id;
+    e.bytes = bytes;
+    e.lane = kController;
+    return e;
+}
+
+void decimate(std::vector<SeriesPoint>& s) {
+    if (s.size() <= kMaxSeriesPoints) return;
+    std::vector<SeriesPoint> out;
+    out.reserve(s.size() / 2 + 1);
+    for (size_t i = 0; i + 1 < s.size(); i += 2)
+        out.push_back({(s[i].t_s + s[i + 1].t_s) / 2, (s[i].value + s[i + 1].value) / 2});
+    if (s.size() % 2) out.push_back(s.back());
+    s.swap(out);
+}
+
+std::vector<float> to_float(const ImageDataset& d) {
+    std::vector<float> x(d.pixels.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(d.pixels[i]) / 255.0f;
+    return x;
+}
+
+// Rolling accumulator for the throughput and loss series.
+struct SeriesWindow {
+    int64_t start_ns = 0;
+    int64_t samples = 0;
+    double loss_sum = 0;  // sum of per-sample losses
+};
+
+}  // namespace
+
+void TrainingRun::Impl::publish(bool force) {
+    const int64_t now = profiler::now_ns();
+    if (!force && now - last_publish_ns < kPublishEveryNs) return;
+    last_publish_ns = now;
+    work.elapsed_s = run_start_ns ? static_cast<double>(now - run_start_ns) / 1e9 : 0.0;
+    work.dropped_events = tracer.dropped();
+    auto s = std::make_shared<RunSnapshot>(work);
+    s->recent.assign(recent.begin(), recent.end());
+    std::lock_guard lock(snap_m);
+    snap = std::move(s);
+}
+
+void TrainingRun::Impl::controller_main() {
+    run_start_ns = profiler::now_ns();
+    work.state = RunState::Loading;
+    work.message = "loading Fashion-MNIST";
+    publish(true);
+    try {
+        if (auto err = validate(cfg); !err.empty()) throw std::invalid_argument(err);
+        const FashionMnist data = load_fashion_mnist(cfg.data_dir, cfg.train_limit, cfg.test_limit);
+        const std::vector<float> test_x = to_float(data.test);
+        const std::vector<int32_t> test_y(data.test.labels.begin(), data.test.labels.end());
+        work.dataset = "Fashion-MNIST (" + data.dir + ")";
+        work.model = "MLP 784-256-128-10";
+        work.backend = std::string("CPU, ") + blas_description();
+        work.train_samples = data.train.count;
+        work.test_samples = data.test.count;
+
+        set_blas_threads(cfg.threads);
+        Mlp model({static_cast<int>(data.train.features()), 256, 128, data.train.classes}, cfg.seed);
+        const EpochSampler sampler(data.train.count, cfg.seed, true);
+        std::vector<float> input;  // the compute buffer the batch is copied into ("h2d" on the CPU)
+        int64_t iteration = 0;
+        SeriesWindow win{profiler::now_ns(), 0, 0};
+        std::vector<Event> iter_events;
+        iter_events.reserve(8);
+        std::vector<Event> drained;
+        work.state = RunState::Running;
+        work.message.clear();
+
+        for (int epoch = 1; epoch <= cfg.epochs && !stop_requested; ++epoch) {
+            const std::vector<uint32_t> order = sampler.order(epoch);
+            work.epoch = epoch;
+            int64_t epoch_pos = 0, epoch_samples = 0, epoch_iters = 0, paused_ns = 0;
+            int64_t steady_start_ns = 0, steady_samples = 0;
+            double loss_sum = 0;
+            profiler::Breakdown bd_sum;
+            auto make_loader = [&] {
+                LoaderOptions o{work.batch_size, work.workers, work.prefetch_depth, false};
+                return std::make_unique<BatchLoader>(data.train, order, epoch_pos, o, &tracer, iteration);
+            };
+            auto loader = make_loader();
+            const int64_t epoch_start = profiler::now_ns();
+            int64_t epoch_end = epoch_start;
+
+            for (;;) {
+                // Pause (knob changes still apply while paused).
+                std::vector<KnobCommand> cmds;
+                {
+                    std::unique_lock lock(ctl_m);
+                    if (paused && !stop_requested) {
+                        work.state = RunState::Paused;
+                        publish(true);
+                        const int64_t p0 = profiler::now_ns();
+                        while (paused && !stop_requested) {
+                            ctl_cv.wait_for(lock, std::chrono::milliseconds(50));
+                            if (!commands.empty()) break;
+                        }
+                        paused_ns += profiler::now_ns() - p0;
+                        if (!paused) work.state = RunState::Running;
+                    }
+                    cmds.swap(commands);
+                }
+                if (stop_requested) break;
+                const int64_t t0 = profiler::now_ns();
+                bool rebuild = false;
+                for (const KnobCommand& c : cmds) {
+                    int* target = c.knob == "batch_size"       ? &work.batch_size
+                                  : c.knob == "prefetch_depth" ? &work.prefetch_depth
+                                                               : &work.workers;
+                    if (*target == c.value) continue;
+                    work.knob_changes.push_back({t0, iteration, c.knob, *target, c.value});
+                    *target = c.value;
+                    if (c.knob == "prefetch_depth") loader->set_prefetch_depth(c.value);
+                    else rebuild = true;
+                }
+                if (rebuild) {
+                    // Batches built ahead at the old size are dropped and rebuilt from the first
+                    // sample not yet consumed: nothing is lost or repeated.
+                    loader.reset();
+                    loader = make_loader();
+                }
+                if (work.state == RunState::Paused) {
+                    publish(true);
+                    continue;
+                }
+
+                const int queue_depth = loader->ready_count();
+                std::unique_ptr<Batch> batch = loader->next();
+                const int64_t t1 = profiler::now_ns();
+                if (!batch) break;
+                const int b = batch->size;
+                const size_t nx = batch->x.size();
+                if (input.size() < nx) input.resize(nx);
+                std::memcpy(input.data(), batch->x.data(), nx * sizeof(float));
+                const int64_t t2 = profiler::now_ns();
+                const float loss = model.train_step(input.data(), batch->y.data(), b, cfg.learning_rate, cfg.momentum);
+                const int64_t t3 = profiler::now_ns();
+                loader->recycle(std::move(batch));
+
+                iter_events.clear();
+                iter_events.push_back(make_event(Phase::DataWait, t0, t1, iteration));
+                iter_events.push_back(make_event(Phase::H2D, t1, t2, iteration, static_cast<uint32_t>(nx * 4)));
+                iter_events.push_back(make_event(Phase::Compute, t2, t3, iteration));
+                // Bookkeeping below is "host" time: it ends the iteration.
+                epoch_pos += b;
+                epoch_samples += b;
+                ++epoch_iters;
+                loss_sum += static_cast<double>(loss) * b;
+                win.samples += b;
+                win.loss_sum += static_cast<double>(loss) * b;
+                if (epoch_iters == kWarmupIterations + 1) steady_start_ns = t0;
+                if (epoch_iters > kWarmupIterations) steady_samples += b;
+                drained.clear();
+                tracer.drain(drained);  // keeps the rings from filling; stored by the session store later
+                if (t3 - win.start_ns >= kSeriesStepNs) {
+                    const double dt = static_cast<double>(t3 - win.start_ns) / 1e9;
+                    const double ts = static_cast<double>(t3 - run_start_ns) / 1e9;
+                    work.throughput.push_back({ts, static_cast<double>(win.samples) / dt});
+                    work.loss.push_back({ts, win.loss_sum / static_cast<double>(std::max<int64_t>(1, win.samples))});
+                    decimate(work.throughput);
+                    decimate(work.loss);
+                    win = {t3, 0, 0};
+                }
+                work.iterations_done = iteration + 1;
+                work.samples_done += b;
+                work.epoch_progress = static_cast<double>(epoch_pos) / static_cast<double>(order.size());
+                publish(false);
+
+                const int64_t t4 = profiler::now_ns();
+                for (const Event& e : iter_events) tracer.record(e);
+                tracer.record(make_event(Phase::Iteration, t0, t4, iteration));
+                IterationRecord rec;
+                rec.iteration = iteration;
+                rec.epoch = epoch;
+                rec.batch_size = b;
+                rec.start_ns = t0;
+                rec.end_ns = t4;
+                rec.breakdown = profiler::compute_breakdown(t0, t4, iter_events);
+                rec.loss = loss;
+                rec.queue_depth = queue_depth;
+                bd_sum += rec.breakdown;
+                recent.push_back(rec);
+                if (recent.size() > kRecentIterations) recent.pop_front();
+                epoch_end = t4;
+                ++iteration;
+            }
+            const int64_t busy = loader->busy_ns();
+            loader.reset();
+            if (epoch_iters == 0) break;
+
+            EpochRecord er;
+            er.epoch = epoch;
+            er.samples = epoch_samples;
+            er.iterations = epoch_iters;
+            er.train_loss = loss_sum / static_cast<double>(epoch_samples);
+            er.wall_s = static_cast<double>(epoch_end - epoch_start - paused_ns) / 1e9;
+            er.samples_per_s = er.wall_s > 0 ? static_cast<double>(epoch_samples) / er.wall_s : 0;
+            if (steady_samples > 0 && epoch_end > steady_start_ns)
+                er.steady_samples_per_s =
+                    static_cast<double>(steady_samples) / (static_cast<double>(epoch_end - steady_start_ns) / 1e9);
+            er.mean_breakdown = profiler::mean_breakdown(bd_sum, epoch_iters);
+            er.loader_busy_ns = busy;
+            if (stop_requested && epoch_pos < static_cast<int64_t>(order.size())) {
+                er.test_accuracy = -1;  // partial epoch: not evaluated
+            } else {
+                const int64_t e0 = profiler::now_ns();
+                int64_t correct = 0;
+                const int chunk = 1000;
+                const int64_t f = data.test.features();
+                for (int64_t i = 0; i < data.test.count; i += chunk) {
+                    const int n = static_cast<int>(std::min<int64_t>(chunk, data.test.count - i));
+                    correct += model.count_correct(test_x.data() + i * f, test_y.data() + i, n);
+                }
+                tracer.record(make_event(Phase::Evaluate, e0, profiler::now_ns(), epoch));
+                er.test_accuracy = static_cast<double>(correct) / static_cast<double>(data.test.count);
+            }
+            work.epochs_done.push_back(er);
+            publish(true);
+        }
+        work.state = stop_requested ? RunState::Stopped : RunState::Finished;
+        work.message = stop_requested ? "stopped by the user" : "finished";
+    } catch (const std::bad_alloc&) {
+        work.state = RunState::Failed;
+        work.message = "out of memory: try a smaller batch size or fewer prefetched batches";
+    } catch (const std::exception& e) {
+        work.state = RunState::Failed;
+        work.message = e.what();
+    }
+    publish(true);
+}
+
+}  // namespace batchscope::engine

@@ -1,0 +1,50 @@
+#pragma once
+// Internal: the state shared by TrainingRun's public side and its controller thread.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "batchscope/engine/training_run.h"
+#include "batchscope/profiler/host_tracer.h"
+
+namespace batchscope::engine {
+
+struct KnobCommand {
+    std::string knob;  // "batch_size", "prefetch_depth", "workers"
+    int value = 0;
+};
+
+struct TrainingRun::Impl {
+    explicit Impl(TrainConfig c) : cfg(std::move(c)) { tracer.set_enabled(cfg.trace); }
+
+    void controller_main();  // the whole run, on `thread`
+    void publish(bool force);
+
+    const TrainConfig cfg;
+    profiler::HostTracer tracer;
+    std::thread thread;
+    std::atomic<bool> stop_requested{false};
+
+    // Commands from any thread to the controller.
+    std::mutex ctl_m;
+    std::condition_variable ctl_cv;
+    bool paused = false;
+    std::vector<KnobCommand> commands;
+
+    // The latest published picture.
+    mutable std::mutex snap_m;
+    std::shared_ptr<const RunSnapshot> snap = std::make_shared<RunSnapshot>();
+
+    // Controller-thread state.
+    RunSnapshot work;
+    std::deque<IterationRecord> recent;
+    int64_t last_publish_ns = 0;
+    int64_t run_start_ns = 0;
+};
+
+}  // namespace batchscope::engine

@@ -1,0 +1,31 @@
+#pragma once
+// Priority-ordered accounting of one iteration (DESIGN.md): compute > h2d > d2h > data wait,
+// each part only gets the time no higher part covers, and host is the rest, so the parts
+// always sum to the iteration's wall time even when phases overlap.
+#include <cstdint>
+#include <span>
+
+#include "batchscope/profiler/event.h"
+
+namespace batchscope::profiler {
+
+struct Breakdown {
+    int64_t wall_ns = 0;
+    int64_t compute_ns = 0;
+    int64_t h2d_ns = 0;
+    int64_t d2h_ns = 0;
+    int64_t data_wait_ns = 0;
+    int64_t host_ns = 0;
+
+    int64_t parts_sum() const noexcept { return compute_ns + h2d_ns + d2h_ns + data_wait_ns + host_ns; }
+    Breakdown& operator+=(const Breakdown& o) noexcept;
+};
+
+// Breakdown of the window [start_ns, end_ns) from the intervals in `events` (events of other
+// phases are ignored, intervals are clipped to the window, overlaps are resolved by priority).
+Breakdown compute_breakdown(int64_t start_ns, int64_t end_ns, std::span<const Event> events);
+
+// Mean of `n` breakdowns summed into `total` (n == 0 gives zeros).
+Breakdown mean_breakdown(const Breakdown& total, int64_t n) noexcept;
+
+}  // namespace batchscope::profiler

@@ -1,0 +1,45 @@
+#pragma once
+// The one event model of DESIGN.md: every phase is an interval on one clock.
+#include <cstdint>
+#include <string_view>
+
+namespace batchscope::profiler {
+
+// What an interval was spent on. The first five are the parts of an iteration's breakdown.
+enum class Phase : uint8_t {
+    DataWait = 0,  // training loop blocked on the prefetch queue (exposed loading)
+    H2D,           // batch copied to the compute buffer / device
+    Compute,       // forward + backward + optimizer step
+    D2H,           // loss / outputs copied back
+    Host,          // other host work (bookkeeping)
+    Load,          // a loader worker building one batch (read + convert + collate)
+    Iteration,     // a whole training iteration, on the controller lane
+    Evaluate,      // test-set evaluation after an epoch
+};
+inline constexpr int kPhaseCount = 8;
+
+std::string_view phase_name(Phase p) noexcept;
+
+enum class LaneKind : uint8_t { Controller = 0, LoaderWorker, CopyStream, ComputeStream };
+
+// Where an interval ran: the controller thread, loader worker k, a GPU stream.
+struct Lane {
+    LaneKind kind = LaneKind::Controller;
+    uint8_t index = 0;
+    friend bool operator==(Lane, Lane) = default;
+};
+
+struct Event {
+    int64_t start_ns = 0;
+    int64_t end_ns = 0;
+    int64_t id = -1;     // iteration (or batch sequence / request) this interval belongs to
+    uint32_t bytes = 0;  // bytes moved, where that means something
+    Phase phase = Phase::Host;
+    Lane lane{};
+    uint8_t reserved = 0;
+
+    int64_t duration_ns() const noexcept { return end_ns - start_ns; }
+};
+static_assert(sizeof(Event) == 32, "events stay small: millions of them are kept and scanned");
+
+}  // namespace batchscope::profiler
