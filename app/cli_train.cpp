@@ -97,7 +97,8 @@ Runner add_train_command(CLI::App& app) {
             auto s = run.snapshot();
             const bool ended = s->state == RunState::Finished || s->state == RunState::Stopped ||
                                s->state == RunState::Failed;
-            if (!*json && !header && s->state == RunState::Running) {
+            if (!*json && !header && s->state != RunState::Loading && s->state != RunState::Idle &&
+                s->state != RunState::Failed) {
                 std::printf("Batchscope training: %s, %s, %lld train / %lld test samples\n", s->model.c_str(),
                             s->dataset.c_str(), static_cast<long long>(s->train_samples),
                             static_cast<long long>(s->test_samples));

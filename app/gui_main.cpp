@@ -1,0 +1,47 @@
+// batchscope: the Qt dashboard. Options: --data, --batch, --prefetch, --workers, --epochs,
+// --train-limit, --start, --screenshot FILE [--screenshot-after SECONDS].
+#include <QApplication>
+#include <QPixmap>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "app_options.h"
+#include "main_window.h"
+#include "window_settings.h"
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Batchscope"));
+    QApplication::setApplicationName(QStringLiteral("batchscope"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+
+    using namespace batchscope;
+    engine::TrainConfig defaults;
+    defaults.epochs = 5;
+    const ui::AppOptions options =
+        ui::parse_app_options(QApplication::arguments(), ui::load_knob_settings(defaults));
+    if (!options.error.isEmpty()) {
+        std::fprintf(stderr, "batchscope: %s\n", qPrintable(options.error));
+        return 2;
+    }
+
+    ui::MainWindow window(options.config);
+    if (!options.screenshot.isEmpty()) window.resize(1360, 840);  // same picture every time
+    window.show();
+    if (options.start) QTimer::singleShot(0, &window, &ui::MainWindow::startRun);
+    if (!options.screenshot.isEmpty()) {
+        const int delay_ms = static_cast<int>(options.screenshot_after_s * 1000);
+        QTimer::singleShot(delay_ms, &window, [&window, file = options.screenshot] {
+            window.refresh();
+            if (!window.grab().save(file, "PNG")) {
+                std::fprintf(stderr, "batchscope: could not write %s\n", qPrintable(file));
+                QApplication::exit(1);
+                return;
+            }
+            std::printf("screenshot: %s\n", qPrintable(file));
+            QApplication::quit();
+        });
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# End-to-end checks of batchscope-cli: a short real training run, its JSON, the exit codes of
+# bad input, and the CPU path when the GPU plugin is missing. Prints one line per check.
+set -u
+cli=${1:?usage: cli_end_to_end.sh path/to/batchscope-cli}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+expect_exit() {  # expect_exit NAME CODE CMD...
+  local name=$1 code=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
+}
+
+data_dir=$(dpkg -L dataset-fashion-mnist 2>/dev/null | grep 'train-images-idx3-ubyte.gz$' | xargs -r dirname)
+if [ -n "$data_dir" ]; then
+  # A short real run on a subset, text output.
+  expect_exit "train on a subset" 0 "$cli" train --batch 64 --prefetch 2 --workers 2 --epochs 2 \
+      --train-limit 3000 --test-limit 1000 --quiet
+  grep -q '^epoch 2/2: loss' "$tmp/out"; check "prints per-epoch loss, accuracy and samples/s" $?
+  grep -q 'mean iteration .* data wait .* h2d .* compute .* d2h .* host' "$tmp/out"; check "prints the mean breakdown" $?
+  grep -q 'GPU unavailable\|GPU available' "$tmp/out"; check "says whether a GPU can be used" $?
+
+  # JSON output parses and holds what a script needs.
+  expect_exit "train --json" 0 "$cli" train --batch 100 --workers 0 --prefetch 0 --epochs 1 \
+      --train-limit 2000 --test-limit 500 --json
+  python3 - "$tmp/out" <<'PY'; check "JSON has epochs with accuracy and a breakdown that sums" $?
+import json, sys
+j = json.load(open(sys.argv[1]))
+e = j["epochs"][0]
+b = e["mean_breakdown"]
+parts = b["data_wait_ms"] + b["h2d_ms"] + b["compute_ms"] + b["d2h_ms"] + b["host_ms"]
+assert j["state"] == "finished", j
+assert e["samples"] == 2000 and e["iterations"] == 20, e
+assert 0.5 < e["test_accuracy"] <= 1.0, e
+assert abs(parts - b["wall_ms"]) < 1e-3 * max(1.0, b["wall_ms"]), b
+PY
+
+  # No GPU plugin at all: still trains on the CPU and says why.
+  BATCHSCOPE_GPU_PLUGIN=/nonexistent/libbatchscope_cuda.so expect_exit "CPU run without the GPU plugin" 0 \
+      "$cli" train --epochs 1 --train-limit 500 --test-limit 100 --quiet
+  grep -q 'GPU unavailable' "$tmp/out"; check "reports the missing plugin" $?
+else
+  echo "skip real-data checks: dataset-fashion-mnist is not installed"
+fi
+
+# Bad input: clear messages and exit codes.
+expect_exit "batch 0 is refused" 2 "$cli" train --batch 0
+grep -q 'batch size 0 is out of range' "$tmp/err"; check "says the allowed batch range" $?
+expect_exit "prefetch 99 is refused" 2 "$cli" train --prefetch 99
+expect_exit "unknown option" 2 "$cli" train --colour blue
+expect_exit "missing data folder" 1 "$cli" train --data "$tmp/none" --quiet
+grep -q "$tmp/none" "$tmp/err"; check "names the missing folder" $?
+mkdir -p "$tmp/bad"; printf 'not gzip, not idx' >"$tmp/bad/train-images-idx3-ubyte.gz"
+expect_exit "corrupt dataset" 1 "$cli" train --data "$tmp/bad" --quiet
+grep -q 'train-images-idx3-ubyte.gz' "$tmp/err"; check "names the corrupt file" $?
+expect_exit "devices" 0 "$cli" devices
+expect_exit "help" 0 "$cli" --help
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,143 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "batchscope/engine/training_run.h"
+#include "idx_fixture.h"
+
+using namespace batchscope::engine;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Polls snapshots until `pred` holds or `timeout` passes.
+template <class P>
+std::shared_ptr<const RunSnapshot> wait_for(const TrainingRun& r, P pred, std::chrono::milliseconds timeout = 20s) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    auto s = r.snapshot();
+    while (!pred(*s) && std::chrono::steady_clock::now() < end) {
+        std::this_thread::sleep_for(2ms);
+        s = r.snapshot();
+    }
+    return s;
+}
+
+bool ended(const RunSnapshot& s) {
+    return s.state == RunState::Finished || s.state == RunState::Stopped || s.state == RunState::Failed;
+}
+
+}  // namespace
+
+TEST(TrainingRun, TrainsAndAccountsEveryIteration) {
+    bs_test::TempDir d;
+    bs_test::write_fake_fashion_mnist(d.path, 1200, 300);
+    TrainConfig c;
+    c.data_dir = d.path;
+    c.batch_size = 50;
+    c.epochs = 2;
+    TrainingRun run(c);
+    run.start();
+    run.wait();
+    auto s = run.snapshot();
+    ASSERT_EQ(s->state, RunState::Finished) << s->message;
+    ASSERT_EQ(s->epochs_done.size(), 2u);
+    EXPECT_EQ(s->epochs_done[0].samples, 1200);
+    EXPECT_EQ(s->epochs_done[1].iterations, 24);
+    EXPECT_GT(s->epochs_done[1].test_accuracy, 0.9);  // the fake data is easy to learn
+    EXPECT_LT(s->epochs_done[1].train_loss, s->epochs_done[0].train_loss);
+    EXPECT_EQ(s->samples_done, 2400);
+    ASSERT_FALSE(s->recent.empty());
+    for (const auto& it : s->recent) {
+        EXPECT_EQ(it.breakdown.parts_sum(), it.breakdown.wall_ns);
+        EXPECT_EQ(it.breakdown.wall_ns, it.end_ns - it.start_ns);
+        EXPECT_GT(it.breakdown.compute_ns, 0);
+    }
+}
+
+TEST(TrainingRun, LiveBatchSizeChangeAppliesAtTheNextIteration) {
+    bs_test::TempDir d;
+    bs_test::write_fake_fashion_mnist(d.path, 3000, 100);
+    TrainConfig c;
+    c.data_dir = d.path;
+    c.batch_size = 10;
+    c.epochs = 20;
+    c.prefetch_depth = 8;
+    TrainingRun run(c);
+    run.start();
+    auto s = wait_for(run, [](const RunSnapshot& x) { return x.iterations_done >= 5 || ended(x); });
+    ASSERT_EQ(s->state, RunState::Running) << s->message;
+    EXPECT_EQ(run.set_batch_size(0).empty(), false);  // refused: out of range
+    EXPECT_EQ(run.set_batch_size(64), "");
+    EXPECT_EQ(run.set_prefetch_depth(3), "");
+    s = wait_for(run, [](const RunSnapshot& x) { return x.batch_size == 64 && x.prefetch_depth == 3; });
+    ASSERT_EQ(s->batch_size, 64);
+    ASSERT_EQ(s->knob_changes.size(), 2u);
+    const KnobChange kc = s->knob_changes[0];
+    EXPECT_EQ(kc.knob, "batch_size");
+    EXPECT_EQ(kc.old_value, 10);
+    EXPECT_EQ(kc.new_value, 64);
+    s = wait_for(run, [&](const RunSnapshot& x) { return x.iterations_done > kc.iteration + 3; });
+    run.stop();
+    run.wait();
+    s = run.snapshot();
+    for (const auto& it : s->recent) {
+        if (it.iteration < kc.iteration) EXPECT_EQ(it.batch_size, 10);
+        // Later batches are 64, except the last of an epoch (what remains).
+        if (it.iteration >= kc.iteration) EXPECT_LE(it.batch_size, 64);
+    }
+    // Every finished epoch still saw all 3000 samples exactly once (counted by the loader).
+    for (const auto& e : s->epochs_done)
+        if (e.test_accuracy >= 0) EXPECT_EQ(e.samples, 3000);
+}
+
+TEST(TrainingRun, WorkerChangeAndPauseResume) {
+    bs_test::TempDir d;
+    bs_test::write_fake_fashion_mnist(d.path, 2000, 100);
+    TrainConfig c;
+    c.data_dir = d.path;
+    c.batch_size = 8;
+    c.epochs = 50;
+    TrainingRun run(c);
+    run.start();
+    wait_for(run, [](const RunSnapshot& x) { return x.iterations_done >= 3; });
+    run.pause();
+    auto s = wait_for(run, [](const RunSnapshot& x) { return x.state == RunState::Paused; });
+    ASSERT_EQ(s->state, RunState::Paused);
+    const int64_t at = s->iterations_done;
+    EXPECT_EQ(run.set_workers(0), "");  // applies while paused
+    s = wait_for(run, [](const RunSnapshot& x) { return x.workers == 0; });
+    EXPECT_EQ(s->workers, 0);
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(run.snapshot()->iterations_done, at);
+    run.resume();
+    s = wait_for(run, [&](const RunSnapshot& x) { return x.iterations_done > at + 10; });
+    EXPECT_GT(s->iterations_done, at + 10);
+    run.stop();
+    run.wait();
+    EXPECT_EQ(run.snapshot()->state, RunState::Stopped);
+}
+
+TEST(TrainingRun, MissingDataFailsWithAClearMessage) {
+    TrainConfig c;
+    c.data_dir = "/nonexistent/fashion";
+    TrainingRun run(c);
+    run.start();
+    run.wait();
+    auto s = run.snapshot();
+    EXPECT_EQ(s->state, RunState::Failed);
+    EXPECT_NE(s->message.find("/nonexistent/fashion"), std::string::npos) << s->message;
+}
+
+TEST(TrainingRun, DestroyingARunningRunStopsIt) {
+    bs_test::TempDir d;
+    bs_test::write_fake_fashion_mnist(d.path, 2000, 100);
+    TrainConfig c;
+    c.data_dir = d.path;
+    c.epochs = 1000;
+    auto run = std::make_unique<TrainingRun>(c);
+    run->start();
+    wait_for(*run, [](const RunSnapshot& x) { return x.iterations_done > 0; });
+    run.reset();  // must not hang
+    SUCCEED();
+}
