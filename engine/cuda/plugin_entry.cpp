@@ -1,0 +1,22 @@
+// The plugin's one exported symbol: hands the core its function table (gpu_plugin_abi.h).
+// Every other symbol of the module is hidden (plugin.map).
+#include "cuda_probe.h"
+
+#include "batchscope/engine/gpu_plugin_abi.h"
+
+namespace {
+
+constexpr BsGpuPluginApi kApi{
+    sizeof(BsGpuPluginApi),
+    BS_GPU_PLUGIN_ABI_VERSION,
+    "batchscope_cuda " BATCHSCOPE_VERSION_TEXT " (CUDA runtime " BATCHSCOPE_CUDA_VERSION_TEXT
+    ", static)",
+    &batchscope::cuda::probe,
+};
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const BsGpuPluginApi*
+batchscope_gpu_plugin_entry(uint32_t requested_abi) {
+    return requested_abi == BS_GPU_PLUGIN_ABI_VERSION ? &kApi : nullptr;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Side-by-side training throughput: batchscope-cli against ../shared/bench/bench_train.py (PyTorch).
+
+Runs both on the same machine in the same session, alternating, for each batch size and worker
+count, with the same BLAS thread count, and prints a table of steady-state samples/s (after 20
+warm-up iterations, as bench_train.py counts), test accuracy after one epoch, and the ratio.
+
+  /usr/bin/python3 tests/bench/compare_train.py --cli build/bin/batchscope-cli \
+      --bench ../shared/bench --batches 32,128,512 --workers 0,2 --rounds 2
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def run_cli(cli, batch, workers, threads, epochs):
+    out = subprocess.run([cli, "train", "--batch", str(batch), "--workers", str(workers), "--prefetch", "2",
+                          "--threads", str(threads), "--epochs", str(epochs), "--json", "--quiet"],
+                         capture_output=True, text=True, check=True).stdout
+    j = json.loads(out)
+    e = j["epochs"][-1]
+    return e["steady_samples_per_s"], e.get("test_accuracy", float("nan")), e["mean_breakdown"]
+
+
+def run_torch(bench, batch, workers, threads, epochs):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        path = f.name
+    try:
+        subprocess.run([sys.executable, os.path.join(bench, "bench_train.py"), "--batch", str(batch), "--workers",
+                        str(workers), "--prefetch", "2", "--threads", str(threads), "--epochs", str(epochs),
+                        "--json", path], capture_output=True, text=True, check=True)
+        with open(path) as f:
+            rec = json.loads(f.readline())
+    finally:
+        os.unlink(path)
+    return rec["epochs"][-1]["samples_per_s"], rec["test_acc"], rec["env"]["blas"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cli", default="build/bin/batchscope-cli")
+    ap.add_argument("--bench", default=os.path.join(os.path.dirname(__file__), "../../../shared/bench"))
+    ap.add_argument("--batches", default="128")
+    ap.add_argument("--workers", default="0,2")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+
+    print(f"# {os.cpu_count()} CPUs, {args.threads} BLAS thread(s), {args.epochs} epoch(s), "
+          f"median of {args.rounds} alternating rounds")
+    print("| batch | workers | Batchscope samples/s | PyTorch samples/s | ratio | Batchscope acc | PyTorch acc |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    blas = "?"
+    for b in [int(x) for x in args.batches.split(",")]:
+        for w in [int(x) for x in args.workers.split(",")]:
+            ours, theirs, acc_o, acc_t = [], [], [], []
+            for _ in range(args.rounds):
+                s, a, _ = run_cli(args.cli, b, w, args.threads, args.epochs)
+                ours.append(s)
+                acc_o.append(a)
+                s, a, blas = run_torch(args.bench, b, w, args.threads, args.epochs)
+                theirs.append(s)
+                acc_t.append(a)
+            o, t = statistics.median(ours), statistics.median(theirs)
+            print(f"| {b} | {w} | {o:,.0f} | {t:,.0f} | {o / t:.2f}x | {100 * acc_o[-1]:.2f}% | "
+                  f"{100 * acc_t[-1]:.2f}% |", flush=True)
+    print(f"# PyTorch BLAS: {blas}")
+
+
+if __name__ == "__main__":
+    main()
