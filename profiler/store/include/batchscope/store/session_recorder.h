@@ -1,0 +1,68 @@
+#pragma once
+// Records one live session into a session file from a writer thread. add() never waits on the
+// disk: rows go to a bounded queue, written in batched transactions a few times a second; when
+// the queue is full the row is dropped and counted (stored with the session), never silently.
+// A process killed mid-run loses at most the rows of the last flush interval.
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "batchscope/store/records.h"
+
+namespace batchscope::store {
+
+namespace detail {
+class Db;
+}
+
+class SessionRecorder {
+public:
+    static constexpr int kFlushIntervalMs = 200;
+
+    // Opens (or creates) the session file and adds a session in state "running". Throws StoreError.
+    SessionRecorder(const std::string& path, const SessionMeta& meta, size_t queue_capacity = 1u << 18);
+    ~SessionRecorder();  // finish("interrupted") if finish was not called
+    SessionRecorder(const SessionRecorder&) = delete;
+    SessionRecorder& operator=(const SessionRecorder&) = delete;
+
+    int64_t session_id() const noexcept { return id_; }
+    const std::string& path() const noexcept { return path_; }
+
+    bool add(const IterationRow& r) { return push(r); }
+    bool add(const EpochRow& r) { return push(r); }
+    bool add(const KnobRow& r) { return push(r); }
+    bool add(const RequestRow& r) { return push(r); }
+    bool add(const VerdictRow& r) { return push(r); }
+    bool add(const EventRow& r) { return push(r); }
+
+    // Writes what is queued, then the end state ("finished", "stopped", "failed"), and stops the
+    // writer. Safe to call once; later calls do nothing.
+    void finish(const std::string& state, const std::string& message = {});
+
+    uint64_t dropped() const;
+    std::string last_error() const;  // a write that failed (disk full, ...), or empty
+
+private:
+    using Row = std::variant<IterationRow, EpochRow, KnobRow, RequestRow, VerdictRow, EventRow>;
+    bool push(Row r);
+    void writer_main(detail::Db& db);
+
+    std::string path_;
+    int64_t id_ = 0;
+    size_t capacity_;
+    mutable std::mutex m_;
+    std::condition_variable cv_;
+    std::vector<Row> pending_;
+    uint64_t dropped_ = 0;
+    bool stop_ = false;
+    bool finished_ = false;
+    std::string end_state_, end_message_, error_;
+    std::thread writer_;
+};
+
+}  // namespace batchscope::store

@@ -1,0 +1,152 @@
+#include "batchscope/store/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "batchscope/store/session_store.h"
+#include "sqlite_db.h"
+
+namespace batchscope::store {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const std::set<std::string> kKnobs = {"batch_size", "prefetch_depth", "workers", "storage", "rate",
+                                      "concurrency", "max_batch", "queue_delay_us", "threads"};
+
+std::map<std::string, std::string> flat_config(const std::string& json) {
+    std::map<std::string, std::string> out;
+    const auto j = nlohmann::json::parse(json, nullptr, false);
+    if (!j.is_object()) return out;
+    for (auto it = j.begin(); it != j.end(); ++it)
+        out[it.key()] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+    return out;
+}
+
+struct Measured {
+    double samples_per_s = kNaN, accuracy = kNaN, iterations = kNaN;
+    double wall = kNaN, data_wait = kNaN, h2d = kNaN, compute = kNaN, d2h = kNaN, host = kNaN;
+    double p50 = kNaN, p99 = kNaN, req_per_s = kNaN;
+};
+
+Measured measure(detail::Db& db, int64_t id) {
+    Measured m;
+    auto ep = db.prepare(
+        "SELECT avg(CASE WHEN steady_samples_per_s > 0 THEN steady_samples_per_s ELSE samples_per_s END), "
+        "(SELECT test_accuracy FROM epochs e2 WHERE e2.session_id = ?1 AND test_accuracy IS NOT NULL "
+        " ORDER BY epoch DESC LIMIT 1) FROM epochs WHERE session_id = ?1");
+    ep.bind(1, id);
+    if (ep.step()) {
+        if (!ep.col_is_null(0)) m.samples_per_s = ep.col_double(0);
+        if (!ep.col_is_null(1)) m.accuracy = ep.col_double(1);
+    }
+    auto it = db.prepare(
+        "SELECT count(*), avg(wall_ns), avg(data_wait_ns), avg(h2d_ns), avg(compute_ns), avg(d2h_ns), avg(host_ns) "
+        "FROM iterations WHERE session_id = ?");
+    it.bind(1, id);
+    if (it.step() && it.col_int(0) > 0) {
+        m.iterations = static_cast<double>(it.col_int(0));
+        m.wall = it.col_double(1) / 1e6;
+        m.data_wait = it.col_double(2) / 1e6;
+        m.h2d = it.col_double(3) / 1e6;
+        m.compute = it.col_double(4) / 1e6;
+        m.d2h = it.col_double(5) / 1e6;
+        m.host = it.col_double(6) / 1e6;
+    }
+    auto sum = db.prepare("SELECT key, value FROM session_summary WHERE session_id = ?");
+    sum.bind(1, id);
+    bool summarised = false;
+    while (sum.step()) {
+        const std::string key = sum.col_text(0);
+        const double v = sum.col_double(1);
+        if (key == "latency_p50_ns") m.p50 = v / 1e3;
+        else if (key == "latency_p99_ns") m.p99 = v / 1e3;
+        else if (key == "requests_per_s") m.req_per_s = v;
+        summarised = summarised || key == "requests";
+    }
+    if (summarised) return m;  // written at the end of the run: no need to read every request
+    std::vector<int64_t> lat;
+    int64_t first = std::numeric_limits<int64_t>::max(), last = 0;
+    auto rq = db.prepare("SELECT latency_ns, scheduled_ns + latency_ns, scheduled_ns FROM requests WHERE session_id = ?");
+    rq.bind(1, id);
+    while (rq.step()) {
+        lat.push_back(rq.col_int(0));
+        last = std::max(last, rq.col_int(1));
+        first = std::min(first, rq.col_int(2));
+    }
+    if (!lat.empty()) {
+        m.p50 = percentile(lat, 50) / 1e3;
+        m.p99 = percentile(lat, 99) / 1e3;
+        if (last > first) m.req_per_s = static_cast<double>(lat.size()) / (static_cast<double>(last - first) / 1e9);
+    }
+    return m;
+}
+
+}  // namespace
+
+double percentile(std::vector<int64_t>& v, double p) {
+    if (v.empty()) return kNaN;
+    const double rank = std::ceil(p / 100.0 * static_cast<double>(v.size()));
+    const size_t k = static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(v.size()))) - 1;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return static_cast<double>(v[k]);
+}
+
+Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids) {
+    if (ids.size() < 2) throw StoreError("compare needs at least two session ids");
+    Comparison c;
+    std::vector<std::map<std::string, std::string>> configs;
+    std::vector<Measured> ms;
+    for (int64_t id : ids) {
+        auto info = store.info(id);
+        if (!info) throw StoreError("no session " + std::to_string(id) + " in " + store.path());
+        configs.push_back(flat_config(info->config_json));
+        c.sessions.push_back(std::move(*info));
+        c.knob_changes.push_back(store.knob_changes(id));
+        ms.push_back(measure(store.db(), id));
+    }
+    std::set<std::string> keys;
+    for (const auto& cfg : configs)
+        for (const auto& [k, v] : cfg) keys.insert(k);
+    for (const auto& k : keys) {
+        ConfigDiffRow row{k, {}, kKnobs.count(k) > 0};
+        for (const auto& cfg : configs) {
+            auto it = cfg.find(k);
+            row.values.push_back(it == cfg.end() ? "" : it->second);
+        }
+        if (std::adjacent_find(row.values.begin(), row.values.end(), std::not_equal_to<>()) != row.values.end())
+            c.config_diff.push_back(std::move(row));
+    }
+    auto metric = [&](const char* name, const char* unit, bool higher, double Measured::*field) {
+        MetricRow r{name, unit, higher, {}, {}};
+        bool any = false;
+        for (const auto& m : ms) {
+            r.values.push_back(m.*field);
+            any = any || !std::isnan(m.*field);
+        }
+        if (!any) return;
+        for (double v : r.values)
+            r.delta_pct.push_back(std::isnan(v) || std::isnan(r.values[0]) || r.values[0] == 0
+                                      ? kNaN
+                                      : 100.0 * (v - r.values[0]) / r.values[0]);
+        c.metrics.push_back(std::move(r));
+    };
+    metric("throughput", "samples/s", true, &Measured::samples_per_s);
+    metric("test accuracy", "fraction", true, &Measured::accuracy);
+    metric("iterations", "", true, &Measured::iterations);
+    metric("iteration time", "ms", false, &Measured::wall);
+    metric("data wait", "ms", false, &Measured::data_wait);
+    metric("h2d", "ms", false, &Measured::h2d);
+    metric("compute", "ms", false, &Measured::compute);
+    metric("d2h", "ms", false, &Measured::d2h);
+    metric("host", "ms", false, &Measured::host);
+    metric("latency p50", "us", false, &Measured::p50);
+    metric("latency p99", "us", false, &Measured::p99);
+    metric("requests", "req/s", true, &Measured::req_per_s);
+    return c;
+}
+
+}  // namespace batchscope::store

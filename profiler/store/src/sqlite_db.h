@@ -1,0 +1,76 @@
+#pragma once
+// Internal RAII wrapper over the SQLite C API. The only header of the project that includes
+// sqlite3.h; nothing outside profiler/store/src sees it.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "batchscope/store/store_error.h"
+
+namespace batchscope::store::detail {
+
+class Stmt;
+
+class Db {
+public:
+    // Opens (creating if `create`) the file; throws StoreError naming the path on failure.
+    Db(const std::string& path, bool create, bool read_only = false);
+    ~Db();
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    void exec(const char* sql);
+    Stmt prepare(std::string_view sql);
+    int64_t last_insert_id() const;
+    int changes() const;
+    int64_t pragma_int(const char* name);
+    const std::string& path() const noexcept { return path_; }
+    sqlite3* handle() noexcept { return db_; }
+    [[noreturn]] void fail(const std::string& what) const;
+
+private:
+    sqlite3* db_ = nullptr;
+    std::string path_;
+};
+
+class Stmt {
+public:
+    Stmt(Db& db, sqlite3_stmt* s) : db_(&db), s_(s) {}
+    ~Stmt();
+    Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+    Stmt& operator=(Stmt&&) = delete;
+
+    Stmt& bind(int i, int64_t v);
+    Stmt& bind(int i, double v);
+    Stmt& bind(int i, std::string_view v);
+    Stmt& bind_null(int i);
+    bool step();   // true: a row is ready; false: done. Throws on error.
+    void run();    // step to completion, then reset
+    void reset();
+
+    int64_t col_int(int i) const;
+    double col_double(int i) const;
+    std::string col_text(int i) const;
+    bool col_is_null(int i) const;
+
+private:
+    Db* db_;
+    sqlite3_stmt* s_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
+class Transaction {
+public:
+    explicit Transaction(Db& db);
+    ~Transaction();
+    void commit();
+
+private:
+    Db& db_;
+    bool done_ = false;
+};
+
+}  // namespace batchscope::store::detail

@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "batchscope/store/compare.h"
+#include "batchscope/store/session_recorder.h"
+#include "batchscope/store/session_store.h"
+#include "store_files.h"
+
+using namespace batchscope::store;
+
+namespace {
+int64_t make(const std::string& path, const std::string& config, int64_t data_wait, double sps, int requests) {
+    SessionMeta m;
+    m.mode = requests ? "infer" : "train";
+    m.model = "mlp";
+    m.config_json = config;
+    SessionRecorder rec(path, m);
+    for (int i = 0; i < 100; ++i) {
+        IterationRow r;
+        r.iteration = i;
+        r.wall_ns = 1'000'000 + data_wait;
+        r.compute_ns = 1'000'000;
+        r.data_wait_ns = data_wait;
+        rec.add(r);
+    }
+    for (int i = 0; i < requests; ++i) {
+        RequestRow q;
+        q.request_id = i;
+        q.scheduled_ns = i * 1000;
+        q.latency_ns = (i + 1) * 1000;  // 1..N us
+        rec.add(q);
+    }
+    EpochRow e;
+    e.epoch = 1;
+    e.samples_per_s = sps;
+    e.steady_samples_per_s = sps;
+    e.test_accuracy = 0.85;
+    rec.add(e);
+    rec.finish("finished");
+    return rec.session_id();
+}
+
+const MetricRow& metric(const Comparison& c, const std::string& name) {
+    for (const auto& m : c.metrics)
+        if (m.name == name) return m;
+    throw std::runtime_error("no metric " + name);
+}
+}  // namespace
+
+TEST(Compare, ConfigDiffKnobsAndDeltas) {
+    bs_store_test::TempFile t;
+    const int64_t a = make(t.path, R"({"batch_size":32,"prefetch_depth":0,"seed":1,"model":"mlp"})", 4'000'000, 10000, 0);
+    const int64_t b = make(t.path, R"({"batch_size":32,"prefetch_depth":4,"seed":1,"model":"mlp"})", 0, 25000, 0);
+    SessionStore s(t.path);
+    Comparison c = compare_sessions(s, {a, b});
+    ASSERT_EQ(c.config_diff.size(), 1u);
+    EXPECT_EQ(c.config_diff[0].key, "prefetch_depth");
+    EXPECT_TRUE(c.config_diff[0].is_knob);
+    EXPECT_EQ(c.config_diff[0].values, (std::vector<std::string>{"0", "4"}));
+    const MetricRow& tp = metric(c, "throughput");
+    EXPECT_DOUBLE_EQ(tp.delta_pct[1], 150.0);
+    const MetricRow& dw = metric(c, "data wait");
+    EXPECT_DOUBLE_EQ(dw.values[0], 4.0);
+    EXPECT_DOUBLE_EQ(dw.delta_pct[1], -100.0);
+    EXPECT_DOUBLE_EQ(metric(c, "iteration time").delta_pct[1], -80.0);
+    for (const auto& m : c.metrics) EXPECT_NE(m.name, "latency p50");  // not measured in either
+}
+
+TEST(Compare, LatencyPercentilesAndErrors) {
+    bs_store_test::TempFile t;
+    const int64_t a = make(t.path, "{}", 0, 1, 1000);
+    const int64_t b = make(t.path, "{}", 0, 1, 100);
+    SessionStore s(t.path);
+    Comparison c = compare_sessions(s, {a, b});
+    EXPECT_DOUBLE_EQ(metric(c, "latency p50").values[0], 500.0);
+    EXPECT_DOUBLE_EQ(metric(c, "latency p99").values[0], 990.0);
+    EXPECT_DOUBLE_EQ(metric(c, "latency p99").values[1], 99.0);
+    EXPECT_THROW(compare_sessions(s, {a}), StoreError);
+    EXPECT_THROW(compare_sessions(s, {a, 999}), StoreError);
+}
+
+TEST(Compare, PercentileByNearestRank) {
+    std::vector<int64_t> v = {5, 1, 4, 2, 3};
+    EXPECT_EQ(percentile(v, 50), 3);
+    EXPECT_EQ(percentile(v, 100), 5);
+    EXPECT_EQ(percentile(v, 0), 1);
+    std::vector<int64_t> e;
+    EXPECT_TRUE(std::isnan(percentile(e, 50)));
+}

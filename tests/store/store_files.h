@@ -1,0 +1,22 @@
+#pragma once
+// Test helpers: temporary session files, and raw edits of an SQLite header (so the tests can
+// make foreign or newer-schema files without including sqlite3.h).
+#include <cstdint>
+#include <string>
+
+namespace bs_store_test {
+
+struct TempFile {
+    TempFile();
+    ~TempFile();
+    std::string dir;
+    std::string path;  // dir + "/sessions.db" (not created)
+    std::string sibling(const std::string& name) const { return dir + "/" + name; }
+};
+
+// Writes a big-endian 32-bit value at `offset` of the file (user_version: 60, application_id: 68).
+void patch_be32(const std::string& path, long offset, uint32_t value);
+std::string read_all(const std::string& path);
+void write_all(const std::string& path, const std::string& bytes);
+
+}  // namespace bs_store_test
