@@ -14,5 +14,9 @@ inline constexpr int kExitOk = 0, kExitRunFailed = 1, kExitUsage = 2;
 
 Runner add_train_command(CLI::App& app);
 Runner add_devices_command(CLI::App& app);
+Runner add_make_imagefolder_command(CLI::App& app);
+Runner add_sessions_command(CLI::App& app);
+Runner add_infer_command(CLI::App& app);
+Runner add_sweep_command(CLI::App& app);
 
 }  // namespace batchscope::cli

@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "batchscope-cli 0.1.0");
     Runner train = add_train_command(app);
     Runner devices = add_devices_command(app);
+    Runner make_imagefolder = add_make_imagefolder_command(app);
+    Runner sessions = add_sessions_command(app);
+    Runner infer = add_infer_command(app);
+    Runner sweep = add_sweep_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -24,5 +28,9 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand("train")) return train();
     if (app.got_subcommand("devices")) return devices();
+    if (app.got_subcommand("make-imagefolder")) return make_imagefolder();
+    if (app.got_subcommand("sessions")) return sessions();
+    if (app.got_subcommand("infer")) return infer();
+    if (app.got_subcommand("sweep")) return sweep();
     return kExitUsage;
 }

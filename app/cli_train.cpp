@@ -7,8 +7,12 @@
 #include <thread>
 
 #include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/session_sink.h"
+#include "batchscope/store/session_store.h"
 #include "batchscope/engine/training_run.h"
 #include "cli_commands.h"
+#include "cli_export.h"
+#include "cli_data_options.h"
 
 namespace batchscope::cli {
 namespace {
@@ -46,7 +50,8 @@ nlohmann::json epoch_json(const EpochRecord& e) {
                         {"steady_samples_per_s", e.steady_samples_per_s},
                         {"wall_s", e.wall_s},
                         {"loader_busy_s", static_cast<double>(e.loader_busy_ns) / 1e9},
-                        {"mean_breakdown", breakdown_json(e.mean_breakdown)}};
+                        {"mean_breakdown", breakdown_json(e.mean_breakdown)},
+                        {"load", data_epoch_json(e)}};
     if (e.test_accuracy >= 0) j["test_accuracy"] = e.test_accuracy;
     return j;
 }
@@ -65,7 +70,12 @@ Runner add_train_command(CLI::App& app) {
     auto cfg = std::make_shared<engine::TrainConfig>();
     auto json = std::make_shared<bool>(false);
     auto quiet = std::make_shared<bool>(false);
-    cmd->add_option("--data", cfg->data_dir, "Folder with the Fashion-MNIST IDX .gz files (default: Debian's package)");
+    auto db = std::make_shared<std::string>(store::SessionStore::default_path());
+    auto no_save = std::make_shared<bool>(false);
+    auto name = std::make_shared<std::string>();
+    cmd->add_option("--data", cfg->data_dir,
+                    "Dataset folder: the Fashion-MNIST IDX .gz files (default: Debian's package), or an image folder");
+    add_data_options(*cmd, *cfg);
     cmd->add_option("-b,--batch", cfg->batch_size, "Batch size")->capture_default_str();
     cmd->add_option("-p,--prefetch", cfg->prefetch_depth, "Prefetch depth: batches built ahead of the trainer")
         ->capture_default_str();
@@ -81,14 +91,32 @@ Runner add_train_command(CLI::App& app) {
     cmd->add_flag("--no-trace", [cfg](int64_t) { cfg->trace = false; }, "Do not record host trace events");
     cmd->add_flag("--json", *json, "Print one JSON object instead of text");
     cmd->add_flag("-q,--quiet", *quiet, "No progress line");
+    cmd->add_option("--db", *db, "Session database the run is saved in")->capture_default_str();
+    cmd->add_flag("--no-save", *no_save, "Do not save the run as a session");
+    cmd->add_option("--name", *name, "Session name (default: describes the knobs)");
+    cmd->add_option("--save-checkpoint", cfg->checkpoint_path,
+                    "Write the trained model to this checkpoint file at the end (for `infer --checkpoint`)");
 
-    return [cfg, json, quiet]() -> int {
+    auto exports = add_export_options(*cmd);
+
+    return [cfg, json, quiet, db, no_save, name, exports]() -> int {
         if (auto err = engine::validate(*cfg); !err.empty()) {
             std::cerr << "batchscope-cli train: " << err << "\n";
             return kExitUsage;
         }
         const auto gpu = engine::probe_gpu();
+        std::shared_ptr<engine::SessionSink> sink;
+        if (!*no_save) {
+            try {
+                sink = std::make_shared<engine::SessionSink>(*db, *cfg, *name);
+            } catch (const store::StoreError& e) {
+                std::cerr << "batchscope-cli train: cannot save the session: " << e.what()
+                          << "\n(use --db FILE for another database, or --no-save)\n";
+                return kExitRunFailed;
+            }
+        }
         engine::TrainingRun run(*cfg);
+        run.set_sink(export_sink(*exports, *cfg, sink));
         run.start();
         const bool progress = !*json && !*quiet && isatty(STDERR_FILENO);
         size_t epochs_printed = 0;
@@ -108,6 +136,7 @@ Runner add_train_command(CLI::App& app) {
                 std::printf("knobs: batch %d, prefetch %d, workers %d, threads %d, epochs %d, seed %llu\n",
                             s->batch_size, s->prefetch_depth, s->workers, cfg->threads, s->epochs,
                             static_cast<unsigned long long>(cfg->seed));
+                print_data_header(*s);
                 std::fflush(stdout);
                 header = true;
             }
@@ -123,6 +152,7 @@ Runner add_train_command(CLI::App& app) {
                 std::printf("  loader busy %.3f s (summed over workers) for %.3f s of exposed data wait\n",
                             static_cast<double>(e.loader_busy_ns) / 1e9,
                             static_cast<double>(e.mean_breakdown.data_wait_ns * e.iterations) / 1e9);
+                print_data_epoch(e);
                 std::fflush(stdout);
             }
             if (ended) {
@@ -138,9 +168,17 @@ Runner add_train_command(CLI::App& app) {
                                         {"train_samples", s->train_samples},
                                         {"test_samples", s->test_samples},
                                         {"epochs", nlohmann::json::array()}};
+                    if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
                     for (const auto& e : s->epochs_done) j["epochs"].push_back(epoch_json(e));
                     std::cout << j.dump(2) << "\n";
                 }
+                run.wait();  // the sink has written the end state
+                if (sink && !*json)
+                    std::printf("saved as session %lld in %s%s\n", static_cast<long long>(sink->session_id()),
+                                sink->db_path().c_str(),
+                                sink->dropped() ? (" (" + std::to_string(sink->dropped()) + " records dropped)").c_str() : "");
+                if (!cfg->checkpoint_path.empty() && s->state != RunState::Failed && !*json)
+                    std::printf("checkpoint written to %s\n", cfg->checkpoint_path.c_str());
                 if (s->state == RunState::Failed) {
                     std::cerr << "batchscope-cli train: " << s->message << "\n";
                     return kExitRunFailed;

@@ -19,18 +19,23 @@ int main(int argc, char** argv) {
     using namespace batchscope;
     engine::TrainConfig defaults;
     defaults.epochs = 5;
-    const ui::AppOptions options =
-        ui::parse_app_options(QApplication::arguments(), ui::load_knob_settings(defaults));
+    ui::AppOptions options = ui::parse_app_options(QApplication::arguments(), ui::load_knob_settings(defaults));
+    const bool screenshot = !options.screenshot.isEmpty();
+    // A screenshot shows the defaults plus the command line, never what was remembered.
+    if (screenshot) options = ui::parse_app_options(QApplication::arguments(), defaults);
     if (!options.error.isEmpty()) {
         std::fprintf(stderr, "batchscope: %s\n", qPrintable(options.error));
         return 2;
     }
 
     ui::MainWindow window(options.config);
-    if (!options.screenshot.isEmpty()) window.resize(1360, 840);  // same picture every time
+    if (screenshot) {
+        window.setRememberSettings(false);
+        window.resize(1360, 840);  // the same picture every time
+    }
     window.show();
     if (options.start) QTimer::singleShot(0, &window, &ui::MainWindow::startRun);
-    if (!options.screenshot.isEmpty()) {
+    if (screenshot) {
         const int delay_ms = static_cast<int>(options.screenshot_after_s * 1000);
         QTimer::singleShot(delay_ms, &window, [&window, file = options.screenshot] {
             window.refresh();

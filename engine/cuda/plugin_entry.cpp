@@ -1,17 +1,19 @@
 // The plugin's one exported symbol: hands the core its function table (gpu_plugin_abi.h).
 // Every other symbol of the module is hidden (plugin.map).
 #include "cuda_probe.h"
+#include "cupti_api.h"
 
 #include "batchscope/engine/gpu_plugin_abi.h"
 
 namespace {
 
-constexpr BsGpuPluginApi kApi{
+const BsGpuPluginApi kApi{
     sizeof(BsGpuPluginApi),
     BS_GPU_PLUGIN_ABI_VERSION,
     "batchscope_cuda " BATCHSCOPE_VERSION_TEXT " (CUDA runtime " BATCHSCOPE_CUDA_VERSION_TEXT
     ", static)",
     &batchscope::cuda::probe,
+    batchscope::cuda::cupti_collector_api(),
 };
 
 }  // namespace

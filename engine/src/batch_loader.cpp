@@ -1,38 +1,58 @@
+// BatchLoader: the workers, the chunks they claim, the prefetch window and the hand-over to the
+// consumer in sampler order. Building a chunk is in batch_build.cpp.
 #include "batchscope/engine/batch_loader.h"
 
 #include <algorithm>
+#include <cstring>
 
-#include "batchscope/engine/train_config.h"
-#include "batchscope/profiler/host_tracer.h"
+#include "batch_loader_internal.h"
+#include "batchscope/profiler/clock.h"
 
 namespace batchscope::engine {
 namespace {
-// Claimed-but-unconsumed batches never exceed the largest prefetch depth (or 1), so a ring of
+// Batches opened but not consumed never exceed the largest prefetch depth (or 1), so a ring of
 // this many slots indexed by seq never collides.
 constexpr size_t kSlots = KnobLimits::kMaxPrefetch + 2;
+constexpr int64_t kMinChunk = 8;  // samples: smaller chunks cost more in hand-offs than they gain
+
+using profiler::now_ns;
+
+void add(std::atomic<int64_t>& a, int64_t v) { a.fetch_add(v, std::memory_order_relaxed); }
+int64_t get(const std::atomic<int64_t>& a) { return a.load(std::memory_order_relaxed); }
 }  // namespace
 
-BatchLoader::BatchLoader(const ImageDataset& data, std::span<const uint32_t> order, int64_t start_pos,
+BatchLoader::BatchLoader(const data::SampleSource& source, std::span<const uint32_t> order, int64_t start_pos,
                          LoaderOptions opts, profiler::HostTracer* tracer, int64_t first_batch_id)
-    : data_(data),
+    : source_(source),
       order_(order),
       start_pos_(std::clamp<int64_t>(start_pos, 0, static_cast<int64_t>(order.size()))),
       opts_(opts),
       tracer_(tracer),
       first_batch_id_(first_batch_id),
-      slots_(kSlots) {
+      collate_(opts.augment, opts.output.channels ? opts.output.channels : source.shape().channels),
+      slots_(kSlots),
+      building_(kSlots) {
     opts_.batch_size = std::max(1, opts_.batch_size);
     opts_.workers = std::clamp(opts_.workers, 0, KnobLimits::kMaxWorkers);
     opts_.prefetch_depth = std::clamp(opts_.prefetch_depth, 0, KnobLimits::kMaxPrefetch);
+    if (opts_.output.bytes() == 0) opts_.output = source_.shape();
+    features_ = opts_.output.bytes();
     const int64_t remaining = static_cast<int64_t>(order_.size()) - start_pos_;
     total_batches_ = opts_.drop_last ? remaining / opts_.batch_size
                                      : (remaining + opts_.batch_size - 1) / opts_.batch_size;
     free_.reserve(kSlots + KnobLimits::kMaxWorkers + 4);
+    const int n = std::max(1, opts_.workers);
+    for (int i = 0; i < n; ++i) {
+        workers_.push_back(std::make_unique<Worker>());
+        workers_.back()->buf.cancel = &cancel_;
+        workers_.back()->lane = opts_.workers == 0 ? -1 : i;
+    }
     threads_.reserve(static_cast<size_t>(opts_.workers));
     for (int i = 0; i < opts_.workers; ++i) threads_.emplace_back([this, i] { worker_main(i); });
 }
 
 BatchLoader::~BatchLoader() {
+    cancel_.store(true);
     {
         std::lock_guard lock(m_);
         stop_ = true;
@@ -43,9 +63,10 @@ BatchLoader::~BatchLoader() {
 }
 
 bool BatchLoader::may_claim_locked() const {
-    if (next_claim_ >= total_batches_) return false;
+    if (open_seq_ >= 0) return true;  // a batch with chunks left
+    if (next_open_ >= total_batches_) return false;
     const int window = std::max(opts_.prefetch_depth, consumer_waiting_ ? 1 : 0);
-    return next_claim_ < next_consume_ + window;
+    return next_open_ < next_consume_ + window;
 }
 
 std::unique_ptr<Batch> BatchLoader::take_buffer_locked() {
@@ -55,80 +76,117 @@ std::unique_ptr<Batch> BatchLoader::take_buffer_locked() {
     return b;
 }
 
-void BatchLoader::build(int64_t seq, Batch& b, int lane_index) {
-    profiler::Event ev;
-    ev.start_ns = profiler::now_ns();
+void BatchLoader::open_batch_locked() {
+    const int64_t seq = next_open_++;
+    Building& g = building_[static_cast<size_t>(seq) % kSlots];
+    g = Building{};
+    g.batch = take_buffer_locked();
+    Batch& b = *g.batch;
     const int64_t first = start_pos_ + seq * opts_.batch_size;
     const int64_t n = std::min<int64_t>(opts_.batch_size, static_cast<int64_t>(order_.size()) - first);
-    const int64_t f = data_.features();
     b.seq = seq;
     b.id = first_batch_id_ + seq;
-    b.size = static_cast<int>(n);
-    b.x.resize(static_cast<size_t>(n * f));
+    b.positions = n;
+    b.size = 0;
+    b.skipped = 0;
+    b.error = nullptr;
+    b.format = opts_.format;
+    if (opts_.format == BatchFormat::Float32) b.x.resize(static_cast<size_t>(n * features_));
+    else b.pixels.resize(static_cast<size_t>(n * features_));
     b.y.resize(static_cast<size_t>(n));
-    constexpr float kScale = 1.0f / 255.0f;
-    for (int64_t i = 0; i < n; ++i) {
-        const uint32_t idx = order_[static_cast<size_t>(first + i)];
-        const uint8_t* src = data_.image(idx);
-        float* dst = b.x.data() + i * f;
-        for (int64_t j = 0; j < f; ++j) dst[j] = static_cast<float>(src[j]) * kScale;
-        b.y[static_cast<size_t>(i)] = data_.labels[idx];
+    g.chunks = static_cast<int>(
+        std::clamp<int64_t>(std::min<int64_t>(opts_.workers, n / kMinChunk), 1, KnobLimits::kMaxWorkers));
+    g.times.start_ns = INT64_MAX;
+    open_seq_ = seq;
+}
+
+void BatchLoader::finish_chunk_locked(int64_t seq, int chunk, const ChunkResult& r) {
+    Building& g = building_[static_cast<size_t>(seq) % kSlots];
+    g.delivered[static_cast<size_t>(chunk)] = r.delivered;
+    g.skipped += r.skipped;
+    g.times.parts += r.parts;
+    g.times.start_ns = std::min(g.times.start_ns, r.start_ns);
+    g.times.end_ns = std::max(g.times.end_ns, r.end_ns);
+    if (chunk == 0) g.times.worker = r.lane;
+    if (r.error && chunk < g.error_chunk) g.error = r.error, g.error_chunk = chunk;
+    if (++g.done < g.chunks) return;
+    Batch& b = *g.batch;
+    // Rows left unused by skipped samples: move the later chunks' rows down.
+    const int64_t f = features_, n = b.positions;
+    int64_t row = 0;
+    for (int c = 0; c < g.chunks; ++c) {
+        const int64_t lo = c * n / g.chunks, k = g.delivered[static_cast<size_t>(c)];
+        if (row != lo && k > 0) {
+            if (b.format == BatchFormat::Float32)
+                std::memmove(b.x.data() + row * f, b.x.data() + lo * f, static_cast<size_t>(k * f) * sizeof(float));
+            else
+                std::memmove(b.pixels.data() + row * f, b.pixels.data() + lo * f, static_cast<size_t>(k * f));
+            std::memmove(b.y.data() + row, b.y.data() + lo, static_cast<size_t>(k) * sizeof(int32_t));
+        }
+        row += k;
     }
-    ev.end_ns = profiler::now_ns();
-    busy_ns_.fetch_add(ev.end_ns - ev.start_ns, std::memory_order_relaxed);
-    if (tracer_) {
-        ev.phase = profiler::Phase::Load;
-        ev.lane = lane_index < 0 ? profiler::Lane{profiler::LaneKind::Controller, 0}
-                                 : profiler::Lane{profiler::LaneKind::LoaderWorker, static_cast<uint8_t>(lane_index)};
-        ev.id = b.id;
-        ev.bytes = static_cast<uint32_t>(n * f);
-        tracer_->record(ev);
-    }
+    b.size = static_cast<int>(row);
+    b.skipped = g.skipped;
+    b.times = g.times;
+    b.error = g.error;
+    slots_[static_cast<size_t>(seq) % kSlots] = std::move(g.batch);
+    ++ready_;
+    if (seq == next_consume_) cv_ready_.notify_one();
 }
 
 void BatchLoader::worker_main(int index) {
+    Worker& w = *workers_[static_cast<size_t>(index)];
     std::unique_lock lock(m_);
     for (;;) {
-        cv_work_.wait(lock, [&] { return stop_ || may_claim_locked() || next_claim_ >= total_batches_; });
-        if (stop_ || next_claim_ >= total_batches_) return;
-        const int64_t seq = next_claim_++;
-        auto buf = take_buffer_locked();
+        const int64_t w0 = now_ns();
+        cv_work_.wait(lock, [&] { return stop_ || may_claim_locked() || next_open_ >= total_batches_; });
+        add(w.idle_ns, now_ns() - w0);
+        if (stop_ || (open_seq_ < 0 && next_open_ >= total_batches_)) return;
+        if (open_seq_ < 0) open_batch_locked();
+        const int64_t seq = open_seq_;
+        Building& g = building_[static_cast<size_t>(seq) % kSlots];
+        const int chunk = g.claimed++;
+        const int chunks = g.chunks;
+        if (g.claimed == chunks) open_seq_ = -1;
+        if (may_claim_locked()) cv_work_.notify_one();  // more for an idle worker
+        Batch& b = *g.batch;
+        const int64_t n = b.positions;
         lock.unlock();
-        build(seq, *buf, index);
+        const ChunkResult r = build_chunk(b, chunk * n / chunks, (chunk + 1) * n / chunks, w);
         lock.lock();
-        slots_[static_cast<size_t>(seq) % kSlots] = std::move(buf);
-        ++ready_;
-        if (seq == next_consume_) cv_ready_.notify_one();
+        if (chunk == 0) add(w.batches, 1);
+        finish_chunk_locked(seq, chunk, r);
     }
 }
 
 std::unique_ptr<Batch> BatchLoader::next() {
-    if (opts_.workers == 0) {
-        std::unique_lock lock(m_);
-        if (next_consume_ >= total_batches_) return nullptr;
-        const int64_t seq = next_consume_++;
-        auto buf = take_buffer_locked();
-        lock.unlock();
-        build(seq, *buf, -1);
-        consumed_samples_ += buf->size;
-        return buf;
-    }
+    std::unique_ptr<Batch> b;
     std::unique_lock lock(m_);
     if (next_consume_ >= total_batches_) return nullptr;
-    auto& slot = slots_[static_cast<size_t>(next_consume_) % kSlots];
-    if (!slot) {
+    const size_t at = static_cast<size_t>(next_consume_) % kSlots;
+    if (opts_.workers == 0) {  // one chunk, the whole batch, built here
+        open_batch_locked();
+        open_seq_ = -1;
+        Batch& pending = *building_[at].batch;
+        lock.unlock();
+        const ChunkResult r = build_chunk(pending, 0, pending.positions, *workers_[0]);
+        lock.lock();
+        add(workers_[0]->batches, 1);
+        finish_chunk_locked(next_consume_, 0, r);
+    } else if (!slots_[at]) {
         consumer_waiting_ = true;
-        if (opts_.prefetch_depth == 0) cv_work_.notify_one();  // the window just opened
-        cv_ready_.wait(lock, [&] { return stop_ || slot != nullptr; });
+        if (opts_.prefetch_depth == 0) cv_work_.notify_all();  // the window just opened
+        cv_ready_.wait(lock, [&] { return stop_ || slots_[at] != nullptr; });
         consumer_waiting_ = false;
-        if (!slot) return nullptr;  // stopping
+        if (!slots_[at]) return nullptr;  // stopping
     }
-    auto b = std::move(slot);
+    b = std::move(slots_[at]);
     --ready_;
     ++next_consume_;
-    consumed_samples_ += b->size;
     lock.unlock();
-    cv_work_.notify_all();
+    if (opts_.workers > 0) cv_work_.notify_all();
+    consumed_positions_ += b->positions;
+    if (b->error) std::rethrow_exception(b->error);
     return b;
 }
 
@@ -154,6 +212,25 @@ int BatchLoader::prefetch_depth() const {
 int BatchLoader::ready_count() const {
     std::lock_guard lock(m_);
     return ready_;
+}
+
+int64_t BatchLoader::busy_ns() const noexcept {
+    int64_t s = 0;
+    for (const auto& w : workers_) s += get(w->busy_ns);
+    return s;
+}
+
+LoaderStats BatchLoader::stats() const {
+    LoaderStats s;
+    for (const auto& w : workers_) {
+        s.workers.push_back({get(w->busy_ns), get(w->idle_ns), get(w->batches)});
+        s.parts += {get(w->read_ns), get(w->decode_ns), get(w->augment_ns), get(w->collate_ns)};
+        s.samples += get(w->samples);
+        s.skipped += get(w->skipped);
+    }
+    std::lock_guard lock(m_);
+    s.batches = next_consume_;
+    return s;
 }
 
 }  // namespace batchscope::engine

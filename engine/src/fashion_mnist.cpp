@@ -11,7 +11,9 @@ namespace {
 
 constexpr const char* kTrainImages = "train-images-idx3-ubyte.gz";
 
-ImageDataset load_split(const std::string& dir, const std::string& prefix, int64_t limit) {
+}  // namespace
+
+ImageDataset load_fashion_mnist_split(const std::string& dir, const std::string& prefix, int64_t limit) {
     const std::string img_path = dir + "/" + prefix + "-images-idx3-ubyte.gz";
     const std::string lbl_path = dir + "/" + prefix + "-labels-idx1-ubyte.gz";
     IdxArray img = read_idx_u8(img_path);
@@ -41,8 +43,6 @@ ImageDataset load_split(const std::string& dir, const std::string& prefix, int64
     d.labels = std::move(lbl.data);
     return d;
 }
-
-}  // namespace
 
 std::string find_fashion_mnist_dir() {
     struct PipeCloser {
@@ -75,8 +75,8 @@ FashionMnist load_fashion_mnist(const std::string& dir_in, int64_t train_limit, 
         throw DatasetError(dir + ": no such folder (expected the Fashion-MNIST IDX files there)");
     FashionMnist f;
     f.dir = dir;
-    f.train = load_split(dir, "train", train_limit);
-    f.test = load_split(dir, "t10k", test_limit);
+    f.train = load_fashion_mnist_split(dir, "train", train_limit);
+    f.test = load_fashion_mnist_split(dir, "t10k", test_limit);
     return f;
 }
 

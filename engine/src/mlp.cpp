@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "small_gemm.h"
+
 namespace batchscope::engine {
 
 Mlp::Mlp(std::vector<int> widths, uint64_t seed) : widths_(std::move(widths)) {
@@ -158,6 +160,50 @@ int64_t Mlp::count_correct(const float* x, const int32_t* y, int b) {
         correct += arg == y[i];
     }
     return correct;
+}
+
+void Mlp::predict(const float* x, int b, float* logits, Workspace& ws) const {
+    if (b <= 0) return;
+    size_t hidden = 0;
+    for (size_t l = 0; l + 1 < layers_.size(); ++l) hidden = std::max(hidden, static_cast<size_t>(layers_[l].out));
+    if (ws.a.size() < hidden * static_cast<size_t>(b)) {
+        ws.a.resize(hidden * static_cast<size_t>(b));
+        ws.b.resize(hidden * static_cast<size_t>(b));
+    }
+    const float* in = x;
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const Layer& L = layers_[l];
+        const bool last = l + 1 == layers_.size();
+        float* out = last ? logits : (l % 2 == 0 ? ws.a.data() : ws.b.data());
+        if (b == 1) {  // matrix-vector: OpenBLAS's sgemv has far less overhead than a 1-row sgemm
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, L.out, L.in, 1.0f, L.w.data(), L.in, in, 1, 0.0f, out, 1);
+        } else if (b <= detail::kSmallBatchMax) {  // sgemm would pack all the weights for a few rows
+            detail::small_batch_gemm(in, b, L.w.data(), L.out, L.in, out);
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, L.out, L.in, 1.0f, in, L.in, L.w.data(), L.in,
+                        0.0f, out, L.out);
+        }
+        for (int i = 0; i < b; ++i) {
+            float* row = out + static_cast<size_t>(i) * L.out;
+            for (int j = 0; j < L.out; ++j) {
+                const float v = row[j] + L.b[j];
+                row[j] = last ? v : (v > 0.f ? v : 0.f);
+            }
+        }
+        in = out;
+    }
+}
+
+void Mlp::set_layer(size_t l, std::span<const float> w, std::span<const float> b) {
+    if (l >= layers_.size()) throw std::invalid_argument("no layer " + std::to_string(l) + " in this MLP");
+    Layer& L = layers_[l];
+    if (w.size() != L.w.size() || b.size() != L.b.size())
+        throw std::invalid_argument("layer " + std::to_string(l) + " expects " + std::to_string(L.w.size()) +
+                                    " weights and " + std::to_string(L.b.size()) + " biases");
+    std::copy(w.begin(), w.end(), L.w.begin());
+    std::copy(b.begin(), b.end(), L.b.begin());
+    std::fill(L.vw.begin(), L.vw.end(), 0.f);
+    std::fill(L.vb.begin(), L.vb.end(), 0.f);
 }
 
 void set_blas_threads(int n) { openblas_set_num_threads(std::max(1, n)); }

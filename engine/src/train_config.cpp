@@ -11,6 +11,14 @@ std::string range_error(const std::string& name, int64_t v, int lo, int hi, cons
 
 }  // namespace
 
+const char* to_string(DatasetKind k) noexcept {
+    switch (k) {
+        case DatasetKind::FashionMnist: return "fashion-mnist";
+        case DatasetKind::ImageFolder: return "image-folder";
+    }
+    return "?";
+}
+
 std::string validate_knob(const std::string& name, int64_t value) {
     using L = KnobLimits;
     if (name == "batch_size") return range_error("batch size", value, L::kMinBatch, L::kMaxBatch, "");
@@ -19,6 +27,10 @@ std::string validate_knob(const std::string& name, int64_t value) {
     if (name == "workers")
         return range_error("loader workers", value, L::kMinWorkers, L::kMaxWorkers,
                            " (0 = load in the training thread)");
+    if (name == "storage_profile") {
+        if (value >= 0 && value < data::kStorageKindCount) return {};
+        return "storage profile " + std::to_string(value) + " is unknown: use one of " + data::storage_ids();
+    }
     return "unknown knob '" + name + "'";
 }
 
@@ -26,7 +38,8 @@ std::string validate(const TrainConfig& c) {
     using L = KnobLimits;
     for (auto [name, v] : {std::pair<const char*, int64_t>{"batch_size", c.batch_size},
                            {"prefetch_depth", c.prefetch_depth},
-                           {"workers", c.workers}})
+                           {"workers", c.workers},
+                           {"storage_profile", static_cast<int64_t>(c.storage)}})
         if (auto e = validate_knob(name, v); !e.empty()) return e;
     if (auto e = range_error("epochs", c.epochs, L::kMinEpochs, L::kMaxEpochs, ""); !e.empty()) return e;
     if (auto e = range_error("threads", c.threads, L::kMinThreads, L::kMaxThreads, ""); !e.empty()) return e;
@@ -35,6 +48,21 @@ std::string validate(const TrainConfig& c) {
     if (!(c.momentum >= 0.f && c.momentum < 1.f))
         return "momentum " + std::to_string(c.momentum) + " is out of range: use a value in [0, 1)";
     if (c.train_limit < 0 || c.test_limit < 0) return "sample limits must be 0 (all) or positive";
+    if (c.dataset != DatasetKind::FashionMnist && c.dataset != DatasetKind::ImageFolder)
+        return "dataset kind " + std::to_string(static_cast<int>(c.dataset)) +
+               " is unknown: use fashion-mnist or image-folder";
+    if (c.dataset == DatasetKind::ImageFolder && c.data_dir.empty())
+        return "an image-folder dataset needs its folder (data_dir, --data DIR)";
+    if (c.image_size != 0)
+        if (auto e = range_error("image size", c.image_size, L::kMinImageSize, L::kMaxImageSize,
+                                 " pixels (0 = the images' own size)");
+            !e.empty())
+            return e;
+    if (auto e = range_error("world size", c.world_size, 1, L::kMaxWorld, ""); !e.empty()) return e;
+    if (auto e = range_error("rank", c.rank, 0, c.world_size - 1, " (0 to world size - 1)"); !e.empty()) return e;
+    if (c.on_error != data::ErrorPolicy::Stop && c.on_error != data::ErrorPolicy::Skip)
+        return "error policy " + std::to_string(static_cast<int>(c.on_error)) + " is unknown: use stop or skip";
+    if (c.max_image_pixels < 1) return "the image pixel limit must be positive";
     return {};
 }
 

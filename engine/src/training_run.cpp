@@ -9,12 +9,19 @@ TrainingRun::TrainingRun(TrainConfig config) : impl_(std::make_unique<Impl>(std:
     impl_->work.prefetch_depth = impl_->cfg.prefetch_depth;
     impl_->work.workers = impl_->cfg.workers;
     impl_->work.epochs = impl_->cfg.epochs;
+    impl_->work.storage_profile = static_cast<int>(impl_->cfg.storage);
+    impl_->work.storage = data::storage_profile(impl_->cfg.storage).name;
+    impl_->work.error_policy = data::to_string(impl_->cfg.on_error);
     impl_->snap = std::make_shared<const RunSnapshot>(impl_->work);
 }
 
 TrainingRun::~TrainingRun() {
     stop();
     if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void TrainingRun::set_sink(std::shared_ptr<RunSink> sink) {
+    if (!impl_->thread.joinable()) impl_->sink = std::move(sink);
 }
 
 void TrainingRun::start() {
@@ -57,6 +64,9 @@ std::string TrainingRun::queue_knob(const char* knob, int value) {
 std::string TrainingRun::set_batch_size(int n) { return queue_knob("batch_size", n); }
 std::string TrainingRun::set_prefetch_depth(int n) { return queue_knob("prefetch_depth", n); }
 std::string TrainingRun::set_workers(int n) { return queue_knob("workers", n); }
+std::string TrainingRun::set_storage_profile(data::StorageKind k) {
+    return queue_knob("storage_profile", static_cast<int>(k));
+}
 
 std::shared_ptr<const RunSnapshot> TrainingRun::snapshot() const {
     std::lock_guard lock(impl_->snap_m);

@@ -6,10 +6,12 @@
 #include <new>
 
 #include "batchscope/engine/batch_loader.h"
-#include "batchscope/engine/image_dataset.h"
+#include "batchscope/engine/data/open_data.h"
 #include "batchscope/engine/mlp.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
+#include "training_checkpoint.h"
+#include "training_data.h"
 #include "training_run_impl.h"
 
 namespace batchscope::engine {
@@ -49,12 +51,6 @@ void decimate(std::vector<SeriesPoint>& s) {
     s.swap(out);
 }
 
-std::vector<float> to_float(const ImageDataset& d) {
-    std::vector<float> x(d.pixels.size());
-    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(d.pixels[i]) / 255.0f;
-    return x;
-}
-
 // Rolling accumulator for the throughput and loss series.
 struct SeriesWindow {
     int64_t start_ns = 0;
@@ -79,22 +75,22 @@ void TrainingRun::Impl::publish(bool force) {
 void TrainingRun::Impl::controller_main() {
     run_start_ns = profiler::now_ns();
     work.state = RunState::Loading;
-    work.message = "loading Fashion-MNIST";
+    work.message = "loading the data";
     publish(true);
     try {
         if (auto err = validate(cfg); !err.empty()) throw std::invalid_argument(err);
-        const FashionMnist data = load_fashion_mnist(cfg.data_dir, cfg.train_limit, cfg.test_limit);
-        const std::vector<float> test_x = to_float(data.test);
-        const std::vector<int32_t> test_y(data.test.labels.begin(), data.test.labels.end());
-        work.dataset = "Fashion-MNIST (" + data.dir + ")";
-        work.model = "MLP 784-256-128-10";
+        const data::OpenedData data = data::open_training_data(cfg);
+        const int features = static_cast<int>(data.sample_shape.bytes());
+        work.dataset = data.description;
+        work.model = "MLP " + std::to_string(features) + "-256-128-" + std::to_string(data.train->classes());
         work.backend = std::string("CPU, ") + blas_description();
-        work.train_samples = data.train.count;
-        work.test_samples = data.test.count;
+        work.test_samples = data.test ? data.test->count() : 0;
 
         set_blas_threads(cfg.threads);
-        Mlp model({static_cast<int>(data.train.features()), 256, 128, data.train.classes}, cfg.seed);
-        const EpochSampler sampler(data.train.count, cfg.seed, true);
+        Mlp model({features, 256, 128, data.train->classes()}, cfg.seed);
+        const EpochSampler sampler(data.train->count(), cfg.seed, cfg.shuffle,
+                                   {cfg.rank, cfg.world_size, cfg.drop_last});
+        work.train_samples = sampler.shard_size();
         std::vector<float> input;  // the compute buffer the batch is copied into ("h2d" on the CPU)
         int64_t iteration = 0;
         SeriesWindow win{profiler::now_ns(), 0, 0};
@@ -107,13 +103,19 @@ void TrainingRun::Impl::controller_main() {
         for (int epoch = 1; epoch <= cfg.epochs && !stop_requested; ++epoch) {
             const std::vector<uint32_t> order = sampler.order(epoch);
             work.epoch = epoch;
+            data.train->begin_epoch();
+            const data::AugmentOptions augment = epoch_augment(data.train_augment, cfg.seed, epoch);
+            LoaderStats epoch_stats;  // loaders replaced during the epoch
+            int64_t queue_depth_sum = 0;
             int64_t epoch_pos = 0, epoch_samples = 0, epoch_iters = 0, paused_ns = 0;
             int64_t steady_start_ns = 0, steady_samples = 0;
             double loss_sum = 0;
             profiler::Breakdown bd_sum;
             auto make_loader = [&] {
-                LoaderOptions o{work.batch_size, work.workers, work.prefetch_depth, false};
-                return std::make_unique<BatchLoader>(data.train, order, epoch_pos, o, &tracer, iteration);
+                LoaderOptions o{work.batch_size, work.workers,  work.prefetch_depth, cfg.drop_last,
+                                cfg.on_error,     data.sample_shape, augment,
+                                cfg.uint8_batches ? BatchFormat::Uint8 : BatchFormat::Float32};
+                return std::make_unique<BatchLoader>(*data.train, order, epoch_pos, o, &tracer, iteration);
             };
             auto loader = make_loader();
             const int64_t epoch_start = profiler::now_ns();
@@ -141,18 +143,28 @@ void TrainingRun::Impl::controller_main() {
                 const int64_t t0 = profiler::now_ns();
                 bool rebuild = false;
                 for (const KnobCommand& c : cmds) {
-                    int* target = c.knob == "batch_size"       ? &work.batch_size
-                                  : c.knob == "prefetch_depth" ? &work.prefetch_depth
-                                                               : &work.workers;
+                    int* target = c.knob == "batch_size"        ? &work.batch_size
+                                  : c.knob == "prefetch_depth"  ? &work.prefetch_depth
+                                  : c.knob == "storage_profile" ? &work.storage_profile
+                                                                : &work.workers;
                     if (*target == c.value) continue;
                     work.knob_changes.push_back({t0, iteration, c.knob, *target, c.value});
+                    if (sink) sink->on_knob_change(work.knob_changes.back());
                     *target = c.value;
-                    if (c.knob == "prefetch_depth") loader->set_prefetch_depth(c.value);
-                    else rebuild = true;
+                    if (c.knob == "prefetch_depth") {
+                        loader->set_prefetch_depth(c.value);
+                    } else if (c.knob == "storage_profile") {  // the next read uses it
+                        data.storage->set_profile(static_cast<data::StorageKind>(c.value));
+                        work.storage = data::storage_profile(data.storage->profile()).name;
+                        data.train->begin_epoch();
+                    } else {
+                        rebuild = true;
+                    }
                 }
                 if (rebuild) {
                     // Batches built ahead at the old size are dropped and rebuilt from the first
                     // sample not yet consumed: nothing is lost or repeated.
+                    accumulate(epoch_stats, loader->stats());
                     loader.reset();
                     loader = make_loader();
                 }
@@ -165,13 +177,22 @@ void TrainingRun::Impl::controller_main() {
                 std::unique_ptr<Batch> batch = loader->next();
                 const int64_t t1 = profiler::now_ns();
                 if (!batch) break;
+                epoch_pos += batch->positions;
+                work.samples_skipped += batch->skipped;
+                if (batch->size == 0) {  // every sample of it was skipped
+                    loader->recycle(std::move(batch));
+                    continue;
+                }
                 const int b = batch->size;
-                const size_t nx = batch->x.size();
+                const auto nx = static_cast<size_t>(b) * static_cast<size_t>(features);
                 if (input.size() < nx) input.resize(nx);
-                std::memcpy(input.data(), batch->x.data(), nx * sizeof(float));
+                // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
+                to_float(*batch, data.sample_shape, loader->collator(), input.data());
                 const int64_t t2 = profiler::now_ns();
                 const float loss = model.train_step(input.data(), batch->y.data(), b, cfg.learning_rate, cfg.momentum);
                 const int64_t t3 = profiler::now_ns();
+                const BatchTimes load_times = batch->times;
+                const int skipped = batch->skipped;
                 loader->recycle(std::move(batch));
 
                 iter_events.clear();
@@ -179,8 +200,8 @@ void TrainingRun::Impl::controller_main() {
                 iter_events.push_back(make_event(Phase::H2D, t1, t2, iteration, static_cast<uint32_t>(nx * 4)));
                 iter_events.push_back(make_event(Phase::Compute, t2, t3, iteration));
                 // Bookkeeping below is "host" time: it ends the iteration.
-                epoch_pos += b;
                 epoch_samples += b;
+                queue_depth_sum += queue_depth;
                 ++epoch_iters;
                 loss_sum += static_cast<double>(loss) * b;
                 win.samples += b;
@@ -201,6 +222,10 @@ void TrainingRun::Impl::controller_main() {
                 work.iterations_done = iteration + 1;
                 work.samples_done += b;
                 work.epoch_progress = static_cast<double>(epoch_pos) / static_cast<double>(order.size());
+                if (profiler::now_ns() - last_publish_ns >= kPublishEveryNs) {
+                    work.loader = epoch_stats;
+                    accumulate(work.loader, loader->stats());
+                }
                 publish(false);
 
                 const int64_t t4 = profiler::now_ns();
@@ -215,14 +240,18 @@ void TrainingRun::Impl::controller_main() {
                 rec.breakdown = profiler::compute_breakdown(t0, t4, iter_events);
                 rec.loss = loss;
                 rec.queue_depth = queue_depth;
+                rec.load = load_times;
+                rec.skipped = skipped;
                 bd_sum += rec.breakdown;
                 recent.push_back(rec);
+                if (sink) sink->on_iteration(rec);
                 if (recent.size() > kRecentIterations) recent.pop_front();
                 epoch_end = t4;
                 ++iteration;
             }
-            const int64_t busy = loader->busy_ns();
+            accumulate(epoch_stats, loader->stats());
             loader.reset();
+            work.loader = epoch_stats;
             if (epoch_iters == 0) break;
 
             EpochRecord er;
@@ -236,24 +265,19 @@ void TrainingRun::Impl::controller_main() {
                 er.steady_samples_per_s =
                     static_cast<double>(steady_samples) / (static_cast<double>(epoch_end - steady_start_ns) / 1e9);
             er.mean_breakdown = profiler::mean_breakdown(bd_sum, epoch_iters);
-            er.loader_busy_ns = busy;
+            fill_loader_fields(er, epoch_stats, queue_depth_sum, epoch_iters, *data.storage);
             if (stop_requested && epoch_pos < static_cast<int64_t>(order.size())) {
                 er.test_accuracy = -1;  // partial epoch: not evaluated
             } else {
                 const int64_t e0 = profiler::now_ns();
-                int64_t correct = 0;
-                const int chunk = 1000;
-                const int64_t f = data.test.features();
-                for (int64_t i = 0; i < data.test.count; i += chunk) {
-                    const int n = static_cast<int>(std::min<int64_t>(chunk, data.test.count - i));
-                    correct += model.count_correct(test_x.data() + i * f, test_y.data() + i, n);
-                }
+                er.test_accuracy = evaluate(model, data, work.workers);
                 tracer.record(make_event(Phase::Evaluate, e0, profiler::now_ns(), epoch));
-                er.test_accuracy = static_cast<double>(correct) / static_cast<double>(data.test.count);
             }
             work.epochs_done.push_back(er);
+            if (sink) sink->on_epoch(er);
             publish(true);
         }
+        if (!cfg.checkpoint_path.empty()) save_training_checkpoint(cfg, model, data, work);
         work.state = stop_requested ? RunState::Stopped : RunState::Finished;
         work.message = stop_requested ? "stopped by the user" : "finished";
     } catch (const std::bad_alloc&) {
@@ -263,6 +287,7 @@ void TrainingRun::Impl::controller_main() {
         work.state = RunState::Failed;
         work.message = e.what();
     }
+    if (sink) sink->on_end(work.state, work.message);
     publish(true);
 }
 

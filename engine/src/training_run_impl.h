@@ -26,6 +26,7 @@ struct TrainingRun::Impl {
     void publish(bool force);
 
     const TrainConfig cfg;
+    std::shared_ptr<RunSink> sink;  // set before the thread starts
     profiler::HostTracer tracer;
     std::thread thread;
     std::atomic<bool> stop_requested{false};

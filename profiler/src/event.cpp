@@ -12,6 +12,10 @@ std::string_view phase_name(Phase p) noexcept {
         case Phase::Load: return "load";
         case Phase::Iteration: return "iteration";
         case Phase::Evaluate: return "evaluate";
+        case Phase::ReadPhase: return "read";
+        case Phase::Decode: return "decode";
+        case Phase::Augment: return "augment";
+        case Phase::Collate: return "collate";
     }
     return "?";
 }

@@ -4,6 +4,7 @@
 set -u
 cli=${1:?usage: cli_end_to_end.sh path/to/batchscope-cli}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export BATCHSCOPE_DB="$tmp/sessions.db"   # never touch the user's own session database
 pass=0; fail=0
 check() {  # check NAME CONDITION-EXIT-CODE
   if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
@@ -42,6 +43,43 @@ PY
   BATCHSCOPE_GPU_PLUGIN=/nonexistent/libbatchscope_cuda.so expect_exit "CPU run without the GPU plugin" 0 \
       "$cli" train --epochs 1 --train-limit 500 --test-limit 100 --quiet
   grep -q 'GPU unavailable' "$tmp/out"; check "reports the missing plugin" $?
+  grep -q '^saved as session 1 in '"$tmp/sessions.db" "$tmp/out" || grep -q 'saved as session' "$tmp/out"
+  check "says where the session was saved" $?
+
+  # Sessions: every run above was saved; list, show, compare, edit, export, import, delete.
+  expect_exit "sessions list" 0 "$cli" sessions list
+  [ "$(grep -c ' train ' "$tmp/out")" -eq 3 ]; check "lists the three saved training runs" $?
+  expect_exit "sessions list --json" 0 "$cli" sessions list --json
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert len(l)==3 and l[0]["iterations"]==94, l[0]' "$tmp/out"
+  check "JSON list has iteration counts" $?
+  expect_exit "sessions show" 0 "$cli" sessions show 1
+  grep -q 'epoch 2: loss' "$tmp/out"; check "show prints epochs" $?
+  expect_exit "sessions compare" 0 "$cli" sessions compare 1 2
+  grep -q 'batch_size \*' "$tmp/out" && grep -q 'throughput' "$tmp/out" && grep -q 'data wait' "$tmp/out"
+  check "compare shows the differing knobs and the metrics" $?
+  expect_exit "sessions rename" 0 "$cli" sessions rename 2 "no prefetch"
+  expect_exit "sessions tag" 0 "$cli" sessions tag 2 workshop
+  expect_exit "sessions note" 0 "$cli" sessions note 2 "batch 100, no workers"
+  expect_exit "sessions list --tag" 0 "$cli" sessions list --tag workshop
+  grep -q 'no prefetch' "$tmp/out" && [ "$(grep -c ' train ' "$tmp/out")" -eq 1 ]; check "tag filter and rename" $?
+  expect_exit "export csv" 0 "$cli" sessions export 1 --format csv --out "$tmp/it.csv"
+  [ "$(wc -l <"$tmp/it.csv")" -eq 95 ]; check "CSV has a header and one row per iteration" $?
+  expect_exit "export json" 0 "$cli" sessions export 1 --format json --out -
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["config"]["batch_size"]==64' "$tmp/out"
+  check "JSON export holds the configuration" $?
+  expect_exit "export session" 0 "$cli" sessions export 2 --format session --out "$tmp/shared.bscope"
+  expect_exit "import into another database" 0 "$cli" sessions --db "$tmp/other.db" import "$tmp/shared.bscope"
+  expect_exit "list the other database" 0 "$cli" sessions --db "$tmp/other.db" list
+  grep -q 'no prefetch' "$tmp/out"; check "the imported session keeps its name" $?
+  expect_exit "delete" 0 "$cli" sessions delete 3
+  expect_exit "delete again" 1 "$cli" sessions delete 3
+  grep -q 'no session 3' "$tmp/err"; check "says the session does not exist" $?
+  expect_exit "compare needs two ids" 2 "$cli" sessions compare 1
+  printf 'my notes' >"$tmp/notes.txt"
+  expect_exit "a file that is not ours is refused" 1 "$cli" sessions --db "$tmp/notes.txt" list
+  [ "$(cat "$tmp/notes.txt")" = "my notes" ]; check "and left unchanged" $?
+  expect_exit "train --no-save" 0 "$cli" train --epochs 1 --train-limit 300 --test-limit 100 --quiet --no-save
+  ! grep -q 'saved as session' "$tmp/out"; check "--no-save saves nothing" $?
 else
   echo "skip real-data checks: dataset-fashion-mnist is not installed"
 fi

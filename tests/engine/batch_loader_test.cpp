@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/data/memory_source.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/host_tracer.h"
 
@@ -15,7 +16,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // Image i carries its own index in its first three pixels.
-ImageDataset make_dataset(int64_t n) {
+data::MemorySource make_dataset(int64_t n) {
     ImageDataset d;
     d.count = n;
     d.rows = d.cols = 28;
@@ -29,7 +30,16 @@ ImageDataset make_dataset(int64_t n) {
         p[2] = static_cast<uint8_t>((i >> 16) & 0xff);
         d.labels[static_cast<size_t>(i)] = static_cast<uint8_t>(i % 10);
     }
-    return d;
+    return data::MemorySource(std::move(d));
+}
+
+LoaderOptions opts(int batch, int workers, int depth, bool drop_last) {
+    LoaderOptions o;
+    o.batch_size = batch;
+    o.workers = workers;
+    o.prefetch_depth = depth;
+    o.drop_last = drop_last;
+    return o;
 }
 
 uint32_t index_of(const Batch& b, int i) {
@@ -53,12 +63,12 @@ void drain(BatchLoader& l, std::vector<uint32_t>& seen, int64_t& expect_id) {
 }  // namespace
 
 TEST(BatchLoader, DeliversEverySampleOnceInSamplerOrder) {
-    const ImageDataset d = make_dataset(1003);
-    const auto order = EpochSampler(d.count, 5).order(1);
+    const data::MemorySource d = make_dataset(1003);
+    const auto order = EpochSampler(d.count(), 5).order(1);
     for (int workers : {0, 1, 2, 4})
         for (int depth : {0, 1, 2, 8}) {
             SCOPED_TRACE("workers " + std::to_string(workers) + " depth " + std::to_string(depth));
-            BatchLoader l(d, order, 0, {32, workers, depth, false}, nullptr, 100);
+            BatchLoader l(d, order, 0, opts(32, workers, depth, false), nullptr, 100);
             EXPECT_EQ(l.batches_total(), 32);  // 31 full + 1 of 11
             std::vector<uint32_t> seen;
             int64_t id = 100;
@@ -69,9 +79,9 @@ TEST(BatchLoader, DeliversEverySampleOnceInSamplerOrder) {
 }
 
 TEST(BatchLoader, DropLastSkipsThePartialBatch) {
-    const ImageDataset d = make_dataset(100);
-    const auto order = EpochSampler(d.count, 1).order(1);
-    BatchLoader l(d, order, 0, {30, 2, 2, true}, nullptr, 0);
+    const data::MemorySource d = make_dataset(100);
+    const auto order = EpochSampler(d.count(), 1).order(1);
+    BatchLoader l(d, order, 0, opts(30, 2, 2, true), nullptr, 0);
     std::vector<uint32_t> seen;
     int64_t id = 0;
     drain(l, seen, id);
@@ -81,10 +91,10 @@ TEST(BatchLoader, DropLastSkipsThePartialBatch) {
 TEST(BatchLoader, RestartAtTheConsumedPositionLosesAndRepeatsNothing) {
     // What a live batch-size or worker change does: stop the loader, start another where the
     // consumer stopped, at the new size.
-    const ImageDataset d = make_dataset(500);
-    const auto order = EpochSampler(d.count, 3).order(2);
+    const data::MemorySource d = make_dataset(500);
+    const auto order = EpochSampler(d.count(), 3).order(2);
     std::vector<uint32_t> seen;
-    auto first = std::make_unique<BatchLoader>(d, order, 0, LoaderOptions{10, 2, 8, false}, nullptr, 0);
+    auto first = std::make_unique<BatchLoader>(d, order, 0, opts(10, 2, 8, false), nullptr, 0);
     for (int k = 0; k < 3; ++k) {
         auto b = first->next();
         for (int i = 0; i < b->size; ++i) seen.push_back(index_of(*b, i));
@@ -92,16 +102,16 @@ TEST(BatchLoader, RestartAtTheConsumedPositionLosesAndRepeatsNothing) {
     std::this_thread::sleep_for(20ms);  // let the workers build ahead: those batches are dropped
     const int64_t pos = first->consumed_samples();
     first.reset();
-    BatchLoader second(d, order, pos, {7, 3, 2, false}, nullptr, 3);
+    BatchLoader second(d, order, pos, opts(7, 3, 2, false), nullptr, 3);
     int64_t id = 3;
     drain(second, seen, id);
     EXPECT_EQ(seen, order);
 }
 
 TEST(BatchLoader, PrefetchFillsUpToTheDepthAndFollowsLiveChanges) {
-    const ImageDataset d = make_dataset(4000);
-    const auto order = EpochSampler(d.count, 1).order(1);
-    BatchLoader l(d, order, 0, {10, 2, 4, false}, nullptr, 0);
+    const data::MemorySource d = make_dataset(4000);
+    const auto order = EpochSampler(d.count(), 1).order(1);
+    BatchLoader l(d, order, 0, opts(10, 2, 4, false), nullptr, 0);
     auto wait_ready = [&](int n) {
         for (int i = 0; i < 400 && l.ready_count() != n; ++i) std::this_thread::sleep_for(5ms);
         return l.ready_count();
@@ -121,9 +131,9 @@ TEST(BatchLoader, PrefetchFillsUpToTheDepthAndFollowsLiveChanges) {
 }
 
 TEST(BatchLoader, LiveDepthChangesUnderLoadKeepOrderAndCompleteness) {
-    const ImageDataset d = make_dataset(20000);
-    const auto order = EpochSampler(d.count, 11).order(1);
-    BatchLoader l(d, order, 0, {16, 3, 2, false}, nullptr, 0);
+    const data::MemorySource d = make_dataset(20000);
+    const auto order = EpochSampler(d.count(), 11).order(1);
+    BatchLoader l(d, order, 0, opts(16, 3, 2, false), nullptr, 0);
     std::mt19937 rng(3);
     std::uniform_int_distribution<int> depth(0, 64);
     std::vector<uint32_t> seen;
@@ -137,21 +147,23 @@ TEST(BatchLoader, LiveDepthChangesUnderLoadKeepOrderAndCompleteness) {
 }
 
 TEST(BatchLoader, RecordsOneLoadEventPerBatchOnTheWorkerLanes) {
-    const ImageDataset d = make_dataset(320);
-    const auto order = EpochSampler(d.count, 1).order(1);
+    const data::MemorySource d = make_dataset(320);
+    const auto order = EpochSampler(d.count(), 1).order(1);
     batchscope::profiler::HostTracer tracer;
     {
-        BatchLoader l(d, order, 0, {32, 2, 2, false}, &tracer, 50);
+        BatchLoader l(d, order, 0, opts(32, 2, 2, false), &tracer, 50);
         std::vector<uint32_t> seen;
         int64_t id = 50;
         drain(l, seen, id);
         EXPECT_GT(l.busy_ns(), 0);
     }
-    std::vector<batchscope::profiler::Event> ev;
-    tracer.drain(ev);
+    std::vector<batchscope::profiler::Event> all, ev;
+    tracer.drain(all);
+    ASSERT_EQ(all.size(), 50u);  // per batch: the load and its read / decode / augment / collate parts
+    for (const auto& e : all)
+        if (e.phase == batchscope::profiler::Phase::Load) ev.push_back(e);
     ASSERT_EQ(ev.size(), 10u);
     for (const auto& e : ev) {
-        EXPECT_EQ(e.phase, batchscope::profiler::Phase::Load);
         EXPECT_EQ(e.lane.kind, batchscope::profiler::LaneKind::LoaderWorker);
         EXPECT_LT(e.lane.index, 2);
         EXPECT_GE(e.id, 50);
@@ -161,8 +173,8 @@ TEST(BatchLoader, RecordsOneLoadEventPerBatchOnTheWorkerLanes) {
 }
 
 TEST(BatchLoader, StartPositionAtTheEndGivesNothing) {
-    const ImageDataset d = make_dataset(10);
-    const auto order = EpochSampler(d.count, 1).order(1);
-    BatchLoader l(d, order, 10, {4, 2, 2, false}, nullptr, 0);
+    const data::MemorySource d = make_dataset(10);
+    const auto order = EpochSampler(d.count(), 1).order(1);
+    BatchLoader l(d, order, 10, opts(4, 2, 2, false), nullptr, 0);
     EXPECT_EQ(l.next(), nullptr);
 }

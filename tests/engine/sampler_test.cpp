@@ -35,3 +35,27 @@ TEST(Sampler, SequentialWhenShuffleIsOff) {
 }
 
 TEST(Sampler, EmptyDataset) { EXPECT_TRUE(EpochSampler(0, 1).order(1).empty()); }
+
+TEST(Sampler, ShardsSplitOnePermutationAmongRanks) {
+    using batchscope::engine::ShardOptions;
+    const int64_t n = 1003;
+    const auto whole = EpochSampler(n, 7).order(2);
+    for (bool drop : {false, true}) {
+        SCOPED_TRACE(drop);
+        std::vector<uint32_t> all;
+        for (int r = 0; r < 4; ++r) {
+            const EpochSampler s(n, 7, true, ShardOptions{r, 4, drop});
+            const auto o = s.order(2);
+            EXPECT_EQ(static_cast<int64_t>(o.size()), drop ? 250 : 251);
+            EXPECT_EQ(s.shard_size(), static_cast<int64_t>(o.size()));
+            for (size_t i = 0; i < o.size(); ++i) EXPECT_EQ(o[i], whole[(i * 4 + static_cast<size_t>(r)) % n]);
+            all.insert(all.end(), o.begin(), o.end());
+        }
+        std::sort(all.begin(), all.end());
+        if (drop) {
+            EXPECT_EQ(std::unique(all.begin(), all.end()), all.end());  // disjoint
+        } else {
+            EXPECT_EQ(std::unique(all.begin(), all.end()) - all.begin(), n);  // covers all (1 padded)
+        }
+    }
+}

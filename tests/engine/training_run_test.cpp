@@ -34,6 +34,7 @@ TEST(TrainingRun, TrainsAndAccountsEveryIteration) {
     bs_test::write_fake_fashion_mnist(d.path, 1200, 300);
     TrainConfig c;
     c.data_dir = d.path;
+    c.cache_dir = d.path + "/cache";
     c.batch_size = 50;
     c.epochs = 2;
     TrainingRun run(c);
@@ -60,6 +61,7 @@ TEST(TrainingRun, LiveBatchSizeChangeAppliesAtTheNextIteration) {
     bs_test::write_fake_fashion_mnist(d.path, 3000, 100);
     TrainConfig c;
     c.data_dir = d.path;
+    c.cache_dir = d.path + "/cache";
     c.batch_size = 10;
     c.epochs = 20;
     c.prefetch_depth = 8;
@@ -82,13 +84,19 @@ TEST(TrainingRun, LiveBatchSizeChangeAppliesAtTheNextIteration) {
     run.wait();
     s = run.snapshot();
     for (const auto& it : s->recent) {
-        if (it.iteration < kc.iteration) EXPECT_EQ(it.batch_size, 10);
+        if (it.iteration < kc.iteration) {
+            EXPECT_EQ(it.batch_size, 10);
+        }
         // Later batches are 64, except the last of an epoch (what remains).
-        if (it.iteration >= kc.iteration) EXPECT_LE(it.batch_size, 64);
+        if (it.iteration >= kc.iteration) {
+            EXPECT_LE(it.batch_size, 64);
+        }
     }
     // Every finished epoch still saw all 3000 samples exactly once (counted by the loader).
     for (const auto& e : s->epochs_done)
-        if (e.test_accuracy >= 0) EXPECT_EQ(e.samples, 3000);
+        if (e.test_accuracy >= 0) {
+            EXPECT_EQ(e.samples, 3000);
+        }
 }
 
 TEST(TrainingRun, WorkerChangeAndPauseResume) {
@@ -96,6 +104,7 @@ TEST(TrainingRun, WorkerChangeAndPauseResume) {
     bs_test::write_fake_fashion_mnist(d.path, 2000, 100);
     TrainConfig c;
     c.data_dir = d.path;
+    c.cache_dir = d.path + "/cache";
     c.batch_size = 8;
     c.epochs = 50;
     TrainingRun run(c);
@@ -134,6 +143,7 @@ TEST(TrainingRun, DestroyingARunningRunStopsIt) {
     bs_test::write_fake_fashion_mnist(d.path, 2000, 100);
     TrainConfig c;
     c.data_dir = d.path;
+    c.cache_dir = d.path + "/cache";
     c.epochs = 1000;
     auto run = std::make_unique<TrainingRun>(c);
     run->start();

@@ -1,16 +1,24 @@
 #pragma once
-// One epoch's batches, built by N worker threads into a bounded prefetch window and handed to
-// the trainer in sampler order. The window (prefetch depth) can change while it runs.
+// One epoch's batches from a SampleSource, built by N worker threads into a bounded prefetch
+// window and handed to the trainer in sampler order. Each sample is read, decoded, augmented
+// and collated into reused batch buffers (no heap allocation per batch once warm). A batch is
+// split into chunks (one per worker, at least 8 samples each) that the workers build side by
+// side, so that even with nothing prefetched all workers help with the batch the trainer waits
+// for. The window (prefetch depth) can change while it runs; the storage profile too (through
+// the source).
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
 
-#include "batchscope/engine/image_dataset.h"
+#include "batchscope/engine/data/augment.h"
+#include "batchscope/engine/data/sample_source.h"
+#include "batchscope/engine/loader_stats.h"
 
 namespace batchscope::profiler {
 class HostTracer;
@@ -18,12 +26,23 @@ class HostTracer;
 
 namespace batchscope::engine {
 
+// What a batch carries: float samples (CHW, scaled / normalised: what the model takes), or the
+// 8-bit pixels as decoded (HWC), converted later where the batch is consumed (to_float(); on a
+// GPU this is done on the device after a copy four times smaller, as DALI and FFCV do).
+enum class BatchFormat : uint8_t { Float32 = 0, Uint8 };
+
 struct Batch {
-    int64_t seq = 0;       // position of this batch in the loader's sequence
-    int64_t id = 0;        // first_batch_id + seq: the iteration that will consume it
-    int size = 0;          // samples in this batch
-    std::vector<float> x;  // size * features, pixels scaled to [0, 1]
+    int64_t seq = 0;        // position of this batch in the loader's sequence
+    int64_t id = 0;         // first_batch_id + seq: the iteration that will consume it
+    int size = 0;           // samples delivered in this batch
+    int skipped = 0;        // samples of its range left out (error policy "skip")
+    int64_t positions = 0;  // sampler positions it covers: size + skipped (+ the rest when failed)
+    BatchTimes times;       // parts summed over its chunks; start/end span them; worker: chunk 0's
+    BatchFormat format = BatchFormat::Float32;
+    std::vector<float> x;   // Float32: size * features, CHW per sample, scaled to [0, 1] (or normalised)
+    std::vector<uint8_t> pixels;  // Uint8: size * features, HWC per sample, as decoded (and augmented)
     std::vector<int32_t> y;
+    std::exception_ptr error;  // "stop" policy: the sample error that ended this batch
 };
 
 struct LoaderOptions {
@@ -31,19 +50,28 @@ struct LoaderOptions {
     int workers = 2;         // 0: batches are built in next(), on the caller's thread
     int prefetch_depth = 2;  // batches that may be built ahead of the consumer
     bool drop_last = false;
+    data::ErrorPolicy on_error = data::ErrorPolicy::Stop;
+    data::ImageShape output{};  // every sample's shape in a batch; empty: the source's shape
+    data::AugmentOptions augment;
+    BatchFormat format = BatchFormat::Float32;
 };
+
+// A Uint8 batch's samples as floats (CHW, scaled and normalised by `collate`) into dst (size *
+// features floats). Float32 batches are copied.
+void to_float(const Batch& b, data::ImageShape sample, const data::Collator& collate, float* dst);
 
 class BatchLoader {
 public:
-    // Visits `order[start_pos..]` of `data` (both must outlive the loader). Batch k's id is
+    // Visits `order[start_pos..]` of `source` (both must outlive the loader). Batch k's id is
     // first_batch_id + k; load events go to `tracer` (may be null).
-    BatchLoader(const ImageDataset& data, std::span<const uint32_t> order, int64_t start_pos, LoaderOptions opts,
-                profiler::HostTracer* tracer, int64_t first_batch_id);
+    BatchLoader(const data::SampleSource& source, std::span<const uint32_t> order, int64_t start_pos,
+                LoaderOptions opts, profiler::HostTracer* tracer, int64_t first_batch_id);
     ~BatchLoader();
     BatchLoader(const BatchLoader&) = delete;
     BatchLoader& operator=(const BatchLoader&) = delete;
 
     // The next batch in order, blocking until it is built; nullptr at the end of the order.
+    // Under the "stop" policy, throws the SampleError (naming the file) of a sample it holds.
     std::unique_ptr<Batch> next();
     // Gives a consumed batch's buffers back for reuse.
     void recycle(std::unique_ptr<Batch> b);
@@ -52,36 +80,51 @@ public:
     int prefetch_depth() const;
     int ready_count() const;             // built batches waiting for the consumer
     int64_t batches_total() const noexcept { return total_batches_; }
-    int64_t consumed_samples() const noexcept { return consumed_samples_; }  // by next(), past start_pos
-    int64_t busy_ns() const noexcept { return busy_ns_.load(std::memory_order_relaxed); }
+    // Sampler positions consumed by next(), past start_pos (skipped samples included).
+    int64_t consumed_samples() const noexcept { return consumed_positions_; }
+    int64_t busy_ns() const noexcept;    // summed over workers
+    LoaderStats stats() const;
     const LoaderOptions& options() const noexcept { return opts_; }
+    int64_t features() const noexcept { return features_; }
+    const data::Collator& collator() const noexcept { return collate_; }
 
 private:
+    struct Worker;
+    struct Building;
+    struct ChunkResult;
     void worker_main(int index);
     bool may_claim_locked() const;
-    void build(int64_t seq, Batch& b, int lane_index);
+    void open_batch_locked();  // the next batch: a buffer, its size, its chunks
+    // Builds samples [lo, hi) of batch `b` into its rows lo.. (skipped samples leave them unused).
+    ChunkResult build_chunk(Batch& b, int64_t lo, int64_t hi, Worker& w);
+    void finish_chunk_locked(int64_t seq, int chunk, const ChunkResult& r);  // the last one publishes it
     std::unique_ptr<Batch> take_buffer_locked();
 
-    const ImageDataset& data_;
+    const data::SampleSource& source_;
     std::span<const uint32_t> order_;
     const int64_t start_pos_;
     LoaderOptions opts_;
     profiler::HostTracer* tracer_;
     const int64_t first_batch_id_;
     int64_t total_batches_ = 0;
+    int64_t features_ = 0;
+    data::Collator collate_;
+    std::vector<std::unique_ptr<Worker>> workers_;  // per thread (one for the caller with 0 workers)
+    std::atomic<bool> cancel_{false};
 
     mutable std::mutex m_;
     std::condition_variable cv_work_;   // workers: a batch may be claimed / stop
     std::condition_variable cv_ready_;  // consumer: a batch became ready
     std::vector<std::unique_ptr<Batch>> slots_;  // ready batches by seq % slots_.size()
+    std::vector<Building> building_;             // batches being built, by seq % slots_.size()
     std::vector<std::unique_ptr<Batch>> free_;   // recycled buffers
-    int64_t next_claim_ = 0;
+    int64_t next_open_ = 0;   // the next batch to start building
+    int64_t open_seq_ = -1;   // the batch that still has chunks to hand out (-1: none)
     int64_t next_consume_ = 0;
     int ready_ = 0;
     bool consumer_waiting_ = false;
     bool stop_ = false;
-    int64_t consumed_samples_ = 0;
-    std::atomic<int64_t> busy_ns_{0};
+    int64_t consumed_positions_ = 0;
     std::vector<std::thread> threads_;
 };
 

@@ -27,6 +27,10 @@ struct FashionMnist {
 // Folder of Debian's dataset-fashion-mnist package (from `dpkg -L`), or empty if not installed.
 std::string find_fashion_mnist_dir();
 
+// Loads one split ("train" or "t10k") from `dir`: <prefix>-images-idx3-ubyte.gz and
+// <prefix>-labels-idx1-ubyte.gz, validated (28 x 28 images, as many labels, labels < 10).
+ImageDataset load_fashion_mnist_split(const std::string& dir, const std::string& prefix, int64_t limit = 0);
+
 // Loads the four IDX files from `dir` (empty: find_fashion_mnist_dir()). `train_limit` and
 // `test_limit` keep only the first N samples (0 = all). Throws DatasetError with a message that
 // names the file and says what to do.

@@ -1,7 +1,9 @@
 #pragma once
 // A multi-layer perceptron (ReLU hidden layers, softmax cross-entropy) trained with SGD and
 // momentum on the CPU: OpenBLAS GEMMs plus plain loops. Weights are [out x in] as in PyTorch.
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace batchscope::engine {
@@ -17,6 +19,21 @@ public:
 
     // Forward only; returns how many of the b samples are classified correctly.
     int64_t count_correct(const float* x, const int32_t* y, int b);
+
+    // Serving: the logits (b x classes, row-major) of x into `logits`. Const: the training state
+    // is untouched, so a model can serve from any thread that brings its own workspace.
+    struct Workspace {
+        std::vector<float> a, b;  // hidden activations, ping-pong
+    };
+    void predict(const float* x, int b, float* logits, Workspace& ws) const;
+
+    // Parameters of layer l (0 = the first Linear): weights [out x in] row-major, biases [out].
+    size_t layer_count() const noexcept { return layers_.size(); }
+    std::span<const float> layer_weights(size_t l) const { return layers_.at(l).w; }
+    std::span<const float> layer_biases(size_t l) const { return layers_.at(l).b; }
+    // Replaces layer l's parameters (a checkpoint being loaded); momentum is reset to zero.
+    // Throws std::invalid_argument when a size does not match.
+    void set_layer(size_t l, std::span<const float> w, std::span<const float> b);
 
     const std::vector<int>& widths() const noexcept { return widths_; }
     int64_t parameter_count() const noexcept;

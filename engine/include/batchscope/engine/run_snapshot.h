@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "batchscope/engine/loader_stats.h"
 #include "batchscope/profiler/breakdown.h"
 
 namespace batchscope::engine {
@@ -20,6 +21,8 @@ struct IterationRecord {
     profiler::Breakdown breakdown;
     float loss = 0.f;
     int queue_depth = 0;    // batches ready in the prefetch queue when this iteration began
+    BatchTimes load;        // how the batch this iteration consumed was built (read/decode/augment/collate)
+    int skipped = 0;        // samples of that batch left out by the "skip" error policy
 };
 
 struct EpochRecord {
@@ -33,6 +36,12 @@ struct EpochRecord {
     int64_t iterations = 0;
     profiler::Breakdown mean_breakdown;  // mean per iteration
     int64_t loader_busy_ns = 0;          // summed over workers: time spent building batches
+    int64_t loader_idle_ns = 0;          // summed over workers: time waiting (window full / no work)
+    LoadTimes load;                      // per-sample read / decode / augment / collate, summed
+    int64_t samples_skipped = 0;         // unreadable or corrupt samples left out ("skip" policy)
+    double mean_queue_depth = 0;         // batches ready when an iteration began, averaged
+    std::vector<WorkerActivity> workers; // per loader worker (last worker count of the epoch)
+    std::string storage;                 // storage profile id at the end of the epoch
 };
 
 struct KnobChange {
@@ -61,6 +70,11 @@ struct RunSnapshot {
     std::string model;
     int64_t train_samples = 0;
     int64_t test_samples = 0;
+    int storage_profile = 0;      // data::StorageKind in effect (as int)
+    std::string storage;          // its name, e.g. "HDD 7200 rpm (emulated)"
+    std::string error_policy;     // "stop" or "skip"
+    int64_t samples_skipped = 0;  // over the whole run
+    LoaderStats loader;           // the current epoch so far (all loaders of the epoch summed)
 
     int epoch = 0;  // current epoch, 1-based (0 before the first)
     int64_t iterations_done = 0;

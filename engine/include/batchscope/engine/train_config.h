@@ -3,6 +3,9 @@
 #include <cstdint>
 #include <string>
 
+#include "batchscope/engine/data/sample_source.h"
+#include "batchscope/engine/data/storage_profile.h"
+
 namespace batchscope::engine {
 
 struct KnobLimits {
@@ -11,7 +14,15 @@ struct KnobLimits {
     static constexpr int kMinWorkers = 0, kMaxWorkers = 16;
     static constexpr int kMinEpochs = 1, kMaxEpochs = 1000;
     static constexpr int kMinThreads = 1, kMaxThreads = 64;
+    static constexpr int kMinImageSize = 8, kMaxImageSize = 1024;
+    static constexpr int kMaxWorld = 1024;
 };
+
+enum class DatasetKind : uint8_t {
+    FashionMnist = 0,  // the IDX files (data_dir, or Debian's package), through the sample cache
+    ImageFolder,       // data_dir/<class>/<image>, or data_dir/train/<class>/... and test/ (or val/)
+};
+const char* to_string(DatasetKind k) noexcept;  // "fashion-mnist", "image-folder"
 
 struct TrainConfig {
     std::string data_dir;        // empty: find Debian's dataset-fashion-mnist
@@ -26,13 +37,30 @@ struct TrainConfig {
     int64_t train_limit = 0;     // use only the first N training samples (0 = all)
     int64_t test_limit = 0;      // evaluate on the first N test samples (0 = all)
     bool trace = true;           // record host trace events
+    std::string checkpoint_path; // the trained model is written here at the end of the run (empty: not saved)
+
+    // Data pipeline.
+    DatasetKind dataset = DatasetKind::FashionMnist;
+    std::string cache_dir;       // Fashion-MNIST sample cache; empty: $XDG_CACHE_HOME/batchscope or ~/.cache/batchscope
+    data::StorageKind storage = data::StorageKind::PageCache;  // live: TrainingRun::set_storage_profile
+    int image_size = 0;          // image folders: samples resized/cropped to N x N (0 = the first image's size)
+    bool random_crop = false;    // random resized crop (scale 0.08-1, ratio 3/4-4/3) to the sample size
+    bool flip = false;           // random horizontal flip
+    bool normalize = false;      // per-channel mean/std (Fashion-MNIST 0.286/0.353; folders ImageNet's)
+    data::ErrorPolicy on_error = data::ErrorPolicy::Stop;  // a corrupt sample: fail, or skip and count
+    bool drop_last = false;      // leave out each epoch's last, partial batch
+    bool shuffle = true;         // seeded shuffle per epoch; false: sequential order
+    int rank = 0;                // train on shard `rank` of `world_size` (as one of N data-parallel ranks)
+    int world_size = 1;
+    int64_t max_image_pixels = 64'000'000;  // larger images are refused from their header
+    bool uint8_batches = false;  // loader delivers 8-bit pixels; the float conversion moves into h2d
 };
 
 // Empty when valid, else a message that names the bad field, its value and the allowed range.
 std::string validate(const TrainConfig& c);
 
 // Empty when `value` is in range for the knob called `name` ("batch_size", "prefetch_depth",
-// "workers"), else a message saying what is allowed.
+// "workers", "storage_profile"), else a message saying what is allowed.
 std::string validate_knob(const std::string& name, int64_t value);
 
 }  // namespace batchscope::engine

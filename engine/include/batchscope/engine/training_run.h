@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "batchscope/engine/run_sink.h"
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/engine/train_config.h"
 
@@ -20,6 +21,9 @@ public:
     TrainingRun(const TrainingRun&) = delete;
     TrainingRun& operator=(const TrainingRun&) = delete;
 
+    // Where every record also goes (a session recorder); set before start().
+    void set_sink(std::shared_ptr<RunSink> sink);
+
     void start();   // loads the data and trains on the controller thread
     void pause();
     void resume();
@@ -31,6 +35,9 @@ public:
     std::string set_batch_size(int n);
     std::string set_prefetch_depth(int n);
     std::string set_workers(int n);
+    // The storage profile the training reads go through (recorded as knob "storage_profile",
+    // values data::StorageKind as int). Batches already built keep the old profile's timing.
+    std::string set_storage_profile(data::StorageKind k);
 
     // Never blocks on the controller: at most a pointer copy under a tiny lock.
     std::shared_ptr<const RunSnapshot> snapshot() const;

@@ -15,8 +15,14 @@ enum class Phase : uint8_t {
     Load,          // a loader worker building one batch (read + convert + collate)
     Iteration,     // a whole training iteration, on the controller lane
     Evaluate,      // test-set evaluation after an epoch
+    // The parts of a Load, per batch: each is the sum over the batch's samples, and the four are
+    // laid end to end from the Load's start (their sum never exceeds the Load).
+    ReadPhase,     // reading the samples' stored bytes (through the storage profile)
+    Decode,        // decoding them (JPEG, PNG; nothing for raw samples)
+    Augment,       // crop, resize, flip
+    Collate,       // conversion to float (and normalisation) into the batch buffer
 };
-inline constexpr int kPhaseCount = 8;
+inline constexpr int kPhaseCount = 12;
 
 std::string_view phase_name(Phase p) noexcept;
 

@@ -1,0 +1,208 @@
+// `batchscope-cli infer`: serves a checkpoint under open-loop, closed-loop or offline load, or
+// runs an MLPerf-style scenario, and prints latency percentiles that say how far to trust them.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/dataset_error.h"
+#include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/infer/infer_session_sink.h"
+#include "batchscope/engine/infer/inference_run.h"
+#include "batchscope/engine/infer/scenarios.h"
+#include "batchscope/store/session_store.h"
+#include "batchscope/store/store_error.h"
+#include "cli_commands.h"
+#include "cli_infer_common.h"
+
+namespace batchscope::cli {
+namespace {
+
+using namespace engine::infer;
+
+struct InferOptions {
+    InferConfig cfg;
+    ServedModelOptions model;
+    std::string mode = "poisson", scenario = "stream";
+    double p99_bound_us = 10'000;
+    bool json = false, quiet = false, no_save = false;
+    std::string db = store::SessionStore::default_path(), name;
+    bool requests_given = false;
+};
+
+int run_server_scenario(const InferOptions& o, std::shared_ptr<BatchService> service) {
+    ServerSearchOptions so;
+    so.p99_bound_ns = std::llround(o.p99_bound_us * 1e3);
+    so.start_rate = o.cfg.rate;
+    nlohmann::json probes = nlohmann::json::array();
+    if (!o.json)
+        std::printf("server scenario: the highest Poisson rate with p99 <= %.0f us (%lld requests per probe)\n",
+                    o.p99_bound_us, static_cast<long long>(o.cfg.requests));
+    auto on_probe = [&](const ProbeResult& p, const InferResult& r) {
+        const bool pass = probe_passes(p, so);
+        if (!o.json) {
+            std::printf("  probe %9.1f req/s: p99 %10.1f us%s, achieved %9.1f req/s -> %s\n", p.rate,
+                        us(static_cast<double>(p.p99_ns)), p.enough_samples ? "" : " (too few samples)",
+                        p.achieved_rps, pass ? "pass" : "fail");
+            std::fflush(stdout);
+        }
+        probes.push_back({{"rate", p.rate}, {"pass", pass}, {"result", result_json(r)}});
+    };
+    const ServerSearchResult res = find_max_rate(make_stream_probe(o.cfg, service, on_probe), so);
+    if (o.json) {
+        nlohmann::json j = {{"scenario", "server"},     {"p99_bound_us", o.p99_bound_us}, {"found", res.found},
+                            {"rate", res.rate},         {"failed_rate", res.failed_rate}, {"note", res.note},
+                            {"model", service->model()}, {"probes", probes}};
+        std::cout << j.dump(2) << "\n";
+    } else if (res.found) {
+        std::printf("server: %.1f requests/s keeps p99 under %.0f us", res.rate, o.p99_bound_us);
+        if (res.failed_rate > 0) std::printf(" (%.1f requests/s did not)", res.failed_rate);
+        std::printf("%s%s\n", res.note.empty() ? "" : "; ", res.note.c_str());
+    } else {
+        std::printf("server: no rate kept p99 under %.0f us (%s)\n", o.p99_bound_us, res.note.c_str());
+    }
+    return kExitOk;
+}
+
+int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchService> service) {
+    const InferConfig cfg = apply_scenario(scenario, o.cfg);
+    std::shared_ptr<InferSessionSink> sink;
+    if (!o.no_save) {
+        try {
+            sink = std::make_shared<InferSessionSink>(o.db, cfg, *service, o.name, to_string(scenario));
+        } catch (const store::StoreError& e) {
+            std::cerr << "batchscope-cli infer: cannot save the session: " << e.what()
+                      << "\n(use --db FILE for another database, or --no-save)\n";
+            return kExitRunFailed;
+        }
+    }
+    if (!o.json) {
+        std::printf("Batchscope inference: %s on %s\nbackend: %s\n", service->model().c_str(),
+                    service->dataset().c_str(), service->backend().c_str());
+        std::printf("load: %s", to_string(cfg.mode));
+        if (is_open_loop(cfg.mode)) std::printf(" %.1f requests/s", cfg.rate);
+        if (cfg.mode == LoadMode::Bursts) std::printf(" in bursts of %d", cfg.burst);
+        if (cfg.mode == LoadMode::Closed) std::printf(", %d outstanding", cfg.concurrency);
+        std::printf(", %lld requests; batcher: max batch %d, queue delay %lld us\n", static_cast<long long>(cfg.requests),
+                    cfg.max_batch, static_cast<long long>(cfg.queue_delay_us));
+        std::fflush(stdout);
+    }
+    InferenceRun run(cfg, service);
+    run.set_sink(sink);
+    run.start();
+    const bool progress = !o.json && !o.quiet && isatty(STDERR_FILENO);
+    for (;;) {
+        const auto s = run.snapshot();
+        if (s->state == engine::RunState::Finished || s->state == engine::RunState::Stopped ||
+            s->state == engine::RunState::Failed)
+            break;
+        if (progress && s->state == engine::RunState::Running)
+            std::fprintf(stderr, "\r  %lld/%lld requests  queue %lld  p99 %.1f us   ",
+                         static_cast<long long>(s->totals.completed), static_cast<long long>(cfg.requests),
+                         static_cast<long long>(s->queue_depth), us(static_cast<double>(s->totals.latency.value_ns(99))));
+        std::this_thread::sleep_for(std::chrono::milliseconds(progress ? 200 : 20));
+    }
+    run.wait();
+    if (progress) std::fprintf(stderr, "\r%70s\r", "");
+    const auto s = run.snapshot();
+    if (s->state == engine::RunState::Failed) {
+        std::cerr << "batchscope-cli infer: " << s->message << "\n";
+        return kExitRunFailed;
+    }
+    const InferResult& r = *run.result();
+    if (o.json) {
+        nlohmann::json j = {{"scenario", to_string(scenario)},
+                            {"state", engine::to_string(s->state)},
+                            {"model", service->model()},
+                            {"dataset", service->dataset()},
+                            {"backend", service->backend()},
+                            {"config", nlohmann::json::parse(infer_config_json(cfg, *service, to_string(scenario)))},
+                            {"result", result_json(r)}};
+        if (scenario == Scenario::SingleStream) j["p90_us"] = us(static_cast<double>(r.latency.value_ns(90)));
+        if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
+        std::cout << j.dump(2) << "\n";
+    } else {
+        print_result(r);
+        if (scenario == Scenario::SingleStream)
+            std::printf("single stream: p90 latency %.1f us\n", us(static_cast<double>(r.latency.value_ns(90))));
+        if (scenario == Scenario::Offline)
+            std::printf("offline: %.1f samples/s at max batch %d\n", r.throughput_rps, cfg.max_batch);
+        if (sink)
+            std::printf("saved as session %lld in %s%s\n", static_cast<long long>(sink->session_id()),
+                        sink->db_path().c_str(), sink->dropped() ? " (some request rows dropped)" : "");
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+Runner add_infer_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand("infer", "Serve a trained model under a request stream and measure latency");
+    auto o = std::make_shared<InferOptions>();
+    add_served_model_options(*cmd, o->model, o->cfg);
+    cmd->add_option("--mode", o->mode, "Load: poisson, constant, bursts (open loop), closed (N outstanding), offline")
+        ->capture_default_str();
+    cmd->add_option("--rate", o->cfg.rate, "Open loop: requests per second (server scenario: the first rate tried)")
+        ->capture_default_str();
+    cmd->add_option("--burst", o->cfg.burst, "Mode bursts: requests per burst")->capture_default_str();
+    cmd->add_option("--concurrency", o->cfg.concurrency, "Closed loop: requests outstanding")->capture_default_str();
+    auto* req = cmd->add_option("--requests", o->cfg.requests, "Requests to issue (server scenario: per probe, default 2000)")
+                    ->capture_default_str();
+    cmd->add_option("--max-batch", o->cfg.max_batch, "Dynamic batcher: largest batch (1-256)")->capture_default_str();
+    cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")
+        ->capture_default_str();
+    cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")->capture_default_str();
+    cmd->add_option("--spin-us", o->cfg.spin_us,
+                    "The generator spins the last N us before each arrival (precision against CPU)")
+        ->capture_default_str();
+    cmd->add_option("--scenario", o->scenario,
+                    "stream (the load as given), single-stream (report p90), server (find the highest rate with p99 "
+                    "under --p99-bound-us), offline (throughput)")
+        ->capture_default_str();
+    cmd->add_option("--p99-bound-us", o->p99_bound_us, "Server scenario: the p99 latency bound (us)")->capture_default_str();
+    cmd->add_flag("--json", o->json, "Print one JSON object instead of text");
+    cmd->add_flag("-q,--quiet", o->quiet, "No progress line");
+    cmd->add_option("--db", o->db, "Session database the run is saved in")->capture_default_str();
+    cmd->add_flag("--no-save", o->no_save, "Do not save the run as a session (the server scenario never saves)");
+    cmd->add_option("--name", o->name, "Session name (default: describes the load)");
+    cmd->footer("Latency is measured from each request's scheduled arrival, so queueing behind a stalled server is\n"
+                "counted (no coordinated omission). A percentile is flagged when fewer than 10 samples lie beyond\n"
+                "it (p99 needs 1,000 requests, p99.9 10,000).");
+
+    return [o, req]() -> int {
+        auto usage = [](const std::string& msg) {
+            std::cerr << "batchscope-cli infer: " << msg << "\n";
+            return kExitUsage;
+        };
+        const auto mode = parse_load_mode(o->mode);
+        if (!mode) return usage("--mode " + o->mode + " is not one of poisson, constant, bursts, closed, offline");
+        o->cfg.mode = *mode;
+        const auto scenario = parse_scenario(o->scenario);
+        if (!scenario) return usage("--scenario " + o->scenario + " is not one of stream, single-stream, server, offline");
+        if (*scenario == Scenario::Server && req->count() == 0) o->cfg.requests = 2000;
+        if (*scenario == Scenario::Server && o->cfg.requests == 0) return usage("the server scenario needs --requests > 0");
+        if (!(o->p99_bound_us > 0 && o->p99_bound_us <= 1e8)) return usage("--p99-bound-us must be 0 to 100000000");
+        if (auto err = check_served_model(o->model); !err.empty()) return usage(err);
+        o->cfg.checkpoint = o->model.checkpoint;
+        if (auto err = validate(apply_scenario(*scenario, o->cfg)); !err.empty()) return usage(err);
+        std::shared_ptr<BatchService> service;
+        try {
+            service = make_service(o->model, o->cfg);
+        } catch (const std::exception& e) {
+            std::cerr << "batchscope-cli infer: " << e.what() << "\n";
+            return kExitRunFailed;
+        }
+        try {
+            if (*scenario == Scenario::Server) return run_server_scenario(*o, service);
+            return run_stream(*o, *scenario, service);
+        } catch (const std::exception& e) {
+            std::cerr << "batchscope-cli infer: " << e.what() << "\n";
+            return kExitRunFailed;
+        }
+    };
+}
+
+}  // namespace batchscope::cli

@@ -1,0 +1,137 @@
+#include "cli_infer_common.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace batchscope::cli {
+
+using engine::infer::InferResult;
+using engine::infer::LatencySummary;
+
+double us(double ns) { return ns / 1e3; }
+
+void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infer::InferConfig& cfg) {
+    cmd.add_option("--checkpoint", m.checkpoint, "Model checkpoint to serve (written by `train --save-checkpoint`)");
+    cmd.add_option("--data", cfg.data_dir, "Fashion-MNIST folder with the t10k IDX .gz files (default: Debian's package)");
+    cmd.add_option("--test-limit", cfg.test_limit, "Serve only the first N test samples (0 = all)");
+    cmd.add_option("-t,--threads", cfg.threads, "BLAS threads for compute")->capture_default_str();
+    cmd.add_option("--synthetic-us", m.synthetic_us,
+                   "Serve with a synthetic service taking this many microseconds per batch instead of a model");
+    cmd.add_option("--synthetic-per-request-us", m.synthetic_per_request_us,
+                   "With --synthetic-us: extra microseconds per request of a batch");
+}
+
+std::string check_served_model(const ServedModelOptions& m) {
+    const bool synthetic = m.synthetic_us >= 0;
+    if (m.checkpoint.empty() && !synthetic) return "needs --checkpoint FILE (or --synthetic-us US)";
+    if (!m.checkpoint.empty() && synthetic) return "--checkpoint and --synthetic-us exclude each other";
+    if (synthetic && (m.synthetic_us > 1e7 || m.synthetic_per_request_us < 0 || m.synthetic_per_request_us > 1e6))
+        return "--synthetic-us must be 0 to 10000000 and --synthetic-per-request-us 0 to 1000000";
+    return {};
+}
+
+std::shared_ptr<engine::infer::BatchService> make_service(const ServedModelOptions& m,
+                                                          const engine::infer::InferConfig& cfg) {
+    if (m.synthetic_us >= 0) {
+        std::ostringstream name;
+        name << "synthetic " << m.synthetic_us << " us/batch";
+        if (m.synthetic_per_request_us > 0) name << " + " << m.synthetic_per_request_us << " us/request";
+        return engine::infer::make_synthetic_service(
+            engine::infer::fixed_service_time(std::llround(m.synthetic_us * 1e3),
+                                              std::llround(m.synthetic_per_request_us * 1e3)),
+            name.str());
+    }
+    return engine::infer::make_mlp_service(m.checkpoint, cfg.data_dir, cfg.test_limit, cfg.threads);
+}
+
+std::vector<double> parse_number_list(const std::string& s) {
+    std::vector<double> out;
+    std::stringstream in(s);
+    for (std::string item; std::getline(in, item, ',');) {
+        size_t used = 0;
+        double v = 0;
+        try {
+            v = std::stod(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != item.size() || !(v > 0)) return {};
+        out.push_back(v);
+    }
+    return out;
+}
+
+namespace {
+
+void print_summary_line(const char* what, const LatencySummary& s) {
+    std::printf("%s: p50 %.1f us, p99 %.1f us, max %.1f us\n", what, us(static_cast<double>(s.value_ns(50))),
+                us(static_cast<double>(s.value_ns(99))), us(static_cast<double>(s.max_ns)));
+}
+
+}  // namespace
+
+void print_result(const InferResult& r) {
+    std::printf("served %lld of %lld requests in %.3f s: %.1f requests/s", static_cast<long long>(r.completed),
+                static_cast<long long>(r.issued), r.duration_s, r.throughput_rps);
+    if (r.dropped) std::printf(" (%lld dropped when stopped)", static_cast<long long>(r.dropped));
+    if (r.accuracy >= 0)
+        std::printf(", served accuracy %.2f%% (%lld checked)", 100 * r.accuracy, static_cast<long long>(r.checked));
+    std::printf("\nlatency from the scheduled arrival%s:\n", r.latency.exact ? "" : " (from a histogram, within 0.8%)");
+    for (const auto& p : r.latency.percentiles) {
+        std::printf("  p%-5g %10.1f us   (%lld requests, %lld at or above)", p.p, us(static_cast<double>(p.value_ns)),
+                    static_cast<long long>(p.samples), static_cast<long long>(p.tail));
+        if (!p.enough) std::printf("  too few samples: %lld needed", static_cast<long long>(p.needed));
+        std::printf("\n");
+    }
+    std::printf("  mean %.1f us, max %.1f us\n", us(r.latency.mean_ns), us(static_cast<double>(r.latency.max_ns)));
+    std::printf("  per request: queue %.1f us + h2d %.1f us + compute %.1f us + d2h %.1f us\n", us(r.queue.mean_ns),
+                us(r.mean_h2d_ns), us(r.mean_compute_ns), us(r.mean_d2h_ns));
+    print_summary_line("generator lateness (actual - scheduled issue)", r.lateness);
+    std::printf("batch sizes:");
+    for (size_t k = 1; k < r.batch_sizes.size(); ++k)
+        if (r.batch_sizes[k]) std::printf(" %zu x %lld", k, static_cast<long long>(r.batch_sizes[k]));
+    std::printf("  (mean %.2f over %lld batches)\n", r.mean_batch, static_cast<long long>(r.batches));
+}
+
+nlohmann::json summary_json(const LatencySummary& s) {
+    nlohmann::json j = {{"count", s.count},
+                        {"exact", s.exact},
+                        {"min", us(static_cast<double>(s.min_ns))},
+                        {"max", us(static_cast<double>(s.max_ns))},
+                        {"mean", us(s.mean_ns)},
+                        {"percentiles", nlohmann::json::array()}};
+    for (const auto& p : s.percentiles)
+        j["percentiles"].push_back({{"p", p.p},
+                                    {"value", us(static_cast<double>(p.value_ns))},
+                                    {"samples", p.samples},
+                                    {"tail", p.tail},
+                                    {"needed", p.needed},
+                                    {"enough", p.enough}});
+    return j;
+}
+
+nlohmann::json result_json(const InferResult& r) {
+    nlohmann::json sizes = nlohmann::json::object();
+    for (size_t k = 1; k < r.batch_sizes.size(); ++k)
+        if (r.batch_sizes[k]) sizes[std::to_string(k)] = r.batch_sizes[k];
+    nlohmann::json j = {{"issued", r.issued},
+                        {"completed", r.completed},
+                        {"dropped", r.dropped},
+                        {"duration_s", r.duration_s},
+                        {"throughput_rps", r.throughput_rps},
+                        {"latency_us", summary_json(r.latency)},
+                        {"lateness_us", summary_json(r.lateness)},
+                        {"queue_us", summary_json(r.queue)},
+                        {"mean_h2d_us", us(r.mean_h2d_ns)},
+                        {"mean_compute_us", us(r.mean_compute_ns)},
+                        {"mean_d2h_us", us(r.mean_d2h_ns)},
+                        {"batches", r.batches},
+                        {"mean_batch", r.mean_batch},
+                        {"batch_sizes", sizes},
+                        {"checked", r.checked}};
+    if (r.accuracy >= 0) j["accuracy"] = r.accuracy;
+    return j;
+}
+
+}  // namespace batchscope::cli

@@ -1,0 +1,41 @@
+#pragma once
+// What `batchscope-cli infer` and `sweep` share: the options that choose what is served, and
+// how results are printed and turned into JSON.
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "batchscope/engine/infer/infer_config.h"
+#include "batchscope/engine/infer/infer_snapshot.h"
+#include "batchscope/engine/infer/service.h"
+
+namespace batchscope::cli {
+
+struct ServedModelOptions {
+    std::string checkpoint;
+    double synthetic_us = -1;           // >= 0: a synthetic service instead of a model
+    double synthetic_per_request_us = 0;
+};
+
+// --checkpoint, --data, --test-limit, --threads, --synthetic-us, --synthetic-per-request-us.
+void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infer::InferConfig& cfg);
+
+// Empty when the options choose exactly one thing to serve, else the usage error.
+std::string check_served_model(const ServedModelOptions& m);
+
+// Loads the checkpoint and the test set (or builds the synthetic service). Throws
+// engine::CheckpointError, engine::DatasetError, std::invalid_argument.
+std::shared_ptr<engine::infer::BatchService> make_service(const ServedModelOptions& m,
+                                                          const engine::infer::InferConfig& cfg);
+
+// "--max-batches 1,4,16" and "--rates 500,1000": comma-separated positive numbers.
+std::vector<double> parse_number_list(const std::string& s);
+
+void print_result(const engine::infer::InferResult& r);
+nlohmann::json result_json(const engine::infer::InferResult& r);
+nlohmann::json summary_json(const engine::infer::LatencySummary& s);  // microseconds
+
+double us(double ns);
+
+}  // namespace batchscope::cli

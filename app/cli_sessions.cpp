@@ -1,0 +1,141 @@
+// batchscope-cli sessions ...: browse, compare, edit, export and import saved sessions.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "batchscope/store/compare.h"
+#include "batchscope/store/session_store.h"
+#include "cli_commands.h"
+#include "cli_session_format.h"
+
+namespace batchscope::cli {
+namespace {
+
+using store::SessionStore;
+using store::StoreError;
+
+struct Args {
+    std::string db = SessionStore::default_path();
+    bool json = false;
+    store::SessionFilter filter;
+    std::vector<int64_t> ids;
+    int64_t id = 0;
+    std::string text, format = "session", out, what = "iterations";
+    bool remove = false;
+};
+
+int with_store(const Args& a, bool read_only, const std::function<void(SessionStore&)>& f) {
+    try {
+        SessionStore s(a.db, read_only);
+        f(s);
+        return kExitOk;
+    } catch (const StoreError& e) {
+        std::cerr << "batchscope-cli sessions: " << e.what() << "\n";
+        return kExitRunFailed;
+    }
+}
+
+void add_id(CLI::App* c, Args& a) { c->add_option("id", a.id, "Session id (see `sessions list`)")->required(); }
+
+}  // namespace
+
+Runner add_sessions_command(CLI::App& app) {
+    auto a = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("sessions", "Saved sessions: list, show, compare, rename, tag, note, delete, export, import");
+    cmd->add_option("--db", a->db, "Session database file")->capture_default_str();
+    cmd->require_subcommand(1);
+
+    auto* list = cmd->add_subcommand("list", "List saved sessions");
+    list->add_option("--mode", a->filter.mode, "train or infer");
+    list->add_option("--model", a->filter.model, "Model name contains");
+    list->add_option("--dataset", a->filter.dataset, "Dataset name contains");
+    list->add_option("--tag", a->filter.tag, "Has this tag");
+    list->add_option("--since", a->filter.since, "Created on or after (YYYY-MM-DD)");
+    list->add_option("--until", a->filter.until, "Created on or before (YYYY-MM-DD)");
+    list->add_flag("--json", a->json, "JSON output");
+
+    auto* show = cmd->add_subcommand("show", "Show one session: configuration, environment, epochs, knob changes");
+    add_id(show, *a);
+    show->add_flag("--json", a->json, "JSON output");
+
+    auto* compare = cmd->add_subcommand("compare", "Compare two or more sessions side by side");
+    compare->add_option("ids", a->ids, "Session ids (the first is the baseline)")->required()->expected(2, 64);
+    compare->add_flag("--json", a->json, "JSON output");
+
+    auto* rename = cmd->add_subcommand("rename", "Rename a session");
+    add_id(rename, *a);
+    rename->add_option("name", a->text, "New name")->required();
+    auto* tag = cmd->add_subcommand("tag", "Tag a session (or --remove a tag)");
+    add_id(tag, *a);
+    tag->add_option("tag", a->text, "Tag")->required();
+    tag->add_flag("--remove", a->remove, "Remove the tag instead");
+    auto* note = cmd->add_subcommand("note", "Set a session's note");
+    add_id(note, *a);
+    note->add_option("text", a->text, "Note text")->required();
+    auto* del = cmd->add_subcommand("delete", "Delete a session");
+    add_id(del, *a);
+
+    auto* exp = cmd->add_subcommand("export", "Export a session as a standalone session file, CSV or JSON");
+    add_id(exp, *a);
+    exp->add_option("--format", a->format, "session (a file others can import), csv or json")
+        ->check(CLI::IsMember({"session", "csv", "json"}))
+        ->capture_default_str();
+    exp->add_option("--what", a->what, "For csv: iterations, epochs or requests")
+        ->check(CLI::IsMember({"iterations", "epochs", "requests"}))
+        ->capture_default_str();
+    exp->add_option("-o,--out", a->out, "Output file (csv/json: - for standard output)")->required();
+
+    auto* imp = cmd->add_subcommand("import", "Import every session of a session file");
+    imp->add_option("file", a->text, "Session file (from `sessions export --format session`)")->required();
+
+    return [=]() -> int {
+        Args& x = *a;
+        if (list->parsed())
+            return with_store(x, false, [&](SessionStore& s) { print_session_list(s.list(x.filter), x.json); });
+        if (show->parsed())
+            return with_store(x, false, [&](SessionStore& s) { print_session(s, x.id, x.json); });
+        if (compare->parsed())
+            return with_store(x, false, [&](SessionStore& s) { print_comparison(store::compare_sessions(s, x.ids), x.json); });
+        if (rename->parsed()) return with_store(x, false, [&](SessionStore& s) { s.rename(x.id, x.text); });
+        if (tag->parsed())
+            return with_store(x, false, [&](SessionStore& s) {
+                if (x.remove) s.remove_tag(x.id, x.text);
+                else s.add_tag(x.id, x.text);
+            });
+        if (note->parsed()) return with_store(x, false, [&](SessionStore& s) { s.set_note(x.id, x.text); });
+        if (del->parsed())
+            return with_store(x, false, [&](SessionStore& s) {
+                s.remove(x.id);
+                std::printf("deleted session %lld\n", static_cast<long long>(x.id));
+            });
+        if (exp->parsed())
+            return with_store(x, false, [&](SessionStore& s) {
+                if (x.format == "session") {
+                    s.export_session(x.id, x.out);
+                    std::printf("exported session %lld to %s\n", static_cast<long long>(x.id), x.out.c_str());
+                    return;
+                }
+                if (!s.info(x.id)) throw StoreError("no session " + std::to_string(x.id) + " in " + s.path());
+                std::ofstream file;
+                if (x.out != "-") {
+                    file.open(x.out);
+                    if (!file) throw StoreError(x.out + ": cannot write");
+                }
+                std::ostream& os = x.out == "-" ? std::cout : file;
+                if (x.format == "csv") write_session_csv(s, x.id, x.what, os);
+                else os << session_json(s, x.id).dump(2) << "\n";
+            });
+        if (imp->parsed())
+            return with_store(x, false, [&](SessionStore& s) {
+                auto ids = s.import_file(x.text);
+                std::printf("imported %zu session(s) from %s:", ids.size(), x.text.c_str());
+                for (auto id : ids) std::printf(" %lld", static_cast<long long>(id));
+                std::printf("\n");
+            });
+        return kExitUsage;
+    };
+}
+
+}  // namespace batchscope::cli

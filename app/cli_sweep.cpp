@@ -1,0 +1,113 @@
+// `batchscope-cli sweep`: the latency-versus-throughput curve of a served model, over offered
+// Poisson rates and dynamic-batcher sizes.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "batchscope/engine/infer/scenarios.h"
+#include "cli_commands.h"
+#include "cli_infer_common.h"
+
+namespace batchscope::cli {
+namespace {
+
+using namespace engine::infer;
+
+struct SweepCliOptions {
+    InferConfig cfg;
+    ServedModelOptions model;
+    std::string rates = "500,1000,2000,4000,8000";
+    std::string max_batches = "1,4,16";
+    bool json = false;
+};
+
+}  // namespace
+
+Runner add_sweep_command(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "sweep", "Latency versus throughput of a served model over Poisson rates and max batch sizes");
+    auto o = std::make_shared<SweepCliOptions>();
+    o->cfg.requests = 2000;
+    o->cfg.queue_delay_us = 1000;
+    add_served_model_options(*cmd, o->model, o->cfg);
+    cmd->add_option("--rates", o->rates, "Offered Poisson rates, requests/s, comma-separated")->capture_default_str();
+    cmd->add_option("--max-batches", o->max_batches, "Max batch sizes (1-256), comma-separated")->capture_default_str();
+    cmd->add_option("--requests", o->cfg.requests, "Requests per point")->capture_default_str();
+    cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")
+        ->capture_default_str();
+    cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")->capture_default_str();
+    cmd->add_flag("--json", o->json, "Print one JSON object instead of a table");
+    cmd->footer("Each point is a separate Poisson stream; points are not saved as sessions.");
+
+    return [o]() -> int {
+        auto usage = [](const std::string& msg) {
+            std::cerr << "batchscope-cli sweep: " << msg << "\n";
+            return kExitUsage;
+        };
+        SweepOptions so;
+        so.rates = parse_number_list(o->rates);
+        if (so.rates.empty()) return usage("--rates needs positive numbers separated by commas, got \"" + o->rates + "\"");
+        for (double b : parse_number_list(o->max_batches)) {
+            if (b != std::floor(b) || b > 256) return usage(std::string("--max-batches: ") + std::to_string(b) + " is not 1 to 256");
+            so.max_batches.push_back(static_cast<int>(b));
+        }
+        if (so.max_batches.empty()) return usage("--max-batches needs whole numbers 1-256 separated by commas");
+        if (o->cfg.requests <= 0) return usage("--requests must be at least 1");
+        for (double r : so.rates) {
+            InferConfig c = o->cfg;
+            c.rate = r;
+            if (auto err = validate(c); !err.empty()) return usage(err);
+        }
+        if (auto err = check_served_model(o->model); !err.empty()) return usage(err);
+        o->cfg.checkpoint = o->model.checkpoint;
+        std::shared_ptr<BatchService> service;
+        try {
+            service = make_service(o->model, o->cfg);
+        } catch (const std::exception& e) {
+            std::cerr << "batchscope-cli sweep: " << e.what() << "\n";
+            return kExitRunFailed;
+        }
+        if (!o->json) {
+            std::printf("Batchscope sweep: %s, %lld Poisson requests per point, queue delay %lld us\n",
+                        service->model().c_str(), static_cast<long long>(o->cfg.requests),
+                        static_cast<long long>(o->cfg.queue_delay_us));
+            std::printf("%9s %12s %12s %10s %10s %10s %10s %9s\n", "max batch", "offered/s", "achieved/s", "p50 us",
+                        "p99 us", "p99.9 us", "mean batch", "accuracy");
+            std::fflush(stdout);
+        }
+        nlohmann::json points = nlohmann::json::array();
+        try {
+            run_sweep(o->cfg, service, so, [&](const SweepPoint& p) {
+                const InferResult& r = p.result;
+                if (o->json) {
+                    points.push_back({{"max_batch", p.max_batch}, {"offered_rps", p.offered_rps}, {"result", result_json(r)}});
+                    return;
+                }
+                const auto* p99 = r.latency.at(99.0);
+                std::printf("%9d %12.1f %12.1f %10.1f %10.1f%s %9.1f%s %10.2f %8s\n", p.max_batch, p.offered_rps,
+                            r.throughput_rps, us(static_cast<double>(r.latency.value_ns(50))),
+                            us(static_cast<double>(r.latency.value_ns(99))), p99 && !p99->enough ? "*" : " ",
+                            us(static_cast<double>(r.latency.value_ns(99.9))), r.latency.at(99.9)->enough ? " " : "*",
+                            r.mean_batch,
+                            r.accuracy >= 0 ? (std::to_string(r.accuracy * 100).substr(0, 5) + "%").c_str() : "-");
+                std::fflush(stdout);
+            });
+        } catch (const std::exception& e) {
+            std::cerr << "batchscope-cli sweep: " << e.what() << "\n";
+            return kExitRunFailed;
+        }
+        if (o->json) {
+            std::cout << nlohmann::json({{"model", service->model()},
+                                         {"requests_per_point", o->cfg.requests},
+                                         {"queue_delay_us", o->cfg.queue_delay_us},
+                                         {"points", points}})
+                             .dump(2)
+                      << "\n";
+        } else {
+            std::printf("* too few requests to trust that percentile (p99 needs 1,000, p99.9 10,000)\n");
+        }
+        return kExitOk;
+    };
+}
+
+}  // namespace batchscope::cli

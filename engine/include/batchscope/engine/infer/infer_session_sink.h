@@ -1,0 +1,40 @@
+#pragma once
+// Saves an inference run as a session (mode "infer") in a session file: one request row per
+// request, the knob changes, and a configuration whose keys `sessions compare` diffs (rate,
+// concurrency, max_batch, queue_delay_us, ...).
+#include <memory>
+#include <string>
+
+#include "batchscope/engine/infer/infer_config.h"
+#include "batchscope/engine/infer/infer_sink.h"
+#include "batchscope/engine/infer/service.h"
+
+namespace batchscope::store {
+class SessionRecorder;
+}
+
+namespace batchscope::engine::infer {
+
+// The run's configuration as a flat JSON object. `scenario` may be empty.
+std::string infer_config_json(const InferConfig& c, const BatchService& service, const std::string& scenario = {});
+
+class InferSessionSink : public InferSink {
+public:
+    // Opens `db_path` and starts a session. Throws store::StoreError naming the file.
+    InferSessionSink(const std::string& db_path, const InferConfig& config, const BatchService& service,
+                     const std::string& name = {}, const std::string& scenario = {});
+    ~InferSessionSink() override;
+
+    int64_t session_id() const;
+    const std::string& db_path() const;
+    uint64_t dropped() const;  // rows the writer could not keep up with
+
+    void on_batch(std::span<const RequestRecord> served) override;
+    void on_knob_change(const KnobChange& k) override;
+    void on_end(RunState state, const std::string& message, const InferResult& result) override;
+
+private:
+    std::unique_ptr<store::SessionRecorder> rec_;
+};
+
+}  // namespace batchscope::engine::infer

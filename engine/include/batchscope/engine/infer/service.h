@@ -1,0 +1,55 @@
+#pragma once
+// What serves a batch of requests: the MLP from a checkpoint on Fashion-MNIST test samples, or a
+// synthetic stand-in whose service time is chosen by the caller (tests, the server-scenario
+// search, demonstrations of queueing without a model).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/image_dataset.h"
+
+namespace batchscope::engine::infer {
+
+struct BatchTiming {
+    int64_t h2d_ns = 0;      // copying the requests' inputs into the batch buffer
+    int64_t compute_ns = 0;  // the forward pass
+    int64_t d2h_ns = 0;      // copying the answers (argmax of the logits) out
+};
+
+class BatchService {
+public:
+    virtual ~BatchService() = default;
+    virtual std::string model() const = 0;    // "MLP 784-256-128-10", "synthetic 200 us"
+    virtual std::string dataset() const = 0;  // where the requests' samples come from
+    virtual std::string backend() const = 0;  // "CPU, OpenBLAS ..."
+    virtual int64_t sample_count() const = 0; // requests carry samples 0..count-1
+    // Called once before the stream starts, with the largest batch expected (allocations).
+    virtual void warm_up(int max_batch) { (void)max_batch; }
+    // Serves one batch. samples[i] is request i's sample; correct[i] becomes 1 or 0 when its
+    // answer was checked against the label, -1 when it cannot be. Called from one thread at a time.
+    virtual BatchTiming serve(std::span<const int64_t> samples, std::span<int8_t> correct) = 0;
+};
+
+// The MLP of `checkpoint` on the Fashion-MNIST test split (first `test_limit` samples, 0 = all;
+// `data_dir` empty: Debian's package). Throws CheckpointError, DatasetError, or
+// std::invalid_argument when the model's input or classes do not fit the dataset.
+std::unique_ptr<BatchService> make_mlp_service(const std::string& checkpoint, const std::string& data_dir,
+                                               int64_t test_limit = 0, int threads = 1);
+// The same from a model in memory (`test` is moved in).
+std::unique_ptr<BatchService> make_mlp_service(std::shared_ptr<const Mlp> model, const CheckpointInfo& info,
+                                               ImageDataset test, std::string model_name = {});
+
+// Service time of batch number `batch_index` (0, 1, ...) of `n` requests, in nanoseconds.
+using ServiceTimeFn = std::function<int64_t(int64_t batch_index, int n)>;
+inline ServiceTimeFn fixed_service_time(int64_t per_batch_ns, int64_t per_request_ns = 0) {
+    return [=](int64_t, int n) { return per_batch_ns + per_request_ns * n; };
+}
+// Takes exactly the service time (sleeping, then spinning the last 50 us) as "compute"; answers
+// are not checked. `name` describes it.
+std::unique_ptr<BatchService> make_synthetic_service(ServiceTimeFn time, std::string name,
+                                                     int64_t sample_count = 10000);
+
+}  // namespace batchscope::engine::infer

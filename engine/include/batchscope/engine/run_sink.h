@@ -1,0 +1,19 @@
+#pragma once
+// Receives a run's records as they happen, on the controller thread. Implementations must not
+// block (the session recorder queues and returns).
+#include <string>
+
+#include "batchscope/engine/run_snapshot.h"
+
+namespace batchscope::engine {
+
+class RunSink {
+public:
+    virtual ~RunSink() = default;
+    virtual void on_iteration(const IterationRecord& r) = 0;
+    virtual void on_epoch(const EpochRecord& e) = 0;
+    virtual void on_knob_change(const KnobChange& k) = 0;
+    virtual void on_end(RunState state, const std::string& message) = 0;
+};
+
+}  // namespace batchscope::engine

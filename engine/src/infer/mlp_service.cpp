@@ -1,0 +1,113 @@
+// Serving the MLP on the CPU: inputs are scaled into the batch buffer as training scaled them
+// ("h2d" on the CPU backend), the forward pass runs through Mlp::predict, and the argmax of each
+// row of logits is copied out and checked against the label ("d2h").
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "batchscope/engine/infer/service.h"
+#include "batchscope/profiler/clock.h"
+
+namespace batchscope::engine::infer {
+namespace {
+
+class MlpService final : public BatchService {
+public:
+    MlpService(std::shared_ptr<const Mlp> model, const CheckpointInfo& info, ImageDataset test, std::string name)
+        : model_(std::move(model)), test_(std::move(test)), name_(std::move(name)) {
+        const auto& w = model_->widths();
+        if (w.front() != test_.features() || info.channels != 1 || info.height != test_.rows ||
+            info.width != test_.cols)
+            throw std::invalid_argument(std::string("the model expects ") + std::to_string(info.height) + "x" +
+                                        std::to_string(info.width) + "x" + std::to_string(info.channels) +
+                                        " inputs; " + test_.name + " has " + std::to_string(test_.rows) + "x" +
+                                        std::to_string(test_.cols) + "x1");
+        if (w.back() < test_.classes)
+            throw std::invalid_argument(std::string("the model has ") + std::to_string(w.back()) + " classes; " + test_.name +
+                                        " has " + std::to_string(test_.classes));
+        if (test_.count == 0) throw std::invalid_argument("no test samples to serve");
+        for (int p = 0; p < 256; ++p) lut_[static_cast<size_t>(p)] = (static_cast<float>(p) / 255.0f - info.mean[0]) / info.stddev[0];
+        if (name_.empty()) {
+            name_ = "MLP";
+            for (size_t i = 0; i < w.size(); ++i) {
+                name_ += i ? '-' : ' ';
+                name_ += std::to_string(w[i]);
+            }
+        }
+    }
+
+    std::string model() const override { return name_; }
+    std::string dataset() const override { return test_.name + ", " + std::to_string(test_.count) + " samples"; }
+    std::string backend() const override { return std::string("CPU, ") + blas_description(); }
+    int64_t sample_count() const override { return test_.count; }
+
+    void warm_up(int max_batch) override {
+        grow(max_batch);
+        std::vector<int64_t> s(static_cast<size_t>(max_batch));
+        for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<int64_t>(i) % test_.count;
+        std::vector<int8_t> c(s.size());
+        serve(s, c);
+    }
+
+    BatchTiming serve(std::span<const int64_t> samples, std::span<int8_t> correct) override {
+        const int b = static_cast<int>(samples.size());
+        const size_t f = static_cast<size_t>(test_.features());
+        const size_t classes = static_cast<size_t>(model_->widths().back());
+        grow(b);
+        BatchTiming t;
+        const int64_t t0 = profiler::now_ns();
+        for (size_t i = 0; i < samples.size(); ++i) {
+            const uint8_t* px = test_.image(samples[i]);
+            float* dst = x_.data() + i * f;
+            for (size_t k = 0; k < f; ++k) dst[k] = lut_[px[k]];
+        }
+        const int64_t t1 = profiler::now_ns();
+        model_->predict(x_.data(), b, logits_.data(), ws_);
+        const int64_t t2 = profiler::now_ns();
+        for (size_t i = 0; i < samples.size(); ++i) {
+            const float* z = logits_.data() + i * classes;
+            const auto arg = static_cast<size_t>(std::max_element(z, z + classes) - z);
+            correct[i] = arg == test_.labels[static_cast<size_t>(samples[i])] ? 1 : 0;
+        }
+        const int64_t t3 = profiler::now_ns();
+        t.h2d_ns = t1 - t0;
+        t.compute_ns = t2 - t1;
+        t.d2h_ns = t3 - t2;
+        return t;
+    }
+
+private:
+    void grow(int b) {
+        const size_t n = static_cast<size_t>(std::max(1, b));
+        if (x_.size() < n * static_cast<size_t>(test_.features())) x_.resize(n * static_cast<size_t>(test_.features()));
+        const size_t classes = static_cast<size_t>(model_->widths().back());
+        if (logits_.size() < n * classes) logits_.resize(n * classes);
+    }
+
+    std::shared_ptr<const Mlp> model_;
+    ImageDataset test_;
+    std::string name_;
+    std::array<float, 256> lut_{};
+    std::vector<float> x_, logits_;
+    Mlp::Workspace ws_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchService> make_mlp_service(std::shared_ptr<const Mlp> model, const CheckpointInfo& info,
+                                               ImageDataset test, std::string model_name) {
+    return std::make_unique<MlpService>(std::move(model), info, std::move(test), std::move(model_name));
+}
+
+std::unique_ptr<BatchService> make_mlp_service(const std::string& checkpoint, const std::string& data_dir,
+                                               int64_t test_limit, int threads) {
+    LoadedCheckpoint ck = load_checkpoint(checkpoint);
+    const std::string dir = data_dir.empty() ? find_fashion_mnist_dir() : data_dir;
+    ImageDataset test = load_fashion_mnist_split(dir, "t10k", test_limit);
+    if (test.name.empty()) test.name = "Fashion-MNIST";
+    set_blas_threads(threads);
+    std::shared_ptr<const Mlp> model = std::move(ck.model);
+    return make_mlp_service(std::move(model), ck.info, std::move(test));
+}
+
+}  // namespace batchscope::engine::infer

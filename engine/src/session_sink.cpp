@@ -1,0 +1,102 @@
+#include "batchscope/engine/session_sink.h"
+
+#include <thread>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/mlp.h"
+#include "batchscope/store/session_recorder.h"
+
+namespace batchscope::engine {
+
+std::string environment_json() {
+    nlohmann::json j;
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    for (std::string line; std::getline(cpuinfo, line);)
+        if (line.rfind("model name", 0) == 0) {
+            j["cpu"] = line.substr(line.find(':') + 2);
+            break;
+        }
+    j["cores"] = std::thread::hardware_concurrency();
+    j["blas"] = blas_description();
+    const GpuProbeResult gpu = probe_gpu();
+    j["gpu"] = gpu.usable ? gpu.device_name : "";
+    j["gpu_status"] = gpu.usable ? gpu.summary() : gpu.reason;
+    j["cuda_driver"] = gpu.driver_version;
+    j["cuda_runtime"] = gpu.runtime_version;
+    j["compiler"] = __VERSION__;
+    j["batchscope"] = "0.1.0";
+    return j.dump();
+}
+
+std::string config_json(const TrainConfig& c) {
+    nlohmann::json j = {{"mode", "train"},
+                        {"model", "mlp-784-256-128-10"},
+                        {"dataset", "fashion-mnist"},
+                        {"backend", "cpu"},
+                        {"batch_size", c.batch_size},
+                        {"prefetch_depth", c.prefetch_depth},
+                        {"workers", c.workers},
+                        {"epochs", c.epochs},
+                        {"seed", c.seed},
+                        {"learning_rate", c.learning_rate},
+                        {"momentum", c.momentum},
+                        {"threads", c.threads},
+                        {"train_limit", c.train_limit},
+                        {"test_limit", c.test_limit},
+                        {"trace", c.trace}};
+    return j.dump();
+}
+
+SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name) {
+    store::SessionMeta m;
+    m.name = name.empty() ? "train MLP batch " + std::to_string(config.batch_size) + ", prefetch " +
+                                std::to_string(config.prefetch_depth) + ", workers " + std::to_string(config.workers)
+                          : name;
+    m.mode = "train";
+    m.model = "MLP 784-256-128-10";
+    m.dataset = "Fashion-MNIST";
+    m.backend = "cpu";
+    m.storage = "page cache";
+    m.emulated = false;
+    m.config_json = config_json(config);
+    m.env_json = environment_json();
+    rec_ = std::make_unique<store::SessionRecorder>(db_path, m);
+}
+
+SessionSink::~SessionSink() = default;
+
+int64_t SessionSink::session_id() const { return rec_->session_id(); }
+const std::string& SessionSink::db_path() const { return rec_->path(); }
+uint64_t SessionSink::dropped() const { return rec_->dropped(); }
+
+void SessionSink::on_iteration(const IterationRecord& r) {
+    store::IterationRow row;
+    row.iteration = r.iteration;
+    row.epoch = r.epoch;
+    row.batch_size = r.batch_size;
+    row.start_ns = r.start_ns;
+    row.wall_ns = r.breakdown.wall_ns;
+    row.data_wait_ns = r.breakdown.data_wait_ns;
+    row.h2d_ns = r.breakdown.h2d_ns;
+    row.compute_ns = r.breakdown.compute_ns;
+    row.d2h_ns = r.breakdown.d2h_ns;
+    row.host_ns = r.breakdown.host_ns;
+    row.loss = r.loss;
+    row.queue_depth = r.queue_depth;
+    rec_->add(row);
+}
+
+void SessionSink::on_epoch(const EpochRecord& e) {
+    rec_->add(store::EpochRow{e.epoch, e.train_loss, e.test_accuracy, e.samples_per_s, e.steady_samples_per_s,
+                              e.wall_s, e.samples, e.iterations});
+}
+
+void SessionSink::on_knob_change(const KnobChange& k) {
+    rec_->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
+}
+
+void SessionSink::on_end(RunState state, const std::string& message) { rec_->finish(to_string(state), message); }
+
+}  // namespace batchscope::engine

@@ -1,0 +1,35 @@
+#pragma once
+// Chrome trace event format (JSON) that opens in Perfetto (ui.perfetto.dev) and
+// chrome://tracing: one process, a thread (lane) per controller, loader worker, copy stream,
+// compute stream, plus the CUDA runtime and CUPTI overhead, each named by thread_name
+// metadata; iterations as slices on the controller lane; knob changes as global instants.
+#include <cstdint>
+#include <ostream>
+#include <span>
+#include <string>
+
+#include "batchscope/profiler/event.h"
+#include "batchscope/profiler/gpu_activity.h"
+#include "batchscope/profiler/iteration_sample.h"
+
+namespace batchscope::profiler {
+
+struct ChromeTraceInput {
+    std::span<const Event> events;            // host events (and stream-lane events, if not in `gpu`)
+    std::span<const GpuActivity> gpu;         // GPU records, named (kernels, copies, runtime calls)
+    std::span<const KnobMarker> knob_changes;
+    std::string process_name = "batchscope";
+    int64_t origin_ns = -1;  // subtracted from every time; -1: the earliest time in the input
+};
+
+// Thread ids: controller 1, loader worker k 100+k, copy stream k 200+k, compute stream k 300+k,
+// CUDA runtime 400, CUPTI overhead 401.
+inline constexpr int kTidCudaRuntime = 400;
+inline constexpr int kTidCuptiOverhead = 401;
+int chrome_tid(Lane lane) noexcept;
+std::string lane_name(Lane lane);  // "controller", "loader worker 2", "copy stream 0", ...
+
+void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in);
+std::string chrome_trace_json(const ChromeTraceInput& in);
+
+}  // namespace batchscope::profiler

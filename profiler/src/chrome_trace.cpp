@@ -1,0 +1,169 @@
+#include "batchscope/profiler/chrome_trace.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+namespace batchscope::profiler {
+namespace {
+
+// One slice, before writing: sorted by start, longer first, so parents precede children.
+struct Slice {
+    int64_t start_ns;
+    int64_t end_ns;
+    int tid;
+    std::string name;
+    const char* cat;
+    nlohmann::json args;
+};
+
+std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
+
+std::string event_name(const Event& e) {
+    if (e.phase == Phase::Iteration) return "iteration " + std::to_string(e.id);
+    if (e.phase == Phase::Load) return "load batch " + std::to_string(e.id);
+    return std::string(phase_name(e.phase));
+}
+
+std::string bytes_text(uint64_t b) {
+    char buf[48];
+    if (b >= 1000000) std::snprintf(buf, sizeof buf, "%.2f MB", static_cast<double>(b) / 1e6);
+    else if (b >= 1000) std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(b) / 1e3);
+    else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
+    return buf;
+}
+
+Slice gpu_slice(const GpuActivity& a, StreamLanes& lanes) {
+    Slice s{a.start_ns, a.end_ns, kTidCudaRuntime, a.name, "cuda", nlohmann::json::object()};
+    s.args["correlation"] = a.correlation_id;
+    if (a.id >= 0) s.args["id"] = a.id;
+    if (a.has_phase) s.args["phase"] = std::string(phase_name(a.phase));
+    const uint8_t slot = lanes.index_of(a.device_id, a.stream_id);
+    switch (a.kind) {
+        case GpuActivityKind::Kernel:
+            s.tid = chrome_tid({LaneKind::ComputeStream, slot});
+            s.cat = "kernel";
+            break;
+        case GpuActivityKind::Memcpy: {
+            const bool copy_lane = a.direction == CopyDirection::HtoD || a.direction == CopyDirection::DtoH;
+            s.tid = chrome_tid({copy_lane ? LaneKind::CopyStream : LaneKind::ComputeStream, slot});
+            s.cat = "memcpy";
+            s.name = std::string(copy_direction_name(a.direction)) + " " + bytes_text(a.bytes) +
+                     (a.pinned ? " (pinned)" : " (pageable)");
+            s.args["bytes"] = a.bytes;
+            if (a.duration_ns() > 0) s.args["GB/s"] = static_cast<double>(a.bytes) / static_cast<double>(a.duration_ns());
+            break;
+        }
+        case GpuActivityKind::Memset:
+            s.tid = chrome_tid({LaneKind::ComputeStream, slot});
+            s.cat = "memset";
+            s.name = "memset " + bytes_text(a.bytes);
+            s.args["bytes"] = a.bytes;
+            break;
+        case GpuActivityKind::Runtime: s.cat = "runtime"; break;
+        case GpuActivityKind::Synchronization:
+            s.cat = "sync";
+            if (s.name.empty()) s.name = "synchronize";
+            break;
+        case GpuActivityKind::Overhead:
+            s.tid = kTidCuptiOverhead;
+            s.cat = "overhead";
+            break;
+    }
+    if (s.name.empty()) s.name = std::string(gpu_activity_kind_name(a.kind));
+    return s;
+}
+
+}  // namespace
+
+int chrome_tid(Lane lane) noexcept {
+    switch (lane.kind) {
+        case LaneKind::Controller: return 1;
+        case LaneKind::LoaderWorker: return 100 + lane.index;
+        case LaneKind::CopyStream: return 200 + lane.index;
+        case LaneKind::ComputeStream: return 300 + lane.index;
+    }
+    return 999;
+}
+
+std::string lane_name(Lane lane) {
+    switch (lane.kind) {
+        case LaneKind::Controller: return lane.index ? "controller " + std::to_string(lane.index) : "controller";
+        case LaneKind::LoaderWorker: return "loader worker " + std::to_string(lane.index);
+        case LaneKind::CopyStream: return "copy stream " + std::to_string(lane.index);
+        case LaneKind::ComputeStream: return "compute stream " + std::to_string(lane.index);
+    }
+    return "lane";
+}
+
+void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
+    std::vector<Slice> slices;
+    slices.reserve(in.events.size() + in.gpu.size());
+    std::map<int, std::string> threads;
+    for (const Event& e : in.events) {
+        const int tid = chrome_tid(e.lane);
+        threads.emplace(tid, lane_name(e.lane));
+        nlohmann::json args = nlohmann::json::object();
+        if (e.id >= 0) args["id"] = e.id;
+        if (e.bytes) args["bytes"] = e.bytes;
+        slices.push_back({e.start_ns, e.end_ns, tid, event_name(e), e.phase == Phase::Iteration ? "iteration" : "host", std::move(args)});
+    }
+    StreamLanes lanes;
+    for (const GpuActivity& a : in.gpu) {
+        slices.push_back(gpu_slice(a, lanes));
+        const int tid = slices.back().tid;
+        if (tid == kTidCudaRuntime) threads.emplace(tid, "CUDA runtime");
+        else if (tid == kTidCuptiOverhead) threads.emplace(tid, "CUPTI overhead");
+        else threads.emplace(tid, lane_name({tid >= 300 ? LaneKind::ComputeStream : LaneKind::CopyStream,
+                                             static_cast<uint8_t>(tid % 100)}));
+    }
+    std::stable_sort(slices.begin(), slices.end(), [](const Slice& a, const Slice& b) {
+        return a.start_ns != b.start_ns ? a.start_ns < b.start_ns : a.end_ns > b.end_ns;
+    });
+
+    int64_t origin = in.origin_ns;
+    if (origin < 0) {
+        origin = std::numeric_limits<int64_t>::max();
+        if (!slices.empty()) origin = slices.front().start_ns;
+        for (const KnobMarker& m : in.knob_changes) origin = std::min(origin, m.time_ns);
+        if (origin == std::numeric_limits<int64_t>::max()) origin = 0;
+    }
+    auto micros = [](int64_t ns) {  // the format's unit; three decimals keep nanoseconds
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e3);
+        return std::string(buf);
+    };
+    auto us = [&](int64_t t_ns) { return micros(t_ns - origin); };
+
+    out << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+    out << R"({"ph":"M","pid":1,"tid":1,"name":"process_name","args":{"name":)" << quoted(in.process_name) << "}}";
+    for (const auto& [tid, name] : threads) {
+        out << ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":" << tid << R"(,"name":"thread_name","args":{"name":)" << quoted(name)
+            << "}}";
+        out << ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":" << tid << R"(,"name":"thread_sort_index","args":{"sort_index":)"
+            << tid << "}}";
+    }
+    for (const Slice& s : slices) {
+        out << ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":" << s.tid << ",\"ts\":" << us(s.start_ns)
+            << ",\"dur\":" << micros(std::max<int64_t>(0, s.end_ns - s.start_ns)) << ",\"name\":" << quoted(s.name)
+            << ",\"cat\":\"" << s.cat << "\",\"args\":" << s.args.dump() << "}";
+    }
+    for (const KnobMarker& m : in.knob_changes) {
+        nlohmann::json args = {{"knob", m.knob}, {"from", m.old_value}, {"to", m.new_value}, {"iteration", m.iteration}};
+        out << ",\n{\"ph\":\"i\",\"s\":\"g\",\"pid\":1,\"tid\":1,\"ts\":" << us(m.time_ns) << ",\"name\":" << quoted(describe(m))
+            << ",\"cat\":\"knob\",\"args\":" << args.dump() << "}";
+    }
+    out << "\n]}\n";
+}
+
+std::string chrome_trace_json(const ChromeTraceInput& in) {
+    std::ostringstream s;
+    write_chrome_trace(s, in);
+    return s.str();
+}
+
+}  // namespace batchscope::profiler

@@ -1,0 +1,120 @@
+#include "batchscope/profiler/gpu_activity.h"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace batchscope::profiler {
+
+std::string_view gpu_activity_kind_name(GpuActivityKind k) noexcept {
+    switch (k) {
+        case GpuActivityKind::Kernel: return "kernel";
+        case GpuActivityKind::Memcpy: return "memcpy";
+        case GpuActivityKind::Memset: return "memset";
+        case GpuActivityKind::Runtime: return "runtime";
+        case GpuActivityKind::Synchronization: return "synchronization";
+        case GpuActivityKind::Overhead: return "overhead";
+    }
+    return "?";
+}
+
+std::string_view copy_direction_name(CopyDirection d) noexcept {
+    switch (d) {
+        case CopyDirection::Unknown: return "unknown";
+        case CopyDirection::HtoD: return "HtoD";
+        case CopyDirection::DtoH: return "DtoH";
+        case CopyDirection::DtoD: return "DtoD";
+        case CopyDirection::HtoH: return "HtoH";
+        case CopyDirection::PtoP: return "PtoP";
+    }
+    return "?";
+}
+
+uint8_t StreamLanes::index_of(uint32_t device_id, uint32_t stream_id) {
+    const auto key = std::make_pair(device_id, stream_id);
+    if (auto it = slots_.find(key); it != slots_.end()) return it->second;
+    const auto idx = static_cast<uint8_t>(std::min<size_t>(slots_.size(), 255));
+    slots_.emplace(key, idx);
+    return idx;
+}
+
+void append_events(std::span<const GpuActivity> activities, StreamLanes& lanes, std::vector<Event>& out) {
+    for (const GpuActivity& a : activities) {
+        Event e;
+        e.start_ns = a.start_ns;
+        e.end_ns = a.end_ns;
+        e.id = a.id;
+        e.bytes = static_cast<uint32_t>(std::min<uint64_t>(a.bytes, std::numeric_limits<uint32_t>::max()));
+        LaneKind lane = LaneKind::ComputeStream;
+        switch (a.kind) {
+            case GpuActivityKind::Kernel:
+            case GpuActivityKind::Memset: e.phase = Phase::Compute; break;
+            case GpuActivityKind::Memcpy:
+                if (a.direction == CopyDirection::HtoD) {
+                    e.phase = Phase::H2D;
+                    lane = LaneKind::CopyStream;
+                } else if (a.direction == CopyDirection::DtoH) {
+                    e.phase = Phase::D2H;
+                    lane = LaneKind::CopyStream;
+                } else if (a.direction == CopyDirection::DtoD) {
+                    e.phase = Phase::Compute;
+                } else {
+                    continue;
+                }
+                break;
+            default: continue;
+        }
+        e.lane = {lane, lanes.index_of(a.device_id, a.stream_id)};
+        out.push_back(e);
+    }
+}
+
+std::vector<KernelRow> kernel_table(std::span<const GpuActivity> activities) {
+    std::unordered_map<std::string_view, KernelRow> rows;
+    for (const GpuActivity& a : activities) {
+        if (a.kind != GpuActivityKind::Kernel) continue;
+        KernelRow& r = rows[a.name];
+        ++r.calls;
+        r.total_ns += a.duration_ns();
+        r.max_ns = std::max(r.max_ns, a.duration_ns());
+    }
+    std::vector<KernelRow> out;
+    out.reserve(rows.size());
+    for (auto& [name, r] : rows) {
+        r.name = std::string(name);
+        out.push_back(std::move(r));
+    }
+    std::sort(out.begin(), out.end(), [](const KernelRow& a, const KernelRow& b) {
+        return a.total_ns != b.total_ns ? a.total_ns > b.total_ns : a.name < b.name;
+    });
+    return out;
+}
+
+std::vector<CopyRow> copy_table(std::span<const GpuActivity> activities) {
+    std::map<std::pair<CopyDirection, bool>, CopyRow> rows;
+    for (const GpuActivity& a : activities) {
+        if (a.kind != GpuActivityKind::Memcpy) continue;
+        CopyRow& r = rows[{a.direction, a.pinned}];
+        r.direction = a.direction;
+        r.pinned = a.pinned;
+        ++r.calls;
+        r.bytes += a.bytes;
+        r.total_ns += a.duration_ns();
+    }
+    std::vector<CopyRow> out;
+    for (auto& [key, r] : rows) out.push_back(r);
+    std::stable_sort(out.begin(), out.end(), [](const CopyRow& a, const CopyRow& b) { return a.total_ns > b.total_ns; });
+    return out;
+}
+
+GpuActivityCounts count_activities(std::span<const GpuActivity> activities) noexcept {
+    GpuActivityCounts c;
+    for (const GpuActivity& a : activities) {
+        const auto k = static_cast<size_t>(a.kind);
+        if (k < 6) ++c.per_kind[k];
+        if (a.id >= 0) ++c.with_id;
+    }
+    return c;
+}
+
+}  // namespace batchscope::profiler

@@ -1,0 +1,67 @@
+// How fast the load generator can issue requests, and how close to schedule: an open-loop stream
+// into the dynamic batcher, served by a synthetic service that takes no time (the server only
+// drains the queue). Rows at the target rate (constant and Poisson) report the generator's
+// lateness (actual - scheduled issue time); a last row asks for 10M requests/s to show the
+// pipeline's ceiling. "cpu" is the process's CPU time over wall time (2.0 = both cores): below
+// that, other processes took the cores, and lateness tails measure their preemption.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "batchscope/engine/infer/inference_run.h"
+#include "batchscope/profiler/clock.h"
+
+using namespace batchscope::engine::infer;
+
+namespace {
+
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int64_t requests = 1'000'000;
+    double rate = 200'000;
+    int rounds = 2;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--requests") requests = std::atoll(argv[i + 1]);
+        else if (a == "--rate") rate = std::atof(argv[i + 1]);
+        else if (a == "--rounds") rounds = std::atoi(argv[i + 1]);
+    }
+    std::shared_ptr<BatchService> zero = make_synthetic_service(fixed_service_time(0), "zero");
+    std::printf("%-9s %11s %9s %11s %9s %9s %10s %9s %6s %5s\n", "mode", "offered/s", "requests", "achieved/s",
+                "late p50", "late p99", "late p99.9", "late max", "batch", "cpu");
+    struct Row {
+        LoadMode mode;
+        double rate;
+    };
+    for (int round = 0; round < rounds; ++round) {
+        for (Row row : {Row{LoadMode::Constant, rate}, Row{LoadMode::Poisson, rate}, Row{LoadMode::Constant, 1e7}}) {
+            InferConfig c;
+            c.mode = row.mode;
+            c.rate = row.rate;
+            c.requests = requests;
+            c.max_batch = 256;
+            c.queue_delay_us = 100;
+            const double cpu0 = cpu_seconds();
+            const int64_t t0 = batchscope::profiler::now_ns();
+            const InferResult r = run_inference(c, zero);
+            const double wall = static_cast<double>(batchscope::profiler::now_ns() - t0) / 1e9;
+            auto us = [](int64_t ns) { return static_cast<double>(ns) / 1e3; };
+            std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %6.1f %5.2f\n", to_string(row.mode),
+                        row.rate, static_cast<long long>(r.completed), r.throughput_rps, us(r.lateness.value_ns(50)),
+                        us(r.lateness.value_ns(99)), us(r.lateness.value_ns(99.9)), us(r.lateness.max_ns), r.mean_batch,
+                        (cpu_seconds() - cpu0) / wall);
+            std::fflush(stdout);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# End-to-end checks of `batchscope-cli infer` and `sweep`: a checkpoint from a short training
+# run served under several loads, its JSON, the scenarios, sessions, and the exit codes of bad
+# input and bad checkpoints. Prints one line per check.
+set -u
+cli=${1:?usage: cli_infer.sh path/to/batchscope-cli}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export BATCHSCOPE_DB="$tmp/sessions.db"   # never touch the user's own session database
+pass=0; fail=0
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     /' "$tmp/out" "$tmp/err" | head -20; fi
+}
+expect_exit() {  # expect_exit NAME CODE CMD...
+  local name=$1 code=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
+}
+
+# Synthetic service: no dataset or model needed.
+expect_exit "infer on a synthetic service" 0 "$cli" infer --synthetic-us 100 --mode constant --rate 2000 \
+    --requests 400 --max-batch 4 --queue-delay-us 500 --no-save
+grep -q '^served 400 of 400 requests' "$tmp/out"; check "serves every request" $?
+grep -q 'p99 .* us .*(400 requests, 5 at or above)  too few samples: 1000 needed' "$tmp/out"; check "flags p99 with too few samples" $?
+grep -q 'generator lateness' "$tmp/out" && grep -q '^batch sizes:' "$tmp/out"; check "prints lateness and batch sizes" $?
+
+expect_exit "server scenario" 0 "$cli" infer --synthetic-us 500 --scenario server --p99-bound-us 5000 \
+    --requests 300 --rate 500
+grep -q '^server: .* requests/s keeps p99 under 5000 us' "$tmp/out"; check "server scenario finds a rate" $?
+python3 - "$tmp/out" <<'PY'; check "the rate found is below the service's capacity (2000/s)" $?
+import re, sys
+rate = float(re.search(r"^server: ([0-9.]+) requests/s", open(sys.argv[1]).read(), re.M).group(1))
+assert 100 < rate < 2000, rate
+PY
+
+expect_exit "sweep" 0 "$cli" sweep --synthetic-us 200 --rates 500,1000 --max-batches 1,4 --requests 200
+[ "$(grep -cE '^ +[14] +(500|1000)\.0 ' "$tmp/out")" -eq 4 ]; check "sweep prints one row per (max batch, rate)" $?
+expect_exit "sweep --json" 0 "$cli" sweep --synthetic-us 200 --rates 800 --max-batches 2 --requests 100 --json
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); p=j["points"][0]; assert p["max_batch"]==2 and p["result"]["completed"]==100, p' "$tmp/out"
+check "sweep JSON has the points" $?
+
+# Bad command lines: exit 2, naming the option.
+expect_exit "no model" 2 "$cli" infer --mode poisson
+grep -q 'needs --checkpoint' "$tmp/err"; check "says a checkpoint is needed" $?
+expect_exit "max batch out of range" 2 "$cli" infer --synthetic-us 1 --max-batch 300
+grep -q 'max batch 300 is out of range (1 to 256)' "$tmp/err"; check "names the range" $?
+expect_exit "unknown mode" 2 "$cli" infer --synthetic-us 1 --mode sometimes
+expect_exit "rate 0" 2 "$cli" infer --synthetic-us 1 --rate 0
+expect_exit "unknown scenario" 2 "$cli" infer --synthetic-us 1 --scenario batchy
+expect_exit "sweep with bad rates" 2 "$cli" sweep --synthetic-us 1 --rates fast
+expect_exit "infer --help" 0 "$cli" infer --help
+grep -q -- '--queue-delay-us' "$tmp/out" && grep -q 'coordinated omission' "$tmp/out"; check "help lists the knobs and the latency rule" $?
+
+# Bad checkpoints: exit 1 with a message naming the file.
+expect_exit "missing checkpoint" 1 "$cli" infer --checkpoint "$tmp/none.ckpt" --no-save
+grep -q "$tmp/none.ckpt" "$tmp/err"; check "names the missing file" $?
+echo "epoch,loss" >"$tmp/foreign.ckpt"
+expect_exit "foreign file" 1 "$cli" infer --checkpoint "$tmp/foreign.ckpt" --no-save
+grep -q 'not a Batchscope checkpoint' "$tmp/err"; check "says the file is not a checkpoint" $?
+
+data_dir=$(dpkg -L dataset-fashion-mnist 2>/dev/null | grep 't10k-images-idx3-ubyte.gz$' | xargs -r dirname)
+if [ -n "$data_dir" ]; then
+  expect_exit "train --save-checkpoint" 0 "$cli" train --epochs 1 --workers 0 --prefetch 0 --train-limit 3000 \
+      --test-limit 500 --quiet --no-save --save-checkpoint "$tmp/model.ckpt"
+  grep -q "^checkpoint written to $tmp/model.ckpt" "$tmp/out" && [ -s "$tmp/model.ckpt" ]; check "writes the checkpoint" $?
+
+  expect_exit "infer a checkpoint, poisson" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" --mode poisson --rate 3000 \
+      --requests 600 --max-batch 8 --queue-delay-us 300 --test-limit 500
+  grep -q 'served accuracy [0-9.]*% (600 checked)' "$tmp/out"; check "checks every answer" $?
+  grep -q '^saved as session 1 in ' "$tmp/out"; check "saves the stream as a session" $?
+  expect_exit "infer --json, closed loop" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" --mode closed --concurrency 4 \
+      --requests 300 --max-batch 4 --test-limit 500 --json
+  python3 - "$tmp/out" <<'PY'; check "JSON: accuracy, percentiles with sample counts, batch sizes that add up" $?
+import json, sys
+j = json.load(open(sys.argv[1]))
+r = j["result"]
+assert j["state"] == "finished" and r["completed"] == 300, j
+assert 0.5 < r["accuracy"] <= 1.0, r["accuracy"]
+ps = {p["p"]: p for p in r["latency_us"]["percentiles"]}
+assert set(ps) == {50, 90, 95, 99, 99.9}, ps
+assert ps[50]["enough"] and not ps[99]["enough"] and ps[99]["needed"] == 1000, ps
+assert ps[50]["value"] <= ps[99]["value"] <= r["latency_us"]["max"], ps
+assert sum(int(k) * v for k, v in r["batch_sizes"].items()) == 300, r["batch_sizes"]
+assert max(int(k) for k in r["batch_sizes"]) <= 4, r["batch_sizes"]
+assert j["config"]["concurrency"] == 4 and j["session"]["id"] == 2, j
+PY
+  expect_exit "single-stream scenario" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" --scenario single-stream \
+      --requests 300 --test-limit 500 --no-save
+  grep -q '^single stream: p90 latency [0-9.]* us' "$tmp/out"; check "reports p90" $?
+  expect_exit "offline scenario" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" --scenario offline --requests 1000 \
+      --max-batch 64 --test-limit 500 --no-save
+  grep -q '^offline: [0-9.]* samples/s at max batch 64' "$tmp/out"; check "reports offline throughput" $?
+  expect_exit "bursts" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" --mode bursts --burst 16 --rate 2000 \
+      --requests 320 --max-batch 16 --test-limit 500 --no-save
+
+  expect_exit "sessions compare two streams" 0 "$cli" sessions compare 1 2
+  grep -q 'max_batch \*' "$tmp/out" && grep -q 'concurrency \*' "$tmp/out" && grep -q 'latency p99' "$tmp/out"
+  check "compare diffs the inference knobs and latency" $?
+
+  head -c 5000 "$tmp/model.ckpt" >"$tmp/cut.ckpt"
+  expect_exit "truncated checkpoint" 1 "$cli" infer --checkpoint "$tmp/cut.ckpt" --no-save
+  grep -q 'truncated checkpoint' "$tmp/err"; check "says the checkpoint is truncated" $?
+  cp "$tmp/model.ckpt" "$tmp/flip.ckpt"
+  printf '\x55' | dd of="$tmp/flip.ckpt" bs=1 seek=100000 conv=notrunc status=none
+  expect_exit "corrupt checkpoint" 1 "$cli" infer --checkpoint "$tmp/flip.ckpt" --no-save
+  grep -q 'corrupt checkpoint: CRC32 mismatch' "$tmp/err"; check "says the checkpoint is corrupt" $?
+else
+  echo "skip checkpoint serving checks: dataset-fashion-mnist is not installed"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

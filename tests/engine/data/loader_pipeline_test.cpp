@@ -1,0 +1,218 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/data/memory_source.h"
+#include "batchscope/engine/sampler.h"
+#include "batchscope/profiler/host_tracer.h"
+#include "data_fixtures.h"
+
+using namespace batchscope::engine;
+using namespace batchscope::engine::data;
+using batchscope::profiler::Phase;
+
+namespace {
+
+LoaderOptions opts(int batch, int workers, int depth, ErrorPolicy policy = ErrorPolicy::Stop) {
+    LoaderOptions o;
+    o.batch_size = batch;
+    o.workers = workers;
+    o.prefetch_depth = depth;
+    o.on_error = policy;
+    return o;
+}
+
+int64_t index_of(const Batch& b, int i, int64_t features) {
+    const float* x = b.x.data() + i * features;
+    return std::lround(x[0] * 255.0f) | (std::lround(x[1] * 255.0f) << 8);
+}
+
+}  // namespace
+
+TEST(LoaderPipeline, SkipPolicyLeavesBadSamplesOutAndCountsThem) {
+    const bs_test::FlakySource src(500, {3, 77, 78, 499});
+    const auto order = EpochSampler(src.count(), 2).order(1);
+    for (int workers : {0, 2}) {
+        SCOPED_TRACE(workers);
+        BatchLoader l(src, order, 0, opts(50, workers, 4, ErrorPolicy::Skip), nullptr, 0);
+        std::vector<int64_t> seen;
+        int skipped = 0;
+        while (auto b = l.next()) {
+            EXPECT_EQ(b->positions, 50);
+            EXPECT_EQ(b->size + b->skipped, 50);
+            skipped += b->skipped;
+            for (int i = 0; i < b->size; ++i) {
+                seen.push_back(index_of(*b, i, 16));
+                EXPECT_EQ(b->y[static_cast<size_t>(i)], seen.back() % 10);
+            }
+            l.recycle(std::move(b));
+        }
+        std::vector<int64_t> want;
+        for (uint32_t i : order)
+            if (i != 3 && i != 77 && i != 78 && i != 499) want.push_back(i);
+        EXPECT_EQ(seen, want);
+        EXPECT_EQ(skipped, 4);
+        EXPECT_EQ(l.stats().skipped, 4);
+        EXPECT_EQ(l.stats().samples, 496);
+        EXPECT_EQ(l.consumed_samples(), 500);  // positions, for a restart
+    }
+}
+
+TEST(LoaderPipeline, StopPolicyHandsTheFileNamingErrorToTheTrainer) {
+    const bs_test::FlakySource src(300, {123});
+    const auto order = EpochSampler(src.count(), 1, false).order(1);  // in order: batch 2 holds 123
+    for (int workers : {0, 3}) {
+        SCOPED_TRACE(workers);
+        BatchLoader l(src, order, 0, opts(50, workers, 8), nullptr, 0);
+        ASSERT_TRUE(l.next());
+        ASSERT_TRUE(l.next());
+        try {
+            l.next();
+            FAIL() << "expected the sample error";
+        } catch (const SampleError& e) {
+            EXPECT_EQ(e.file(), "sample-123.png");
+            EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos);
+        }
+    }
+}
+
+TEST(LoaderPipeline, TimesEachPartPerBatchAndEachWorkersBusyAndIdleTime) {
+    const bs_test::FlakySource src(2000, {});
+    const auto order = EpochSampler(src.count(), 1).order(1);
+    batchscope::profiler::HostTracer tracer;
+    {
+        BatchLoader l(src, order, 0, opts(100, 2, 2), &tracer, 7);
+        while (auto b = l.next()) {
+            EXPECT_GE(b->times.worker, 0);
+            EXPECT_LT(b->times.worker, 2);
+            EXPECT_GE(b->times.end_ns, b->times.start_ns);
+            EXPECT_LE(b->times.parts.sum(), b->times.end_ns - b->times.start_ns);
+            EXPECT_GT(b->times.parts.collate_ns, 0);
+            l.recycle(std::move(b));
+        }
+        const LoaderStats s = l.stats();
+        ASSERT_EQ(s.workers.size(), 2u);
+        EXPECT_EQ(s.batches, 20);
+        EXPECT_EQ(s.workers[0].batches + s.workers[1].batches, 20);
+        EXPECT_GT(s.busy_ns(), 0);
+        EXPECT_EQ(s.busy_ns(), l.busy_ns());
+        EXPECT_GT(s.parts.read_ns, 0);
+        EXPECT_LE(s.parts.sum(), s.busy_ns());
+    }
+    std::vector<batchscope::profiler::Event> ev;
+    tracer.drain(ev);
+    ASSERT_EQ(ev.size(), 100u);
+    // Per batch: the Load, then its four parts laid end to end from the Load's start, inside it.
+    std::map<int64_t, std::vector<batchscope::profiler::Event>> by_batch;
+    for (const auto& e : ev) by_batch[e.id].push_back(e);
+    ASSERT_EQ(by_batch.size(), 20u);
+    for (const auto& [id, es] : by_batch) {
+        ASSERT_EQ(es.size(), 5u);
+        EXPECT_EQ(es[0].phase, Phase::Load);
+        const Phase parts[] = {Phase::ReadPhase, Phase::Decode, Phase::Augment, Phase::Collate};
+        int64_t at = es[0].start_ns;
+        for (int k = 0; k < 4; ++k) {
+            EXPECT_EQ(es[static_cast<size_t>(k + 1)].phase, parts[k]);
+            EXPECT_EQ(es[static_cast<size_t>(k + 1)].start_ns, at);
+            EXPECT_EQ(es[static_cast<size_t>(k + 1)].lane, es[0].lane);
+            at = es[static_cast<size_t>(k + 1)].end_ns;
+        }
+        EXPECT_LE(at, es[0].end_ns);
+    }
+}
+
+TEST(LoaderPipeline, AugmentationDependsOnThePositionNotOnTheWorker) {
+    ImageDataset d;
+    d.count = 64;
+    d.rows = d.cols = 28;
+    d.classes = 10;
+    d.pixels.resize(64 * 784);
+    std::mt19937 rng(4);
+    for (auto& p : d.pixels) p = static_cast<uint8_t>(rng());
+    d.labels.assign(64, 1);
+    const MemorySource src(std::move(d));
+    const auto order = EpochSampler(64, 3).order(1);
+    auto run = [&](int workers, int batch) {
+        LoaderOptions o = opts(batch, workers, 3);
+        o.output = {20, 20, 1};
+        o.augment.random_resized_crop = true;
+        o.augment.horizontal_flip = true;
+        o.augment.normalize = true;
+        o.augment.seed = 99;
+        BatchLoader l(src, order, 0, o, nullptr, 0);
+        EXPECT_EQ(l.features(), 400);
+        std::vector<float> all;
+        while (auto b = l.next()) {
+            all.insert(all.end(), b->x.begin(), b->x.begin() + b->size * 400);
+            l.recycle(std::move(b));
+        }
+        return all;
+    };
+    const auto a = run(0, 16);
+    EXPECT_EQ(a.size(), 64u * 400);
+    EXPECT_EQ(run(3, 16), a);
+    EXPECT_EQ(run(2, 5), a);  // other batch boundaries, same samples
+}
+
+TEST(LoaderPipeline, StorageProfileSwitchesUnderLoadLoseAndRepeatNothing) {
+    ImageDataset d;
+    d.count = 3000;
+    d.rows = d.cols = 2;
+    d.classes = 10;
+    d.pixels.resize(3000 * 4);
+    for (int64_t i = 0; i < 3000; ++i) {
+        d.pixels[static_cast<size_t>(4 * i)] = static_cast<uint8_t>(i & 0xff);
+        d.pixels[static_cast<size_t>(4 * i + 1)] = static_cast<uint8_t>(i >> 8);
+    }
+    d.labels.assign(3000, 0);
+    auto storage = std::make_shared<Storage>(StorageKind::EmulatedNvme);
+    const MemorySource src(std::move(d), storage);
+    const auto order = EpochSampler(3000, 8).order(1);
+    BatchLoader l(src, order, 0, opts(20, 3, 2), nullptr, 0);
+    std::vector<uint32_t> seen;
+    int k = 0;
+    while (auto b = l.next()) {
+        for (int i = 0; i < b->size; ++i) seen.push_back(static_cast<uint32_t>(index_of(*b, i, 4)));
+        l.recycle(std::move(b));
+        if (++k % 10 == 0)
+            storage->set_profile(k % 20 == 0 ? StorageKind::PageCache : StorageKind::EmulatedNvme);
+        if (k % 7 == 0) l.set_prefetch_depth(k % 5);
+    }
+    EXPECT_EQ(seen, order);
+}
+
+TEST(LoaderPipeline, Uint8BatchesConvertToTheSameFloatsAsFloatBatches) {
+    ImageDataset d;
+    d.count = 40;
+    d.rows = d.cols = 28;
+    d.classes = 10;
+    d.pixels.resize(40 * 784);
+    std::mt19937 rng(9);
+    for (auto& p : d.pixels) p = static_cast<uint8_t>(rng());
+    d.labels.assign(40, 2);
+    const MemorySource src(std::move(d));
+    const auto order = EpochSampler(40, 1).order(1);
+    auto run = [&](BatchFormat f, bool crop) {
+        LoaderOptions o = opts(16, 2, 2);
+        o.format = f;
+        o.augment.normalize = true;
+        o.augment.random_resized_crop = crop;
+        BatchLoader l(src, order, 0, o, nullptr, 0);
+        std::vector<float> all;
+        while (auto b = l.next()) {
+            EXPECT_EQ(b->format, f);
+            std::vector<float> x(static_cast<size_t>(b->size * 784));
+            to_float(*b, {28, 28, 1}, l.collator(), x.data());
+            all.insert(all.end(), x.begin(), x.end());
+            l.recycle(std::move(b));
+        }
+        return all;
+    };
+    for (bool crop : {false, true}) {
+        const auto f = run(BatchFormat::Float32, crop);
+        EXPECT_EQ(f.size(), 40u * 784);
+        EXPECT_EQ(run(BatchFormat::Uint8, crop), f);
+    }
+}

@@ -1,0 +1,142 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <zlib.h>
+
+#include "batchscope/engine/checkpoint.h"
+
+using namespace batchscope::engine;
+
+namespace {
+
+std::string temp_path(const char* name) {
+    return (std::filesystem::temp_directory_path() / (std::string("bs_ckpt_") + name)).string();
+}
+
+Mlp trained_model() {
+    Mlp m({12, 8, 3}, 7);
+    std::vector<float> x(16 * 12);
+    std::vector<int32_t> y(16);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 11) / 11.0f;
+    for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int32_t>(i % 3);
+    for (int k = 0; k < 5; ++k) m.train_step(x.data(), y.data(), 16, 0.1f, 0.9f);
+    return m;
+}
+
+CheckpointInfo info_for_12() {
+    CheckpointInfo info;
+    info.height = 3;
+    info.width = 4;
+    info.channels = 1;
+    info.mean = {0.25f};
+    info.stddev = {0.5f};
+    info.metadata_json = R"({"dataset":"test"})";
+    return info;
+}
+
+std::string error_of(const std::vector<uint8_t>& bytes) {
+    try {
+        decode_checkpoint(bytes, "f.ckpt");
+    } catch (const CheckpointError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+void fix_crc(std::vector<uint8_t>& b) {
+    const auto c = static_cast<uint32_t>(crc32(0L, b.data(), static_cast<uInt>(b.size() - 4)));
+    std::memcpy(b.data() + b.size() - 4, &c, 4);
+}
+
+}  // namespace
+
+TEST(Checkpoint, RoundTripKeepsEveryParameterAndTheScaling) {
+    const Mlp m = trained_model();
+    const std::string path = temp_path("roundtrip");
+    save_checkpoint(path, m, info_for_12());
+    const LoadedCheckpoint ck = load_checkpoint(path);
+    std::remove(path.c_str());
+    ASSERT_TRUE(ck.model);
+    EXPECT_EQ(ck.version, kCheckpointVersion);
+    EXPECT_EQ(ck.model->widths(), m.widths());
+    EXPECT_EQ(ck.info.height, 3);
+    EXPECT_EQ(ck.info.mean[0], 0.25f);
+    EXPECT_EQ(ck.info.stddev[0], 0.5f);
+    EXPECT_EQ(ck.info.metadata_json, R"({"dataset":"test"})");
+    for (size_t l = 0; l < m.layer_count(); ++l) {
+        const auto a = m.layer_weights(l), b = ck.model->layer_weights(l);
+        ASSERT_EQ(a.size(), b.size());
+        EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size_bytes()));
+        EXPECT_EQ(0, std::memcmp(m.layer_biases(l).data(), ck.model->layer_biases(l).data(), m.layer_biases(l).size_bytes()));
+    }
+}
+
+TEST(Checkpoint, PredictAgreesWithTheTrainingForwardAtBatchOneAndMany) {
+    const Mlp m = trained_model();
+    Mlp copy = m;
+    std::vector<float> x(5 * 12);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) / 7.0f;
+    Mlp::Workspace ws;
+    std::vector<float> many(5 * 3), one(3);
+    m.predict(x.data(), 5, many.data(), ws);
+    for (int i = 0; i < 5; ++i) {
+        m.predict(x.data() + i * 12, 1, one.data(), ws);
+        for (int j = 0; j < 3; ++j) EXPECT_NEAR(one[static_cast<size_t>(j)], many[static_cast<size_t>(i * 3 + j)], 1e-5f);
+        const auto arg = static_cast<int32_t>(std::max_element(one.begin(), one.end()) - one.begin());
+        EXPECT_EQ(copy.count_correct(x.data() + i * 12, &arg, 1), 1);  // same answer as training's forward
+    }
+}
+
+TEST(Checkpoint, RefusesTruncatedFilesAtEveryLength) {
+    const std::vector<uint8_t> good = encode_checkpoint(trained_model(), info_for_12());
+    for (size_t n : {size_t{0}, size_t{5}, size_t{8}, size_t{13}, size_t{30}, good.size() / 2, good.size() - 1}) {
+        const std::vector<uint8_t> cut(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n));
+        const std::string e = error_of(cut);
+        EXPECT_NE(e.find("truncated"), std::string::npos) << n << ": " << e;
+        EXPECT_NE(e.find("f.ckpt"), std::string::npos) << e;
+    }
+}
+
+TEST(Checkpoint, RefusesCorruptForeignAndNewerFiles) {
+    const std::vector<uint8_t> good = encode_checkpoint(trained_model(), info_for_12());
+    std::vector<uint8_t> flipped = good;
+    flipped[good.size() - 20] ^= 0x10;  // a parameter bit
+    EXPECT_NE(error_of(flipped).find("CRC32 mismatch"), std::string::npos) << error_of(flipped);
+
+    std::vector<uint8_t> width = good;
+    width[20] = 0;  // the first width, CRC left stale
+    width[21] = 0;
+    EXPECT_NE(error_of(width).find("corrupt"), std::string::npos) << error_of(width);
+
+    std::vector<uint8_t> longer = good;
+    longer.push_back(0);
+    EXPECT_NE(error_of(longer).find("corrupt"), std::string::npos) << error_of(longer);
+
+    const std::string text = "epoch,loss\n1,0.5\n";
+    EXPECT_NE(error_of(std::vector<uint8_t>(text.begin(), text.end())).find("not a Batchscope checkpoint"),
+              std::string::npos);
+
+    std::vector<uint8_t> newer = good;
+    newer[8] = 2;
+    fix_crc(newer);
+    const std::string e = error_of(newer);
+    EXPECT_NE(e.find("newer Batchscope"), std::string::npos) << e;
+    EXPECT_NE(e.find("version 2"), std::string::npos) << e;
+}
+
+TEST(Checkpoint, MissingFileAndMismatchedShapeAreClearErrors) {
+    try {
+        load_checkpoint("/nonexistent/dir/model.ckpt");
+        FAIL();
+    } catch (const CheckpointError& e) {
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/model.ckpt"), std::string::npos);
+    }
+    CheckpointInfo wrong = info_for_12();
+    wrong.width = 5;  // 3 x 5 != 12 inputs
+    EXPECT_THROW(encode_checkpoint(trained_model(), wrong), CheckpointError);
+}
