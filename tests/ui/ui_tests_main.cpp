@@ -1,0 +1,15 @@
+// Runs every QtTest class of the dashboard in one executable (one ctest test, label "ui").
+#include <QApplication>
+#include <QStandardPaths>
+
+int run_view_logic_tests(int argc, char** argv);
+int run_main_window_tests(int argc, char** argv);
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QStandardPaths::setTestModeEnabled(true);  // QSettings go to a scratch place, not the user's
+    int failed = 0;
+    failed += run_view_logic_tests(argc, argv);
+    failed += run_main_window_tests(argc, argv);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,155 @@
+// The plain C++ view logic: shares, columns, labels, axis arithmetic, the run timeline.
+#include <QAbstractItemModelTester>
+#include <QTest>
+
+#include "breakdown_stats.h"
+#include "charts/axis_range.h"
+#include "epoch_table_model.h"
+#include "run_text.h"
+#include "run_timeline.h"
+
+using namespace batchscope;
+using namespace batchscope::ui;
+
+namespace {
+engine::IterationRecord record(int64_t iteration, int64_t wait_ms, int64_t compute_ms, int64_t host_ms,
+                               int batch = 128) {
+    engine::IterationRecord r;
+    r.iteration = iteration;
+    r.batch_size = batch;
+    r.start_ns = iteration * 100'000'000;
+    r.breakdown.data_wait_ns = wait_ms * 1'000'000;
+    r.breakdown.compute_ns = compute_ms * 1'000'000;
+    r.breakdown.host_ns = host_ms * 1'000'000;
+    r.breakdown.wall_ns = r.breakdown.parts_sum();
+    r.end_ns = r.start_ns + r.breakdown.wall_ns;
+    return r;
+}
+}  // namespace
+
+class ViewLogicTest : public QObject {
+    Q_OBJECT
+private slots:
+    void sharesAreFractionsOfTheWindow() {
+        const std::vector<engine::IterationRecord> recent = {record(0, 41, 52, 7), record(1, 41, 52, 7)};
+        const PartShares s = mean_shares(recent);
+        QCOMPARE(s[static_cast<size_t>(Part::DataWait)], 0.41);
+        QCOMPARE(s[static_cast<size_t>(Part::Compute)], 0.52);
+        QCOMPARE(s[static_cast<size_t>(Part::H2D)], 0.0);
+        QCOMPARE(QString::fromStdString(format_shares(s)),
+                 QString::fromUtf8("data wait 41% \u00b7 compute 52% \u00b7 host 7%"));
+        QCOMPARE(QString::fromStdString(format_shares(mean_shares({}))), QString());
+    }
+
+    void columnsKeepTheNewestAtTheRight() {
+        std::vector<engine::IterationRecord> recent;
+        for (int i = 0; i < 5; ++i) recent.push_back(record(i, 1, 2 + i, 0));
+        const BreakdownColumns few = last_columns(recent, 8);
+        QCOMPARE(few.iteration.size(), size_t(8));
+        QCOMPARE(few.iteration.front(), int64_t(-1));
+        QCOMPARE(few.iteration.back(), int64_t(4));
+        QCOMPARE(few.ms[static_cast<size_t>(Part::Compute)].back(), 6.0);
+        QCOMPARE(few.max_total_ms, 7.0);
+        const BreakdownColumns last3 = last_columns(recent, 3);
+        QCOMPARE(last3.iteration, (std::vector<int64_t>{2, 3, 4}));
+    }
+
+    void knobLabels() {
+        engine::KnobChange k;
+        k.knob = "batch_size";
+        k.old_value = 128;
+        k.new_value = 64;
+        QCOMPARE(QString::fromStdString(knob_change_label(k)), QString::fromUtf8("batch 128\u219264"));
+        k.knob = "prefetch_depth";
+        QCOMPARE(QString::fromStdString(knob_change_label(k)), QString::fromUtf8("prefetch 128\u219264"));
+        QCOMPARE(QString::fromStdString(backend_display_name("cpu")), QStringLiteral("CPU (OpenBLAS)"));
+        QCOMPARE(QString::fromStdString(backend_display_name("CPU, OpenBLAS 0.3.21 DYNAMIC_ARCH (core: Haswell)")),
+                 QStringLiteral("CPU (OpenBLAS 0.3.21)"));
+        QCOMPARE(QString::fromStdString(group_thousands(1234567.4)), QString::fromUtf8("1\u2009234\u2009567"));
+        QCOMPARE(QString::fromStdString(group_thousands(999)), QStringLiteral("999"));
+    }
+
+    void axisArithmetic() {
+        QCOMPARE(nice_ceil(0), 1.0);
+        QCOMPARE(nice_ceil(3.2), 5.0);
+        QCOMPARE(nice_ceil(20), 20.0);
+        QCOMPARE(nice_ceil(0.021), 0.025);
+        QCOMPARE(nice_ceil(7300), 10000.0);
+        QCOMPARE(decimals_for_step(0.25), 2);
+        QCOMPARE(decimals_for_step(20), 0);
+        QCOMPARE(sticky_axis_max(10, 9), 10.0);   // small drops keep the axis
+        QCOMPARE(sticky_axis_max(10, 3.5), 4.0);  // big drops shrink it
+        QCOMPARE(sticky_axis_max(50, 30.2), 40.0);  // a clear step down with room to spare
+        QCOMPARE(sticky_axis_max(50, 26), 30.0);
+        QCOMPARE(sticky_axis_max(40, 29), 40.0);  // hovering just below a step: keep
+        QCOMPARE(sticky_axis_max(10, 11), 12.0);  // growth is immediate
+        QCOMPARE(nice_axis_max(26), 30.0);
+        QCOMPARE(nice_axis_max(0.7), 0.8);
+        const auto idx = decimation_indices(10'000, 600);
+        QVERIFY(idx.size() <= 600);
+        QCOMPARE(idx.front(), size_t(0));
+        QCOMPARE(idx.back(), size_t(9'999));
+        QCOMPARE(decimation_indices(5, 600).size(), size_t(5));
+    }
+
+    void timelinePlacesEpochsAndKnobChanges() {
+        engine::RunSnapshot s;
+        s.recent = {record(0, 1, 8, 1), record(1, 1, 8, 1)};
+        s.elapsed_s = 2.0;  // the newest iteration ends at 2.0 s
+        engine::KnobChange k;
+        k.knob = "batch_size";
+        k.time_ns = s.recent.back().end_ns - 500'000'000;  // 0.5 s before
+        s.knob_changes = {k};
+        engine::EpochRecord e;
+        e.epoch = 1;
+        e.test_accuracy = 0.8;
+        s.epochs_done = {e};
+        RunTimeline t;
+        t.observe(s);
+        QCOMPARE(t.knob_changes().size(), size_t(1));
+        QVERIFY(qAbs(t.knob_changes()[0].t_s - 1.5) < 1e-9);
+        QCOMPARE(t.test_accuracy().size(), size_t(1));
+        QCOMPARE(t.test_accuracy()[0].value, 80.0);
+        s.elapsed_s = 3.0;
+        t.observe(s);  // already placed: nothing moves
+        QVERIFY(qAbs(t.knob_changes()[0].t_s - 1.5) < 1e-9);
+        QCOMPARE(t.test_accuracy()[0].t_s, 2.0);
+        engine::EpochRecord stopped;  // a stopped epoch is not evaluated: no accuracy point
+        stopped.epoch = 2;
+        stopped.test_accuracy = -1;
+        s.epochs_done.push_back(stopped);
+        t.observe(s);
+        QCOMPARE(t.test_accuracy().size(), size_t(1));
+        QCOMPARE(t.epoch_loss().size(), size_t(2));
+        t.reset();
+        QVERIFY(t.knob_changes().empty());
+    }
+
+    void epochTableModelIsAWellBehavedModel() {
+        EpochTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        std::vector<engine::EpochRecord> epochs(2);
+        epochs[0].epoch = 1;
+        epochs[0].train_loss = 0.61234;
+        epochs[0].test_accuracy = 0.8123;
+        epochs[0].samples_per_s = 15234;
+        epochs[0].mean_breakdown.wall_ns = 100;
+        epochs[0].mean_breakdown.data_wait_ns = 25;
+        epochs[1].epoch = 2;
+        model.setEpochs(epochs);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.columnCount(), int(EpochTableModel::ColumnCount));
+        QCOMPARE(model.index(0, EpochTableModel::Loss).data().toString(), QStringLiteral("0.612"));
+        QCOMPARE(model.index(0, EpochTableModel::Accuracy).data().toString(), QStringLiteral("81.2%"));
+        QCOMPARE(model.index(0, EpochTableModel::DataWait).data().toString(), QStringLiteral("25%"));
+        model.setEpochs({});
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+int run_view_logic_tests(int argc, char** argv) {
+    ViewLogicTest t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "view_logic_test.moc"

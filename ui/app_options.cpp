@@ -1,0 +1,93 @@
+#include "app_options.h"
+
+#include <QCommandLineParser>
+
+#include "batchscope/engine/train_config.h"
+
+namespace batchscope::ui {
+
+namespace {
+
+// Reads an integer option into `out` if given; false (with `error` set) when it is not valid.
+bool read_int(const QCommandLineParser& p, const QCommandLineOption& o, const char* knob, int64_t lo,
+              int64_t hi, int64_t& out, QString& error) {
+    if (!p.isSet(o)) return true;
+    bool ok = false;
+    const qlonglong v = p.value(o).toLongLong(&ok);
+    if (!ok || v < lo || v > hi) {
+        error = QStringLiteral("--%1 %2: expected an integer in [%3, %4]")
+                    .arg(o.names().constFirst(), p.value(o))
+                    .arg(lo)
+                    .arg(hi);
+        return false;
+    }
+    if (knob) {
+        const std::string why = engine::validate_knob(knob, v);
+        if (!why.empty()) {
+            error = QString::fromStdString(why);
+            return false;
+        }
+    }
+    out = v;
+    return true;
+}
+
+}  // namespace
+
+AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig defaults) {
+    using engine::KnobLimits;
+    AppOptions o;
+    o.config = std::move(defaults);
+
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        QStringLiteral("Batchscope: where the time of ML training goes, live."));
+    p.addHelpOption();
+    p.addVersionOption();
+    const QCommandLineOption data({QStringLiteral("data")},
+                                  QStringLiteral("Fashion-MNIST folder (default: the Debian package's)."),
+                                  QStringLiteral("DIR"));
+    const QCommandLineOption batch({QStringLiteral("batch")}, QStringLiteral("Batch size."), QStringLiteral("N"));
+    const QCommandLineOption prefetch({QStringLiteral("prefetch")}, QStringLiteral("Prefetch depth."),
+                                      QStringLiteral("N"));
+    const QCommandLineOption workers({QStringLiteral("workers")}, QStringLiteral("Loader workers."),
+                                     QStringLiteral("N"));
+    const QCommandLineOption epochs({QStringLiteral("epochs")}, QStringLiteral("Epochs to train."),
+                                    QStringLiteral("N"));
+    const QCommandLineOption limit({QStringLiteral("train-limit")},
+                                   QStringLiteral("Use only the first N training samples (0 = all)."),
+                                   QStringLiteral("N"));
+    const QCommandLineOption start({QStringLiteral("start")}, QStringLiteral("Start training right away."));
+    const QCommandLineOption shot({QStringLiteral("screenshot")},
+                                  QStringLiteral("Save the window as a PNG, then quit."), QStringLiteral("FILE"));
+    const QCommandLineOption after({QStringLiteral("screenshot-after")},
+                                   QStringLiteral("Seconds to wait before the screenshot (default 5)."),
+                                   QStringLiteral("SECONDS"));
+    p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after});
+    p.process(arguments);  // --help, --version, unknown options: print and exit
+
+    int64_t b = o.config.batch_size, pf = o.config.prefetch_depth, w = o.config.workers,
+            e = o.config.epochs, l = o.config.train_limit;
+    if (!read_int(p, batch, "batch_size", KnobLimits::kMinBatch, KnobLimits::kMaxBatch, b, o.error) ||
+        !read_int(p, prefetch, "prefetch_depth", KnobLimits::kMinPrefetch, KnobLimits::kMaxPrefetch, pf, o.error) ||
+        !read_int(p, workers, "workers", KnobLimits::kMinWorkers, KnobLimits::kMaxWorkers, w, o.error) ||
+        !read_int(p, epochs, nullptr, KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs, e, o.error) ||
+        !read_int(p, limit, nullptr, 0, INT64_MAX, l, o.error))
+        return o;
+    o.config.batch_size = static_cast<int>(b);
+    o.config.prefetch_depth = static_cast<int>(pf);
+    o.config.workers = static_cast<int>(w);
+    o.config.epochs = static_cast<int>(e);
+    o.config.train_limit = l;
+    if (p.isSet(data)) o.config.data_dir = p.value(data).toStdString();
+    o.start = p.isSet(start);
+    o.screenshot = p.value(shot);
+    if (p.isSet(after)) {
+        bool ok = false;
+        o.screenshot_after_s = p.value(after).toDouble(&ok);
+        if (!ok || o.screenshot_after_s < 0) o.error = QStringLiteral("--screenshot-after: expected seconds >= 0");
+    }
+    return o;
+}
+
+}  // namespace batchscope::ui

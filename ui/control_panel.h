@@ -1,0 +1,60 @@
+#pragma once
+// The knobs (batch size, prefetch depth, loader workers, epochs) and the run buttons.
+// Spin box ranges come from engine::KnobLimits, so invalid values cannot be entered; values
+// are reported when editing is finished (keyboard tracking off: typing 256 sends 256 only).
+#include <QString>
+#include <QWidget>
+#include <optional>
+
+#include "batchscope/engine/run_snapshot.h"
+#include "batchscope/engine/train_config.h"
+
+class QLabel;
+class QPushButton;
+class QSpinBox;
+
+namespace batchscope::ui {
+
+class ControlPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ControlPanel(const engine::TrainConfig& initial, QWidget* parent = nullptr);
+
+    // `base` with the knob values shown in the panel.
+    engine::TrainConfig config(engine::TrainConfig base) const;
+    // Shows knob values without reporting them as changes (e.g. after a refusal).
+    void showKnob(const QString& knob, int value);
+    // Enables what makes sense in `state` (nullopt: no run yet).
+    void setRunState(std::optional<engine::RunState> state);
+    void showRefusal(const QString& message);  // empty hides it
+
+    QSpinBox* batchSpin() const { return batch_; }
+    QSpinBox* prefetchSpin() const { return prefetch_; }
+    QSpinBox* workersSpin() const { return workers_; }
+    QSpinBox* epochsSpin() const { return epochs_; }
+    QPushButton* startButton() const { return start_; }
+    QPushButton* pauseButton() const { return pause_; }
+    QPushButton* stopButton() const { return stop_; }
+    QLabel* refusalLabel() const { return refusal_; }
+
+signals:
+    // knob is "batch_size", "prefetch_depth" or "workers".
+    void knobEdited(const QString& knob, int value);
+    void startClicked();
+    void pauseClicked();
+    void stopClicked();
+
+private:
+    QSpinBox* makeSpin(int min, int max, int value, const QString& knob, const QString& tip);
+
+    QSpinBox* batch_;
+    QSpinBox* prefetch_;
+    QSpinBox* workers_;
+    QSpinBox* epochs_;
+    QPushButton* start_;
+    QPushButton* pause_;
+    QPushButton* stop_;
+    QLabel* refusal_;
+};
+
+}  // namespace batchscope::ui

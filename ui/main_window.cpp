@@ -1,0 +1,233 @@
+#include "main_window.h"
+
+#include <QCloseEvent>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QKeySequence>
+#include <QLabel>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSpinBox>
+#include <QHeaderView>
+#include <QStatusBar>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <chrono>
+
+#include "control_panel.h"
+#include "epoch_table_model.h"
+#include "live_views.h"
+#include "run_status_panel.h"
+#include "run_text.h"
+#include "window_settings.h"
+
+namespace batchscope::ui {
+
+using engine::RunState;
+
+namespace {
+bool is_active(RunState s) {
+    return s == RunState::Idle || s == RunState::Loading || s == RunState::Running || s == RunState::Paused;
+}
+
+QGroupBox* group(const QString& title, QWidget* content) {
+    auto* box = new QGroupBox(title);
+    auto* layout = new QVBoxLayout(box);
+    layout->addWidget(content);
+    return box;
+}
+}  // namespace
+
+MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
+    : QMainWindow(parent),
+      base_(std::move(initial)),
+      controls_(new ControlPanel(base_)),
+      status_(new RunStatusPanel),
+      views_(new LiveViews),
+      epochs_(new EpochTableModel(this)),
+      epoch_view_(new QTableView),
+      backend_label_(new QLabel),
+      gpu_label_(new QLabel),
+      failure_label_(new QLabel) {
+    setWindowTitle(tr("Batchscope \u2014 where the training time goes"));
+
+    auto* side = new QWidget;
+    auto* side_layout = new QVBoxLayout(side);
+    side_layout->setContentsMargins(0, 0, 0, 0);
+    side_layout->addWidget(group(tr("Knobs"), controls_));
+    side_layout->addWidget(group(tr("Run"), status_));
+    epoch_view_->setModel(epochs_);
+    epoch_view_->verticalHeader()->hide();
+    epoch_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    epoch_view_->horizontalHeader()->setSectionResizeMode(EpochTableModel::Epoch, QHeaderView::ResizeToContents);
+    epoch_view_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    epoch_view_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    epoch_view_->setAlternatingRowColors(true);
+    epoch_view_->setSelectionMode(QAbstractItemView::NoSelection);
+    epoch_view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    epoch_view_->setMinimumHeight(90);
+    side_layout->addWidget(group(tr("Epochs"), epoch_view_), 1);
+    side->setFixedWidth(330);
+
+    auto* central = new QWidget;
+    auto* layout = new QHBoxLayout(central);
+    layout->setContentsMargins(8, 8, 8, 4);
+    layout->setSpacing(8);
+    layout->addWidget(side);
+    layout->addWidget(views_, 1);
+    setCentralWidget(central);
+
+    backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name("cpu"))));
+    gpu_label_->setText(tr("GPU: probing\u2026"));
+    failure_label_->setStyleSheet(QStringLiteral("color: #B00020; font-weight: bold;"));
+    failure_label_->hide();
+    statusBar()->addWidget(backend_label_);
+    statusBar()->addWidget(failure_label_, 1);
+    statusBar()->addPermanentWidget(gpu_label_);
+
+    connect(controls_, &ControlPanel::startClicked, this, &MainWindow::startRun);
+    connect(controls_, &ControlPanel::pauseClicked, this, &MainWindow::togglePause);
+    connect(controls_, &ControlPanel::stopClicked, this, &MainWindow::stopRun);
+    connect(controls_, &ControlPanel::knobEdited, this, &MainWindow::onKnobEdited);
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this), &QShortcut::activated, this,
+            &MainWindow::startRun);
+    connect(new QShortcut(QKeySequence(Qt::Key_Space), this), &QShortcut::activated, this,
+            &MainWindow::togglePause);
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period), this), &QShortcut::activated, this,
+            &MainWindow::stopRun);
+
+    // The probe may open the CUDA plugin and initialise a driver: keep it off the GUI thread.
+    gpu_probe_ = std::async(std::launch::async, [] { return engine::probe_gpu(); });
+
+    timer_.setInterval(kRefreshMs);
+    connect(&timer_, &QTimer::timeout, this, &MainWindow::refresh);
+    timer_.start();
+
+    resize(1360, 840);
+    restore_window_geometry(this);
+}
+
+MainWindow::~MainWindow() {
+    // Child widgets outlive this body (QWidget deletes them later) and may still emit, e.g.
+    // editingFinished when focus leaves a spin box: cut them off from the half-destroyed window.
+    controls_->disconnect(this);
+    timer_.stop();
+    owner_.retire();
+}
+
+QSpinBox* MainWindow::batchSpin() const { return controls_->batchSpin(); }
+QSpinBox* MainWindow::prefetchSpin() const { return controls_->prefetchSpin(); }
+QSpinBox* MainWindow::workersSpin() const { return controls_->workersSpin(); }
+QSpinBox* MainWindow::epochsSpin() const { return controls_->epochsSpin(); }
+QPushButton* MainWindow::startButton() const { return controls_->startButton(); }
+QPushButton* MainWindow::pauseButton() const { return controls_->pauseButton(); }
+QPushButton* MainWindow::stopButton() const { return controls_->stopButton(); }
+
+QString MainWindow::failureText() const {
+    return failure_label_->isVisibleTo(this) ? failure_label_->text() : QString();
+}
+
+bool MainWindow::runActive() const {
+    if (!owner_.run()) return false;
+    return is_active(owner_.run()->snapshot()->state);
+}
+
+void MainWindow::startRun() {
+    if (runActive()) return;
+    const engine::TrainConfig config = controls_->config(base_);
+    if (remember_settings_) save_knob_settings(config);
+    timeline_.reset();
+    views_->clear();
+    epochs_->setEpochs({});
+    shown_.reset();
+    failure_label_->hide();
+    controls_->showRefusal({});
+    requested_ = {{QStringLiteral("batch_size"), config.batch_size},
+                  {QStringLiteral("prefetch_depth"), config.prefetch_depth},
+                  {QStringLiteral("workers"), config.workers}};
+    owner_.start(config);  // the previous run, already ended, is destroyed in the background
+    controls_->setRunState(RunState::Idle);
+    refresh();
+}
+
+void MainWindow::togglePause() {
+    engine::TrainingRun* r = owner_.run();
+    if (!r) return;
+    const RunState s = r->snapshot()->state;
+    if (s == RunState::Paused)
+        r->resume();
+    else if (s == RunState::Running || s == RunState::Loading)
+        r->pause();
+}
+
+void MainWindow::stopRun() {
+    if (engine::TrainingRun* r = owner_.run()) r->stop();
+}
+
+void MainWindow::onKnobEdited(const QString& knob, int value) {
+    engine::TrainingRun* r = owner_.run();
+    if (!r || !is_active(r->snapshot()->state)) return;  // used when the next run starts
+    auto it = requested_.find(knob);
+    if (it != requested_.end() && it->second == value) return;  // already sent
+    std::string error;
+    if (knob == QLatin1String("batch_size"))
+        error = r->set_batch_size(value);
+    else if (knob == QLatin1String("prefetch_depth"))
+        error = r->set_prefetch_depth(value);
+    else if (knob == QLatin1String("workers"))
+        error = r->set_workers(value);
+    else
+        return;
+    if (error.empty()) {
+        requested_[knob] = value;
+        controls_->showRefusal({});
+        return;
+    }
+    controls_->showRefusal(tr("Not applied: %1").arg(QString::fromStdString(error)));
+    if (it != requested_.end()) controls_->showKnob(knob, it->second);
+}
+
+void MainWindow::pollGpuProbe() {
+    if (!gpu_probe_.valid() ||
+        gpu_probe_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return;
+    const engine::GpuProbeResult probe = gpu_probe_.get();
+    // The reason can be long (paths searched): elide it on screen, keep it whole in the tooltip.
+    const QString summary = QString::fromStdString(probe.summary());
+    gpu_label_->setText(gpu_label_->fontMetrics().elidedText(summary, Qt::ElideRight, 620));
+    gpu_label_->setToolTip(summary);
+}
+
+void MainWindow::refresh() {
+    pollGpuProbe();
+    engine::TrainingRun* r = owner_.run();
+    if (!r) return;
+    std::shared_ptr<const engine::RunSnapshot> snap = r->snapshot();
+    if (!snap || snap == shown_) return;  // nothing new: no redraw
+    shown_ = std::move(snap);
+    ++redraws_;
+    const engine::RunSnapshot& s = *shown_;
+    timeline_.observe(s);
+    status_->showSnapshot(s);
+    views_->showSnapshot(s, timeline_);
+    const int rows = epochs_->rowCount();
+    epochs_->setEpochs(s.epochs_done);
+    if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();
+    controls_->setRunState(s.state);
+    backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name(s.backend))));
+    const bool failed = s.state == RunState::Failed;
+    failure_label_->setVisible(failed);
+    if (failed) failure_label_->setText(tr("Run failed: %1").arg(QString::fromStdString(s.message)));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (remember_settings_) {
+        save_knob_settings(controls_->config(base_));
+        save_window_geometry(this);
+    }
+    owner_.retire();  // stop, and join in the background
+    QMainWindow::closeEvent(event);
+}
+
+}  // namespace batchscope::ui

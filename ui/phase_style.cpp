@@ -1,0 +1,45 @@
+#include "phase_style.h"
+
+namespace batchscope::ui {
+
+QColor part_colour(Part p) {
+    switch (p) {
+        case Part::DataWait: return QColor(palette::kVermillion);
+        case Part::H2D: return QColor(palette::kSkyBlue);
+        case Part::Compute: return QColor(palette::kBluishGreen);
+        case Part::D2H: return QColor(palette::kBlue);
+        case Part::Host: return QColor(palette::kGrey);
+    }
+    return Qt::black;
+}
+
+QString part_label(Part p) {
+    switch (p) {
+        case Part::DataWait: return QStringLiteral("Data wait");
+        case Part::H2D: return QStringLiteral("H2D copy");
+        case Part::Compute: return QStringLiteral("Compute");
+        case Part::D2H: return QStringLiteral("D2H copy");
+        case Part::Host: return QStringLiteral("Host");
+    }
+    return {};
+}
+
+QString part_explanation(Part p) {
+    switch (p) {
+        case Part::DataWait:
+            return QStringLiteral("Training loop blocked waiting for the next batch: loading time "
+                                  "NOT hidden by prefetching.");
+        case Part::H2D:
+            return QStringLiteral("Copying the batch to the device (CPU backend: into the compute "
+                                  "buffer).");
+        case Part::Compute:
+            return QStringLiteral("Forward pass, backward pass and optimizer step.");
+        case Part::D2H:
+            return QStringLiteral("Copying the loss and outputs back to the host.");
+        case Part::Host:
+            return QStringLiteral("Everything else on the host: launch overhead, bookkeeping.");
+    }
+    return {};
+}
+
+}  // namespace batchscope::ui

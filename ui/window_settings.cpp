@@ -1,0 +1,55 @@
+#include "window_settings.h"
+
+#include <QMainWindow>
+#include <QSettings>
+
+#include <algorithm>
+
+namespace batchscope::ui {
+
+using engine::KnobLimits;
+
+namespace {
+QSettings settings() { return QSettings(QStringLiteral("Batchscope"), QStringLiteral("batchscope")); }
+
+int read_int(const QSettings& s, const char* key, int fallback, int lo, int hi) {
+    bool ok = false;
+    const int v = s.value(QLatin1String(key)).toInt(&ok);
+    return ok ? std::clamp(v, lo, hi) : fallback;
+}
+}  // namespace
+
+engine::TrainConfig load_knob_settings(engine::TrainConfig c) {
+    const QSettings s = settings();
+    c.batch_size = read_int(s, "knobs/batch_size", c.batch_size, KnobLimits::kMinBatch, KnobLimits::kMaxBatch);
+    c.prefetch_depth = read_int(s, "knobs/prefetch_depth", c.prefetch_depth, KnobLimits::kMinPrefetch,
+                                KnobLimits::kMaxPrefetch);
+    c.workers = read_int(s, "knobs/workers", c.workers, KnobLimits::kMinWorkers, KnobLimits::kMaxWorkers);
+    c.epochs = read_int(s, "knobs/epochs", c.epochs, KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs);
+    return c;
+}
+
+void save_knob_settings(const engine::TrainConfig& c) {
+    QSettings s = settings();
+    s.setValue(QStringLiteral("knobs/batch_size"), c.batch_size);
+    s.setValue(QStringLiteral("knobs/prefetch_depth"), c.prefetch_depth);
+    s.setValue(QStringLiteral("knobs/workers"), c.workers);
+    s.setValue(QStringLiteral("knobs/epochs"), c.epochs);
+}
+
+bool restore_window_geometry(QMainWindow* window) {
+    const QSettings s = settings();
+    const QByteArray geometry = s.value(QStringLiteral("window/geometry")).toByteArray();
+    if (geometry.isEmpty()) return false;
+    window->restoreGeometry(geometry);
+    window->restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    return true;
+}
+
+void save_window_geometry(const QMainWindow* window) {
+    QSettings s = settings();
+    s.setValue(QStringLiteral("window/geometry"), window->saveGeometry());
+    s.setValue(QStringLiteral("window/state"), window->saveState());
+}
+
+}  // namespace batchscope::ui
