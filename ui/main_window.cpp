@@ -18,6 +18,7 @@
 #include "control_panel.h"
 #include "epoch_table_model.h"
 #include "live_views.h"
+#include "batchscope/store/session_store.h"
 #include "run_status_panel.h"
 #include "run_text.h"
 #include "window_settings.h"
@@ -49,6 +50,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
       epoch_view_(new QTableView),
       backend_label_(new QLabel),
       gpu_label_(new QLabel),
+      session_label_(new QLabel),
       failure_label_(new QLabel) {
     setWindowTitle(tr("Batchscope \u2014 where the training time goes"));
 
@@ -83,6 +85,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
     failure_label_->setStyleSheet(QStringLiteral("color: #B00020; font-weight: bold;"));
     failure_label_->hide();
     statusBar()->addWidget(backend_label_);
+    statusBar()->addWidget(session_label_);
     statusBar()->addWidget(failure_label_, 1);
     statusBar()->addPermanentWidget(gpu_label_);
 
@@ -146,7 +149,9 @@ void MainWindow::startRun() {
     requested_ = {{QStringLiteral("batch_size"), config.batch_size},
                   {QStringLiteral("prefetch_depth"), config.prefetch_depth},
                   {QStringLiteral("workers"), config.workers}};
-    owner_.start(config);  // the previous run, already ended, is destroyed in the background
+    // The previous run, already ended, is destroyed in the background. Runs are saved as
+    // sessions (`batchscope-cli sessions ...`), except for screenshots.
+    owner_.start(config, remember_settings_ ? store::SessionStore::default_path() : std::string());
     controls_->setRunState(RunState::Idle);
     refresh();
 }
@@ -216,6 +221,17 @@ void MainWindow::refresh() {
     if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();
     controls_->setRunState(s.state);
     backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name(s.backend))));
+    if (const engine::SessionSink* sink = owner_.sink()) {
+        const std::string err = sink->error();
+        session_label_->setText(!err.empty() ? tr("Not saved") : sink->session_id()
+                                    ? tr("Session %1").arg(sink->session_id()) : QString());
+        session_label_->setToolTip(!err.empty() ? tr("This run is not being saved: %1").arg(QString::fromStdString(err))
+                                                : tr("Saved in %1").arg(QString::fromStdString(sink->db_path())));
+        session_label_->setStyleSheet(err.empty() ? QString() : QStringLiteral("color: #B00020;"));
+    } else {
+        session_label_->setText(tr("Not saved"));
+        session_label_->setToolTip(tr("Session saving is off for this window"));
+    }
     const bool failed = s.state == RunState::Failed;
     failure_label_->setVisible(failed);
     if (failed) failure_label_->setText(tr("Run failed: %1").arg(QString::fromStdString(s.message)));

@@ -38,6 +38,7 @@ public:
     ~MainWindow() override;
 
     engine::TrainingRun* run() const { return owner_.run(); }
+    const engine::SessionSink* sessionSink() const { return owner_.sink(); }
     std::shared_ptr<const engine::RunSnapshot> shownSnapshot() const { return shown_; }
     int redrawCount() const { return redraws_; }
 
@@ -81,6 +82,7 @@ private:
     QTableView* epoch_view_;
     QLabel* backend_label_;
     QLabel* gpu_label_;
+    QLabel* session_label_;
     QLabel* failure_label_;
     QTimer timer_;
     std::shared_ptr<const engine::RunSnapshot> shown_;

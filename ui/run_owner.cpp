@@ -10,9 +10,14 @@ RunOwner::~RunOwner() {
     retiring_.clear();  // each future's destructor waits for its thread
 }
 
-engine::TrainingRun* RunOwner::start(const engine::TrainConfig& config) {
+engine::TrainingRun* RunOwner::start(const engine::TrainConfig& config, const std::string& db_path) {
     retire();
+    sink_.reset();
+    if (!db_path.empty())
+        sink_ = std::make_shared<engine::SessionSink>(db_path, config, std::string(),
+                                                      engine::SessionSink::Open::OnFirstRecord);
     run_ = std::make_unique<engine::TrainingRun>(config);
+    run_->set_sink(sink_);
     run_->start();
     return run_.get();
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "batchscope/engine/session_sink.h"
 #include "batchscope/engine/train_config.h"
 #include "batchscope/engine/training_run.h"
 
@@ -17,9 +18,11 @@ public:
     RunOwner(const RunOwner&) = delete;
     RunOwner& operator=(const RunOwner&) = delete;
 
-    // Retires the current run (if any) and starts a new one with `config`.
-    engine::TrainingRun* start(const engine::TrainConfig& config);
+    // Retires the current run (if any) and starts a new one with `config`, saved as a session in
+    // `db_path` unless it is empty (the file is opened on the run's thread, never on this one).
+    engine::TrainingRun* start(const engine::TrainConfig& config, const std::string& db_path = {});
     engine::TrainingRun* run() const { return run_.get(); }
+    const engine::SessionSink* sink() const { return sink_.get(); }
     // Stops the current run and hands it to a background thread to be destroyed.
     void retire();
     size_t retiring() const { return retiring_.size(); }
@@ -27,6 +30,7 @@ public:
 private:
     void reap();
 
+    std::shared_ptr<engine::SessionSink> sink_;
     std::unique_ptr<engine::TrainingRun> run_;
     std::vector<std::future<void>> retiring_;
 };

@@ -49,8 +49,13 @@ std::string config_json(const TrainConfig& c) {
     return j.dump();
 }
 
-SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name) {
-    store::SessionMeta m;
+struct SessionSinkMeta {
+    store::SessionMeta meta;
+};
+
+SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name, Open when)
+    : db_path_(db_path), meta_(std::make_unique<SessionSinkMeta>()) {
+    store::SessionMeta& m = meta_->meta;
     m.name = name.empty() ? "train MLP batch " + std::to_string(config.batch_size) + ", prefetch " +
                                 std::to_string(config.prefetch_depth) + ", workers " + std::to_string(config.workers)
                           : name;
@@ -62,14 +67,33 @@ SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, 
     m.emulated = false;
     m.config_json = config_json(config);
     m.env_json = environment_json();
-    rec_ = std::make_unique<store::SessionRecorder>(db_path, m);
+    if (when == Open::Now) {
+        rec_ = std::make_unique<store::SessionRecorder>(db_path, m);
+        id_ = rec_->session_id();
+    }
 }
 
 SessionSink::~SessionSink() = default;
 
-int64_t SessionSink::session_id() const { return rec_->session_id(); }
-const std::string& SessionSink::db_path() const { return rec_->path(); }
-uint64_t SessionSink::dropped() const { return rec_->dropped(); }
+store::SessionRecorder* SessionSink::recorder() {
+    if (rec_ || open_failed_) return rec_.get();
+    try {
+        rec_ = std::make_unique<store::SessionRecorder>(db_path_, meta_->meta);
+        id_ = rec_->session_id();
+    } catch (const std::exception& e) {
+        open_failed_ = true;
+        std::lock_guard lock(error_m_);
+        error_ = e.what();
+    }
+    return rec_.get();
+}
+
+int64_t SessionSink::session_id() const { return id_.load(); }
+uint64_t SessionSink::dropped() const { return id_.load() ? rec_->dropped() : 0; }
+std::string SessionSink::error() const {
+    std::lock_guard lock(error_m_);
+    return error_;
+}
 
 void SessionSink::on_iteration(const IterationRecord& r) {
     store::IterationRow row;
@@ -85,18 +109,20 @@ void SessionSink::on_iteration(const IterationRecord& r) {
     row.host_ns = r.breakdown.host_ns;
     row.loss = r.loss;
     row.queue_depth = r.queue_depth;
-    rec_->add(row);
+    if (auto* rec = recorder()) rec->add(row);
 }
 
 void SessionSink::on_epoch(const EpochRecord& e) {
-    rec_->add(store::EpochRow{e.epoch, e.train_loss, e.test_accuracy, e.samples_per_s, e.steady_samples_per_s,
+    if (auto* rec = recorder()) rec->add(store::EpochRow{e.epoch, e.train_loss, e.test_accuracy, e.samples_per_s, e.steady_samples_per_s,
                               e.wall_s, e.samples, e.iterations});
 }
 
 void SessionSink::on_knob_change(const KnobChange& k) {
-    rec_->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
+    if (auto* rec = recorder()) rec->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
 
-void SessionSink::on_end(RunState state, const std::string& message) { rec_->finish(to_string(state), message); }
+void SessionSink::on_end(RunState state, const std::string& message) {
+    if (auto* rec = recorder()) rec->finish(to_string(state), message);
+}
 
 }  // namespace batchscope::engine

@@ -1,5 +1,6 @@
 // The window against the real engine and the real Fashion-MNIST: knob changes reach the run,
 // pause/resume/stop work, and a failing run shows its message instead of crashing.
+#include "batchscope/store/session_store.h"
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QPushButton>
@@ -174,6 +175,17 @@ private slots:
         w.stopButton()->click();
         QTRY_COMPARE_WITH_TIMEOUT(state(w), RunState::Stopped, 5000);
         const int64_t stopped_at = snap(w)->iterations_done;
+        // The run was saved as a session (BATCHSCOPE_DB points into the build folder).
+        QVERIFY(w.sessionSink() != nullptr);
+        QTRY_VERIFY_WITH_TIMEOUT(w.sessionSink()->session_id() > 0, 5000);
+        QVERIFY(w.sessionSink()->error().empty());
+        {
+            batchscope::store::SessionStore saved(w.sessionSink()->db_path(), true);
+            const auto info = saved.info(w.sessionSink()->session_id());
+            QVERIFY(info.has_value());
+            QTRY_VERIFY_WITH_TIMEOUT(saved.info(w.sessionSink()->session_id())->state == "stopped", 5000);
+            QVERIFY(saved.info(w.sessionSink()->session_id())->iterations > 0);
+        }
         QTest::qWait(200);
         QCOMPARE(snap(w)->iterations_done, stopped_at);
         QTRY_VERIFY_WITH_TIMEOUT(w.startButton()->isEnabled() && !w.stopButton()->isEnabled(), 2000);

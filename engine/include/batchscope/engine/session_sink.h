@@ -1,6 +1,8 @@
 #pragma once
 // Saves a training run as a session in a session file (profiler/store), through a RunSink.
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "batchscope/engine/run_sink.h"
@@ -21,14 +23,19 @@ std::string config_json(const TrainConfig& c);
 
 class SessionSink : public RunSink {
 public:
-    // Opens `db_path` and starts a session for `config`. Throws store::StoreError (with a message
-    // naming the file) if the database cannot be used.
-    SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name = {});
+    enum class Open { Now, OnFirstRecord };
+    // Opens `db_path` and starts a session for `config`. With Open::Now, throws store::StoreError
+    // (naming the file) if the database cannot be used. With Open::OnFirstRecord the file is
+    // opened on the run's controller thread (the GUI thread never touches the disk) and a failure
+    // is kept in error() instead: the run goes on unsaved, and the GUI says so.
+    SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name = {},
+                Open when = Open::Now);
     ~SessionSink() override;
 
-    int64_t session_id() const;
-    const std::string& db_path() const;
-    uint64_t dropped() const;  // rows the writer could not keep up with
+    int64_t session_id() const;      // 0 until opened
+    const std::string& db_path() const { return db_path_; }
+    uint64_t dropped() const;        // rows the writer could not keep up with
+    std::string error() const;       // why the session could not be saved, or empty
 
     void on_iteration(const IterationRecord& r) override;
     void on_epoch(const EpochRecord& e) override;
@@ -36,6 +43,14 @@ public:
     void on_end(RunState state, const std::string& message) override;
 
 private:
+    store::SessionRecorder* recorder();  // opens on first use; null if that failed
+
+    std::string db_path_;
+    std::unique_ptr<struct SessionSinkMeta> meta_;
+    std::atomic<int64_t> id_{0};
+    mutable std::mutex error_m_;
+    std::string error_;
+    bool open_failed_ = false;
     std::unique_ptr<store::SessionRecorder> rec_;
 };
 
