@@ -2,7 +2,9 @@
 // runs an MLPerf-style scenario, and prints latency percentiles that say how far to trust them.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -22,6 +24,9 @@ namespace batchscope::cli {
 namespace {
 
 using namespace engine::infer;
+
+std::atomic<bool> g_interrupted{false};
+void on_interrupt(int) { g_interrupted.store(true); }
 
 struct InferOptions {
     InferConfig cfg;
@@ -92,6 +97,8 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     }
     InferenceRun run(cfg, service);
     run.set_sink(sink);
+    g_interrupted.store(false);
+    std::signal(SIGINT, on_interrupt);  // Ctrl-C stops the stream; the results so far are kept
     run.start();
     const bool progress = !o.json && !o.quiet && isatty(STDERR_FILENO);
     for (;;) {
@@ -99,6 +106,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         if (s->state == engine::RunState::Finished || s->state == engine::RunState::Stopped ||
             s->state == engine::RunState::Failed)
             break;
+        if (g_interrupted.load()) run.stop();
         if (progress && s->state == engine::RunState::Running)
             std::fprintf(stderr, "\r  %lld/%lld requests  queue %lld  p99 %.1f us   ",
                          static_cast<long long>(s->totals.completed), static_cast<long long>(cfg.requests),
@@ -106,6 +114,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         std::this_thread::sleep_for(std::chrono::milliseconds(progress ? 200 : 20));
     }
     run.wait();
+    std::signal(SIGINT, SIG_DFL);
     if (progress) std::fprintf(stderr, "\r%70s\r", "");
     const auto s = run.snapshot();
     if (s->state == engine::RunState::Failed) {
@@ -149,7 +158,7 @@ Runner add_infer_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--burst", o->cfg.burst, "Mode bursts: requests per burst")->capture_default_str();
     cmd->add_option("--concurrency", o->cfg.concurrency, "Closed loop: requests outstanding")->capture_default_str();
-    auto* req = cmd->add_option("--requests", o->cfg.requests, "Requests to issue (server scenario: per probe, default 2000)")
+    auto* req = cmd->add_option("--requests", o->cfg.requests, "Requests to issue, 0 = until Ctrl-C (server scenario: per probe, default 2000)")
                     ->capture_default_str();
     cmd->add_option("--max-batch", o->cfg.max_batch, "Dynamic batcher: largest batch (1-256)")->capture_default_str();
     cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")

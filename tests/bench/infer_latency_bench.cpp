@@ -5,6 +5,7 @@
 //   stream    a single-stream InferenceRun: from the scheduled arrival to the response, through
 //             the batcher and the server thread
 // Rounds alternate Batchscope and PyTorch; the table gives each round and the ratios of p50.
+// A last table gives the forward pass per batch size (what dynamic batching buys).
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -129,6 +130,12 @@ int main(int argc, char** argv) {
         row("batchscope forward b=4", f4, torch ? &t4 : nullptr);
         if (torch) row("pytorch eager b=4", t4, nullptr);
         std::fflush(stdout);
+    }
+    // What batching buys: the forward pass per batch and per sample (the dynamic batcher's lever).
+    std::printf("\n%-6s %10s %14s %12s\n", "batch", "p50 us", "us per sample", "samples/s");
+    for (int b : {1, 2, 4, 8, 16, 64, 256}) {
+        const Lat l = time_forward(*model, x, b, std::max(200, n / b), 50);
+        std::printf("%-6d %10.1f %14.2f %12.0f\n", b, l.p50, l.p50 / b, b / l.p50 * 1e6);
     }
     return 0;
 }

@@ -38,6 +38,11 @@ expect_exit "sweep --json" 0 "$cli" sweep --synthetic-us 200 --rates 800 --max-b
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); p=j["points"][0]; assert p["max_batch"]==2 and p["result"]["completed"]==100, p' "$tmp/out"
 check "sweep JSON has the points" $?
 
+# --requests 0 runs until Ctrl-C, then prints what it served.
+"$cli" infer --synthetic-us 50 --rate 1000 --requests 0 --no-save >"$tmp/out" 2>"$tmp/err" &
+pid=$!; sleep 1.5; kill -INT "$pid"; wait "$pid"; rc=$?
+[ "$rc" -eq 0 ] && grep -q '^served [1-9][0-9]* of [1-9][0-9]* requests' "$tmp/out"; check "Ctrl-C stops an endless stream and reports it (exit $rc)" $?
+
 # Bad command lines: exit 2, naming the option.
 expect_exit "no model" 2 "$cli" infer --mode poisson
 grep -q 'needs --checkpoint' "$tmp/err"; check "says a checkpoint is needed" $?

@@ -1,6 +1,8 @@
 // The server thread of an inference run: takes batches from the dynamic batcher, serves them,
 // accounts every request from its scheduled arrival, frees closed-loop slots, and publishes
 // snapshots (~30 Hz). Also builds the final result once the run has ended.
+#include <sys/prctl.h>
+
 #include <exception>
 
 #include "batchscope/profiler/clock.h"
@@ -26,6 +28,7 @@ void InferenceRun::Impl::release_slots(std::span<const RequestRecord> served) {
 }
 
 void InferenceRun::Impl::server_main() {
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);  // the queue delay is in microseconds
     std::vector<Request> batch;
     std::vector<int64_t> samples;
     std::vector<int8_t> correct;

@@ -1,6 +1,8 @@
 // The controller thread of an inference run: loads the service, starts the server thread,
 // generates the load (open loop on a schedule, closed loop on free slots, or everything at once)
 // and applies knob commands as they come, each recorded as a KnobChange.
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <cmath>
 #include <new>
@@ -147,6 +149,9 @@ void InferenceRun::Impl::generate_offline() {
 }
 
 void InferenceRun::Impl::controller_main() {
+    // Timed sleeps may otherwise end up to 50 us late (the default timer slack): the schedule
+    // and the batcher's queue delay need microseconds.
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     run_start_ns = profiler::now_ns();
     stats.begin(run_start_ns);
     {
