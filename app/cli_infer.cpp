@@ -1,5 +1,6 @@
 // `batchscope-cli infer`: serves a checkpoint under open-loop, closed-loop or offline load, or
 // runs an MLPerf-style scenario, and prints latency percentiles that say how far to trust them.
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -98,7 +99,12 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     InferenceRun run(cfg, service);
     run.set_sink(sink);
     g_interrupted.store(false);
-    std::signal(SIGINT, on_interrupt);  // Ctrl-C stops the stream; the results so far are kept
+    // Ctrl-C (SIGINT) and SIGTERM stop the stream; the results so far are kept and printed.
+    struct sigaction stop_action {};
+    stop_action.sa_handler = on_interrupt;
+    sigemptyset(&stop_action.sa_mask);
+    sigaction(SIGINT, &stop_action, nullptr);
+    sigaction(SIGTERM, &stop_action, nullptr);
     run.start();
     const bool progress = !o.json && !o.quiet && isatty(STDERR_FILENO);
     for (;;) {
@@ -115,6 +121,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     }
     run.wait();
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     if (progress) std::fprintf(stderr, "\r%70s\r", "");
     const auto s = run.snapshot();
     if (s->state == engine::RunState::Failed) {

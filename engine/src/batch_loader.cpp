@@ -94,8 +94,11 @@ void BatchLoader::open_batch_locked() {
     if (opts_.format == BatchFormat::Float32) b.x.resize(static_cast<size_t>(n * features_));
     else b.pixels.resize(static_cast<size_t>(n * features_));
     b.y.resize(static_cast<size_t>(n));
+    // Split only as far as the window leaves workers without a batch of their own: with depth d,
+    // d batches can be built at once, so each gets workers / d chunks.
+    const int per_batch = opts_.workers / std::max(1, opts_.prefetch_depth);
     g.chunks = static_cast<int>(
-        std::clamp<int64_t>(std::min<int64_t>(opts_.workers, n / kMinChunk), 1, KnobLimits::kMaxWorkers));
+        std::clamp<int64_t>(std::min<int64_t>(per_batch, n / kMinChunk), 1, KnobLimits::kMaxWorkers));
     g.times.start_ns = INT64_MAX;
     open_seq_ = seq;
 }

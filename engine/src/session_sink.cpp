@@ -33,7 +33,6 @@ std::string environment_json() {
 std::string config_json(const TrainConfig& c) {
     nlohmann::json j = {{"mode", "train"},
                         {"model", "mlp-784-256-128-10"},
-                        {"dataset", "fashion-mnist"},
                         {"backend", "cpu"},
                         {"batch_size", c.batch_size},
                         {"prefetch_depth", c.prefetch_depth},
@@ -45,7 +44,19 @@ std::string config_json(const TrainConfig& c) {
                         {"threads", c.threads},
                         {"train_limit", c.train_limit},
                         {"test_limit", c.test_limit},
-                        {"trace", c.trace}};
+                        {"trace", c.trace},
+                        {"dataset", to_string(c.dataset)},
+                        {"storage", data::storage_profile(c.storage).id},
+                        {"storage_emulated", data::storage_profile(c.storage).emulated},
+                        {"image_size", c.image_size},
+                        {"random_crop", c.random_crop},
+                        {"flip", c.flip},
+                        {"normalize", c.normalize},
+                        {"drop_last", c.drop_last},
+                        {"shuffle", c.shuffle},
+                        {"rank", c.rank},
+                        {"world_size", c.world_size},
+                        {"uint8_batches", c.uint8_batches}};
     return j.dump();
 }
 
@@ -61,10 +72,11 @@ SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, 
                           : name;
     m.mode = "train";
     m.model = "MLP 784-256-128-10";
-    m.dataset = "Fashion-MNIST";
+    m.dataset = config.dataset == DatasetKind::ImageFolder ? "image folder " + config.data_dir : "Fashion-MNIST";
     m.backend = "cpu";
-    m.storage = "page cache";
-    m.emulated = false;
+    const data::StorageProfile& storage = data::storage_profile(config.storage);
+    m.storage = storage.name;  // emulated profiles say so in their name
+    m.emulated = storage.emulated;
     m.config_json = config_json(config);
     m.env_json = environment_json();
     if (when == Open::Now) {

@@ -13,7 +13,9 @@ Prefetch depth d (batches built ahead, in all) maps to PyTorch's prefetch_factor
 per worker) as max(1, ceil(d / workers)): PyTorch cannot prefetch nothing.
 
 Both samples/s (wall) and samples per CPU-second (all threads / worker processes of the loader)
-are reported: on a shared, loaded machine the second is the steadier figure.
+are reported: on a shared, loaded machine the second is the steadier figure. With --rounds N each
+measurement (both loaders and the decode rate) is repeated N times, alternating, and the best
+round is kept.
 
   /usr/bin/python3 tests/bench/compare_data.py --bench build/bin/bench_data_loader \\
       --folder /tmp/fm224/train --workers 1,2 --prefetch 0,2,8 --seconds 3 --markdown out.md
@@ -99,6 +101,21 @@ def fashion_root(tmp):
     return tmp
 
 
+def best(rounds, fns):
+    """Runs each of `fns` `rounds` times, interleaved; the best result of each (by samples/s)."""
+    out = [None] * len(fns)
+    for _ in range(rounds):
+        for i, f in enumerate(fns):
+            r = f()
+            if out[i] is None:
+                out[i] = r
+            else:
+                for k in r:
+                    if isinstance(r[k], float):
+                        out[i][k] = max(out[i][k], r[k])
+    return out
+
+
 def load():
     return os.getloadavg()[0]
 
@@ -110,6 +127,7 @@ def main():
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--prefetch", default="0,2,8")
     ap.add_argument("--seconds", type=float, default=3)
+    ap.add_argument("--rounds", type=int, default=1, help="repeat each measurement, keep the best")
     ap.add_argument("--skip-fashion", action="store_true")
     ap.add_argument("--markdown", help="also write the table here")
     a = ap.parse_args()
@@ -122,20 +140,21 @@ def main():
             root = fashion_root(tmp)
             for w in workers:
                 for p in prefetch:
-                    b = ours(a.bench, "fashion", None, w, p, a.seconds)
-                    t = torch("fashion", root, 128, w, p, a.seconds)
+                    b, t = best(a.rounds, [lambda: ours(a.bench, "fashion", None, w, p, a.seconds),
+                                           lambda: torch("fashion", root, 128, w, p, a.seconds)])
                     rows.append(("Fashion-MNIST", w, p, b, None, t))
                     print(f"fashion w={w} p={p}: batchscope {b['samples_per_s']:.0f}/s, torch {t['samples_per_s']:.0f}/s",
                           file=sys.stderr)
     decode = None
     if a.folder:
-        decode = json.loads(subprocess.run([a.bench, "decode", a.folder, "--seconds", str(a.seconds)],
-                                           capture_output=True, text=True, check=True).stdout.strip())
+        decode = best(a.rounds, [lambda: json.loads(subprocess.run(
+            [a.bench, "decode", a.folder, "--seconds", str(a.seconds)], capture_output=True, text=True,
+            check=True).stdout.strip())])[0]
         for w in workers:
             for p in prefetch:
-                b = ours(a.bench, "folder", a.folder, w, p, a.seconds)
-                u = ours(a.bench, "folder", a.folder, w, p, a.seconds, uint8=True)
-                t = torch("folder", a.folder, 64, w, p, a.seconds)
+                b, u, t = best(a.rounds, [lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds),
+                                          lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds, uint8=True),
+                                          lambda: torch("folder", a.folder, 64, w, p, a.seconds)])
                 rows.append(("JPEG folder", w, p, b, u, t))
                 print(f"folder w={w} p={p}: batchscope {b['samples_per_s']:.0f}/s (uint8 {u['samples_per_s']:.0f}/s), "
                       f"torch {t['samples_per_s']:.0f}/s", file=sys.stderr)
@@ -148,7 +167,8 @@ def main():
             cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    lines.append(f"Machine: {cpu}, {os.cpu_count()} cores; load average {loads[0]:.1f} before, {loads[1]:.1f} after.")
+    lines.append(f"Machine: {cpu}, {os.cpu_count()} cores; load average {loads[0]:.1f} before, {loads[1]:.1f} after; "
+                 f"best of {a.rounds} round(s) of {a.seconds:g} s.")
     if decode:
         lines.append(f"libjpeg-turbo single-thread decode of {decode['files']} {decode['width']}x{decode['height']} "
                      f"files: {decode['decode_images_per_s']:.0f} images/s wall, "

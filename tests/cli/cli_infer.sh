@@ -39,8 +39,9 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); p=j["points"][0]; a
 check "sweep JSON has the points" $?
 
 # --requests 0 runs until Ctrl-C, then prints what it served.
-"$cli" infer --synthetic-us 50 --rate 1000 --requests 0 --no-save >"$tmp/out" 2>"$tmp/err" &
-pid=$!; sleep 1.5; kill -INT "$pid"; wait "$pid"; rc=$?
+# (timeout delivers the signal: a background job of a non-interactive shell starts with SIGINT ignored.)
+timeout --preserve-status -s INT -k 20 1.5 "$cli" infer --synthetic-us 50 --rate 1000 --requests 0 --no-save \
+    >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ "$rc" -eq 0 ] && grep -q '^served [1-9][0-9]* of [1-9][0-9]* requests' "$tmp/out"; check "Ctrl-C stops an endless stream and reports it (exit $rc)" $?
 
 # Bad command lines: exit 2, naming the option.

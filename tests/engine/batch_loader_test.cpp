@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -146,30 +147,54 @@ TEST(BatchLoader, LiveDepthChangesUnderLoadKeepOrderAndCompleteness) {
     EXPECT_EQ(seen, order);
 }
 
-TEST(BatchLoader, RecordsOneLoadEventPerBatchOnTheWorkerLanes) {
+TEST(BatchLoader, RecordsALoadEventForEveryChunkOnTheWorkerLanes) {
     const data::MemorySource d = make_dataset(320);
     const auto order = EpochSampler(d.count(), 1).order(1);
     batchscope::profiler::HostTracer tracer;
     {
-        BatchLoader l(d, order, 0, opts(32, 2, 2, false), &tracer, 50);
+        BatchLoader l(d, order, 0, opts(32, 2, 1, false), &tracer, 50);
         std::vector<uint32_t> seen;
         int64_t id = 50;
         drain(l, seen, id);
         EXPECT_GT(l.busy_ns(), 0);
     }
-    std::vector<batchscope::profiler::Event> all, ev;
+    std::vector<batchscope::profiler::Event> all;
     tracer.drain(all);
-    ASSERT_EQ(all.size(), 50u);  // per batch: the load and its read / decode / augment / collate parts
-    for (const auto& e : all)
-        if (e.phase == batchscope::profiler::Phase::Load) ev.push_back(e);
-    ASSERT_EQ(ev.size(), 10u);
-    for (const auto& e : ev) {
+    // Depth 1 < 2 workers: each batch of 32 is built in 2 chunks of 16 (one per worker); each
+    // chunk records its Load and the load's read / decode / augment / collate parts.
+    ASSERT_EQ(all.size(), 100u);
+    std::map<int64_t, uint32_t> bytes;
+    for (const auto& e : all) {
+        if (e.phase != batchscope::profiler::Phase::Load) continue;
         EXPECT_EQ(e.lane.kind, batchscope::profiler::LaneKind::LoaderWorker);
         EXPECT_LT(e.lane.index, 2);
         EXPECT_GE(e.id, 50);
         EXPECT_LT(e.id, 60);
-        EXPECT_EQ(e.bytes, 32u * 784);
+        EXPECT_EQ(e.bytes, 16u * 784);
+        bytes[e.id] += e.bytes;
     }
+    ASSERT_EQ(bytes.size(), 10u);
+    for (const auto& [id, b] : bytes) EXPECT_EQ(b, 32u * 784) << id;
+}
+
+TEST(BatchLoader, WithoutPrefetchAllWorkersBuildTheAwaitedBatch) {
+    const data::MemorySource d = make_dataset(640);
+    const auto order = EpochSampler(d.count(), 1).order(1);
+    batchscope::profiler::HostTracer tracer;
+    {
+        BatchLoader l(d, order, 0, opts(64, 4, 0, false), &tracer, 0);
+        std::vector<uint32_t> seen;
+        int64_t id = 0;
+        drain(l, seen, id);
+        EXPECT_EQ(seen, order);
+    }
+    std::vector<batchscope::profiler::Event> all;
+    tracer.drain(all);
+    std::map<int64_t, int> loads;
+    for (const auto& e : all)
+        if (e.phase == batchscope::profiler::Phase::Load) ++loads[e.id];
+    ASSERT_EQ(loads.size(), 10u);
+    for (const auto& [id, n] : loads) EXPECT_EQ(n, 4) << id;  // 4 chunks of 16 each
 }
 
 TEST(BatchLoader, StartPositionAtTheEndGivesNothing) {

@@ -1,11 +1,11 @@
 #pragma once
 // One epoch's batches from a SampleSource, built by N worker threads into a bounded prefetch
 // window and handed to the trainer in sampler order. Each sample is read, decoded, augmented
-// and collated into reused batch buffers (no heap allocation per batch once warm). A batch is
-// split into chunks (one per worker, at least 8 samples each) that the workers build side by
-// side, so that even with nothing prefetched all workers help with the batch the trainer waits
-// for. The window (prefetch depth) can change while it runs; the storage profile too (through
-// the source).
+// and collated into reused batch buffers (no heap allocation per batch once warm). When the
+// prefetch window is smaller than the number of workers, a batch is split into chunks (of at
+// least 8 samples) that the workers build side by side, so that even with nothing prefetched
+// all workers help with the batch the trainer waits for. The window (prefetch depth) can change
+// while it runs; the storage profile too (through the source).
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
