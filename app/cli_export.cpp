@@ -27,15 +27,7 @@ profiler::IterationSample to_sample(const engine::IterationRecord& r) {
     return {r.iteration, r.epoch, r.batch_size, r.start_ns, r.end_ns, r.breakdown, r.loss, r.queue_depth};
 }
 
-Event event(Phase p, int64_t s, int64_t e, Lane lane, int64_t id) {
-    Event x;
-    x.phase = p;
-    x.start_ns = s;
-    x.end_ns = e;
-    x.lane = lane;
-    x.id = id;
-    return x;
-}
+Event event(Phase p, int64_t s, int64_t e, Lane lane, int64_t id) { return profiler::make_event(p, s, e, lane, id); }
 
 // The run hands its sinks records, not raw events; the CPU controller runs an iteration's phases
 // in the order data wait → h2d → compute → d2h → host, and each record carries its batch's build

@@ -30,15 +30,8 @@ constexpr int64_t kWarmupIterations = 20;        // excluded from steady samples
 
 const Lane kController{LaneKind::Controller, 0};
 
-Event make_event(Phase p, int64_t start, int64_t end, int64_t id, uint32_t bytes = 0) {
-    Event e;
-    e.phase = p;
-    e.start_ns = start;
-    e.end_ns = end;
-    e.id = id;
-    e.bytes = bytes;
-    e.lane = kController;
-    return e;
+Event controller_event(Phase p, int64_t start, int64_t end, int64_t id, uint32_t bytes = 0) {
+    return profiler::make_event(p, start, end, kController, id, bytes);
 }
 
 void decimate(std::vector<SeriesPoint>& s) {
@@ -196,9 +189,9 @@ void TrainingRun::Impl::controller_main() {
                 loader->recycle(std::move(batch));
 
                 iter_events.clear();
-                iter_events.push_back(make_event(Phase::DataWait, t0, t1, iteration));
-                iter_events.push_back(make_event(Phase::H2D, t1, t2, iteration, static_cast<uint32_t>(nx * 4)));
-                iter_events.push_back(make_event(Phase::Compute, t2, t3, iteration));
+                iter_events.push_back(controller_event(Phase::DataWait, t0, t1, iteration));
+                iter_events.push_back(controller_event(Phase::H2D, t1, t2, iteration, static_cast<uint32_t>(nx * 4)));
+                iter_events.push_back(controller_event(Phase::Compute, t2, t3, iteration));
                 // Bookkeeping below is "host" time: it ends the iteration.
                 epoch_samples += b;
                 queue_depth_sum += queue_depth;
@@ -230,7 +223,7 @@ void TrainingRun::Impl::controller_main() {
 
                 const int64_t t4 = profiler::now_ns();
                 for (const Event& e : iter_events) tracer.record(e);
-                tracer.record(make_event(Phase::Iteration, t0, t4, iteration));
+                tracer.record(controller_event(Phase::Iteration, t0, t4, iteration));
                 IterationRecord rec;
                 rec.iteration = iteration;
                 rec.epoch = epoch;
@@ -271,7 +264,7 @@ void TrainingRun::Impl::controller_main() {
             } else {
                 const int64_t e0 = profiler::now_ns();
                 er.test_accuracy = evaluate(model, data, work.workers);
-                tracer.record(make_event(Phase::Evaluate, e0, profiler::now_ns(), epoch));
+                tracer.record(controller_event(Phase::Evaluate, e0, profiler::now_ns(), epoch));
             }
             work.epochs_done.push_back(er);
             if (sink) sink->on_epoch(er);

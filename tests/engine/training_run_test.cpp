@@ -5,22 +5,16 @@
 
 #include "batchscope/engine/training_run.h"
 #include "idx_fixture.h"
+#include "run_wait.h"
 
 using namespace batchscope::engine;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Polls snapshots until `pred` holds or `timeout` passes.
 template <class P>
 std::shared_ptr<const RunSnapshot> wait_for(const TrainingRun& r, P pred, std::chrono::milliseconds timeout = 20s) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    auto s = r.snapshot();
-    while (!pred(*s) && std::chrono::steady_clock::now() < end) {
-        std::this_thread::sleep_for(2ms);
-        s = r.snapshot();
-    }
-    return s;
+    return bs_test::wait_for(r, pred, timeout);
 }
 
 bool ended(const RunSnapshot& s) {

@@ -9,14 +9,7 @@
 namespace batchscope::profiler::test {
 
 inline Event ev(Phase p, int64_t s, int64_t e, Lane lane = {}, int64_t id = -1, uint32_t bytes = 0) {
-    Event x;
-    x.phase = p;
-    x.start_ns = s;
-    x.end_ns = e;
-    x.lane = lane;
-    x.id = id;
-    x.bytes = bytes;
-    return x;
+    return make_event(p, s, e, lane, id, bytes);
 }
 
 inline constexpr Lane kCtl{LaneKind::Controller, 0};

@@ -10,6 +10,7 @@
 #include "batchscope/engine/training_run.h"
 #include "data_fixtures.h"
 #include "idx_fixture.h"
+#include "run_wait.h"
 
 using namespace batchscope::engine;
 using namespace std::chrono_literals;
@@ -18,13 +19,7 @@ namespace {
 
 template <class P>
 std::shared_ptr<const RunSnapshot> wait_for(const TrainingRun& r, P pred, std::chrono::seconds timeout = 30s) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    auto s = r.snapshot();
-    while (!pred(*s) && std::chrono::steady_clock::now() < end) {
-        std::this_thread::sleep_for(2ms);
-        s = r.snapshot();
-    }
-    return s;
+    return bs_test::wait_for(r, pred, timeout);
 }
 
 // A small JPEG image folder (train/ and test/) made from fake Fashion-MNIST.

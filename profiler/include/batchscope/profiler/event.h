@@ -48,4 +48,16 @@ struct Event {
 };
 static_assert(sizeof(Event) == 32, "events stay small: millions of them are kept and scanned");
 
+inline Event make_event(Phase phase, int64_t start_ns, int64_t end_ns, Lane lane = {}, int64_t id = -1,
+                        uint32_t bytes = 0) noexcept {
+    Event e;
+    e.start_ns = start_ns;
+    e.end_ns = end_ns;
+    e.id = id;
+    e.bytes = bytes;
+    e.phase = phase;
+    e.lane = lane;
+    return e;
+}
+
 }  // namespace batchscope::profiler
