@@ -44,6 +44,8 @@ int run_server_scenario(const InferOptions& o, std::shared_ptr<BatchService> ser
     so.p99_bound_ns = std::llround(o.p99_bound_us * 1e3);
     so.start_rate = o.cfg.rate;
     nlohmann::json probes = nlohmann::json::array();
+    const std::string tag = run_tag("server");
+    auto ids = std::make_shared<std::vector<int64_t>>();
     if (!o.json)
         std::printf("server scenario: the highest Poisson rate with p99 <= %.0f us (%lld requests per probe)\n",
                     o.p99_bound_us, static_cast<long long>(o.cfg.requests));
@@ -56,12 +58,19 @@ int run_server_scenario(const InferOptions& o, std::shared_ptr<BatchService> ser
             std::fflush(stdout);
         }
         probes.push_back({{"rate", p.rate}, {"pass", pass}, {"result", result_json(r)}});
+        if (!ids->empty()) probes.back()["session"] = ids->back();
     };
-    const ServerSearchResult res = find_max_rate(make_stream_probe(o.cfg, service, on_probe), so);
+    StreamSinkFactory save;
+    if (!o.no_save) save = stream_sessions(o.db, service, "server probe", tag, ids);
+    const ServerSearchResult res = find_max_rate(make_stream_probe(o.cfg, service, on_probe, save), so);
+    if (!o.no_save && !ids->empty() && !o.json)
+        std::printf("probes saved as sessions %lld-%lld in %s, tagged %s\n", static_cast<long long>(ids->front()),
+                    static_cast<long long>(ids->back()), o.db.c_str(), tag.c_str());
     if (o.json) {
         nlohmann::json j = {{"scenario", "server"},     {"p99_bound_us", o.p99_bound_us}, {"found", res.found},
                             {"rate", res.rate},         {"failed_rate", res.failed_rate}, {"note", res.note},
-                            {"model", service->model()}, {"probes", probes}};
+                            {"model", service->model()}, {"probes", probes},
+                            {"tag", o.no_save ? nlohmann::json(nullptr) : nlohmann::json(tag)}};
         std::cout << j.dump(2) << "\n";
     } else if (res.found) {
         std::printf("server: %.1f requests/s keeps p99 under %.0f us", res.rate, o.p99_bound_us);
@@ -182,7 +191,7 @@ Runner add_infer_command(CLI::App& app) {
     cmd->add_flag("--json", o->json, "Print one JSON object instead of text");
     cmd->add_flag("-q,--quiet", o->quiet, "No progress line");
     cmd->add_option("--db", o->db, "Session database the run is saved in")->capture_default_str();
-    cmd->add_flag("--no-save", o->no_save, "Do not save the run as a session (the server scenario never saves)");
+    cmd->add_flag("--no-save", o->no_save, "Do not save the run (or the server scenario's probes) as sessions");
     cmd->add_option("--name", o->name, "Session name (default: describes the load)");
     cmd->footer("Latency is measured from each request's scheduled arrival, so queueing behind a stalled server is\n"
                 "counted (no coordinated omission). A percentile is flagged when fewer than 10 samples lie beyond\n"

@@ -2,7 +2,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <sstream>
+
+#include "batchscope/engine/infer/infer_session_sink.h"
+#include "batchscope/store/session_store.h"
 
 namespace batchscope::cli {
 
@@ -132,6 +136,30 @@ nlohmann::json result_json(const InferResult& r) {
                         {"checked", r.checked}};
     if (r.accuracy >= 0) j["accuracy"] = r.accuracy;
     return j;
+}
+
+std::string run_tag(const std::string& what) {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+    return what + "-" + buf;
+}
+
+engine::infer::StreamSinkFactory stream_sessions(const std::string& db, std::shared_ptr<engine::infer::BatchService> service,
+                                                 const std::string& what, const std::string& tag,
+                                                 std::shared_ptr<std::vector<int64_t>> ids) {
+    { store::SessionStore check(db); }  // opens (and checks) the file now, before any stream runs
+    return [db, service, what, tag, ids](const engine::infer::InferConfig& c) -> std::shared_ptr<engine::infer::InferSink> {
+        char name[160];
+        std::snprintf(name, sizeof name, "%s #%zu: max batch %d, rate %.0f", what.c_str(), ids->size() + 1, c.max_batch,
+                      c.rate);
+        auto sink = std::make_shared<engine::infer::InferSessionSink>(db, c, *service, name, what);
+        store::SessionStore(db).add_tag(sink->session_id(), tag);
+        ids->push_back(sink->session_id());
+        return sink;
+    };
 }
 
 }  // namespace batchscope::cli

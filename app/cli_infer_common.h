@@ -8,6 +8,7 @@
 
 #include "batchscope/engine/infer/infer_config.h"
 #include "batchscope/engine/infer/infer_snapshot.h"
+#include "batchscope/engine/infer/scenarios.h"
 #include "batchscope/engine/infer/service.h"
 
 namespace batchscope::cli {
@@ -37,5 +38,14 @@ nlohmann::json result_json(const engine::infer::InferResult& r);
 nlohmann::json summary_json(const engine::infer::LatencySummary& s);  // microseconds
 
 double us(double ns);
+
+// Saves every stream of a sweep or a server search as its own session in `db`, named
+// "<what> #k: max batch B, rate R" and tagged `tag`; the session ids go to `ids`.
+// Throws store::StoreError when the database cannot be used.
+engine::infer::StreamSinkFactory stream_sessions(const std::string& db, std::shared_ptr<engine::infer::BatchService> service,
+                                                 const std::string& what, const std::string& tag,
+                                                 std::shared_ptr<std::vector<int64_t>> ids);
+// "sweep-20261127-031500": a tag that groups the sessions of one sweep or search.
+std::string run_tag(const std::string& what);
 
 }  // namespace batchscope::cli

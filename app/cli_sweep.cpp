@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "batchscope/engine/infer/scenarios.h"
+#include "batchscope/store/session_store.h"
 #include "cli_commands.h"
 #include "cli_infer_common.h"
 
@@ -19,6 +20,8 @@ struct SweepCliOptions {
     std::string rates = "500,1000,2000,4000,8000";
     std::string max_batches = "1,4,16";
     bool json = false;
+    std::string db = store::SessionStore::default_path();
+    bool no_save = false;
 };
 
 }  // namespace
@@ -37,7 +40,10 @@ Runner add_sweep_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")->capture_default_str();
     cmd->add_flag("--json", o->json, "Print one JSON object instead of a table");
-    cmd->footer("Each point is a separate Poisson stream; points are not saved as sessions.");
+    cmd->add_option("--db", o->db, "Session database the points are saved in")->capture_default_str();
+    cmd->add_flag("--no-save", o->no_save, "Do not save the points as sessions");
+    cmd->footer("Each point is a separate Poisson stream, saved as its own session; the points of one sweep share a tag "
+                "(sweep-YYYYMMDD-HHMMSS) for `sessions list --tag` and `sessions compare`.");
 
     return [o]() -> int {
         auto usage = [](const std::string& msg) {
@@ -76,11 +82,24 @@ Runner add_sweep_command(CLI::App& app) {
             std::fflush(stdout);
         }
         nlohmann::json points = nlohmann::json::array();
+        const std::string tag = run_tag("sweep");
+        auto ids = std::make_shared<std::vector<int64_t>>();
+        StreamSinkFactory save;
+        if (!o->no_save) {
+            try {
+                save = stream_sessions(o->db, service, "sweep", tag, ids);
+            } catch (const std::exception& e) {
+                std::cerr << "batchscope-cli sweep: cannot save the points: " << e.what()
+                          << "\n(use --db FILE for another database, or --no-save)\n";
+                return kExitRunFailed;
+            }
+        }
         try {
             run_sweep(o->cfg, service, so, [&](const SweepPoint& p) {
                 const InferResult& r = p.result;
                 if (o->json) {
                     points.push_back({{"max_batch", p.max_batch}, {"offered_rps", p.offered_rps}, {"result", result_json(r)}});
+                    if (!ids->empty()) points.back()["session"] = ids->back();
                     return;
                 }
                 const auto* p99 = r.latency.at(99.0);
@@ -91,7 +110,7 @@ Runner add_sweep_command(CLI::App& app) {
                             r.mean_batch,
                             r.accuracy >= 0 ? (std::to_string(r.accuracy * 100).substr(0, 5) + "%").c_str() : "-");
                 std::fflush(stdout);
-            });
+            }, save);
         } catch (const std::exception& e) {
             std::cerr << "batchscope-cli sweep: " << e.what() << "\n";
             return kExitRunFailed;
@@ -100,11 +119,15 @@ Runner add_sweep_command(CLI::App& app) {
             std::cout << nlohmann::json({{"model", service->model()},
                                          {"requests_per_point", o->cfg.requests},
                                          {"queue_delay_us", o->cfg.queue_delay_us},
-                                         {"points", points}})
+                                         {"points", points},
+                                         {"tag", o->no_save ? nlohmann::json(nullptr) : nlohmann::json(tag)}})
                              .dump(2)
                       << "\n";
         } else {
             std::printf("* too few requests to trust that percentile (p99 needs 1,000, p99.9 10,000)\n");
+            if (!o->no_save)
+                std::printf("saved as sessions %lld-%lld in %s, tagged %s\n", static_cast<long long>(ids->front()),
+                            static_cast<long long>(ids->back()), o->db.c_str(), tag.c_str());
         }
         return kExitOk;
     };

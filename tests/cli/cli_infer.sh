@@ -24,7 +24,8 @@ grep -q 'p99 .* us .*(400 requests, 5 at or above)  too few samples: 1000 needed
 grep -q 'generator lateness' "$tmp/out" && grep -q '^batch sizes:' "$tmp/out"; check "prints lateness and batch sizes" $?
 
 expect_exit "server scenario" 0 "$cli" infer --synthetic-us 500 --scenario server --p99-bound-us 5000 \
-    --requests 300 --rate 500
+    --requests 300 --rate 500 --db "$tmp/probes.db"
+grep -q '^probes saved as sessions 1-[0-9]* in .*probes.db, tagged server-' "$tmp/out"; check "the probes are saved as sessions" $?
 grep -q '^server: .* requests/s keeps p99 under 5000 us' "$tmp/out"; check "server scenario finds a rate" $?
 python3 - "$tmp/out" <<'PY'; check "the rate found is below the service's capacity (2000/s)" $?
 import re, sys
@@ -32,11 +33,19 @@ rate = float(re.search(r"^server: ([0-9.]+) requests/s", open(sys.argv[1]).read(
 assert 100 < rate < 2000, rate
 PY
 
-expect_exit "sweep" 0 "$cli" sweep --synthetic-us 200 --rates 500,1000 --max-batches 1,4 --requests 200
+expect_exit "sweep" 0 "$cli" sweep --synthetic-us 200 --rates 500,1000 --max-batches 1,4 --requests 200 --db "$tmp/sweeps.db"
 [ "$(grep -cE '^ +[14] +(500|1000)\.0 ' "$tmp/out")" -eq 4 ]; check "sweep prints one row per (max batch, rate)" $?
-expect_exit "sweep --json" 0 "$cli" sweep --synthetic-us 200 --rates 800 --max-batches 2 --requests 100 --json
-python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); p=j["points"][0]; assert p["max_batch"]==2 and p["result"]["completed"]==100, p' "$tmp/out"
-check "sweep JSON has the points" $?
+tag=$(sed -n 's/^saved as sessions 1-4 in .*sweeps.db, tagged \(sweep-[0-9-]*\)$/\1/p' "$tmp/out")
+[ -n "$tag" ]; check "says the four points were saved, and their tag" $?
+expect_exit "sessions list --tag (the sweep)" 0 "$cli" sessions --db "$tmp/sweeps.db" list --tag "$tag" --json
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert len(l)==4 and all(s["requests"]==200 and s["mode"]=="infer" for s in l), l' "$tmp/out"
+check "the sweep's points are sessions of 200 requests each" $?
+expect_exit "sessions compare the sweep's points" 0 "$cli" sessions --db "$tmp/sweeps.db" compare 1 2 3 4
+grep -q 'rate \*' "$tmp/out" && grep -q 'max_batch \*' "$tmp/out" && grep -q 'latency p99' "$tmp/out"
+check "compare shows rate and max batch against latency" $?
+expect_exit "sweep --json --no-save" 0 "$cli" sweep --synthetic-us 200 --rates 800 --max-batches 2 --requests 100 --json --no-save
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); p=j["points"][0]; assert p["max_batch"]==2 and p["result"]["completed"]==100 and "session" not in p and j["tag"] is None, j' "$tmp/out"
+check "sweep JSON has the points (not saved)" $?
 
 # --requests 0 runs until Ctrl-C, then prints what it served.
 # (timeout delivers the signal: a background job of a non-interactive shell starts with SIGINT ignored.)

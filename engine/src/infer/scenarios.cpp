@@ -34,14 +34,15 @@ InferConfig apply_scenario(Scenario s, InferConfig c) {
 }
 
 ProbeFn make_stream_probe(InferConfig base, std::shared_ptr<BatchService> service,
-                          std::function<void(const ProbeResult&, const InferResult&)> on_probe) {
+                          std::function<void(const ProbeResult&, const InferResult&)> on_probe,
+                          StreamSinkFactory make_sink) {
     base.mode = LoadMode::Poisson;
     base.keep_records = false;
-    return [base, service, on_probe](double rate) {
+    return [base, service, on_probe, make_sink](double rate) {
         InferConfig c = base;
         c.rate = rate;
         c.seed = base.seed + static_cast<uint64_t>(rate);  // independent arrivals per probe
-        const InferResult r = run_inference(c, service);
+        const InferResult r = run_inference(c, service, make_sink ? make_sink(c) : nullptr);
         ProbeResult p;
         p.rate = rate;
         p.p99_ns = r.latency.value_ns(99.0);
@@ -54,7 +55,8 @@ ProbeFn make_stream_probe(InferConfig base, std::shared_ptr<BatchService> servic
 }
 
 std::vector<SweepPoint> run_sweep(const InferConfig& base, std::shared_ptr<BatchService> service,
-                                  const SweepOptions& o, const std::function<void(const SweepPoint&)>& progress) {
+                                  const SweepOptions& o, const std::function<void(const SweepPoint&)>& progress,
+                                  const StreamSinkFactory& make_sink) {
     std::vector<SweepPoint> out;
     for (int b : o.max_batches)
         for (double rate : o.rates) {
@@ -66,7 +68,7 @@ std::vector<SweepPoint> run_sweep(const InferConfig& base, std::shared_ptr<Batch
             SweepPoint p;
             p.max_batch = b;
             p.offered_rps = rate;
-            p.result = run_inference(c, service);
+            p.result = run_inference(c, service, make_sink ? make_sink(c) : nullptr);
             if (progress) progress(p);
             out.push_back(std::move(p));
         }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "batchscope/engine/infer/infer_sink.h"
 #include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/engine/infer/server_search.h"
 
@@ -22,10 +23,15 @@ std::optional<Scenario> parse_scenario(std::string_view s) noexcept;
 // The configuration a scenario runs `base` with (Server: Poisson; the search sets the rate).
 InferConfig apply_scenario(Scenario s, InferConfig base);
 
+// Where each stream of a probe or sweep is saved: called with the stream's configuration before
+// it starts; may return null (not saved).
+using StreamSinkFactory = std::function<std::shared_ptr<InferSink>(const InferConfig&)>;
+
 // A probe for find_max_rate: a Poisson stream of base.requests at the given rate through a
 // fresh InferenceRun on `service`. `on_probe` (optional) sees each result with its full result.
 ProbeFn make_stream_probe(InferConfig base, std::shared_ptr<BatchService> service,
-                          std::function<void(const ProbeResult&, const InferResult&)> on_probe = {});
+                          std::function<void(const ProbeResult&, const InferResult&)> on_probe = {},
+                          StreamSinkFactory make_sink = {});
 
 struct SweepPoint {
     int max_batch = 0;
@@ -40,6 +46,7 @@ struct SweepOptions {
 
 // Runs every (max batch, rate) pair, max batch outermost; `progress` sees each point as it ends.
 std::vector<SweepPoint> run_sweep(const InferConfig& base, std::shared_ptr<BatchService> service,
-                                  const SweepOptions& o, const std::function<void(const SweepPoint&)>& progress = {});
+                                  const SweepOptions& o, const std::function<void(const SweepPoint&)>& progress = {},
+                                  const StreamSinkFactory& make_sink = {});
 
 }  // namespace batchscope::engine::infer
