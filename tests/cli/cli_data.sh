@@ -4,15 +4,7 @@
 # profiles, emulated ones labelled), and bad folders and images are refused clearly.
 set -u
 cli=${1:?usage: cli_data.sh path/to/batchscope-cli}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export BATCHSCOPE_DB="$tmp/sessions.db" XDG_CACHE_HOME="$tmp/cache"
-pass=0; fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
-expect_exit() {  # expect_exit NAME CODE CMD...
-  local name=$1 code=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
-}
+source "$(dirname "$0")/check_lib.sh"
 
 expect_exit "make-imagefolder --size 4 (out of range)" 2 "$cli" make-imagefolder "$tmp/x" --size 4
 grep -q 'not in range 8 to 1024' "$tmp/err"; check "says the allowed sizes" $?
@@ -26,7 +18,7 @@ expect_exit "unknown storage profile" 2 "$cli" train --storage floppy --no-save
 grep -q 'emulated-hdd' "$tmp/err"; check "lists the storage profiles" $?
 
 data_dir=$(dpkg -L dataset-fashion-mnist 2>/dev/null | grep 'train-images-idx3-ubyte.gz$' | xargs -r dirname)
-if [ -z "$data_dir" ]; then echo "skip runs: dataset-fashion-mnist is not installed"; echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; fi
+if [ -z "$data_dir" ]; then echo "skip runs: dataset-fashion-mnist is not installed"; finish; exit; fi
 
 expect_exit "make-imagefolder JPEG 32x32 RGB" 0 "$cli" make-imagefolder "$tmp/jpeg" --size 32 --format jpeg \
     --train-limit 600 --test-limit 200 --threads 2
@@ -72,5 +64,4 @@ expect_exit "sessions list" 0 "$cli" sessions list
 grep -q '\[emulated storage\]' "$tmp/out"; check "the saved session is marked emulated" $?
 expect_exit "train --storage cold" 0 "$cli" train --storage cold --train-limit 512 --test-limit 100 --epochs 1 --quiet --no-save
 grep -q '^epoch 1/1' "$tmp/out"; check "cold reads train" $?
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -3,17 +3,7 @@
 # bad input, and the CPU path when the GPU plugin is missing. Prints one line per check.
 set -u
 cli=${1:?usage: cli_end_to_end.sh path/to/batchscope-cli}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export BATCHSCOPE_DB="$tmp/sessions.db"   # never touch the user's own session database
-pass=0; fail=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
-}
-expect_exit() {  # expect_exit NAME CODE CMD...
-  local name=$1 code=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
-}
+source "$(dirname "$0")/check_lib.sh"
 
 data_dir=$(dpkg -L dataset-fashion-mnist 2>/dev/null | grep 'train-images-idx3-ubyte.gz$' | xargs -r dirname)
 if [ -n "$data_dir" ]; then
@@ -97,5 +87,4 @@ grep -q 'train-images-idx3-ubyte.gz' "$tmp/err"; check "names the corrupt file" 
 expect_exit "devices" 0 "$cli" devices
 expect_exit "help" 0 "$cli" --help
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,17 +4,7 @@
 # input and bad checkpoints. Prints one line per check.
 set -u
 cli=${1:?usage: cli_infer.sh path/to/batchscope-cli}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export BATCHSCOPE_DB="$tmp/sessions.db"   # never touch the user's own session database
-pass=0; fail=0
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; sed 's/^/     /' "$tmp/out" "$tmp/err" | head -20; fi
-}
-expect_exit() {  # expect_exit NAME CODE CMD...
-  local name=$1 code=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
-}
+source "$(dirname "$0")/check_lib.sh"
 
 # Synthetic service: no dataset or model needed.
 expect_exit "infer on a synthetic service" 0 "$cli" infer --synthetic-us 100 --mode constant --rate 2000 \
@@ -122,5 +112,4 @@ else
   echo "skip checkpoint serving checks: dataset-fashion-mnist is not installed"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

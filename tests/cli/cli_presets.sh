@@ -3,15 +3,7 @@
 # play (short segments, real runs on Fashion-MNIST when installed), and bad input is refused.
 set -u
 cli=${1:?usage: cli_presets.sh path/to/batchscope-cli}
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export BATCHSCOPE_DB="$tmp/sessions.db" XDG_CACHE_HOME="$tmp/cache"
-pass=0; fail=0
-check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
-expect_exit() {  # expect_exit NAME CODE CMD...
-  local name=$1 code=$2; shift 2
-  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
-}
+source "$(dirname "$0")/check_lib.sh"
 
 expect_exit "presets list" 0 "$cli" presets list
 for id in 1-loading-dominates 2-prefetch-hides-loading 3-batch-size-trade 4-inference-latency 5-random-reads-hurt; do
@@ -73,5 +65,4 @@ PY
 else
   echo "skip runs: dataset-fashion-mnist is not installed"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
