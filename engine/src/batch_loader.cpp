@@ -70,7 +70,7 @@ bool BatchLoader::may_claim_locked() const {
 }
 
 std::unique_ptr<Batch> BatchLoader::take_buffer_locked() {
-    if (free_.empty()) return std::make_unique<Batch>();
+    if (free_.empty()) return std::make_unique<Batch>(opts_.memory);
     auto b = std::move(free_.back());
     free_.pop_back();
     return b;

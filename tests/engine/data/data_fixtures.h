@@ -55,8 +55,8 @@ public:
     void read(int64_t i, batchscope::engine::data::SampleBuffers& b) const override {
         b.image.reshape(shape());
         std::fill_n(b.image.data(), 16, uint8_t{0});
-        b.image.pixels[0] = static_cast<uint8_t>(i & 0xff);
-        b.image.pixels[1] = static_cast<uint8_t>(i >> 8);
+        b.image.data()[0] = static_cast<uint8_t>(i & 0xff);  // data(): the batch row itself for 8-bit batches
+        b.image.data()[1] = static_cast<uint8_t>(i >> 8);
     }
     void decode(int64_t i, batchscope::engine::data::SampleBuffers&) const override {
         if (bad_.count(i)) throw batchscope::engine::data::SampleError("sample-" + std::to_string(i) + ".png", "corrupt");

@@ -18,6 +18,7 @@
 
 #include "batchscope/engine/data/augment.h"
 #include "batchscope/engine/data/sample_source.h"
+#include "batchscope/engine/host_memory.h"
 #include "batchscope/engine/loader_stats.h"
 
 namespace batchscope::profiler {
@@ -32,6 +33,9 @@ namespace batchscope::engine {
 enum class BatchFormat : uint8_t { Float32 = 0, Uint8 };
 
 struct Batch {
+    // Buffers from `memory` (null: pageable); the GPU backend passes page-locked memory.
+    explicit Batch(HostMemory* memory = nullptr)
+        : x(HostAllocator<float>(memory)), pixels(HostAllocator<uint8_t>(memory)), y(HostAllocator<int32_t>(memory)) {}
     int64_t seq = 0;        // position of this batch in the loader's sequence
     int64_t id = 0;         // first_batch_id + seq: the iteration that will consume it
     int size = 0;           // samples delivered in this batch
@@ -39,9 +43,9 @@ struct Batch {
     int64_t positions = 0;  // sampler positions it covers: size + skipped (+ the rest when failed)
     BatchTimes times;       // parts summed over its chunks; start/end span them; worker: chunk 0's
     BatchFormat format = BatchFormat::Float32;
-    std::vector<float> x;   // Float32: size * features, CHW per sample, scaled to [0, 1] (or normalised)
-    std::vector<uint8_t> pixels;  // Uint8: size * features, HWC per sample, as decoded (and augmented)
-    std::vector<int32_t> y;
+    HostVector<float> x;    // Float32: size * features, CHW per sample, scaled to [0, 1] (or normalised)
+    HostVector<uint8_t> pixels;   // Uint8: size * features, HWC per sample, as decoded (and augmented)
+    HostVector<int32_t> y;
     std::exception_ptr error;  // "stop" policy: the sample error that ended this batch
 };
 
@@ -54,6 +58,7 @@ struct LoaderOptions {
     data::ImageShape output{};  // every sample's shape in a batch; empty: the source's shape
     data::AugmentOptions augment;
     BatchFormat format = BatchFormat::Float32;
+    HostMemory* memory = nullptr;  // where batch buffers come from (null: pageable); must outlive the loader
 };
 
 // A Uint8 batch's samples as floats (CHW, scaled and normalised by `collate`) into dst (size *
