@@ -1,6 +1,7 @@
 #include "batchscope/profiler/event_store.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace batchscope::profiler {
 
@@ -50,12 +51,18 @@ void EventStore::evict_one() noexcept {
 
 void EventStore::append(const Event& e) {
     if (chunks_.empty() || tail_used_ == chunk_size_) {
-        if (spare_ && spare_.use_count() == 1) chunks_.push_back(std::move(spare_));
-        else chunks_.push_back(std::make_shared<EventChunk>(chunk_size_));
+        if (spare_ && spare_.use_count() == 1) {
+            // The last window that read it has let go (a release decrement): order its reads
+            // before these writes.
+            std::atomic_thread_fence(std::memory_order_acquire);
+            chunks_.push_back(std::move(spare_));
+        } else {
+            chunks_.push_back(std::make_shared<EventChunk>(chunk_size_));
+        }
         spare_.reset();
         tail_used_ = 0;
     }
-    chunks_.back()->slots[tail_used_++] = e;
+    chunks_.back()->items[tail_used_++] = e;
     ++size_;
     ++appended_;
     if (size_ > capacity_) evict_one();

@@ -5,8 +5,8 @@
 //
 // Events live in fixed-size chunks that are never rewritten once a window shares them, so
 // window() hands readers on other threads (the GUI, through the run snapshot) the newest events
-// at the cost of a few pointer copies: a window only reads slots written before it was taken,
-// and the writer only writes slots after them or in chunks of its own.
+// at the cost of a few pointer copies: a window only reads items written before it was taken,
+// and the writer only writes items after them or in chunks of its own.
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -19,8 +19,8 @@
 namespace batchscope::profiler {
 
 struct EventChunk {
-    explicit EventChunk(size_t n) : slots(n) {}
-    std::vector<Event> slots;  // sized once, never resized
+    explicit EventChunk(size_t n) : items(n) {}
+    std::vector<Event> items;  // sized once, never resized
 };
 
 // An immutable view of consecutive events, oldest first (by append order). Cheap to copy;
@@ -42,7 +42,7 @@ public:
     template <class F>
     void for_each(F&& f) const {
         for (const Piece& p : pieces_)
-            for (size_t i = p.begin; i < p.end; ++i) f(p.chunk->slots[i]);
+            for (size_t i = p.begin; i < p.end; ++i) f(p.chunk->items[i]);
     }
     std::vector<Event> to_vector() const;
     std::vector<Event> since(uint64_t sequence) const;             // those appended at or after it
@@ -80,7 +80,7 @@ public:
         for (size_t c = 0; c < chunks_.size(); ++c) {
             const size_t b = c == 0 ? head_skip_ : 0;
             const size_t e = c + 1 == chunks_.size() ? tail_used_ : chunk_size_;
-            for (size_t i = b; i < e; ++i) f(chunks_[c]->slots[i]);
+            for (size_t i = b; i < e; ++i) f(chunks_[c]->items[i]);
         }
     }
 
