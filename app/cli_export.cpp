@@ -173,7 +173,7 @@ private:
 
 void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream& out) {
     const auto info = s.info(id);
-    if (!info) throw store::StoreError("no session " + std::to_string(id) + " in " + s.path());
+    if (!info) throw store::StoreError(std::string("no session ") + std::to_string(id) + " in " + s.path());
     std::vector<Event> events;
     size_t bad = 0;
     for (const store::EventRow& r : s.events(id)) {
@@ -192,7 +192,7 @@ void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream
     if (events.empty()) {
         const std::vector<store::IterationRow> its = s.iterations(id);
         if (its.empty())
-            throw store::StoreError("session " + std::to_string(id) +
+            throw store::StoreError(std::string("session ") + std::to_string(id) +
                                     " has neither stored trace events nor iterations to build a Chrome trace from");
         for (const store::IterationRow& r : its) {
             profiler::Breakdown bd;
@@ -210,7 +210,8 @@ void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream
     }
     std::vector<profiler::KnobMarker> knobs;
     for (const store::KnobRow& k : s.knob_changes(id)) knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
-    profiler::write_chrome_trace(out, {events, {}, knobs, "batchscope session " + std::to_string(id) + ": " + info->name, -1});
+    const std::string process = std::string("batchscope session ") + std::to_string(id) + ": " + info->name;
+    profiler::write_chrome_trace(out, {events, {}, knobs, process, -1});
 }
 
 std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd) {
