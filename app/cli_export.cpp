@@ -1,6 +1,7 @@
 #include "cli_export.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <span>
@@ -10,6 +11,7 @@
 
 #include "batchscope/profiler/chrome_trace.h"
 #include "batchscope/profiler/csv_export.h"
+#include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/loader_overlap.h"
 #include "batchscope/profiler/run_summary.h"
 
@@ -22,6 +24,7 @@ using profiler::LaneKind;
 using profiler::Phase;
 
 constexpr size_t kMaxIterations = 2'000'000;  // ~300 MB of records: beyond it, the exports stop growing
+constexpr size_t kMaxTraceEvents = 1u << 21;  // 64 MiB of raw events (~300 MB of JSON): the newest are kept
 
 profiler::IterationSample to_sample(const engine::IterationRecord& r) {
     return {r.iteration, r.epoch, r.batch_size, r.start_ns, r.end_ns, r.breakdown, r.loss, r.queue_depth};
@@ -29,18 +32,25 @@ profiler::IterationSample to_sample(const engine::IterationRecord& r) {
 
 Event event(Phase p, int64_t s, int64_t e, Lane lane, int64_t id) { return profiler::make_event(p, s, e, lane, id); }
 
-// The run hands its sinks records, not raw events; the CPU controller runs an iteration's phases
-// in the order data wait → h2d → compute → d2h → host, and each record carries its batch's build
-// (worker, interval, parts laid end to end), so the timeline is rebuilt from the records.
-void append_events(const engine::IterationRecord& r, std::vector<Event>& out) {
+// Without raw events (a run with --no-trace) the timeline is rebuilt from the records: the CPU
+// controller runs an iteration's phases in the order data wait → h2d → compute → d2h → host, and
+// each record carries its batch's build (worker, interval, parts laid end to end).
+void append_controller_events(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
+                              std::vector<Event>& out) {
     const Lane ctl{LaneKind::Controller, 0};
-    out.push_back(event(Phase::Iteration, r.start_ns, r.end_ns, ctl, r.iteration));
-    int64_t t = r.start_ns;
-    for (auto [phase, ns] : {std::pair{Phase::DataWait, r.breakdown.data_wait_ns}, {Phase::H2D, r.breakdown.h2d_ns},
-                             {Phase::Compute, r.breakdown.compute_ns}, {Phase::D2H, r.breakdown.d2h_ns}}) {
-        if (ns > 0) out.push_back(event(phase, t, t + ns, ctl, r.iteration));
+    out.push_back(event(Phase::Iteration, start_ns, end_ns, ctl, iteration));
+    int64_t t = start_ns;
+    for (auto [phase, ns] : {std::pair{Phase::DataWait, bd.data_wait_ns}, {Phase::H2D, bd.h2d_ns},
+                             {Phase::Compute, bd.compute_ns}, {Phase::D2H, bd.d2h_ns}}) {
+        if (ns > 0) out.push_back(event(phase, t, t + ns, ctl, iteration));
         t += ns;
     }
+}
+
+void append_events(const engine::IterationRecord& r, std::vector<Event>& out) {
+    const Lane ctl{LaneKind::Controller, 0};
+    append_controller_events(r.iteration, r.start_ns, r.end_ns, r.breakdown, out);
+    int64_t t = r.start_ns;
     const engine::BatchTimes& b = r.load;
     if (b.end_ns <= b.start_ns) return;
     const Lane lane = b.worker < 0 ? ctl : Lane{LaneKind::LoaderWorker, static_cast<uint8_t>(b.worker)};
@@ -74,6 +84,10 @@ public:
     void on_end(engine::RunState state, const std::string& message) override {
         write_all();
         if (inner_) inner_->on_end(state, message);
+    }
+    void on_events(std::span<const Event> events) override {
+        if (!opts_.trace_json.empty() || !opts_.summary.empty()) events_.append(events);
+        if (inner_) inner_->on_events(events);
     }
 
 private:
@@ -129,11 +143,15 @@ private:
     void write_all() {
         std::vector<profiler::IterationSample> its;
         its.reserve(records_.size());
-        std::vector<Event> events;
+        std::vector<Event> events = events_.events();  // the run's own raw events
+        const bool rebuilt = events.empty();
         for (const engine::IterationRecord& r : records_) {
             its.push_back(to_sample(r));
-            append_events(r, events);
+            if (rebuilt) append_events(r, events);
         }
+        if (!opts_.trace_json.empty() && events_.evicted() > 0)
+            std::cerr << "batchscope-cli train: the trace holds the newest " << events_.size() << " events; the "
+                      << events_.evicted() << " before them were left out\n";
         write(opts_.csv, [&](std::ostream& o) { profiler::write_iteration_csv(o, its); });
         write(opts_.trace_json, [&](std::ostream& o) {
             profiler::write_chrome_trace(o, {events, {}, knobs_, "batchscope-cli train", -1});
@@ -148,9 +166,53 @@ private:
     std::vector<engine::IterationRecord> records_;
     std::vector<engine::EpochRecord> epochs_;
     std::vector<profiler::KnobMarker> knobs_;
+    profiler::EventStore events_{kMaxTraceEvents};
 };
 
 }  // namespace
+
+void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream& out) {
+    const auto info = s.info(id);
+    if (!info) throw store::StoreError(std::string("no session ") + std::to_string(id) + " in " + s.path());
+    std::vector<Event> events;
+    size_t bad = 0;
+    for (const store::EventRow& r : s.events(id)) {
+        if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 || r.lane_kind > 3 || r.lane_index < 0 ||
+            r.lane_index > 255 || r.end_ns < r.start_ns || r.bytes < 0 || r.bytes > UINT32_MAX) {
+            ++bad;
+            continue;
+        }
+        events.push_back(event(static_cast<Phase>(r.phase), r.start_ns, r.end_ns,
+                               {static_cast<LaneKind>(r.lane_kind), static_cast<uint8_t>(r.lane_index)}, r.id));
+        events.back().bytes = static_cast<uint32_t>(r.bytes);
+    }
+    if (bad)
+        std::cerr << "batchscope-cli sessions: " << bad << " stored event row(s) of session " << id
+                  << " are not events of this version (unknown phase or lane, or negative length) and were left out\n";
+    if (events.empty()) {
+        const std::vector<store::IterationRow> its = s.iterations(id);
+        if (its.empty())
+            throw store::StoreError(std::string("session ") + std::to_string(id) +
+                                    " has neither stored trace events nor iterations to build a Chrome trace from");
+        for (const store::IterationRow& r : its) {
+            profiler::Breakdown bd;
+            bd.wall_ns = r.wall_ns;
+            bd.data_wait_ns = r.data_wait_ns;
+            bd.h2d_ns = r.h2d_ns;
+            bd.compute_ns = r.compute_ns;
+            bd.d2h_ns = r.d2h_ns;
+            bd.host_ns = r.host_ns;
+            append_controller_events(r.iteration, r.start_ns, r.start_ns + r.wall_ns, bd, events);
+        }
+        std::cerr << "batchscope-cli sessions: session " << id
+                  << " has no stored trace events (record them with `train --save-events`): the trace is rebuilt from its "
+                  << its.size() << " iteration rows, controller lane only\n";
+    }
+    std::vector<profiler::KnobMarker> knobs;
+    for (const store::KnobRow& k : s.knob_changes(id)) knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
+    const std::string process = std::string("batchscope session ") + std::to_string(id) + ": " + info->name;
+    profiler::write_chrome_trace(out, {events, {}, knobs, process, -1});
+}
 
 std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd) {
     auto o = std::make_shared<ExportOptions>();

@@ -4,11 +4,14 @@
 // verdict, written when the run ends.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "batchscope/engine/run_sink.h"
 #include "batchscope/engine/train_config.h"
+#include "batchscope/store/session_store.h"
 
 namespace batchscope::cli {
 
@@ -25,5 +28,10 @@ std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd);
 // writes the files when the run ends. Returns `inner` itself when no export was asked for.
 std::shared_ptr<engine::RunSink> export_sink(const ExportOptions& opts, const engine::TrainConfig& cfg,
                                              std::shared_ptr<engine::RunSink> inner);
+
+// `sessions export ID --format chrome`: a Chrome trace of a stored session, from its raw events
+// (saved with `train --save-events`), else rebuilt from its iteration rows (controller lane
+// only; says so on stderr). Throws store::StoreError when there is nothing to build it from.
+void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream& out);
 
 }  // namespace batchscope::cli

@@ -8,6 +8,7 @@
 #include "batchscope/store/compare.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
+#include "cli_export.h"
 #include "cli_session_format.h"
 
 namespace batchscope::cli {
@@ -77,15 +78,17 @@ Runner add_sessions_command(CLI::App& app) {
     auto* del = cmd->add_subcommand("delete", "Delete a session");
     add_id(del, *a);
 
-    auto* exp = cmd->add_subcommand("export", "Export a session as a standalone session file, CSV or JSON");
+    auto* exp = cmd->add_subcommand("export", "Export a session as a standalone session file, CSV, JSON or a Chrome trace");
     add_id(exp, *a);
-    exp->add_option("--format", a->format, "session (a file others can import), csv or json")
-        ->check(CLI::IsMember({"session", "csv", "json"}))
+    exp->add_option("--format", a->format,
+                    "session (a file others can import), csv, json or chrome (a trace for Perfetto / chrome://tracing, "
+                    "from the events saved with `train --save-events`, else rebuilt from the iterations)")
+        ->check(CLI::IsMember({"session", "csv", "json", "chrome"}))
         ->capture_default_str();
     exp->add_option("--what", a->what, "For csv: iterations, epochs or requests")
         ->check(CLI::IsMember({"iterations", "epochs", "requests"}))
         ->capture_default_str();
-    exp->add_option("-o,--out", a->out, "Output file (csv/json: - for standard output)")->required();
+    exp->add_option("-o,--out", a->out, "Output file (csv/json/chrome: - for standard output)")->required();
 
     auto* imp = cmd->add_subcommand("import", "Import every session of a session file");
     imp->add_option("file", a->text, "Session file (from `sessions export --format session`)")->required();
@@ -125,6 +128,7 @@ Runner add_sessions_command(CLI::App& app) {
                 }
                 std::ostream& os = x.out == "-" ? std::cout : file;
                 if (x.format == "csv") write_session_csv(s, x.id, x.what, os);
+                else if (x.format == "chrome") write_session_chrome_trace(s, x.id, os);
                 else os << session_json(s, x.id).dump(2) << "\n";
             });
         if (imp->parsed())

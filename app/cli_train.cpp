@@ -73,6 +73,7 @@ Runner add_train_command(CLI::App& app) {
     auto db = std::make_shared<std::string>(store::SessionStore::default_path());
     auto no_save = std::make_shared<bool>(false);
     auto name = std::make_shared<std::string>();
+    auto save_events = std::make_shared<bool>(false);
     cmd->add_option("--data", cfg->data_dir,
                     "Dataset folder: the Fashion-MNIST IDX .gz files (default: Debian's package), or an image folder");
     add_data_options(*cmd, *cfg);
@@ -94,14 +95,21 @@ Runner add_train_command(CLI::App& app) {
     cmd->add_option("--db", *db, "Session database the run is saved in")->capture_default_str();
     cmd->add_flag("--no-save", *no_save, "Do not save the run as a session");
     cmd->add_option("--name", *name, "Session name (default: describes the knobs)");
+    cmd->add_flag("--save-events", *save_events,
+                  "Also keep the raw trace events in the session (for `sessions export ID --format chrome`)");
     cmd->add_option("--save-checkpoint", cfg->checkpoint_path,
                     "Write the trained model to this checkpoint file at the end (for `infer --checkpoint`)");
 
     auto exports = add_export_options(*cmd);
 
-    return [cfg, json, quiet, db, no_save, name, exports]() -> int {
+    return [cfg, json, quiet, db, no_save, name, exports, save_events]() -> int {
         if (auto err = engine::validate(*cfg); !err.empty()) {
             std::cerr << "batchscope-cli train: " << err << "\n";
+            return kExitUsage;
+        }
+        if (*save_events && (*no_save || !cfg->trace)) {
+            std::cerr << "batchscope-cli train: --save-events keeps the traced events in the saved session; "
+                         "it cannot go with " << (*no_save ? "--no-save" : "--no-trace") << "\n";
             return kExitUsage;
         }
         const auto gpu = engine::probe_gpu();
@@ -109,6 +117,7 @@ Runner add_train_command(CLI::App& app) {
         if (!*no_save) {
             try {
                 sink = std::make_shared<engine::SessionSink>(*db, *cfg, *name);
+                sink->set_save_events(*save_events);
             } catch (const store::StoreError& e) {
                 std::cerr << "batchscope-cli train: cannot save the session: " << e.what()
                           << "\n(use --db FILE for another database, or --no-save)\n";
@@ -137,6 +146,7 @@ Runner add_train_command(CLI::App& app) {
                             s->batch_size, s->prefetch_depth, s->workers, cfg->threads, s->epochs,
                             static_cast<unsigned long long>(cfg->seed));
                 print_data_header(*s);
+                if (s->gpu_timing.mode != profiler::GpuTimingMode::None) std::printf("%s\n", s->gpu_timing.describe().c_str());
                 std::fflush(stdout);
                 header = true;
             }
@@ -162,6 +172,8 @@ Runner add_train_command(CLI::App& app) {
                                         {"message", s->message},
                                         {"backend", s->backend},
                                         {"gpu", {{"usable", gpu.usable}, {"reason", gpu.reason}}},
+                                        {"gpu_timing", {{"mode", profiler::to_string(s->gpu_timing.mode)},
+                                                        {"reason", s->gpu_timing.reason}}},
                                         {"batch_size", s->batch_size},
                                         {"prefetch_depth", s->prefetch_depth},
                                         {"workers", s->workers},
@@ -169,6 +181,11 @@ Runner add_train_command(CLI::App& app) {
                                         {"test_samples", s->test_samples},
                                         {"epochs", nlohmann::json::array()}};
                     if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
+                    if (sink && sink->save_events()) {
+                        run.wait();  // the counts are final once the recorder has finished
+                        j["session"]["events_saved"] = sink->events_saved();
+                        j["session"]["events_dropped"] = sink->events_dropped();
+                    }
                     for (const auto& e : s->epochs_done) j["epochs"].push_back(epoch_json(e));
                     std::cout << j.dump(2) << "\n";
                 }
@@ -177,6 +194,11 @@ Runner add_train_command(CLI::App& app) {
                     std::printf("saved as session %lld in %s%s\n", static_cast<long long>(sink->session_id()),
                                 sink->db_path().c_str(),
                                 sink->dropped() ? (" (" + std::to_string(sink->dropped()) + " records dropped)").c_str() : "");
+                if (sink && !*json && sink->save_events())
+                    std::printf("raw events: %llu saved, %llu dropped (writer queue full), %llu lost by full tracer rings\n",
+                                static_cast<unsigned long long>(sink->events_saved()),
+                                static_cast<unsigned long long>(sink->events_dropped()),
+                                static_cast<unsigned long long>(s->dropped_events));
                 if (!cfg->checkpoint_path.empty() && s->state != RunState::Failed && !*json)
                     std::printf("checkpoint written to %s\n", cfg->checkpoint_path.c_str());
                 if (s->state == RunState::Failed) {

@@ -6,6 +6,7 @@
 
 #include "batchscope/engine/gpu_probe.h"
 #include "batchscope/engine/mlp.h"
+#include "batchscope/profiler/tsc_clock.h"
 #include "batchscope/profiler/verdict.h"
 #include "batchscope/store/session_recorder.h"
 
@@ -26,6 +27,7 @@ std::string environment_json() {
     j["gpu_status"] = gpu.usable ? gpu.summary() : gpu.reason;
     j["cuda_driver"] = gpu.driver_version;
     j["cuda_runtime"] = gpu.runtime_version;
+    j["host_clock"] = profiler::host_clock_info().description;  // what trace scopes read
     j["compiler"] = __VERSION__;
     j["batchscope"] = "0.1.0";
     return j.dump();
@@ -182,6 +184,20 @@ void SessionSink::on_knob_change(const KnobChange& k) {
     if (k.knob == "batch_size") batch_size_ = static_cast<int>(k.new_value);
     if (auto* rec = recorder()) rec->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
+
+void SessionSink::on_events(std::span<const profiler::Event> events) {
+    if (!save_events_) return;
+    auto* rec = recorder();
+    if (!rec) return;
+    event_rows_.clear();
+    for (const profiler::Event& e : events)
+        event_rows_.push_back({e.start_ns, e.end_ns, e.id, int64_t{e.bytes}, static_cast<int>(e.phase),
+                               static_cast<int>(e.lane.kind), static_cast<int>(e.lane.index)});
+    rec->add_events(event_rows_);
+}
+
+uint64_t SessionSink::events_saved() const { return id_.load() ? rec_->events_written() : 0; }
+uint64_t SessionSink::events_dropped() const { return id_.load() ? rec_->events_dropped() : 0; }
 
 void SessionSink::on_end(RunState state, const std::string& message) {
     close_window();

@@ -61,6 +61,8 @@ void TrainingRun::Impl::publish(bool force) {
     work.dropped_events = tracer.dropped();
     auto s = std::make_shared<RunSnapshot>(work);
     s->recent.assign(recent.begin(), recent.end());
+    s->events = events.window(RunSnapshot::kSnapshotEvents);
+    s->events_evicted = events.evicted();
     std::lock_guard lock(snap_m);
     snap = std::move(s);
 }
@@ -89,7 +91,6 @@ void TrainingRun::Impl::controller_main() {
         SeriesWindow win{profiler::now_ns(), 0, 0};
         std::vector<Event> iter_events;
         iter_events.reserve(8);
-        std::vector<Event> drained;
         work.state = RunState::Running;
         work.message.clear();
 
@@ -201,8 +202,7 @@ void TrainingRun::Impl::controller_main() {
                 win.loss_sum += static_cast<double>(loss) * b;
                 if (epoch_iters == kWarmupIterations + 1) steady_start_ns = t0;
                 if (epoch_iters > kWarmupIterations) steady_samples += b;
-                drained.clear();
-                tracer.drain(drained);  // keeps the rings from filling; stored by the session store later
+                drain_events();  // keeps the rings from filling
                 if (t3 - win.start_ns >= kSeriesStepNs) {
                     const double dt = static_cast<double>(t3 - win.start_ns) / 1e9;
                     const double ts = static_cast<double>(t3 - run_start_ns) / 1e9;
@@ -280,6 +280,7 @@ void TrainingRun::Impl::controller_main() {
         work.state = RunState::Failed;
         work.message = e.what();
     }
+    drain_events();
     if (sink) sink->on_end(work.state, work.message);
     publish(true);
 }

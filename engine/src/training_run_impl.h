@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "batchscope/engine/training_run.h"
+#include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/host_tracer.h"
 
 namespace batchscope::engine {
@@ -24,6 +25,7 @@ struct TrainingRun::Impl {
 
     void controller_main();  // the whole run, on `thread`
     void publish(bool force);
+    void drain_events();  // tracer rings -> `events` and the sink (training_run_events.cpp)
 
     const TrainConfig cfg;
     std::shared_ptr<RunSink> sink;  // set before the thread starts
@@ -44,6 +46,8 @@ struct TrainingRun::Impl {
     // Controller-thread state.
     RunSnapshot work;
     std::deque<IterationRecord> recent;
+    profiler::EventStore events{1u << 20};  // the newest raw events (32 MiB at most)
+    std::vector<profiler::Event> drained;
     int64_t last_publish_ns = 0;
     int64_t run_start_ns = 0;
 };

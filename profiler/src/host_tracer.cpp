@@ -25,7 +25,9 @@ thread_local CacheEntry t_cache[kCacheSize];
 
 HostTracer::HostTracer(size_t per_thread_capacity)
     : capacity_(per_thread_capacity < 16 ? 16 : per_thread_capacity),
-      generation_(g_next_generation.fetch_add(1)) {}
+      generation_(g_next_generation.fetch_add(1)) {
+    if (detail::g_tsc_state.load(std::memory_order_acquire) == 0) detail::tsc_clock_init();  // ~5 ms, once
+}
 
 HostTracer::~HostTracer() = default;
 
@@ -57,6 +59,7 @@ void HostTracer::record(const Event& e) noexcept {
 }
 
 size_t HostTracer::drain(std::vector<Event>& out) {
+    tsc_clock_tick();
     std::lock_guard drain_lock(drain_mutex_);
     std::vector<Ring*> rings;
     {

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "batchscope/engine/plugin_cupti_collector.h"
 #include "plugin_loader.h"
 
 namespace {
@@ -62,4 +63,21 @@ TEST(CuptiFallback, NullSessionCallsAreHarmless) {
     c->stats(nullptr, &st);  // untouched
     EXPECT_EQ(st.records, 0u);
     c->stop(nullptr);
+}
+
+// The host side of the fallback with the real plugin: without a GPU the collector refuses, the
+// run is told to time with CUDA events, and the plugin's reason is what the user sees.
+TEST(CuptiFallback, RealCollectorRefusalSelectsCudaEventsWithItsReason) {
+    ASSERT_TRUE(plugin().api) << plugin().error;
+    if (gpu_usable()) GTEST_SKIP() << "a GPU is usable here: the fallback does not apply";
+    batchscope::engine::PluginCuptiCollector cupti(plugin().cupti());
+    const auto s = batchscope::profiler::choose_gpu_timing({&cupti, true, false});
+    EXPECT_EQ(s.mode, batchscope::profiler::GpuTimingMode::CudaEvents);
+    EXPECT_EQ(cupti.session(), nullptr);
+    EXPECT_NE(s.reason.find("no usable GPU for CUPTI"), std::string::npos) << s.reason;
+    EXPECT_NE(s.describe().find("CUDA events"), std::string::npos);
+
+    batchscope::engine::PluginCuptiCollector none(nullptr);
+    EXPECT_NE(batchscope::profiler::choose_gpu_timing({&none, true, false}).reason.find("no CUPTI collector"),
+              std::string::npos);
 }

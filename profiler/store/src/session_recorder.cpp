@@ -40,10 +40,12 @@ struct RequestSummary {
 struct Writer {
     detail::Db& db;
     int64_t id;
-    detail::Stmt it, ep, kn, rq, vd, ev, rq_many, it_many;
+    detail::Stmt it, ep, kn, rq, vd, ev, rq_many, it_many, ev_many;
     std::vector<RequestRow> rq_buf;
     std::vector<IterationRow> it_buf;
+    std::vector<EventRow> ev_buf;
     RequestSummary summary;
+    uint64_t events_written = 0;  // in committed transactions (the caller counts after commit)
 
     Writer(detail::Db& d, int64_t session)
         : db(d),
@@ -55,9 +57,11 @@ struct Writer {
           vd(d.prepare("INSERT INTO verdicts VALUES (?,?,?,?,?)")),
           ev(d.prepare("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)")),
           rq_many(d.prepare(multi_insert("INSERT OR REPLACE", "requests", 11, kRowsPerInsert))),
-          it_many(d.prepare(multi_insert("INSERT OR REPLACE", "iterations", 13, kRowsPerInsert))) {
+          it_many(d.prepare(multi_insert("INSERT OR REPLACE", "iterations", 13, kRowsPerInsert))),
+          ev_many(d.prepare(multi_insert("INSERT", "events", 8, kRowsPerInsert))) {
         rq_buf.reserve(kRowsPerInsert);
         it_buf.reserve(kRowsPerInsert);
+        ev_buf.reserve(kRowsPerInsert);
     }
 
     void bind_iteration(detail::Stmt& s, int b, const IterationRow& r) {
@@ -70,6 +74,10 @@ struct Writer {
         s.bind(b + 1, id).bind(b + 2, r.request_id).bind(b + 3, r.scheduled_ns).bind(b + 4, r.issued_ns);
         s.bind(b + 5, r.queue_ns).bind(b + 6, r.h2d_ns).bind(b + 7, r.compute_ns).bind(b + 8, r.d2h_ns);
         s.bind(b + 9, r.latency_ns).bind(b + 10, int64_t{r.batch_size}).bind(b + 11, int64_t{r.correct});
+    }
+    void bind_event(detail::Stmt& s, int b, const EventRow& r) {
+        s.bind(b + 1, id).bind(b + 2, r.start_ns).bind(b + 3, r.end_ns).bind(b + 4, r.id).bind(b + 5, r.bytes);
+        s.bind(b + 6, int64_t{r.phase}).bind(b + 7, int64_t{r.lane_kind}).bind(b + 8, int64_t{r.lane_index});
     }
 
     // Writes buffered rows: full groups with one multi-row statement, the rest one by one.
@@ -94,12 +102,28 @@ struct Writer {
             }
         }
         rq_buf.clear();
+        if (ev_buf.size() == kRowsPerInsert) {
+            for (int k = 0; k < kRowsPerInsert; ++k) bind_event(ev_many, 8 * k, ev_buf[static_cast<size_t>(k)]);
+            ev_many.run();
+        } else {
+            for (const auto& r : ev_buf) {
+                bind_event(ev, 0, r);
+                ev.run();
+            }
+        }
+        events_written += ev_buf.size();
+        ev_buf.clear();
     }
 
-    void write_summary() {
-        if (summary.latencies.empty()) return;
+    // `events_pushed`/`events_dropped`: raw events offered to the recorder and those it dropped.
+    void write_summary(uint64_t events_pushed, uint64_t events_dropped, uint64_t events_saved) {
         auto put = db.prepare("INSERT OR REPLACE INTO session_summary VALUES (?,?,?)");
         auto kv = [&](const char* key, double v) { put.bind(1, id).bind(2, key).bind(3, v).run(); };
+        if (events_pushed + events_dropped > 0) {
+            kv("events_saved", static_cast<double>(events_saved));
+            kv("events_dropped", static_cast<double>(events_dropped));
+        }
+        if (summary.latencies.empty()) return;
         kv("requests", static_cast<double>(summary.latencies.size()));
         for (auto [key, p] : {std::pair{"latency_p50_ns", 50.0}, {"latency_p90_ns", 90.0}, {"latency_p95_ns", 95.0},
                               {"latency_p99_ns", 99.0}, {"latency_p999_ns", 99.9}})
@@ -147,9 +171,8 @@ struct Writer {
         vd.run();
     }
     void operator()(const EventRow& r) {
-        ev.bind(1, id).bind(2, r.start_ns).bind(3, r.end_ns).bind(4, r.id).bind(5, r.bytes);
-        ev.bind(6, int64_t{r.phase}).bind(7, int64_t{r.lane_kind}).bind(8, int64_t{r.lane_index});
-        ev.run();
+        ev_buf.push_back(r);
+        if (ev_buf.size() == kRowsPerInsert) flush();
     }
 };
 
@@ -189,6 +212,17 @@ bool SessionRecorder::push(Row r) {
     return true;
 }
 
+size_t SessionRecorder::add_events(std::span<const EventRow> rows) {
+    std::lock_guard lock(m_);
+    size_t room = stop_ || pending_.size() >= capacity_ ? 0 : capacity_ - pending_.size();
+    const size_t n = std::min(room, rows.size());
+    for (size_t i = 0; i < n; ++i) pending_.emplace_back(rows[i]);
+    events_pushed_ += n;
+    dropped_ += rows.size() - n;
+    events_dropped_ += rows.size() - n;
+    return n;
+}
+
 void SessionRecorder::writer_main(detail::Db& db) {
     std::unique_ptr<Writer> w;
     std::optional<detail::Stmt> heartbeat;
@@ -204,25 +238,32 @@ void SessionRecorder::writer_main(detail::Db& db) {
     batch.reserve(4096);
     for (;;) {
         bool stopping;
-        uint64_t dropped;
+        uint64_t dropped, ev_pushed, ev_dropped;
         {
             std::unique_lock lock(m_);
             cv_.wait_for(lock, std::chrono::milliseconds(kFlushIntervalMs), [&] { return stop_; });
             stopping = stop_;
             batch.swap(pending_);
             dropped = dropped_;
+            ev_pushed = events_pushed_;
+            ev_dropped = events_dropped_;
         }
+        const uint64_t ev_before = w ? w->events_written : 0;
         try {
             if (!w) throw std::runtime_error(last_error());
             detail::Transaction tx(db);
             for (const Row& r : batch) std::visit(*w, r);
             w->flush();
-            if (stopping) w->write_summary();
+            if (stopping) w->write_summary(ev_pushed, ev_dropped, w->events_written);
             heartbeat->bind(1, static_cast<int64_t>(dropped)).bind(2, id_).run();
             tx.commit();
+            std::lock_guard lock(m_);
+            events_written_ = w->events_written;
         } catch (const std::exception& e) {
             std::lock_guard lock(m_);
+            if (w) w->events_written = ev_before;  // rolled back
             dropped_ += batch.size();
+            for (const Row& r : batch) events_dropped_ += std::holds_alternative<EventRow>(r) ? 1 : 0;
             error_ = e.what();
         }
         batch.clear();
@@ -266,6 +307,16 @@ void SessionRecorder::finish(const std::string& state, const std::string& messag
 uint64_t SessionRecorder::dropped() const {
     std::lock_guard lock(m_);
     return dropped_;
+}
+
+uint64_t SessionRecorder::events_dropped() const {
+    std::lock_guard lock(m_);
+    return events_dropped_;
+}
+
+uint64_t SessionRecorder::events_written() const {
+    std::lock_guard lock(m_);
+    return events_written_;
 }
 
 std::string SessionRecorder::last_error() const {

@@ -209,6 +209,14 @@ std::vector<EventRow> SessionStore::events(int64_t id) {
     return out;
 }
 
+std::vector<std::pair<std::string, double>> SessionStore::summary(int64_t id) {
+    auto s = db_->prepare("SELECT key, value FROM session_summary WHERE session_id = ? ORDER BY key");
+    s.bind(1, id);
+    std::vector<std::pair<std::string, double>> out;
+    while (s.step()) out.emplace_back(s.col_text(0), s.col_double(1));
+    return out;
+}
+
 void SessionStore::rename(int64_t id, const std::string& name) {
     require(id);
     if (name.empty()) throw StoreError("a session name cannot be empty");

@@ -6,6 +6,8 @@
 
 #include "batchscope/engine/loader_stats.h"
 #include "batchscope/profiler/breakdown.h"
+#include "batchscope/profiler/event_store.h"
+#include "batchscope/profiler/gpu_timing.h"
 
 namespace batchscope::engine {
 
@@ -87,7 +89,16 @@ struct RunSnapshot {
     std::vector<SeriesPoint> throughput;  // samples/s, one point per interval (bounded)
     std::vector<SeriesPoint> loss;        // mean training loss per interval (bounded)
     std::vector<KnobChange> knob_changes;
-    uint64_t dropped_events = 0;
+    uint64_t dropped_events = 0;  // lost by the tracers' full rings
+    // The newest raw trace events (up to kSnapshotEvents, a few seconds of a run; empty when the
+    // run does not trace), shared with the run's event store: taking a snapshot copies no event.
+    // A timeline keeps events.end_sequence() and asks events.since(it) for what is new.
+    static constexpr size_t kSnapshotEvents = 1u << 16;
+    profiler::EventWindow events;
+    uint64_t events_evicted = 0;  // events that left the run's in-memory store (oldest first)
+    // How GPU work is timed (CUPTI, or CUDA events with the reason CUPTI could not start); the
+    // GPU backend sets it from profiler::choose_gpu_timing. The CPU backend: none.
+    profiler::GpuTimingStatus gpu_timing;
 };
 
 }  // namespace batchscope::engine

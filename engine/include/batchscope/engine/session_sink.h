@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "batchscope/engine/run_sink.h"
 #include "batchscope/engine/train_config.h"
@@ -11,6 +12,7 @@
 
 namespace batchscope::store {
 class SessionRecorder;
+struct EventRow;
 }
 
 namespace batchscope::engine {
@@ -47,6 +49,14 @@ public:
     void on_epoch(const EpochRecord& e) override;
     void on_knob_change(const KnobChange& k) override;
     void on_end(RunState state, const std::string& message) override;
+    void on_events(std::span<const profiler::Event> events) override;
+
+    // Keep the run's raw trace events in the session (the events table). Off by default: a
+    // run makes ~10 events per iteration. Set before the run starts.
+    void set_save_events(bool on) { save_events_ = on; }
+    bool save_events() const { return save_events_; }
+    uint64_t events_saved() const;    // written to the file (final after on_end)
+    uint64_t events_dropped() const;  // offered while the writer's queue was full
 
 private:
     store::SessionRecorder* recorder();  // opens on first use; null if that failed
@@ -66,6 +76,8 @@ private:
     mutable std::mutex error_m_;
     std::string error_;
     bool open_failed_ = false;
+    bool save_events_ = false;
+    std::vector<store::EventRow> event_rows_;
     std::unique_ptr<store::SessionRecorder> rec_;
 };
 

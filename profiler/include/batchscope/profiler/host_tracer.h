@@ -10,6 +10,7 @@
 
 #include "batchscope/profiler/clock.h"
 #include "batchscope/profiler/event.h"
+#include "batchscope/profiler/tsc_clock.h"
 
 namespace batchscope::profiler {
 
@@ -27,6 +28,7 @@ public:
     void record(const Event& e) noexcept;
 
     // Moves every recorded event into `out` (appends); returns how many. One reader at a time.
+    // Also keeps the TSC clock of TraceScope fitted to the steady clock (tsc_clock_tick).
     size_t drain(std::vector<Event>& out);
 
     uint64_t dropped() const noexcept;
@@ -44,7 +46,8 @@ private:
     std::mutex drain_mutex_;
 };
 
-// Records [construction, destruction) as one event.
+// Records [construction, destruction) as one event, timed with fast_now_ns() (the TSC mapped
+// onto the steady clock where it can be trusted; see tsc_clock.h).
 class TraceScope {
 public:
     TraceScope(HostTracer* tracer, Phase phase, Lane lane, int64_t id, uint32_t bytes = 0) noexcept
@@ -53,11 +56,11 @@ public:
         event_.lane = lane;
         event_.id = id;
         event_.bytes = bytes;
-        event_.start_ns = (tracer_ && tracer_->enabled()) ? now_ns() : 0;
+        event_.start_ns = (tracer_ && tracer_->enabled()) ? fast_now_ns() : 0;
     }
     ~TraceScope() {
         if (tracer_ && event_.start_ns != 0) {
-            event_.end_ns = now_ns();
+            event_.end_ns = fast_now_ns();
             tracer_->record(event_);
         }
     }

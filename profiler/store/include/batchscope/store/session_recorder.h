@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <variant>
@@ -39,12 +40,18 @@ public:
     bool add(const RequestRow& r) { return push(r); }
     bool add(const VerdictRow& r) { return push(r); }
     bool add(const EventRow& r) { return push(r); }
+    // Raw trace events in bulk (one lock): returns how many were queued; the rest were dropped
+    // and counted, in dropped() and in events_dropped(). The counts are stored with the session
+    // (session_summary keys "events_saved" and "events_dropped").
+    size_t add_events(std::span<const EventRow> rows);
 
     // Writes what is queued, then the end state ("finished", "stopped", "failed"), and stops the
     // writer. Safe to call once; later calls do nothing.
     void finish(const std::string& state, const std::string& message = {});
 
     uint64_t dropped() const;
+    uint64_t events_dropped() const;
+    uint64_t events_written() const;  // committed to the file so far
     std::string last_error() const;  // a write that failed (disk full, ...), or empty
 
 private:
@@ -59,6 +66,9 @@ private:
     std::condition_variable cv_;
     std::vector<Row> pending_;
     uint64_t dropped_ = 0;
+    uint64_t events_dropped_ = 0;
+    uint64_t events_pushed_ = 0;
+    uint64_t events_written_ = 0;
     bool stop_ = false;
     bool finished_ = false;
     std::string end_state_, end_message_, error_;

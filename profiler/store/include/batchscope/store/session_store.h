@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "batchscope/store/records.h"
@@ -45,6 +46,8 @@ public:
     std::vector<RequestRow> requests(int64_t id);
     std::vector<VerdictRow> verdicts(int64_t id);
     std::vector<EventRow> events(int64_t id);
+    // Figures stored at the end of a session (latency percentiles, "events_saved", "events_dropped").
+    std::vector<std::pair<std::string, double>> summary(int64_t id);
 
     void rename(int64_t id, const std::string& name);
     void add_tag(int64_t id, const std::string& tag);
