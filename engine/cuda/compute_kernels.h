@@ -1,0 +1,31 @@
+#pragma once
+// Launchers of Batchscope's own CUDA kernels (compute_kernels.cu). Each enqueues on `stream`
+// and returns cudaGetLastError() of the launch; sizes are checked by the caller (compute_api).
+// The per-element math is engine/model/elementwise_math.h, shared with the CPU backend.
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace batchscope::cuda {
+
+cudaError_t launch_fill(cudaStream_t s, float* dst, size_t n, float value);
+cudaError_t launch_bias_activation(cudaStream_t s, int act, float* z, const float* bias, float* a, int rows,
+                                   int cols);
+cudaError_t launch_activation_backward(cudaStream_t s, int act, const float* x, const float* dy, float* dx,
+                                       size_t n);
+cudaError_t launch_softmax_xent(cudaStream_t s, const float* logits, const int32_t* labels, int rows, int cols,
+                                float grad_scale, float* row_loss, float* grad);
+cudaError_t launch_hinge(cudaStream_t s, const float* scores, const int32_t* labels, int rows, int cols,
+                         float grad_scale, float margin, float* row_loss, float* grad);
+cudaError_t launch_argmax_match(cudaStream_t s, const float* logits, const int32_t* labels, int rows, int cols,
+                                float* row_correct);
+cudaError_t launch_sgd_momentum(cudaStream_t s, float* w, float* v, const float* g, size_t n, float lr,
+                                float momentum, float weight_decay);
+cudaError_t launch_adam(cudaStream_t s, float* w, float* m, float* v, const float* g, size_t n, float lr,
+                        float beta1, float beta2, float eps, float weight_decay, float bias_correction1,
+                        float bias_correction2);
+cudaError_t launch_sum(cudaStream_t s, const float* x, size_t n, float* out);
+cudaError_t launch_column_sum(cudaStream_t s, const float* x, int rows, int cols, float beta, float* out);
+
+}  // namespace batchscope::cuda
