@@ -1,9 +1,12 @@
 // A GPU plugin without CUDA for the host-side tests of GpuBackend: its "device" memory is host
-// memory (so copies can be checked), with a byte budget for out-of-memory. It has no kernels:
-// the compute functions answer BS_GPU_ERR_UNSUPPORTED. Behaviour from the environment, read on
-// every call: BS_FAKE_COMPUTE = ok | no_table | old_table | short_table | create_fails,
-// BS_FAKE_DEVICE_BYTES = the device budget (default 1 MiB).
+// memory (so copies can be checked), with a byte budget for out-of-memory. Behaviour from the
+// environment, read on every call: BS_FAKE_COMPUTE = ok | emulate | no_table | old_table |
+// short_table | create_fails; BS_FAKE_DEVICE_BYTES = the device budget (default 1 MiB).
+// In `ok` the compute functions answer BS_GPU_ERR_UNSUPPORTED. In `emulate` they run on the host
+// (fake_compute_kernels.h, plain loops over elementwise_math.h): EMULATED, for checking the calls
+// GpuMlp makes (GEMM shapes, strides, order) without a GPU, never for timing.
 #include "batchscope/engine/gpu_plugin_abi.h"
+#include "fake_compute_kernels.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -182,6 +185,7 @@ batchscope_gpu_plugin_entry(uint32_t requested_abi) {
     if (requested_abi != BS_GPU_PLUGIN_ABI_VERSION) return nullptr;
     const std::string_view m = mode();
     g_table = make_table();
+    if (m == "emulate") fake_kernels::install(g_table);
     if (m == "old_table") g_table.abi_version = BS_GPU_COMPUTE_ABI_VERSION + 1;
     if (m == "short_table") g_table.struct_size = offsetof(BsGpuComputeApi, sgemm);
     g_api = BsGpuPluginApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "compute fake", &probe, nullptr,

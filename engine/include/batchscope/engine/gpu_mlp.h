@@ -29,7 +29,8 @@ public:
     void read_layer(size_t l, std::vector<float>& w, std::vector<float>& b);
 
     static constexpr int kSlots = 2;
-    // Copies the batch (b <= max_batch) into the next slot and queues its H2D copy; returns the slot.
+    // Copies the batch (b <= max_batch) into the next slot and queues its H2D copy; returns the
+    // slot. At most kSlots batches may be staged ahead of their step().
     int stage(const float* x, const int32_t* y, int b);
     // Queues forward + backward + SGD for the batch in `slot` and the copy of its mean loss back.
     void step(int slot, float lr, float momentum);

@@ -207,7 +207,8 @@ typedef struct BsGpuMemoryStats {
     uint64_t device_total_bytes;
 } BsGpuMemoryStats;
 
-// Opaque, owned by the plugin: device, streams, pool. Use a context from one thread at a time.
+// Opaque, owned by the plugin: device, streams, pool. Use a context from one thread at a time,
+// the thread that created it (create() selects the device for that thread only).
 typedef struct BsGpuContext BsGpuContext;
 typedef struct BsGpuEvent BsGpuEvent;      // opaque CUDA event (timing enabled)
 
