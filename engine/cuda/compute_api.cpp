@@ -334,6 +334,83 @@ int32_t api_column_sum(BsGpuContext* ctx, const float* x, int32_t rows, int32_t 
     return check_cuda(ctx, launch_column_sum(ctx->compute, x, rows, cols, beta, out), "column_sum kernel launch");
 }
 
+int32_t api_activation_forward(BsGpuContext* ctx, int32_t act, const float* x, float* y, uint64_t n) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE(known_act(act), "unknown activation (0 identity, 1 ReLU, 2 GELU)");
+    BS_REQUIRE((x && y) || n == 0, "x and y must not be null");
+    if (n == 0) return BS_GPU_OK;
+    return check_cuda(ctx, launch_activation_forward(ctx->compute, act, x, y, n), "activation kernel launch");
+}
+
+int32_t api_bias_add(BsGpuContext* ctx, float* y, const float* bias, int32_t outer, int32_t channels, int32_t inner) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE(outer >= 0 && channels >= 0 && inner > 0, "outer and channels must not be negative, inner positive");
+    BS_REQUIRE((y && bias) || outer == 0 || channels == 0, "y and bias must not be null");
+    if (outer == 0 || channels == 0) return BS_GPU_OK;
+    return check_cuda(ctx, launch_bias_add(ctx->compute, y, bias, outer, channels, inner), "bias_add kernel launch");
+}
+
+int32_t api_bias_grad(BsGpuContext* ctx, const float* dy, int32_t outer, int32_t channels, int32_t inner, float* gb) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE(outer >= 0 && channels >= 0 && inner > 0, "outer and channels must not be negative, inner positive");
+    BS_REQUIRE((dy || outer == 0) && (gb || channels == 0), "dy and gb must not be null");
+    if (channels == 0) return BS_GPU_OK;
+    return check_cuda(ctx, launch_bias_grad(ctx->compute, dy, outer, channels, inner, gb), "bias_grad kernel launch");
+}
+
+int32_t dropout_common(BsGpuContext* ctx, const float* x, const float* keep, float scale, float* y, uint64_t n,
+                       bool backward) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE((x && keep && y) || n == 0, "inputs, mask and output must not be null");
+    if (n == 0) return BS_GPU_OK;
+    return check_cuda(ctx, launch_dropout(ctx->compute, x, keep, scale, y, n, backward), "dropout kernel launch");
+}
+int32_t api_dropout(BsGpuContext* ctx, const float* x, const float* keep, float scale, float* y, uint64_t n) {
+    return dropout_common(ctx, x, keep, scale, y, n, false);
+}
+int32_t api_dropout_grad(BsGpuContext* ctx, const float* dy, const float* keep, float scale, float* dx, uint64_t n) {
+    return dropout_common(ctx, dy, keep, scale, dx, n, true);
+}
+
+int32_t check_conv(BsGpuContext* ctx, const char* fn, const void* in, const void* out, int32_t c, int32_t h, int32_t w,
+                   int32_t k, int32_t stride, int32_t pad) {
+    if (c <= 0 || h <= 0 || w <= 0 || k <= 0 || stride <= 0 || pad < 0 || h + 2 * pad < k || w + 2 * pad < k)
+        return bad(ctx, fn, "need positive c, h, w, k, stride, a non-negative pad and a window that fits");
+    if (!in || !out) return bad(ctx, fn, "input and output must not be null");
+    return BS_GPU_OK;
+}
+
+int32_t api_im2col(BsGpuContext* ctx, const float* x, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                   int32_t pad, float* col) {
+    BS_REQUIRE_CTX();
+    if (int32_t st = check_conv(ctx, __func__, x, col, c, h, w, k, stride, pad); st) return st;
+    return check_cuda(ctx, launch_im2col(ctx->compute, x, c, h, w, k, stride, pad, col), "im2col kernel launch");
+}
+
+int32_t api_col2im(BsGpuContext* ctx, const float* col, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                   int32_t pad, float* x) {
+    BS_REQUIRE_CTX();
+    if (int32_t st = check_conv(ctx, __func__, col, x, c, h, w, k, stride, pad); st) return st;
+    return check_cuda(ctx, launch_col2im(ctx->compute, col, c, h, w, k, stride, pad, x), "col2im kernel launch");
+}
+
+int32_t api_maxpool(BsGpuContext* ctx, const float* x, int32_t planes, int32_t h, int32_t w, int32_t k, int32_t s,
+                    float* y, int32_t* arg) {
+    BS_REQUIRE_CTX();
+    if (int32_t st = check_conv(ctx, __func__, x, y, planes, h, w, k, s, 0); st) return st;
+    BS_REQUIRE(arg, "arg must not be null");
+    return check_cuda(ctx, launch_maxpool(ctx->compute, x, planes, h, w, k, s, y, arg), "maxpool kernel launch");
+}
+
+int32_t api_maxpool_grad(BsGpuContext* ctx, const float* dy, const int32_t* arg, int32_t planes, int32_t h, int32_t w,
+                         int32_t k, int32_t s, float* dx) {
+    BS_REQUIRE_CTX();
+    if (int32_t st = check_conv(ctx, __func__, dy, dx, planes, h, w, k, s, 0); st) return st;
+    BS_REQUIRE(arg, "arg must not be null");
+    return check_cuda(ctx, launch_maxpool_grad(ctx->compute, dy, arg, planes, h, w, k, s, dx),
+                      "maxpool_grad launch");
+}
+
 #undef BS_REQUIRE
 #undef BS_REQUIRE_CTX
 
@@ -346,6 +423,8 @@ const BsGpuComputeApi kCompute{
     &api_event_elapsed_ms, &api_stream_synchronize,
     &api_sgemm, &api_bias_activation, &api_activation_backward, &api_softmax_xent, &api_hinge, &api_argmax_match,
     &api_sgd_momentum, &api_adam, &api_sum, &api_column_sum,
+    &api_activation_forward, &api_bias_add, &api_bias_grad, &api_dropout, &api_dropout_grad,
+    &api_im2col, &api_col2im, &api_maxpool, &api_maxpool_grad,
 };
 
 }  // namespace

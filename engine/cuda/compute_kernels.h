@@ -27,5 +27,19 @@ cudaError_t launch_adam(cudaStream_t s, float* w, float* m, float* v, const floa
                         float bias_correction2);
 cudaError_t launch_sum(cudaStream_t s, const float* x, size_t n, float* out);
 cudaError_t launch_column_sum(cudaStream_t s, const float* x, int rows, int cols, float beta, float* out);
+cudaError_t launch_activation_forward(cudaStream_t s, int act, const float* x, float* y, size_t n);
+cudaError_t launch_bias_add(cudaStream_t s, float* y, const float* bias, int outer, int channels, int inner);
+cudaError_t launch_bias_grad(cudaStream_t s, const float* dy, int outer, int channels, int inner, float* gb);
+cudaError_t launch_dropout(cudaStream_t s, const float* x, const float* keep, float scale, float* y, size_t n,
+                           bool backward);
+cudaError_t launch_im2col(cudaStream_t s, const float* x, int c, int h, int w, int k, int stride, int pad,
+                          float* col);
+cudaError_t launch_col2im(cudaStream_t s, const float* col, int c, int h, int w, int k, int stride, int pad,
+                          float* x);
+cudaError_t launch_maxpool(cudaStream_t s, const float* x, int planes, int h, int w, int k, int stride, float* y,
+                           int32_t* arg);
+// Zeroes dx first (on the stream), then scatters dy to the winners (atomic adds: windows may overlap).
+cudaError_t launch_maxpool_grad(cudaStream_t s, const float* dy, const int32_t* arg, int planes, int h, int w, int k,
+                                int stride, float* dx);
 
 }  // namespace batchscope::cuda

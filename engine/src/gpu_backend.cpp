@@ -160,7 +160,7 @@ bool compute_table_ok(const BsGpuPluginApi& api, const std::string& path, std::s
                      " (it belongs to another Batchscope version)");
         return false;
     }
-    if (!BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, column_sum, c.struct_size) || !c.create || !c.destroy ||
+    if (!BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, maxpool_grad, c.struct_size) || !c.create || !c.destroy ||
         !c.device_alloc || !c.device_free || !c.host_alloc || !c.host_free || !c.event_create || !c.event_destroy) {
         why = on_cpu(plugin + " has an incomplete compute table (" + std::to_string(c.struct_size) +
                      " bytes): rebuild it");
@@ -316,6 +316,34 @@ void GpuBackend::sum(const float* x, size_t n, float* out) {
 }
 void GpuBackend::column_sum(const float* x, int rows, int cols, float beta, float* out) {
     core_->call("column_sum", core_->api->column_sum, x, rows, cols, beta, out);
+}
+
+void GpuBackend::activation(GpuActivation act, const float* x, float* y, size_t n) {
+    core_->call("activation_forward", core_->api->activation_forward, static_cast<int32_t>(act), x, y, uint64_t{n});
+}
+void GpuBackend::bias_add(float* y, const float* bias, int outer, int channels, int inner) {
+    core_->call("bias_add", core_->api->bias_add, y, bias, outer, channels, inner);
+}
+void GpuBackend::bias_grad(const float* dy, int outer, int channels, int inner, float* gb) {
+    core_->call("bias_grad", core_->api->bias_grad, dy, outer, channels, inner, gb);
+}
+void GpuBackend::dropout(const float* x, const float* keep, float scale, float* y, size_t n) {
+    core_->call("dropout", core_->api->dropout, x, keep, scale, y, uint64_t{n});
+}
+void GpuBackend::dropout_grad(const float* dy, const float* keep, float scale, float* dx, size_t n) {
+    core_->call("dropout_grad", core_->api->dropout_grad, dy, keep, scale, dx, uint64_t{n});
+}
+void GpuBackend::im2col(const float* x, int c, int h, int w, int k, int stride, int pad, float* col) {
+    core_->call("im2col", core_->api->im2col, x, c, h, w, k, stride, pad, col);
+}
+void GpuBackend::col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x) {
+    core_->call("col2im", core_->api->col2im, col, c, h, w, k, stride, pad, x);
+}
+void GpuBackend::maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg) {
+    core_->call("maxpool", core_->api->maxpool, x, planes, h, w, k, s, y, arg);
+}
+void GpuBackend::maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s, float* dx) {
+    core_->call("maxpool_grad", core_->api->maxpool_grad, dy, arg, planes, h, w, k, s, dx);
 }
 
 }  // namespace batchscope::engine

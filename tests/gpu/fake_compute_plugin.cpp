@@ -160,7 +160,10 @@ BsGpuComputeApi make_table() {
                       &event_elapsed_ms, &stream_synchronize,
                       BS_UNSUP(sgemm), BS_UNSUP(bias_activation), BS_UNSUP(activation_backward),
                       BS_UNSUP(softmax_xent), BS_UNSUP(hinge), BS_UNSUP(argmax_match), BS_UNSUP(sgd_momentum),
-                      BS_UNSUP(adam), BS_UNSUP(sum), BS_UNSUP(column_sum)};
+                      BS_UNSUP(adam), BS_UNSUP(sum), BS_UNSUP(column_sum),
+                      BS_UNSUP(activation_forward), BS_UNSUP(bias_add), BS_UNSUP(bias_grad), BS_UNSUP(dropout),
+                      BS_UNSUP(dropout_grad), BS_UNSUP(im2col), BS_UNSUP(col2im), BS_UNSUP(maxpool),
+                      BS_UNSUP(maxpool_grad)};
     return t;
 }
 

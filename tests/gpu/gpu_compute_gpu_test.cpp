@@ -215,6 +215,94 @@ TEST_F(GpuCompute, ReductionsMatchTheCpu) {
     EXPECT_NEAR(down(total, 1)[0], all, 1e-4 * static_cast<double>(x.size()) * 0.5);
 }
 
+std::vector<int32_t> down_ints(const DeviceBuffer& d, size_t n) {
+    std::vector<int32_t> h(n);
+    gpu().synchronize(GpuStream::compute);
+    gpu().copy_d2h(h.data(), d.data(), n * sizeof(int32_t), GpuStream::compute);
+    gpu().synchronize(GpuStream::compute);
+    return h;
+}
+
+TEST_F(GpuCompute, LayerStackKernelsMatchTheCpu) {
+    // Stand-alone activation, per-channel bias and its gradient (inner > 1, as Conv2d), dropout.
+    const int outer = 5, channels = 7, inner = 33;
+    const size_t n = static_cast<size_t>(outer) * channels * inner;
+    const auto x = random_floats(n, 40, -3.f, 3.f), bias = random_floats(channels, 41);
+    std::vector<float> keep(n);
+    for (size_t i = 0; i < n; ++i) keep[i] = (i * 7919) % 3 == 0 ? 0.f : 1.f;
+    DeviceBuffer dx = up(x), db = up(bias), dk = up(keep), y = gpu().device_floats(n), gb = gpu().device_floats(channels);
+    gpu().activation(GpuActivation::gelu, dx.floats(), y.floats(), n);
+    std::vector<double> want(n);
+    for (size_t i = 0; i < n; ++i) want[i] = ref::gelu(x[i]);
+    EXPECT_LE(rel_error(down(y, n), want), kFp32) << "gelu";
+    gpu().dropout(dx.floats(), dk.floats(), 1.5f, y.floats(), n);
+    for (size_t i = 0; i < n; ++i) want[i] = x[i] * keep[i] * 1.5;
+    EXPECT_LE(rel_error(down(y, n), want), kFp32) << "dropout";
+    gpu().dropout_grad(dx.floats(), dk.floats(), 1.5f, y.floats(), n);
+    EXPECT_LE(rel_error(down(y, n), want), kFp32) << "dropout_grad";
+    gpu().bias_add(dx.floats(), db.floats(), outer, channels, inner);
+    for (size_t i = 0; i < n; ++i) want[i] = static_cast<double>(x[i]) + bias[(i / inner) % channels];
+    EXPECT_LE(rel_error(down(dx, n), want), kFp32) << "bias_add";
+    gpu().bias_grad(dx.floats(), outer, channels, inner, gb.floats());
+    std::vector<double> want_gb(channels, 0.0);
+    for (size_t i = 0; i < n; ++i) want_gb[(i / inner) % channels] += want[i];
+    EXPECT_LE(rel_error(down(gb, channels), want_gb), kFp32) << "bias_grad";
+}
+
+TEST_F(GpuCompute, Im2colCol2imAndMaxPoolMatchTheCpu) {
+    const int c = 3, h = 9, w = 7, k = 3, stride = 2, pad = 1;
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    const size_t ncol = static_cast<size_t>(c) * k * k * oh * ow, nx = static_cast<size_t>(c) * h * w;
+    const auto x = random_floats(nx, 50), colv = random_floats(ncol, 51);
+    DeviceBuffer dx = up(x), dcol = gpu().device_floats(ncol), dc_in = up(colv), back = gpu().device_floats(nx);
+    gpu().im2col(dx.floats(), c, h, w, k, stride, pad, dcol.floats());
+    gpu().col2im(dc_in.floats(), c, h, w, k, stride, pad, back.floats());
+    std::vector<double> want_col(ncol, 0.0), want_back(nx, 0.0);
+    for (int ch = 0; ch < c; ++ch)
+        for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx)
+                for (int oy = 0; oy < oh; ++oy)
+                    for (int ox = 0; ox < ow; ++ox) {
+                        const size_t ci = ((static_cast<size_t>(ch) * k + ky) * k + kx) * oh * ow + static_cast<size_t>(oy) * ow + ox;
+                        const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                        if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                        const size_t xi = (static_cast<size_t>(ch) * h + iy) * w + ix;
+                        want_col[ci] = x[xi];
+                        want_back[xi] += colv[ci];
+                    }
+    EXPECT_LE(rel_error(down(dcol, ncol), want_col), kFp32) << "im2col";
+    EXPECT_LE(rel_error(down(back, nx), want_back), kFp32) << "col2im";
+
+    for (const auto& [pk, ps] : {std::pair{2, 2}, std::pair{3, 2}}) {  // plain and overlapping windows
+        const int poh = (h - pk) / ps + 1, pow_ = (w - pk) / ps + 1;
+        const size_t ny = static_cast<size_t>(c) * poh * pow_;
+        const auto dyv = random_floats(ny, 52);
+        DeviceBuffer y = gpu().device_floats(ny), arg = gpu().device(ny * sizeof(int32_t)), ddy = up(dyv),
+                     ddx = gpu().device_floats(nx);
+        gpu().maxpool(dx.floats(), c, h, w, pk, ps, y.floats(), arg.ints());
+        gpu().maxpool_grad(ddy.floats(), arg.ints(), c, h, w, pk, ps, ddx.floats());
+        std::vector<double> want_y(ny), want_dx(nx, 0.0);
+        std::vector<int32_t> want_arg(ny);
+        for (int p = 0; p < c; ++p)
+            for (int oy = 0; oy < poh; ++oy)
+                for (int ox = 0; ox < pow_; ++ox) {
+                    int best = (oy * ps) * w + ox * ps;
+                    for (int dy2 = 0; dy2 < pk; ++dy2)
+                        for (int dx2 = 0; dx2 < pk; ++dx2) {
+                            const int i = (oy * ps + dy2) * w + ox * ps + dx2;
+                            if (x[static_cast<size_t>(p) * h * w + i] > x[static_cast<size_t>(p) * h * w + best]) best = i;
+                        }
+                    const size_t o = (static_cast<size_t>(p) * poh + oy) * pow_ + ox;
+                    want_y[o] = x[static_cast<size_t>(p) * h * w + best];
+                    want_arg[o] = best;
+                    want_dx[static_cast<size_t>(p) * h * w + best] += dyv[o];
+                }
+        EXPECT_LE(rel_error(down(y, ny), want_y), kFp32) << "maxpool k" << pk;
+        EXPECT_EQ(down_ints(arg, ny), want_arg) << "maxpool k" << pk;
+        EXPECT_LE(rel_error(down(ddx, nx), want_dx), kFp32) << "maxpool_grad k" << pk;
+    }
+}
+
 // One or more whole training steps of the MLP 784-256-128-10: GPU against the CPU model.
 double max_layer_error(GpuMlp& g, const Mlp& cpu, const Mlp& before) {
     double worst = 0;

@@ -184,6 +184,17 @@ public:
     void sum(const float* x, size_t n, float* out);
     void column_sum(const float* x, int rows, int cols, float beta, float* out);
 
+    // For the layer stack of engine/model (same meanings as its Backend interface).
+    void activation(GpuActivation act, const float* x, float* y, size_t n);
+    void bias_add(float* y, const float* bias, int outer, int channels, int inner);
+    void bias_grad(const float* dy, int outer, int channels, int inner, float* gb);
+    void dropout(const float* x, const float* keep, float scale, float* y, size_t n);
+    void dropout_grad(const float* dy, const float* keep, float scale, float* dx, size_t n);
+    void im2col(const float* x, int c, int h, int w, int k, int stride, int pad, float* col);
+    void col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x);
+    void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg);
+    void maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s, float* dx);
+
 private:
     GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32);
     std::shared_ptr<detail::GpuCore> core_;

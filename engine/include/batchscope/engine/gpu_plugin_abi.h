@@ -279,6 +279,30 @@ typedef struct BsGpuComputeApi {
     // out[c] = beta * out[c] + sum_r x[r x cols + c] (bias gradients).
     int32_t (*sum)(BsGpuContext* ctx, const float* x, uint64_t n, float* out);
     int32_t (*column_sum)(BsGpuContext* ctx, const float* x, int32_t rows, int32_t cols, float beta, float* out);
+
+    // For the layer stack of engine/model (Backend interface), same meanings as its CPU backend:
+    // y = act(x) (y may equal x);
+    int32_t (*activation_forward)(BsGpuContext* ctx, int32_t act, const float* x, float* y, uint64_t n);
+    // y[(o * channels + c) * inner + i] += bias[c]; gb[c] = sum over o, i of dy[...] (overwritten);
+    int32_t (*bias_add)(BsGpuContext* ctx, float* y, const float* bias, int32_t outer, int32_t channels, int32_t inner);
+    int32_t (*bias_grad)(BsGpuContext* ctx, const float* dy, int32_t outer, int32_t channels, int32_t inner,
+                         float* gb);
+    // inverted dropout with a 0/1 `keep` mask made by the caller; scale = 1 / (1 - p);
+    int32_t (*dropout)(BsGpuContext* ctx, const float* x, const float* keep, float scale, float* y, uint64_t n);
+    int32_t (*dropout_grad)(BsGpuContext* ctx, const float* dy, const float* keep, float scale, float* dx,
+                            uint64_t n);
+    // one sample (c x h x w) unfolded for a k x k convolution: col is [c*k*k] x [oh*ow]; col2im
+    // zeroes x, then adds the columns back;
+    int32_t (*im2col)(BsGpuContext* ctx, const float* x, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                      int32_t pad, float* col);
+    int32_t (*col2im)(BsGpuContext* ctx, const float* col, int32_t c, int32_t h, int32_t w, int32_t k,
+                      int32_t stride, int32_t pad, float* x);
+    // k x k max pooling, stride s, no padding, over `planes` planes of h x w; arg = the winner's
+    // index in its plane; maxpool_grad zeroes dx, then adds dy at the winners.
+    int32_t (*maxpool)(BsGpuContext* ctx, const float* x, int32_t planes, int32_t h, int32_t w, int32_t k, int32_t s,
+                       float* y, int32_t* arg);
+    int32_t (*maxpool_grad)(BsGpuContext* ctx, const float* dy, const int32_t* arg, int32_t planes, int32_t h,
+                            int32_t w, int32_t k, int32_t s, float* dx);
 } BsGpuComputeApi;
 
 // The one exported symbol. Returns NULL when the plugin cannot serve `requested_abi`.
