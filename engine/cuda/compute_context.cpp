@@ -119,7 +119,9 @@ int32_t build(BsGpuContext& c, const BsGpuComputeOptions& o, std::string& why) {
     c.pool = std::make_unique<DevicePool>(
         [](size_t bytes) -> void* {
             void* p = nullptr;
-            return cudaMalloc(&p, bytes) == cudaSuccess ? p : nullptr;
+            if (cudaMalloc(&p, bytes) == cudaSuccess) return p;
+            cudaGetLastError();  // the pool may retry and succeed: leave no error for the next launch check
+            return nullptr;
         },
         [](void* p) { cudaFree(p); }, o.pool_limit_bytes);
     return BS_GPU_OK;

@@ -90,22 +90,31 @@ void GpuMlp::read_layer(size_t l, std::vector<float>& w, std::vector<float>& b) 
     std::memcpy(b.data(), host.floats() + w.size(), b.size() * sizeof(float));
 }
 
-int GpuMlp::stage(const float* x, const int32_t* y, int b) {
+int GpuMlp::stage(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, true); }
+int GpuMlp::stage_pinned(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, false); }
+
+int GpuMlp::stage_impl(const float* x, const int32_t* y, int b, bool via_slot) {
     if (b <= 0 || b > max_batch_)
         throw std::invalid_argument("GpuMlp::stage: batch of " + std::to_string(b) + " rows, this model holds 1.." +
                                     std::to_string(max_batch_));
     const int si = next_slot_;
     next_slot_ = (next_slot_ + 1) % kSlots;
     Slot& s = slots_[si];
-    // The host side of the slot is rewritten now: its previous copy must be over.
-    if (s.staged) gpu_.synchronize(s.copied);
-    std::memcpy(s.x_host.data(), x, static_cast<size_t>(b) * widths_[0] * sizeof(float));
-    std::memcpy(s.y_host.data(), y, static_cast<size_t>(b) * sizeof(int32_t));
+    const size_t x_bytes = static_cast<size_t>(b) * widths_[0] * sizeof(float);
+    const size_t y_bytes = static_cast<size_t>(b) * sizeof(int32_t);
+    if (via_slot) {
+        // The host side of the slot is rewritten now: its previous copy must be over.
+        if (s.staged) gpu_.synchronize(s.copied);
+        std::memcpy(s.x_host.data(), x, x_bytes);
+        std::memcpy(s.y_host.data(), y, y_bytes);
+        x = s.x_host.floats();
+        y = s.y_host.ints();
+    }
     // The device side: the step that last read this slot must be done before the copy lands.
     if (s.staged) gpu_.wait(GpuStream::copy, s.consumed);
     gpu_.record(s.copy_start, GpuStream::copy);
-    gpu_.copy_h2d(s.x.data(), s.x_host.data(), static_cast<size_t>(b) * widths_[0] * sizeof(float), GpuStream::copy);
-    gpu_.copy_h2d(s.y.data(), s.y_host.data(), static_cast<size_t>(b) * sizeof(int32_t), GpuStream::copy);
+    gpu_.copy_h2d(s.x.data(), x, x_bytes, GpuStream::copy);
+    gpu_.copy_h2d(s.y.data(), y, y_bytes, GpuStream::copy);
     gpu_.record(s.copied, GpuStream::copy);
     s.rows = b;
     s.staged = true;

@@ -8,8 +8,9 @@ Same protocol as the C++ benchmark, so the two lines can be set side by side (sa
           taken in order and copied to the GPU every iteration with non_blocking=True;
   loss    accumulated on the GPU every iteration and read once per epoch (PyTorch's fastest eager
           pattern; the C++ side reads every loss one iteration late, which is not cheaper);
-  timing  from the end of iteration --warmup (default 20) to the end of the epoch, after
-          torch.cuda.synchronize() at both ends; best of --epochs.
+  timing  from the end of iteration --warmup (default 20; a quarter of the iterations when an epoch
+          has at most twice that many) to the end of the epoch, after torch.cuda.synchronize() at both
+          ends; best of --epochs.
 Prints "RESULT impl=pytorch batch=B samples_per_s=... iter_ms=... loss=..." per batch size.
 
   python3 bench_train_gpu.py --batches 32,128,512,4096 [--tf32] [--epochs 2]
@@ -26,6 +27,8 @@ def run_epoch(model, opt, loss_fn, X, Y, batch, warmup):
     dev = torch.device("cuda")
     n = X.shape[0]
     iters = (n + batch - 1) // batch
+    if iters <= 2 * warmup:
+        warmup = iters // 4
     loss_sum = torch.zeros((), device=dev)
     steady = 0
     torch.cuda.synchronize()
@@ -45,7 +48,7 @@ def run_epoch(model, opt, loss_fn, X, Y, batch, warmup):
             steady += yb.shape[0]
     torch.cuda.synchronize()
     s = time.perf_counter() - t0
-    steady_iters = iters - warmup if iters > warmup else iters
+    steady_iters = iters - warmup
     return steady / s, s * 1e3 / steady_iters, loss_sum.item() / n, iters
 
 

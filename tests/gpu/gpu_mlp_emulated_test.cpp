@@ -92,6 +92,25 @@ TEST(GpuMlpEmulated, SlotsAlternateAndBatchLimitsAreChecked) {
     EXPECT_LE(g.count_correct(a), 1);
 }
 
+TEST(GpuMlpEmulated, StagingFromPinnedMemoryTrainsTheSame) {
+    auto gpu = open_emulated();
+    ASSERT_TRUE(gpu);
+    const std::vector<int> widths{6, 5, 3};
+    Mlp init(widths, 9);
+    GpuMlp a(*gpu, widths, 4), b(*gpu, widths, 4);
+    a.load_from(init);
+    b.load_from(init);
+    PinnedBuffer x = gpu->pinned_floats(4 * 6), y = gpu->pinned(4 * sizeof(int32_t));
+    for (int step = 0; step < 3; ++step) {
+        for (int i = 0; i < 24; ++i) x.floats()[i] = static_cast<float>((i * 7 + step) % 11) / 11.f;
+        for (int i = 0; i < 4; ++i) y.ints()[i] = (i + step) % 3;
+        const float la = a.train_step(x.floats(), y.ints(), 4, 0.1f, 0.9f);
+        const int slot = b.stage_pinned(x.floats(), y.ints(), 4);
+        b.step(slot, 0.1f, 0.9f);
+        EXPECT_EQ(b.loss(slot), la) << "step " << step;
+    }
+}
+
 TEST(GpuMlpEmulated, TooSmallADeviceIsAnOutOfMemoryErrorAndLeaksNothing) {
     auto gpu = open_emulated("100000");  // 100 kB: the weights of 784-256-128-10 alone need 0.9 MB
     ASSERT_TRUE(gpu);

@@ -32,6 +32,10 @@ public:
     // Copies the batch (b <= max_batch) into the next slot and queues its H2D copy; returns the
     // slot. At most kSlots batches may be staged ahead of their step().
     int stage(const float* x, const int32_t* y, int b);
+    // The same without the host copy, for batches already in page-locked memory (a
+    // GpuBackend::pinned buffer): the H2D copy reads x and y directly, so they must stay
+    // unchanged until copy_done(slot) has completed.
+    int stage_pinned(const float* x, const int32_t* y, int b);
     // Queues forward + backward + SGD for the batch in `slot` and the copy of its mean loss back.
     void step(int slot, float lr, float momentum);
     // The mean loss of the last step on `slot` (waits for it).
@@ -63,6 +67,7 @@ private:
     float* weights(size_t l) const;
     float* biases(size_t l) const;
     const float* forward(Slot& s);
+    int stage_impl(const float* x, const int32_t* y, int b, bool via_slot);
     DeviceBuffer alloc(size_t floats);
 
     GpuBackend& gpu_;
