@@ -137,6 +137,16 @@ if [[ -n "$gpu_reason" ]]; then
     done
 else
     for t in "${gpu_tests[@]}"; do check "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
+    # The kernels under NVIDIA's checkers: out-of-bounds and misaligned accesses, shared-memory races.
+    if command -v compute-sanitizer >/dev/null; then
+        check "compute-sanitizer memcheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool memcheck \
+            --error-exitcode 1 "$bin/gpu_compute_gpu_test" \
+            --gtest_filter='-*Overlap*:*OutOfMemory*:GpuComputePool.*:*ThreeMlp*'
+        check "compute-sanitizer racecheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool racecheck \
+            --error-exitcode 1 "$bin/gpu_compute_gpu_test" --gtest_filter='*Reductions*:*LayerStack*:*Losses*'
+    else
+        record SKIP "compute-sanitizer (not found on this machine)"
+    fi
     check "gpu_train_bench FP32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2
     check "gpu_train_bench TF32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2 --tf32
     check "bench_train_gpu.py FP32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2
