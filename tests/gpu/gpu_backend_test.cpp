@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
@@ -184,6 +186,64 @@ TEST_F(GpuBackendHost, BuffersMayOutliveTheBackendObject) {
 }
 
 #ifdef BS_REAL_PLUGIN
+// The real plugin's compute table, called directly through the C ABI: complete, of this
+// program's version, and safe to call without a context or a GPU.
+const BsGpuComputeApi* real_compute_table() {
+    void* h = dlopen(beside_exe(BS_REAL_PLUGIN).c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!h) return nullptr;
+    auto entry = reinterpret_cast<BsGpuPluginEntryFn>(dlsym(h, BS_GPU_PLUGIN_ENTRY_SYMBOL));
+    const BsGpuPluginApi* api = entry ? entry(BS_GPU_PLUGIN_ABI_VERSION) : nullptr;
+    if (!api || !BS_GPU_ABI_HAS_FIELD(BsGpuPluginApi, compute, api->struct_size)) return nullptr;
+    return api->compute;
+}
+
+TEST(RealComputeTable, IsCompleteAndOfThisVersion) {
+    const BsGpuComputeApi* c = real_compute_table();
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->abi_version, BS_GPU_COMPUTE_ABI_VERSION);
+    EXPECT_EQ(c->struct_size, sizeof(BsGpuComputeApi));
+    // Every slot is filled: the table is a run of function pointers after the two sizes.
+    const auto* slots = reinterpret_cast<void* const*>(reinterpret_cast<const char*>(c) + offsetof(BsGpuComputeApi, create));
+    const size_t n = (sizeof(BsGpuComputeApi) - offsetof(BsGpuComputeApi, create)) / sizeof(void*);
+    for (size_t i = 0; i < n; ++i) EXPECT_NE(slots[i], nullptr) << "slot " << i;
+}
+
+TEST(RealComputeTable, NullContextAndBadArgumentsAreRefusedNotCrashed) {
+    const BsGpuComputeApi* c = real_compute_table();
+    ASSERT_NE(c, nullptr);
+    void* p = nullptr;
+    EXPECT_EQ(c->device_alloc(nullptr, 16, &p), BS_GPU_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(c->sgemm(nullptr, 0, 0, 1, 1, 1, 1.f, nullptr, 1, nullptr, 1, 0.f, nullptr, 1), BS_GPU_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(c->last_error(nullptr, nullptr, 0), 0u);
+    c->destroy(nullptr);
+    BsGpuContext* ctx = reinterpret_cast<BsGpuContext*>(1);
+    char why[256] = "unchanged";
+    EXPECT_EQ(c->create(nullptr, &ctx, why, sizeof why), BS_GPU_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(ctx, nullptr);
+    EXPECT_THAT(why, HasSubstr("must not be null"));
+    BsGpuComputeOptions small{};
+    small.struct_size = 8;  // a caller from an older program with a smaller struct
+    EXPECT_EQ(c->create(&small, &ctx, why, sizeof why), BS_GPU_ERR_UNSUPPORTED);
+    EXPECT_THAT(why, HasSubstr("options struct too small"));
+}
+
+TEST(RealComputeTable, WithoutAGpuCreateSaysNoDevice) {
+    const BsGpuComputeApi* c = real_compute_table();
+    ASSERT_NE(c, nullptr);
+    BsGpuComputeOptions o{};
+    o.struct_size = sizeof o;
+    BsGpuContext* ctx = nullptr;
+    char why[256] = "";
+    const int32_t st = c->create(&o, &ctx, why, sizeof why);
+    if (st == BS_GPU_OK) {
+        c->destroy(ctx);
+        GTEST_SKIP() << "a GPU is usable here";
+    }
+    EXPECT_EQ(st, BS_GPU_ERR_NO_DEVICE);
+    EXPECT_EQ(ctx, nullptr);
+    EXPECT_THAT(why, HasSubstr("no usable GPU: cudaError"));
+}
+
 // The real plugin on this machine: it loads, its compute table matches, and without a GPU the
 // backend says why (the driver or the device is missing) instead of failing later.
 TEST_F(GpuBackendHost, RealPluginOffersTheComputeTableAndExplainsAMissingGpu) {
