@@ -1,5 +1,6 @@
 // The plugin's one exported symbol: hands the core its function table (gpu_plugin_abi.h).
 // Every other symbol of the module is hidden (plugin.map).
+#include "compute_api.h"
 #include "cuda_probe.h"
 #include "cupti_api.h"
 
@@ -11,9 +12,10 @@ const BsGpuPluginApi kApi{
     sizeof(BsGpuPluginApi),
     BS_GPU_PLUGIN_ABI_VERSION,
     "batchscope_cuda " BATCHSCOPE_VERSION_TEXT " (CUDA runtime " BATCHSCOPE_CUDA_VERSION_TEXT
-    ", static)",
+    ", static; cuBLAS)",
     &batchscope::cuda::probe,
     batchscope::cuda::cupti_collector_api(),
+    batchscope::cuda::compute_api(),
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "batchscope/engine/gpu_probe.h"
 
 #include "batchscope/engine/gpu_plugin_abi.h"
+#include "gpu_plugin_loader.h"
 
 #include <dlfcn.h>
 
@@ -118,8 +119,9 @@ std::string load_failure_reason(const std::string& path, const std::string& err)
     return r;
 }
 
-// Opens `path`, checks the ABI and probes; fills `out` (plugin_path is already set).
-void probe_plugin(const std::string& path, GpuProbeResult& out) {
+// Opens `path`, checks the ABI and probes; fills `out` (plugin_path is already set) and, when
+// the ABI matched, `api_out` (the module stays mapped: RTLD_NODELETE).
+void probe_plugin(const std::string& path, GpuProbeResult& out, const BsGpuPluginApi** api_out) {
     std::string err;
     const DlHandle lib = DlHandle::open(path, err);
     if (!lib) {
@@ -146,6 +148,7 @@ void probe_plugin(const std::string& path, GpuProbeResult& out) {
                      " (it belongs to another Batchscope version)";
         return;
     }
+    if (api_out) *api_out = api;
     BsGpuProbeInfo info{};
     info.struct_size = sizeof info;
     api->probe(&info);
@@ -161,14 +164,14 @@ void probe_plugin(const std::string& path, GpuProbeResult& out) {
 }
 
 // Finds the plugin and probes; the reason is left without the "running on the CPU" ending.
-GpuProbeResult probe_impl(const std::string& arg) {
+GpuProbeResult probe_impl(const std::string& arg, const BsGpuPluginApi** api_out) {
     GpuProbeResult out;
     std::string origin;
     if (auto path = explicit_path(arg, origin)) {
         out.plugin_path = *path;
         std::error_code ec;
         if (fs::exists(*path, ec)) {
-            probe_plugin(*path, out);
+            probe_plugin(*path, out, api_out);
         } else {
             const std::string from = origin.empty() ? "" : " (" + origin + ")";
             out.reason = "GPU plugin " + in_quotes(*path) + from + " does not exist";
@@ -181,7 +184,7 @@ GpuProbeResult probe_impl(const std::string& arg) {
         std::error_code ec;
         if (!dir.empty() && fs::exists(c, ec)) {
             out.plugin_path = c.string();
-            probe_plugin(out.plugin_path, out);
+            probe_plugin(out.plugin_path, out, api_out);
             return out;
         }
     }
@@ -206,9 +209,21 @@ std::string GpuProbeResult::summary() const {
     }
 }
 
-GpuProbeResult probe_gpu(const std::string& plugin_path) {
+namespace detail {
+
+LoadedGpuPlugin load_gpu_plugin(const std::string& plugin_path) {
+    LoadedGpuPlugin p;
+    p.probe = probe_gpu_impl_with_api(plugin_path, &p.api);
+    return p;
+}
+
+}  // namespace detail
+
+GpuProbeResult probe_gpu(const std::string& plugin_path) { return probe_gpu_impl_with_api(plugin_path, nullptr); }
+
+GpuProbeResult probe_gpu_impl_with_api(const std::string& plugin_path, const BsGpuPluginApi** api_out) {
     try {
-        GpuProbeResult out = probe_impl(plugin_path);
+        GpuProbeResult out = probe_impl(plugin_path, api_out);
         if (!out.usable) out.reason = on_cpu(out.reason);
         return out;
     } catch (...) {  // only allocation can fail here: report it, never throw

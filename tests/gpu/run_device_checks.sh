@@ -1,52 +1,178 @@
 #!/usr/bin/env bash
-# The checks that need a GPU, run on the GPU machine against a build folder made elsewhere
-# (see README.md). Prints a summary table last; exits non-zero if any check fails.
-# Usage: tests/gpu/run_device_checks.sh [build-folder]      (default: build-gpu)
+# The checks that need a GPU, in one call, with a summary table last (tests/gpu/README.md).
+#
+#   On the build machine (no GPU needed):
+#     tests/gpu/run_device_checks.sh --pack [BUILD]      builds what is missing in BUILD (default
+#         build-gpu, configured as in README.md) and gathers BUILD/device/: bin/ (tests, benchmark,
+#         plugin, fake modules) and lib/ (the non-CUDA shared libraries they need that a bare GPU
+#         machine lacks: OpenBLAS, SQLite, ...). Carry BUILD/device to the GPU machine.
+#   On the GPU machine:
+#     tests/gpu/run_device_checks.sh [BUILD]             runs everything from BUILD/device (or
+#         BUILD/bin), then the PyTorch reference; exits non-zero if any check failed.
+#   Anywhere:
+#     tests/gpu/run_device_checks.sh --host-only [BUILD] runs only what needs no GPU and marks the
+#         GPU checks SKIP (how this script is checked on a machine without a GPU).
 set -u
-build=${1:-build-gpu}
-bin="$build/bin"
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+mode=run
+build=build-gpu
+for a in "$@"; do
+    case "$a" in
+    --pack) mode=pack ;;
+    --host-only) mode=host ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -*) echo "unknown option $a (see --help)" >&2; exit 2 ;;
+    *) build=$a ;;
+    esac
+done
+
+host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test device_pool_test)
+gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test)
+modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
+         libbs_fake_plugin_scripted.so libbs_fake_compute_plugin.so)
+# Fails to load on purpose (its "CUDA library" is left behind): packed, not checked with ldd.
+broken_module=libbs_fake_plugin_missing_dep.so
+# batchscope-cli: gpu_probe_test checks that it links no CUDA library.
+programs=("${host_tests[@]}" "${gpu_tests[@]}" gpu_train_bench batchscope-cli)
+
+# ---- pack (build machine) -------------------------------------------------------------------
+if [[ $mode == pack ]]; then
+    if [[ ! -f "$build/CMakeCache.txt" ]]; then
+        echo "no $build/CMakeCache.txt: configure it first (tests/gpu/README.md)" >&2
+        exit 2
+    fi
+    cmake --build "$build" -j2 --target "${programs[@]}" batchscope_cuda bs_fake_plugin_no_entry \
+        bs_fake_plugin_wrong_abi bs_fake_plugin_scripted bs_fake_plugin_missing_dep bs_fake_compute_plugin || exit 1
+    dev="$build/device"
+    rm -rf "$dev" && mkdir -p "$dev/bin" "$dev/lib"
+    for f in "${programs[@]}" "${modules[@]}" "$broken_module"; do
+        cp -p "$build/bin/$f" "$dev/bin/" || { echo "missing $build/bin/$f" >&2; exit 1; }
+    done
+    # Shared libraries outside the C/C++ runtime and outside CUDA (the GPU machine has its own).
+    for f in "$dev"/bin/*; do ldd "$f" 2>/dev/null; done | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u |
+        while read -r name path; do
+            case "$name" in
+            libc.so*|libm.so*|libstdc++*|libgcc_s*|ld-linux*|libpthread*|libdl.so*|librt.so*|libutil.so*) ;;
+            libcu*|libnv*|libcupti*) ;;
+            *) cp -pL "$path" "$dev/lib/$name" ;;
+            esac
+        done
+    du -sh "$dev" "$dev/lib"
+    echo "packed $dev: carry it to the GPU machine, then run tests/gpu/run_device_checks.sh $build"
+    exit 0
+fi
+
+# ---- run ------------------------------------------------------------------------------------
+bin="$build/device/bin"
+[[ -d "$bin" ]] || bin="$build/bin"
 if [[ ! -d "$bin" ]]; then
-    echo "no $bin: build the folder first (tests/gpu/README.md)" >&2
+    echo "no $build/device/bin or $build/bin: pack a build folder on the build machine and carry it" \
+         "(tests/gpu/README.md: run_device_checks.sh --pack)" >&2
     exit 2
 fi
+# Our binaries get the carried libraries first; python3 and nvidia-smi keep the machine's own.
+ours_ld=${LD_LIBRARY_PATH:-}
+[[ -d "$build/device/lib" ]] && ours_ld="$(cd "$build/device/lib" && pwd)${ours_ld:+:$ours_ld}"
+ours() { env LD_LIBRARY_PATH="$ours_ld" "$@"; }
 unset BATCHSCOPE_GPU_PLUGIN  # the tests must find the plugin beside themselves
+
+# cuBLAS/CUPTI of this machine: the toolkit, else the copies that come with PyTorch's wheels.
+if ours ldd "$bin/libbatchscope_cuda.so" 2>/dev/null | grep -q "not found"; then
+    for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/extras/CUPTI/lib64 \
+             $(python3 -c 'import nvidia, os; p = list(nvidia.__path__)[0]
+for r, ds, fs in os.walk(p):
+    print(r) if any(f.startswith(("libcublas", "libcupti")) for f in fs) else None' 2>/dev/null); do
+        [[ -d "$d" ]] && ours_ld="$ours_ld:$d"
+    done
+fi
 
 results=()
 failed=0
-record() {  # record NAME STATUS
-    results+=("$(printf '%-4s  %s' "$2" "$1")")
-    [[ "$2" == PASS ]] || failed=1
+record() {  # record STATUS NAME
+    results+=("$(printf '%-4s  %s' "$1" "$2")")
+    [[ "$1" == PASS || "$1" == SKIP ]] || failed=1
 }
-
-# check NAME COMMAND...: runs it with a time limit and records PASS/FAIL.
+# check NAME COMMAND...: runs it with a time limit, output to the log and $log_dir/NAME.log.
+log_dir=$(mktemp -d)
 check() {
     local name=$1
     shift
     echo "=== $name: $*"
-    if timeout 300 "$@"; then record "$name" PASS; else record "$name (exit $?)" FAIL; fi
+    timeout 300 "$@" 2>&1 | tee "$log_dir/$name.log"
+    local rc=${PIPESTATUS[0]}
+    if [[ $rc == 0 ]]; then record PASS "$name"; else record FAIL "$name (exit $rc)"; fi
 }
 
-# The machine and its driver, for the log.
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || true
+echo "=== machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || echo "nvidia-smi: not here"
 
-# Every binary and module must load here: a shared library "not found" is a packaging bug.
-for f in gpu_probe_test gpu_probe_gpu_test libbatchscope_cuda.so; do
+for f in "${programs[@]}" "${modules[@]}"; do
     if [[ ! -e "$bin/$f" ]]; then
-        record "present: $f" FAIL
-    elif ldd "$bin/$f" | grep -q "not found"; then
-        ldd "$bin/$f" | grep "not found"
-        record "loads: $f" FAIL
-    else
-        record "loads: $f" PASS
+        record FAIL "present: $f"
+    elif ours ldd "$bin/$f" | grep -q "not found"; then
+        ours ldd "$bin/$f" | grep "not found"
+        record FAIL "loads: $f"
     fi
 done
+[[ $failed == 0 ]] && record PASS "every binary and module loads (ldd)"
 
-# Probe tests: fakes and ELF checks run anywhere; the real-plugin ones describe this GPU.
-check "gpu_probe_test (all)" "$bin/gpu_probe_test" --gtest_filter='*'
-# Requires a usable GPU through the real plugin.
-check "gpu_probe_gpu_test" "$bin/gpu_probe_gpu_test" --gtest_filter='GpuProbeOnGpu.*'
+# Host-side checks: run anywhere.
+for t in "${host_tests[@]}"; do check "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
 
+gpu_reason=""
+if [[ $mode == host ]]; then
+    gpu_reason="--host-only"
+else
+    probe=$(ours "$bin/gpu_probe_gpu_test" 2>&1)
+    if ! grep -q "^\[ probe    \] GPU: " <<<"$probe"; then
+        gpu_reason="no GPU: $(grep -o 'GPU unavailable: .*' <<<"$probe" | head -1)"
+        echo "$probe"
+    fi
+fi
+
+if [[ -n "$gpu_reason" ]]; then
+    for t in "${gpu_tests[@]}" gpu_train_bench bench_train_gpu.py; do
+        if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
+    done
+else
+    for t in "${gpu_tests[@]}"; do check "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
+    # The kernels under NVIDIA's checkers: out-of-bounds and misaligned accesses, shared-memory races.
+    if command -v compute-sanitizer >/dev/null; then
+        check "compute-sanitizer memcheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool memcheck \
+            --error-exitcode 1 "$bin/gpu_compute_gpu_test" \
+            --gtest_filter='-*Overlap*:*OutOfMemory*:GpuComputePool.*:*ThreeMlp*'
+        check "compute-sanitizer racecheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool racecheck \
+            --error-exitcode 1 "$bin/gpu_compute_gpu_test" --gtest_filter='*Reductions*:*LayerStack*:*Losses*'
+    else
+        record SKIP "compute-sanitizer (not found on this machine)"
+    fi
+    check "gpu_train_bench FP32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2
+    check "gpu_train_bench TF32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2 --tf32
+    check "bench_train_gpu.py FP32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2
+    check "bench_train_gpu.py TF32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2 --tf32
+fi
+
+# ---- summary --------------------------------------------------------------------------------
 echo
-echo "=== summary ($build)"
+echo "=== GPU figures (from the logs above)"
+cat "$log_dir"/gpu_compute_gpu_test.log 2>/dev/null | grep -E '^\[ (gpu|mlp step|memory) ' || echo "(no GPU test output)"
+grep -h -E '^\[ overlap  \]' "$log_dir"/gpu_compute_gpu_test.log 2>/dev/null | tail -2
+for p in FP32 TF32; do
+    ours="$log_dir/gpu_train_bench $p.log"
+    ref="$log_dir/bench_train_gpu.py $p.log"
+    [[ -f "$ours" ]] || continue
+    echo
+    echo "=== MLP 784-256-128-10 training, samples/s, $p (target: >= 1.5x PyTorch at batch <= 128, >= 0.95x at large batch)"
+    printf '%6s  %14s  %14s  %7s\n' batch batchscope pytorch ratio
+    awk -v ref="$ref" '
+        function val(line, key,   m) { return match(line, key "=[^ ]+") ? substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1) : "" }
+        BEGIN { while ((getline l < ref) > 0) if (l ~ /^RESULT/) py[val(l, "batch")] = val(l, "samples_per_s") }
+        /^RESULT/ { b = val($0, "batch"); s = val($0, "samples_per_s"); p = py[b]
+                    printf "%6s  %14s  %14s  %7s\n", b, s, (p == "" ? "-" : p), (p == "" ? "-" : sprintf("%.2fx", s / p)) }' "$ours"
+done
+echo
+echo "=== summary ($bin)"
 printf '%s\n' "${results[@]}"
+rm -rf "$log_dir"
 exit "$failed"

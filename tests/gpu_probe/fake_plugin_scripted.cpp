@@ -45,7 +45,7 @@ int32_t fake_probe(BsGpuProbeInfo* info) {
 }
 
 constexpr BsGpuPluginApi kApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "scripted fake",
-                              &fake_probe, /*cupti=*/nullptr};
+                              &fake_probe, /*cupti=*/nullptr, /*compute=*/nullptr};
 
 }  // namespace
 

@@ -5,7 +5,8 @@
 namespace {
 int32_t never_called(BsGpuProbeInfo*) { return BS_GPU_PROBE_CUDA_ERROR; }
 constexpr BsGpuPluginApi kApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION + 1,
-                              "wrong ABI fake", &never_called, /*cupti=*/nullptr};
+                              "wrong ABI fake", &never_called, /*cupti=*/nullptr,
+                              /*compute=*/nullptr};
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const BsGpuPluginApi*

@@ -61,7 +61,9 @@ typedef struct BsGpuPluginApi {
     int32_t (*probe)(BsGpuProbeInfo* info);
     // Appended (same ABI version): the CUPTI collector; check BS_GPU_ABI_HAS_FIELD first.
     const struct BsCuptiCollectorApi* cupti;
-    // Appended later (same ABI version): const struct BsGpuBackendApi* backend;
+    // Appended (same plugin ABI version): the compute backend; check BS_GPU_ABI_HAS_FIELD first
+    // (a plugin built before it has a smaller struct_size), then the table's own abi_version.
+    const struct BsGpuComputeApi* compute;
 } BsGpuPluginApi;
 
 // ---- CUPTI collector --------------------------------------------------------------------------
@@ -151,6 +153,157 @@ typedef struct BsCuptiCollectorApi {
     // Fills `out` up to out->struct_size bytes.
     void (*stats)(BsCuptiSession* s, BsCuptiStats* out);
 } BsCuptiCollectorApi;
+
+// ---- Compute backend --------------------------------------------------------------------------
+// Device buffers from a caching pool, page-locked host buffers, a copy stream and a compute
+// stream with events, cuBLAS SGEMM and Batchscope's own kernels. Pointers to device memory are
+// opaque to the core: it never dereferences them, it passes them back. Every function returns a
+// BsGpuStatus; on failure the context's last_error() holds one line saying what failed and why.
+// The table has its own version: a core refuses a table whose abi_version differs from
+// BS_GPU_COMPUTE_ABI_VERSION (a function changed meaning); new functions are appended.
+#define BS_GPU_COMPUTE_ABI_VERSION 1u
+
+typedef enum BsGpuStatus {
+    BS_GPU_OK = 0,
+    BS_GPU_ERR_OUT_OF_MEMORY = 1,     // device pool or page-locked host memory exhausted
+    BS_GPU_ERR_NO_DEVICE = 2,         // create(): no usable GPU (driver missing, no device, ...)
+    BS_GPU_ERR_INVALID_ARGUMENT = 3,  // null context/pointer, negative size, unknown enum value
+    BS_GPU_ERR_CUDA = 4,              // a CUDA runtime call failed (named in last_error)
+    BS_GPU_ERR_CUBLAS = 5,            // a cuBLAS call failed (named in last_error)
+    BS_GPU_ERR_UNSUPPORTED = 6        // a struct the caller passed is too small for this plugin
+} BsGpuStatus;
+
+typedef enum BsGpuStream {
+    BS_GPU_STREAM_COMPUTE = 0,  // kernels and GEMMs always run here
+    BS_GPU_STREAM_COPY = 1      // host<->device copies meant to overlap compute
+} BsGpuStream;
+
+typedef enum BsGpuActivation {
+    BS_GPU_ACT_IDENTITY = 0,
+    BS_GPU_ACT_RELU = 1,
+    BS_GPU_ACT_GELU = 2  // exact (erf) form, as PyTorch's default
+} BsGpuActivation;
+
+enum { BS_GPU_COMPUTE_TF32 = 1u };  // BsGpuComputeOptions.flags: cuBLAS may use TF32 tensor cores
+
+typedef struct BsGpuComputeOptions {
+    uint32_t struct_size;  // set by the CALLER
+    int32_t device;        // CUDA device ordinal
+    uint32_t flags;        // BS_GPU_COMPUTE_*
+    uint32_t reserved;
+    uint64_t pool_limit_bytes;  // the pool refuses to hold more than this (0: what the device has)
+} BsGpuComputeOptions;
+
+typedef struct BsGpuMemoryStats {
+    uint32_t struct_size;  // set by the CALLER; filled up to it
+    uint32_t reserved;
+    uint64_t pool_reserved_bytes;     // device memory the pool holds (handed out + cached)
+    uint64_t pool_in_use_bytes;       // handed out to live buffers (rounded to the pool's sizes)
+    uint64_t pool_peak_in_use_bytes;
+    uint64_t pool_device_mallocs;     // cudaMalloc calls so far: flat in a steady training loop
+    uint64_t pool_reuses;             // allocations served from the cache
+    uint64_t pinned_bytes;            // page-locked host memory held
+    uint64_t device_free_bytes;       // cudaMemGetInfo at the time of the call
+    uint64_t device_total_bytes;
+} BsGpuMemoryStats;
+
+// Opaque, owned by the plugin: device, streams, pool. Use a context from one thread at a time,
+// the thread that created it (create() selects the device for that thread only).
+typedef struct BsGpuContext BsGpuContext;
+typedef struct BsGpuEvent BsGpuEvent;      // opaque CUDA event (timing enabled)
+
+typedef struct BsGpuComputeApi {
+    uint32_t struct_size;  // sizeof(BsGpuComputeApi) as the plugin was built
+    uint32_t abi_version;  // BS_GPU_COMPUTE_ABI_VERSION the plugin was built with
+    // Probes, selects the device, creates the streams and the cuBLAS handle. On failure *out is
+    // NULL and `why` (NUL-terminated, truncated to why_cap) says what is missing.
+    int32_t (*create)(const BsGpuComputeOptions* options, BsGpuContext** out, char* why, uint32_t why_cap);
+    // Waits for both streams, frees the pool, the page-locked buffers and the handles.
+    void (*destroy)(BsGpuContext* ctx);
+    // The last failure's message into `out` (NUL-terminated); returns its full length.
+    uint32_t (*last_error)(BsGpuContext* ctx, char* out, uint32_t cap);
+    int32_t (*set_tf32)(BsGpuContext* ctx, int32_t on);
+
+    // Memory. device_alloc never calls cudaMalloc for a size the pool has cached. device_free
+    // first waits for the work queued on both streams (frees are rare: a batch-size change, the
+    // end of a run), then keeps the block in the pool for the next allocation of its size.
+    int32_t (*device_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);
+    int32_t (*device_free)(BsGpuContext* ctx, void* ptr);
+    int32_t (*host_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);  // page-locked
+    int32_t (*host_free)(BsGpuContext* ctx, void* ptr);
+    int32_t (*release_cached)(BsGpuContext* ctx);  // gives the pool's free blocks back to CUDA
+    int32_t (*memory_stats)(BsGpuContext* ctx, BsGpuMemoryStats* out);
+
+    // Copies (asynchronous on `stream`: page-locked host memory is needed for real overlap),
+    // events (ordering between the streams, and timing), waits.
+    int32_t (*copy_h2d)(BsGpuContext* ctx, void* dst, const void* src, uint64_t bytes, int32_t stream);
+    int32_t (*copy_d2h)(BsGpuContext* ctx, void* dst, const void* src, uint64_t bytes, int32_t stream);
+    int32_t (*fill)(BsGpuContext* ctx, float* dst, uint64_t n, float value, int32_t stream);
+    int32_t (*event_create)(BsGpuContext* ctx, BsGpuEvent** out);
+    int32_t (*event_destroy)(BsGpuContext* ctx, BsGpuEvent* ev);
+    int32_t (*event_record)(BsGpuContext* ctx, BsGpuEvent* ev, int32_t stream);
+    int32_t (*stream_wait_event)(BsGpuContext* ctx, int32_t stream, BsGpuEvent* ev);
+    int32_t (*event_synchronize)(BsGpuContext* ctx, BsGpuEvent* ev);
+    int32_t (*event_elapsed_ms)(BsGpuContext* ctx, BsGpuEvent* start, BsGpuEvent* end, float* ms);
+    int32_t (*stream_synchronize)(BsGpuContext* ctx, int32_t stream);
+
+    // Compute, all on the compute stream. Matrices are ROW-MAJOR with row strides lda/ldb/ldc:
+    // C[m x n] = alpha * op(A) * op(B) + beta * C, op(X) = X or X^T (trans_* != 0).
+    int32_t (*sgemm)(BsGpuContext* ctx, int32_t trans_a, int32_t trans_b, int32_t m, int32_t n, int32_t k,
+                     float alpha, const float* a, int32_t lda, const float* b, int32_t ldb, float beta, float* c,
+                     int32_t ldc);
+    // z[rows x cols] += bias[cols] (in place, so z keeps the pre-activation for backward); then
+    // a = act(z) when `a` is not NULL (it may equal z only for BS_GPU_ACT_IDENTITY).
+    int32_t (*bias_activation)(BsGpuContext* ctx, int32_t act, float* z, const float* bias, float* a,
+                               int32_t rows, int32_t cols);
+    // dx[i] = act'(x[i]) * dy[i]  (x: the pre-activation); dx may equal dy.
+    int32_t (*activation_backward)(BsGpuContext* ctx, int32_t act, const float* x, const float* dy, float* dx,
+                                   uint64_t n);
+    // Per row: row_loss[r] and grad[r x cols] = dLoss/dz * grad_scale. Labels are int32 in
+    // [0, cols) (a label outside gives a NaN loss for that row, never a wild write).
+    int32_t (*softmax_xent)(BsGpuContext* ctx, const float* logits, const int32_t* labels, int32_t rows,
+                            int32_t cols, float grad_scale, float* row_loss, float* grad);
+    // Multi-class hinge (Crammer-Singer) with the given margin; same layout as softmax_xent.
+    int32_t (*hinge)(BsGpuContext* ctx, const float* scores, const int32_t* labels, int32_t rows, int32_t cols,
+                     float grad_scale, float margin, float* row_loss, float* grad);
+    // row_correct[r] = 1 when the arg-max of row r equals labels[r], else 0.
+    int32_t (*argmax_match)(BsGpuContext* ctx, const float* logits, const int32_t* labels, int32_t rows,
+                            int32_t cols, float* row_correct);
+    // torch.optim.SGD (momentum, L2 weight decay), over n parameters.
+    int32_t (*sgd_momentum)(BsGpuContext* ctx, float* w, float* v, const float* g, uint64_t n, float lr,
+                            float momentum, float weight_decay);
+    // torch.optim.Adam; step t >= 1 (the bias corrections are 1 - beta^t).
+    int32_t (*adam)(BsGpuContext* ctx, float* w, float* m, float* v, const float* g, uint64_t n, float lr,
+                    float beta1, float beta2, float eps, float weight_decay, int32_t t);
+    // Reductions: *out = sum(x[0..n)) (one device float, deterministic order);
+    // out[c] = beta * out[c] + sum_r x[r x cols + c] (bias gradients).
+    int32_t (*sum)(BsGpuContext* ctx, const float* x, uint64_t n, float* out);
+    int32_t (*column_sum)(BsGpuContext* ctx, const float* x, int32_t rows, int32_t cols, float beta, float* out);
+
+    // For the layer stack of engine/model (Backend interface), same meanings as its CPU backend:
+    // y = act(x) (y may equal x);
+    int32_t (*activation_forward)(BsGpuContext* ctx, int32_t act, const float* x, float* y, uint64_t n);
+    // y[(o * channels + c) * inner + i] += bias[c]; gb[c] = sum over o, i of dy[...] (overwritten);
+    int32_t (*bias_add)(BsGpuContext* ctx, float* y, const float* bias, int32_t outer, int32_t channels, int32_t inner);
+    int32_t (*bias_grad)(BsGpuContext* ctx, const float* dy, int32_t outer, int32_t channels, int32_t inner,
+                         float* gb);
+    // inverted dropout with a 0/1 `keep` mask made by the caller; scale = 1 / (1 - p);
+    int32_t (*dropout)(BsGpuContext* ctx, const float* x, const float* keep, float scale, float* y, uint64_t n);
+    int32_t (*dropout_grad)(BsGpuContext* ctx, const float* dy, const float* keep, float scale, float* dx,
+                            uint64_t n);
+    // one sample (c x h x w) unfolded for a k x k convolution: col is [c*k*k] x [oh*ow]; col2im
+    // zeroes x, then adds the columns back;
+    int32_t (*im2col)(BsGpuContext* ctx, const float* x, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                      int32_t pad, float* col);
+    int32_t (*col2im)(BsGpuContext* ctx, const float* col, int32_t c, int32_t h, int32_t w, int32_t k,
+                      int32_t stride, int32_t pad, float* x);
+    // k x k max pooling, stride s, no padding, over `planes` planes of h x w; arg = the winner's
+    // index in its plane; maxpool_grad zeroes dx, then adds dy at the winners.
+    int32_t (*maxpool)(BsGpuContext* ctx, const float* x, int32_t planes, int32_t h, int32_t w, int32_t k, int32_t s,
+                       float* y, int32_t* arg);
+    int32_t (*maxpool_grad)(BsGpuContext* ctx, const float* dy, const int32_t* arg, int32_t planes, int32_t h,
+                            int32_t w, int32_t k, int32_t s, float* dx);
+} BsGpuComputeApi;
 
 // The one exported symbol. Returns NULL when the plugin cannot serve `requested_abi`.
 typedef const BsGpuPluginApi* (*BsGpuPluginEntryFn)(uint32_t requested_abi);

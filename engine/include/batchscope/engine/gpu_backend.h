@@ -1,0 +1,205 @@
+#pragma once
+// The CUDA compute backend as a C++ class: loads the compute table from the GPU plugin
+// (gpu_plugin_abi.h) and wraps it with RAII buffers, events and exceptions. No CUDA header,
+// no CUDA library: everything goes through the plugin opened at run time.
+//
+// Device pointers are opaque here: pass them back to the backend, never dereference them.
+// Streams: kernels and GEMMs run on the compute stream; copies go to the stream asked for, and
+// events order the two (record on one, wait on the other). One thread at a time per backend.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "batchscope/engine/gpu_probe.h"
+
+struct BsGpuComputeApi;
+struct BsGpuContext;
+struct BsGpuEvent;
+
+namespace batchscope::engine {
+
+enum class GpuErrc {
+    out_of_memory,     // device pool or page-locked memory exhausted: lower the batch size
+    no_device,         // no usable GPU
+    invalid_argument,  // the call was wrong (a bug on the caller's side)
+    cuda,              // a CUDA runtime call failed
+    cublas,            // a cuBLAS call failed
+    unsupported,       // the plugin does not offer this (too old, or a test fake)
+    unknown            // a status this program does not know (a newer plugin)
+};
+// Maps a BsGpuStatus (non-zero) to the error code.
+GpuErrc gpu_errc_from_status(int32_t status) noexcept;
+const char* to_string(GpuErrc e) noexcept;
+
+class GpuError : public std::runtime_error {
+public:
+    GpuError(GpuErrc code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    GpuErrc code() const noexcept { return code_; }
+
+private:
+    GpuErrc code_;
+};
+
+enum class GpuStream : int32_t { compute = 0, copy = 1 };
+enum class GpuActivation : int32_t { identity = 0, relu = 1, gelu = 2 };
+
+struct GpuMemoryStats {
+    uint64_t pool_reserved_bytes = 0;  // device memory the pool holds (in use + cached)
+    uint64_t pool_in_use_bytes = 0;
+    uint64_t pool_peak_in_use_bytes = 0;
+    uint64_t device_mallocs = 0;       // cudaMalloc calls so far: flat once training is warm
+    uint64_t pool_reuses = 0;
+    uint64_t pinned_bytes = 0;         // page-locked host memory
+    uint64_t device_free_bytes = 0;    // cudaMemGetInfo
+    uint64_t device_total_bytes = 0;
+    uint64_t live_device_buffers = 0;  // DeviceBuffer objects alive (host-side count)
+    uint64_t live_pinned_buffers = 0;
+};
+
+struct GpuBackendOptions {
+    std::string plugin_path;        // empty: the usual search (see probe_gpu)
+    int device = 0;
+    bool tf32 = false;              // cuBLAS may use TF32 tensor cores (~1e-3 relative error)
+    uint64_t pool_limit_bytes = 0;  // 0: as much as the device has
+};
+
+namespace detail {
+struct GpuCore;  // the table + context, shared by the backend and every buffer it made
+}
+
+// A device allocation from the pool; freed (returned to the pool) when destroyed. Move-only.
+class DeviceBuffer {
+public:
+    DeviceBuffer() = default;
+    DeviceBuffer(DeviceBuffer&&) noexcept;
+    DeviceBuffer& operator=(DeviceBuffer&&) noexcept;
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+    ~DeviceBuffer();
+
+    void* data() const noexcept { return ptr_; }
+    float* floats() const noexcept { return static_cast<float*>(ptr_); }
+    int32_t* ints() const noexcept { return static_cast<int32_t*>(ptr_); }
+    size_t bytes() const noexcept { return bytes_; }
+    explicit operator bool() const noexcept { return ptr_ != nullptr; }
+    void reset() noexcept;
+
+private:
+    friend class GpuBackend;
+    DeviceBuffer(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept;
+    std::shared_ptr<detail::GpuCore> core_;
+    void* ptr_ = nullptr;
+    size_t bytes_ = 0;
+};
+
+// Page-locked host memory (for copies that overlap compute). Move-only; freed when destroyed.
+class PinnedBuffer {
+public:
+    PinnedBuffer() = default;
+    PinnedBuffer(PinnedBuffer&&) noexcept;
+    PinnedBuffer& operator=(PinnedBuffer&&) noexcept;
+    PinnedBuffer(const PinnedBuffer&) = delete;
+    PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+    ~PinnedBuffer();
+
+    void* data() const noexcept { return ptr_; }
+    float* floats() const noexcept { return static_cast<float*>(ptr_); }
+    int32_t* ints() const noexcept { return static_cast<int32_t*>(ptr_); }
+    size_t bytes() const noexcept { return bytes_; }
+    explicit operator bool() const noexcept { return ptr_ != nullptr; }
+    void reset() noexcept;
+
+private:
+    friend class GpuBackend;
+    PinnedBuffer(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept;
+    std::shared_ptr<detail::GpuCore> core_;
+    void* ptr_ = nullptr;
+    size_t bytes_ = 0;
+};
+
+class GpuEvent {
+public:
+    GpuEvent() = default;
+    GpuEvent(GpuEvent&&) noexcept;
+    GpuEvent& operator=(GpuEvent&&) noexcept;
+    GpuEvent(const GpuEvent&) = delete;
+    GpuEvent& operator=(const GpuEvent&) = delete;
+    ~GpuEvent();
+    explicit operator bool() const noexcept { return ev_ != nullptr; }
+
+private:
+    friend class GpuBackend;
+    GpuEvent(std::shared_ptr<detail::GpuCore> core, BsGpuEvent* ev) noexcept;
+    void reset() noexcept;
+    std::shared_ptr<detail::GpuCore> core_;
+    BsGpuEvent* ev_ = nullptr;
+};
+
+class GpuBackend {
+public:
+    // Loads the plugin, checks its compute table and creates the context. Never throws: on
+    // failure returns nullptr and `why` says why the GPU is unavailable (one line).
+    static std::unique_ptr<GpuBackend> open(const GpuBackendOptions& options, std::string& why);
+    ~GpuBackend();
+    GpuBackend(const GpuBackend&) = delete;
+    GpuBackend& operator=(const GpuBackend&) = delete;
+
+    const GpuProbeResult& probe() const noexcept { return probe_; }
+    bool tf32() const noexcept { return tf32_; }
+    void set_tf32(bool on);
+
+    // Everything below throws GpuError with the plugin's message on failure.
+    DeviceBuffer device(size_t bytes);
+    DeviceBuffer device_floats(size_t n) { return device(n * sizeof(float)); }
+    PinnedBuffer pinned(size_t bytes);
+    PinnedBuffer pinned_floats(size_t n) { return pinned(n * sizeof(float)); }
+    GpuEvent event();
+    GpuMemoryStats memory_stats();
+    void release_cached();
+
+    void copy_h2d(void* device_dst, const void* host_src, size_t bytes, GpuStream s);
+    void copy_d2h(void* host_dst, const void* device_src, size_t bytes, GpuStream s);
+    void fill(float* device_dst, size_t n, float value, GpuStream s = GpuStream::compute);
+    void record(GpuEvent& e, GpuStream s);
+    void wait(GpuStream s, GpuEvent& e);  // work queued on s after this waits for e
+    void synchronize(GpuEvent& e);
+    void synchronize(GpuStream s);
+    float elapsed_ms(GpuEvent& start, GpuEvent& end);
+
+    // Row-major C[m x n] = alpha op(A) op(B) + beta C.
+    void sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+               int ldb, float beta, float* c, int ldc);
+    void bias_activation(GpuActivation act, float* z, const float* bias, float* a, int rows, int cols);
+    void activation_backward(GpuActivation act, const float* x, const float* dy, float* dx, size_t n);
+    void softmax_xent(const float* logits, const int32_t* labels, int rows, int cols, float grad_scale,
+                      float* row_loss, float* grad);
+    void hinge(const float* scores, const int32_t* labels, int rows, int cols, float grad_scale, float margin,
+               float* row_loss, float* grad);
+    void argmax_match(const float* logits, const int32_t* labels, int rows, int cols, float* row_correct);
+    void sgd_momentum(float* w, float* v, const float* g, size_t n, float lr, float momentum, float weight_decay);
+    void adam(float* w, float* m, float* v, const float* g, size_t n, float lr, float beta1, float beta2, float eps,
+              float weight_decay, int step);
+    void sum(const float* x, size_t n, float* out);
+    void column_sum(const float* x, int rows, int cols, float beta, float* out);
+
+    // For the layer stack of engine/model (same meanings as its Backend interface).
+    void activation(GpuActivation act, const float* x, float* y, size_t n);
+    void bias_add(float* y, const float* bias, int outer, int channels, int inner);
+    void bias_grad(const float* dy, int outer, int channels, int inner, float* gb);
+    void dropout(const float* x, const float* keep, float scale, float* y, size_t n);
+    void dropout_grad(const float* dy, const float* keep, float scale, float* dx, size_t n);
+    void im2col(const float* x, int c, int h, int w, int k, int stride, int pad, float* col);
+    void col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x);
+    void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg);
+    void maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s, float* dx);
+
+private:
+    GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32);
+    std::shared_ptr<detail::GpuCore> core_;
+    GpuProbeResult probe_;
+    bool tf32_ = false;
+};
+
+}  // namespace batchscope::engine

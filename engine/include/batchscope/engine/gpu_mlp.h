@@ -1,0 +1,87 @@
+#pragma once
+// The MLP of engine::Mlp (ReLU hidden layers, softmax cross-entropy, SGD with momentum as
+// torch.optim.SGD) trained on the GPU through GpuBackend. Same parameter layout (weights
+// [out x in] row-major, then biases), so a step can be compared with the CPU model.
+//
+// Pipelined: stage() puts a batch into one of two page-locked slots and copies it to the device
+// on the COPY stream; step() makes the COMPUTE stream wait for that copy (an event), trains, and
+// marks the slot consumed (another event). So the next batch's host-to-device copy runs while
+// this batch computes, and a slot is only overwritten once the step that read it is done.
+#include "batchscope/engine/gpu_backend.h"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace batchscope::engine {
+
+class Mlp;
+
+class GpuMlp {
+public:
+    // Allocates everything for batches of up to max_batch (no allocation per step); weights zero
+    // until load_from(). Throws GpuError (out_of_memory names the sizes) or std::invalid_argument.
+    GpuMlp(GpuBackend& gpu, std::vector<int> widths, int max_batch);
+
+    // Copies the CPU model's parameters to the device and zeroes the momentum.
+    void load_from(const Mlp& cpu);
+    // Layer l's parameters, copied back (waits for the compute stream).
+    void read_layer(size_t l, std::vector<float>& w, std::vector<float>& b);
+
+    static constexpr int kSlots = 2;
+    // Copies the batch (b <= max_batch) into the next slot and queues its H2D copy; returns the
+    // slot. At most kSlots batches may be staged ahead of their step().
+    int stage(const float* x, const int32_t* y, int b);
+    // The same without the host copy, for batches already in page-locked memory (a
+    // GpuBackend::pinned buffer): the H2D copy reads x and y directly, so they must stay
+    // unchanged until copy_done(slot) has completed.
+    int stage_pinned(const float* x, const int32_t* y, int b);
+    // Queues forward + backward + SGD for the batch in `slot` and the copy of its mean loss back.
+    void step(int slot, float lr, float momentum);
+    // The mean loss of the last step on `slot` (waits for it).
+    float loss(int slot);
+    // stage + step + loss.
+    float train_step(const float* x, const int32_t* y, int b, float lr, float momentum);
+    // Forward only on a staged slot; how many rows are classified correctly (waits).
+    int64_t count_correct(int slot);
+
+    // Events around the last step's compute and the last stage's copy (for overlap checks).
+    GpuEvent& copy_start(int slot) { return slots_[slot].copy_start; }
+    GpuEvent& copy_done(int slot) { return slots_[slot].copied; }
+    GpuEvent& compute_start(int slot) { return slots_[slot].compute_start; }
+    GpuEvent& compute_done(int slot) { return slots_[slot].consumed; }
+
+    const std::vector<int>& widths() const noexcept { return widths_; }
+    int max_batch() const noexcept { return max_batch_; }
+    size_t parameter_count() const noexcept { return params_n_; }
+    uint64_t device_bytes() const noexcept { return device_bytes_; }
+
+private:
+    struct Slot {
+        PinnedBuffer x_host, y_host, loss_host;
+        DeviceBuffer x, y, loss;
+        GpuEvent copy_start, copied, compute_start, consumed, loss_ready;
+        int rows = 0;
+        bool staged = false;
+    };
+    float* weights(size_t l) const;
+    float* biases(size_t l) const;
+    const float* forward(Slot& s);
+    int stage_impl(const float* x, const int32_t* y, int b, bool via_slot);
+    DeviceBuffer alloc(size_t floats);
+
+    GpuBackend& gpu_;
+    std::vector<int> widths_;
+    int max_batch_;
+    std::vector<size_t> w_off_, b_off_;  // offsets into the parameter block
+    size_t params_n_ = 0;
+    uint64_t device_bytes_ = 0;
+    DeviceBuffer params_, grads_, velocity_;
+    std::vector<DeviceBuffer> z_, a_;  // per layer: pre-activation, activation (hidden only)
+    DeviceBuffer dz_, da_, row_loss_, row_correct_, correct_;
+    PinnedBuffer correct_host_;
+    std::array<Slot, kSlots> slots_;
+    int next_slot_ = 0;
+};
+
+}  // namespace batchscope::engine

@@ -1,0 +1,194 @@
+#include "batchscope/engine/gpu_mlp.h"
+
+#include "batchscope/engine/mlp.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace batchscope::engine {
+
+GpuMlp::GpuMlp(GpuBackend& gpu, std::vector<int> widths, int max_batch)
+    : gpu_(gpu), widths_(std::move(widths)), max_batch_(max_batch) {
+    if (widths_.size() < 2 || max_batch_ <= 0 ||
+        std::any_of(widths_.begin(), widths_.end(), [](int w) { return w <= 0; }))
+        throw std::invalid_argument("GpuMlp: need at least two positive widths and a positive batch size");
+    const size_t layers = widths_.size() - 1;
+    for (size_t l = 0; l < layers; ++l) {
+        w_off_.push_back(params_n_);
+        params_n_ += static_cast<size_t>(widths_[l]) * widths_[l + 1];
+    }
+    for (size_t l = 0; l < layers; ++l) {
+        b_off_.push_back(params_n_);
+        params_n_ += static_cast<size_t>(widths_[l + 1]);
+    }
+    const size_t B = static_cast<size_t>(max_batch_);
+    const int widest = *std::max_element(widths_.begin() + 1, widths_.end());
+    params_ = alloc(params_n_);
+    grads_ = alloc(params_n_);
+    velocity_ = alloc(params_n_);
+    for (size_t l = 0; l < layers; ++l) {
+        z_.push_back(alloc(B * widths_[l + 1]));
+        a_.push_back(l + 1 < layers ? alloc(B * widths_[l + 1]) : DeviceBuffer{});
+    }
+    dz_ = alloc(B * widest);
+    da_ = alloc(B * widest);
+    row_loss_ = alloc(B);
+    row_correct_ = alloc(B);
+    correct_ = alloc(1);
+    correct_host_ = gpu_.pinned_floats(1);
+    for (Slot& s : slots_) {
+        s.x_host = gpu_.pinned_floats(B * widths_[0]);
+        s.y_host = gpu_.pinned(B * sizeof(int32_t));
+        s.loss_host = gpu_.pinned_floats(1);
+        s.x = alloc(B * widths_[0]);
+        s.y = alloc(B);
+        s.loss = alloc(1);
+        s.copy_start = gpu_.event();
+        s.copied = gpu_.event();
+        s.compute_start = gpu_.event();
+        s.consumed = gpu_.event();
+        s.loss_ready = gpu_.event();
+    }
+    gpu_.fill(params_.floats(), params_n_, 0.f);
+    gpu_.fill(velocity_.floats(), params_n_, 0.f);
+}
+
+DeviceBuffer GpuMlp::alloc(size_t floats) {
+    device_bytes_ += floats * sizeof(float);
+    return gpu_.device_floats(floats);
+}
+
+float* GpuMlp::weights(size_t l) const { return params_.floats() + w_off_[l]; }
+float* GpuMlp::biases(size_t l) const { return params_.floats() + b_off_[l]; }
+
+void GpuMlp::load_from(const Mlp& cpu) {
+    if (cpu.widths() != widths_) throw std::invalid_argument("GpuMlp::load_from: the widths differ");
+    PinnedBuffer host = gpu_.pinned_floats(params_n_);
+    for (size_t l = 0; l + 1 < widths_.size(); ++l) {
+        const auto w = cpu.layer_weights(l);
+        const auto b = cpu.layer_biases(l);
+        std::memcpy(host.floats() + w_off_[l], w.data(), w.size_bytes());
+        std::memcpy(host.floats() + b_off_[l], b.data(), b.size_bytes());
+    }
+    gpu_.copy_h2d(params_.data(), host.data(), params_n_ * sizeof(float), GpuStream::compute);
+    gpu_.fill(velocity_.floats(), params_n_, 0.f);
+    gpu_.synchronize(GpuStream::compute);  // `host` is freed on return
+}
+
+void GpuMlp::read_layer(size_t l, std::vector<float>& w, std::vector<float>& b) {
+    if (l + 1 >= widths_.size()) throw std::out_of_range("GpuMlp::read_layer: no layer " + std::to_string(l));
+    w.resize(static_cast<size_t>(widths_[l]) * widths_[l + 1]);
+    b.resize(static_cast<size_t>(widths_[l + 1]));
+    gpu_.synchronize(GpuStream::compute);
+    PinnedBuffer host = gpu_.pinned_floats(w.size() + b.size());
+    gpu_.copy_d2h(host.floats(), weights(l), w.size() * sizeof(float), GpuStream::compute);
+    gpu_.copy_d2h(host.floats() + w.size(), biases(l), b.size() * sizeof(float), GpuStream::compute);
+    gpu_.synchronize(GpuStream::compute);
+    std::memcpy(w.data(), host.floats(), w.size() * sizeof(float));
+    std::memcpy(b.data(), host.floats() + w.size(), b.size() * sizeof(float));
+}
+
+int GpuMlp::stage(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, true); }
+int GpuMlp::stage_pinned(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, false); }
+
+int GpuMlp::stage_impl(const float* x, const int32_t* y, int b, bool via_slot) {
+    if (b <= 0 || b > max_batch_)
+        throw std::invalid_argument("GpuMlp::stage: batch of " + std::to_string(b) + " rows, this model holds 1.." +
+                                    std::to_string(max_batch_));
+    const int si = next_slot_;
+    next_slot_ = (next_slot_ + 1) % kSlots;
+    Slot& s = slots_[si];
+    const size_t x_bytes = static_cast<size_t>(b) * widths_[0] * sizeof(float);
+    const size_t y_bytes = static_cast<size_t>(b) * sizeof(int32_t);
+    if (via_slot) {
+        // The host side of the slot is rewritten now: its previous copy must be over.
+        if (s.staged) gpu_.synchronize(s.copied);
+        std::memcpy(s.x_host.data(), x, x_bytes);
+        std::memcpy(s.y_host.data(), y, y_bytes);
+        x = s.x_host.floats();
+        y = s.y_host.ints();
+    }
+    // The device side: the step that last read this slot must be done before the copy lands.
+    if (s.staged) gpu_.wait(GpuStream::copy, s.consumed);
+    gpu_.record(s.copy_start, GpuStream::copy);
+    gpu_.copy_h2d(s.x.data(), x, x_bytes, GpuStream::copy);
+    gpu_.copy_h2d(s.y.data(), y, y_bytes, GpuStream::copy);
+    gpu_.record(s.copied, GpuStream::copy);
+    s.rows = b;
+    s.staged = true;
+    return si;
+}
+
+const float* GpuMlp::forward(Slot& s) {
+    const int b = s.rows;
+    const float* in = s.x.floats();
+    const size_t layers = widths_.size() - 1;
+    for (size_t l = 0; l < layers; ++l) {
+        const int fan_in = widths_[l], out = widths_[l + 1];
+        gpu_.sgemm(false, true, b, out, fan_in, 1.f, in, fan_in, weights(l), fan_in, 0.f, z_[l].floats(), out);
+        const bool hidden = l + 1 < layers;
+        gpu_.bias_activation(hidden ? GpuActivation::relu : GpuActivation::identity, z_[l].floats(), biases(l),
+                             hidden ? a_[l].floats() : nullptr, b, out);
+        in = hidden ? a_[l].floats() : z_[l].floats();
+    }
+    return in;
+}
+
+void GpuMlp::step(int slot, float lr, float momentum) {
+    Slot& s = slots_.at(static_cast<size_t>(slot));
+    if (!s.staged) throw std::logic_error("GpuMlp::step: nothing staged in slot " + std::to_string(slot));
+    const int b = s.rows;
+    const size_t layers = widths_.size() - 1;
+    const int classes = widths_.back();
+    gpu_.wait(GpuStream::compute, s.copied);
+    gpu_.record(s.compute_start, GpuStream::compute);
+    const float* logits = forward(s);
+    gpu_.softmax_xent(logits, s.y.ints(), b, classes, 1.f / static_cast<float>(b), row_loss_.floats(), dz_.floats());
+    gpu_.sum(row_loss_.floats(), static_cast<size_t>(b), s.loss.floats());
+    for (size_t l = layers; l-- > 0;) {
+        const int fan_in = widths_[l], out = widths_[l + 1];
+        const float* in = l == 0 ? s.x.floats() : a_[l - 1].floats();
+        // dW = dZ^T A_in, db = column sums of dZ.
+        gpu_.sgemm(true, false, out, fan_in, b, 1.f, dz_.floats(), out, in, fan_in, 0.f, grads_.floats() + w_off_[l],
+                   fan_in);
+        gpu_.column_sum(dz_.floats(), b, out, 0.f, grads_.floats() + b_off_[l]);
+        if (l == 0) break;
+        // dA_in = dZ W, then through the ReLU of the layer below (its pre-activation z).
+        gpu_.sgemm(false, false, b, fan_in, out, 1.f, dz_.floats(), out, weights(l), fan_in, 0.f, da_.floats(), fan_in);
+        gpu_.activation_backward(GpuActivation::relu, z_[l - 1].floats(), da_.floats(), dz_.floats(),
+                                 static_cast<size_t>(b) * fan_in);
+    }
+    gpu_.sgd_momentum(params_.floats(), velocity_.floats(), grads_.floats(), params_n_, lr, momentum, 0.f);
+    gpu_.record(s.consumed, GpuStream::compute);
+    gpu_.copy_d2h(s.loss_host.data(), s.loss.data(), sizeof(float), GpuStream::compute);
+    gpu_.record(s.loss_ready, GpuStream::compute);
+}
+
+float GpuMlp::loss(int slot) {
+    Slot& s = slots_.at(static_cast<size_t>(slot));
+    gpu_.synchronize(s.loss_ready);
+    return *s.loss_host.floats() / static_cast<float>(s.rows);
+}
+
+float GpuMlp::train_step(const float* x, const int32_t* y, int b, float lr, float momentum) {
+    const int slot = stage(x, y, b);
+    step(slot, lr, momentum);
+    return loss(slot);
+}
+
+int64_t GpuMlp::count_correct(int slot) {
+    Slot& s = slots_.at(static_cast<size_t>(slot));
+    if (!s.staged) throw std::logic_error("GpuMlp::count_correct: nothing staged in slot " + std::to_string(slot));
+    gpu_.wait(GpuStream::compute, s.copied);
+    const float* logits = forward(s);
+    gpu_.argmax_match(logits, s.y.ints(), s.rows, widths_.back(), row_correct_.floats());
+    gpu_.sum(row_correct_.floats(), static_cast<size_t>(s.rows), correct_.floats());
+    gpu_.record(s.consumed, GpuStream::compute);
+    gpu_.copy_d2h(correct_host_.data(), correct_.data(), sizeof(float), GpuStream::compute);
+    gpu_.synchronize(GpuStream::compute);
+    return static_cast<int64_t>(*correct_host_.floats() + 0.5f);
+}
+
+}  // namespace batchscope::engine

@@ -1,0 +1,115 @@
+#pragma once
+// Host loops standing in for the plugin's kernels in the fake compute plugin (EMULATED: no CUDA).
+// Same signatures and row-major conventions as BsGpuComputeApi; per-element math from
+// elementwise_math.h, as in the CUDA kernels.
+#include "batchscope/engine/gpu_plugin_abi.h"
+#include "batchscope/engine/model/elementwise_math.h"
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+namespace fake_kernels {
+
+namespace m = batchscope::engine::math;
+
+inline float act_fwd(int32_t act, float x) {
+    return act == BS_GPU_ACT_RELU ? m::relu(x) : act == BS_GPU_ACT_GELU ? m::gelu(x) : x;
+}
+inline float act_bwd(int32_t act, float x, float g) {
+    return act == BS_GPU_ACT_RELU ? m::relu_grad(x, g) : act == BS_GPU_ACT_GELU ? m::gelu_grad(x, g) : g;
+}
+
+inline int32_t sgemm(BsGpuContext*, int32_t ta, int32_t tb, int32_t M, int32_t N, int32_t K, float alpha,
+                     const float* a, int32_t lda, const float* b, int32_t ldb, float beta, float* c, int32_t ldc) {
+    for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) {
+            double s = 0;
+            for (int p = 0; p < K; ++p)
+                s += static_cast<double>(ta ? a[static_cast<size_t>(p) * lda + i] : a[static_cast<size_t>(i) * lda + p]) *
+                     (tb ? b[static_cast<size_t>(j) * ldb + p] : b[static_cast<size_t>(p) * ldb + j]);
+            float& out = c[static_cast<size_t>(i) * ldc + j];
+            out = alpha * static_cast<float>(s) + (beta == 0.f ? 0.f : beta * out);
+        }
+    return BS_GPU_OK;
+}
+
+inline int32_t bias_activation(BsGpuContext*, int32_t act, float* z, const float* bias, float* a, int32_t rows,
+                               int32_t cols) {
+    for (size_t i = 0; i < static_cast<size_t>(rows) * cols; ++i) {
+        z[i] += bias[i % cols];
+        if (a) a[i] = act_fwd(act, z[i]);
+    }
+    return BS_GPU_OK;
+}
+
+inline int32_t activation_backward(BsGpuContext*, int32_t act, const float* x, const float* dy, float* dx,
+                                   uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) dx[i] = act_bwd(act, x[i], dy[i]);
+    return BS_GPU_OK;
+}
+
+inline int32_t softmax_xent(BsGpuContext*, const float* z, const int32_t* y, int32_t rows, int32_t cols, float scale,
+                            float* loss, float* grad) {
+    for (int r = 0; r < rows; ++r)
+        loss[r] = m::softmax_xent_row(z + static_cast<size_t>(r) * cols, cols, y[r], grad + static_cast<size_t>(r) * cols, scale);
+    return BS_GPU_OK;
+}
+
+inline int32_t hinge(BsGpuContext*, const float* z, const int32_t* y, int32_t rows, int32_t cols, float scale,
+                     float margin, float* loss, float* grad) {
+    for (int r = 0; r < rows; ++r)
+        loss[r] = m::hinge_crammer_singer_row(z + static_cast<size_t>(r) * cols, cols, y[r],
+                                              grad + static_cast<size_t>(r) * cols, scale, margin);
+    return BS_GPU_OK;
+}
+
+inline int32_t argmax_match(BsGpuContext*, const float* z, const int32_t* y, int32_t rows, int32_t cols, float* ok) {
+    for (int r = 0; r < rows; ++r) ok[r] = m::argmax_row(z + static_cast<size_t>(r) * cols, cols) == y[r] ? 1.f : 0.f;
+    return BS_GPU_OK;
+}
+
+inline int32_t sgd_momentum(BsGpuContext*, float* w, float* v, const float* g, uint64_t n, float lr, float mu,
+                            float wd) {
+    for (uint64_t i = 0; i < n; ++i) m::sgd_momentum_update(w[i], v[i], g[i], lr, mu, wd);
+    return BS_GPU_OK;
+}
+
+inline int32_t adam(BsGpuContext*, float* w, float* mm, float* v, const float* g, uint64_t n, float lr, float b1,
+                    float b2, float eps, float wd, int32_t t) {
+    const auto c1 = static_cast<float>(1 - std::pow(static_cast<double>(b1), t));
+    const auto c2 = static_cast<float>(1 - std::pow(static_cast<double>(b2), t));
+    for (uint64_t i = 0; i < n; ++i) m::adam_update(w[i], mm[i], v[i], g[i], lr, b1, b2, eps, wd, c1, c2);
+    return BS_GPU_OK;
+}
+
+inline int32_t sum(BsGpuContext*, const float* x, uint64_t n, float* out) {
+    double s = 0;
+    for (uint64_t i = 0; i < n; ++i) s += x[i];
+    *out = static_cast<float>(s);
+    return BS_GPU_OK;
+}
+
+inline int32_t column_sum(BsGpuContext*, const float* x, int32_t rows, int32_t cols, float beta, float* out) {
+    for (int c = 0; c < cols; ++c) {
+        double s = 0;
+        for (int r = 0; r < rows; ++r) s += x[static_cast<size_t>(r) * cols + c];
+        out[c] = (beta == 0.f ? 0.f : beta * out[c]) + static_cast<float>(s);
+    }
+    return BS_GPU_OK;
+}
+
+inline void install(BsGpuComputeApi& t) {
+    t.sgemm = &sgemm;
+    t.bias_activation = &bias_activation;
+    t.activation_backward = &activation_backward;
+    t.softmax_xent = &softmax_xent;
+    t.hinge = &hinge;
+    t.argmax_match = &argmax_match;
+    t.sgd_momentum = &sgd_momentum;
+    t.adam = &adam;
+    t.sum = &sum;
+    t.column_sum = &column_sum;
+}
+
+}  // namespace fake_kernels

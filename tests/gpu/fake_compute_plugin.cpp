@@ -1,0 +1,199 @@
+// A GPU plugin without CUDA for the host-side tests of GpuBackend: its "device" memory is host
+// memory (so copies can be checked), with a byte budget for out-of-memory. Behaviour from the
+// environment, read on every call: BS_FAKE_COMPUTE = ok | emulate | no_table | old_table |
+// short_table | create_fails; BS_FAKE_DEVICE_BYTES = the device budget (default 1 MiB).
+// In `ok` the compute functions answer BS_GPU_ERR_UNSUPPORTED. In `emulate` they run on the host
+// (fake_compute_kernels.h, plain loops over elementwise_math.h): EMULATED, for checking the calls
+// GpuMlp makes (GEMM shapes, strides, order) without a GPU, never for timing.
+#include "batchscope/engine/gpu_plugin_abi.h"
+#include "fake_compute_kernels.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <string_view>
+
+struct BsGpuContext {
+    std::string error;
+    std::map<void*, size_t> device, host;
+    uint64_t budget = 0, used = 0, peak = 0, mallocs = 0;
+};
+
+namespace {
+
+std::string_view mode() {
+    const char* m = std::getenv("BS_FAKE_COMPUTE");
+    return m ? m : "ok";
+}
+
+int32_t fail(BsGpuContext* c, int32_t st, std::string msg) {
+    c->error = std::move(msg);
+    return st;
+}
+
+int32_t create(const BsGpuComputeOptions* o, BsGpuContext** out, char* why, uint32_t cap) {
+    *out = nullptr;
+    if (mode() == "create_fails" || o->device != 0) {
+        std::strncpy(why, "fake: cudaSetDevice failed: cudaErrorInvalidDevice (invalid device ordinal)", cap - 1);
+        why[cap - 1] = '\0';
+        return BS_GPU_ERR_CUDA;
+    }
+    auto* c = new BsGpuContext;
+    const char* b = std::getenv("BS_FAKE_DEVICE_BYTES");
+    c->budget = b ? std::strtoull(b, nullptr, 10) : (1u << 20);
+    *out = c;
+    return BS_GPU_OK;
+}
+
+void destroy(BsGpuContext* c) {
+    for (auto& [p, n] : c->device) std::free(p);
+    for (auto& [p, n] : c->host) std::free(p);
+    delete c;
+}
+
+uint32_t last_error(BsGpuContext* c, char* out, uint32_t cap) {
+    if (out && cap) {
+        const size_t n = std::min<size_t>(c->error.size(), cap - 1);
+        std::memcpy(out, c->error.data(), n);
+        out[n] = '\0';
+    }
+    return static_cast<uint32_t>(c->error.size());
+}
+
+int32_t set_tf32(BsGpuContext*, int32_t) { return BS_GPU_OK; }
+
+int32_t device_alloc(BsGpuContext* c, uint64_t bytes, void** out) {
+    if (c->used + bytes > c->budget)
+        return fail(c, BS_GPU_ERR_OUT_OF_MEMORY,
+                    "out of GPU memory: asked for " + std::to_string(bytes) + " bytes, " +
+                        std::to_string(c->budget - c->used) + " left (fake)");
+    *out = std::malloc(bytes ? bytes : 1);
+    c->device[*out] = bytes;
+    c->used += bytes;
+    c->peak = std::max(c->peak, c->used);
+    ++c->mallocs;
+    return BS_GPU_OK;
+}
+
+int32_t device_free(BsGpuContext* c, void* p) {
+    const auto it = c->device.find(p);
+    if (it == c->device.end()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "device_free: unknown pointer");
+    c->used -= it->second;
+    std::free(p);
+    c->device.erase(it);
+    return BS_GPU_OK;
+}
+
+int32_t host_alloc(BsGpuContext* c, uint64_t bytes, void** out) {
+    *out = std::malloc(bytes ? bytes : 1);
+    c->host[*out] = bytes;
+    return BS_GPU_OK;
+}
+
+int32_t host_free(BsGpuContext* c, void* p) {
+    if (!c->host.erase(p)) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "host_free: unknown pointer");
+    std::free(p);
+    return BS_GPU_OK;
+}
+
+int32_t release_cached(BsGpuContext*) { return BS_GPU_OK; }
+
+int32_t memory_stats(BsGpuContext* c, BsGpuMemoryStats* out) {
+    BsGpuMemoryStats s{};
+    s.struct_size = sizeof s;
+    s.pool_reserved_bytes = s.pool_in_use_bytes = c->used;
+    s.pool_peak_in_use_bytes = c->peak;
+    s.pool_device_mallocs = c->mallocs;
+    for (auto& [p, n] : c->host) s.pinned_bytes += n;
+    s.device_total_bytes = c->budget;
+    s.device_free_bytes = c->budget - c->used;
+    const uint32_t n = std::min<uint32_t>(out->struct_size, sizeof s);
+    std::memcpy(out, &s, n);
+    return BS_GPU_OK;
+}
+
+int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream) {
+    if (stream != BS_GPU_STREAM_COMPUTE && stream != BS_GPU_STREAM_COPY)
+        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
+    std::memcpy(dst, src, bytes);
+    return BS_GPU_OK;
+}
+
+int32_t fill(BsGpuContext*, float* dst, uint64_t n, float v, int32_t) {
+    for (uint64_t i = 0; i < n; ++i) dst[i] = v;
+    return BS_GPU_OK;
+}
+
+int32_t event_create(BsGpuContext*, BsGpuEvent** out) {
+    *out = reinterpret_cast<BsGpuEvent*>(new int(0));
+    return BS_GPU_OK;
+}
+int32_t event_destroy(BsGpuContext*, BsGpuEvent* e) {
+    delete reinterpret_cast<int*>(e);
+    return BS_GPU_OK;
+}
+int32_t event_record(BsGpuContext*, BsGpuEvent*, int32_t) { return BS_GPU_OK; }
+int32_t stream_wait_event(BsGpuContext*, int32_t, BsGpuEvent*) { return BS_GPU_OK; }
+int32_t event_synchronize(BsGpuContext*, BsGpuEvent*) { return BS_GPU_OK; }
+int32_t event_elapsed_ms(BsGpuContext*, BsGpuEvent*, BsGpuEvent*, float* ms) {
+    *ms = 0.f;
+    return BS_GPU_OK;
+}
+int32_t stream_synchronize(BsGpuContext*, int32_t) { return BS_GPU_OK; }
+
+// Every kernel of the table: "not supported", with the context's message set.
+template <typename F>
+struct Unsupported;
+template <typename... A>
+struct Unsupported<int32_t (*)(BsGpuContext*, A...)> {
+    static int32_t fn(BsGpuContext* c, A...) { return fail(c, BS_GPU_ERR_UNSUPPORTED, "fake plugin: no kernels"); }
+};
+#define BS_UNSUP(field) &Unsupported<decltype(BsGpuComputeApi::field)>::fn
+
+BsGpuComputeApi make_table() {
+    BsGpuComputeApi t{sizeof(BsGpuComputeApi), BS_GPU_COMPUTE_ABI_VERSION,
+                      &create, &destroy, &last_error, &set_tf32,
+                      &device_alloc, &device_free, &host_alloc, &host_free, &release_cached, &memory_stats,
+                      &copy, &copy, &fill,
+                      &event_create, &event_destroy, &event_record, &stream_wait_event, &event_synchronize,
+                      &event_elapsed_ms, &stream_synchronize,
+                      BS_UNSUP(sgemm), BS_UNSUP(bias_activation), BS_UNSUP(activation_backward),
+                      BS_UNSUP(softmax_xent), BS_UNSUP(hinge), BS_UNSUP(argmax_match), BS_UNSUP(sgd_momentum),
+                      BS_UNSUP(adam), BS_UNSUP(sum), BS_UNSUP(column_sum),
+                      BS_UNSUP(activation_forward), BS_UNSUP(bias_add), BS_UNSUP(bias_grad), BS_UNSUP(dropout),
+                      BS_UNSUP(dropout_grad), BS_UNSUP(im2col), BS_UNSUP(col2im), BS_UNSUP(maxpool),
+                      BS_UNSUP(maxpool_grad)};
+    return t;
+}
+
+int32_t probe(BsGpuProbeInfo* info) {
+    BsGpuProbeInfo r{};
+    r.device_count = 1;
+    r.driver_version = r.runtime_version = 13000;
+    std::strcpy(r.device_name, "Fake GPU (host memory)");
+    const uint32_t n = std::min<uint32_t>(info->struct_size, sizeof r);
+    std::memcpy(info, &r, n);
+    info->struct_size = n;
+    return BS_GPU_PROBE_OK;
+}
+
+BsGpuComputeApi g_table;
+BsGpuPluginApi g_api;
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) const BsGpuPluginApi*
+batchscope_gpu_plugin_entry(uint32_t requested_abi) {
+    if (requested_abi != BS_GPU_PLUGIN_ABI_VERSION) return nullptr;
+    const std::string_view m = mode();
+    g_table = make_table();
+    if (m == "emulate") fake_kernels::install(g_table);
+    if (m == "old_table") g_table.abi_version = BS_GPU_COMPUTE_ABI_VERSION + 1;
+    if (m == "short_table") g_table.struct_size = offsetof(BsGpuComputeApi, sgemm);
+    g_api = BsGpuPluginApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "compute fake", &probe, nullptr,
+                           &g_table};
+    // A plugin built before the compute table: its struct ends after `cupti`.
+    if (m == "no_table") g_api.struct_size = offsetof(BsGpuPluginApi, compute);
+    return &g_api;
+}
