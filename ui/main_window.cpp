@@ -10,6 +10,7 @@
 #include <QSpinBox>
 #include <QHeaderView>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -21,6 +22,8 @@
 #include "batchscope/store/session_store.h"
 #include "run_status_panel.h"
 #include "run_text.h"
+#include "sessions_view.h"
+#include "verdict_panel.h"
 #include "window_settings.h"
 
 namespace batchscope::ui {
@@ -40,12 +43,16 @@ QGroupBox* group(const QString& title, QWidget* content) {
 }
 }  // namespace
 
-MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
+MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QString& sessions_db)
     : QMainWindow(parent),
       base_(std::move(initial)),
       controls_(new ControlPanel(base_)),
       status_(new RunStatusPanel),
+      verdict_(new VerdictPanel),
       views_(new LiveViews),
+      sessions_(new SessionsView(sessions_db.isEmpty() ? QString::fromStdString(store::SessionStore::default_path())
+                                                       : sessions_db)),
+      tabs_(new QTabWidget),
       epochs_(new EpochTableModel(this)),
       epoch_view_(new QTableView),
       backend_label_(new QLabel),
@@ -59,6 +66,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
     side_layout->setContentsMargins(0, 0, 0, 0);
     side_layout->addWidget(group(tr("Knobs"), controls_));
     side_layout->addWidget(group(tr("Run"), status_));
+    side_layout->addWidget(group(tr("Bottleneck"), verdict_));
     epoch_view_->setModel(epochs_);
     epoch_view_->verticalHeader()->hide();
     epoch_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -77,7 +85,14 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
     layout->setContentsMargins(8, 8, 8, 4);
     layout->setSpacing(8);
     layout->addWidget(side);
-    layout->addWidget(views_, 1);
+    tabs_->addTab(views_, tr("&Live"));
+    tabs_->addTab(sessions_, tr("&Sessions"));
+    tabs_->setTabToolTip(0, tr("The run going on now (Alt+L)"));
+    tabs_->setTabToolTip(1, tr("Saved sessions: browse, tag, compare, export (Alt+S)"));
+    connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
+        if (tabs_->widget(i) == sessions_) sessions_->refresh();
+    });
+    layout->addWidget(tabs_, 1);
     setCentralWidget(central);
 
     backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name("cpu"))));
@@ -93,6 +108,11 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
     connect(controls_, &ControlPanel::pauseClicked, this, &MainWindow::togglePause);
     connect(controls_, &ControlPanel::stopClicked, this, &MainWindow::stopRun);
     connect(controls_, &ControlPanel::knobEdited, this, &MainWindow::onKnobEdited);
+    connect(verdict_, &VerdictPanel::applyRequested, this, &MainWindow::applyKnob);
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), this), &QShortcut::activated,
+            verdict_, [this] {
+                if (verdict_->applyButton()->isEnabled()) verdict_->applyButton()->click();
+            });
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this), &QShortcut::activated, this,
             &MainWindow::startRun);
     connect(new QShortcut(QKeySequence(Qt::Key_Space), this), &QShortcut::activated, this,
@@ -142,6 +162,7 @@ void MainWindow::startRun() {
     if (remember_settings_) save_knob_settings(config);
     timeline_.reset();
     views_->clear();
+    verdict_->clear();
     epochs_->setEpochs({});
     shown_.reset();
     failure_label_->hide();
@@ -170,11 +191,11 @@ void MainWindow::stopRun() {
     if (engine::TrainingRun* r = owner_.run()) r->stop();
 }
 
-void MainWindow::onKnobEdited(const QString& knob, int value) {
+QString MainWindow::sendKnob(const QString& knob, int value) {
     engine::TrainingRun* r = owner_.run();
-    if (!r || !is_active(r->snapshot()->state)) return;  // used when the next run starts
+    if (!r || !is_active(r->snapshot()->state)) return {};  // used when the next run starts
     auto it = requested_.find(knob);
-    if (it != requested_.end() && it->second == value) return;  // already sent
+    if (it != requested_.end() && it->second == value) return {};  // already sent
     std::string error;
     if (knob == QLatin1String("batch_size"))
         error = r->set_batch_size(value);
@@ -183,14 +204,32 @@ void MainWindow::onKnobEdited(const QString& knob, int value) {
     else if (knob == QLatin1String("workers"))
         error = r->set_workers(value);
     else
-        return;
+        return tr("%1 is not a live knob").arg(knob);
     if (error.empty()) {
         requested_[knob] = value;
         controls_->showRefusal({});
-        return;
+        return {};
     }
-    controls_->showRefusal(tr("Not applied: %1").arg(QString::fromStdString(error)));
+    const QString why = tr("Not applied: %1").arg(QString::fromStdString(error));
+    controls_->showRefusal(why);
     if (it != requested_.end()) controls_->showKnob(knob, it->second);
+    return why;
+}
+
+void MainWindow::onKnobEdited(const QString& knob, int value) { sendKnob(knob, value); }
+
+bool MainWindow::applyKnob(const QString& knob, int value) {
+    engine::TrainingRun* r = owner_.run();
+    if (!r || !is_active(r->snapshot()->state)) {
+        controls_->showRefusal(tr("Not applied: no run is going on"));
+        return false;
+    }
+    const auto it = requested_.find(knob);
+    const int from = it != requested_.end() ? it->second : value;
+    if (!sendKnob(knob, value).isEmpty()) return false;
+    controls_->showKnob(knob, value);
+    verdict_->noteApplied(knob, from, value);
+    return true;
 }
 
 void MainWindow::pollGpuProbe() {
@@ -216,6 +255,7 @@ void MainWindow::refresh() {
     timeline_.observe(s);
     status_->showSnapshot(s);
     views_->showSnapshot(s, timeline_);
+    verdict_->showSnapshot(s);
     const int rows = epochs_->rowCount();
     epochs_->setEpochs(s.epochs_done);
     if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();

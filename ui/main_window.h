@@ -19,6 +19,7 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTableView;
+class QTabWidget;
 
 namespace batchscope::ui {
 
@@ -26,6 +27,8 @@ class ControlPanel;
 class EpochTableModel;
 class LiveViews;
 class RunStatusPanel;
+class SessionsView;
+class VerdictPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -34,7 +37,8 @@ public:
 
     // `initial` gives the knob values shown and everything else a run is started with
     // (data_dir, train_limit, ...).
-    explicit MainWindow(engine::TrainConfig initial = {}, QWidget* parent = nullptr);
+    explicit MainWindow(engine::TrainConfig initial = {}, QWidget* parent = nullptr,
+                        const QString& sessions_db = {});
     ~MainWindow() override;
 
     engine::TrainingRun* run() const { return owner_.run(); }
@@ -53,6 +57,9 @@ public:
     RunStatusPanel* statusPanel() const { return status_; }
     LiveViews* liveViews() const { return views_; }
     EpochTableModel* epochModel() const { return epochs_; }
+    VerdictPanel* verdictPanel() const { return verdict_; }
+    SessionsView* sessionsView() const { return sessions_; }
+    QTabWidget* tabs() const { return tabs_; }
     // The failure shown to the user (empty while there is none).
     QString failureText() const;
     // Whether knob values and geometry are saved (QSettings) on start and close; off for
@@ -64,11 +71,16 @@ public slots:
     void togglePause();
     void stopRun();
     void refresh();  // the timer's slot; public so tests can force a frame
+    // Sets a live knob as if typed into its control (the verdict panel's "apply"); false and
+    // the refusal shown when the run refused it or there is no live run.
+    bool applyKnob(const QString& knob, int value);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // Sends a knob to the live run; empty when sent (or nothing to send), else the refusal.
+    QString sendKnob(const QString& knob, int value);
     void onKnobEdited(const QString& knob, int value);
     void pollGpuProbe();
     bool runActive() const;
@@ -77,7 +89,10 @@ private:
     RunOwner owner_;
     ControlPanel* controls_;
     RunStatusPanel* status_;
+    VerdictPanel* verdict_;
     LiveViews* views_;
+    SessionsView* sessions_;
+    QTabWidget* tabs_;
     EpochTableModel* epochs_;
     QTableView* epoch_view_;
     QLabel* backend_label_;
