@@ -17,6 +17,7 @@
 #include <chrono>
 
 #include "control_panel.h"
+#include "data_panel.h"
 #include "epoch_table_model.h"
 #include "live_views.h"
 #include "batchscope/store/session_store.h"
@@ -47,6 +48,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     : QMainWindow(parent),
       base_(std::move(initial)),
       controls_(new ControlPanel(base_)),
+      data_(new DataPanel(base_)),
       status_(new RunStatusPanel),
       verdict_(new VerdictPanel),
       views_(new LiveViews),
@@ -65,6 +67,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     auto* side_layout = new QVBoxLayout(side);
     side_layout->setContentsMargins(0, 0, 0, 0);
     side_layout->addWidget(group(tr("Knobs"), controls_));
+    side_layout->addWidget(group(tr("Data"), data_));
     side_layout->addWidget(group(tr("Run"), status_));
     side_layout->addWidget(group(tr("Bottleneck"), verdict_));
     epoch_view_->setModel(epochs_);
@@ -108,6 +111,8 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     connect(controls_, &ControlPanel::pauseClicked, this, &MainWindow::togglePause);
     connect(controls_, &ControlPanel::stopClicked, this, &MainWindow::stopRun);
     connect(controls_, &ControlPanel::knobEdited, this, &MainWindow::onKnobEdited);
+    connect(data_, &DataPanel::storageChanged, this,
+            [this](int kind) { onKnobEdited(QStringLiteral("storage_profile"), kind); });
     connect(verdict_, &VerdictPanel::applyRequested, this, &MainWindow::applyKnob);
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), this), &QShortcut::activated,
             verdict_, [this] {
@@ -158,7 +163,11 @@ bool MainWindow::runActive() const {
 
 void MainWindow::startRun() {
     if (runActive()) return;
-    const engine::TrainConfig config = controls_->config(base_);
+    if (const QString problem = data_->problem(); !problem.isEmpty()) {
+        controls_->showRefusal(problem);
+        return;
+    }
+    const engine::TrainConfig config = data_->config(controls_->config(base_));
     if (remember_settings_) save_knob_settings(config);
     timeline_.reset();
     views_->clear();
@@ -169,7 +178,8 @@ void MainWindow::startRun() {
     controls_->showRefusal({});
     requested_ = {{QStringLiteral("batch_size"), config.batch_size},
                   {QStringLiteral("prefetch_depth"), config.prefetch_depth},
-                  {QStringLiteral("workers"), config.workers}};
+                  {QStringLiteral("workers"), config.workers},
+                  {QStringLiteral("storage_profile"), static_cast<int>(config.storage)}};
     // The previous run, already ended, is destroyed in the background. Runs are saved as
     // sessions (`batchscope-cli sessions ...`), except for screenshots.
     owner_.start(config, remember_settings_ ? store::SessionStore::default_path() : std::string());
@@ -203,6 +213,10 @@ QString MainWindow::sendKnob(const QString& knob, int value) {
         error = r->set_prefetch_depth(value);
     else if (knob == QLatin1String("workers"))
         error = r->set_workers(value);
+    else if (knob == QLatin1String("storage_profile"))
+        error = value >= 0 && value < engine::data::kStorageKindCount
+                    ? r->set_storage_profile(static_cast<engine::data::StorageKind>(value))
+                    : engine::validate_knob("storage_profile", value);
     else
         return tr("%1 is not a live knob").arg(knob);
     if (error.empty()) {
@@ -212,7 +226,10 @@ QString MainWindow::sendKnob(const QString& knob, int value) {
     }
     const QString why = tr("Not applied: %1").arg(QString::fromStdString(error));
     controls_->showRefusal(why);
-    if (it != requested_.end()) controls_->showKnob(knob, it->second);
+    if (it != requested_.end()) {
+        controls_->showKnob(knob, it->second);
+        if (knob == QLatin1String("storage_profile")) data_->showStorage(it->second);
+    }
     return why;
 }
 
@@ -260,6 +277,7 @@ void MainWindow::refresh() {
     epochs_->setEpochs(s.epochs_done);
     if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();
     controls_->setRunState(s.state);
+    data_->setRunState(s.state);
     backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name(s.backend))));
     if (const engine::SessionSink* sink = owner_.sink()) {
         const std::string err = sink->error();
@@ -279,7 +297,7 @@ void MainWindow::refresh() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (remember_settings_) {
-        save_knob_settings(controls_->config(base_));
+        save_knob_settings(data_->config(controls_->config(base_)));
         save_window_geometry(this);
     }
     owner_.retire();  // stop, and join in the background

@@ -24,6 +24,7 @@ class QTabWidget;
 namespace batchscope::ui {
 
 class ControlPanel;
+class DataPanel;
 class EpochTableModel;
 class LiveViews;
 class RunStatusPanel;
@@ -55,6 +56,7 @@ public:
     QPushButton* stopButton() const;
     ControlPanel* controls() const { return controls_; }
     RunStatusPanel* statusPanel() const { return status_; }
+    DataPanel* dataPanel() const { return data_; }
     LiveViews* liveViews() const { return views_; }
     EpochTableModel* epochModel() const { return epochs_; }
     VerdictPanel* verdictPanel() const { return verdict_; }
@@ -88,6 +90,7 @@ private:
     engine::TrainConfig base_;
     RunOwner owner_;
     ControlPanel* controls_;
+    DataPanel* data_;
     RunStatusPanel* status_;
     VerdictPanel* verdict_;
     LiveViews* views_;
