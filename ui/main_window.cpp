@@ -9,6 +9,8 @@
 #include <QShortcut>
 #include <QSpinBox>
 #include <QHeaderView>
+#include <QDir>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -18,6 +20,7 @@
 
 #include "control_panel.h"
 #include "data_panel.h"
+#include "infer_pane.h"
 #include "epoch_table_model.h"
 #include "live_views.h"
 #include "batchscope/store/session_store.h"
@@ -54,6 +57,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
       views_(new LiveViews),
       sessions_(new SessionsView(sessions_db.isEmpty() ? QString::fromStdString(store::SessionStore::default_path())
                                                        : sessions_db)),
+      infer_(new InferPane(QString::fromStdString(base_.checkpoint_path))),
       tabs_(new QTabWidget),
       epochs_(new EpochTableModel(this)),
       epoch_view_(new QTableView),
@@ -89,9 +93,18 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     layout->setSpacing(8);
     layout->addWidget(side);
     tabs_->addTab(views_, tr("&Live"));
+    tabs_->addTab(infer_, tr("&Inference"));
     tabs_->addTab(sessions_, tr("&Sessions"));
-    tabs_->setTabToolTip(0, tr("The run going on now (Alt+L)"));
-    tabs_->setTabToolTip(1, tr("Saved sessions: browse, tag, compare, export (Alt+S)"));
+    tabs_->setTabToolTip(0, tr("The training run going on now (Alt+L)"));
+    tabs_->setTabToolTip(1, tr("Serve the trained model under generated load: latency and batching (Alt+I)"));
+    tabs_->setTabToolTip(2, tr("Saved sessions: browse, tag, compare, export (Alt+S)"));
+    // Training runs save their model here when they end; the inference tab serves it.
+    if (base_.checkpoint_path.empty()) {
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        if (!dir.isEmpty() && QDir().mkpath(dir)) base_.checkpoint_path = (dir + QStringLiteral("/last-model.ckpt")).toStdString();
+    }
+    infer_->setDefaultCheckpoint(QString::fromStdString(base_.checkpoint_path));
+    infer_->setSessionDb(QString::fromStdString(store::SessionStore::default_path()));
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
         if (tabs_->widget(i) == sessions_) sessions_->refresh();
     });
@@ -118,6 +131,8 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
             verdict_, [this] {
                 if (verdict_->applyButton()->isEnabled()) verdict_->applyButton()->click();
             });
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this), &QShortcut::activated, infer_,
+            &InferPane::startRun);
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this), &QShortcut::activated, this,
             &MainWindow::startRun);
     connect(new QShortcut(QKeySequence(Qt::Key_Space), this), &QShortcut::activated, this,
@@ -142,6 +157,11 @@ MainWindow::~MainWindow() {
     controls_->disconnect(this);
     timer_.stop();
     owner_.retire();
+}
+
+void MainWindow::setRememberSettings(bool on) {
+    remember_settings_ = on;
+    infer_->setSessionDb(on ? QString::fromStdString(store::SessionStore::default_path()) : QString());
 }
 
 QSpinBox* MainWindow::batchSpin() const { return controls_->batchSpin(); }

@@ -25,6 +25,7 @@ namespace batchscope::ui {
 
 class ControlPanel;
 class DataPanel;
+class InferPane;
 class EpochTableModel;
 class LiveViews;
 class RunStatusPanel;
@@ -61,12 +62,13 @@ public:
     EpochTableModel* epochModel() const { return epochs_; }
     VerdictPanel* verdictPanel() const { return verdict_; }
     SessionsView* sessionsView() const { return sessions_; }
+    InferPane* inferPane() const { return infer_; }
     QTabWidget* tabs() const { return tabs_; }
     // The failure shown to the user (empty while there is none).
     QString failureText() const;
     // Whether knob values and geometry are saved (QSettings) on start and close; off for
     // reproducible screenshots.
-    void setRememberSettings(bool on) { remember_settings_ = on; }
+    void setRememberSettings(bool on);
 
 public slots:
     void startRun();
@@ -95,6 +97,7 @@ private:
     VerdictPanel* verdict_;
     LiveViews* views_;
     SessionsView* sessions_;
+    InferPane* infer_;
     QTabWidget* tabs_;
     EpochTableModel* epochs_;
     QTableView* epoch_view_;
