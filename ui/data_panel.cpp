@@ -57,7 +57,7 @@ DataPanel::DataPanel(const engine::TrainConfig& initial, QWidget* parent)
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("&Dataset"), dataset_);
-    form->addRow(tr("&Folder"), folder_row);
+    form->addRow(tr("Folder"), folder_row);
     form->addRow(tr("S&torage"), storage_);
     updateFolderRow();
 }

@@ -18,7 +18,9 @@
 
 #include <chrono>
 
+#include "charts/presenter_style.h"
 #include "control_panel.h"
+#include "phase_style.h"
 #include "data_panel.h"
 #include "infer_pane.h"
 #include "epoch_table_model.h"
@@ -73,7 +75,6 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     side_layout->addWidget(group(tr("Knobs"), controls_));
     side_layout->addWidget(group(tr("Data"), data_));
     side_layout->addWidget(group(tr("Run"), status_));
-    side_layout->addWidget(group(tr("Bottleneck"), verdict_));
     epoch_view_->setModel(epochs_);
     epoch_view_->verticalHeader()->hide();
     epoch_view_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -92,7 +93,12 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     layout->setContentsMargins(8, 8, 8, 4);
     layout->setSpacing(8);
     layout->addWidget(side);
-    tabs_->addTab(views_, tr("&Live"));
+    auto* live = new QWidget;
+    auto* live_layout = new QVBoxLayout(live);
+    live_layout->setContentsMargins(0, 0, 0, 0);
+    live_layout->addWidget(group(tr("Bottleneck of the recent iterations"), verdict_));
+    live_layout->addWidget(views_, 1);
+    tabs_->addTab(live, tr("&Live"));
     tabs_->addTab(infer_, tr("&Inference"));
     tabs_->addTab(sessions_, tr("&Sessions"));
     tabs_->setTabToolTip(0, tr("The training run going on now (Alt+L)"));
@@ -105,7 +111,9 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     }
     infer_->setDefaultCheckpoint(QString::fromStdString(base_.checkpoint_path));
     infer_->setSessionDb(QString::fromStdString(store::SessionStore::default_path()));
+    connect(sessions_, &SessionsView::compared, this, [this] { set_charts_presenter(this, presenter_); });
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
+        set_charts_presenter(this, presenter_);
         if (tabs_->widget(i) == sessions_) sessions_->refresh();
     });
     layout->addWidget(tabs_, 1);
@@ -133,6 +141,16 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
             });
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this), &QShortcut::activated, infer_,
             &InferPane::startRun);
+    connect(new QShortcut(QKeySequence(Qt::Key_F11), this), &QShortcut::activated, this,
+            [this] { setPresenterMode(!presenter_); });
+    connect(new QShortcut(QKeySequence(Qt::Key_Escape), this), &QShortcut::activated, this,
+            [this] { setPresenterMode(false); });
+    connect(new QShortcut(QKeySequence(Qt::ALT | Qt::Key_1), this), &QShortcut::activated, this,
+            [this] { tabs_->setCurrentIndex(0); });
+    connect(new QShortcut(QKeySequence(Qt::ALT | Qt::Key_2), this), &QShortcut::activated, this,
+            [this] { tabs_->setCurrentIndex(1); });
+    connect(new QShortcut(QKeySequence(Qt::ALT | Qt::Key_3), this), &QShortcut::activated, this,
+            [this] { tabs_->setCurrentIndex(2); });
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this), &QShortcut::activated, this,
             &MainWindow::startRun);
     connect(new QShortcut(QKeySequence(Qt::Key_Space), this), &QShortcut::activated, this,
@@ -157,6 +175,39 @@ MainWindow::~MainWindow() {
     controls_->disconnect(this);
     timer_.stop();
     owner_.retire();
+}
+
+void MainWindow::setPresenterMode(bool on) {
+    if (on == presenter_) return;
+    presenter_ = on;
+    if (on) {
+        normal_font_ = font();
+        normal_palette_ = palette();
+        QFont big = normal_font_;
+        big.setPointSizeF(normal_font_.pointSizeF() * kPresenterScale);
+        setFont(big);
+        QPalette p = normal_palette_;  // high contrast: black on white, strong selection
+        for (auto role : {QPalette::Window, QPalette::Base, QPalette::AlternateBase, QPalette::Button})
+            p.setColor(role, Qt::white);
+        for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+            p.setColor(role, Qt::black);
+        p.setColor(QPalette::Highlight, QColor(palette::kBlue));
+        p.setColor(QPalette::HighlightedText, Qt::white);
+        setPalette(p);
+        showFullScreen();
+    } else {
+        setFont(normal_font_);
+        setPalette(normal_palette_);
+        showNormal();
+    }
+    set_charts_presenter(this, on);
+}
+
+void MainWindow::showView(const QString& view) {
+    QWidget* w = view == QLatin1String("inference") ? static_cast<QWidget*>(infer_)
+                 : view == QLatin1String("sessions") ? static_cast<QWidget*>(sessions_)
+                                                     : tabs_->widget(0);
+    tabs_->setCurrentWidget(w);
 }
 
 void MainWindow::setRememberSettings(bool on) {

@@ -2,7 +2,9 @@
 // The dashboard window: knobs and run buttons on the left with the run summary, live charts on
 // the right, backend and GPU probe in the status bar. A 30 Hz timer pulls the run's immutable
 // snapshot and redraws only when it changed; the GUI thread never waits on the engine.
+#include <QFont>
 #include <QMainWindow>
+#include <QPalette>
 #include <QString>
 #include <QTimer>
 #include <future>
@@ -69,6 +71,12 @@ public:
     // Whether knob values and geometry are saved (QSettings) on start and close; off for
     // reproducible screenshots.
     void setRememberSettings(bool on);
+    // Presenter mode: full screen, larger fonts, high contrast (F11 toggles). The palette of
+    // every chart is Okabe-Ito (colour-blind safe) in both modes.
+    void setPresenterMode(bool on);
+    bool presenterMode() const { return presenter_; }
+    // Shows a tab: "live", "inference" or "sessions".
+    void showView(const QString& view);
 
 public slots:
     void startRun();
@@ -112,6 +120,9 @@ private:
     std::future<engine::GpuProbeResult> gpu_probe_;
     int redraws_ = 0;
     bool remember_settings_ = true;
+    bool presenter_ = false;
+    QFont normal_font_;
+    QPalette normal_palette_;
 };
 
 }  // namespace batchscope::ui

@@ -2,6 +2,7 @@
 
 #include <QLabel>
 #include <QPushButton>
+#include <QHBoxLayout>
 #include <QVBoxLayout>
 
 #include "batchscope/profiler/iteration_sample.h"
@@ -47,13 +48,21 @@ VerdictPanel::VerdictPanel(QWidget* parent)
     apply_->setToolTip(apply_tip());
     headline_->setToolTip(tr("What limits the recent iterations: input-bound (waiting for data), copy-, "
                              "compute- or host-bound, from each part's share of the step time."));
-    auto* layout = new QVBoxLayout(this);
+    // A strip above the live charts: what limits the run and the advice on the left, the
+    // button and what the applied change did on the right.
+    auto* left = new QVBoxLayout;
+    left->addWidget(headline_);
+    left->addWidget(window_);
+    left->addWidget(advice_);
+    left->addStretch(1);
+    auto* right = new QVBoxLayout;
+    right->addWidget(apply_);
+    right->addWidget(effect_);
+    right->addStretch(1);
+    auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(headline_);
-    layout->addWidget(window_);
-    layout->addWidget(advice_);
-    layout->addWidget(apply_);
-    layout->addWidget(effect_);
+    layout->addLayout(left, 3);
+    layout->addLayout(right, 2);
     connect(apply_, &QPushButton::clicked, this, [this] {
         if (!advised_knob_.isEmpty()) emit applyRequested(advised_knob_, advised_value_);
     });
