@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     Runner sessions = add_sessions_command(app);
     Runner infer = add_infer_command(app);
     Runner sweep = add_sweep_command(app);
+    Runner presets = add_presets_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -32,5 +33,6 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("sessions")) return sessions();
     if (app.got_subcommand("infer")) return infer();
     if (app.got_subcommand("sweep")) return sweep();
+    if (app.got_subcommand("presets")) return presets();
     return kExitUsage;
 }

@@ -20,15 +20,18 @@ Runner add_make_imagefolder_command(CLI::App& app) {
                                                                    {"png", engine::data::ImageFormat::Png}};
     cmd->add_option("out", o->out_dir, "Output folder (must not exist, or be empty)")->required();
     cmd->add_option("--data", o->fashion_dir, "Folder with the Fashion-MNIST IDX .gz files (default: Debian's)");
-    cmd->add_option("-s,--size", o->size, "Side of the square images, 8-1024")->capture_default_str();
+    cmd->add_option("-s,--size", o->size, "Side of the square images, 8-1024")
+        ->check(CLI::Range(8, 1024))
+        ->capture_default_str();
     cmd->add_option("-f,--format", o->format, "jpeg or png")
         ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
         ->default_str("jpeg");
-    cmd->add_option("-q,--quality", o->jpeg.quality, "JPEG quality, 1-100")->capture_default_str();
+    cmd->add_option("-q,--quality", o->jpeg.quality, "JPEG quality, 1-100")->check(CLI::Range(1, 100))->capture_default_str();
     cmd->add_flag("--progressive", o->jpeg.progressive, "Progressive JPEG");
     cmd->add_flag("--grey,--gray", *grey, "Grey images (default: RGB)");
-    cmd->add_option("--train-limit", o->train_limit, "Only the first N training images (0 = all 60000)");
-    cmd->add_option("--test-limit", o->test_limit, "Only the first N test images (0 = all 10000)");
+    cmd->add_option("--train-limit", o->train_limit, "Only the first N training images (0 = all 60000)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--test-limit", o->test_limit, "Only the first N test images (0 = all 10000)")->check(CLI::NonNegativeNumber);
     cmd->add_option("-t,--threads", o->threads, "Encoding threads (0 = one per core)")->capture_default_str();
     return [o, grey]() -> int {
         o->channels = *grey ? 1 : 3;

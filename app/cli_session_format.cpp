@@ -126,6 +126,14 @@ void print_session(store::SessionStore& s, int64_t id, bool as_json) {
         std::printf("  at iteration %lld: %s %lld -> %lld\n", static_cast<long long>(k["iteration"].get<int64_t>()),
                     k["knob"].get<std::string>().c_str(), static_cast<long long>(k["old"].get<int64_t>()),
                     static_cast<long long>(k["new"].get<int64_t>()));
+    for (const auto& v : j["verdicts"]) {
+        // The headline, then one line per advice ("prefetch depth 1 → 4: ...").
+        std::string advice = v["advice"].get<std::string>();
+        for (size_t at = advice.find('\n'); at != std::string::npos; at = advice.find('\n', at + 1))
+            advice.replace(at, 1, "\n      try ");
+        std::printf("  iterations %lld-%lld: %s\n", static_cast<long long>(v["first_iteration"].get<int64_t>()),
+                    static_cast<long long>(v["last_iteration"].get<int64_t>()), advice.c_str());
+    }
 }
 
 void print_comparison(const store::Comparison& c, bool as_json) {

@@ -6,6 +6,7 @@
 
 #include "batchscope/engine/gpu_probe.h"
 #include "batchscope/engine/mlp.h"
+#include "batchscope/profiler/verdict.h"
 #include "batchscope/store/session_recorder.h"
 
 namespace batchscope::engine {
@@ -79,6 +80,9 @@ SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, 
     m.emulated = storage.emulated;
     m.config_json = config_json(config);
     m.env_json = environment_json();
+    batch_size_ = config.batch_size;
+    prefetch_ = config.prefetch_depth;
+    workers_ = config.workers;
     if (when == Open::Now) {
         rec_ = std::make_unique<store::SessionRecorder>(db_path, m);
         id_ = rec_->session_id();
@@ -122,6 +126,48 @@ void SessionSink::on_iteration(const IterationRecord& r) {
     row.loss = r.loss;
     row.queue_depth = r.queue_depth;
     if (auto* rec = recorder()) rec->add(row);
+
+    if (window_.first < 0) {
+        window_.first = r.iteration;
+        window_.start_ns = r.start_ns;
+    }
+    window_.last = r.iteration;
+    window_.end_ns = r.end_ns;
+    window_.samples += r.batch_size;
+    window_.total += r.breakdown;
+    batch_size_ = r.batch_size;
+    if (window_.end_ns - window_.start_ns >= kVerdictWindowNs) close_window();
+}
+
+void SessionSink::close_window() {
+    if (window_.first < 0) return;
+    profiler::WindowSummary w;
+    w.first_iteration = window_.first;
+    w.last_iteration = window_.last;
+    w.iterations = window_.last - window_.first + 1;
+    w.samples = window_.samples;
+    w.total = window_.total;
+    window_ = Window{};
+    if (w.empty()) return;
+    profiler::PipelineContext ctx;
+    ctx.batch_size = batch_size_;
+    ctx.prefetch_depth = prefetch_;
+    ctx.workers = workers_;
+    ctx.max_batch = KnobLimits::kMaxBatch;
+    ctx.max_prefetch = KnobLimits::kMaxPrefetch;
+    ctx.max_workers = KnobLimits::kMaxWorkers;
+    ctx.cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
+    const profiler::Verdict v = profiler::judge(w, ctx);
+    store::VerdictRow row;
+    row.first_iteration = w.first_iteration;
+    row.last_iteration = w.last_iteration;
+    row.verdict = std::string(profiler::bottleneck_name(v.bottleneck));
+    row.advice = v.headline;
+    for (const profiler::Advice& a : v.advice) row.advice += "\n" + a.text;
+    if (auto* rec = recorder()) {
+        rec->add(row);
+        verdicts_.fetch_add(1);
+    }
 }
 
 void SessionSink::on_epoch(const EpochRecord& e) {
@@ -130,10 +176,15 @@ void SessionSink::on_epoch(const EpochRecord& e) {
 }
 
 void SessionSink::on_knob_change(const KnobChange& k) {
+    close_window();  // the knobs of a window are one setting
+    if (k.knob == "prefetch_depth") prefetch_ = static_cast<int>(k.new_value);
+    if (k.knob == "workers") workers_ = static_cast<int>(k.new_value);
+    if (k.knob == "batch_size") batch_size_ = static_cast<int>(k.new_value);
     if (auto* rec = recorder()) rec->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
 
 void SessionSink::on_end(RunState state, const std::string& message) {
+    close_window();
     if (auto* rec = recorder()) rec->finish(to_string(state), message);
 }
 

@@ -88,3 +88,61 @@ TEST(Compare, PercentileByNearestRank) {
     std::vector<int64_t> e;
     EXPECT_TRUE(std::isnan(percentile(e, 50)));
 }
+
+// Issue 6, item 6: a model's training session and its serving session side by side.
+TEST(Compare, TrainingAgainstServingPerSample) {
+    bs_store_test::TempFile t;
+    int64_t train = 0, serve = 0;
+    {
+        SessionMeta m;
+        m.mode = "train";
+        m.config_json = R"({"mode":"train","model":"mlp"})";
+        SessionRecorder rec(t.path, m);
+        for (int i = 0; i < 10; ++i) {  // batches of 100 samples, 2 ms of compute each: 20 us per sample
+            IterationRow r;
+            r.iteration = i;
+            r.batch_size = 100;
+            r.wall_ns = 2'500'000;
+            r.compute_ns = 2'000'000;
+            rec.add(r);
+        }
+        rec.finish("finished");
+        train = rec.session_id();
+    }
+    {
+        SessionMeta m;
+        m.mode = "infer";
+        m.config_json = R"({"mode":"infer","model":"mlp"})";
+        SessionRecorder rec(t.path, m);
+        // 3 batches: one of 1 request (30 us) and two of 2 (40 us each): compute per request
+        // 30, 20, 20, 20, 20 us -> mean 22 us; 5 requests in 3 batches; 4 of 5 answers right.
+        const int sizes[] = {1, 2, 2, 2, 2};
+        const int64_t compute[] = {30'000, 40'000, 40'000, 40'000, 40'000};
+        for (int i = 0; i < 5; ++i) {
+            RequestRow q;
+            q.request_id = i;
+            q.scheduled_ns = i * 1000;
+            q.latency_ns = 50'000;
+            q.batch_size = sizes[i];
+            q.compute_ns = compute[i];
+            q.correct = i == 0 ? 0 : 1;
+            rec.add(q);
+        }
+        rec.finish("finished");
+        serve = rec.session_id();
+    }
+    SessionStore s(t.path);
+    Comparison c = compare_sessions(s, {train, serve});
+    const MetricRow& per_sample = metric(c, "compute per sample");
+    EXPECT_DOUBLE_EQ(per_sample.values[0], 20.0);
+    EXPECT_DOUBLE_EQ(per_sample.values[1], 22.0);
+    EXPECT_DOUBLE_EQ(per_sample.delta_pct[1], 10.0);
+    const MetricRow& batch = metric(c, "samples per batch");
+    EXPECT_DOUBLE_EQ(batch.values[0], 100.0);
+    EXPECT_NEAR(batch.values[1], 5.0 / 3.0, 1e-9);
+    const MetricRow& served = metric(c, "served accuracy");
+    EXPECT_TRUE(std::isnan(served.values[0]));
+    EXPECT_DOUBLE_EQ(served.values[1], 0.8);
+    ASSERT_EQ(c.config_diff.size(), 1u);  // batches against a stream
+    EXPECT_EQ(c.config_diff[0].key, "mode");
+}

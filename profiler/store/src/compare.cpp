@@ -30,6 +30,8 @@ struct Measured {
     double samples_per_s = kNaN, accuracy = kNaN, iterations = kNaN;
     double wall = kNaN, data_wait = kNaN, h2d = kNaN, compute = kNaN, d2h = kNaN, host = kNaN;
     double p50 = kNaN, p99 = kNaN, req_per_s = kNaN;
+    // Training and serving side by side: the same quantities for batches and for a stream.
+    double compute_per_sample = kNaN, samples_per_batch = kNaN, served_accuracy = kNaN;
 };
 
 Measured measure(detail::Db& db, int64_t id) {
@@ -44,7 +46,8 @@ Measured measure(detail::Db& db, int64_t id) {
         if (!ep.col_is_null(1)) m.accuracy = ep.col_double(1);
     }
     auto it = db.prepare(
-        "SELECT count(*), avg(wall_ns), avg(data_wait_ns), avg(h2d_ns), avg(compute_ns), avg(d2h_ns), avg(host_ns) "
+        "SELECT count(*), avg(wall_ns), avg(data_wait_ns), avg(h2d_ns), avg(compute_ns), avg(d2h_ns), avg(host_ns), "
+        "sum(compute_ns) * 1.0 / nullif(sum(batch_size), 0), avg(nullif(batch_size, 0)) "
         "FROM iterations WHERE session_id = ?");
     it.bind(1, id);
     if (it.step() && it.col_int(0) > 0) {
@@ -55,6 +58,8 @@ Measured measure(detail::Db& db, int64_t id) {
         m.compute = it.col_double(4) / 1e6;
         m.d2h = it.col_double(5) / 1e6;
         m.host = it.col_double(6) / 1e6;
+        if (!it.col_is_null(7)) m.compute_per_sample = it.col_double(7) / 1e3;
+        if (!it.col_is_null(8)) m.samples_per_batch = it.col_double(8);
     }
     auto sum = db.prepare("SELECT key, value FROM session_summary WHERE session_id = ?");
     sum.bind(1, id);
@@ -65,18 +70,35 @@ Measured measure(detail::Db& db, int64_t id) {
         if (key == "latency_p50_ns") m.p50 = v / 1e3;
         else if (key == "latency_p99_ns") m.p99 = v / 1e3;
         else if (key == "requests_per_s") m.req_per_s = v;
+        else if (key == "compute_per_sample_ns") m.compute_per_sample = v / 1e3;
+        else if (key == "mean_batch") m.samples_per_batch = v;
+        else if (key == "served_accuracy") m.served_accuracy = v;
         summarised = summarised || key == "requests";
     }
     if (summarised) return m;  // written at the end of the run: no need to read every request
     std::vector<int64_t> lat;
     int64_t first = std::numeric_limits<int64_t>::max(), last = 0;
-    auto rq = db.prepare("SELECT latency_ns, scheduled_ns + latency_ns, scheduled_ns FROM requests WHERE session_id = ?");
+    auto rq = db.prepare(
+        "SELECT latency_ns, scheduled_ns + latency_ns, scheduled_ns, compute_ns, batch_size, correct FROM requests "
+        "WHERE session_id = ?");
     rq.bind(1, id);
+    double per_sample = 0, batches = 0;
+    int64_t checked = 0, correct = 0;
     while (rq.step()) {
         lat.push_back(rq.col_int(0));
         last = std::max(last, rq.col_int(1));
         first = std::min(first, rq.col_int(2));
+        if (const int64_t b = rq.col_int(4); b > 0) {
+            per_sample += static_cast<double>(rq.col_int(3)) / static_cast<double>(b);
+            batches += 1.0 / static_cast<double>(b);
+        }
+        if (const int64_t ok = rq.col_int(5); ok >= 0) ++checked, correct += ok;
     }
+    if (!lat.empty() && std::isnan(m.iterations)) {  // a serving session: no iterations of its own
+        m.compute_per_sample = per_sample / static_cast<double>(lat.size()) / 1e3;
+        if (batches > 0) m.samples_per_batch = static_cast<double>(lat.size()) / batches;
+    }
+    if (checked > 0) m.served_accuracy = static_cast<double>(correct) / static_cast<double>(checked);
     if (!lat.empty()) {
         m.p50 = percentile(lat, 50) / 1e3;
         m.p99 = percentile(lat, 99) / 1e3;
@@ -146,6 +168,9 @@ Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids
     metric("latency p50", "us", false, &Measured::p50);
     metric("latency p99", "us", false, &Measured::p99);
     metric("requests", "req/s", true, &Measured::req_per_s);
+    metric("compute per sample", "us", false, &Measured::compute_per_sample);
+    metric("samples per batch", "", true, &Measured::samples_per_batch);
+    metric("served accuracy", "fraction", true, &Measured::served_accuracy);
     return c;
 }
 

@@ -32,6 +32,9 @@ constexpr int kRowsPerInsert = 64;  // rows per multi-row INSERT for the high-vo
 struct RequestSummary {
     std::vector<int64_t> latencies;
     int64_t first_scheduled = INT64_MAX, last_done = INT64_MIN;
+    double compute_per_sample_ns = 0;  // summed over requests: their batch's compute / its size
+    double batches = 0;                // summed 1 / batch size: the number of batches served
+    int64_t checked = 0, correct = 0;
 };
 
 struct Writer {
@@ -101,6 +104,11 @@ struct Writer {
         for (auto [key, p] : {std::pair{"latency_p50_ns", 50.0}, {"latency_p90_ns", 90.0}, {"latency_p95_ns", 95.0},
                               {"latency_p99_ns", 99.0}, {"latency_p999_ns", 99.9}})
             kv(key, percentile(summary.latencies, p));
+        const double n = static_cast<double>(summary.latencies.size());
+        kv("compute_per_sample_ns", summary.compute_per_sample_ns / n);
+        if (summary.batches > 0) kv("mean_batch", n / summary.batches);
+        if (summary.checked > 0)
+            kv("served_accuracy", static_cast<double>(summary.correct) / static_cast<double>(summary.checked));
         if (summary.last_done > summary.first_scheduled)
             kv("requests_per_s", static_cast<double>(summary.latencies.size()) /
                                      (static_cast<double>(summary.last_done - summary.first_scheduled) / 1e9));
@@ -124,6 +132,11 @@ struct Writer {
     }
     void operator()(const RequestRow& r) {
         summary.latencies.push_back(r.latency_ns);
+        if (r.batch_size > 0) {
+            summary.compute_per_sample_ns += static_cast<double>(r.compute_ns) / r.batch_size;
+            summary.batches += 1.0 / r.batch_size;
+        }
+        if (r.correct >= 0) ++summary.checked, summary.correct += r.correct;
         summary.first_scheduled = std::min(summary.first_scheduled, r.scheduled_ns);
         summary.last_done = std::max(summary.last_done, r.scheduled_ns + r.latency_ns);
         rq_buf.push_back(r);

@@ -7,6 +7,7 @@
 
 #include "batchscope/engine/run_sink.h"
 #include "batchscope/engine/train_config.h"
+#include "batchscope/profiler/breakdown.h"
 
 namespace batchscope::store {
 class SessionRecorder;
@@ -35,6 +36,11 @@ public:
     int64_t session_id() const;      // 0 until opened
     const std::string& db_path() const { return db_path_; }
     uint64_t dropped() const;        // rows the writer could not keep up with
+    int64_t verdicts_written() const { return verdicts_.load(); }
+
+    // A bottleneck verdict (profiler/verdict.h) is saved for each window of iterations: at least
+    // this long in run time, and cut short at every knob change and at the end of the run.
+    static constexpr int64_t kVerdictWindowNs = 2'000'000'000;
     std::string error() const;       // why the session could not be saved, or empty
 
     void on_iteration(const IterationRecord& r) override;
@@ -44,6 +50,15 @@ public:
 
 private:
     store::SessionRecorder* recorder();  // opens on first use; null if that failed
+    void close_window();                 // judges the open window and saves the verdict
+
+    // The verdict window (controller thread only).
+    struct Window {
+        int64_t first = -1, last = -1, samples = 0, start_ns = 0, end_ns = 0;
+        profiler::Breakdown total;
+    } window_;
+    int batch_size_ = 0, prefetch_ = 0, workers_ = 0;  // knobs in effect
+    std::atomic<int64_t> verdicts_{0};
 
     std::string db_path_;
     std::unique_ptr<struct SessionSinkMeta> meta_;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# End-to-end checks of `batchscope-cli presets`: the built-in workshop scenarios list, show and
+# play (short segments, real runs on Fashion-MNIST when installed), and bad input is refused.
+set -u
+cli=${1:?usage: cli_presets.sh path/to/batchscope-cli}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export BATCHSCOPE_DB="$tmp/sessions.db" XDG_CACHE_HOME="$tmp/cache"
+pass=0; fail=0
+check() { if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi; }
+expect_exit() {  # expect_exit NAME CODE CMD...
+  local name=$1 code=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
+}
+
+expect_exit "presets list" 0 "$cli" presets list
+for id in 1-loading-dominates 2-prefetch-hides-loading 3-batch-size-trade 4-inference-latency 5-random-reads-hurt; do
+  grep -q "$id" "$tmp/out"; check "lists $id" $?
+done
+grep -q '1-loading-dominates .*\[emulated storage\]' "$tmp/out"; check "marks presets with emulated storage" $?
+expect_exit "presets list --json" 0 "$cli" presets list --json
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert len(l)>=5 and all(p["steps"] for p in l)' "$tmp/out"
+check "JSON list has every preset with its steps" $?
+expect_exit "presets show by lesson number" 0 "$cli" presets show 2
+grep -q '^step 2: Prefetch depth 1 → 4 \[live: prefetch_depth 4\]' "$tmp/out"; check "show prints the steps" $?
+expect_exit "presets show unknown" 2 "$cli" presets show 99
+grep -q 'no preset "99"' "$tmp/err"; check "names the unknown preset" $?
+expect_exit "presets run without a preset" 2 "$cli" presets run
+cat >"$tmp/bad.json" <<'JSON'
+{"format": "batchscope-preset/1", "id": "bad", "lesson": 1, "title": "t", "summary": "s", "explanation": "e",
+ "mode": "train", "config": {"prefetch_depth": 99}, "steps": []}
+JSON
+expect_exit "presets run --file with an out-of-range knob" 2 "$cli" presets run --file "$tmp/bad.json"
+grep -q 'bad.json.*prefetch' "$tmp/err"; check "names the file and the knob" $?
+expect_exit "presets run --file missing" 2 "$cli" presets run --file "$tmp/none.json"
+grep -q 'none.json' "$tmp/err"; check "names the missing file" $?
+expect_exit "presets run --segment-s 0" 2 "$cli" presets run 3 --segment-s 0
+
+data_dir=$(dpkg -L dataset-fashion-mnist 2>/dev/null | grep 'train-images-idx3-ubyte.gz$' | xargs -r dirname)
+if [ -n "$data_dir" ]; then
+  # Lesson 3, start + one live step, one-second segments.
+  expect_exit "presets run 3 (start + 1 step)" 0 "$cli" presets run 3 --segment-s 1 --steps 1 --json
+  python3 - "$tmp/out" <<'PY'; check "two measured segments, one per setting" $?
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j["segments"]
+assert len(s) == 2, s
+assert s[0]["setting"] == "start" and s[1]["setting"].startswith("Batch 16"), s
+assert all(x["iterations"] > 0 and x["samples_per_s"] > 0 for x in s), s
+assert s[1]["first_iteration"] > s[0]["last_iteration"], s
+PY
+  expect_exit "sessions list --tag preset:3-batch-size-trade" 0 "$cli" sessions list --tag preset:3-batch-size-trade --json
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert len(l)==1 and l[0]["iterations"]>0, l' "$tmp/out"
+  check "the run was saved and tagged" $?
+  # Lesson 5: a restart step makes a second session.
+  expect_exit "presets run 5 (restart step)" 0 "$cli" presets run 5 --segment-s 1 --steps 1 --json
+  python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["segments"]; assert len(s)==2 and s[0]["session"]!=s[1]["session"], s' "$tmp/out"
+  check "a restart step is a new session" $?
+  expect_exit "presets run --no-save" 0 "$cli" presets run 1 --segment-s 1 --steps 0 --no-save
+  grep -q 'emulated' "$tmp/out"; check "says the storage is emulated" $?
+  # Lesson 4 serves a checkpoint under a live rate change.
+  expect_exit "train a checkpoint" 0 "$cli" train --epochs 1 --train-limit 3000 --test-limit 200 --quiet --no-save \
+      --save-checkpoint "$tmp/m.ckpt"
+  expect_exit "presets run 4 --checkpoint" 0 "$cli" presets run 4 --segment-s 1 --steps 3 --checkpoint "$tmp/m.ckpt" --json
+  python3 - "$tmp/out" <<'PY'; check "inference segments have requests and percentiles" $?
+import json, sys
+s = json.load(open(sys.argv[1]))["segments"]
+assert len(s) == 4, s
+assert all(x["requests"] > 100 and 0 < x["p50_us"] <= x["p99_us"] for x in s), s
+assert s[0]["mean_batch"] == 1, s                          # max batch 1
+assert s[3]["requests_per_s"] > 3 * s[0]["requests_per_s"], s  # step 3 offers 10x the rate
+PY
+else
+  echo "skip runs: dataset-fashion-mnist is not installed"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

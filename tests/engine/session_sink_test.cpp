@@ -1,0 +1,91 @@
+// A training session saves a bottleneck verdict per window of iterations: windows close after
+// SessionSink::kVerdictWindowNs of run time, at each knob change and at the end of the run.
+// The iterations are constructed (their clock times are given), so nothing here is timed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#include "batchscope/engine/session_sink.h"
+#include "batchscope/store/session_store.h"
+
+using namespace batchscope::engine;
+
+namespace {
+
+std::string temp_db(const char* tag) {
+    return (std::filesystem::temp_directory_path() /
+            ("bs-sink-" + std::string(tag) + "-" + std::to_string(getpid()) + ".db"))
+        .string();
+}
+
+// An iteration of `wall_ms` starting at `t_ms`, of which `wait_ms` waited for data and the rest computed.
+IterationRecord iteration(int64_t i, int64_t t_ms, int64_t wall_ms, int64_t wait_ms) {
+    IterationRecord r;
+    r.iteration = i;
+    r.epoch = 1;
+    r.batch_size = 128;
+    r.start_ns = t_ms * 1'000'000;
+    r.end_ns = (t_ms + wall_ms) * 1'000'000;
+    r.breakdown.wall_ns = wall_ms * 1'000'000;
+    r.breakdown.data_wait_ns = wait_ms * 1'000'000;
+    r.breakdown.compute_ns = (wall_ms - wait_ms) * 1'000'000;
+    return r;
+}
+
+}  // namespace
+
+TEST(SessionSinkVerdicts, OneVerdictPerWindowCutAtKnobChangesAndTheEnd) {
+    const std::string db = temp_db("verdicts");
+    std::filesystem::remove(db);
+    TrainConfig cfg;
+    cfg.prefetch_depth = 0;
+    cfg.workers = 1;
+    int64_t id = 0;
+    {
+        SessionSink sink(db, cfg, "verdicts");
+        id = sink.session_id();
+        int64_t t = 0, i = 0;
+        // 3 s of input-bound iterations (60% waiting): the first window closes after 2 s.
+        for (; t < 3000; t += 100, ++i) sink.on_iteration(iteration(i, t, 100, 60));
+        EXPECT_EQ(sink.verdicts_written(), 1);
+        // The user raises the prefetch depth: the open (1 s) window closes with the old knobs.
+        sink.on_knob_change(KnobChange{t * 1'000'000, i, "prefetch_depth", 0, 4});
+        EXPECT_EQ(sink.verdicts_written(), 2);
+        // Now compute-bound (2% waiting) until the end of the run.
+        for (int k = 0; k < 5; ++k, t += 100, ++i) sink.on_iteration(iteration(i, t, 100, 2));
+        sink.on_end(RunState::Finished, "");
+        EXPECT_EQ(sink.verdicts_written(), 3);
+    }
+    batchscope::store::SessionStore store(db, true);
+    const auto v = store.verdicts(id);
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(v[0].verdict, "input-bound");
+    EXPECT_EQ(v[0].first_iteration, 0);
+    EXPECT_EQ(v[0].last_iteration, 19);  // iterations 0..19 span [0 s, 2 s)
+    EXPECT_NE(v[0].advice.find("prefetch"), std::string::npos) << v[0].advice;
+    EXPECT_EQ(v[1].verdict, "input-bound");
+    EXPECT_EQ(v[1].first_iteration, 20);
+    EXPECT_EQ(v[1].last_iteration, 29);
+    EXPECT_EQ(v[2].verdict, "compute-bound");
+    EXPECT_EQ(v[2].first_iteration, 30);
+    EXPECT_EQ(v[2].last_iteration, 34);
+    std::filesystem::remove(db);
+}
+
+TEST(SessionSinkVerdicts, NoIterationsNoVerdict) {
+    const std::string db = temp_db("empty");
+    std::filesystem::remove(db);
+    int64_t id = 0;
+    {
+        SessionSink sink(db, TrainConfig{}, "empty");
+        id = sink.session_id();
+        sink.on_knob_change(KnobChange{0, 0, "workers", 2, 3});
+        sink.on_end(RunState::Stopped, "stopped before the first iteration");
+        EXPECT_EQ(sink.verdicts_written(), 0);
+    }
+    batchscope::store::SessionStore store(db, true);
+    EXPECT_TRUE(store.verdicts(id).empty());
+    std::filesystem::remove(db);
+}
