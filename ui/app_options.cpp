@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 
+#include "batchscope/engine/preset.h"
 #include "batchscope/engine/train_config.h"
 
 namespace batchscope::ui {
@@ -75,7 +76,11 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
                                      QStringLiteral("IDS"));
     const QCommandLineOption presenter({QStringLiteral("presenter")},
                                        QStringLiteral("Presenter mode: full screen, large fonts, high contrast (F11)."));
-    p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter});
+    const QCommandLineOption preset({QStringLiteral("preset")},
+                                    QStringLiteral("Load a workshop preset (id or lesson number) and start it."),
+                                    QStringLiteral("ID"));
+    p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter,
+                  preset});
     p.process(arguments);  // --help, --version, unknown options: print and exit
 
     int64_t b = o.config.batch_size, pf = o.config.prefetch_depth, w = o.config.workers,
@@ -96,6 +101,15 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     o.serve = p.isSet(serve);
     o.presenter = p.isSet(presenter);
     o.checkpoint = p.value(ckpt);
+    if (p.isSet(preset)) {
+        o.preset = p.value(preset);
+        if (!engine::find_preset(o.preset.toStdString())) {
+            QStringList ids;
+            for (const auto& pr : engine::builtin_presets()) ids << QString::fromStdString(pr.id);
+            o.error = QStringLiteral("--preset %1: no such preset (one of: %2)").arg(o.preset, ids.join(QStringLiteral(", ")));
+            return o;
+        }
+    }
     if (p.isSet(view)) {
         o.view = p.value(view);
         if (o.view != QLatin1String("live") && o.view != QLatin1String("inference") && o.view != QLatin1String("sessions")) {

@@ -19,7 +19,8 @@ struct AppOptions {
     bool serve = false;             // start serving the checkpoint on the inference tab
     QString checkpoint;             // the checkpoint the inference tab serves (empty: the last trained)
     std::vector<int64_t> compare;   // session ids to compare on the sessions tab
-    bool presenter = false;         // start in presenter mode
+    bool presenter = false;
+    QString preset;                 // workshop preset to load at start-up (id or lesson number)         // start in presenter mode
     QString error;                  // non-empty: bad command line, say it and exit
 };
 

@@ -16,6 +16,7 @@
 #include <QStyle>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "chart_export.h"
@@ -230,6 +231,22 @@ infer::InferConfig InferPane::config() const {
     c.requests = requests_->value();
     if (c.mode == LoadMode::Offline && c.requests == 0) c.requests = 10000;
     return c;
+}
+
+void InferPane::setConfig(const infer::InferConfig& c) {
+    const QSignalBlocker b1(mode_), b2(rate_), b3(concurrency_), b4(max_batch_), b5(delay_), b6(requests_);
+    mode_->setCurrentIndex(mode_->findData(static_cast<int>(c.mode)));
+    rate_->setValue(c.rate);
+    concurrency_->setValue(c.concurrency);
+    max_batch_->setValue(c.max_batch);
+    delay_->setValue(static_cast<int>(c.queue_delay_us));
+    requests_->setValue(static_cast<int>(std::min<int64_t>(c.requests, requests_->maximum())));
+    updateEnabled();
+}
+
+void InferPane::restartRun() {
+    owner_.retire();
+    startRun();
 }
 
 void InferPane::showMessage(const QString& text, bool error) {

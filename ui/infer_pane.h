@@ -42,6 +42,8 @@ public:
     ~InferPane() override;
 
     engine::infer::InferConfig config() const;
+    // Shows the load settings of `c` in the controls (not the checkpoint) without sending them.
+    void setConfig(const engine::infer::InferConfig& c);
     // Where runs are saved as sessions (empty: not saved).
     void setSessionDb(const QString& path) { db_ = path; }
     void setDefaultCheckpoint(const QString& path);
@@ -67,6 +69,7 @@ public:
 
 public slots:
     void startRun();
+    void restartRun();  // stops what is serving and starts again with the controls' settings
     void stopRun();
     void refresh();
 

@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QKeySequence>
@@ -23,6 +24,7 @@
 #include "phase_style.h"
 #include "data_panel.h"
 #include "infer_pane.h"
+#include "preset_panel.h"
 #include "epoch_table_model.h"
 #include "live_views.h"
 #include "batchscope/store/session_store.h"
@@ -60,6 +62,8 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
       sessions_(new SessionsView(sessions_db.isEmpty() ? QString::fromStdString(store::SessionStore::default_path())
                                                        : sessions_db)),
       infer_(new InferPane(QString::fromStdString(base_.checkpoint_path))),
+      presets_(new PresetPanel),
+      workshop_(new QDockWidget(tr("Workshop"))),
       tabs_(new QTabWidget),
       epochs_(new EpochTableModel(this)),
       epoch_view_(new QTableView),
@@ -111,6 +115,20 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     }
     infer_->setDefaultCheckpoint(QString::fromStdString(base_.checkpoint_path));
     infer_->setSessionDb(QString::fromStdString(store::SessionStore::default_path()));
+    workshop_->setObjectName(QStringLiteral("workshop"));
+    workshop_->setWidget(presets_);
+    workshop_->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
+    workshop_->setMinimumWidth(340);
+    addDockWidget(Qt::RightDockWidgetArea, workshop_);
+    workshop_->hide();
+    connect(presets_, &PresetPanel::loadRequested, this, &MainWindow::loadPreset);
+    connect(presets_, &PresetPanel::nextRequested, this, &MainWindow::nextPresetStep);
+    connect(new QShortcut(QKeySequence(Qt::Key_F9), this), &QShortcut::activated, this,
+            [this] { workshop_->setVisible(!workshop_->isVisible()); });
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_L), this), &QShortcut::activated, this,
+            [this] { loadPreset(presets_->selected()); });
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_N), this), &QShortcut::activated, this,
+            &MainWindow::nextPresetStep);
     connect(sessions_, &SessionsView::compared, this, [this] { set_charts_presenter(this, presenter_); });
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
         set_charts_presenter(this, presenter_);
@@ -201,6 +219,79 @@ void MainWindow::setPresenterMode(bool on) {
         showNormal();
     }
     set_charts_presenter(this, on);
+}
+
+bool MainWindow::loadPreset(const engine::Preset* p) {
+    if (!p) return false;
+    workshop_->show();
+    try {
+        if (p->mode == engine::PresetMode::Infer) {
+            engine::infer::InferConfig c = infer_->config();
+            engine::apply_settings(p->config, c, p->id);
+            infer_->setConfig(c);
+            showView(QStringLiteral("inference"));
+            presets_->markLoaded(p);
+            infer_->restartRun();
+            return true;
+        }
+        engine::TrainConfig c = data_->config(controls_->config(base_));
+        engine::apply_settings(p->config, c, p->id);
+        base_ = c;
+    } catch (const std::exception& e) {
+        controls_->showRefusal(tr("Preset not loaded: %1").arg(QString::fromStdString(e.what())));
+        return false;
+    }
+    controls_->setConfig(base_);
+    data_->showStorage(static_cast<int>(base_.storage));
+    showView(QStringLiteral("live"));
+    presets_->markLoaded(p);
+    owner_.retire();
+    startRun();
+    return true;
+}
+
+bool MainWindow::nextPresetStep() {
+    const engine::Preset* p = presets_->loaded();
+    if (!p || presets_->nextStep() >= static_cast<int>(p->steps.size())) return false;
+    const engine::PresetStep& step = p->steps[static_cast<size_t>(presets_->nextStep())];
+    const bool infer = p->mode == engine::PresetMode::Infer;
+    try {
+        if (!step.is_restart()) {
+            const double v = engine::live_knob_value(step, p->mode);
+            if (infer) {
+                if (step.knob == "rate") infer_->rateSpin()->setValue(v);
+                else if (step.knob == "concurrency") infer_->concurrencySpin()->setValue(static_cast<int>(v));
+                else if (step.knob == "max_batch") infer_->maxBatchSpin()->setValue(static_cast<int>(v));
+                else infer_->queueDelaySpin()->setValue(static_cast<int>(v));
+            } else {
+                const QString knob = QString::fromStdString(step.knob);
+                if (knob == QLatin1String("storage_profile")) {
+                    data_->showStorage(static_cast<int>(v));
+                    if (!sendKnob(knob, static_cast<int>(v)).isEmpty()) return false;
+                } else if (!applyKnob(knob, static_cast<int>(v))) {
+                    return false;
+                }
+            }
+        } else if (infer) {
+            engine::infer::InferConfig c = infer_->config();
+            engine::apply_settings(step.restart, c, p->id);
+            infer_->setConfig(c);
+            infer_->restartRun();
+        } else {
+            engine::TrainConfig c = data_->config(controls_->config(base_));
+            engine::apply_settings(step.restart, c, p->id);
+            base_ = c;
+            controls_->setConfig(base_);
+            data_->showStorage(static_cast<int>(base_.storage));
+            owner_.retire();
+            startRun();
+        }
+    } catch (const std::exception& e) {
+        controls_->showRefusal(tr("Step not made: %1").arg(QString::fromStdString(e.what())));
+        return false;
+    }
+    presets_->markStepDone();
+    return true;
 }
 
 void MainWindow::showView(const QString& view) {

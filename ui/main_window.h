@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/preset.h"
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/engine/train_config.h"
 #include "run_owner.h"
@@ -21,6 +22,7 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTableView;
+class QDockWidget;
 class QTabWidget;
 
 namespace batchscope::ui {
@@ -28,6 +30,7 @@ namespace batchscope::ui {
 class ControlPanel;
 class DataPanel;
 class InferPane;
+class PresetPanel;
 class EpochTableModel;
 class LiveViews;
 class RunStatusPanel;
@@ -65,6 +68,8 @@ public:
     VerdictPanel* verdictPanel() const { return verdict_; }
     SessionsView* sessionsView() const { return sessions_; }
     InferPane* inferPane() const { return infer_; }
+    PresetPanel* presetPanel() const { return presets_; }
+    QDockWidget* workshopDock() const { return workshop_; }
     QTabWidget* tabs() const { return tabs_; }
     // The failure shown to the user (empty while there is none).
     QString failureText() const;
@@ -75,6 +80,10 @@ public:
     // every chart is Okabe-Ito (colour-blind safe) in both modes.
     void setPresenterMode(bool on);
     bool presenterMode() const { return presenter_; }
+    // Workshop presets: restart with the lesson's settings (training or inference), then make
+    // its steps one by one. False (and the reason shown) when something was refused.
+    bool loadPreset(const engine::Preset* preset);
+    bool nextPresetStep();
     // Shows a tab: "live", "inference" or "sessions".
     void showView(const QString& view);
 
@@ -106,6 +115,8 @@ private:
     LiveViews* views_;
     SessionsView* sessions_;
     InferPane* infer_;
+    PresetPanel* presets_;
+    QDockWidget* workshop_;
     QTabWidget* tabs_;
     EpochTableModel* epochs_;
     QTableView* epoch_view_;
