@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     ui::MainWindow window(options.config);
     if (screenshot) {
         window.setRememberSettings(false);
-        window.resize(1360, 840);  // the same picture every time
+        window.resize(1500, 940);  // the same picture every time
     }
     if (!options.checkpoint.isEmpty()) window.inferPane()->checkpointEdit()->setText(options.checkpoint);
     window.showView(options.view);

@@ -366,7 +366,7 @@ void InferPane::refresh() {
                          .arg(s.queue_depth)
                          .arg(t.accuracy >= 0 ? QStringLiteral("%1%").arg(t.accuracy * 100, 0, 'f', 1) : tr("n/a"))
                          .arg(static_cast<double>(t.lateness.value_ns(99)) / 1e3, 0, 'f', 1)
-                         .arg(QString::fromStdString(s.model + " · " + s.backend).toHtmlEscaped()));
+                         .arg(QString::fromStdString(s.model + " · " + backend_display_name(s.backend)).toHtmlEscaped()));
     updateEnabled();
 }
 

@@ -39,6 +39,8 @@ namespace batchscope::ui {
 using engine::RunState;
 
 namespace {
+constexpr int kSideWidth = 330;
+
 bool is_active(RunState s) {
     return s == RunState::Idle || s == RunState::Loading || s == RunState::Running || s == RunState::Paused;
 }
@@ -90,7 +92,8 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     epoch_view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     epoch_view_->setMinimumHeight(90);
     side_layout->addWidget(group(tr("Epochs"), epoch_view_), 1);
-    side->setFixedWidth(330);
+    side->setFixedWidth(kSideWidth);
+    side_ = side;
 
     auto* central = new QWidget;
     auto* layout = new QHBoxLayout(central);
@@ -217,6 +220,14 @@ void MainWindow::setPresenterMode(bool on) {
         setFont(normal_font_);
         setPalette(normal_palette_);
         showNormal();
+    }
+    side_->setFixedWidth(on ? static_cast<int>(kSideWidth * kPresenterScale) : kSideWidth);
+    // Widgets with a style sheet (coloured labels) do not follow the window's font: scale them.
+    for (QWidget* w : findChildren<QWidget*>()) {
+        if (w->styleSheet().isEmpty()) continue;
+        QFont f = w->font();
+        f.setPointSizeF(f.pointSizeF() * (on ? kPresenterScale : 1.0 / kPresenterScale));
+        w->setFont(f);
     }
     set_charts_presenter(this, on);
 }

@@ -118,6 +118,7 @@ private:
     PresetPanel* presets_;
     QDockWidget* workshop_;
     QTabWidget* tabs_;
+    QWidget* side_ = nullptr;
     EpochTableModel* epochs_;
     QTableView* epoch_view_;
     QLabel* backend_label_;

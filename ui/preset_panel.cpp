@@ -73,7 +73,8 @@ void PresetPanel::showSelected() {
 void PresetPanel::markLoaded(const engine::Preset* p) {
     loaded_ = p;
     next_ = 0;
-    updateSteps();
+    if (p) combo_->setCurrentIndex(combo_->findData(QString::fromStdString(p->id)));  // shows it
+    showSelected();
 }
 
 void PresetPanel::markStepDone() {

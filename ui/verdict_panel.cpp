@@ -44,7 +44,9 @@ QLabel* wrapped() {
 VerdictPanel::VerdictPanel(QWidget* parent)
     : QWidget(parent), headline_(wrapped()), window_(new QLabel), advice_(wrapped()),
       apply_(new QPushButton(tr("Apply advice"))), effect_(wrapped()) {
-    window_->setStyleSheet(QStringLiteral("color: #666666;"));
+    QPalette grey = window_->palette();
+    grey.setColor(QPalette::WindowText, QColor(0x66, 0x66, 0x66));
+    window_->setPalette(grey);
     apply_->setToolTip(apply_tip());
     headline_->setToolTip(tr("What limits the recent iterations: input-bound (waiting for data), copy-, "
                              "compute- or host-bound, from each part's share of the step time."));
@@ -71,7 +73,8 @@ VerdictPanel::VerdictPanel(QWidget* parent)
 
 void VerdictPanel::clear() {
     headline_->setText(tr("No verdict yet: it needs %1 iterations").arg(kVerdictMinWindow));
-    headline_->setStyleSheet(QString());
+    headline_->setPalette(QPalette());
+    headline_->setFont(QFont());
     window_->clear();
     advice_->clear();
     apply_->setEnabled(false);
@@ -91,15 +94,21 @@ void VerdictPanel::showSnapshot(const engine::RunSnapshot& s) {
     const std::optional<CurrentVerdict> v = current_verdict(s);
     if (!v) {
         headline_->setText(tr("No verdict yet: it needs %1 iterations").arg(kVerdictMinWindow));
-        headline_->setStyleSheet(QString());
+        headline_->setPalette(QPalette());
+        headline_->setFont(QFont());
         window_->clear();
         advice_->clear();
         apply_->setEnabled(false);
         advised_knob_.clear();
     } else {
         headline_->setText(QString::fromStdString(v->verdict.headline));
-        headline_->setStyleSheet(
-            QStringLiteral("font-weight: bold; color: %1;").arg(colour_of(v->verdict.bottleneck)));
+        // Palette and weight only (no style sheet), so the label follows presenter mode's font.
+        QPalette pal = headline_->palette();
+        pal.setColor(QPalette::WindowText, QColor(colour_of(v->verdict.bottleneck)));
+        headline_->setPalette(pal);
+        QFont bold;
+        bold.setBold(true);
+        headline_->setFont(bold);
         window_->setText(tr("iterations %1\u2013%2").arg(v->first_iteration).arg(v->last_iteration));
         QStringList lines;
         for (const profiler::Advice& a : v->verdict.advice) lines << QStringLiteral("\u2022 ") + QString::fromStdString(a.text);

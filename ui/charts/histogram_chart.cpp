@@ -52,6 +52,7 @@ void HistogramChart::setBins(const QStringList& labels, const std::vector<double
     set_->append(values);
     x_axis_->clear();
     x_axis_->append(labels);
+    x_axis_->setLabelsAngle(labels.size() > 12 ? -90 : 0);  // many bins: upright labels would be elided
     const double top = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
     set_nice_range(y_axis_, 0, top > 0 ? top * 1.05 : 1.0);
     placeholder_->setVisible(counts.empty());
