@@ -40,6 +40,7 @@ using engine::RunState;
 
 namespace {
 constexpr int kSideWidth = 330;
+constexpr int kVerdictEvery = 8;  // redraws (~4 Hz at 30 Hz)
 
 bool is_active(RunState s) {
     return s == RunState::Idle || s == RunState::Loading || s == RunState::Running || s == RunState::Paused;
@@ -445,7 +446,9 @@ void MainWindow::refresh() {
     timeline_.observe(s);
     status_->showSnapshot(s);
     views_->showSnapshot(s, timeline_);
-    verdict_->showSnapshot(s);
+    // The verdict judges 50-iteration windows: 4 updates a second are plenty (and its word-wrapped
+    // labels relayout the strip on every change).
+    if (redraws_ % kVerdictEvery == 0 || s.state != engine::RunState::Running) verdict_->showSnapshot(s);
     const int rows = epochs_->rowCount();
     epochs_->setEpochs(s.epochs_done);
     if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();

@@ -1,5 +1,6 @@
 #include "verdict_panel.h"
 
+#include <QEvent>
 #include <QLabel>
 #include <QPushButton>
 #include <QHBoxLayout>
@@ -68,7 +69,17 @@ VerdictPanel::VerdictPanel(QWidget* parent)
     connect(apply_, &QPushButton::clicked, this, [this] {
         if (!advised_knob_.isEmpty()) emit applyRequested(advised_knob_, advised_value_);
     });
+    fixHeight();
     clear();
+}
+
+// A fixed height: new verdict text never changes the strip's size, so the charts below are not
+// laid out (and redrawn) again when it changes.
+void VerdictPanel::fixHeight() { setFixedHeight(fontMetrics().lineSpacing() * 6 + 6); }
+
+void VerdictPanel::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::FontChange) fixHeight();
+    QWidget::changeEvent(event);
 }
 
 void VerdictPanel::clear() {

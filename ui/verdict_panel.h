@@ -27,11 +27,15 @@ public:
     QLabel* effectLabel() const { return effect_; }
     QPushButton* applyButton() const { return apply_; }
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 signals:
     // The user asked to set `knob` to `value` (the first advice of the verdict shown).
     void applyRequested(const QString& knob, int value);
 
 private:
+    void fixHeight();
     struct Pending {
         QString knob;
         int from = 0, to = 0;
