@@ -1,7 +1,9 @@
 #pragma once
-// The dashboard window: knobs and run buttons on the left with the run summary, live charts on
-// the right, backend and GPU probe in the status bar. A 30 Hz timer pulls the run's immutable
-// snapshot and redraws only when it changed; the GUI thread never waits on the engine.
+// The dashboard window: knobs, data controls and the run summary on the left; tabs for the live
+// training charts (with the bottleneck verdict), inference and saved sessions; the workshop dock;
+// backend and GPU probe in the status bar. A 30 Hz timer pulls the run's immutable snapshot and
+// redraws only when it changed; the GUI thread never waits on the engine or the disk.
+// Presenter mode and presets: main_window_workshop.cpp.
 #include <QFont>
 #include <QMainWindow>
 #include <QPalette>
@@ -41,6 +43,7 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     static constexpr int kRefreshMs = 33;
+    static constexpr int kMainSideWidth = 330;  // the controls column (x1.5 in presenter mode)
 
     // `initial` gives the knob values shown and everything else a run is started with
     // (data_dir, train_limit, ...).
