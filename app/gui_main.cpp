@@ -1,13 +1,18 @@
 // batchscope: the Qt dashboard. Options: --data, --batch, --prefetch, --workers, --epochs,
-// --train-limit, --start, --screenshot FILE [--screenshot-after SECONDS].
+// --train-limit, --start, --view live|inference|sessions, --serve, --checkpoint FILE,
+// --compare IDS, --presenter, --preset ID, --screenshot FILE [--screenshot-after SECONDS].
 #include <QApplication>
 #include <QPixmap>
 #include <QTimer>
 
 #include <cstdio>
 
+#include <QLineEdit>
+
 #include "app_options.h"
+#include "infer_pane.h"
 #include "main_window.h"
+#include "sessions_view.h"
 #include "window_settings.h"
 
 int main(int argc, char** argv) {
@@ -31,10 +36,26 @@ int main(int argc, char** argv) {
     ui::MainWindow window(options.config);
     if (screenshot) {
         window.setRememberSettings(false);
-        window.resize(1360, 840);  // the same picture every time
+        window.resize(1500, 940);  // the same picture every time
     }
-    window.show();
+    if (!options.checkpoint.isEmpty()) window.inferPane()->checkpointEdit()->setText(options.checkpoint);
+    window.showView(options.view);
+    if (options.presenter)
+        window.setPresenterMode(true);
+    else
+        window.show();
     if (options.start) QTimer::singleShot(0, &window, &ui::MainWindow::startRun);
+    if (options.serve) QTimer::singleShot(0, window.inferPane(), &ui::InferPane::startRun);
+    if (!options.preset.isEmpty())
+        QTimer::singleShot(0, &window, [&window, id = options.preset.toStdString()] {
+            window.loadPreset(engine::find_preset(id));
+        });
+    if (!options.compare.empty()) {
+        window.sessionsView()->refresh();
+        window.sessionsView()->compare(options.compare);
+        QObject::connect(window.sessionsView(), &ui::SessionsView::listed, &window,
+                         [&window, ids = options.compare] { window.sessionsView()->selectIds(ids); });
+    }
     if (screenshot) {
         const int delay_ms = static_cast<int>(options.screenshot_after_s * 1000);
         QTimer::singleShot(delay_ms, &window, [&window, file = options.screenshot] {

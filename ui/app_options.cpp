@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 
+#include "batchscope/engine/preset.h"
 #include "batchscope/engine/train_config.h"
 
 namespace batchscope::ui {
@@ -63,7 +64,23 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     const QCommandLineOption after({QStringLiteral("screenshot-after")},
                                    QStringLiteral("Seconds to wait before the screenshot (default 5)."),
                                    QStringLiteral("SECONDS"));
-    p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after});
+    const QCommandLineOption view({QStringLiteral("view")}, QStringLiteral("Tab to show: live, inference or sessions."),
+                                  QStringLiteral("TAB"));
+    const QCommandLineOption serve({QStringLiteral("serve")},
+                                   QStringLiteral("Start serving the checkpoint on the inference tab."));
+    const QCommandLineOption ckpt({QStringLiteral("checkpoint")},
+                                  QStringLiteral("Checkpoint the inference tab serves (default: the last trained model)."),
+                                  QStringLiteral("FILE"));
+    const QCommandLineOption compare({QStringLiteral("compare")},
+                                     QStringLiteral("Compare these saved sessions on the sessions tab (ids, comma-separated)."),
+                                     QStringLiteral("IDS"));
+    const QCommandLineOption presenter({QStringLiteral("presenter")},
+                                       QStringLiteral("Presenter mode: full screen, large fonts, high contrast (F11)."));
+    const QCommandLineOption preset({QStringLiteral("preset")},
+                                    QStringLiteral("Load a workshop preset (id or lesson number) and start it."),
+                                    QStringLiteral("ID"));
+    p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter,
+                  preset});
     p.process(arguments);  // --help, --version, unknown options: print and exit
 
     int64_t b = o.config.batch_size, pf = o.config.prefetch_depth, w = o.config.workers,
@@ -81,6 +98,41 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     o.config.train_limit = l;
     if (p.isSet(data)) o.config.data_dir = p.value(data).toStdString();
     o.start = p.isSet(start);
+    o.serve = p.isSet(serve);
+    o.presenter = p.isSet(presenter);
+    o.checkpoint = p.value(ckpt);
+    if (p.isSet(preset)) {
+        o.preset = p.value(preset);
+        if (!engine::find_preset(o.preset.toStdString())) {
+            QStringList ids;
+            for (const auto& pr : engine::builtin_presets()) ids << QString::fromStdString(pr.id);
+            o.error = QStringLiteral("--preset %1: no such preset (one of: %2)").arg(o.preset, ids.join(QStringLiteral(", ")));
+            return o;
+        }
+    }
+    if (p.isSet(view)) {
+        o.view = p.value(view);
+        if (o.view != QLatin1String("live") && o.view != QLatin1String("inference") && o.view != QLatin1String("sessions")) {
+            o.error = QStringLiteral("--view %1: expected live, inference or sessions").arg(o.view);
+            return o;
+        }
+    }
+    if (p.isSet(compare)) {
+        for (const QString& part : p.value(compare).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool ok = false;
+            const qlonglong id = part.trimmed().toLongLong(&ok);
+            if (!ok || id <= 0) {
+                o.error = QStringLiteral("--compare %1: expected session ids like 3,4").arg(p.value(compare));
+                return o;
+            }
+            o.compare.push_back(id);
+        }
+        if (o.compare.size() < 2) {
+            o.error = QStringLiteral("--compare %1: give two or more session ids").arg(p.value(compare));
+            return o;
+        }
+        if (!p.isSet(view)) o.view = QStringLiteral("sessions");
+    }
     o.screenshot = p.value(shot);
     if (p.isSet(after)) {
         bool ok = false;

@@ -3,6 +3,8 @@
 // screenshot (used for the README). Lives here because app/ holds only gui_main.cpp.
 #include <QString>
 #include <QStringList>
+#include <cstdint>
+#include <vector>
 
 #include "batchscope/engine/train_config.h"
 
@@ -13,6 +15,12 @@ struct AppOptions {
     bool start = false;             // start training right away
     QString screenshot;             // grab the window to this PNG, then quit
     double screenshot_after_s = 5;  // ... this many seconds after start-up
+    QString view = QStringLiteral("live");  // tab shown: live, inference, sessions
+    bool serve = false;             // start serving the checkpoint on the inference tab
+    QString checkpoint;             // the checkpoint the inference tab serves (empty: the last trained)
+    std::vector<int64_t> compare;   // session ids to compare on the sessions tab
+    bool presenter = false;
+    QString preset;                 // workshop preset to load at start-up (id or lesson number)         // start in presenter mode
     QString error;                  // non-empty: bad command line, say it and exit
 };
 

@@ -90,6 +90,14 @@ engine::TrainConfig ControlPanel::config(engine::TrainConfig base) const {
     return base;
 }
 
+void ControlPanel::setConfig(const engine::TrainConfig& c) {
+    for (auto [spin, v] : {std::pair{batch_, c.batch_size}, {prefetch_, c.prefetch_depth}, {workers_, c.workers},
+                           {epochs_, c.epochs}}) {
+        const QSignalBlocker block(spin);
+        spin->setValue(v);
+    }
+}
+
 void ControlPanel::showKnob(const QString& knob, int value) {
     QSpinBox* spin = knob == QLatin1String("batch_size")       ? batch_
                      : knob == QLatin1String("prefetch_depth") ? prefetch_

@@ -22,6 +22,8 @@ public:
 
     // `base` with the knob values shown in the panel.
     engine::TrainConfig config(engine::TrainConfig base) const;
+    // Shows batch, prefetch, workers and epochs of `c` without reporting them as changes.
+    void setConfig(const engine::TrainConfig& c);
     // Shows knob values without reporting them as changes (e.g. after a refusal).
     void showKnob(const QString& knob, int value);
     // Enables what makes sense in `state` (nullopt: no run yet).

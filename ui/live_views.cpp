@@ -5,6 +5,7 @@
 #include <QVBoxLayout>
 
 #include "breakdown_stats.h"
+#include "chart_export.h"
 #include "charts/breakdown_bar_chart.h"
 #include "charts/time_series_chart.h"
 #include "phase_style.h"
@@ -69,6 +70,10 @@ LiveViews::LiveViews(QWidget* parent)
     throughput_->setToolTip(tr("Training samples per second over the run; dashed lines mark knob changes."));
     loss_->setToolTip(tr("Mean training loss over time (left axis) and test-set accuracy after each "
                          "epoch (right axis)."));
+
+    add_chart_save_menu(breakdown_, QStringLiteral("breakdown"));
+    add_chart_save_menu(throughput_, QStringLiteral("throughput"));
+    add_chart_save_menu(loss_, QStringLiteral("loss-accuracy"));
 
     auto* bottom = new QSplitter(Qt::Horizontal);
     bottom->addWidget(throughput_);

@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QKeySequence>
@@ -9,18 +10,28 @@
 #include <QShortcut>
 #include <QSpinBox>
 #include <QHeaderView>
+#include <QDir>
+#include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
 #include <chrono>
 
+#include "charts/presenter_style.h"
 #include "control_panel.h"
+#include "phase_style.h"
+#include "data_panel.h"
+#include "infer_pane.h"
+#include "preset_panel.h"
 #include "epoch_table_model.h"
 #include "live_views.h"
 #include "batchscope/store/session_store.h"
 #include "run_status_panel.h"
 #include "run_text.h"
+#include "sessions_view.h"
+#include "verdict_panel.h"
 #include "window_settings.h"
 
 namespace batchscope::ui {
@@ -28,6 +39,8 @@ namespace batchscope::ui {
 using engine::RunState;
 
 namespace {
+constexpr int kVerdictEvery = 8;  // redraws (~4 Hz at 30 Hz)
+
 bool is_active(RunState s) {
     return s == RunState::Idle || s == RunState::Loading || s == RunState::Running || s == RunState::Paused;
 }
@@ -40,12 +53,20 @@ QGroupBox* group(const QString& title, QWidget* content) {
 }
 }  // namespace
 
-MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
+MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QString& sessions_db)
     : QMainWindow(parent),
       base_(std::move(initial)),
       controls_(new ControlPanel(base_)),
+      data_(new DataPanel(base_)),
       status_(new RunStatusPanel),
+      verdict_(new VerdictPanel),
       views_(new LiveViews),
+      sessions_(new SessionsView(sessions_db.isEmpty() ? QString::fromStdString(store::SessionStore::default_path())
+                                                       : sessions_db)),
+      infer_(new InferPane(QString::fromStdString(base_.checkpoint_path))),
+      presets_(new PresetPanel),
+      workshop_(new QDockWidget(tr("Workshop"))),
+      tabs_(new QTabWidget),
       epochs_(new EpochTableModel(this)),
       epoch_view_(new QTableView),
       backend_label_(new QLabel),
@@ -58,6 +79,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
     auto* side_layout = new QVBoxLayout(side);
     side_layout->setContentsMargins(0, 0, 0, 0);
     side_layout->addWidget(group(tr("Knobs"), controls_));
+    side_layout->addWidget(group(tr("Data"), data_));
     side_layout->addWidget(group(tr("Run"), status_));
     epoch_view_->setModel(epochs_);
     epoch_view_->verticalHeader()->hide();
@@ -70,14 +92,52 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
     epoch_view_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     epoch_view_->setMinimumHeight(90);
     side_layout->addWidget(group(tr("Epochs"), epoch_view_), 1);
-    side->setFixedWidth(330);
+    side->setFixedWidth(kMainSideWidth);
+    side_ = side;
 
     auto* central = new QWidget;
     auto* layout = new QHBoxLayout(central);
     layout->setContentsMargins(8, 8, 8, 4);
     layout->setSpacing(8);
     layout->addWidget(side);
-    layout->addWidget(views_, 1);
+    auto* live = new QWidget;
+    auto* live_layout = new QVBoxLayout(live);
+    live_layout->setContentsMargins(0, 0, 0, 0);
+    live_layout->addWidget(group(tr("Bottleneck of the recent iterations"), verdict_));
+    live_layout->addWidget(views_, 1);
+    tabs_->addTab(live, tr("&Live"));
+    tabs_->addTab(infer_, tr("&Inference"));
+    tabs_->addTab(sessions_, tr("&Sessions"));
+    tabs_->setTabToolTip(0, tr("The training run going on now (Alt+L)"));
+    tabs_->setTabToolTip(1, tr("Serve the trained model under generated load: latency and batching (Alt+I)"));
+    tabs_->setTabToolTip(2, tr("Saved sessions: browse, tag, compare, export (Alt+S)"));
+    // Training runs save their model here when they end; the inference tab serves it.
+    if (base_.checkpoint_path.empty()) {
+        const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        if (!dir.isEmpty() && QDir().mkpath(dir)) base_.checkpoint_path = (dir + QStringLiteral("/last-model.ckpt")).toStdString();
+    }
+    infer_->setDefaultCheckpoint(QString::fromStdString(base_.checkpoint_path));
+    infer_->setSessionDb(QString::fromStdString(store::SessionStore::default_path()));
+    workshop_->setObjectName(QStringLiteral("workshop"));
+    workshop_->setWidget(presets_);
+    workshop_->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
+    workshop_->setMinimumWidth(340);
+    addDockWidget(Qt::RightDockWidgetArea, workshop_);
+    workshop_->hide();
+    connect(presets_, &PresetPanel::loadRequested, this, &MainWindow::loadPreset);
+    connect(presets_, &PresetPanel::nextRequested, this, &MainWindow::nextPresetStep);
+    connect(new QShortcut(QKeySequence(Qt::Key_F9), this), &QShortcut::activated, this,
+            [this] { workshop_->setVisible(!workshop_->isVisible()); });
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_L), this), &QShortcut::activated, this,
+            [this] { loadPreset(presets_->selected()); });
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_N), this), &QShortcut::activated, this,
+            &MainWindow::nextPresetStep);
+    connect(sessions_, &SessionsView::compared, this, [this] { set_charts_presenter(this, presenter_); });
+    connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
+        set_charts_presenter(this, presenter_);
+        if (tabs_->widget(i) == sessions_) sessions_->refresh();
+    });
+    layout->addWidget(tabs_, 1);
     setCentralWidget(central);
 
     backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name("cpu"))));
@@ -93,6 +153,25 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent)
     connect(controls_, &ControlPanel::pauseClicked, this, &MainWindow::togglePause);
     connect(controls_, &ControlPanel::stopClicked, this, &MainWindow::stopRun);
     connect(controls_, &ControlPanel::knobEdited, this, &MainWindow::onKnobEdited);
+    connect(data_, &DataPanel::storageChanged, this,
+            [this](int kind) { onKnobEdited(QStringLiteral("storage_profile"), kind); });
+    connect(verdict_, &VerdictPanel::applyRequested, this, &MainWindow::applyKnob);
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), this), &QShortcut::activated,
+            verdict_, [this] {
+                if (verdict_->applyButton()->isEnabled()) verdict_->applyButton()->click();
+            });
+    connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), this), &QShortcut::activated, infer_,
+            &InferPane::startRun);
+    connect(new QShortcut(QKeySequence(Qt::Key_F11), this), &QShortcut::activated, this,
+            [this] { setPresenterMode(!presenter_); });
+    connect(new QShortcut(QKeySequence(Qt::Key_Escape), this), &QShortcut::activated, this,
+            [this] { setPresenterMode(false); });
+    connect(new QShortcut(QKeySequence(Qt::ALT | Qt::Key_1), this), &QShortcut::activated, this,
+            [this] { tabs_->setCurrentIndex(0); });
+    connect(new QShortcut(QKeySequence(Qt::ALT | Qt::Key_2), this), &QShortcut::activated, this,
+            [this] { tabs_->setCurrentIndex(1); });
+    connect(new QShortcut(QKeySequence(Qt::ALT | Qt::Key_3), this), &QShortcut::activated, this,
+            [this] { tabs_->setCurrentIndex(2); });
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this), &QShortcut::activated, this,
             &MainWindow::startRun);
     connect(new QShortcut(QKeySequence(Qt::Key_Space), this), &QShortcut::activated, this,
@@ -119,6 +198,18 @@ MainWindow::~MainWindow() {
     owner_.retire();
 }
 
+void MainWindow::showView(const QString& view) {
+    QWidget* w = view == QLatin1String("inference") ? static_cast<QWidget*>(infer_)
+                 : view == QLatin1String("sessions") ? static_cast<QWidget*>(sessions_)
+                                                     : tabs_->widget(0);
+    tabs_->setCurrentWidget(w);
+}
+
+void MainWindow::setRememberSettings(bool on) {
+    remember_settings_ = on;
+    infer_->setSessionDb(on ? QString::fromStdString(store::SessionStore::default_path()) : QString());
+}
+
 QSpinBox* MainWindow::batchSpin() const { return controls_->batchSpin(); }
 QSpinBox* MainWindow::prefetchSpin() const { return controls_->prefetchSpin(); }
 QSpinBox* MainWindow::workersSpin() const { return controls_->workersSpin(); }
@@ -138,17 +229,23 @@ bool MainWindow::runActive() const {
 
 void MainWindow::startRun() {
     if (runActive()) return;
-    const engine::TrainConfig config = controls_->config(base_);
+    if (const QString problem = data_->problem(); !problem.isEmpty()) {
+        controls_->showRefusal(problem);
+        return;
+    }
+    const engine::TrainConfig config = data_->config(controls_->config(base_));
     if (remember_settings_) save_knob_settings(config);
     timeline_.reset();
     views_->clear();
+    verdict_->clear();
     epochs_->setEpochs({});
     shown_.reset();
     failure_label_->hide();
     controls_->showRefusal({});
     requested_ = {{QStringLiteral("batch_size"), config.batch_size},
                   {QStringLiteral("prefetch_depth"), config.prefetch_depth},
-                  {QStringLiteral("workers"), config.workers}};
+                  {QStringLiteral("workers"), config.workers},
+                  {QStringLiteral("storage_profile"), static_cast<int>(config.storage)}};
     // The previous run, already ended, is destroyed in the background. Runs are saved as
     // sessions (`batchscope-cli sessions ...`), except for screenshots.
     owner_.start(config, remember_settings_ ? store::SessionStore::default_path() : std::string());
@@ -170,11 +267,11 @@ void MainWindow::stopRun() {
     if (engine::TrainingRun* r = owner_.run()) r->stop();
 }
 
-void MainWindow::onKnobEdited(const QString& knob, int value) {
+QString MainWindow::sendKnob(const QString& knob, int value) {
     engine::TrainingRun* r = owner_.run();
-    if (!r || !is_active(r->snapshot()->state)) return;  // used when the next run starts
+    if (!r || !is_active(r->snapshot()->state)) return {};  // used when the next run starts
     auto it = requested_.find(knob);
-    if (it != requested_.end() && it->second == value) return;  // already sent
+    if (it != requested_.end() && it->second == value) return {};  // already sent
     std::string error;
     if (knob == QLatin1String("batch_size"))
         error = r->set_batch_size(value);
@@ -182,15 +279,40 @@ void MainWindow::onKnobEdited(const QString& knob, int value) {
         error = r->set_prefetch_depth(value);
     else if (knob == QLatin1String("workers"))
         error = r->set_workers(value);
+    else if (knob == QLatin1String("storage_profile"))
+        error = value >= 0 && value < engine::data::kStorageKindCount
+                    ? r->set_storage_profile(static_cast<engine::data::StorageKind>(value))
+                    : engine::validate_knob("storage_profile", value);
     else
-        return;
+        return tr("%1 is not a live knob").arg(knob);
     if (error.empty()) {
         requested_[knob] = value;
         controls_->showRefusal({});
-        return;
+        return {};
     }
-    controls_->showRefusal(tr("Not applied: %1").arg(QString::fromStdString(error)));
-    if (it != requested_.end()) controls_->showKnob(knob, it->second);
+    const QString why = tr("Not applied: %1").arg(QString::fromStdString(error));
+    controls_->showRefusal(why);
+    if (it != requested_.end()) {
+        controls_->showKnob(knob, it->second);
+        if (knob == QLatin1String("storage_profile")) data_->showStorage(it->second);
+    }
+    return why;
+}
+
+void MainWindow::onKnobEdited(const QString& knob, int value) { sendKnob(knob, value); }
+
+bool MainWindow::applyKnob(const QString& knob, int value) {
+    engine::TrainingRun* r = owner_.run();
+    if (!r || !is_active(r->snapshot()->state)) {
+        controls_->showRefusal(tr("Not applied: no run is going on"));
+        return false;
+    }
+    const auto it = requested_.find(knob);
+    const int from = it != requested_.end() ? it->second : value;
+    if (!sendKnob(knob, value).isEmpty()) return false;
+    controls_->showKnob(knob, value);
+    verdict_->noteApplied(knob, from, value);
+    return true;
 }
 
 void MainWindow::pollGpuProbe() {
@@ -216,10 +338,14 @@ void MainWindow::refresh() {
     timeline_.observe(s);
     status_->showSnapshot(s);
     views_->showSnapshot(s, timeline_);
+    // The verdict judges 50-iteration windows: 4 updates a second are plenty (and its word-wrapped
+    // labels relayout the strip on every change).
+    if (redraws_ % kVerdictEvery == 0 || s.state != engine::RunState::Running) verdict_->showSnapshot(s);
     const int rows = epochs_->rowCount();
     epochs_->setEpochs(s.epochs_done);
     if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();
     controls_->setRunState(s.state);
+    data_->setRunState(s.state);
     backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name(s.backend))));
     if (const engine::SessionSink* sink = owner_.sink()) {
         const std::string err = sink->error();
@@ -239,7 +365,7 @@ void MainWindow::refresh() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (remember_settings_) {
-        save_knob_settings(controls_->config(base_));
+        save_knob_settings(data_->config(controls_->config(base_)));
         save_window_geometry(this);
     }
     owner_.retire();  // stop, and join in the background

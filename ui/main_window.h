@@ -1,8 +1,12 @@
 #pragma once
-// The dashboard window: knobs and run buttons on the left with the run summary, live charts on
-// the right, backend and GPU probe in the status bar. A 30 Hz timer pulls the run's immutable
-// snapshot and redraws only when it changed; the GUI thread never waits on the engine.
+// The dashboard window: knobs, data controls and the run summary on the left; tabs for the live
+// training charts (with the bottleneck verdict), inference and saved sessions; the workshop dock;
+// backend and GPU probe in the status bar. A 30 Hz timer pulls the run's immutable snapshot and
+// redraws only when it changed; the GUI thread never waits on the engine or the disk.
+// Presenter mode and presets: main_window_workshop.cpp.
+#include <QFont>
 #include <QMainWindow>
+#include <QPalette>
 #include <QString>
 #include <QTimer>
 #include <future>
@@ -10,6 +14,7 @@
 #include <memory>
 
 #include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/preset.h"
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/engine/train_config.h"
 #include "run_owner.h"
@@ -19,22 +24,31 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTableView;
+class QDockWidget;
+class QTabWidget;
 
 namespace batchscope::ui {
 
 class ControlPanel;
+class DataPanel;
+class InferPane;
+class PresetPanel;
 class EpochTableModel;
 class LiveViews;
 class RunStatusPanel;
+class SessionsView;
+class VerdictPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     static constexpr int kRefreshMs = 33;
+    static constexpr int kMainSideWidth = 330;  // the controls column (x1.5 in presenter mode)
 
     // `initial` gives the knob values shown and everything else a run is started with
     // (data_dir, train_limit, ...).
-    explicit MainWindow(engine::TrainConfig initial = {}, QWidget* parent = nullptr);
+    explicit MainWindow(engine::TrainConfig initial = {}, QWidget* parent = nullptr,
+                        const QString& sessions_db = {});
     ~MainWindow() override;
 
     engine::TrainingRun* run() const { return owner_.run(); }
@@ -51,24 +65,46 @@ public:
     QPushButton* stopButton() const;
     ControlPanel* controls() const { return controls_; }
     RunStatusPanel* statusPanel() const { return status_; }
+    DataPanel* dataPanel() const { return data_; }
     LiveViews* liveViews() const { return views_; }
     EpochTableModel* epochModel() const { return epochs_; }
+    VerdictPanel* verdictPanel() const { return verdict_; }
+    SessionsView* sessionsView() const { return sessions_; }
+    InferPane* inferPane() const { return infer_; }
+    PresetPanel* presetPanel() const { return presets_; }
+    QDockWidget* workshopDock() const { return workshop_; }
+    QTabWidget* tabs() const { return tabs_; }
     // The failure shown to the user (empty while there is none).
     QString failureText() const;
     // Whether knob values and geometry are saved (QSettings) on start and close; off for
     // reproducible screenshots.
-    void setRememberSettings(bool on) { remember_settings_ = on; }
+    void setRememberSettings(bool on);
+    // Presenter mode: full screen, larger fonts, high contrast (F11 toggles). The palette of
+    // every chart is Okabe-Ito (colour-blind safe) in both modes.
+    void setPresenterMode(bool on);
+    bool presenterMode() const { return presenter_; }
+    // Workshop presets: restart with the lesson's settings (training or inference), then make
+    // its steps one by one. False (and the reason shown) when something was refused.
+    bool loadPreset(const engine::Preset* preset);
+    bool nextPresetStep();
+    // Shows a tab: "live", "inference" or "sessions".
+    void showView(const QString& view);
 
 public slots:
     void startRun();
     void togglePause();
     void stopRun();
     void refresh();  // the timer's slot; public so tests can force a frame
+    // Sets a live knob as if typed into its control (the verdict panel's "apply"); false and
+    // the refusal shown when the run refused it or there is no live run.
+    bool applyKnob(const QString& knob, int value);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // Sends a knob to the live run; empty when sent (or nothing to send), else the refusal.
+    QString sendKnob(const QString& knob, int value);
     void onKnobEdited(const QString& knob, int value);
     void pollGpuProbe();
     bool runActive() const;
@@ -76,8 +112,16 @@ private:
     engine::TrainConfig base_;
     RunOwner owner_;
     ControlPanel* controls_;
+    DataPanel* data_;
     RunStatusPanel* status_;
+    VerdictPanel* verdict_;
     LiveViews* views_;
+    SessionsView* sessions_;
+    InferPane* infer_;
+    PresetPanel* presets_;
+    QDockWidget* workshop_;
+    QTabWidget* tabs_;
+    QWidget* side_ = nullptr;
     EpochTableModel* epochs_;
     QTableView* epoch_view_;
     QLabel* backend_label_;
@@ -91,6 +135,9 @@ private:
     std::future<engine::GpuProbeResult> gpu_probe_;
     int redraws_ = 0;
     bool remember_settings_ = true;
+    bool presenter_ = false;
+    QFont normal_font_;
+    QPalette normal_palette_;
 };
 
 }  // namespace batchscope::ui

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "batchscope/engine/data/storage_profile.h"
+
 namespace batchscope::ui {
 
 std::string knob_short_name(std::string_view knob) {
@@ -11,6 +13,13 @@ std::string knob_short_name(std::string_view knob) {
 }
 
 std::string knob_change_label(const engine::KnobChange& change) {
+    if (change.knob == "storage_profile") {
+        auto id = [](int64_t v) -> std::string {
+            if (v < 0 || v >= engine::data::kStorageKindCount) return std::to_string(v);
+            return engine::data::storage_profile(static_cast<engine::data::StorageKind>(v)).id;
+        };
+        return "storage " + id(change.old_value) + "\u2192" + id(change.new_value);
+    }
     return knob_short_name(change.knob) + ' ' + std::to_string(change.old_value) + "\u2192" +
            std::to_string(change.new_value);
 }

@@ -26,6 +26,8 @@ engine::TrainConfig load_knob_settings(engine::TrainConfig c) {
                                 KnobLimits::kMaxPrefetch);
     c.workers = read_int(s, "knobs/workers", c.workers, KnobLimits::kMinWorkers, KnobLimits::kMaxWorkers);
     c.epochs = read_int(s, "knobs/epochs", c.epochs, KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs);
+    c.storage = static_cast<engine::data::StorageKind>(
+        read_int(s, "knobs/storage", static_cast<int>(c.storage), 0, engine::data::kStorageKindCount - 1));
     return c;
 }
 
@@ -35,6 +37,7 @@ void save_knob_settings(const engine::TrainConfig& c) {
     s.setValue(QStringLiteral("knobs/prefetch_depth"), c.prefetch_depth);
     s.setValue(QStringLiteral("knobs/workers"), c.workers);
     s.setValue(QStringLiteral("knobs/epochs"), c.epochs);
+    s.setValue(QStringLiteral("knobs/storage"), static_cast<int>(c.storage));
 }
 
 bool restore_window_geometry(QMainWindow* window) {

@@ -1,0 +1,88 @@
+// The inference tab on the real engine: a missing checkpoint is refused with what to do; a run
+// serves a checkpoint and fills the percentile lines, the latency histogram and the batch-size
+// histogram; a knob typed while serving reaches the run and is marked.
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/mlp.h"
+#include "charts/histogram_chart.h"
+#include "charts/time_series_chart.h"
+#include "infer_pane.h"
+
+using namespace batchscope;
+using namespace batchscope::ui;
+
+class InferPaneTest : public QObject {
+    Q_OBJECT
+private slots:
+    void barsFromHistograms() {
+        std::vector<engine::infer::HistogramBin> bins = {{1000, 1259, 0}, {1259, 1585, 3}, {1585, 1995, 0},
+                                                         {1995, 2512, 5}, {2512, 3162, 0}};
+        const Bars b = latency_bars(bins);
+        QCOMPARE(b.labels, (std::vector<std::string>{"1.3", "1.6", "2.0"}));
+        QCOMPARE(b.counts, (std::vector<double>{3, 0, 5}));
+        const Bars s = batch_bars({0, 7, 0, 2, 0, 0});
+        QCOMPARE(s.labels, (std::vector<std::string>{"1", "2", "3"}));
+        QCOMPARE(s.counts, (std::vector<double>{7, 0, 2}));
+    }
+
+    void missingCheckpointIsRefused() {
+        InferPane pane(QStringLiteral("/nonexistent/model.ckpt"));
+        pane.startRun();
+        QVERIFY(!pane.preparing() && !pane.run());
+        QVERIFY(pane.messageLabel()->text().contains(QStringLiteral("does not exist")));
+        // Ranges come from InferLimits: out-of-range values cannot be entered.
+        pane.maxBatchSpin()->setValue(100000);
+        QCOMPARE(pane.maxBatchSpin()->value(), engine::infer::InferLimits::kMaxMaxBatch);
+        pane.modeCombo()->setCurrentIndex(pane.modeCombo()->findData(static_cast<int>(engine::infer::LoadMode::Closed)));
+        QVERIFY(!pane.rateSpin()->isEnabled() && pane.concurrencySpin()->isEnabled());
+    }
+
+    void servesAndAppliesKnobsLive() {
+        QTemporaryDir dir;
+        const QString ckpt = dir.filePath(QStringLiteral("m.ckpt"));
+        engine::save_checkpoint(ckpt.toStdString(), engine::Mlp({784, 256, 128, 10}, 1), {});
+        InferPane pane(ckpt);
+        pane.resize(1200, 700);
+        pane.show();
+        pane.rateSpin()->setValue(3000);
+        pane.maxBatchSpin()->setValue(4);
+        pane.startRun();
+        QTRY_VERIFY_WITH_TIMEOUT(pane.run() && pane.shownSnapshot() && pane.shownSnapshot()->totals.completed > 500,
+                                 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(pane.percentileChart()->pointCount(0) > 0, 10'000);
+        QVERIFY(pane.latencyHistogram()->binCount() > 0);
+        QVERIFY(pane.batchHistogram()->binCount() >= 1 && pane.batchHistogram()->binCount() <= 4);
+
+        QSpinBox* mb = pane.maxBatchSpin();
+        mb->setFocus();
+        QTest::keyClick(mb, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(mb, QStringLiteral("16"));
+        QTest::keyClick(mb, Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(pane.run()->snapshot()->max_batch, 16, 10'000);
+        auto s = pane.run()->snapshot();
+        bool marked = false;
+        for (const auto& k : s->knob_changes) marked = marked || (k.knob == "max_batch" && k.old_value == 4 && k.new_value == 16);
+        QVERIFY(marked);
+        QVERIFY(!pane.modeCombo()->isEnabled());  // not live
+        pane.stopRun();
+        QTRY_VERIFY_WITH_TIMEOUT(pane.run()->snapshot()->state == engine::RunState::Stopped ||
+                                     pane.run()->snapshot()->state == engine::RunState::Finished,
+                                 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(pane.startButton()->isEnabled(), 5'000);
+    }
+};
+
+int run_infer_pane_tests(int argc, char** argv) {
+    InferPaneTest t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "infer_pane_test.moc"

@@ -1,0 +1,93 @@
+// Workshop presets in the window: the picker lists the built-in lessons with their
+// explanation; loading one restarts the run with its settings; "Next step" makes the lesson's
+// live change (recorded by the engine) or restarts with the changed settings.
+#include <QComboBox>
+#include <QDockWidget>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTest>
+
+#include "batchscope/engine/preset.h"
+#include "batchscope/engine/training_run.h"
+#include "main_window.h"
+#include "preset_panel.h"
+
+using namespace batchscope;
+using namespace batchscope::ui;
+
+namespace {
+engine::TrainConfig small_run() {
+    engine::TrainConfig c;
+    c.train_limit = 3000;
+    c.test_limit = 500;
+    return c;
+}
+bool has_change(const MainWindow& w, const std::string& knob, int64_t value) {
+    if (!w.run()) return false;
+    for (const auto& k : w.run()->snapshot()->knob_changes)
+        if (k.knob == knob && k.new_value == value) return true;
+    return false;
+}
+}  // namespace
+
+class PresetTest : public QObject {
+    Q_OBJECT
+private slots:
+    void pickerListsTheLessons() {
+        PresetPanel panel;
+        QCOMPARE(panel.presetCombo()->count(), static_cast<int>(engine::builtin_presets().size()));
+        QVERIFY(panel.presetCombo()->count() >= 5);
+        QVERIFY(panel.explanationLabel()->text().contains(QString::fromStdString(engine::builtin_presets()[0].title).toHtmlEscaped()));
+        QCOMPARE(panel.stepList()->count(), static_cast<int>(engine::builtin_presets()[0].steps.size()));
+        QVERIFY(!panel.nextButton()->isEnabled());  // nothing loaded yet
+    }
+
+    void liveStepsReachTheRun() {
+        MainWindow w(small_run());
+        w.setRememberSettings(false);
+        w.show();
+        const engine::Preset* p = engine::find_preset("2");
+        QVERIFY(p && p->mode == engine::PresetMode::Train);
+        w.presetPanel()->presetCombo()->setCurrentIndex(w.presetPanel()->presetCombo()->findData(QString::fromStdString(p->id)));
+        w.presetPanel()->loadButton()->click();
+        QVERIFY(w.workshopDock()->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(w.run() && w.run()->snapshot()->iterations_done >= 2, 30'000);
+        auto s = w.run()->snapshot();
+        QCOMPARE(s->prefetch_depth, 0);  // the preset's settings, not the window's
+        QCOMPARE(w.prefetchSpin()->value(), 0);
+        QVERIFY(QString::fromStdString(s->storage).contains(QStringLiteral("emulated")));
+        QVERIFY(w.presetPanel()->nextButton()->isEnabled());
+
+        const engine::PresetStep& first = p->steps[0];
+        w.presetPanel()->nextButton()->click();
+        const auto v = static_cast<int64_t>(engine::live_knob_value(first, p->mode));
+        QTRY_VERIFY_WITH_TIMEOUT(has_change(w, first.knob, v), 15'000);
+        QCOMPARE(w.presetPanel()->nextStep(), 1);
+        w.stopRun();
+    }
+
+    void restartStepsStartANewRun() {
+        MainWindow w(small_run());
+        w.setRememberSettings(false);
+        const engine::Preset* p = engine::find_preset("5");
+        QVERIFY(p && !p->steps.empty() && p->steps[0].is_restart());
+        QVERIFY(w.loadPreset(p));
+        QTRY_VERIFY_WITH_TIMEOUT(w.run() && w.run()->snapshot()->iterations_done >= 1, 60'000);
+        const engine::TrainingRun* first = w.run();
+        QVERIFY(first->config().shuffle);
+        QVERIFY(w.nextPresetStep());
+        QVERIFY(w.run() != first);
+        QVERIFY(!w.run()->config().shuffle);
+        QCOMPARE(w.run()->config().storage, first->config().storage);
+        w.stopRun();
+    }
+};
+
+int run_preset_tests(int argc, char** argv) {
+    PresetTest t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "preset_test.moc"

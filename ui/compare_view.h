@@ -1,0 +1,51 @@
+#pragma once
+// Two or more saved sessions side by side: throughput and loss curves overlaid, the per-phase
+// breakdowns as bars next to each other, the configuration diff (live knobs marked) and the
+// metric deltas in % against the first session.
+#include <QWidget>
+#include <memory>
+
+#include "session_data.h"
+
+class QLabel;
+class QTableWidget;
+class QVBoxLayout;
+
+namespace batchscope::ui {
+
+class ComparisonBarChart;
+class TimeSeriesChart;
+
+class CompareView : public QWidget {
+    Q_OBJECT
+public:
+    explicit CompareView(QWidget* parent = nullptr);
+
+    void showComparison(std::shared_ptr<const ComparisonData> comparison);
+    void clear();
+    std::shared_ptr<const ComparisonData> shown() const { return data_; }
+
+    TimeSeriesChart* throughputChart() const { return throughput_; }
+    TimeSeriesChart* lossChart() const { return loss_; }
+    ComparisonBarChart* breakdownChart() const { return bars_; }
+    QTableWidget* configTable() const { return config_; }
+    QTableWidget* metricTable() const { return metrics_; }
+    QLabel* titleLabel() const { return title_; }
+
+private:
+    void rebuildCharts(int sessions);
+
+    std::shared_ptr<const ComparisonData> data_;
+    QLabel* title_;
+    QWidget* chart_row_;
+    TimeSeriesChart* throughput_ = nullptr;
+    TimeSeriesChart* loss_ = nullptr;
+    ComparisonBarChart* bars_;
+    QTableWidget* config_;
+    QTableWidget* metrics_;
+};
+
+// Colour of the i-th session in comparisons (Okabe-Ito, colour-blind safe).
+QColor session_colour(int i);
+
+}  // namespace batchscope::ui

@@ -1,0 +1,104 @@
+#pragma once
+// The inference tab: serve a trained checkpoint under generated load and watch its latency.
+// Controls (checkpoint, load mode, rate, concurrency, maximum batch, queue delay, requests) with
+// ranges from InferLimits, applied live where the engine allows; the views: percentile lines
+// over time with knob-change markers, the latency histogram and the batch-size histogram.
+#include <QString>
+#include <QTimer>
+#include <QWidget>
+#include <memory>
+#include <vector>
+
+#include "batchscope/engine/infer/infer_config.h"
+#include "batchscope/engine/infer/infer_snapshot.h"
+#include "infer_owner.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace batchscope::ui {
+
+class HistogramChart;
+class TimeSeriesChart;
+
+// Histogram bars for the charts: the latency bins with counts (leading and trailing empty bins
+// dropped; labels are the bins' lower edges in µs), and batch sizes 1..largest seen.
+struct Bars {
+    std::vector<std::string> labels;
+    std::vector<double> counts;
+};
+Bars latency_bars(const std::vector<engine::infer::HistogramBin>& bins);
+Bars batch_bars(const std::vector<int64_t>& batch_sizes);
+
+class InferPane : public QWidget {
+    Q_OBJECT
+public:
+    // `checkpoint`: the model served by default (the dashboard's last trained model).
+    explicit InferPane(const QString& checkpoint, QWidget* parent = nullptr);
+    ~InferPane() override;
+
+    engine::infer::InferConfig config() const;
+    // Shows the load settings of `c` in the controls (not the checkpoint) without sending them.
+    void setConfig(const engine::infer::InferConfig& c);
+    // Where runs are saved as sessions (empty: not saved).
+    void setSessionDb(const QString& path) { db_ = path; }
+    void setDefaultCheckpoint(const QString& path);
+
+    engine::infer::InferenceRun* run() const { return owner_.run(); }
+    bool preparing() const { return owner_.preparing(); }
+    std::shared_ptr<const engine::infer::InferSnapshot> shownSnapshot() const { return shown_; }
+
+    QLineEdit* checkpointEdit() const { return checkpoint_; }
+    QComboBox* modeCombo() const { return mode_; }
+    QDoubleSpinBox* rateSpin() const { return rate_; }
+    QSpinBox* concurrencySpin() const { return concurrency_; }
+    QSpinBox* maxBatchSpin() const { return max_batch_; }
+    QSpinBox* queueDelaySpin() const { return delay_; }
+    QSpinBox* requestsSpin() const { return requests_; }
+    QPushButton* startButton() const { return start_; }
+    QPushButton* stopButton() const { return stop_; }
+    QLabel* messageLabel() const { return message_; }
+    QLabel* statusLabel() const { return status_; }
+    TimeSeriesChart* percentileChart() const { return percentiles_; }
+    HistogramChart* latencyHistogram() const { return latency_hist_; }
+    HistogramChart* batchHistogram() const { return batch_hist_; }
+
+public slots:
+    void startRun();
+    void restartRun();  // stops what is serving and starts again with the controls' settings
+    void stopRun();
+    void refresh();
+
+private:
+    QWidget* makeControls();
+    void sendKnob(const char* knob, double value);
+    void updateEnabled();
+    void showMessage(const QString& text, bool error);
+
+    InferOwner owner_;
+    QString db_;
+    QLineEdit* checkpoint_;
+    QComboBox* mode_;
+    QDoubleSpinBox* rate_;
+    QSpinBox* concurrency_;
+    QSpinBox* max_batch_;
+    QSpinBox* delay_;
+    QSpinBox* requests_;
+    QPushButton* start_;
+    QPushButton* stop_;
+    QLabel* message_;
+    QLabel* status_;
+    TimeSeriesChart* percentiles_;
+    HistogramChart* latency_hist_;
+    HistogramChart* batch_hist_;
+    int p50_ = -1, p90_ = -1, p99_ = -1;
+    QTimer timer_;
+    std::shared_ptr<const engine::infer::InferSnapshot> shown_;
+    std::vector<double> marker_t_;  // when each knob change was first seen (s since start)
+};
+
+}  // namespace batchscope::ui

@@ -1,0 +1,15 @@
+#pragma once
+// One-page PDF reports (QPdfWriter, A4): a session (facts, verdict and advice, knob changes,
+// throughput / loss / breakdown charts) or a comparison (sessions, metric deltas, configuration
+// diff, the overlaid charts). Drawn on the GUI thread from data loaded by SessionJobs.
+#include <QString>
+
+#include "session_data.h"
+
+namespace batchscope::ui {
+
+// Empty when written; otherwise what went wrong.
+QString write_session_report(const QString& file, const SessionReport& report);
+QString write_comparison_report(const QString& file, const ComparisonData& data);
+
+}  // namespace batchscope::ui
