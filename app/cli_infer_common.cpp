@@ -155,8 +155,8 @@ engine::infer::StreamSinkFactory stream_sessions(const std::string& db, std::sha
         char name[160];
         std::snprintf(name, sizeof name, "%s #%zu: max batch %d, rate %.0f", what.c_str(), ids->size() + 1, c.max_batch,
                       c.rate);
-        auto sink = std::make_shared<engine::infer::InferSessionSink>(db, c, *service, name, what);
-        store::SessionStore(db).add_tag(sink->session_id(), tag);
+        auto sink = std::make_shared<engine::infer::InferSessionSink>(db, c, *service, name, what,
+                                                                      std::vector<std::string>{tag});
         ids->push_back(sink->session_id());
         return sink;
     };

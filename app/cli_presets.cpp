@@ -210,9 +210,8 @@ void finish_train_segment(Segment& seg, const std::vector<profiler::IterationSam
 std::shared_ptr<engine::SessionSink> open_train_sink(const PresetOptions& o, const Preset& p, const engine::TrainConfig& cfg,
                                                      const std::string& setting) {
     if (o.no_save) return nullptr;
-    auto sink = std::make_shared<engine::SessionSink>(o.db, cfg, "preset " + p.id + ": " + setting);
-    store::SessionStore(o.db).add_tag(sink->session_id(), "preset:" + p.id);
-    return sink;
+    return std::make_shared<engine::SessionSink>(o.db, cfg, "preset " + p.id + ": " + setting,
+                                                 engine::SessionSink::Open::Now, std::vector<std::string>{"preset:" + p.id});
 }
 
 int run_train_preset(const PresetOptions& o, const Preset& p, std::vector<Segment>& segments) {
@@ -351,8 +350,8 @@ int run_infer_preset(const PresetOptions& o, const Preset& p, std::vector<Segmen
     auto service = make_service(model, cfg);
     std::shared_ptr<engine::infer::InferSessionSink> sink;
     if (!o.no_save) {
-        sink = std::make_shared<engine::infer::InferSessionSink>(o.db, cfg, *service, "preset " + p.id, "stream");
-        store::SessionStore(o.db).add_tag(sink->session_id(), "preset:" + p.id);
+        sink = std::make_shared<engine::infer::InferSessionSink>(o.db, cfg, *service, "preset " + p.id, "stream",
+                                                                 std::vector<std::string>{"preset:" + p.id});
     }
     auto collect = std::make_shared<CollectingInferSink>(sink);
     engine::infer::InferenceRun run(cfg, service);

@@ -248,7 +248,10 @@ void MainWindow::startRun() {
                   {QStringLiteral("storage_profile"), static_cast<int>(config.storage)}};
     // The previous run, already ended, is destroyed in the background. Runs are saved as
     // sessions (`batchscope-cli sessions ...`), except for screenshots.
-    owner_.start(config, remember_settings_ ? store::SessionStore::default_path() : std::string());
+    // A run of a workshop lesson is tagged with it, as `batchscope-cli presets run` does.
+    std::vector<std::string> tags;
+    if (const engine::Preset* p = presets_->loaded()) tags.push_back("preset:" + p->id);
+    owner_.start(config, remember_settings_ ? store::SessionStore::default_path() : std::string(), std::move(tags));
     controls_->setRunState(RunState::Idle);
     refresh();
 }

@@ -10,12 +10,13 @@ RunOwner::~RunOwner() {
     retiring_.clear();  // each future's destructor waits for its thread
 }
 
-engine::TrainingRun* RunOwner::start(const engine::TrainConfig& config, const std::string& db_path) {
+engine::TrainingRun* RunOwner::start(const engine::TrainConfig& config, const std::string& db_path,
+                                     std::vector<std::string> tags) {
     retire();
     sink_.reset();
     if (!db_path.empty())
         sink_ = std::make_shared<engine::SessionSink>(db_path, config, std::string(),
-                                                      engine::SessionSink::Open::OnFirstRecord);
+                                                      engine::SessionSink::Open::OnFirstRecord, std::move(tags));
     run_ = std::make_unique<engine::TrainingRun>(config);
     run_->set_sink(sink_);
     run_->start();

@@ -20,7 +20,8 @@ public:
 
     // Retires the current run (if any) and starts a new one with `config`, saved as a session in
     // `db_path` unless it is empty (the file is opened on the run's thread, never on this one).
-    engine::TrainingRun* start(const engine::TrainConfig& config, const std::string& db_path = {});
+    engine::TrainingRun* start(const engine::TrainConfig& config, const std::string& db_path = {},
+                               std::vector<std::string> tags = {});
     engine::TrainingRun* run() const { return run_.get(); }
     const engine::SessionSink* sink() const { return sink_.get(); }
     // Stops the current run and hands it to a background thread to be destroyed.

@@ -67,7 +67,8 @@ struct SessionSinkMeta {
     store::SessionMeta meta;
 };
 
-SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name, Open when)
+SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name, Open when,
+                         std::vector<std::string> tags)
     : db_path_(db_path), meta_(std::make_unique<SessionSinkMeta>()) {
     store::SessionMeta& m = meta_->meta;
     m.name = name.empty() ? "train MLP batch " + std::to_string(config.batch_size) + ", prefetch " +
@@ -82,6 +83,7 @@ SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, 
     m.emulated = storage.emulated;
     m.config_json = config_json(config);
     m.env_json = environment_json();
+    m.tags = std::move(tags);
     batch_size_ = config.batch_size;
     prefetch_ = config.prefetch_depth;
     workers_ = config.workers;

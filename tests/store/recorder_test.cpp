@@ -122,3 +122,18 @@ TEST(SessionRecorder, SigkillLosesAtMostTheLastSecondAndLeavesAConsistentFile) {
     // Iterations are contiguous: a prefix of what was written, no holes.
     for (size_t i = 0; i < its.size(); ++i) ASSERT_EQ(its[i].iteration, static_cast<int64_t>(i));
 }
+
+TEST(SessionRecorder, TagsGivenAtCreationAreThereFromTheStart) {
+    TempFile t;
+    SessionMeta m;
+    m.mode = "train";
+    m.tags = {"preset:1-loading-dominates", "workshop", "workshop"};
+    SessionRecorder rec(t.path, m);
+    SessionStore s(t.path, true);  // while the run is still writing
+    const auto info = s.info(rec.session_id());
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->tags, (std::vector<std::string>{"preset:1-loading-dominates", "workshop"}));
+    SessionFilter f;
+    f.tag = "workshop";
+    EXPECT_EQ(s.list(f).size(), 1u);
+}

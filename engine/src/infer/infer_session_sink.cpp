@@ -28,7 +28,8 @@ std::string infer_config_json(const InferConfig& c, const BatchService& service,
 }
 
 InferSessionSink::InferSessionSink(const std::string& db_path, const InferConfig& config, const BatchService& service,
-                                   const std::string& name, const std::string& scenario) {
+                                   const std::string& name, const std::string& scenario,
+                                   std::vector<std::string> tags) {
     store::SessionMeta m;
     std::string load = to_string(config.mode);
     if (is_open_loop(config.mode)) load += std::string(" ") + std::to_string(static_cast<long long>(config.rate)) + "/s";
@@ -45,6 +46,7 @@ InferSessionSink::InferSessionSink(const std::string& db_path, const InferConfig
     m.emulated = service.backend() == "synthetic";
     m.config_json = infer_config_json(config, service, scenario);
     m.env_json = environment_json();
+    m.tags = std::move(tags);
     rec_ = std::make_unique<store::SessionRecorder>(db_path, m);
 }
 

@@ -196,6 +196,8 @@ SessionRecorder::SessionRecorder(const std::string& path, const SessionMeta& met
         .bind(9, meta.env_json.empty() ? "{}" : meta.env_json)
         .run();
     id_ = db->last_insert_id();
+    for (const std::string& tag : meta.tags)
+        db->prepare("INSERT OR IGNORE INTO session_tags(session_id, tag) VALUES (?,?)").bind(1, id_).bind(2, tag).run();
     pending_.reserve(4096);
     writer_ = std::thread([this, db] { writer_main(*db); });
 }

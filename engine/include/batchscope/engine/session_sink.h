@@ -31,8 +31,9 @@ public:
     // (naming the file) if the database cannot be used. With Open::OnFirstRecord the file is
     // opened on the run's controller thread (the GUI thread never touches the disk) and a failure
     // is kept in error() instead: the run goes on unsaved, and the GUI says so.
+    // `tags` are given to the session when it is created.
     SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name = {},
-                Open when = Open::Now);
+                Open when = Open::Now, std::vector<std::string> tags = {});
     ~SessionSink() override;
 
     int64_t session_id() const;      // 0 until opened

@@ -4,6 +4,7 @@
 // concurrency, max_batch, queue_delay_us, ...).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "batchscope/engine/infer/infer_config.h"
 #include "batchscope/engine/infer/infer_sink.h"
@@ -22,7 +23,8 @@ class InferSessionSink : public InferSink {
 public:
     // Opens `db_path` and starts a session. Throws store::StoreError naming the file.
     InferSessionSink(const std::string& db_path, const InferConfig& config, const BatchService& service,
-                     const std::string& name = {}, const std::string& scenario = {});
+                     const std::string& name = {}, const std::string& scenario = {},
+                     std::vector<std::string> tags = {});
     ~InferSessionSink() override;
 
     int64_t session_id() const;

@@ -17,6 +17,7 @@ struct SessionMeta {
     bool emulated = false;   // anything in the run was emulated (storage profile, ...)
     std::string config_json; // the full configuration, a flat JSON object
     std::string env_json;    // CPU, cores, GPU, driver and library versions
+    std::vector<std::string> tags;  // given when the session is created ("preset:2-prefetch-hides-loading")
 };
 
 struct IterationRow {
