@@ -7,7 +7,7 @@
 
 #include "batchscope/engine/batch_loader.h"
 #include "batchscope/engine/data/open_data.h"
-#include "batchscope/engine/mlp.h"
+#include "batchscope/engine/model/model.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
 #include "training_checkpoint.h"
@@ -75,12 +75,36 @@ void TrainingRun::Impl::controller_main() {
         const data::OpenedData data = data::open_training_data(cfg);
         const int features = static_cast<int>(data.sample_shape.bytes());
         work.dataset = data.description;
-        work.model = "MLP " + std::to_string(features) + "-256-128-" + std::to_string(data.train->classes());
-        work.backend = std::string("CPU, ") + blas_description();
         work.test_samples = data.test ? data.test->count() : 0;
 
-        set_blas_threads(cfg.threads);
-        Mlp model({features, 256, 128, data.train->classes()}, cfg.seed);
+        const model::ModelSpec spec = model::parse_model_spec(cfg.model);
+        model::OptimizerConfig opt;
+        opt.kind = model::parse_optimizer(cfg.optimizer);
+        opt.momentum = cfg.momentum;
+        opt.weight_decay = cfg.weight_decay;
+        const model::LrSchedule schedule = model::parse_lr_schedule(cfg.lr_schedule);
+        const model::Shape in_shape{data.sample_shape.channels, data.sample_shape.height, data.sample_shape.width};
+        const std::unique_ptr<model::Model> net =
+            model::make_model(spec, in_shape, data.train->classes(), opt, cfg.seed, cfg.threads);
+        model::Model& model = *net;
+        work.model = model.describe();
+        work.model_spec = spec.canonical();
+        work.optimizer = opt.kind == model::OptimizerKind::Sgd ? std::string("sgd, momentum ") + std::to_string(opt.momentum).substr(0, 4)
+                                                               : std::string("adam");
+        if (opt.weight_decay > 0.f) work.optimizer += std::string(", weight decay ") + std::to_string(opt.weight_decay);
+        if (schedule.kind != model::LrScheduleKind::None) work.optimizer += ", lr schedule " + schedule.canonical();
+        if (cfg.scale_lr_with_batch) work.optimizer += ", lr scaled with the batch size";
+        work.parameters = model.parameter_count();
+        work.flops_per_sample = model.flops_per_train_sample();
+        work.backend = model.backend();
+        // Host memory: the model's buffers (they grow with the batch), the loader's batches and the
+        // compute input buffer.
+        auto account_memory = [&](const std::vector<float>& in, int64_t loader_bytes) {
+            const model::ModelMemory m = model.memory();
+            work.memory = {m.weights,   m.gradients,
+                           m.optimizer_state, m.activations,
+                           m.workspace, loader_bytes + static_cast<int64_t>(in.capacity() * sizeof(float))};
+        };
         const EpochSampler sampler(data.train->count(), cfg.seed, cfg.shuffle,
                                    {cfg.rank, cfg.world_size, cfg.drop_last});
         work.train_samples = sampler.shard_size();
@@ -98,6 +122,7 @@ void TrainingRun::Impl::controller_main() {
             work.epoch = epoch;
             data.train->begin_epoch();
             const data::AugmentOptions augment = epoch_augment(data.train_augment, cfg.seed, epoch);
+            const float epoch_lr = model::learning_rate_at(schedule, cfg.learning_rate, epoch, cfg.epochs);
             LoaderStats epoch_stats;  // loaders replaced during the epoch
             int64_t queue_depth_sum = 0;
             int64_t epoch_pos = 0, epoch_samples = 0, epoch_iters = 0, paused_ns = 0;
@@ -182,7 +207,11 @@ void TrainingRun::Impl::controller_main() {
                 // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
                 to_float(*batch, data.sample_shape, loader->collator(), input.data());
                 const int64_t t2 = profiler::now_ns();
-                const float loss = model.train_step(input.data(), batch->y.data(), b, cfg.learning_rate, cfg.momentum);
+                // Linear scaling: the rate follows the batch-size knob (a live change included).
+                const float lr = cfg.scale_lr_with_batch ? epoch_lr * static_cast<float>(work.batch_size) /
+                                                               static_cast<float>(cfg.batch_size)
+                                                         : epoch_lr;
+                const float loss = model.train_step(input.data(), batch->y.data(), b, lr);
                 const int64_t t3 = profiler::now_ns();
                 const BatchTimes load_times = batch->times;
                 const int skipped = batch->skipped;
@@ -215,9 +244,11 @@ void TrainingRun::Impl::controller_main() {
                 work.iterations_done = iteration + 1;
                 work.samples_done += b;
                 work.epoch_progress = static_cast<double>(epoch_pos) / static_cast<double>(order.size());
-                if (profiler::now_ns() - last_publish_ns >= kPublishEveryNs) {
+                if (profiler::now_ns() - last_publish_ns >= kPublishEveryNs || iteration == 0) {
                     work.loader = epoch_stats;
                     accumulate(work.loader, loader->stats());
+                    account_memory(input, loader->buffer_bytes());
+                    work.learning_rate = lr;
                 }
                 publish(false);
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end checks of the model choices of batchscope-cli: each kind trains on a subset of the
+# real dataset, prints its memory, saves a checkpoint that `infer` serves; bad specs are exit 2.
+set -u
+cli=${1:?usage: cli_models.sh path/to/batchscope-cli}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export BATCHSCOPE_DB="$tmp/sessions.db"
+pass=0; fail=0
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+expect_exit() {  # expect_exit NAME CODE CMD...
+  local name=$1 code=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  [ "$rc" -eq "$code" ]; check "$name (exit $rc, want $code)" $?
+}
+
+for bad in "resnet" "mlp:" "mlp:256:tanh" "mlp:256:dropout=1.5" "cnn:8:fc=x"; do
+  expect_exit "--model $bad is refused" 2 "$cli" train --model "$bad" --no-save
+  grep -q "model '$bad'.*use logreg" "$tmp/err"; check "the error names '$bad' and what is allowed" $?
+done
+expect_exit "--optimizer rmsprop is refused" 2 "$cli" train --optimizer rmsprop --no-save
+grep -q "use sgd .* or adam" "$tmp/err"; check "says which optimizers exist" $?
+expect_exit "--lr-schedule step:0 is refused" 2 "$cli" train --lr-schedule step:0 --no-save
+
+data_dir=$(dpkg -L dataset-fashion-mnist 2>/dev/null | grep 'train-images-idx3-ubyte.gz$' | xargs -r dirname)
+if [ -n "$data_dir" ]; then
+  for spec in logreg svm "mlp:64:gelu:dropout=0.1" "cnn:4,8:fc=32"; do
+    ck="$tmp/$(echo "$spec" | tr ':,=' '___').ckpt"
+    opt=sgd; [ "${spec%%:*}" = cnn ] && opt=adam
+    lr=0.05; [ "$opt" = adam ] && lr=0.002
+    expect_exit "train $spec" 0 "$cli" train --model "$spec" --optimizer "$opt" --lr "$lr" --epochs 1 --batch 64 \
+        --train-limit 3000 --test-limit 500 --workers 1 --quiet --no-save --save-checkpoint "$ck"
+    grep -q "^model: $spec" "$tmp/out" || grep -q "^model: ${spec%%:*}" "$tmp/out"; check "$spec: prints the model" $?
+    grep -q '^  host memory [0-9.]* MiB: weights [0-9.]*, gradients [0-9.]*, optimizer state' "$tmp/out"
+    check "$spec: prints the memory" $?
+    acc=$(sed -n 's/^epoch 1\/1: .*test accuracy \([0-9.]*\)%.*/\1/p' "$tmp/out")
+    python3 -c "import sys; assert float('$acc') > 50, '$acc'"; check "$spec: learns (test accuracy $acc% > 50%)" $?
+    expect_exit "serve $spec" 0 "$cli" infer --checkpoint "$ck" --mode closed --concurrency 4 --requests 400 \
+        --max-batch 8 --test-limit 500 --no-save
+    served=$(sed -n 's/.*served accuracy \([0-9.]*\)% (400 checked).*/\1/p' "$tmp/out")
+    python3 -c "import sys; assert float('$served') > 50, '$served'"
+    check "$spec: serves every request with its accuracy ($served%)" $?
+  done
+  expect_exit "train --json with memory" 0 "$cli" train --model cnn:4:fc=16 --optimizer adam --lr 0.002 --epochs 1 \
+      --train-limit 1000 --test-limit 200 --batch 50 --scale-lr-with-batch --lr-schedule cosine --json --no-save
+  python3 - "$tmp/out" <<'PY'; check "JSON has the model, optimizer and memory by kind" $?
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = j["memory"]
+assert j["model_spec"] == "cnn:4:fc=16:relu", j["model_spec"]
+assert "adam" in j["optimizer"] and "cosine" in j["optimizer"], j["optimizer"]
+params = j["parameters"]
+assert params == (4 * 9 + 4) + (4 * 14 * 14 * 16 + 16) + (16 * 10 + 10), params
+assert m["weights_bytes"] == 4 * params and m["gradients_bytes"] == 4 * params, m
+assert m["optimizer_state_bytes"] == 8 * params, m  # Adam: two moments
+assert m["activations_bytes"] > 0 and m["batch_buffers_bytes"] > 0, m
+assert m["total_bytes"] == sum(v for k, v in m.items() if k != "total_bytes"), m
+PY
+else
+  echo "skip: dataset-fashion-mnist is not installed"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
