@@ -12,7 +12,7 @@ mkdir -p "$out"
 common=(--workers 1 --prefetch 2 --threads 1 --seed 0 --quiet --no-save)
 for m in $models; do
   case $m in
-    logreg) args=(--model logreg --optimizer sgd --lr 0.05 --lr-schedule cosine --epochs 20 --batch 128 --normalize) ;;
+    logreg) args=(--model logreg --optimizer sgd --lr 0.01 --lr-schedule cosine --epochs 20 --batch 128 --normalize) ;;
     svm)    args=(--model svm --optimizer sgd --lr 0.01 --weight-decay 1e-4 --lr-schedule cosine --epochs 20 --batch 128 --normalize) ;;
     mlp)    args=(--model mlp:256,128 --optimizer sgd --lr 0.05 --lr-schedule cosine --epochs 10 --batch 128 --normalize) ;;
     cnn)    args=(--model cnn:32,64:fc=128 --optimizer adam --lr 0.001 --lr-schedule cosine --epochs 10 --batch 128 --normalize) ;;
