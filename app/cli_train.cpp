@@ -56,6 +56,12 @@ nlohmann::json epoch_json(const EpochRecord& e) {
     return j;
 }
 
+// FLOPs the model's training step performs per second of the epoch's compute phase.
+double compute_gflops(const EpochRecord& e, int64_t flops_per_sample) {
+    const double compute_ns = static_cast<double>(e.mean_breakdown.compute_ns) * static_cast<double>(e.iterations);
+    return compute_ns > 0 ? static_cast<double>(flops_per_sample) * static_cast<double>(e.samples) / compute_ns : 0.0;
+}
+
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 void print_memory(const engine::MemoryUse& m) {
@@ -185,6 +191,9 @@ Runner add_train_command(CLI::App& app) {
                             static_cast<double>(e.loader_busy_ns) / 1e9,
                             static_cast<double>(e.mean_breakdown.data_wait_ns * e.iterations) / 1e9);
                 print_data_epoch(e);
+                if (const double g = compute_gflops(e, s->flops_per_sample); g > 0)
+                    std::printf("  compute phase %.2f GFLOP/s (%.2f MFLOP per training sample)\n", g,
+                                static_cast<double>(s->flops_per_sample) / 1e6);
                 print_memory(s->memory);
                 std::fflush(stdout);
             }
@@ -208,7 +217,10 @@ Runner add_train_command(CLI::App& app) {
                                         {"memory", memory_json(s->memory)},
                                         {"epochs", nlohmann::json::array()}};
                     if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
-                    for (const auto& e : s->epochs_done) j["epochs"].push_back(epoch_json(e));
+                    for (const auto& e : s->epochs_done) {
+                        j["epochs"].push_back(epoch_json(e));
+                        j["epochs"].back()["compute_gflops"] = compute_gflops(e, s->flops_per_sample);
+                    }
                     std::cout << j.dump(2) << "\n";
                 }
                 run.wait();  // the sink has written the end state

@@ -34,6 +34,7 @@ if [ -n "$data_dir" ]; then
     grep -q "^model: $spec" "$tmp/out" || grep -q "^model: ${spec%%:*}" "$tmp/out"; check "$spec: prints the model" $?
     grep -q '^  host memory [0-9.]* MiB: weights [0-9.]*, gradients [0-9.]*, optimizer state' "$tmp/out"
     check "$spec: prints the memory" $?
+    grep -q '^  compute phase [0-9.]* GFLOP/s' "$tmp/out"; check "$spec: prints the GFLOP/s achieved" $?
     acc=$(sed -n 's/^epoch 1\/1: .*test accuracy \([0-9.]*\)%.*/\1/p' "$tmp/out")
     python3 -c "import sys; assert float('$acc') > 50, '$acc'"; check "$spec: learns (test accuracy $acc% > 50%)" $?
     expect_exit "serve $spec" 0 "$cli" infer --checkpoint "$ck" --mode closed --concurrency 4 --requests 400 \
@@ -56,6 +57,7 @@ assert m["weights_bytes"] == 4 * params and m["gradients_bytes"] == 4 * params, 
 assert m["optimizer_state_bytes"] == 8 * params, m  # Adam: two moments
 assert m["activations_bytes"] > 0 and m["batch_buffers_bytes"] > 0, m
 assert m["total_bytes"] == sum(v for k, v in m.items() if k != "total_bytes"), m
+assert j["flops_per_sample"] > 0 and j["epochs"][0]["compute_gflops"] > 0, j["epochs"][0]
 PY
 else
   echo "skip: dataset-fashion-mnist is not installed"
