@@ -7,6 +7,7 @@
 
 #include "batchscope/engine/batch_loader.h"
 #include "batchscope/engine/data/open_data.h"
+#include "batchscope/engine/memory_fit.h"
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
@@ -70,6 +71,7 @@ void TrainingRun::Impl::controller_main() {
     work.state = RunState::Loading;
     work.message = "loading the data";
     publish(true);
+    int64_t fixed_bytes = 0, bytes_per_sample = 0;  // for the out-of-memory advice
     try {
         if (auto err = validate(cfg); !err.empty()) throw std::invalid_argument(err);
         const data::OpenedData data = data::open_training_data(cfg);
@@ -97,6 +99,13 @@ void TrainingRun::Impl::controller_main() {
         work.parameters = model.parameter_count();
         work.flops_per_sample = model.flops_per_train_sample();
         work.backend = model.backend();
+        {
+            const model::ModelMemory m = model.memory();
+            fixed_bytes = m.weights + m.gradients + m.optimizer_state + m.workspace;
+            // Activations, the compute input, and the loader's batches (prefetched + being built).
+            bytes_per_sample = model.activation_bytes_per_sample() + int64_t{features} * 4 +
+                               (int64_t{features} * 4 + 4) * (cfg.prefetch_depth + std::max(1, cfg.workers) + 1);
+        }
         // Host memory: the model's buffers (they grow with the batch), the loader's batches and the
         // compute input buffer.
         auto account_memory = [&](const std::vector<float>& in, int64_t loader_bytes) {
@@ -306,7 +315,19 @@ void TrainingRun::Impl::controller_main() {
         work.message = stop_requested ? "stopped by the user" : "finished";
     } catch (const std::bad_alloc&) {
         work.state = RunState::Failed;
-        work.message = "out of memory: try a smaller batch size or fewer prefetched batches";
+        work.message = "out of memory at batch size " + std::to_string(work.batch_size);
+        const int64_t avail = host_memory_available();  // the run's buffers are freed by now
+        // 90% of what the estimate allows: threads and allocator overhead are not in it.
+        const int fit = avail > 0 ? largest_batch_that_fits(fixed_bytes, bytes_per_sample, avail * 9 / 10) : 0;
+        if (avail > 0 && bytes_per_sample > 0 && fit < 1)
+            work.message += "; even batch size 1 does not fit in the memory available: use a smaller model";
+        else if (avail > 0 && bytes_per_sample > 0 && fit < work.batch_size)
+            work.message += "; the largest batch size that should fit is " + std::to_string(fit) + " (estimated: " +
+                            std::to_string(fixed_bytes / 1024) + " KiB of weights, gradients and optimizer state + " +
+                            std::to_string(bytes_per_sample / 1024) + " KiB per sample, " +
+                            std::to_string(avail / (1024 * 1024)) + " MiB available)";
+        else
+            work.message += ": try a smaller batch size or fewer prefetched batches";
     } catch (const std::exception& e) {
         work.state = RunState::Failed;
         work.message = e.what();

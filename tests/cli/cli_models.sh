@@ -59,6 +59,16 @@ assert m["activations_bytes"] > 0 and m["batch_buffers_bytes"] > 0, m
 assert m["total_bytes"] == sum(v for k, v in m.items() if k != "total_bytes"), m
 assert j["flops_per_sample"] > 0 and j["epochs"][0]["compute_gflops"] > 0, j["epochs"][0]
 PY
+
+  # Out of memory (an address-space limit stands in for a full machine): the run fails cleanly
+  # with the largest batch size that should fit, and that batch size then trains.
+  oom=(train --model cnn:32,64 --optimizer adam --lr 0.001 --epochs 1 --test-limit 100 --workers 0 --prefetch 0 --no-save --quiet)
+  (ulimit -v 2000000; "$cli" "${oom[@]}" --batch 8192 --train-limit 8192) >"$tmp/out" 2>"$tmp/err"; rc=$?
+  [ "$rc" -eq 1 ] && grep -q 'out of memory at batch size 8192; the largest batch size that should fit is [0-9]' "$tmp/err"
+  check "out of memory: a clear error with the largest batch that fits (exit $rc)" $?
+  fit=$(sed -n 's/.*should fit is \([0-9]*\) .*/\1/p' "$tmp/err")
+  (ulimit -v 2000000; "$cli" "${oom[@]}" --batch "${fit:-1}" --train-limit "${fit:-1}") >"$tmp/out" 2>"$tmp/err"; rc=$?
+  [ -n "$fit" ] && [ "$rc" -eq 0 ]; check "the suggested batch size ($fit) trains under the same limit (exit $rc)" $?
 else
   echo "skip: dataset-fashion-mnist is not installed"
 fi

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/memory_fit.h"
 #include "batchscope/engine/training_run.h"
 #include "idx_fixture.h"
 #include "run_wait.h"
@@ -75,4 +76,13 @@ TEST(ModelRun, BadModelOptimizerOrScheduleIsRefusedBeforeLoading) {
     EXPECT_NE(validate(c).find("weight decay"), std::string::npos) << validate(c);
     c.weight_decay = 1e-4f;
     EXPECT_EQ(validate(c), "");
+}
+
+TEST(ModelRun, LargestBatchThatFits) {
+    EXPECT_EQ(largest_batch_that_fits(1000, 100, 1000 + 100 * 37 + 99), 37);
+    EXPECT_EQ(largest_batch_that_fits(1000, 100, 1050), 0);   // not one sample
+    EXPECT_EQ(largest_batch_that_fits(1000, 100, 500), 0);    // not even the weights
+    EXPECT_EQ(largest_batch_that_fits(0, 1, int64_t{1} << 40), KnobLimits::kMaxBatch);
+    EXPECT_EQ(largest_batch_that_fits(0, 0, 1000), 0);
+    EXPECT_GT(host_memory_available(), 0);
 }

@@ -82,6 +82,11 @@ public:
         return {p, p, p, acts * 2 * 4 * mlp_.capacity(), 0};  // activations and their gradients
     }
     int64_t flops_per_train_sample() const override { return mlp_.flops_per_train_sample(); }
+    int64_t activation_bytes_per_sample() const override {
+        int64_t acts = 0;
+        for (size_t l = 1; l < mlp_.widths().size(); ++l) acts += mlp_.widths()[l];
+        return acts * 2 * 4;  // activations and their gradients
+    }
 
 private:
     Mlp mlp_;

@@ -155,6 +155,17 @@ public:
                 s.of(MemoryKind::Activations), s.of(MemoryKind::Workspace) + eval_bytes};
     }
 
+    int64_t activation_bytes_per_sample() const override {
+        int64_t floats = 2 * static_cast<int64_t>(max_features_);  // the gradient ping-pong buffers
+        for (const auto& l : layers_) {
+            const int64_t out = l->out_shape().size();
+            floats += out;
+            const std::string d = l->describe();
+            if (d.rfind("Dropout", 0) == 0 || d.rfind("MaxPool2d", 0) == 0) floats += out;  // mask / winners
+        }
+        return floats * 4;
+    }
+
     int64_t flops_per_train_sample() const override {
         int64_t f = 0;
         bool first = true;

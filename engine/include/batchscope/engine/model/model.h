@@ -58,6 +58,8 @@ public:
     virtual void set_parameter(size_t i, std::span<const float> values) = 0;
     virtual ModelMemory memory() const = 0;
     virtual int64_t flops_per_train_sample() const = 0;  // 2 x multiply-adds, forward + backward
+    // Bytes a training step holds per sample of the batch (layer outputs, their gradients, masks).
+    virtual int64_t activation_bytes_per_sample() const = 0;
     int64_t parameter_count() const;
 };
 
