@@ -90,6 +90,10 @@ public:
         return stats_;
     }
 
+    void copy(float* dst, const float* src, size_t n) override {
+        if (n) std::memcpy(dst, src, n * sizeof(float));
+    }
+
     void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
               int ldb, float beta, float* c, int ldc) override {
         cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

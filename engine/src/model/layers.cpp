@@ -81,10 +81,12 @@ void Dropout::forward(const float* x, float* y, int b, bool training) {
     const size_t n = count(b, in_);
     trained_ = training && p_ > 0.f;
     if (!trained_) {
-        std::memcpy(y, x, n * sizeof(float));
+        be_.copy(y, x, n);
         return;
     }
     be_.ensure(keep_, n, MemoryKind::Activations);
+    // The mask is drawn on the host, straight into the backend's buffer: host memory on the CPU
+    // backend. A GPU backend needs an upload here, or its own seeded generator.
     float* keep = keep_.data();
     for (size_t i = 0; i < n; ++i) {
         const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;  // [0, 1), 53 bits
@@ -97,22 +99,22 @@ void Dropout::backward(const float*, const float*, const float* dy, float* dx, i
     if (!dx) return;
     const size_t n = count(b, in_);
     if (!trained_) {
-        std::memcpy(dx, dy, n * sizeof(float));
+        be_.copy(dx, dy, n);
         return;
     }
     be_.dropout_grad(dy, keep_.data(), 1.f / (1.f - p_), dx, n);
 }
 
 void Dropout::infer(const float* x, float* y, int b, Scratch&) const {
-    std::memcpy(y, x, count(b, in_) * sizeof(float));
+    be_.copy(y, x, count(b, in_));
 }
 
-void Flatten::forward(const float* x, float* y, int b, bool) { std::memcpy(y, x, count(b, in_) * sizeof(float)); }
+void Flatten::forward(const float* x, float* y, int b, bool) { be_.copy(y, x, count(b, in_)); }
 void Flatten::backward(const float*, const float*, const float* dy, float* dx, int b) {
-    if (dx) std::memcpy(dx, dy, count(b, in_) * sizeof(float));
+    if (dx) be_.copy(dx, dy, count(b, in_));
 }
 void Flatten::infer(const float* x, float* y, int b, Scratch&) const {
-    std::memcpy(y, x, count(b, in_) * sizeof(float));
+    be_.copy(y, x, count(b, in_));
 }
 
 }  // namespace batchscope::engine::model

@@ -63,6 +63,9 @@ public:
     void ensure(Buffer& b, size_t n, MemoryKind kind);
     virtual MemoryStats memory() const = 0;
 
+    // dst = src, n floats, both in this backend's memory.
+    virtual void copy(float* dst, const float* src, size_t n) = 0;
+
     // C = alpha * op(A) * op(B) + beta * C, row-major; op(A) is m x k, op(B) k x n.
     virtual void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float beta, float* c, int ldc) = 0;
