@@ -157,12 +157,7 @@ public:
 
     int64_t activation_bytes_per_sample() const override {
         int64_t floats = 2 * static_cast<int64_t>(max_features_);  // the gradient ping-pong buffers
-        for (const auto& l : layers_) {
-            const int64_t out = l->out_shape().size();
-            floats += out;
-            const std::string d = l->describe();
-            if (d.rfind("Dropout", 0) == 0 || d.rfind("MaxPool2d", 0) == 0) floats += out;  // mask / winners
-        }
+        for (const auto& l : layers_) floats += l->out_shape().size() + l->state_floats_per_sample();
         return floats * 4;
     }
 

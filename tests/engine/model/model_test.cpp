@@ -202,3 +202,15 @@ TEST(Network, RefusesShapesItCannotBuild) {
 }
 
 }  // namespace
+
+TEST(Network, ActivationBytesPerSampleMatchWhatTrainingAllocates) {
+    // The out-of-memory advice relies on this estimate: it must equal what a step allocates.
+    for (const char* spec : {"mlp:32:gelu:dropout=0.2", "cnn:3,4:fc=8", "svm"}) {
+        bm::OptimizerConfig opt;
+        auto m = bm::make_network(bm::parse_model_spec(spec), Shape{1, 8, 8}, 3, opt, 1);
+        std::vector<float> x(static_cast<size_t>(16 * 64), 0.5f);
+        std::vector<int32_t> y(16, 1);
+        m->train_step(x.data(), y.data(), 16, 0.01f);
+        EXPECT_EQ(m->memory().activations, 16 * m->activation_bytes_per_sample()) << spec;
+    }
+}

@@ -54,6 +54,8 @@ public:
     virtual std::vector<Param> params() { return {}; }
     // Multiply-adds per sample of the forward pass.
     virtual int64_t forward_macs() const { return 0; }
+    // Floats per sample that training keeps besides the output (dropout masks, pool winners).
+    virtual int64_t state_floats_per_sample() const { return 0; }
 
 protected:
     Backend& be_;
@@ -96,6 +98,7 @@ public:
     void forward(const float* x, float* y, int b, bool training) override;
     void backward(const float* x, const float* y, const float* dy, float* dx, int b) override;
     void infer(const float* x, float* y, int b, Scratch& s) const override;
+    int64_t state_floats_per_sample() const override { return out_.size(); }
 
 private:
     float p_;
@@ -141,6 +144,7 @@ public:
     void forward(const float* x, float* y, int b, bool training) override;
     void backward(const float* x, const float* y, const float* dy, float* dx, int b) override;
     void infer(const float* x, float* y, int b, Scratch& s) const override;
+    int64_t state_floats_per_sample() const override { return out_.size(); }
 
 private:
     int k_;
