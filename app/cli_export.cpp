@@ -103,7 +103,7 @@ private:
                                             const profiler::LoaderOverlap& loader) const {
         profiler::RunSummaryInput in;
         in.title = "Batchscope training run";
-        in.facts = {{"model", "MLP 784-256-128-10 (CPU)"},
+        in.facts = {{"model", cfg_.model + ", " + cfg_.optimizer + " (CPU)"},
                     {"dataset", std::string(engine::to_string(cfg_.dataset)) + (cfg_.data_dir.empty() ? "" : " " + cfg_.data_dir)},
                     {"knobs at start", "batch " + std::to_string(cfg_.batch_size) + ", prefetch " +
                                            std::to_string(cfg_.prefetch_depth) + ", workers " + std::to_string(cfg_.workers)}};

@@ -56,6 +56,28 @@ nlohmann::json epoch_json(const EpochRecord& e) {
     return j;
 }
 
+// FLOPs the model's training step performs per second of the epoch's compute phase.
+double compute_gflops(const EpochRecord& e, int64_t flops_per_sample) {
+    const double compute_ns = static_cast<double>(e.mean_breakdown.compute_ns) * static_cast<double>(e.iterations);
+    return compute_ns > 0 ? static_cast<double>(flops_per_sample) * static_cast<double>(e.samples) / compute_ns : 0.0;
+}
+
+double mib(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
+void print_memory(const engine::MemoryUse& m) {
+    std::printf("  host memory %.2f MiB: weights %.2f, gradients %.2f, optimizer state %.2f, activations %.2f, "
+                "workspace %.2f, batch buffers %.2f\n",
+                mib(m.total()), mib(m.weights), mib(m.gradients), mib(m.optimizer_state), mib(m.activations),
+                mib(m.workspace), mib(m.batch_buffers));
+}
+
+nlohmann::json memory_json(const engine::MemoryUse& m) {
+    return {{"weights_bytes", m.weights},       {"gradients_bytes", m.gradients},
+            {"optimizer_state_bytes", m.optimizer_state}, {"activations_bytes", m.activations},
+            {"workspace_bytes", m.workspace},   {"batch_buffers_bytes", m.batch_buffers},
+            {"total_bytes", m.total()}};
+}
+
 void print_progress(const engine::RunSnapshot& s) {
     std::fprintf(stderr, "\r  epoch %d/%d  %5.1f%%  %lld samples  loss %.4f   ", s.epoch, s.epochs,
                  100.0 * s.epoch_progress, static_cast<long long>(s.samples_done),
@@ -66,7 +88,8 @@ void print_progress(const engine::RunSnapshot& s) {
 }  // namespace
 
 Runner add_train_command(CLI::App& app) {
-    auto* cmd = app.add_subcommand("train", "Train the MLP on Fashion-MNIST on the CPU and print where the time went");
+    auto* cmd = app.add_subcommand(
+        "train", "Train a model (logistic regression, linear SVM, MLP, CNN) on the CPU and print where the time went");
     auto cfg = std::make_shared<engine::TrainConfig>();
     auto json = std::make_shared<bool>(false);
     auto quiet = std::make_shared<bool>(false);
@@ -84,8 +107,19 @@ Runner add_train_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("-e,--epochs", cfg->epochs, "Epochs")->capture_default_str();
     cmd->add_option("--seed", cfg->seed, "Seed for initialisation and shuffling")->capture_default_str();
-    cmd->add_option("--lr", cfg->learning_rate, "SGD learning rate")->capture_default_str();
+    cmd->add_option("--model", cfg->model,
+                    "Model: logreg, svm[:margin=M], mlp:W1,W2,...[:relu|gelu][:dropout=P], "
+                    "cnn:C1,C2,...[:fc=F][:relu|gelu][:dropout=P] (3x3 conv + 2x2 max-pool per Ci)")
+        ->capture_default_str();
+    cmd->add_option("--optimizer", cfg->optimizer, "sgd (with --momentum) or adam")->capture_default_str();
+    cmd->add_option("--lr", cfg->learning_rate, "Learning rate")->capture_default_str();
     cmd->add_option("--momentum", cfg->momentum, "SGD momentum")->capture_default_str();
+    cmd->add_option("--weight-decay", cfg->weight_decay, "L2 weight decay added to the gradient")->capture_default_str();
+    cmd->add_option("--lr-schedule", cfg->lr_schedule,
+                    "Per-epoch learning-rate schedule: none, step:N[:GAMMA] (x GAMMA every N epochs), cosine")
+        ->capture_default_str();
+    cmd->add_flag("--scale-lr-with-batch", cfg->scale_lr_with_batch,
+                  "Linear scaling rule: learning rate x batch / --batch, following live batch-size changes too");
     cmd->add_option("-t,--threads", cfg->threads, "BLAS threads for compute")->capture_default_str();
     cmd->add_option("--train-limit", cfg->train_limit, "Use only the first N training samples (0 = all)");
     cmd->add_option("--test-limit", cfg->test_limit, "Evaluate on the first N test samples (0 = all)");
@@ -145,6 +179,10 @@ Runner add_train_command(CLI::App& app) {
                 std::printf("knobs: batch %d, prefetch %d, workers %d, threads %d, epochs %d, seed %llu\n",
                             s->batch_size, s->prefetch_depth, s->workers, cfg->threads, s->epochs,
                             static_cast<unsigned long long>(cfg->seed));
+                std::printf("model: %s, %lld parameters, %.2f MFLOP per training sample; optimizer %s, lr %g\n",
+                            s->model_spec.c_str(), static_cast<long long>(s->parameters),
+                            static_cast<double>(s->flops_per_sample) / 1e6, s->optimizer.c_str(),
+                            static_cast<double>(cfg->learning_rate));
                 print_data_header(*s);
                 if (s->gpu_timing.mode != profiler::GpuTimingMode::None) std::printf("%s\n", s->gpu_timing.describe().c_str());
                 std::fflush(stdout);
@@ -163,6 +201,10 @@ Runner add_train_command(CLI::App& app) {
                             static_cast<double>(e.loader_busy_ns) / 1e9,
                             static_cast<double>(e.mean_breakdown.data_wait_ns * e.iterations) / 1e9);
                 print_data_epoch(e);
+                if (const double g = compute_gflops(e, s->flops_per_sample); g > 0)
+                    std::printf("  compute phase %.2f GFLOP/s (%.2f MFLOP per training sample)\n", g,
+                                static_cast<double>(s->flops_per_sample) / 1e6);
+                print_memory(s->memory);
                 std::fflush(stdout);
             }
             if (ended) {
@@ -179,6 +221,12 @@ Runner add_train_command(CLI::App& app) {
                                         {"workers", s->workers},
                                         {"train_samples", s->train_samples},
                                         {"test_samples", s->test_samples},
+                                        {"model", s->model},
+                                        {"model_spec", s->model_spec},
+                                        {"optimizer", s->optimizer},
+                                        {"parameters", s->parameters},
+                                        {"flops_per_sample", s->flops_per_sample},
+                                        {"memory", memory_json(s->memory)},
                                         {"epochs", nlohmann::json::array()}};
                     if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
                     if (sink && sink->save_events()) {
@@ -186,7 +234,10 @@ Runner add_train_command(CLI::App& app) {
                         j["session"]["events_saved"] = sink->events_saved();
                         j["session"]["events_dropped"] = sink->events_dropped();
                     }
-                    for (const auto& e : s->epochs_done) j["epochs"].push_back(epoch_json(e));
+                    for (const auto& e : s->epochs_done) {
+                        j["epochs"].push_back(epoch_json(e));
+                        j["epochs"].back()["compute_gflops"] = compute_gflops(e, s->flops_per_sample);
+                    }
                     std::cout << j.dump(2) << "\n";
                 }
                 run.wait();  // the sink has written the end state

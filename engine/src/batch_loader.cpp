@@ -70,7 +70,10 @@ bool BatchLoader::may_claim_locked() const {
 }
 
 std::unique_ptr<Batch> BatchLoader::take_buffer_locked() {
-    if (free_.empty()) return std::make_unique<Batch>(opts_.memory);
+    if (free_.empty()) {
+        ++batches_allocated_;
+        return std::make_unique<Batch>(opts_.memory);
+    }
     auto b = std::move(free_.back());
     free_.pop_back();
     return b;
@@ -196,7 +199,16 @@ std::unique_ptr<Batch> BatchLoader::next() {
 void BatchLoader::recycle(std::unique_ptr<Batch> b) {
     if (!b) return;
     std::lock_guard lock(m_);
-    if (free_.size() < free_.capacity()) free_.push_back(std::move(b));
+    if (free_.size() < free_.capacity())
+        free_.push_back(std::move(b));
+    else
+        --batches_allocated_;
+}
+
+int64_t BatchLoader::buffer_bytes() const {
+    std::lock_guard lock(m_);
+    const int64_t per_sample = features_ * (opts_.format == BatchFormat::Float32 ? 4 : 1) + 4;  // + the label
+    return batches_allocated_ * per_sample * opts_.batch_size;
 }
 
 void BatchLoader::set_prefetch_depth(int depth) {

@@ -35,7 +35,11 @@ std::string environment_json() {
 
 std::string config_json(const TrainConfig& c) {
     nlohmann::json j = {{"mode", "train"},
-                        {"model", "mlp-784-256-128-10"},
+                        {"model", c.model},
+                        {"optimizer", c.optimizer},
+                        {"lr_schedule", c.lr_schedule},
+                        {"weight_decay", c.weight_decay},
+                        {"scale_lr_with_batch", c.scale_lr_with_batch},
                         {"backend", "cpu"},
                         {"batch_size", c.batch_size},
                         {"prefetch_depth", c.prefetch_depth},
@@ -71,11 +75,11 @@ SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, 
                          std::vector<std::string> tags)
     : db_path_(db_path), meta_(std::make_unique<SessionSinkMeta>()) {
     store::SessionMeta& m = meta_->meta;
-    m.name = name.empty() ? "train MLP batch " + std::to_string(config.batch_size) + ", prefetch " +
+    m.name = name.empty() ? "train " + config.model + " batch " + std::to_string(config.batch_size) + ", prefetch " +
                                 std::to_string(config.prefetch_depth) + ", workers " + std::to_string(config.workers)
                           : name;
     m.mode = "train";
-    m.model = "MLP 784-256-128-10";
+    m.model = config.model;
     m.dataset = config.dataset == DatasetKind::ImageFolder ? "image folder " + config.data_dir : "Fashion-MNIST";
     m.backend = "cpu";
     const data::StorageProfile& storage = data::storage_profile(config.storage);

@@ -1,5 +1,9 @@
 #include "batchscope/engine/train_config.h"
 
+#include <stdexcept>
+
+#include "batchscope/engine/model/model_spec.h"
+
 namespace batchscope::engine {
 namespace {
 
@@ -63,6 +67,15 @@ std::string validate(const TrainConfig& c) {
     if (c.on_error != data::ErrorPolicy::Stop && c.on_error != data::ErrorPolicy::Skip)
         return "error policy " + std::to_string(static_cast<int>(c.on_error)) + " is unknown: use stop or skip";
     if (c.max_image_pixels < 1) return "the image pixel limit must be positive";
+    try {
+        model::parse_model_spec(c.model);
+        model::parse_optimizer(c.optimizer);
+        model::parse_lr_schedule(c.lr_schedule);
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    if (!(c.weight_decay >= 0.f && c.weight_decay < 1.f))
+        return "weight decay " + std::to_string(c.weight_decay) + " is out of range: use a value in [0, 1)";
     return {};
 }
 

@@ -6,7 +6,7 @@
 
 namespace batchscope::engine {
 
-void save_training_checkpoint(const TrainConfig& cfg, const Mlp& model, const data::OpenedData& data,
+void save_training_checkpoint(const TrainConfig& cfg, const model::Model& model, const data::OpenedData& data,
                               const RunSnapshot& work) {
     CheckpointInfo info;
     info.height = data.sample_shape.height;
@@ -28,7 +28,11 @@ void save_training_checkpoint(const TrainConfig& cfg, const Mlp& model, const da
                            {"batch_size", cfg.batch_size},
                            {"seed", cfg.seed},
                            {"learning_rate", cfg.learning_rate},
-                           {"momentum", cfg.momentum}};
+                           {"momentum", cfg.momentum},
+                           {"model", work.model},
+                           {"optimizer", work.optimizer},
+                           {"lr_schedule", cfg.lr_schedule},
+                           {"weight_decay", cfg.weight_decay}};
     if (!work.epochs_done.empty() && work.epochs_done.back().test_accuracy >= 0)
         meta["test_accuracy"] = work.epochs_done.back().test_accuracy;
     info.metadata_json = meta.dump();

@@ -26,7 +26,7 @@ data::AugmentOptions epoch_augment(const data::AugmentOptions& base, uint64_t se
     return o;
 }
 
-double evaluate(Mlp& model, const data::OpenedData& d, int workers) {
+double evaluate(model::Model& model, const data::OpenedData& d, int workers) {
     if (!d.test || d.test->count() == 0) return -1;
     const EpochSampler sequential(d.test->count(), 0, false);
     const std::vector<uint32_t> order = sequential.order(1);

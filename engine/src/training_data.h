@@ -5,7 +5,7 @@
 
 #include "batchscope/engine/batch_loader.h"
 #include "batchscope/engine/data/open_data.h"
-#include "batchscope/engine/mlp.h"
+#include "batchscope/engine/model/model.h"
 #include "batchscope/engine/run_snapshot.h"
 
 namespace batchscope::engine {
@@ -18,7 +18,7 @@ data::AugmentOptions epoch_augment(const data::AugmentOptions& base, uint64_t se
 
 // Test accuracy of `model` on `test` (read in order, normalised like training, no augmentation),
 // or -1 when there is no test set.
-double evaluate(Mlp& model, const data::OpenedData& d, int workers);
+double evaluate(model::Model& model, const data::OpenedData& d, int workers);
 
 // Fills the loader fields of an epoch record from the epoch's summed loader statistics.
 void fill_loader_fields(EpochRecord& er, const LoaderStats& s, int64_t queue_depth_sum, int64_t iterations,

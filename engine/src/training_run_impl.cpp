@@ -7,7 +7,8 @@
 
 #include "batchscope/engine/batch_loader.h"
 #include "batchscope/engine/data/open_data.h"
-#include "batchscope/engine/mlp.h"
+#include "batchscope/engine/memory_fit.h"
+#include "batchscope/engine/model/model.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
 #include "training_checkpoint.h"
@@ -72,17 +73,49 @@ void TrainingRun::Impl::controller_main() {
     work.state = RunState::Loading;
     work.message = "loading the data";
     publish(true);
+    int64_t fixed_bytes = 0, bytes_per_sample = 0;  // for the out-of-memory advice
     try {
         if (auto err = validate(cfg); !err.empty()) throw std::invalid_argument(err);
         const data::OpenedData data = data::open_training_data(cfg);
         const int features = static_cast<int>(data.sample_shape.bytes());
         work.dataset = data.description;
-        work.model = "MLP " + std::to_string(features) + "-256-128-" + std::to_string(data.train->classes());
-        work.backend = std::string("CPU, ") + blas_description();
         work.test_samples = data.test ? data.test->count() : 0;
 
-        set_blas_threads(cfg.threads);
-        Mlp model({features, 256, 128, data.train->classes()}, cfg.seed);
+        const model::ModelSpec spec = model::parse_model_spec(cfg.model);
+        model::OptimizerConfig opt;
+        opt.kind = model::parse_optimizer(cfg.optimizer);
+        opt.momentum = cfg.momentum;
+        opt.weight_decay = cfg.weight_decay;
+        const model::LrSchedule schedule = model::parse_lr_schedule(cfg.lr_schedule);
+        const model::Shape in_shape{data.sample_shape.channels, data.sample_shape.height, data.sample_shape.width};
+        const std::unique_ptr<model::Model> net =
+            model::make_model(spec, in_shape, data.train->classes(), opt, cfg.seed, cfg.threads);
+        model::Model& model = *net;
+        work.model = model.describe();
+        work.model_spec = spec.canonical();
+        work.optimizer = opt.kind == model::OptimizerKind::Sgd ? std::string("sgd, momentum ") + std::to_string(opt.momentum).substr(0, 4)
+                                                               : std::string("adam");
+        if (opt.weight_decay > 0.f) work.optimizer += std::string(", weight decay ") + std::to_string(opt.weight_decay);
+        if (schedule.kind != model::LrScheduleKind::None) work.optimizer += ", lr schedule " + schedule.canonical();
+        if (cfg.scale_lr_with_batch) work.optimizer += ", lr scaled with the batch size";
+        work.parameters = model.parameter_count();
+        work.flops_per_sample = model.flops_per_train_sample();
+        work.backend = model.backend();
+        {
+            const model::ModelMemory m = model.memory();
+            fixed_bytes = m.weights + m.gradients + m.optimizer_state + m.workspace;
+            // Activations, the compute input, and the loader's batches (prefetched + being built).
+            bytes_per_sample = model.activation_bytes_per_sample() + int64_t{features} * 4 +
+                               (int64_t{features} * 4 + 4) * (cfg.prefetch_depth + std::max(1, cfg.workers) + 1);
+        }
+        // Host memory: the model's buffers (they grow with the batch), the loader's batches and the
+        // compute input buffer.
+        auto account_memory = [&](const std::vector<float>& in, int64_t loader_bytes) {
+            const model::ModelMemory m = model.memory();
+            work.memory = {m.weights,   m.gradients,
+                           m.optimizer_state, m.activations,
+                           m.workspace, loader_bytes + static_cast<int64_t>(in.capacity() * sizeof(float))};
+        };
         const EpochSampler sampler(data.train->count(), cfg.seed, cfg.shuffle,
                                    {cfg.rank, cfg.world_size, cfg.drop_last});
         work.train_samples = sampler.shard_size();
@@ -99,6 +132,7 @@ void TrainingRun::Impl::controller_main() {
             work.epoch = epoch;
             data.train->begin_epoch();
             const data::AugmentOptions augment = epoch_augment(data.train_augment, cfg.seed, epoch);
+            const float epoch_lr = model::learning_rate_at(schedule, cfg.learning_rate, epoch, cfg.epochs);
             LoaderStats epoch_stats;  // loaders replaced during the epoch
             int64_t queue_depth_sum = 0;
             int64_t epoch_pos = 0, epoch_samples = 0, epoch_iters = 0, paused_ns = 0;
@@ -183,7 +217,11 @@ void TrainingRun::Impl::controller_main() {
                 // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
                 to_float(*batch, data.sample_shape, loader->collator(), input.data());
                 const int64_t t2 = profiler::now_ns();
-                const float loss = model.train_step(input.data(), batch->y.data(), b, cfg.learning_rate, cfg.momentum);
+                // Linear scaling: the rate follows the batch-size knob (a live change included).
+                const float lr = cfg.scale_lr_with_batch ? epoch_lr * static_cast<float>(work.batch_size) /
+                                                               static_cast<float>(cfg.batch_size)
+                                                         : epoch_lr;
+                const float loss = model.train_step(input.data(), batch->y.data(), b, lr);
                 const int64_t t3 = profiler::now_ns();
                 const BatchTimes load_times = batch->times;
                 const int skipped = batch->skipped;
@@ -215,9 +253,11 @@ void TrainingRun::Impl::controller_main() {
                 work.iterations_done = iteration + 1;
                 work.samples_done += b;
                 work.epoch_progress = static_cast<double>(epoch_pos) / static_cast<double>(order.size());
-                if (profiler::now_ns() - last_publish_ns >= kPublishEveryNs) {
+                if (profiler::now_ns() - last_publish_ns >= kPublishEveryNs || iteration == 0) {
                     work.loader = epoch_stats;
                     accumulate(work.loader, loader->stats());
+                    account_memory(input, loader->buffer_bytes());
+                    work.learning_rate = lr;
                 }
                 publish(false);
 
@@ -275,7 +315,19 @@ void TrainingRun::Impl::controller_main() {
         work.message = stop_requested ? "stopped by the user" : "finished";
     } catch (const std::bad_alloc&) {
         work.state = RunState::Failed;
-        work.message = "out of memory: try a smaller batch size or fewer prefetched batches";
+        work.message = "out of memory at batch size " + std::to_string(work.batch_size);
+        const int64_t avail = host_memory_available();  // the run's buffers are freed by now
+        // 90% of what the estimate allows: threads and allocator overhead are not in it.
+        const int fit = avail > 0 ? largest_batch_that_fits(fixed_bytes, bytes_per_sample, avail * 9 / 10) : 0;
+        if (avail > 0 && bytes_per_sample > 0 && fit < 1)
+            work.message += "; even batch size 1 does not fit in the memory available: use a smaller model";
+        else if (avail > 0 && bytes_per_sample > 0 && fit < work.batch_size)
+            work.message += "; the largest batch size that should fit is " + std::to_string(fit) + " (estimated: " +
+                            std::to_string(fixed_bytes / 1024) + " KiB of weights, gradients and optimizer state + " +
+                            std::to_string(bytes_per_sample / 1024) + " KiB per sample, " +
+                            std::to_string(avail / (1024 * 1024)) + " MiB available)";
+        else
+            work.message += ": try a smaller batch size or fewer prefetched batches";
     } catch (const std::exception& e) {
         work.state = RunState::Failed;
         work.message = e.what();

@@ -1,6 +1,7 @@
-// Serving the MLP on the CPU: inputs are scaled into the batch buffer as training scaled them
-// ("h2d" on the CPU backend), the forward pass runs through Mlp::predict, and the argmax of each
-// row of logits is copied out and checked against the label ("d2h").
+// Serving a model on the CPU: inputs are scaled into the batch buffer as training scaled them
+// ("h2d" on the CPU backend), the forward pass runs through Model::predict (for the default MLP,
+// Mlp::predict), and the argmax of each row of logits is copied out and checked against the
+// label ("d2h").
 #include <algorithm>
 #include <array>
 #include <stdexcept>
@@ -11,34 +12,28 @@
 namespace batchscope::engine::infer {
 namespace {
 
-class MlpService final : public BatchService {
+class ModelService final : public BatchService {
 public:
-    MlpService(std::shared_ptr<const Mlp> model, const CheckpointInfo& info, ImageDataset test, std::string name)
+    ModelService(std::shared_ptr<const model::Model> model, const CheckpointInfo& info, ImageDataset test,
+                 std::string name)
         : model_(std::move(model)), test_(std::move(test)), name_(std::move(name)) {
-        const auto& w = model_->widths();
-        if (w.front() != test_.features() || info.channels != 1 || info.height != test_.rows ||
+        if (model_->input_shape().size() != test_.features() || info.channels != 1 || info.height != test_.rows ||
             info.width != test_.cols)
             throw std::invalid_argument(std::string("the model expects ") + std::to_string(info.height) + "x" +
                                         std::to_string(info.width) + "x" + std::to_string(info.channels) +
                                         " inputs; " + test_.name + " has " + std::to_string(test_.rows) + "x" +
                                         std::to_string(test_.cols) + "x1");
-        if (w.back() < test_.classes)
-            throw std::invalid_argument(std::string("the model has ") + std::to_string(w.back()) + " classes; " + test_.name +
+        if (model_->classes() < test_.classes)
+            throw std::invalid_argument(std::string("the model has ") + std::to_string(model_->classes()) + " classes; " + test_.name +
                                         " has " + std::to_string(test_.classes));
         if (test_.count == 0) throw std::invalid_argument("no test samples to serve");
         for (int p = 0; p < 256; ++p) lut_[static_cast<size_t>(p)] = (static_cast<float>(p) / 255.0f - info.mean[0]) / info.stddev[0];
-        if (name_.empty()) {
-            name_ = "MLP";
-            for (size_t i = 0; i < w.size(); ++i) {
-                name_ += i ? '-' : ' ';
-                name_ += std::to_string(w[i]);
-            }
-        }
+        if (name_.empty()) name_ = model_->describe();
     }
 
     std::string model() const override { return name_; }
     std::string dataset() const override { return test_.name + ", " + std::to_string(test_.count) + " samples"; }
-    std::string backend() const override { return std::string("CPU, ") + blas_description(); }
+    std::string backend() const override { return model_->backend(); }
     int64_t sample_count() const override { return test_.count; }
 
     void warm_up(int max_batch) override {
@@ -52,7 +47,7 @@ public:
     BatchTiming serve(std::span<const int64_t> samples, std::span<int8_t> correct) override {
         const int b = static_cast<int>(samples.size());
         const size_t f = static_cast<size_t>(test_.features());
-        const size_t classes = static_cast<size_t>(model_->widths().back());
+        const size_t classes = static_cast<size_t>(model_->classes());
         grow(b);
         BatchTiming t;
         const int64_t t0 = profiler::now_ns();
@@ -80,23 +75,30 @@ private:
     void grow(int b) {
         const size_t n = static_cast<size_t>(std::max(1, b));
         if (x_.size() < n * static_cast<size_t>(test_.features())) x_.resize(n * static_cast<size_t>(test_.features()));
-        const size_t classes = static_cast<size_t>(model_->widths().back());
+        const size_t classes = static_cast<size_t>(model_->classes());
         if (logits_.size() < n * classes) logits_.resize(n * classes);
     }
 
-    std::shared_ptr<const Mlp> model_;
+    std::shared_ptr<const model::Model> model_;
     ImageDataset test_;
     std::string name_;
     std::array<float, 256> lut_{};
     std::vector<float> x_, logits_;
-    Mlp::Workspace ws_;
+    model::InferWorkspace ws_;
 };
 
 }  // namespace
 
+std::unique_ptr<BatchService> make_model_service(std::shared_ptr<const model::Model> model, const CheckpointInfo& info,
+                                                 ImageDataset test, std::string model_name) {
+    return std::make_unique<ModelService>(std::move(model), info, std::move(test), std::move(model_name));
+}
+
 std::unique_ptr<BatchService> make_mlp_service(std::shared_ptr<const Mlp> model, const CheckpointInfo& info,
                                                ImageDataset test, std::string model_name) {
-    return std::make_unique<MlpService>(std::move(model), info, std::move(test), std::move(model_name));
+    std::shared_ptr<const model::Model> m =
+        model::wrap_mlp(Mlp(*model), model::Shape{info.channels, info.height, info.width}, 0.9f);
+    return make_model_service(std::move(m), info, std::move(test), std::move(model_name));
 }
 
 std::unique_ptr<BatchService> make_mlp_service(const std::string& checkpoint, const std::string& data_dir,
@@ -106,8 +108,8 @@ std::unique_ptr<BatchService> make_mlp_service(const std::string& checkpoint, co
     ImageDataset test = load_fashion_mnist_split(dir, "t10k", test_limit);
     if (test.name.empty()) test.name = "Fashion-MNIST";
     set_blas_threads(threads);
-    std::shared_ptr<const Mlp> model = std::move(ck.model);
-    return make_mlp_service(std::move(model), ck.info, std::move(test));
+    std::shared_ptr<const model::Model> model = std::move(ck.model);
+    return make_model_service(std::move(model), ck.info, std::move(test));
 }
 
 }  // namespace batchscope::engine::infer

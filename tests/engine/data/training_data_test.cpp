@@ -90,7 +90,7 @@ TEST(TrainingData, TrainsOnAnImageFolderWrittenFromFashionMnist) {
     ASSERT_EQ(s->state, RunState::Finished) << s->message;
     EXPECT_EQ(s->train_samples, 600);
     EXPECT_EQ(s->test_samples, 100);
-    EXPECT_EQ(s->model, "MLP 768-256-128-10");  // 16 x 16 RGB
+    EXPECT_EQ(s->model, "MLP 768-256-128-10 (ReLU)");  // 16 x 16 RGB
     EXPECT_GT(s->epochs_done.back().load.decode_ns, 0);
     EXPECT_GT(s->epochs_done.back().test_accuracy, 0.6);  // the fake classes are easy
 }

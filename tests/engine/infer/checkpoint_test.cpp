@@ -63,16 +63,19 @@ TEST(Checkpoint, RoundTripKeepsEveryParameterAndTheScaling) {
     std::remove(path.c_str());
     ASSERT_TRUE(ck.model);
     EXPECT_EQ(ck.version, kCheckpointVersion);
-    EXPECT_EQ(ck.model->widths(), m.widths());
+    EXPECT_EQ(ck.model->spec().canonical(), "mlp:8:relu");
+    EXPECT_EQ(ck.model->classes(), 3);
     EXPECT_EQ(ck.info.height, 3);
     EXPECT_EQ(ck.info.mean[0], 0.25f);
     EXPECT_EQ(ck.info.stddev[0], 0.5f);
     EXPECT_EQ(ck.info.metadata_json, R"({"dataset":"test"})");
+    const auto loaded = ck.model->parameters();
+    ASSERT_EQ(loaded.size(), 2 * m.layer_count());
     for (size_t l = 0; l < m.layer_count(); ++l) {
-        const auto a = m.layer_weights(l), b = ck.model->layer_weights(l);
+        const auto a = m.layer_weights(l), b = loaded[2 * l].values;
         ASSERT_EQ(a.size(), b.size());
         EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size_bytes()));
-        EXPECT_EQ(0, std::memcmp(m.layer_biases(l).data(), ck.model->layer_biases(l).data(), m.layer_biases(l).size_bytes()));
+        EXPECT_EQ(0, std::memcmp(m.layer_biases(l).data(), loaded[2 * l + 1].values.data(), m.layer_biases(l).size_bytes()));
     }
 }
 
@@ -122,11 +125,11 @@ TEST(Checkpoint, RefusesCorruptForeignAndNewerFiles) {
               std::string::npos);
 
     std::vector<uint8_t> newer = good;
-    newer[8] = 2;
+    newer[8] = 3;
     fix_crc(newer);
     const std::string e = error_of(newer);
     EXPECT_NE(e.find("newer Batchscope"), std::string::npos) << e;
-    EXPECT_NE(e.find("version 2"), std::string::npos) << e;
+    EXPECT_NE(e.find("version 3"), std::string::npos) << e;
 }
 
 TEST(Checkpoint, MissingFileAndMismatchedShapeAreClearErrors) {

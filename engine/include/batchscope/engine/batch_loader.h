@@ -92,6 +92,9 @@ public:
     const LoaderOptions& options() const noexcept { return opts_; }
     int64_t features() const noexcept { return features_; }
     const data::Collator& collator() const noexcept { return collate_; }
+    // Bytes of the batch buffers this loader has allocated (ready, being built, recycled, or
+    // handed out and not yet returned), at the full batch size.
+    int64_t buffer_bytes() const;
 
 private:
     struct Worker;
@@ -127,6 +130,7 @@ private:
     int64_t open_seq_ = -1;   // the batch that still has chunks to hand out (-1: none)
     int64_t next_consume_ = 0;
     int ready_ = 0;
+    int64_t batches_allocated_ = 0;  // Batch objects created and not dropped
     bool consumer_waiting_ = false;
     bool stop_ = false;
     int64_t consumed_positions_ = 0;

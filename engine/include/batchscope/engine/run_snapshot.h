@@ -54,6 +54,19 @@ struct KnobChange {
     int64_t new_value = 0;
 };
 
+// Host memory of a training run, in bytes (the CPU backend's buffers, counted as allocated).
+struct MemoryUse {
+    int64_t weights = 0;
+    int64_t gradients = 0;
+    int64_t optimizer_state = 0;  // SGD momentum, Adam moments
+    int64_t activations = 0;      // layer outputs kept for backward, their gradients, masks
+    int64_t workspace = 0;        // scratch (im2col columns)
+    int64_t batch_buffers = 0;    // the loader's batches (prefetched, in flight, recycled) + the compute input
+    int64_t total() const noexcept {
+        return weights + gradients + optimizer_state + activations + workspace + batch_buffers;
+    }
+};
+
 struct SeriesPoint {
     double t_s = 0;  // seconds since the run started
     double value = 0;
@@ -69,7 +82,13 @@ struct RunSnapshot {
     int epochs = 0;
     std::string backend = "cpu";
     std::string dataset;
-    std::string model;
+    std::string model;            // described: "MLP 784-256-128-10 (ReLU)"
+    std::string model_spec;       // canonical spec: "mlp:256,128:relu"
+    std::string optimizer;        // "sgd, momentum 0.9" / "adam"
+    double learning_rate = 0;     // in effect now (schedule and batch scaling applied)
+    int64_t parameters = 0;
+    int64_t flops_per_sample = 0;  // training: forward + backward, 2 x multiply-adds
+    MemoryUse memory;             // host bytes, updated as buffers grow
     int64_t train_samples = 0;
     int64_t test_samples = 0;
     int storage_profile = 0;      // data::StorageKind in effect (as int)

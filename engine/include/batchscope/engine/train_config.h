@@ -39,6 +39,15 @@ struct TrainConfig {
     bool trace = true;           // record host trace events
     std::string checkpoint_path; // the trained model is written here at the end of the run (empty: not saved)
 
+    // Model and optimizer (engine/model/model_spec.h has the syntax).
+    std::string model = "mlp:256,128";  // logreg, svm, mlp:W1,W2..[:relu|gelu][:dropout=P], cnn:C1,C2..[:fc=F]...
+    std::string optimizer = "sgd";      // sgd (with `momentum`) or adam
+    std::string lr_schedule = "none";   // none, step:N[:GAMMA], cosine (per epoch)
+    float weight_decay = 0.f;           // L2, added to the gradient
+    // Linear scaling rule (Goyal et al.): the rate is learning_rate * batch / batch_size, so a live
+    // batch-size change scales it too. Off: the rate does not depend on the batch size.
+    bool scale_lr_with_batch = false;
+
     // Data pipeline.
     DatasetKind dataset = DatasetKind::FashionMnist;
     std::string cache_dir;       // Fashion-MNIST sample cache; empty: $XDG_CACHE_HOME/batchscope or ~/.cache/batchscope

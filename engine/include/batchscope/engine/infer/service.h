@@ -33,12 +33,15 @@ public:
     virtual BatchTiming serve(std::span<const int64_t> samples, std::span<int8_t> correct) = 0;
 };
 
-// The MLP of `checkpoint` on the Fashion-MNIST test split (first `test_limit` samples, 0 = all;
+// The model of `checkpoint` (any kind: logistic regression, SVM, MLP, CNN; the name is from when
+// only MLPs existed) on the Fashion-MNIST test split (first `test_limit` samples, 0 = all;
 // `data_dir` empty: Debian's package). Throws CheckpointError, DatasetError, or
 // std::invalid_argument when the model's input or classes do not fit the dataset.
 std::unique_ptr<BatchService> make_mlp_service(const std::string& checkpoint, const std::string& data_dir,
                                                int64_t test_limit = 0, int threads = 1);
 // The same from a model in memory (`test` is moved in).
+std::unique_ptr<BatchService> make_model_service(std::shared_ptr<const model::Model> model, const CheckpointInfo& info,
+                                                 ImageDataset test, std::string model_name = {});
 std::unique_ptr<BatchService> make_mlp_service(std::shared_ptr<const Mlp> model, const CheckpointInfo& info,
                                                ImageDataset test, std::string model_name = {});
 

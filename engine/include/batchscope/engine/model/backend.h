@@ -1,0 +1,111 @@
+#pragma once
+// The compute backend the model layers call: buffers (with memory accounting), GEMM, the
+// element-wise loops of elementwise_math.h, reductions and the layout transforms of convolution.
+// Pointers passed to a backend's functions are the backend's own memory (host memory for the
+// CPU backend; device memory for a GPU backend behind the same interface).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace batchscope::engine::model {
+
+// What a buffer holds, for the memory accounting.
+enum class MemoryKind : uint8_t { Weights = 0, Gradients, OptimizerState, Activations, Workspace, Count };
+const char* to_string(MemoryKind k) noexcept;  // "weights", "gradients", ...
+
+struct MemoryStats {
+    std::array<int64_t, static_cast<size_t>(MemoryKind::Count)> bytes{};  // live, per kind
+    int64_t peak_bytes = 0;                                               // of the total
+    int64_t total() const noexcept;
+    int64_t of(MemoryKind k) const noexcept { return bytes[static_cast<size_t>(k)]; }
+};
+
+enum class Activation : uint8_t { Relu, Gelu };
+enum class Transpose : uint8_t { No, Yes };
+
+class Backend;
+
+// A float buffer owned by a backend; returns its memory (and its accounting) when destroyed.
+class Buffer {
+public:
+    Buffer() = default;
+    Buffer(Backend* owner, float* p, size_t n, MemoryKind k) : owner_(owner), p_(p), n_(n), kind_(k) {}
+    Buffer(Buffer&& o) noexcept { *this = std::move(o); }
+    Buffer& operator=(Buffer&& o) noexcept;
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer() { release(); }
+
+    float* data() noexcept { return p_; }
+    const float* data() const noexcept { return p_; }
+    size_t size() const noexcept { return n_; }
+    MemoryKind kind() const noexcept { return kind_; }
+    void release() noexcept;
+
+private:
+    Backend* owner_ = nullptr;
+    float* p_ = nullptr;
+    size_t n_ = 0;
+    MemoryKind kind_ = MemoryKind::Workspace;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;  // "CPU, OpenBLAS 0.3.21 ..."
+    virtual void set_threads(int n) = 0;   // GEMM threads
+
+    // n floats, zero-filled. Throws std::bad_alloc when the memory is not there.
+    virtual Buffer allocate(size_t n, MemoryKind kind) = 0;
+    // Grows `b` to at least n floats (contents not kept); a no-op when already large enough.
+    void ensure(Buffer& b, size_t n, MemoryKind kind);
+    virtual MemoryStats memory() const = 0;
+
+    // dst = src, n floats, both in this backend's memory.
+    virtual void copy(float* dst, const float* src, size_t n) = 0;
+
+    // C = alpha * op(A) * op(B) + beta * C, row-major; op(A) is m x k, op(B) k x n.
+    virtual void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, const float* a, int lda,
+                      const float* b, int ldb, float beta, float* c, int ldc) = 0;
+
+    // y[(o * channels + c) * inner + i] += bias[c]   (Linear: inner = 1; Conv2d: inner = h * w)
+    virtual void add_bias(float* y, const float* bias, int outer, int channels, int inner) = 0;
+    // gb[c] = sum over o, i of dy[(o * channels + c) * inner + i]
+    virtual void bias_grad(const float* dy, int outer, int channels, int inner, float* gb) = 0;
+
+    virtual void activation(Activation a, const float* x, float* y, size_t n) = 0;
+    virtual void activation_grad(Activation a, const float* x, const float* dy, float* dx, size_t n) = 0;
+    // keep: 0/1 per element (host-generated, seeded); scale = 1 / (1 - p).
+    virtual void dropout(const float* x, const float* keep, float scale, float* y, size_t n) = 0;
+    virtual void dropout_grad(const float* dy, const float* keep, float scale, float* dx, size_t n) = 0;
+
+    // Per-sample (c x h x w) unfolding for a k x k convolution with stride and zero padding:
+    // col is [c * k * k] x [oh * ow]. col2im adds the columns back into x (which it zeroes first).
+    virtual void im2col(const float* x, int c, int h, int w, int k, int stride, int pad, float* col) = 0;
+    virtual void col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x) = 0;
+    // k x k max pooling, stride s, over `planes` planes of h x w; arg keeps the winners for backward.
+    virtual void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg) = 0;
+    virtual void maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s,
+                              float* dx) = 0;
+
+    // Losses over b rows of `classes` logits: dz = dLoss/dz / b; returns the summed (not mean) loss.
+    virtual double softmax_xent(const float* z, const int32_t* y, int b, int classes, float* dz) = 0;
+    virtual double hinge(const float* z, const int32_t* y, int b, int classes, float margin, float* dz) = 0;
+    virtual int64_t count_correct(const float* z, const int32_t* y, int b, int classes) = 0;
+
+    virtual void sgd_momentum(float* w, float* v, const float* g, size_t n, float lr, float momentum,
+                              float weight_decay) = 0;
+    virtual void adam(float* w, float* m, float* v, const float* g, size_t n, float lr, float beta1, float beta2,
+                      float eps, float weight_decay, int64_t step) = 0;
+
+protected:
+    friend class Buffer;
+    virtual void free_buffer(float* p, size_t n, MemoryKind kind) noexcept = 0;
+};
+
+// OpenBLAS GEMM plus loops over elementwise_math.h, `threads` BLAS threads.
+std::unique_ptr<Backend> make_cpu_backend(int threads = 1);
+
+}  // namespace batchscope::engine::model

@@ -1,0 +1,77 @@
+#pragma once
+// A trainable classifier: what the training run, checkpoints and the inference service see.
+// make_model() builds any ModelSpec as a layer stack on a backend (Network); the default MLP
+// with ReLU, no dropout and plain SGD-momentum uses the tuned Mlp class instead (same math, one
+// pass less per layer), so the default run stays as fast as before.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "batchscope/engine/mlp.h"
+#include "batchscope/engine/model/layers.h"
+#include "batchscope/engine/model/model_spec.h"
+
+namespace batchscope::engine::model {
+
+// Bytes of host (CPU backend) memory a model holds, by what it is for.
+struct ModelMemory {
+    int64_t weights = 0, gradients = 0, optimizer_state = 0, activations = 0, workspace = 0;
+    int64_t total() const noexcept { return weights + gradients + optimizer_state + activations + workspace; }
+};
+
+// A parameter tensor, for checkpoints.
+struct ParamTensor {
+    std::string name;  // "0.weight", "0.bias", ... (index of the layer in the stack)
+    std::span<const float> values;
+};
+
+// Per-thread serving scratch.
+struct InferWorkspace {
+    std::vector<float> a, b;
+    Scratch scratch;
+    Mlp::Workspace mlp;
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+    virtual const ModelSpec& spec() const noexcept = 0;
+    virtual std::string describe() const = 0;  // "MLP 784-256-128-10 (ReLU)", "CNN 1x28x28 conv 32,64 fc 128"
+    virtual std::string layers() const = 0;    // one line per layer
+    virtual Shape input_shape() const noexcept = 0;
+    virtual int classes() const noexcept = 0;
+    virtual std::string backend() const = 0;
+
+    // One forward + backward + optimizer step on b samples (x: b x input features, y: labels in
+    // [0, classes)) at learning rate lr. Returns the batch's mean loss.
+    virtual float train_step(const float* x, const int32_t* y, int b, float lr) = 0;
+    // Forward without dropout; how many of the b samples are classified correctly.
+    virtual int64_t count_correct(const float* x, const int32_t* y, int b) = 0;
+    // Serving: logits (b x classes) of x; const, with the caller's workspace.
+    virtual void predict(const float* x, int b, float* logits, InferWorkspace& ws) const = 0;
+
+    virtual std::vector<ParamTensor> parameters() const = 0;
+    // Replaces parameter tensor i (a checkpoint being loaded); optimizer state is reset.
+    // Throws std::invalid_argument when the size does not match.
+    virtual void set_parameter(size_t i, std::span<const float> values) = 0;
+    virtual ModelMemory memory() const = 0;
+    virtual int64_t flops_per_train_sample() const = 0;  // 2 x multiply-adds, forward + backward
+    // Bytes a training step holds per sample of the batch (layer outputs, their gradients, masks).
+    virtual int64_t activation_bytes_per_sample() const = 0;
+    int64_t parameter_count() const;
+};
+
+// Builds `spec` for inputs of shape `input` (c x h x w, channels first as the loader's float
+// batches are) and `classes` outputs.
+// Deterministic for a seed. Throws std::invalid_argument when the spec does not fit the input.
+std::unique_ptr<Model> make_model(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt,
+                                  uint64_t seed, int threads = 1);
+// The same, always as a layer stack (never the Mlp fast path): for tests comparing the two.
+std::unique_ptr<Model> make_network(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt,
+                                    uint64_t seed, int threads = 1);
+// An existing Mlp (ReLU, SGD-momentum) as a Model.
+std::unique_ptr<Model> wrap_mlp(Mlp mlp, Shape input, float momentum);
+
+}  // namespace batchscope::engine::model

@@ -1,0 +1,95 @@
+// Conv2d by im2col + GEMM (per sample) and MaxPool2d.
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "batchscope/engine/model/layers.h"
+
+namespace batchscope::engine::model {
+
+Conv2d::Conv2d(Backend& be, Shape in, int out_channels, int k, int pad, std::mt19937_64& rng)
+    : Layer(be, in, Shape{out_channels, in.h + 2 * pad - k + 1, in.w + 2 * pad - k + 1}), k_(k), pad_(pad) {
+    if (out_channels <= 0 || k <= 0 || pad < 0 || out_.h <= 0 || out_.w <= 0)
+        throw std::invalid_argument(std::string("Conv2d: ") + std::to_string(k) + std::string("x") + std::to_string(k) + " kernel does not fit a " +
+                                    to_string(in) + " input");
+    const size_t nw = static_cast<size_t>(out_channels) * static_cast<size_t>(ckk());
+    w_ = be.allocate(nw, MemoryKind::Weights);
+    b_ = be.allocate(static_cast<size_t>(out_channels), MemoryKind::Weights);
+    gw_ = be.allocate(nw, MemoryKind::Gradients);
+    gb_ = be.allocate(static_cast<size_t>(out_channels), MemoryKind::Gradients);
+    col_ = be.allocate(static_cast<size_t>(ckk()) * static_cast<size_t>(out_.h * out_.w), MemoryKind::Workspace);
+    const float bound = 1.0f / std::sqrt(static_cast<float>(ckk()));
+    std::uniform_real_distribution<float> u(-bound, bound);
+    for (size_t i = 0; i < w_.size(); ++i) w_.data()[i] = u(rng);
+    for (size_t i = 0; i < b_.size(); ++i) b_.data()[i] = u(rng);
+}
+
+std::string Conv2d::describe() const {
+    return std::string("Conv2d(") + std::to_string(in_.c) + std::string(", ") + std::to_string(out_.c) + std::string(", k=") + std::to_string(k_) +
+           std::string(", pad=") + std::to_string(pad_) + ")";
+}
+
+void Conv2d::run(const float* x, float* y, int b, float* col) const {
+    const int ohw = out_.h * out_.w;
+    const size_t in_per = static_cast<size_t>(in_.size()), out_per = static_cast<size_t>(out_.size());
+    for (int n = 0; n < b; ++n) {
+        be_.im2col(x + in_per * static_cast<size_t>(n), in_.c, in_.h, in_.w, k_, 1, pad_, col);
+        be_.gemm(Transpose::No, Transpose::No, out_.c, ohw, ckk(), 1.f, w_.data(), ckk(), col, ohw, 0.f,
+                 y + out_per * static_cast<size_t>(n), ohw);
+    }
+    be_.add_bias(y, b_.data(), b, out_.c, ohw);
+}
+
+void Conv2d::forward(const float* x, float* y, int b, bool) { run(x, y, b, col_.data()); }
+
+void Conv2d::infer(const float* x, float* y, int b, Scratch& s) const {
+    const size_t need = static_cast<size_t>(ckk()) * static_cast<size_t>(out_.h * out_.w);
+    if (s.f.size() < need) s.f.resize(need);
+    run(x, y, b, s.f.data());
+}
+
+void Conv2d::backward(const float* x, const float*, const float* dy, float* dx, int b) {
+    const int ohw = out_.h * out_.w;
+    const size_t in_per = static_cast<size_t>(in_.size()), out_per = static_cast<size_t>(out_.size());
+    float* col = col_.data();
+    for (int n = 0; n < b; ++n) {
+        const float* dyn = dy + out_per * static_cast<size_t>(n);
+        // gW += dy_n col_n^T
+        be_.im2col(x + in_per * static_cast<size_t>(n), in_.c, in_.h, in_.w, k_, 1, pad_, col);
+        be_.gemm(Transpose::No, Transpose::Yes, out_.c, ckk(), ohw, 1.f, dyn, ohw, col, ohw, n == 0 ? 0.f : 1.f,
+                 gw_.data(), ckk());
+        if (dx) {  // dcol = W^T dy_n, folded back into dx_n
+            be_.gemm(Transpose::Yes, Transpose::No, ckk(), ohw, out_.c, 1.f, w_.data(), ckk(), dyn, ohw, 0.f, col,
+                     ohw);
+            be_.col2im(col, in_.c, in_.h, in_.w, k_, 1, pad_, dx + in_per * static_cast<size_t>(n));
+        }
+    }
+    be_.bias_grad(dy, b, out_.c, ohw, gb_.data());
+}
+
+MaxPool2d::MaxPool2d(Backend& be, Shape in, int k) : Layer(be, in, Shape{in.c, in.h / k, in.w / k}), k_(k) {
+    if (k < 1 || out_.h < 1 || out_.w < 1)
+        throw std::invalid_argument(std::string("MaxPool2d: a ") + std::to_string(k) + std::string("x") + std::to_string(k) +
+                                    std::string(" window does not fit a ") + to_string(in) + " input");
+}
+
+std::string MaxPool2d::describe() const { return std::string("MaxPool2d(") + std::to_string(k_) + ")"; }
+
+void MaxPool2d::forward(const float* x, float* y, int b, bool) {
+    const size_t n = static_cast<size_t>(b) * static_cast<size_t>(out_.size());
+    be_.ensure(arg_, n, MemoryKind::Activations);
+    be_.maxpool(x, b * in_.c, in_.h, in_.w, k_, k_, y, reinterpret_cast<int32_t*>(arg_.data()));
+}
+
+void MaxPool2d::backward(const float*, const float*, const float* dy, float* dx, int b) {
+    if (dx)
+        be_.maxpool_grad(dy, reinterpret_cast<const int32_t*>(arg_.data()), b * in_.c, in_.h, in_.w, k_, k_, dx);
+}
+
+void MaxPool2d::infer(const float* x, float* y, int b, Scratch& s) const {
+    const size_t n = static_cast<size_t>(b) * static_cast<size_t>(out_.size());
+    if (s.i.size() < n) s.i.resize(n);
+    be_.maxpool(x, b * in_.c, in_.h, in_.w, k_, k_, y, s.i.data());
+}
+
+}  // namespace batchscope::engine::model
