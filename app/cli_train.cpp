@@ -112,6 +112,12 @@ Runner add_train_command(CLI::App& app) {
                     "cnn:C1,C2,...[:fc=F][:relu|gelu][:dropout=P] (3x3 conv + 2x2 max-pool per Ci)")
         ->capture_default_str();
     cmd->add_option("--optimizer", cfg->optimizer, "sgd (with --momentum) or adam")->capture_default_str();
+    cmd->add_option("--backend", cfg->backend,
+                    "cpu, or cuda: train on the GPU through the plugin (MLPs and logistic regression with SGD so far); "
+                    "a GPU that cannot be used fails the run with the reason")
+        ->check(CLI::IsMember({"cpu", "cuda"}))
+        ->capture_default_str();
+    cmd->add_flag("--tf32", cfg->tf32, "With --backend cuda: let cuBLAS use TF32 tensor cores (~1e-3 relative error)");
     cmd->add_option("--lr", cfg->learning_rate, "Learning rate")->capture_default_str();
     cmd->add_option("--momentum", cfg->momentum, "SGD momentum")->capture_default_str();
     cmd->add_option("--weight-decay", cfg->weight_decay, "L2 weight decay added to the gradient")->capture_default_str();
@@ -173,9 +179,11 @@ Runner add_train_command(CLI::App& app) {
                 std::printf("Batchscope training: %s, %s, %lld train / %lld test samples\n", s->model.c_str(),
                             s->dataset.c_str(), static_cast<long long>(s->train_samples),
                             static_cast<long long>(s->test_samples));
-                std::printf("backend: %s\n%s\n", s->backend.c_str(),
-                            gpu.usable ? ("GPU available but not used yet: " + gpu.summary()).c_str()
-                                       : ("GPU unavailable (training on the CPU): " + gpu.reason).c_str());
+                const std::string gpu_line =
+                    cfg->backend == "cuda" ? std::string("GPU: ") + gpu.summary()
+                    : gpu.usable           ? std::string("GPU available (train on it with --backend cuda): ") + gpu.summary()
+                                           : std::string("GPU unavailable (training on the CPU): ") + gpu.reason;
+                std::printf("backend: %s\n%s\n", s->backend.c_str(), gpu_line.c_str());
                 std::printf("knobs: batch %d, prefetch %d, workers %d, threads %d, epochs %d, seed %llu\n",
                             s->batch_size, s->prefetch_depth, s->workers, cfg->threads, s->epochs,
                             static_cast<unsigned long long>(cfg->seed));

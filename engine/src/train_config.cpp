@@ -46,6 +46,8 @@ std::string validate(const TrainConfig& c) {
                            {"storage_profile", static_cast<int64_t>(c.storage)}})
         if (auto e = validate_knob(name, v); !e.empty()) return e;
     if (auto e = range_error("epochs", c.epochs, L::kMinEpochs, L::kMaxEpochs, ""); !e.empty()) return e;
+    if (c.backend != "cpu" && c.backend != "cuda") return "backend \"" + c.backend + "\" is not one of cpu, cuda";
+    if (c.tf32 && c.backend != "cuda") return "TF32 is a CUDA option: use it with backend cuda";
     if (auto e = range_error("threads", c.threads, L::kMinThreads, L::kMaxThreads, ""); !e.empty()) return e;
     if (!(c.learning_rate > 0.f && c.learning_rate < 100.f))
         return "learning rate " + std::to_string(c.learning_rate) + " is out of range: use a value in (0, 100)";

@@ -8,6 +8,7 @@
 #include "batchscope/engine/batch_loader.h"
 #include "batchscope/engine/data/open_data.h"
 #include "batchscope/engine/memory_fit.h"
+#include "batchscope/engine/model/gpu_model.h"
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
@@ -43,6 +44,20 @@ void decimate(std::vector<SeriesPoint>& s) {
         out.push_back({(s[i].t_s + s[i + 1].t_s) / 2, (s[i].value + s[i + 1].value) / 2});
     if (s.size() % 2) out.push_back(s.back());
     s.swap(out);
+}
+
+// The model on the backend the configuration asks for. The CUDA backend is never a silent choice
+// either way: when it cannot be used the run fails, saying why and what to do.
+std::unique_ptr<model::Model> make_training_model(const TrainConfig& cfg, const model::ModelSpec& spec, model::Shape in,
+                                                  int classes, const model::OptimizerConfig& opt) {
+    if (cfg.backend != "cuda") return model::make_model(spec, in, classes, opt, cfg.seed, cfg.threads);
+    if (std::string why = model::gpu_trainable(spec, opt); !why.empty()) throw std::invalid_argument(why);
+    GpuBackendOptions o;
+    o.tf32 = cfg.tf32;
+    std::string why;
+    std::unique_ptr<GpuBackend> gpu = GpuBackend::open(o, why);
+    if (!gpu) throw std::runtime_error("GPU unavailable: " + why + " (train on the CPU with backend cpu)");
+    return model::make_gpu_model(std::move(gpu), spec, in, classes, opt, cfg.seed, cfg.batch_size);
 }
 
 // Rolling accumulator for the throughput and loss series.
@@ -88,8 +103,7 @@ void TrainingRun::Impl::controller_main() {
         opt.weight_decay = cfg.weight_decay;
         const model::LrSchedule schedule = model::parse_lr_schedule(cfg.lr_schedule);
         const model::Shape in_shape{data.sample_shape.channels, data.sample_shape.height, data.sample_shape.width};
-        const std::unique_ptr<model::Model> net =
-            model::make_model(spec, in_shape, data.train->classes(), opt, cfg.seed, cfg.threads);
+        const std::unique_ptr<model::Model> net = make_training_model(cfg, spec, in_shape, data.train->classes(), opt);
         model::Model& model = *net;
         work.model = model.describe();
         work.model_spec = spec.canonical();

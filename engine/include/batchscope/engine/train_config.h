@@ -42,6 +42,8 @@ struct TrainConfig {
     // Model and optimizer (engine/model/model_spec.h has the syntax).
     std::string model = "mlp:256,128";  // logreg, svm, mlp:W1,W2..[:relu|gelu][:dropout=P], cnn:C1,C2..[:fc=F]...
     std::string optimizer = "sgd";      // sgd (with `momentum`) or adam
+    std::string backend = "cpu";        // cpu, or cuda (the GPU plugin; refused with the reason when unusable)
+    bool tf32 = false;                  // cuda: cuBLAS may use TF32 tensor cores
     std::string lr_schedule = "none";   // none, step:N[:GAMMA], cosine (per epoch)
     float weight_decay = 0.f;           // L2, added to the gradient
     // Linear scaling rule (Goyal et al.): the rate is learning_rate * batch / batch_size, so a live

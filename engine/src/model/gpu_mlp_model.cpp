@@ -1,0 +1,141 @@
+// The GPU-trained MLP behind the Model interface: GpuMlp does the steps on the device; a host
+// Mlp mirrors the parameters for checkpoints and serving, refreshed from the device on demand.
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+
+#include "batchscope/engine/gpu_mlp.h"
+#include "batchscope/engine/model/gpu_model.h"
+
+namespace batchscope::engine::model {
+namespace {
+
+class GpuMlpModel final : public Model {
+public:
+    GpuMlpModel(std::unique_ptr<GpuBackend> gpu, Mlp host, ModelSpec spec, Shape input, float momentum, int batch)
+        : gpu_(std::move(gpu)), host_(std::move(host)), spec_(std::move(spec)), input_(input), momentum_(momentum) {
+        regrow(batch);
+    }
+
+    const ModelSpec& spec() const noexcept override { return spec_; }
+    std::string describe() const override {
+        std::string r = spec_.kind == ModelKind::LogReg ? "logistic regression" : "MLP";
+        for (size_t i = 0; i < host_.widths().size(); ++i) {
+            r += i ? '-' : ' ';
+            r += std::to_string(host_.widths()[i]);
+        }
+        return spec_.kind == ModelKind::LogReg ? r : r + " (ReLU)";
+    }
+    std::string layers() const override {
+        std::string r;
+        const auto& w = host_.widths();
+        for (size_t l = 0; l + 1 < w.size(); ++l) {
+            r.append("Linear(").append(std::to_string(w[l])).append(", ").append(std::to_string(w[l + 1])).append(")\n");
+            if (l + 2 < w.size()) r += "ReLU\n";
+        }
+        return r;
+    }
+    Shape input_shape() const noexcept override { return input_; }
+    int classes() const noexcept override { return host_.widths().back(); }
+    std::string backend() const override {
+        const GpuProbeResult& p = gpu_->probe();
+        return std::string("CUDA, ") + (p.device_name.empty() ? "device" : p.device_name) + (gpu_->tf32() ? ", TF32" : ", FP32");
+    }
+
+    float train_step(const float* x, const int32_t* y, int b, float lr) override {
+        if (b > dev_->max_batch()) regrow(std::max(b, 2 * dev_->max_batch()));
+        stale_ = true;
+        return dev_->train_step(x, y, b, lr, momentum_);
+    }
+    int64_t count_correct(const float* x, const int32_t* y, int b) override {
+        if (b > dev_->max_batch()) regrow(b);
+        return dev_->count_correct(dev_->stage(x, y, b));
+    }
+    void predict(const float* x, int b, float* logits, InferWorkspace& ws) const override {
+        sync_host();
+        host_.predict(x, b, logits, ws.mlp);
+    }
+    std::vector<ParamTensor> parameters() const override {
+        sync_host();
+        std::vector<ParamTensor> r;
+        for (size_t l = 0; l < host_.layer_count(); ++l) {
+            const std::string idx = std::to_string(2 * l);
+            r.push_back({idx + ".weight", host_.layer_weights(l)});
+            r.push_back({idx + ".bias", host_.layer_biases(l)});
+        }
+        return r;
+    }
+    void set_parameter(size_t i, std::span<const float> v) override {
+        sync_host();
+        const size_t l = i / 2;
+        if (l >= host_.layer_count()) throw std::invalid_argument("the model has no parameter tensor " + std::to_string(i));
+        std::vector<float> w(host_.layer_weights(l).begin(), host_.layer_weights(l).end());
+        std::vector<float> bias(host_.layer_biases(l).begin(), host_.layer_biases(l).end());
+        auto& target = i % 2 == 0 ? w : bias;
+        if (v.size() != target.size())
+            throw std::invalid_argument("parameter " + std::to_string(i) + " holds " + std::to_string(target.size()) +
+                                        " values, not " + std::to_string(v.size()));
+        std::copy(v.begin(), v.end(), target.begin());
+        host_.set_layer(l, w, bias);
+        dev_->load_from(host_);
+    }
+    // Host memory only: the mirror of the weights (the device's own is in GpuMlp::device_bytes()).
+    ModelMemory memory() const override { return {host_.parameter_count() * 4, 0, 0, 0, 0}; }
+    int64_t flops_per_train_sample() const override { return host_.flops_per_train_sample(); }
+    int64_t activation_bytes_per_sample() const override { return 0; }  // on the device
+
+private:
+    // Larger device buffers: the parameters go through the host mirror (momentum restarts).
+    void regrow(int batch) {
+        if (dev_) sync_host();
+        dev_.reset();
+        dev_ = std::make_unique<GpuMlp>(*gpu_, host_.widths(), batch);
+        dev_->load_from(host_);
+        stale_ = false;
+    }
+    void sync_host() const {
+        std::lock_guard lock(m_);
+        if (!stale_) return;
+        std::vector<float> w, b;
+        for (size_t l = 0; l < host_.layer_count(); ++l) {
+            dev_->read_layer(l, w, b);
+            host_.set_layer(l, w, b);
+        }
+        stale_ = false;
+    }
+
+    std::unique_ptr<GpuBackend> gpu_;
+    mutable Mlp host_;
+    std::unique_ptr<GpuMlp> dev_;
+    ModelSpec spec_;
+    Shape input_;
+    float momentum_;
+    mutable std::mutex m_;
+    mutable bool stale_ = false;
+};
+
+}  // namespace
+
+std::string gpu_trainable(const ModelSpec& spec, const OptimizerConfig& opt) {
+    if (spec.kind != ModelKind::Mlp && spec.kind != ModelKind::LogReg)
+        return "the CUDA backend trains MLPs and logistic regression so far, not " + spec.canonical() +
+               ": use --backend cpu for it";
+    if (spec.kind == ModelKind::Mlp && spec.activation != Activation::Relu)
+        return "the CUDA backend trains ReLU MLPs so far: drop the activation from the model spec, or use --backend cpu";
+    if (spec.dropout > 0.f) return "the CUDA backend does not do dropout yet: drop it from the model spec, or use --backend cpu";
+    if (opt.kind != OptimizerKind::Sgd || opt.weight_decay > 0.f)
+        return "the CUDA backend trains with SGD and momentum (no weight decay) so far: use --optimizer sgd, or --backend cpu";
+    return {};
+}
+
+std::unique_ptr<Model> make_gpu_model(std::unique_ptr<GpuBackend> gpu, const ModelSpec& spec, Shape input, int classes,
+                                      const OptimizerConfig& opt, uint64_t seed, int batch) {
+    if (std::string why = gpu_trainable(spec, opt); !why.empty()) throw std::invalid_argument(why);
+    std::vector<int> widths{static_cast<int>(input.size())};
+    if (spec.kind == ModelKind::Mlp) widths.insert(widths.end(), spec.widths.begin(), spec.widths.end());
+    widths.push_back(classes);
+    return std::make_unique<GpuMlpModel>(std::move(gpu), Mlp(std::move(widths), seed), spec, input, opt.momentum,
+                                         std::max(1, batch));
+}
+
+}  // namespace batchscope::engine::model

@@ -1,0 +1,120 @@
+// A whole training run on the CUDA backend, checked WITHOUT a GPU: BATCHSCOPE_GPU_PLUGIN points
+// at the fake plugin whose compute table runs host-emulated kernels (labelled emulated; it checks
+// the wiring: backend choice, staging, live batch growth, checkpoints, the refusals), against
+// the same run on the CPU. With BS_USE_REAL_PLUGIN=1 the same tests run on the real plugin and a
+// GPU (tests/gpu/run_device_checks.sh does that on a GPU machine).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/training_run.h"
+#include "idx_fixture.h"
+#include "run_wait.h"
+
+using namespace batchscope::engine;
+
+namespace {
+
+class EmulatedGpu : public ::testing::Test {
+protected:
+    void SetUp() override {
+        setenv("BS_FAKE_COMPUTE", "emulate", 1);
+        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
+        if (std::getenv("BS_USE_REAL_PLUGIN")) unsetenv("BATCHSCOPE_GPU_PLUGIN");  // the usual search
+        else
+            setenv("BATCHSCOPE_GPU_PLUGIN",
+                   (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
+        bs_test::write_fake_fashion_mnist(d.path, 600, 200);
+    }
+    void TearDown() override { unsetenv("BATCHSCOPE_GPU_PLUGIN"); }
+
+    TrainConfig config(const std::string& backend) const {
+        TrainConfig c;
+        c.data_dir = d.path;
+        c.cache_dir = d.path + "/cache";
+        c.batch_size = 50;
+        c.workers = 0;
+        c.prefetch_depth = 0;
+        c.shuffle = false;
+        c.epochs = 1;
+        c.model = "mlp:32,16";
+        c.backend = backend;
+        return c;
+    }
+    static std::shared_ptr<const RunSnapshot> train(const TrainConfig& c) {
+        TrainingRun run(c);
+        run.start();
+        run.wait();
+        return run.snapshot();
+    }
+    bs_test::TempDir d;
+};
+
+}  // namespace
+
+TEST_F(EmulatedGpu, TrainsLikeTheCpuBackend) {
+    const auto cpu = train(config("cpu"));
+    const auto gpu = train(config("cuda"));
+    ASSERT_EQ(cpu->state, RunState::Finished) << cpu->message;
+    ASSERT_EQ(gpu->state, RunState::Finished) << gpu->message;
+    EXPECT_NE(gpu->backend.find("CUDA"), std::string::npos) << gpu->backend;
+    ASSERT_EQ(gpu->epochs_done.size(), 1u);
+    EXPECT_EQ(gpu->epochs_done[0].samples, 600);
+    // Same initialisation, same batches, same math: the losses agree to float rounding.
+    const double a = cpu->epochs_done[0].train_loss, b = gpu->epochs_done[0].train_loss;
+    EXPECT_NEAR(a, b, 1e-3 * std::max(1.0, std::abs(a)));
+    EXPECT_NEAR(cpu->epochs_done[0].test_accuracy, gpu->epochs_done[0].test_accuracy, 0.02);
+}
+
+TEST_F(EmulatedGpu, LiveBatchGrowthAndCheckpoint) {
+    TrainConfig c = config("cuda");
+    c.epochs = 3;
+    c.checkpoint_path = d.file("gpu.ckpt");
+    TrainingRun run(c);
+    run.start();
+    bs_test::wait_for(run, [](const RunSnapshot& s) { return s.iterations_done >= 2 || s.state == RunState::Failed; },
+                      std::chrono::seconds(60));
+    EXPECT_EQ(run.set_batch_size(120), "");  // larger than the device buffers: they regrow
+    run.wait();
+    const auto s = run.snapshot();
+    ASSERT_EQ(s->state, RunState::Finished) << s->message;
+    EXPECT_EQ(s->batch_size, 120);
+    EXPECT_GT(s->epochs_done.back().test_accuracy, 0.5);
+    // The checkpoint holds the device's trained weights, read back: a CPU model of the same spec.
+    const auto loaded = load_checkpoint(c.checkpoint_path);
+    ASSERT_TRUE(loaded.model);
+    EXPECT_EQ(loaded.model->parameter_count(), 784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10);
+    float sum = 0;
+    for (const auto& t : loaded.model->parameters())
+        for (float v : t.values) sum += std::abs(v);
+    EXPECT_GT(sum, 0.f);
+}
+
+TEST_F(EmulatedGpu, RefusalsSayWhyAndWhatToDo) {
+    TrainConfig cnn = config("cuda");
+    cnn.model = "cnn:4";
+    auto s = train(cnn);
+    EXPECT_EQ(s->state, RunState::Failed);
+    EXPECT_NE(s->message.find("--backend cpu"), std::string::npos) << s->message;
+
+    TrainConfig adam = config("cuda");
+    adam.optimizer = "adam";
+    s = train(adam);
+    EXPECT_EQ(s->state, RunState::Failed);
+    EXPECT_NE(s->message.find("--optimizer sgd"), std::string::npos) << s->message;
+
+    setenv("BATCHSCOPE_GPU_PLUGIN", "/nonexistent/libbatchscope_cuda.so", 1);
+    s = train(config("cuda"));
+    EXPECT_EQ(s->state, RunState::Failed);
+    EXPECT_NE(s->message.find("GPU unavailable"), std::string::npos) << s->message;
+    EXPECT_NE(s->message.find("backend cpu"), std::string::npos) << s->message;
+
+    TrainConfig tf32 = config("cpu");
+    tf32.tf32 = true;
+    EXPECT_NE(validate(tf32).find("TF32"), std::string::npos);
+    TrainConfig other = config("opencl");
+    EXPECT_NE(validate(other).find("cpu, cuda"), std::string::npos);
+}
