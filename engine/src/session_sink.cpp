@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/library_versions.h"
 #include "batchscope/engine/mlp.h"
 #include "batchscope/profiler/tsc_clock.h"
 #include "batchscope/profiler/verdict.h"
@@ -29,6 +30,7 @@ std::string environment_json() {
     j["cuda_runtime"] = gpu.runtime_version;
     j["host_clock"] = profiler::host_clock_info().description;  // what trace scopes read
     j["compiler"] = __VERSION__;
+    for (const auto& [lib, version] : library_versions()) j["lib_" + lib] = version;
     j["batchscope"] = "0.1.0";
     return j.dump();
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "batchscope/engine/session_sink.h"
 #include "batchscope/store/session_store.h"
 
@@ -87,5 +89,23 @@ TEST(SessionSinkVerdicts, NoIterationsNoVerdict) {
     }
     batchscope::store::SessionStore store(db, true);
     EXPECT_TRUE(store.verdicts(id).empty());
+    std::filesystem::remove(db);
+}
+
+TEST(SessionSinkEnvironment, RecordsTheMachineAndLibraryVersions) {
+    const std::string db = temp_db("env");
+    std::filesystem::remove(db);
+    int64_t id = 0;
+    {
+        SessionSink sink(db, TrainConfig{}, "env");
+        id = sink.session_id();
+        sink.on_end(RunState::Finished, "");
+    }
+    batchscope::store::SessionStore store(db, true);
+    const auto env = nlohmann::json::parse(store.info(id)->env_json);
+    for (const char* key : {"cpu", "cores", "gpu_status", "compiler", "lib_openblas", "lib_sqlite", "lib_zlib", "lib_libpng"})
+        EXPECT_TRUE(env.contains(key)) << key << " in " << env.dump();
+    EXPECT_EQ(env["lib_sqlite"], batchscope::store::SessionStore::sqlite_version());
+    EXPECT_TRUE(env.contains("lib_libjpeg-turbo") || env.contains("lib_libjpeg")) << env.dump();
     std::filesystem::remove(db);
 }

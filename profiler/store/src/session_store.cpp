@@ -64,6 +64,8 @@ constexpr const char* kInfoSelect =
 
 }  // namespace
 
+std::string SessionStore::sqlite_version() { return sqlite3_libversion(); }
+
 std::string SessionStore::default_path() {
     if (const char* p = std::getenv("BATCHSCOPE_DB"); p && *p) return p;
     if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/batchscope/sessions.db";

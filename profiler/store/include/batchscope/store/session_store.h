@@ -28,6 +28,8 @@ class SessionStore {
 public:
     // $BATCHSCOPE_DB, else $XDG_DATA_HOME/batchscope/sessions.db, else ~/.local/share/batchscope/sessions.db
     static std::string default_path();
+    // The SQLite library in use ("3.40.1"), for the environment a session records.
+    static std::string sqlite_version();
 
     // Opens (creating folders and the file if needed, unless read_only). Throws StoreError.
     explicit SessionStore(const std::string& path, bool read_only = false);
