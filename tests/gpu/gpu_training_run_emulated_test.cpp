@@ -67,6 +67,15 @@ TEST_F(EmulatedGpu, TrainsLikeTheCpuBackend) {
     const double a = cpu->epochs_done[0].train_loss, b = gpu->epochs_done[0].train_loss;
     EXPECT_NEAR(a, b, 1e-3 * std::max(1.0, std::abs(a)));
     EXPECT_NEAR(cpu->epochs_done[0].test_accuracy, gpu->epochs_done[0].test_accuracy, 0.02);
+    // GPU phases timed with CUDA events (CUPTI is not in the breakdown yet), and said so.
+    EXPECT_EQ(cpu->gpu_timing.mode, batchscope::profiler::GpuTimingMode::None);
+    EXPECT_EQ(gpu->gpu_timing.mode, batchscope::profiler::GpuTimingMode::CudaEvents);
+    EXPECT_NE(gpu->gpu_timing.reason.find("CUDA events"), std::string::npos) << gpu->gpu_timing.reason;
+    ASSERT_FALSE(gpu->recent.empty());
+    for (const auto& it : gpu->recent) {
+        EXPECT_EQ(it.breakdown.parts_sum(), it.breakdown.wall_ns);
+        EXPECT_GT(it.breakdown.h2d_ns, 0);
+    }
 }
 
 TEST_F(EmulatedGpu, LiveBatchGrowthAndCheckpoint) {

@@ -45,7 +45,17 @@ public:
     float train_step(const float* x, const int32_t* y, int b, float lr) override {
         if (b > dev_->max_batch()) regrow(std::max(b, 2 * dev_->max_batch()));
         stale_ = true;
-        return dev_->train_step(x, y, b, lr, momentum_);
+        const int slot = dev_->stage(x, y, b);
+        dev_->step(slot, lr, momentum_);
+        const float loss = dev_->loss(slot);  // waits for the step: its events are done
+        h2d_ns_ = static_cast<int64_t>(gpu_->elapsed_ms(dev_->copy_start(slot), dev_->copy_done(slot)) * 1e6);
+        compute_ns_ = static_cast<int64_t>(gpu_->elapsed_ms(dev_->compute_start(slot), dev_->compute_done(slot)) * 1e6);
+        return loss;
+    }
+    bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const override {
+        h2d_ns = h2d_ns_;
+        compute_ns = compute_ns_;
+        return true;
     }
     int64_t count_correct(const float* x, const int32_t* y, int b) override {
         if (b > dev_->max_batch()) regrow(b);
@@ -112,6 +122,7 @@ private:
     float momentum_;
     mutable std::mutex m_;
     mutable bool stale_ = false;
+    int64_t h2d_ns_ = 0, compute_ns_ = 0;
 };
 
 }  // namespace

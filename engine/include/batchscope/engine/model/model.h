@@ -60,6 +60,12 @@ public:
     virtual int64_t flops_per_train_sample() const = 0;  // 2 x multiply-adds, forward + backward
     // Bytes a training step holds per sample of the batch (layer outputs, their gradients, masks).
     virtual int64_t activation_bytes_per_sample() const = 0;
+    // GPU backends: the last train_step's host-to-device copy and compute as the device timed them
+    // (CUDA events), in ns; false on the CPU.
+    virtual bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const {
+        (void)h2d_ns, (void)compute_ns;
+        return false;
+    }
     int64_t parameter_count() const;
 };
 
