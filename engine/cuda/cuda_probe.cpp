@@ -1,6 +1,7 @@
 #include "cuda_probe.h"
 
 #include <cuda_runtime_api.h>
+#include <cupti.h>
 
 #include <algorithm>
 #include <cstring>
@@ -33,6 +34,8 @@ void probe_full(BsGpuProbeInfo& info) noexcept {
     if (cudaDriverGetVersion(&version) == cudaSuccess) info.driver_version = version;
     version = 0;
     if (cudaRuntimeGetVersion(&version) == cudaSuccess) info.runtime_version = version;
+    uint32_t cupti = 0;  // needs no device either
+    if (cuptiGetVersion(&cupti) == CUPTI_SUCCESS) info.cupti_version = static_cast<int32_t>(cupti);
 
     int count = 0;
     if (const cudaError_t err = cudaGetDeviceCount(&count); err != cudaSuccess) {

@@ -158,6 +158,7 @@ void probe_plugin(const std::string& path, GpuProbeResult& out, const BsGpuPlugi
     out.device_count = info.device_count;
     out.driver_version = info.driver_version;
     out.runtime_version = info.runtime_version;
+    if (BS_GPU_ABI_HAS_FIELD(BsGpuProbeInfo, cupti_version, info.struct_size)) out.cupti_version = info.cupti_version;
     out.device_name = info.device_name;
     out.usable = info.status == BS_GPU_PROBE_OK && info.device_count > 0;
     if (!out.usable) out.reason = status_reason(info);

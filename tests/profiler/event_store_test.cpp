@@ -125,6 +125,8 @@ TEST(EventStore, ReadersOfWindowsNeverSeeHalfWrittenEvents) {
         std::lock_guard lock(m);
         latest = s.window(3000);
     }
+    // The reader may not have been scheduled yet on a busy machine: let it read at least once.
+    while (read.load() == 0) std::this_thread::yield();
     done = true;
     reader.join();
     EXPECT_EQ(bad.load(), 0);

@@ -51,6 +51,8 @@ typedef struct BsGpuProbeInfo {
     char device_name[BS_GPU_NAME_MAX];         // device 0, NUL-terminated
     char error_name[BS_GPU_ERROR_NAME_MAX];    // cudaGetErrorName, e.g. "cudaErrorNoDevice"
     char error_text[BS_GPU_ERROR_TEXT_MAX];    // cudaGetErrorString
+    // Appended (same ABI version): cuptiGetVersion, the CUPTI API version; 0 when unknown.
+    int32_t cupti_version;
 } BsGpuProbeInfo;
 
 typedef struct BsGpuPluginApi {
