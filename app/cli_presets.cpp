@@ -189,8 +189,8 @@ int64_t wait_applied(Run& run, size_t changes_before) {
     }
 }
 
-void finish_train_segment(Segment& seg, const std::vector<profiler::IterationSample>& all, int64_t end,
-                          const engine::TrainConfig& cfg, int batch, int prefetch, int workers) {
+void finish_train_segment(Segment& seg, const std::vector<profiler::IterationSample>& all, int64_t end, int batch,
+                          int prefetch, int workers) {
     std::vector<profiler::IterationSample> in;
     for (const auto& s : all)
         if (s.iteration >= seg.first + kSettle && s.iteration < end) in.push_back(s);
@@ -201,7 +201,6 @@ void finish_train_segment(Segment& seg, const std::vector<profiler::IterationSam
     ctx.prefetch_depth = prefetch;
     ctx.workers = workers;
     ctx.cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
-    (void)cfg;
     const profiler::Verdict v = profiler::judge(seg.window, ctx);
     seg.verdict = v.headline;
     if (!v.advice.empty()) seg.verdict += "; try " + v.advice.front().text;
@@ -250,7 +249,7 @@ int run_train_preset(const PresetOptions& o, const Preset& p, std::vector<Segmen
             end = wait_applied(*run, before);
             if (end < 0) end = INT64_MAX;
         }
-        finish_train_segment(seg, collect->samples(), end, cfg, batch, prefetch, workers);
+        finish_train_segment(seg, collect->samples(), end, batch, prefetch, workers);
         segments.push_back(seg);
         if (!o.json)
             std::printf("  measured %lld iterations: %.0f samples/s, step %.2f ms, data wait %.0f%%, compute %.0f%% — %s\n",

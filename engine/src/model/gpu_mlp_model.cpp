@@ -6,6 +6,7 @@
 
 #include "batchscope/engine/gpu_mlp.h"
 #include "batchscope/engine/model/gpu_model.h"
+#include "mlp_parts.h"
 
 namespace batchscope::engine::model {
 namespace {
@@ -18,23 +19,8 @@ public:
     }
 
     const ModelSpec& spec() const noexcept override { return spec_; }
-    std::string describe() const override {
-        std::string r = spec_.kind == ModelKind::LogReg ? "logistic regression" : "MLP";
-        for (size_t i = 0; i < host_.widths().size(); ++i) {
-            r += i ? '-' : ' ';
-            r += std::to_string(host_.widths()[i]);
-        }
-        return spec_.kind == ModelKind::LogReg ? r : r + " (ReLU)";
-    }
-    std::string layers() const override {
-        std::string r;
-        const auto& w = host_.widths();
-        for (size_t l = 0; l + 1 < w.size(); ++l) {
-            r.append("Linear(").append(std::to_string(w[l])).append(", ").append(std::to_string(w[l + 1])).append(")\n");
-            if (l + 2 < w.size()) r += "ReLU\n";
-        }
-        return r;
-    }
+    std::string describe() const override { return mlp_describe(host_, spec_.kind == ModelKind::LogReg); }
+    std::string layers() const override { return mlp_layers(host_); }
     Shape input_shape() const noexcept override { return input_; }
     int classes() const noexcept override { return host_.widths().back(); }
     std::string backend() const override {
@@ -67,26 +53,11 @@ public:
     }
     std::vector<ParamTensor> parameters() const override {
         sync_host();
-        std::vector<ParamTensor> r;
-        for (size_t l = 0; l < host_.layer_count(); ++l) {
-            const std::string idx = std::to_string(2 * l);
-            r.push_back({idx + ".weight", host_.layer_weights(l)});
-            r.push_back({idx + ".bias", host_.layer_biases(l)});
-        }
-        return r;
+        return mlp_parameters(host_);
     }
     void set_parameter(size_t i, std::span<const float> v) override {
         sync_host();
-        const size_t l = i / 2;
-        if (l >= host_.layer_count()) throw std::invalid_argument("the model has no parameter tensor " + std::to_string(i));
-        std::vector<float> w(host_.layer_weights(l).begin(), host_.layer_weights(l).end());
-        std::vector<float> bias(host_.layer_biases(l).begin(), host_.layer_biases(l).end());
-        auto& target = i % 2 == 0 ? w : bias;
-        if (v.size() != target.size())
-            throw std::invalid_argument("parameter " + std::to_string(i) + " holds " + std::to_string(target.size()) +
-                                        " values, not " + std::to_string(v.size()));
-        std::copy(v.begin(), v.end(), target.begin());
-        host_.set_layer(l, w, bias);
+        mlp_set_parameter(host_, i, v);
         dev_->load_from(host_);
     }
     // Host memory only: the mirror of the weights (the device's own is in GpuMlp::device_bytes()).
