@@ -7,6 +7,7 @@
 #include "batchscope/engine/loader_stats.h"
 #include "batchscope/profiler/breakdown.h"
 #include "batchscope/profiler/event_store.h"
+#include "batchscope/profiler/gpu_activity.h"
 #include "batchscope/profiler/gpu_timing.h"
 
 namespace batchscope::engine {
@@ -67,6 +68,20 @@ struct MemoryUse {
     }
 };
 
+// The device side of a GPU run, as the GPU backend and the CUPTI collector saw it. All zero and
+// empty on the CPU backend; the kernel and copy tables stay empty while CUPTI is not collecting
+// (gpu_timing says why).
+struct DeviceView {
+    std::string name;            // "NVIDIA H100 80GB HBM3"; empty on the CPU backend
+    int64_t memory_free = 0;     // the device's free bytes when last sampled (cudaMemGetInfo)
+    int64_t memory_total = 0;
+    int64_t memory_run = 0;      // bytes this run holds on the device (weights, gradients, activations, staging)
+    std::vector<profiler::KernelRow> kernels;  // kernels so far, by total time, largest first
+    std::vector<profiler::CopyRow> copies;     // copies so far, by direction and pinned / pageable
+    uint64_t cupti_records = 0;  // activity records received from CUPTI
+    uint64_t cupti_dropped = 0;  // records CUPTI reported lost (its buffers were full)
+};
+
 struct SeriesPoint {
     double t_s = 0;  // seconds since the run started
     double value = 0;
@@ -118,6 +133,7 @@ struct RunSnapshot {
     // How GPU work is timed (CUPTI, or CUDA events with the reason CUPTI could not start); the
     // GPU backend sets it from profiler::choose_gpu_timing. The CPU backend: none.
     profiler::GpuTimingStatus gpu_timing;
+    DeviceView device;  // GPU runs only
 };
 
 }  // namespace batchscope::engine
