@@ -168,11 +168,12 @@ bool run_for(Run& run, double seconds) {
     return !ended(run.snapshot()->state);
 }
 
-// Waits until the run is past loading (training has begun); false when it ended first.
+// Waits until the run is past loading (training has begun); false when it ended without training
+// (a run short enough to finish before it was first seen running has trained: true).
 bool wait_running(engine::TrainingRun& run) {
     for (;;) {
         auto s = run.snapshot();
-        if (ended(s->state)) return false;
+        if (ended(s->state)) return s->state == RunState::Finished && s->iterations_done > 0;
         if (s->state == RunState::Running && s->iterations_done > 0) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -234,7 +235,12 @@ int run_train_preset(const PresetOptions& o, const Preset& p, std::vector<Segmen
     Segment seg = segment("start", sink ? sink->session_id() : 0, 0);
     for (size_t k = 0;; ++k) {
         const bool alive = run_for(*run, o.segment_s);
-        const bool last = k == steps || !alive;
+        // A run that ended (all its epochs done) still goes on to a restart step: that is a new run.
+        const bool restart_next = k < steps && p.steps[k].is_restart();
+        const bool last = k == steps || (!alive && !restart_next);
+        if (!alive && k < steps && !restart_next)
+            say(o, "the run ended before step " + std::to_string(k + 1) +
+                       " (all its epochs are done): raise \"epochs\" in the preset or shorten --segment-s");
         int64_t end = INT64_MAX;
         const PresetStep* step = last ? nullptr : &p.steps[k];
         if (step && !step->is_restart()) {

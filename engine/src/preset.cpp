@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "batchscope/engine/data/storage_profile.h"
+#include "batchscope/engine/model/model_spec.h"
 #include "builtin_presets.h"  // generated from resources/presets/*.json
 
 namespace batchscope::engine {
@@ -42,6 +43,18 @@ data::StorageKind as_storage(const PresetValue& v, const std::string& where) {
     if (auto k = data::parse_storage_kind(v.text)) return *k;
     fail(where, "unknown storage profile \"" + v.to_string() + "\" (one of: " + data::storage_ids() + ")");
 }
+// Text settings checked by the parser that the run itself uses, so a preset is refused when it
+// is loaded with the same message the command line gives.
+template <class Parse>
+std::string as_checked_text(const PresetValue& v, const std::string& where, Parse parse) {
+    if (!v.is_text()) fail(where, "expected text, got " + v.to_string());
+    try {
+        (void)parse(v.text);
+    } catch (const std::exception& e) {
+        fail(where, e.what());
+    }
+    return v.text;
+}
 
 const std::map<std::string, Setter<TrainConfig>>& train_setters() {
     static const std::map<std::string, Setter<TrainConfig>> m = {
@@ -61,6 +74,11 @@ const std::map<std::string, Setter<TrainConfig>>& train_setters() {
         {"random_crop", [](auto& v, auto& c, auto& w) { c.random_crop = as_bool(v, w); }},
         {"flip", [](auto& v, auto& c, auto& w) { c.flip = as_bool(v, w); }},
         {"normalize", [](auto& v, auto& c, auto& w) { c.normalize = as_bool(v, w); }},
+        {"model", [](auto& v, auto& c, auto& w) { c.model = as_checked_text(v, w, model::parse_model_spec); }},
+        {"optimizer",
+         [](auto& v, auto& c, auto& w) { c.optimizer = as_checked_text(v, w, model::parse_optimizer); }},
+        {"lr_schedule",
+         [](auto& v, auto& c, auto& w) { c.lr_schedule = as_checked_text(v, w, model::parse_lr_schedule); }},
     };
     return m;
 }

@@ -6,12 +6,12 @@ cli=${1:?usage: cli_presets.sh path/to/batchscope-cli}
 source "$(dirname "$0")/check_lib.sh"
 
 expect_exit "presets list" 0 "$cli" presets list
-for id in 1-loading-dominates 2-prefetch-hides-loading 3-batch-size-trade 4-inference-latency 5-random-reads-hurt; do
+for id in 1-loading-dominates 2-prefetch-hides-loading 3-batch-size-trade 4-inference-latency 5-random-reads-hurt 6-simple-vs-deep-models; do
   grep -q "$id" "$tmp/out"; check "lists $id" $?
 done
 grep -q '1-loading-dominates .*\[emulated storage\]' "$tmp/out"; check "marks presets with emulated storage" $?
 expect_exit "presets list --json" 0 "$cli" presets list --json
-python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert len(l)>=5 and all(p["steps"] for p in l)' "$tmp/out"
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert len(l)>=6 and all(p["steps"] for p in l)' "$tmp/out"
 check "JSON list has every preset with its steps" $?
 expect_exit "presets show by lesson number" 0 "$cli" presets show 2
 grep -q '^step 2: Prefetch depth 1 → 4 \[live: prefetch_depth 4\]' "$tmp/out"; check "show prints the steps" $?
@@ -48,6 +48,23 @@ PY
   expect_exit "presets run 5 (restart step)" 0 "$cli" presets run 5 --segment-s 1 --steps 1 --json
   python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["segments"]; assert len(s)==2 and s[0]["session"]!=s[1]["session"], s' "$tmp/out"
   check "a restart step is a new session" $?
+  # A run that finishes before the segment ends still goes on to a restart step (lesson 6 restarts
+  # with other models); the restart can change the model.
+  cat >"$tmp/short.json" <<'JSON'
+{"format": "batchscope-preset/1", "id": "short", "lesson": 6, "title": "t", "summary": "s", "explanation": "e",
+ "mode": "train", "config": {"model": "logreg", "epochs": 1, "train_limit": 512, "test_limit": 100},
+ "steps": [{"title": "to svm", "explanation": "e", "restart": {"model": "svm"}}]}
+JSON
+  expect_exit "presets run --file (run ends, then a restart)" 0 "$cli" presets run --file "$tmp/short.json" --segment-s 1 --json
+  python3 - "$tmp/out" <<'PY'; check "both models ran, each in its own session" $?
+import json, sys
+s = json.load(open(sys.argv[1]))["segments"]
+assert len(s) == 2 and s[0]["session"] != s[1]["session"], s
+assert all(x["iterations"] > 0 for x in s), s
+PY
+  expect_exit "sessions list --tag preset:short" 0 "$cli" sessions list --tag preset:short --json
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); m=sorted(x["config"]["model"] for x in l); assert m==["logreg","svm"], m' "$tmp/out"
+  check "the sessions record the two models" $?
   expect_exit "presets run --no-save" 0 "$cli" presets run 1 --segment-s 1 --steps 0 --no-save
   grep -q 'emulated' "$tmp/out"; check "says the storage is emulated" $?
   # Lesson 4 serves a checkpoint under a live rate change.

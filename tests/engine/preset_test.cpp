@@ -41,7 +41,7 @@ TEST(Presets, BuiltInsCoverTheLessonsAndAreValid) {
             }
         }
     }
-    for (int lesson = 1; lesson <= 5; ++lesson) EXPECT_TRUE(lessons.count(lesson)) << "no preset for lesson " << lesson;
+    for (int lesson = 1; lesson <= 6; ++lesson) EXPECT_TRUE(lessons.count(lesson)) << "no preset for lesson " << lesson;
     ASSERT_NE(find_preset("2"), nullptr);
     EXPECT_EQ(find_preset("2")->id, "2-prefetch-hides-loading");
     EXPECT_EQ(find_preset("2-prefetch-hides-loading"), find_preset("2"));
@@ -80,6 +80,18 @@ TEST(Presets, SettingsReachTheConfiguration) {
     EXPECT_EQ(ic.mode, infer::LoadMode::Closed);
     EXPECT_EQ(ic.concurrency, 4);
     EXPECT_EQ(ic.max_batch, 8);
+
+    // Model, optimizer and schedule are settings too (lesson 6 restarts with other models).
+    const Preset m = parse_preset(minimal("train", R"({"model": "logreg", "optimizer": "adam", "lr_schedule": "cosine"})",
+                                          R"([{"title": "a", "explanation": "b", "restart": {"model": "cnn:8:fc=16"}}])"),
+                                  "test.json");
+    TrainConfig mc;
+    apply_settings(m.config, mc, "test");
+    EXPECT_EQ(mc.model, "logreg");
+    EXPECT_EQ(mc.optimizer, "adam");
+    EXPECT_EQ(mc.lr_schedule, "cosine");
+    apply_settings(m.steps[0].restart, mc, "test");
+    EXPECT_EQ(mc.model, "cnn:8:fc=16");
 }
 
 TEST(Presets, BadFilesAreRefusedNamingTheProblem) {
@@ -106,6 +118,15 @@ TEST(Presets, BadFilesAreRefusedNamingTheProblem) {
     EXPECT_NE(e.find("whole number"), std::string::npos) << e;
     e = error_of(minimal("serve", "{}", ok_step));
     EXPECT_NE(e.find("\"mode\""), std::string::npos) << e;
+    e = error_of(minimal("train", R"({"model": "transformer"})", ok_step));
+    EXPECT_NE(e.find("\"model\""), std::string::npos) << e;
+    EXPECT_NE(e.find("transformer"), std::string::npos) << e;
+    e = error_of(minimal("train", R"({"model": 3})", ok_step));
+    EXPECT_NE(e.find("expected text"), std::string::npos) << e;
+    e = error_of(minimal("train", R"({"optimizer": "lbfgs"})", ok_step));
+    EXPECT_NE(e.find("lbfgs"), std::string::npos) << e;
+    e = error_of(minimal("train", "{}", R"([{"title": "a", "explanation": "b", "restart": {"model": "mlp:0"}}])"));
+    EXPECT_NE(e.find("step 1"), std::string::npos) << e;
     EXPECT_EQ(error_of(minimal("train", "{}", ok_step)), "");  // the minimal file itself is fine
     EXPECT_THROW(load_preset_file("/nonexistent/preset.json"), PresetError);
 }
