@@ -79,8 +79,16 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     const QCommandLineOption preset({QStringLiteral("preset")},
                                     QStringLiteral("Load a workshop preset (id or lesson number) and start it."),
                                     QStringLiteral("ID"));
+    const QCommandLineOption model({QStringLiteral("model")},
+                                   QStringLiteral("Model: logreg, svm, mlp:256,128, cnn:32,64:fc=128, ... (as batchscope-cli train)."),
+                                   QStringLiteral("SPEC"));
+    const QCommandLineOption optimizer({QStringLiteral("optimizer")}, QStringLiteral("Optimizer: sgd or adam."),
+                                       QStringLiteral("NAME"));
+    const QCommandLineOption lr({QStringLiteral("lr")}, QStringLiteral("Learning rate."), QStringLiteral("RATE"));
+    const QCommandLineOption backend({QStringLiteral("backend")}, QStringLiteral("Where to compute: cpu or cuda."),
+                                     QStringLiteral("NAME"));
     p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter,
-                  preset});
+                  preset, model, optimizer, lr, backend});
     p.process(arguments);  // --help, --version, unknown options: print and exit
 
     int64_t b = o.config.batch_size, pf = o.config.prefetch_depth, w = o.config.workers,
@@ -97,6 +105,29 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     o.config.epochs = static_cast<int>(e);
     o.config.train_limit = l;
     if (p.isSet(data)) o.config.data_dir = p.value(data).toStdString();
+    if (p.isSet(model)) o.config.model = p.value(model).toStdString();
+    if (p.isSet(optimizer)) o.config.optimizer = p.value(optimizer).toStdString();
+    if (p.isSet(lr)) {
+        bool ok = false;
+        o.config.learning_rate = p.value(lr).toFloat(&ok);
+        if (!ok) {
+            o.error = QStringLiteral("--lr %1: expected a number like 0.05").arg(p.value(lr));
+            return o;
+        }
+    }
+    if (p.isSet(backend)) {
+        o.config.backend = p.value(backend).toStdString();
+        if (o.config.backend != "cpu" && o.config.backend != "cuda") {
+            o.error = QStringLiteral("--backend %1: expected cpu or cuda").arg(p.value(backend));
+            return o;
+        }
+    }
+    if (p.isSet(model) || p.isSet(optimizer) || p.isSet(lr)) {
+        if (const std::string why = engine::validate(o.config); !why.empty()) {
+            o.error = QString::fromStdString(why);
+            return o;
+        }
+    }
     o.start = p.isSet(start);
     o.serve = p.isSet(serve);
     o.presenter = p.isSet(presenter);

@@ -1,5 +1,7 @@
 #include "control_panel.h"
 
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -7,12 +9,44 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStyle>
+#include <QStandardItemModel>
+#include <QValidator>
 #include <QVBoxLayout>
+#include <stdexcept>
+
+#include "batchscope/engine/model/model_spec.h"
 
 namespace batchscope::ui {
 
 using engine::KnobLimits;
 using engine::RunState;
+
+namespace {
+
+// The model specs offered in the list (any other valid spec can be typed).
+constexpr const char* kModels[] = {"logreg", "svm", "mlp:256,128", "mlp:512,256:gelu:dropout=0.2", "cnn:32,64:fc=128"};
+
+// Why `spec` is not a model the engine can build; empty when it is.
+QString model_problem(const QString& spec) {
+    try {
+        engine::model::parse_model_spec(spec.trimmed().toStdString());
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+// Text that is not (yet) a valid model spec stays "intermediate": it can be typed, but it is
+// never committed as the model, so an invalid model cannot be entered.
+class ModelSpecValidator : public QValidator {
+public:
+    using QValidator::QValidator;
+    State validate(QString& input, int&) const override {
+        return model_problem(input).isEmpty() ? Acceptable : Intermediate;
+    }
+};
+
+}  // namespace
 
 ControlPanel::ControlPanel(const engine::TrainConfig& initial, QWidget* parent) : QWidget(parent) {
     batch_ = makeSpin(KnobLimits::kMinBatch, KnobLimits::kMaxBatch, initial.batch_size,
@@ -29,6 +63,32 @@ ControlPanel::ControlPanel(const engine::TrainConfig& initial, QWidget* parent) 
     epochs_ = makeSpin(KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs, initial.epochs, {},
                        tr("Passes over the training set. Used when the next run starts."));
 
+    model_ = new QComboBox;
+    model_->setEditable(true);
+    for (const char* m : kModels) model_->addItem(QString::fromLatin1(m));
+    model_->setValidator(new ModelSpecValidator(model_));
+    model_->setInsertPolicy(QComboBox::NoInsert);
+    model_->setToolTip(tr("The model of the next run: logreg, svm, mlp:W1,W2[:relu|gelu][:dropout=P],\n"
+                          "cnn:C1,C2[:fc=F] (the same syntax as batchscope-cli train --model).\n"
+                          "Pick one or type a spec; an invalid spec cannot be used."));
+    optimizer_ = new QComboBox;
+    optimizer_->addItem(tr("SGD with momentum"), QStringLiteral("sgd"));
+    optimizer_->addItem(tr("Adam"), QStringLiteral("adam"));
+    optimizer_->setToolTip(tr("The optimizer of the next run."));
+    lr_ = new QDoubleSpinBox;
+    lr_->setDecimals(5);
+    lr_->setRange(0.00001, 10.0);
+    lr_->setSingleStep(0.001);
+    lr_->setKeyboardTracking(false);
+    lr_->setAlignment(Qt::AlignRight);
+    lr_->setToolTip(tr("Learning rate of the next run (for SGD about 0.01-0.1, for Adam about 0.001)."));
+    backend_ = new QComboBox;
+    backend_->addItem(tr("CPU (OpenBLAS)"), QStringLiteral("cpu"));
+    backend_->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
+    backend_->setToolTip(tr("Where the next run computes. The GPU entry is enabled when a usable GPU was found."));
+    setGpuAvailability(false, tr("the GPU probe has not finished yet"));
+    setConfig(initial);
+
     auto* form = new QFormLayout;
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
@@ -36,6 +96,10 @@ ControlPanel::ControlPanel(const engine::TrainConfig& initial, QWidget* parent) 
     form->addRow(tr("&Prefetch depth"), prefetch_);
     form->addRow(tr("Loader &workers"), workers_);
     form->addRow(tr("&Epochs"), epochs_);
+    form->addRow(tr("&Model"), model_);
+    form->addRow(tr("&Optimizer"), optimizer_);
+    form->addRow(tr("Learning &rate"), lr_);
+    form->addRow(tr("Bac&kend"), backend_);
 
     start_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Start"));
     start_->setToolTip(tr("Start a new training run (Ctrl+R)"));
@@ -87,7 +151,27 @@ engine::TrainConfig ControlPanel::config(engine::TrainConfig base) const {
     base.prefetch_depth = prefetch_->value();
     base.workers = workers_->value();
     base.epochs = epochs_->value();
+    base.model = model_->currentText().trimmed().toStdString();
+    base.optimizer = optimizer_->currentData().toString().toStdString();
+    base.learning_rate = static_cast<float>(lr_->value());
+    base.backend = backend_->currentData().toString().toStdString();
     return base;
+}
+
+QString ControlPanel::problem() const {
+    const QString why = model_problem(model_->currentText());
+    return why.isEmpty() ? QString() : tr("The model cannot be built: %1").arg(why);
+}
+
+void ControlPanel::setGpuAvailability(bool usable, const QString& why) {
+    auto* items = qobject_cast<QStandardItemModel*>(backend_->model());
+    if (QStandardItem* gpu = items ? items->item(1) : nullptr) {
+        gpu->setEnabled(usable || backend_->currentIndex() == 1);
+        gpu->setToolTip(usable ? tr("Train on the GPU through the CUDA plugin")
+                               : tr("No usable GPU: %1").arg(why));
+    }
+    backend_->setToolTip(usable ? tr("Where the next run computes: the CPU or the GPU.")
+                                : tr("Where the next run computes. GPU unavailable: %1").arg(why));
 }
 
 void ControlPanel::setConfig(const engine::TrainConfig& c) {
@@ -96,6 +180,12 @@ void ControlPanel::setConfig(const engine::TrainConfig& c) {
         const QSignalBlocker block(spin);
         spin->setValue(v);
     }
+    const QString model = QString::fromStdString(c.model);
+    if (const int i = model_->findText(model); i >= 0) model_->setCurrentIndex(i);
+    else model_->setEditText(model);
+    if (const int i = optimizer_->findData(QString::fromStdString(c.optimizer)); i >= 0) optimizer_->setCurrentIndex(i);
+    lr_->setValue(c.learning_rate);
+    if (const int i = backend_->findData(QString::fromStdString(c.backend)); i >= 0) backend_->setCurrentIndex(i);
 }
 
 void ControlPanel::showKnob(const QString& knob, int value) {
@@ -115,7 +205,7 @@ void ControlPanel::setRunState(std::optional<RunState> state) {
     start_->setEnabled(!active);
     pause_->setEnabled(active && state != RunState::Idle);
     stop_->setEnabled(active);
-    epochs_->setEnabled(!active);
+    for (QWidget* w : std::initializer_list<QWidget*>{epochs_, model_, optimizer_, lr_, backend_}) w->setEnabled(!active);
     pause_->setText(paused ? tr("Resume") : tr("Pause"));
     pause_->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
 }

@@ -1,5 +1,6 @@
 #pragma once
-// The knobs (batch size, prefetch depth, loader workers, epochs) and the run buttons.
+// The knobs (batch size, prefetch depth, loader workers, epochs), the model, optimizer, learning
+// rate and backend of the next run, and the run buttons.
 // Spin box ranges come from engine::KnobLimits, so invalid values cannot be entered; values
 // are reported when editing is finished (keyboard tracking off: typing 256 sends 256 only).
 #include <QString>
@@ -9,6 +10,8 @@
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/engine/train_config.h"
 
+class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
@@ -26,6 +29,12 @@ public:
     void setConfig(const engine::TrainConfig& c);
     // Shows knob values without reporting them as changes (e.g. after a refusal).
     void showKnob(const QString& knob, int value);
+    // Why the next run cannot start with what the panel shows (a model spec still being typed);
+    // empty when it can.
+    QString problem() const;
+    // What the GPU probe found: the GPU entry of the backend list is enabled only when usable,
+    // and its tooltip says why not. A saved "cuda" stays selected (the run then says why it fails).
+    void setGpuAvailability(bool usable, const QString& why);
     // Enables what makes sense in `state` (nullopt: no run yet).
     void setRunState(std::optional<engine::RunState> state);
     void showRefusal(const QString& message);  // empty hides it
@@ -34,6 +43,10 @@ public:
     QSpinBox* prefetchSpin() const { return prefetch_; }
     QSpinBox* workersSpin() const { return workers_; }
     QSpinBox* epochsSpin() const { return epochs_; }
+    QComboBox* modelCombo() const { return model_; }
+    QComboBox* optimizerCombo() const { return optimizer_; }
+    QDoubleSpinBox* learningRateSpin() const { return lr_; }
+    QComboBox* backendCombo() const { return backend_; }
     QPushButton* startButton() const { return start_; }
     QPushButton* pauseButton() const { return pause_; }
     QPushButton* stopButton() const { return stop_; }
@@ -53,6 +66,10 @@ private:
     QSpinBox* prefetch_;
     QSpinBox* workers_;
     QSpinBox* epochs_;
+    QComboBox* model_;
+    QComboBox* optimizer_;
+    QDoubleSpinBox* lr_;
+    QComboBox* backend_;
     QPushButton* start_;
     QPushButton* pause_;
     QPushButton* stop_;

@@ -229,7 +229,8 @@ bool MainWindow::runActive() const {
 
 void MainWindow::startRun() {
     if (runActive()) return;
-    if (const QString problem = data_->problem(); !problem.isEmpty()) {
+    for (const QString& problem : {controls_->problem(), data_->problem()}) {
+        if (problem.isEmpty()) continue;
         controls_->showRefusal(problem);
         return;
     }
@@ -327,6 +328,7 @@ void MainWindow::pollGpuProbe() {
     const QString summary = QString::fromStdString(probe.summary());
     gpu_label_->setText(gpu_label_->fontMetrics().elidedText(summary, Qt::ElideRight, 620));
     gpu_label_->setToolTip(summary);
+    controls_->setGpuAvailability(probe.usable, QString::fromStdString(probe.reason));
 }
 
 void MainWindow::refresh() {
@@ -349,7 +351,8 @@ void MainWindow::refresh() {
     if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();
     controls_->setRunState(s.state);
     data_->setRunState(s.state);
-    backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name(s.backend))));
+    backend_label_->setText(QString::fromStdString(backend_status(s)));
+    backend_label_->setToolTip(QString::fromStdString(s.gpu_timing.describe()));
     if (const engine::SessionSink* sink = owner_.sink()) {
         const std::string err = sink->error();
         session_label_->setText(!err.empty() ? tr("Not saved") : sink->session_id()

@@ -41,6 +41,15 @@ std::string backend_display_name(std::string_view backend) {
     return std::string(backend.substr(0, comma)) + " (" + std::string(rest.substr(0, end)) + ")";
 }
 
+std::string backend_status(const engine::RunSnapshot& s) {
+    std::string line = "Backend: " + backend_display_name(s.backend);
+    if (s.gpu_timing.mode == profiler::GpuTimingMode::None) return line;
+    if (!s.device.name.empty()) line += " \u00b7 " + s.device.name;
+    line += s.gpu_timing.mode == profiler::GpuTimingMode::Cupti ? " \u00b7 timing: CUPTI" : " \u00b7 timing: CUDA events (no CUPTI)";
+    if (s.device.cupti_dropped > 0) line += " \u00b7 " + std::to_string(s.device.cupti_dropped) + " CUPTI records dropped";
+    return line;
+}
+
 std::optional<double> accuracy_percent(const engine::EpochRecord& e) {
     if (e.test_accuracy < 0) return std::nullopt;
     return e.test_accuracy * 100.0;

@@ -21,6 +21,11 @@ std::string knobs_in_effect(const engine::RunSnapshot& s);
 // -> "CPU (OpenBLAS 0.3.21)", "cpu" -> "CPU (OpenBLAS)", "cuda" -> "GPU (CUDA)".
 std::string backend_display_name(std::string_view backend);
 
+// The status-bar line of a run's backend: "Backend: CPU (OpenBLAS)"; on a GPU with the device,
+// how GPU work is timed and any dropped CUPTI records:
+// "Backend: GPU (CUDA) · NVIDIA H100 · timing: CUPTI · 12 CUPTI records dropped".
+std::string backend_status(const engine::RunSnapshot& s);
+
 // Test accuracy of an epoch in percent; nullopt when it was not evaluated (a stopped epoch).
 std::optional<double> accuracy_percent(const engine::EpochRecord& e);
 

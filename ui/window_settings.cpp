@@ -28,6 +28,14 @@ engine::TrainConfig load_knob_settings(engine::TrainConfig c) {
     c.epochs = read_int(s, "knobs/epochs", c.epochs, KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs);
     c.storage = static_cast<engine::data::StorageKind>(
         read_int(s, "knobs/storage", static_cast<int>(c.storage), 0, engine::data::kStorageKindCount - 1));
+    // Model, optimizer, rate and backend are kept only when the run would accept them.
+    engine::TrainConfig t = c;
+    t.model = s.value(QStringLiteral("knobs/model"), QString::fromStdString(c.model)).toString().toStdString();
+    t.optimizer = s.value(QStringLiteral("knobs/optimizer"), QString::fromStdString(c.optimizer)).toString().toStdString();
+    t.learning_rate = s.value(QStringLiteral("knobs/learning_rate"), c.learning_rate).toFloat();
+    t.backend = s.value(QStringLiteral("knobs/backend"), QString::fromStdString(c.backend)).toString().toStdString();
+    if (t.backend != "cpu" && t.backend != "cuda") t.backend = c.backend;
+    if (engine::validate(t).empty()) c = t;
     return c;
 }
 
@@ -38,6 +46,10 @@ void save_knob_settings(const engine::TrainConfig& c) {
     s.setValue(QStringLiteral("knobs/workers"), c.workers);
     s.setValue(QStringLiteral("knobs/epochs"), c.epochs);
     s.setValue(QStringLiteral("knobs/storage"), static_cast<int>(c.storage));
+    s.setValue(QStringLiteral("knobs/model"), QString::fromStdString(c.model));
+    s.setValue(QStringLiteral("knobs/optimizer"), QString::fromStdString(c.optimizer));
+    s.setValue(QStringLiteral("knobs/learning_rate"), c.learning_rate);
+    s.setValue(QStringLiteral("knobs/backend"), QString::fromStdString(c.backend));
 }
 
 bool restore_window_geometry(QMainWindow* window) {

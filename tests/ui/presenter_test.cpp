@@ -68,6 +68,15 @@ private slots:
         QVERIFY(parse_app_options(args({"--view", "graphs"}), d).error.contains(QStringLiteral("live, inference")));
         QVERIFY(parse_app_options(args({"--compare", "3"}), d).error.contains(QStringLiteral("two or more")));
         QVERIFY(parse_app_options(args({"--compare", "3,x"}), d).error.contains(QStringLiteral("session ids")));
+        o = parse_app_options(args({"--model", "cnn:8:fc=16", "--optimizer", "adam", "--lr", "0.001", "--backend", "cuda"}), d);
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        QCOMPARE(QString::fromStdString(o.config.model), QStringLiteral("cnn:8:fc=16"));
+        QCOMPARE(QString::fromStdString(o.config.optimizer), QStringLiteral("adam"));
+        QCOMPARE(o.config.learning_rate, 0.001f);
+        QCOMPARE(QString::fromStdString(o.config.backend), QStringLiteral("cuda"));
+        QVERIFY(parse_app_options(args({"--model", "resnet"}), d).error.contains(QStringLiteral("resnet")));
+        QVERIFY(parse_app_options(args({"--backend", "tpu"}), d).error.contains(QStringLiteral("cpu or cuda")));
+        QVERIFY(parse_app_options(args({"--lr", "fast"}), d).error.contains(QStringLiteral("--lr")));
     }
 };
 

@@ -9,8 +9,11 @@
 #include <QSpinBox>
 #include <QTest>
 
+#include <QStandardItemModel>
+
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/training_run.h"
+#include "control_panel.h"
 #include "main_window.h"
 #include "preset_panel.h"
 
@@ -78,10 +81,64 @@ private slots:
         const engine::TrainingRun* first = w.run();
         QVERIFY(first->config().shuffle);
         QVERIFY(w.nextPresetStep());
-        QVERIFY(w.run() != first);
-        QVERIFY(!w.run()->config().shuffle);
+        QVERIFY(!w.run()->config().shuffle);  // (not a pointer compare: a new run may reuse the old one's address)
         QCOMPARE(w.run()->config().storage, first->config().storage);
         w.stopRun();
+    }
+
+    // Lesson 6 restarts with other models: the model reaches the run and the control panel.
+    void restartStepsChangeTheModel() {
+        MainWindow w(small_run());
+        w.setRememberSettings(false);
+        const engine::Preset* p = engine::find_preset("6");
+        QVERIFY(p && p->steps.size() >= 3);
+        QVERIFY(w.loadPreset(p));
+        QTRY_VERIFY_WITH_TIMEOUT(w.run() && w.run()->snapshot()->iterations_done >= 1, 60'000);
+        QCOMPARE(QString::fromStdString(w.run()->snapshot()->model_spec), QStringLiteral("logreg"));
+        QCOMPARE(w.controls()->modelCombo()->currentText(), QStringLiteral("logreg"));
+        QVERIFY(w.nextPresetStep());
+        QCOMPARE(QString::fromStdString(w.run()->config().model), QStringLiteral("svm"));
+        QCOMPARE(w.controls()->modelCombo()->currentText(), QStringLiteral("svm"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.run()->snapshot()->iterations_done >= 1, 60'000);
+        QVERIFY(QString::fromStdString(w.run()->snapshot()->model).contains(QStringLiteral("SVM"), Qt::CaseInsensitive));
+        w.stopRun();
+    }
+
+    // The model, optimizer and learning rate of the control panel start the next run; a model
+    // spec that cannot be built is refused before anything starts.
+    void modelControlsReachTheRun() {
+        MainWindow w(small_run());
+        w.setRememberSettings(false);
+        ControlPanel* c = w.controls();
+        c->modelCombo()->setEditText(QStringLiteral("mlp:0"));
+        w.startRun();
+        QVERIFY(!w.run());
+        QVERIFY(c->refusalLabel()->text().contains(QStringLiteral("model")));
+        c->modelCombo()->setEditText(QStringLiteral("mlp:64"));
+        c->optimizerCombo()->setCurrentIndex(c->optimizerCombo()->findData(QStringLiteral("adam")));
+        c->learningRateSpin()->setValue(0.002);
+        w.startRun();
+        QVERIFY(w.run());
+        QCOMPARE(QString::fromStdString(w.run()->config().model), QStringLiteral("mlp:64"));
+        QCOMPARE(QString::fromStdString(w.run()->config().optimizer), QStringLiteral("adam"));
+        QCOMPARE(w.run()->config().learning_rate, 0.002f);
+        QCOMPARE(QString::fromStdString(w.run()->config().backend), QStringLiteral("cpu"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.run()->snapshot()->iterations_done >= 1, 60'000);
+        QCOMPARE(QString::fromStdString(w.run()->snapshot()->model_spec).left(6), QStringLiteral("mlp:64"));
+        QVERIFY(!c->modelCombo()->isEnabled());  // fixed while the run goes on
+        w.stopRun();
+    }
+
+    // Without a usable GPU the GPU entry is disabled and says why.
+    void gpuEntryFollowsTheProbe() {
+        ControlPanel c{engine::TrainConfig{}};
+        c.setGpuAvailability(false, QStringLiteral("no CUDA driver"));
+        auto* items = qobject_cast<QStandardItemModel*>(c.backendCombo()->model());
+        QVERIFY(items);
+        QVERIFY(!items->item(1)->isEnabled());
+        QVERIFY(items->item(1)->toolTip().contains(QStringLiteral("no CUDA driver")));
+        c.setGpuAvailability(true, {});
+        QVERIFY(items->item(1)->isEnabled());
     }
 };
 

@@ -65,6 +65,18 @@ private slots:
         QCOMPARE(QString::fromStdString(backend_display_name("cpu")), QStringLiteral("CPU (OpenBLAS)"));
         QCOMPARE(QString::fromStdString(backend_display_name("CPU, OpenBLAS 0.3.21 DYNAMIC_ARCH (core: Haswell)")),
                  QStringLiteral("CPU (OpenBLAS 0.3.21)"));
+        engine::RunSnapshot cpu;
+        QCOMPARE(QString::fromStdString(backend_status(cpu)), QStringLiteral("Backend: CPU (OpenBLAS)"));
+        engine::RunSnapshot gpu;
+        gpu.backend = "cuda";
+        gpu.device.name = "NVIDIA H100";
+        gpu.gpu_timing.mode = profiler::GpuTimingMode::CudaEvents;
+        QCOMPARE(QString::fromStdString(backend_status(gpu)),
+                 QString::fromUtf8("Backend: GPU (CUDA) \u00b7 NVIDIA H100 \u00b7 timing: CUDA events (no CUPTI)"));
+        gpu.gpu_timing.mode = profiler::GpuTimingMode::Cupti;
+        gpu.device.cupti_dropped = 12;
+        QCOMPARE(QString::fromStdString(backend_status(gpu)),
+                 QString::fromUtf8("Backend: GPU (CUDA) \u00b7 NVIDIA H100 \u00b7 timing: CUPTI \u00b7 12 CUPTI records dropped"));
         QCOMPARE(QString::fromStdString(group_thousands(1234567.4)), QString::fromUtf8("1\u2009234\u2009567"));
         QCOMPARE(QString::fromStdString(group_thousands(999)), QStringLiteral("999"));
     }
