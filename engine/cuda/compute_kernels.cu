@@ -1,6 +1,7 @@
 // Batchscope's own kernels. Each thread applies one function of elementwise_math.h (per
 // element, per row for the losses), the same function the CPU backend loops over.
 #include "compute_kernels.h"
+#include "launch_shape.h"
 
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "batchscope/engine/model/elementwise_math.h"
@@ -10,12 +11,6 @@ namespace {
 
 namespace m = batchscope::engine::math;
 
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t n) {
-    const size_t b = (n + kThreads - 1) / kThreads;
-    return static_cast<unsigned>(b < 65535u * 16u ? (b == 0 ? 1 : b) : 65535u * 16u);  // grid-stride beyond
-}
 
 __device__ __forceinline__ float activate(int act, float x) {
     switch (act) {

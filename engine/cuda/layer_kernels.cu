@@ -2,6 +2,7 @@
 // per-channel bias and its gradient, dropout, im2col/col2im and max pooling. Per-element math
 // from elementwise_math.h, as in compute_kernels.cu.
 #include "compute_kernels.h"
+#include "launch_shape.h"
 
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "batchscope/engine/model/elementwise_math.h"
@@ -11,12 +12,6 @@ namespace {
 
 namespace m = batchscope::engine::math;
 
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t n) {
-    const size_t b = (n + kThreads - 1) / kThreads;
-    return static_cast<unsigned>(b == 0 ? 1 : (b < (1u << 20) ? b : (1u << 20)));  // grid-stride beyond
-}
 
 #define BS_GRID_STRIDE(i, n) \
     for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)

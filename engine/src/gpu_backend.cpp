@@ -70,13 +70,16 @@ struct GpuCore {
 
 // ---- RAII owners ----------------------------------------------------------------------------
 
-DeviceBuffer::DeviceBuffer(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept
+template <detail::GpuMemoryKind Kind>
+GpuMemory<Kind>::GpuMemory(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept
     : core_(std::move(core)), ptr_(p), bytes_(bytes) {
-    ++core_->live_device;
+    ++(Kind == detail::GpuMemoryKind::Device ? core_->live_device : core_->live_pinned);
 }
-DeviceBuffer::DeviceBuffer(DeviceBuffer&& o) noexcept
+template <detail::GpuMemoryKind Kind>
+GpuMemory<Kind>::GpuMemory(GpuMemory&& o) noexcept
     : core_(std::move(o.core_)), ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
-DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
+template <detail::GpuMemoryKind Kind>
+GpuMemory<Kind>& GpuMemory<Kind>::operator=(GpuMemory&& o) noexcept {
     if (this != &o) {
         reset();
         core_ = std::move(o.core_);
@@ -85,42 +88,28 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
     }
     return *this;
 }
-DeviceBuffer::~DeviceBuffer() { reset(); }
-void DeviceBuffer::reset() noexcept {
+template <detail::GpuMemoryKind Kind>
+GpuMemory<Kind>::~GpuMemory() {
+    reset();
+}
+template <detail::GpuMemoryKind Kind>
+void GpuMemory<Kind>::reset() noexcept {
     if (ptr_) {
-        core_->api->device_free(core_->ctx, ptr_);  // a failure here has nowhere to go
-        --core_->live_device;
+        // A failure to free has nowhere to go.
+        if constexpr (Kind == detail::GpuMemoryKind::Device) {
+            core_->api->device_free(core_->ctx, ptr_);
+            --core_->live_device;
+        } else {
+            core_->api->host_free(core_->ctx, ptr_);
+            --core_->live_pinned;
+        }
     }
     ptr_ = nullptr;
     bytes_ = 0;
     core_.reset();
 }
-
-PinnedBuffer::PinnedBuffer(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept
-    : core_(std::move(core)), ptr_(p), bytes_(bytes) {
-    ++core_->live_pinned;
-}
-PinnedBuffer::PinnedBuffer(PinnedBuffer&& o) noexcept
-    : core_(std::move(o.core_)), ptr_(std::exchange(o.ptr_, nullptr)), bytes_(std::exchange(o.bytes_, 0)) {}
-PinnedBuffer& PinnedBuffer::operator=(PinnedBuffer&& o) noexcept {
-    if (this != &o) {
-        reset();
-        core_ = std::move(o.core_);
-        ptr_ = std::exchange(o.ptr_, nullptr);
-        bytes_ = std::exchange(o.bytes_, 0);
-    }
-    return *this;
-}
-PinnedBuffer::~PinnedBuffer() { reset(); }
-void PinnedBuffer::reset() noexcept {
-    if (ptr_) {
-        core_->api->host_free(core_->ctx, ptr_);
-        --core_->live_pinned;
-    }
-    ptr_ = nullptr;
-    bytes_ = 0;
-    core_.reset();
-}
+template class GpuMemory<detail::GpuMemoryKind::Device>;
+template class GpuMemory<detail::GpuMemoryKind::Pinned>;
 
 GpuEvent::GpuEvent(std::shared_ptr<detail::GpuCore> core, BsGpuEvent* ev) noexcept
     : core_(std::move(core)), ev_(ev) {}

@@ -69,15 +69,22 @@ namespace detail {
 struct GpuCore;  // the table + context, shared by the backend and every buffer it made
 }
 
-// A device allocation from the pool; freed (returned to the pool) when destroyed. Move-only.
-class DeviceBuffer {
+namespace detail {
+enum class GpuMemoryKind { Device, Pinned };
+}
+
+// Memory the GPU backend handed out, freed when destroyed (Device: returned to the device pool;
+// Pinned: page-locked host memory, for copies that overlap compute). Move-only. Use the
+// DeviceBuffer and PinnedBuffer names below.
+template <detail::GpuMemoryKind Kind>
+class GpuMemory {
 public:
-    DeviceBuffer() = default;
-    DeviceBuffer(DeviceBuffer&&) noexcept;
-    DeviceBuffer& operator=(DeviceBuffer&&) noexcept;
-    DeviceBuffer(const DeviceBuffer&) = delete;
-    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-    ~DeviceBuffer();
+    GpuMemory() = default;
+    GpuMemory(GpuMemory&&) noexcept;
+    GpuMemory& operator=(GpuMemory&&) noexcept;
+    GpuMemory(const GpuMemory&) = delete;
+    GpuMemory& operator=(const GpuMemory&) = delete;
+    ~GpuMemory();
 
     void* data() const noexcept { return ptr_; }
     float* floats() const noexcept { return static_cast<float*>(ptr_); }
@@ -88,36 +95,18 @@ public:
 
 private:
     friend class GpuBackend;
-    DeviceBuffer(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept;
+    GpuMemory(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept;
     std::shared_ptr<detail::GpuCore> core_;
     void* ptr_ = nullptr;
     size_t bytes_ = 0;
 };
 
-// Page-locked host memory (for copies that overlap compute). Move-only; freed when destroyed.
-class PinnedBuffer {
-public:
-    PinnedBuffer() = default;
-    PinnedBuffer(PinnedBuffer&&) noexcept;
-    PinnedBuffer& operator=(PinnedBuffer&&) noexcept;
-    PinnedBuffer(const PinnedBuffer&) = delete;
-    PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-    ~PinnedBuffer();
-
-    void* data() const noexcept { return ptr_; }
-    float* floats() const noexcept { return static_cast<float*>(ptr_); }
-    int32_t* ints() const noexcept { return static_cast<int32_t*>(ptr_); }
-    size_t bytes() const noexcept { return bytes_; }
-    explicit operator bool() const noexcept { return ptr_ != nullptr; }
-    void reset() noexcept;
-
-private:
-    friend class GpuBackend;
-    PinnedBuffer(std::shared_ptr<detail::GpuCore> core, void* p, size_t bytes) noexcept;
-    std::shared_ptr<detail::GpuCore> core_;
-    void* ptr_ = nullptr;
-    size_t bytes_ = 0;
-};
+// A device allocation from the pool.
+using DeviceBuffer = GpuMemory<detail::GpuMemoryKind::Device>;
+// Page-locked host memory.
+using PinnedBuffer = GpuMemory<detail::GpuMemoryKind::Pinned>;
+extern template class GpuMemory<detail::GpuMemoryKind::Device>;
+extern template class GpuMemory<detail::GpuMemoryKind::Pinned>;
 
 class GpuEvent {
 public:
