@@ -11,6 +11,7 @@
 
 #include <QStandardItemModel>
 
+#include "batchscope/engine/gpu_probe.h"
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/training_run.h"
 #include "control_panel.h"
@@ -127,6 +128,21 @@ private slots:
         QCOMPARE(QString::fromStdString(w.run()->snapshot()->model_spec).left(6), QStringLiteral("mlp:64"));
         QVERIFY(!c->modelCombo()->isEnabled());  // fixed while the run goes on
         w.stopRun();
+    }
+
+    // Asking for the GPU where there is none fails the run with the reason: never a silent CPU run.
+    void gpuBackendWithoutAGpuFailsSayingWhy() {
+        if (engine::probe_gpu().usable) QSKIP("a GPU is usable here");
+        engine::TrainConfig c = small_run();
+        c.backend = "cuda";
+        MainWindow w(c);
+        w.setRememberSettings(false);
+        QCOMPARE(w.controls()->backendCombo()->currentData().toString(), QStringLiteral("cuda"));
+        w.startRun();
+        QVERIFY(w.run());
+        QTRY_COMPARE_WITH_TIMEOUT(w.run()->snapshot()->state, engine::RunState::Failed, 30'000);
+        QVERIFY(QString::fromStdString(w.run()->snapshot()->message).contains(QStringLiteral("GPU")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.failureText().contains(QStringLiteral("GPU")), 2000);
     }
 
     // Without a usable GPU the GPU entry is disabled and says why.
