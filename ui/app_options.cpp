@@ -64,7 +64,7 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     const QCommandLineOption after({QStringLiteral("screenshot-after")},
                                    QStringLiteral("Seconds to wait before the screenshot (default 5)."),
                                    QStringLiteral("SECONDS"));
-    const QCommandLineOption view({QStringLiteral("view")}, QStringLiteral("Tab to show: live, inference or sessions."),
+    const QCommandLineOption view({QStringLiteral("view")}, QStringLiteral("Tab to show: live, pipeline, gpu (Live sub-tabs), inference or sessions."),
                                   QStringLiteral("TAB"));
     const QCommandLineOption serve({QStringLiteral("serve")},
                                    QStringLiteral("Start serving the checkpoint on the inference tab."));
@@ -79,6 +79,9 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     const QCommandLineOption preset({QStringLiteral("preset")},
                                     QStringLiteral("Load a workshop preset (id or lesson number) and start it."),
                                     QStringLiteral("ID"));
+    const QCommandLineOption no_trace({QStringLiteral("no-trace")},
+                                      QStringLiteral("Record no trace events (the Pipeline lanes stay empty)."));
+    p.addOption(no_trace);
     p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter,
                   preset});
     p.process(arguments);  // --help, --version, unknown options: print and exit
@@ -98,6 +101,7 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     o.config.train_limit = l;
     if (p.isSet(data)) o.config.data_dir = p.value(data).toStdString();
     o.start = p.isSet(start);
+    if (p.isSet(no_trace)) o.config.trace = false;
     o.serve = p.isSet(serve);
     o.presenter = p.isSet(presenter);
     o.checkpoint = p.value(ckpt);
@@ -112,8 +116,9 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     }
     if (p.isSet(view)) {
         o.view = p.value(view);
-        if (o.view != QLatin1String("live") && o.view != QLatin1String("inference") && o.view != QLatin1String("sessions")) {
-            o.error = QStringLiteral("--view %1: expected live, inference or sessions").arg(o.view);
+        if (o.view != QLatin1String("live") && o.view != QLatin1String("inference") && o.view != QLatin1String("sessions") &&
+            o.view != QLatin1String("pipeline") && o.view != QLatin1String("gpu")) {
+            o.error = QStringLiteral("--view %1: expected live, inference or sessions (or pipeline, gpu: sub-tabs of Live)").arg(o.view);
             return o;
         }
     }

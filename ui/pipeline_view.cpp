@@ -1,0 +1,127 @@
+#include "pipeline_view.h"
+
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include "chart_export.h"
+#include "charts/time_series_chart.h"
+#include "lane_timeline.h"
+#include "phase_style.h"
+#include "run_text.h"
+#include "worker_bars.h"
+
+namespace batchscope::ui {
+
+namespace {
+
+// Halves a long series by averaging neighbours (the chart thins further for drawing).
+void halve(QList<QPointF>& points) {
+    QList<QPointF> out;
+    out.reserve(points.size() / 2 + 1);
+    for (qsizetype i = 0; i + 1 < points.size(); i += 2)
+        out.append((points[i] + points[i + 1]) / 2);
+    if (points.size() % 2) out.append(points.back());
+    points = std::move(out);
+}
+
+QList<ChartMarker> knob_markers(const RunTimeline& timeline) {
+    QList<ChartMarker> markers;
+    for (const auto& k : timeline.knob_changes())
+        markers.append({k.t_s, QString::fromStdString(knob_change_label(k.change)),
+                        QStringLiteral("%1: %2 \u2192 %3\nfrom iteration %4 (t = %5 s)")
+                            .arg(QString::fromStdString(k.change.knob))
+                            .arg(k.change.old_value)
+                            .arg(k.change.new_value)
+                            .arg(k.change.iteration)
+                            .arg(k.t_s, 0, 'f', 1)});
+    return markers;
+}
+
+}  // namespace
+
+int prefetch_depth_at(const engine::RunSnapshot& s, int64_t iteration) {
+    const engine::KnobChange* first = nullptr;
+    const engine::KnobChange* last_before = nullptr;
+    for (const auto& k : s.knob_changes) {
+        if (k.knob != "prefetch_depth") continue;
+        if (!first) first = &k;
+        if (k.iteration <= iteration) last_before = &k;
+    }
+    if (last_before) return static_cast<int>(last_before->new_value);
+    if (first) return static_cast<int>(first->old_value);
+    return s.prefetch_depth;
+}
+
+PipelineView::PipelineView(QWidget* parent)
+    : QWidget(parent),
+      lanes_(new LaneTimeline),
+      queue_(new TimeSeriesChart(tr("Prefetch queue"), tr("batches ready"))),
+      workers_(new WorkerBars),
+      split_(new QSplitter(Qt::Vertical)),
+      bottom_(new QSplitter(Qt::Horizontal)) {
+    queue_series_ = queue_->addSeries(tr("ready when an iteration began"), QColor(palette::kOrange));
+    depth_series_ = queue_->addSeries(tr("prefetch depth (knob)"), QColor(palette::kBlue));
+    queue_->setToolTip(tr("Batches waiting in the prefetch queue when each iteration began, against the prefetch "
+                          "depth knob (its ceiling). Near the knob: loading keeps ahead. At 0: the training loop "
+                          "found no batch ready and waited (data wait). Dashed lines mark knob changes."));
+    add_chart_save_menu(queue_, QStringLiteral("prefetch-queue"));
+    bottom_->addWidget(queue_);
+    bottom_->addWidget(workers_);
+    bottom_->setStretchFactor(0, 3);
+    bottom_->setStretchFactor(1, 2);
+    bottom_->setChildrenCollapsible(false);
+    split_->addWidget(lanes_);
+    split_->addWidget(bottom_);
+    split_->setStretchFactor(0, 3);
+    split_->setStretchFactor(1, 2);
+    split_->setChildrenCollapsible(false);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(split_);
+    clear();
+}
+
+void PipelineView::clear() {
+    lanes_->clear();
+    queue_->clear();
+    queue_->setPlaceholderText(tr("No iterations yet \u2014 press Start (Ctrl+R)"));
+    workers_->clear();
+    queue_points_.clear();
+    depth_points_.clear();
+    last_iteration_ = -1;
+    knobs_shown_ = 0;
+}
+
+void PipelineView::showSnapshot(const engine::RunSnapshot& s, const RunTimeline& timeline) {
+    lanes_->showSnapshot(s);
+    workers_->setWorkers(s.loader.workers, s.workers);
+    // A new run (iterations count from 0 again): start the series over.
+    if (!s.recent.empty() && s.recent.back().iteration < last_iteration_) {
+        queue_points_.clear();
+        depth_points_.clear();
+        last_iteration_ = -1;
+    }
+    bool added = false;
+    for (const engine::IterationRecord& r : s.recent) {
+        if (r.iteration <= last_iteration_) continue;
+        const double t = seconds_since_start(s, r.start_ns);
+        queue_points_.append(QPointF(t, r.queue_depth));
+        depth_points_.append(QPointF(t, prefetch_depth_at(s, r.iteration)));
+        last_iteration_ = r.iteration;
+        added = true;
+    }
+    if (queue_points_.size() > kMaxQueuePoints) {
+        halve(queue_points_);
+        halve(depth_points_);
+    }
+    if (added) {
+        queue_->setPoints(queue_series_, queue_points_);
+        queue_->setPoints(depth_series_, depth_points_);
+    }
+    if (timeline.knob_changes().size() != knobs_shown_) {
+        knobs_shown_ = timeline.knob_changes().size();
+        queue_->setMarkers(knob_markers(timeline));
+    }
+}
+
+}  // namespace batchscope::ui
