@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 
+#include "batchscope/engine/data/storage_profile.h"
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/train_config.h"
 
@@ -81,7 +82,10 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
                                     QStringLiteral("ID"));
     const QCommandLineOption no_trace({QStringLiteral("no-trace")},
                                       QStringLiteral("Record no trace events (the Pipeline lanes stay empty)."));
-    p.addOption(no_trace);
+    const QCommandLineOption storage({QStringLiteral("storage")},
+                                     QStringLiteral("Storage profile: %1.").arg(QString::fromStdString(engine::data::storage_ids())),
+                                     QStringLiteral("ID"));
+    p.addOptions({no_trace, storage});
     p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter,
                   preset});
     p.process(arguments);  // --help, --version, unknown options: print and exit
@@ -102,6 +106,15 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     if (p.isSet(data)) o.config.data_dir = p.value(data).toStdString();
     o.start = p.isSet(start);
     if (p.isSet(no_trace)) o.config.trace = false;
+    if (p.isSet(storage)) {
+        const auto kind = engine::data::parse_storage_kind(p.value(storage).toStdString());
+        if (!kind) {
+            o.error = QStringLiteral("--storage %1: expected one of %2")
+                          .arg(p.value(storage), QString::fromStdString(engine::data::storage_ids()));
+            return o;
+        }
+        o.config.storage = *kind;
+    }
     o.serve = p.isSet(serve);
     o.presenter = p.isSet(presenter);
     o.checkpoint = p.value(ckpt);

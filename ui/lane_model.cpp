@@ -39,8 +39,8 @@ void LaneModel::reset() {
     events_.clear();
     lanes_.clear();
     end_seq_ = 0;
-    any_ = false;
-    newest_end_ = view_start_ = view_end_ = 0;
+    any_ = any_work_ = false;
+    newest_end_ = newest_work_ = view_start_ = view_end_ = 0;
 }
 
 bool LaneModel::ingest(const profiler::EventWindow& window) {
@@ -53,6 +53,8 @@ bool LaneModel::ingest(const profiler::EventWindow& window) {
         if (e.end_ns < e.start_ns) continue;  // never drawn: a broken interval
         events_.push_back(e);
         newest_end_ = any_ ? std::max(newest_end_, e.end_ns) : e.end_ns;
+        if (e.phase != Phase::Evaluate) newest_work_ = any_work_ ? std::max(newest_work_, e.end_ns) : e.end_ns;
+        any_work_ = any_work_ || e.phase != Phase::Evaluate;
         any_ = true;
     }
     const int64_t cutoff = newest_end_ - kKeepNs;
@@ -71,13 +73,16 @@ void LaneModel::updateView() {
     std::vector<int64_t> starts;
     for (auto it = events_.rbegin(); it != events_.rend() && static_cast<int>(starts.size()) < kIterations; ++it)
         if (it->phase == Phase::Iteration && it->lane.kind == LaneKind::Controller) starts.push_back(it->start_ns);
+    // An evaluation after an epoch (seconds on a large test set) does not squeeze the
+    // iterations into a corner: the view ends with the newest iteration or batch.
+    const int64_t end = any_work_ ? newest_work_ : newest_end_;
     int64_t span = kMaxSpanNs;
     if (static_cast<int>(starts.size()) >= kIterations) {
         const int64_t oldest = *std::min_element(starts.begin(), starts.end());
-        span = std::clamp(newest_end_ - oldest, kMinSpanNs, kMaxSpanNs);
+        span = std::clamp(end - oldest, kMinSpanNs, kMaxSpanNs);
     }
-    view_end_ = newest_end_;
-    view_start_ = newest_end_ - span;
+    view_end_ = end;
+    view_start_ = end - span;
 }
 
 int LaneModel::laneRow(Lane lane) const {

@@ -42,7 +42,7 @@ public:
     uint64_t endSequence() const { return end_seq_; }
 
     // The time range shown: the last kIterations controller iterations (at most kMaxSpanNs,
-    // at least kMinSpanNs), ending at the newest event.
+    // at least kMinSpanNs), ending at the newest event that is not an evaluation.
     int64_t viewStartNs() const { return view_start_; }
     int64_t viewEndNs() const { return view_end_; }
 
@@ -60,8 +60,8 @@ private:
     std::deque<profiler::Event> events_;  // by append order (≈ end time)
     std::vector<profiler::Lane> lanes_;
     uint64_t end_seq_ = 0;
-    bool any_ = false;
-    int64_t newest_end_ = 0;
+    bool any_ = false, any_work_ = false;
+    int64_t newest_end_ = 0, newest_work_ = 0;
     int64_t view_start_ = 0, view_end_ = 0;
 };
 

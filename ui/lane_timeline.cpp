@@ -156,7 +156,7 @@ LaneTimeline::Geometry LaneTimeline::geometry() const {
     const QRect area(g.label_w, kPad + g.legend_h, width() - g.label_w - kPad,
                      height() - 2 * kPad - g.legend_h - axis_h);
     const int lanes = std::max(1, laneCount());
-    g.row_h = std::clamp(area.height() / lanes, 8, fm.height() * 3);
+    g.row_h = std::clamp(area.height() / lanes, 8, fm.height() * 4);
     g.plot = QRect(area.left(), area.top(), area.width(), g.row_h * lanes);
     return g;
 }

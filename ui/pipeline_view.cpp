@@ -72,8 +72,8 @@ PipelineView::PipelineView(QWidget* parent)
     bottom_->setChildrenCollapsible(false);
     split_->addWidget(lanes_);
     split_->addWidget(bottom_);
-    split_->setStretchFactor(0, 3);
-    split_->setStretchFactor(1, 2);
+    split_->setStretchFactor(0, 1);
+    split_->setStretchFactor(1, 1);
     split_->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

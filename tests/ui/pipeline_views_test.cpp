@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "app_options.h"
+#include "batchscope/engine/data/storage_profile.h"
 #include "batchscope/engine/training_run.h"
 #include "batchscope/profiler/event_store.h"
 #include "charts/time_series_chart.h"
@@ -110,6 +112,29 @@ private slots:
         const int64_t newest = 100 * kMs + (kIters - 1) * 10 * kMs + 10 * kMs;
         QCOMPARE(m.viewEndNs(), newest);
         QCOMPARE(m.viewStartNs(), 100 * kMs + (kIters - ui::LaneModel::kIterations) * 10 * kMs);
+        // A long evaluation after the epoch does not squeeze the iterations: the view still ends
+        // with the newest iteration, and the evaluation shows where it overlaps.
+        QVERIFY(m.ingest(window_of(store, {profiler::make_event(Phase::Evaluate, newest, newest + 3000 * kMs,
+                                                                {LaneKind::Controller, 0}, 1)})));
+        QCOMPARE(m.viewEndNs(), newest);
+    }
+
+    void commandLineTakesStorageAndNoTrace() {
+        engine::TrainConfig d;
+        const auto opts = [&](QStringList a) {
+            a.prepend(QStringLiteral("batchscope"));
+            return ui::parse_app_options(a, d);
+        };
+        const ui::AppOptions o = opts({QStringLiteral("--storage"), QStringLiteral("emulated-nvme"),
+                                       QStringLiteral("--no-trace"), QStringLiteral("--view"), QStringLiteral("pipeline")});
+        QVERIFY2(o.error.isEmpty(), qPrintable(o.error));
+        QCOMPARE(o.config.storage, engine::data::StorageKind::EmulatedNvme);
+        QVERIFY(!o.config.trace);
+        QCOMPARE(o.view, QStringLiteral("pipeline"));
+        const ui::AppOptions bad = opts({QStringLiteral("--storage"), QStringLiteral("floppy")});
+        QVERIFY2(bad.error.contains(QStringLiteral("floppy")) && bad.error.contains(QStringLiteral("emulated-hdd")),
+                 qPrintable(bad.error));
+        QVERIFY(opts({}).config.trace);
     }
 
     void everyIntervalInViewIsOneRectangle() {
