@@ -90,6 +90,8 @@ void PipelineView::clear() {
     depth_points_.clear();
     last_iteration_ = -1;
     knobs_shown_ = 0;
+    chart_t_ = -1;
+    pending_ = false;
 }
 
 void PipelineView::showSnapshot(const engine::RunSnapshot& s, const RunTimeline& timeline) {
@@ -114,9 +116,16 @@ void PipelineView::showSnapshot(const engine::RunSnapshot& s, const RunTimeline&
         halve(queue_points_);
         halve(depth_points_);
     }
-    if (added) {
+    // A whole-run chart: four redraws a second are plenty (Qt Charts redraws are the dear part).
+    const bool due = s.elapsed_s - chart_t_ >= kChartEveryS || s.elapsed_s < chart_t_ ||
+                     s.state != engine::RunState::Running;
+    if ((added || pending_) && due) {
         queue_->setPoints(queue_series_, queue_points_);
         queue_->setPoints(depth_series_, depth_points_);
+        chart_t_ = s.elapsed_s;
+        pending_ = false;
+    } else if (added) {
+        pending_ = true;
     }
     if (timeline.knob_changes().size() != knobs_shown_) {
         knobs_shown_ = timeline.knob_changes().size();

@@ -23,7 +23,8 @@ int prefetch_depth_at(const engine::RunSnapshot& s, int64_t iteration);
 class PipelineView : public QWidget {
     Q_OBJECT
 public:
-    static constexpr qsizetype kMaxQueuePoints = 4000;  // then neighbours are merged
+    static constexpr qsizetype kMaxQueuePoints = 2000;  // then neighbours are merged
+    static constexpr double kChartEveryS = 0.25;        // queue chart redraws, run seconds apart
 
     explicit PipelineView(QWidget* parent = nullptr);
 
@@ -47,6 +48,8 @@ private:
     QList<QPointF> queue_points_, depth_points_;
     int64_t last_iteration_ = -1;
     size_t knobs_shown_ = 0;
+    double chart_t_ = -1;   // run time of the last queue chart redraw
+    bool pending_ = false;  // points not drawn yet
 };
 
 }  // namespace batchscope::ui

@@ -263,10 +263,15 @@ private slots:
         QCOMPARE(v.workerBars()->barCount(), 2);
         QCOMPARE(v.workerBars()->busyPercent(0), 75.0);
         QCOMPARE(v.workerBars()->busyPercent(1), 25.0);
-        // The next snapshot adds only the new iterations.
+        // The next snapshot adds only the new iterations, drawn at most four times a second
+        // of the run.
         engine::IterationRecord r = s.recent.back();
         r.iteration = 30;
         s.recent.push_back(r);
+        s.elapsed_s = 2.1;
+        v.showSnapshot(s, timeline);
+        QCOMPARE(v.queueChart()->pointCount(0), qsizetype(30));
+        s.elapsed_s = 2.3;
         v.showSnapshot(s, timeline);
         QCOMPARE(v.queueChart()->pointCount(0), qsizetype(31));
         v.clear();
