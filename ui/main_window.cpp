@@ -217,6 +217,7 @@ void MainWindow::showView(const QString& view) {
 
 void MainWindow::setRememberSettings(bool on) {
     remember_settings_ = on;
+    if (!on) live_tabs_->setCurrentIndex(LiveTabs::Breakdown);  // not the remembered sub-tab
     infer_->setSessionDb(on ? QString::fromStdString(store::SessionStore::default_path()) : QString());
 }
 
