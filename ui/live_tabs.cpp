@@ -32,9 +32,17 @@ void LiveTabs::showSnapshot(std::shared_ptr<const engine::RunSnapshot> s, const 
     feedCurrent();
 }
 
+void LiveTabs::showEvent(QShowEvent* event) {
+    QTabWidget::showEvent(event);
+    feedCurrent();  // the Live tab is shown again: catch up
+}
+
 void LiveTabs::feedCurrent() {
     const int i = currentIndex();
     if (!latest_ || !timeline_ || i < 0 || i > GpuMemory || fed_[i] == latest_) return;
+    // The window is on screen but shows another tab (Inference, Sessions): no work. (A window
+    // never shown, as in tests, is fed as if it were.)
+    if (window()->isVisible() && !isVisible()) return;
     fed_[i] = latest_;
     ++feeds_[i];
     const engine::RunSnapshot& s = *latest_;

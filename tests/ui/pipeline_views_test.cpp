@@ -377,6 +377,15 @@ private slots:
         QVERIFY(lanes->emptyText().isEmpty());
         QTRY_VERIFY_WITH_TIMEOUT(w.liveTabs()->pipeline()->queueChart()->pointCount(0) > 0, 10'000);
         QTRY_VERIFY_WITH_TIMEOUT(w.liveTabs()->pipeline()->workerBars()->barCount() == 2, 10'000);
+        // Another main tab shown: the Live sub-tabs get nothing; back on Live, they catch up.
+        w.showView(QStringLiteral("sessions"));
+        const int fed = w.liveTabs()->feedCount(ui::LiveTabs::Pipeline);
+        const int64_t done = w.run()->snapshot()->iterations_done;
+        QTRY_VERIFY_WITH_TIMEOUT(w.run()->snapshot()->iterations_done > done + 20, 10'000);
+        w.refresh();
+        QCOMPARE(w.liveTabs()->feedCount(ui::LiveTabs::Pipeline), fed);
+        w.showView(QStringLiteral("pipeline"));
+        QCOMPARE(w.liveTabs()->feedCount(ui::LiveTabs::Pipeline), fed + 1);
         // The hidden GPU & memory sub-tab got nothing; shown, it says why it has no kernels.
         QCOMPARE(w.liveTabs()->feedCount(ui::LiveTabs::GpuMemory), 0);
         w.liveTabs()->setCurrentIndex(ui::LiveTabs::GpuMemory);
