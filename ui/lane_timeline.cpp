@@ -65,11 +65,11 @@ QColor phase_colour(Phase p) {
         case Phase::Host: return part_colour(Part::Host);
         case Phase::Load: return QColor(palette::kOrange);
         case Phase::Iteration: return QColor(0xB0, 0xB0, 0xB0);
-        case Phase::Evaluate: return QColor(palette::kReddishPurple);
+        case Phase::Evaluate: return QColor(0x50, 0x50, 0x50);
         case Phase::ReadPhase: return QColor(palette::kYellow);
         case Phase::Decode: return QColor(palette::kReddishPurple);
-        case Phase::Augment: return QColor(palette::kSkyBlue);
-        case Phase::Collate: return QColor(palette::kBlue);
+        case Phase::Augment: return QColor(palette::kSkyBlue).lighter(125);
+        case Phase::Collate: return QColor(palette::kBlue).lighter(150);
     }
     return Qt::black;
 }
@@ -210,8 +210,12 @@ void LaneTimeline::paintEvent(QPaintEvent*) {
         for (const LaneRect& r : rs) {
             if (r.layer != layer) continue;
             const double top = plot.top() + r.lane * g.row_h;
+            // A load's parts fill the lower half of the worker's orange bar, so "busy" stays visible.
+            const bool load_part = r.phase >= Phase::ReadPhase && r.phase <= Phase::Collate;
             const double inset = layer == 0 ? 2.0 : g.row_h * 0.22;
-            const QRectF box(plot.left() + r.x0, top + inset, std::max(1.0, r.x1 - r.x0), g.row_h - 2 * inset);
+            const double y0 = load_part ? top + g.row_h * 0.55 : top + inset;
+            const double y1 = load_part ? top + g.row_h - 4.0 : top + g.row_h - inset;
+            const QRectF box(plot.left() + r.x0, y0, std::max(1.0, r.x1 - r.x0), std::max(1.0, y1 - y0));
             QColor c = phase_colour(r.phase);
             if (r.phase == Phase::Iteration) {
                 p.setPen(QPen(c, 1));
