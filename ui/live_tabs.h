@@ -2,7 +2,8 @@
 // The Live tab's sub-tabs: "Breakdown" (the stacked breakdown, throughput, loss), "Pipeline"
 // (lane timeline, prefetch queue, worker utilisation) and "GPU & memory" (memory, kernel and
 // copy tables). Only the sub-tab shown is fed snapshots, and none while the window shows
-// another tab; one shown later catches up from the newest snapshot at once. Ctrl+1..3 pick a sub-tab; the choice and splitter sizes are remembered.
+// another tab; one shown later catches up from the newest snapshot at once. Ctrl+1..3 pick a
+// sub-tab (MainWindow); the choice and the splitter sizes are remembered.
 #include <QTabWidget>
 #include <memory>
 

@@ -1,6 +1,7 @@
 // The Live tab's Pipeline and GPU & memory sub-tabs on constructed snapshots (lanes and
 // rectangles, queue and worker series, memory and device tables, empty states), the sub-tabs
 // fed only while shown, and the lanes of a real short CPU training run.
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
@@ -347,6 +348,32 @@ private slots:
         QCOMPARE(tabs.feedCount(ui::LiveTabs::Pipeline), 2);
         QCOMPARE(tabs.feedCount(ui::LiveTabs::Breakdown), 1);
         QCOMPARE(tabs.feedCount(ui::LiveTabs::GpuMemory), 0);
+    }
+
+    void subTabShortcutsAndRememberedLayout() {
+        {
+            ui::MainWindow w;
+            w.setRememberSettings(false);
+            QCOMPARE(w.liveTabs()->currentIndex(), int(ui::LiveTabs::Breakdown));
+            w.show();
+            w.activateWindow();
+            QVERIFY(QTest::qWaitForWindowActive(&w));
+            w.showView(QStringLiteral("sessions"));
+            QTest::keyClick(&w, Qt::Key_2, Qt::ControlModifier);  // back to Live, Pipeline
+            QCOMPARE(w.tabs()->currentIndex(), 0);
+            QCOMPARE(w.liveTabs()->currentIndex(), int(ui::LiveTabs::Pipeline));
+            QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
+            QCOMPARE(w.liveTabs()->currentIndex(), int(ui::LiveTabs::GpuMemory));
+            w.liveTabs()->saveLayout();
+        }
+        ui::MainWindow again;  // restores the sub-tab (QSettings in QtTest's scratch place)
+        QCOMPARE(again.liveTabs()->currentIndex(), int(ui::LiveTabs::GpuMemory));
+    }
+
+    // Other windows (and the next run of these tests) start on the default sub-tab, even after
+    // a failure.
+    void cleanup() {
+        QSettings(QStringLiteral("Batchscope"), QStringLiteral("batchscope")).remove(QStringLiteral("live/subtab"));
     }
 
     void realCpuRunShowsLoaderAndControllerLanes() {
