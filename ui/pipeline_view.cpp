@@ -3,6 +3,9 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 #include "chart_export.h"
 #include "charts/time_series_chart.h"
 #include "lane_timeline.h"
@@ -13,16 +16,6 @@
 namespace batchscope::ui {
 
 namespace {
-
-// Halves a long series by averaging neighbours (the chart thins further for drawing).
-void halve(QList<QPointF>& points) {
-    QList<QPointF> out;
-    out.reserve(points.size() / 2 + 1);
-    for (qsizetype i = 0; i + 1 < points.size(); i += 2)
-        out.append((points[i] + points[i + 1]) / 2);
-    if (points.size() % 2) out.append(points.back());
-    points = std::move(out);
-}
 
 QList<ChartMarker> knob_markers(const RunTimeline& timeline) {
     QList<ChartMarker> markers;
@@ -38,6 +31,58 @@ QList<ChartMarker> knob_markers(const RunTimeline& timeline) {
 }
 
 }  // namespace
+
+void QueueSeries::clear() {
+    buckets_.clear();
+    step_ = kStepS;
+}
+
+void QueueSeries::add(double t_s, int ready, int depth) {
+    const auto index = static_cast<int64_t>(std::floor(std::max(0.0, t_s) / step_));
+    if (buckets_.empty() || index > buckets_.back().index) {
+        buckets_.push_back({index, 0.0, 0, ready, depth});
+    }
+    Bucket& b = buckets_.back();  // a late record of an earlier interval joins the newest
+    b.sum += ready;
+    ++b.count;
+    b.min = std::min(b.min, ready);
+    b.depth = depth;
+    if (buckets_.size() <= kMaxBuckets) return;
+    // Twice as long intervals: neighbours with the same new index merge.
+    step_ *= 2;
+    std::vector<Bucket> merged;
+    for (Bucket x : buckets_) {
+        x.index /= 2;
+        if (!merged.empty() && merged.back().index == x.index) {
+            Bucket& m = merged.back();
+            m.sum += x.sum;
+            m.count += x.count;
+            m.min = std::min(m.min, x.min);
+            m.depth = x.depth;
+        } else {
+            merged.push_back(x);
+        }
+    }
+    buckets_ = std::move(merged);
+}
+
+QList<QPointF> QueueSeries::mean() const {
+    QList<QPointF> out;
+    for (const Bucket& b : buckets_) out.append(QPointF((static_cast<double>(b.index) + 0.5) * step_, b.sum / b.count));
+    return out;
+}
+
+QList<QPointF> QueueSeries::fewest() const {
+    QList<QPointF> out;
+    for (const Bucket& b : buckets_) out.append(QPointF((static_cast<double>(b.index) + 0.5) * step_, b.min));
+    return out;
+}
+
+QList<QPointF> QueueSeries::depth() const {
+    QList<QPointF> out;
+    for (const Bucket& b : buckets_) out.append(QPointF((static_cast<double>(b.index) + 0.5) * step_, b.depth));
+    return out;
+}
 
 int prefetch_depth_at(const engine::RunSnapshot& s, int64_t iteration) {
     const engine::KnobChange* first = nullptr;
@@ -59,11 +104,13 @@ PipelineView::PipelineView(QWidget* parent)
       workers_(new WorkerBars),
       split_(new QSplitter(Qt::Vertical)),
       bottom_(new QSplitter(Qt::Horizontal)) {
-    queue_series_ = queue_->addSeries(tr("ready when an iteration began"), QColor(palette::kOrange));
+    mean_series_ = queue_->addSeries(tr("mean ready"), QColor(palette::kOrange));
+    fewest_series_ = queue_->addSeries(tr("fewest ready"), QColor(palette::kVermillion));
     depth_series_ = queue_->addSeries(tr("prefetch depth (knob)"), QColor(palette::kBlue));
-    queue_->setToolTip(tr("Batches waiting in the prefetch queue when each iteration began, against the prefetch "
-                          "depth knob (its ceiling). Near the knob: loading keeps ahead. At 0: the training loop "
-                          "found no batch ready and waited (data wait). Dashed lines mark knob changes."));
+    queue_->setToolTip(tr("Batches waiting in the prefetch queue when an iteration began, per quarter second of the "
+                          "run (longer intervals on long runs): the mean and the fewest, against the prefetch depth "
+                          "knob (the queue's ceiling). Near the knob: loading keeps ahead. Fewest at 0: some "
+                          "iteration found no batch ready and waited (data wait). Dashed lines mark knob changes."));
     add_chart_save_menu(queue_, QStringLiteral("prefetch-queue"));
     bottom_->addWidget(queue_);
     bottom_->addWidget(workers_);
@@ -86,8 +133,7 @@ void PipelineView::clear() {
     queue_->clear();
     queue_->setPlaceholderText(tr("No iterations yet \u2014 press Start (Ctrl+R)"));
     workers_->clear();
-    queue_points_.clear();
-    depth_points_.clear();
+    series_.clear();
     last_iteration_ = -1;
     knobs_shown_ = 0;
     chart_t_ = -1;
@@ -99,29 +145,24 @@ void PipelineView::showSnapshot(const engine::RunSnapshot& s, const RunTimeline&
     workers_->setWorkers(s.loader.workers, s.workers);
     // A new run (iterations count from 0 again): start the series over.
     if (!s.recent.empty() && s.recent.back().iteration < last_iteration_) {
-        queue_points_.clear();
-        depth_points_.clear();
+        series_.clear();
         last_iteration_ = -1;
     }
     bool added = false;
     for (const engine::IterationRecord& r : s.recent) {
         if (r.iteration <= last_iteration_) continue;
         const double t = seconds_since_start(s, r.start_ns);
-        queue_points_.append(QPointF(t, r.queue_depth));
-        depth_points_.append(QPointF(t, prefetch_depth_at(s, r.iteration)));
+        series_.add(t, r.queue_depth, prefetch_depth_at(s, r.iteration));
         last_iteration_ = r.iteration;
         added = true;
-    }
-    if (queue_points_.size() > kMaxQueuePoints) {
-        halve(queue_points_);
-        halve(depth_points_);
     }
     // A whole-run chart: four redraws a second are plenty (Qt Charts redraws are the dear part).
     const bool due = s.elapsed_s - chart_t_ >= kChartEveryS || s.elapsed_s < chart_t_ ||
                      s.state != engine::RunState::Running;
     if ((added || pending_) && due) {
-        queue_->setPoints(queue_series_, queue_points_);
-        queue_->setPoints(depth_series_, depth_points_);
+        queue_->setPoints(mean_series_, series_.mean());
+        queue_->setPoints(fewest_series_, series_.fewest());
+        queue_->setPoints(depth_series_, series_.depth());
         chart_t_ = s.elapsed_s;
         pending_ = false;
     } else if (added) {

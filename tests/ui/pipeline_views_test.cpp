@@ -7,6 +7,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "app_options.h"
@@ -241,13 +242,14 @@ private slots:
         s.state = engine::RunState::Running;
         s.prefetch_depth = 4;
         s.workers = 2;
-        s.elapsed_s = 2.0;
+        s.elapsed_s = 2.005;  // iteration i began at 1.705 + 0.01 i s: 0..4 in [1.5, 1.75), 5..29 in [1.75, 2)
         for (int i = 0; i < 30; ++i) {
             engine::IterationRecord r;
             r.iteration = i;
             r.start_ns = i * 10 * kMs;
             r.end_ns = r.start_ns + 10 * kMs;
             r.queue_depth = i < 10 ? 2 : 4;
+            if (i == 20) r.queue_depth = 0;
             s.recent.push_back(r);
         }
         s.knob_changes.push_back({100 * kMs, 10, "prefetch_depth", 2, 4});
@@ -259,8 +261,18 @@ private slots:
         ui::RunTimeline timeline;
         timeline.observe(s);
         v.showSnapshot(s, timeline);
-        QCOMPARE(v.queueChart()->pointCount(0), qsizetype(30));
-        QCOMPARE(v.queueChart()->pointCount(1), qsizetype(30));
+        const QList<QPointF> mean = v.queueSeries().mean();
+        const QList<QPointF> fewest = v.queueSeries().fewest();
+        const QList<QPointF> depth = v.queueSeries().depth();
+        QCOMPARE(mean.size(), qsizetype(2));
+        QCOMPARE(mean[0], QPointF(1.625, 2.0));
+        QCOMPARE(mean[1].x(), 1.875);
+        QCOMPARE(mean[1].y(), (5 * 2 + 19 * 4 + 0) / 25.0);
+        QCOMPARE(fewest[1].y(), 0.0);
+        QCOMPARE(depth[0].y(), 2.0);
+        QCOMPARE(depth[1].y(), 4.0);
+        QCOMPARE(v.queueChart()->pointCount(0), qsizetype(2));
+        QCOMPARE(v.queueChart()->pointCount(2), qsizetype(2));
         QCOMPARE(v.workerBars()->barCount(), 2);
         QCOMPARE(v.workerBars()->busyPercent(0), 75.0);
         QCOMPARE(v.workerBars()->busyPercent(1), 25.0);
@@ -268,16 +280,30 @@ private slots:
         // of the run.
         engine::IterationRecord r = s.recent.back();
         r.iteration = 30;
+        r.start_ns = r.end_ns;
+        r.end_ns = r.start_ns + 300 * kMs;
         s.recent.push_back(r);
-        s.elapsed_s = 2.1;
+        s.elapsed_s = 2.1;  // the new iteration began at 1.8 s: into the second interval
         v.showSnapshot(s, timeline);
-        QCOMPARE(v.queueChart()->pointCount(0), qsizetype(30));
+        QCOMPARE(v.queueSeries().mean().size(), qsizetype(2));
+        QCOMPARE(v.queueSeries().mean()[1].y(), (5 * 2 + 20 * 4 + 0) / 26.0);
         s.elapsed_s = 2.3;
         v.showSnapshot(s, timeline);
-        QCOMPARE(v.queueChart()->pointCount(0), qsizetype(31));
         v.clear();
         QCOMPARE(v.queueChart()->pointCount(0), qsizetype(0));
+        QVERIFY(v.queueSeries().mean().isEmpty());
         QCOMPARE(v.workerBars()->barCount(), 0);
+    }
+
+    void longRunsMergeQueueIntervalsExactly() {
+        ui::QueueSeries q;
+        for (int i = 0; i < 40'000; ++i) q.add(i * 0.01, i % 3, 2);  // 400 s at 100 iterations/s
+        QVERIFY(q.mean().size() <= qsizetype(ui::QueueSeries::kMaxBuckets));
+        QCOMPARE(q.step(), 0.5);
+        double sum = 0;
+        for (const QPointF& p : q.mean()) sum += p.y();
+        QVERIFY(std::abs(sum / static_cast<double>(q.mean().size()) - 1.0) < 0.01);  // mean of 0,1,2
+        for (const QPointF& p : q.fewest()) QCOMPARE(p.y(), 0.0);
     }
 
     void cpuRunSaysWhyThereAreNoDeviceTables() {
