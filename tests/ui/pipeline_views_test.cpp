@@ -14,6 +14,7 @@
 #include "batchscope/engine/data/storage_profile.h"
 #include "batchscope/engine/training_run.h"
 #include "batchscope/profiler/event_store.h"
+#include "charts/presenter_style.h"
 #include "charts/time_series_chart.h"
 #include "device_tables.h"
 #include "gpu_memory_view.h"
@@ -390,6 +391,12 @@ private slots:
             QCOMPARE(w.liveTabs()->currentIndex(), int(ui::LiveTabs::Pipeline));
             QTest::keyClick(&w, Qt::Key_3, Qt::ControlModifier);
             QCOMPARE(w.liveTabs()->currentIndex(), int(ui::LiveTabs::GpuMemory));
+            // Presenter mode reaches the painted views too: larger text, taller lanes.
+            const double before = w.liveTabs()->pipeline()->lanes()->font().pointSizeF();
+            w.setPresenterMode(true);
+            QVERIFY(w.liveTabs()->pipeline()->lanes()->font().pointSizeF() > before * 1.4);
+            QVERIFY(ui::charts_in_presenter_style(w.liveTabs()->pipeline()));
+            w.setPresenterMode(false);
             w.liveTabs()->saveLayout();
         }
         ui::MainWindow again;  // restores the sub-tab (QSettings in QtTest's scratch place)
