@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 
+#include "batchscope/engine/data/storage_profile.h"
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/train_config.h"
 
@@ -64,7 +65,7 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     const QCommandLineOption after({QStringLiteral("screenshot-after")},
                                    QStringLiteral("Seconds to wait before the screenshot (default 5)."),
                                    QStringLiteral("SECONDS"));
-    const QCommandLineOption view({QStringLiteral("view")}, QStringLiteral("Tab to show: live, inference or sessions."),
+    const QCommandLineOption view({QStringLiteral("view")}, QStringLiteral("Tab to show: live, pipeline, gpu (Live sub-tabs), inference or sessions."),
                                   QStringLiteral("TAB"));
     const QCommandLineOption serve({QStringLiteral("serve")},
                                    QStringLiteral("Start serving the checkpoint on the inference tab."));
@@ -87,6 +88,12 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     const QCommandLineOption lr({QStringLiteral("lr")}, QStringLiteral("Learning rate."), QStringLiteral("RATE"));
     const QCommandLineOption backend({QStringLiteral("backend")}, QStringLiteral("Where to compute: cpu or cuda."),
                                      QStringLiteral("NAME"));
+    const QCommandLineOption no_trace({QStringLiteral("no-trace")},
+                                      QStringLiteral("Record no trace events (the Pipeline lanes stay empty)."));
+    const QCommandLineOption storage({QStringLiteral("storage")},
+                                     QStringLiteral("Storage profile: %1.").arg(QString::fromStdString(engine::data::storage_ids())),
+                                     QStringLiteral("ID"));
+    p.addOptions({no_trace, storage});
     p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter,
                   preset, model, optimizer, lr, backend});
     p.process(arguments);  // --help, --version, unknown options: print and exit
@@ -129,6 +136,16 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
         }
     }
     o.start = p.isSet(start);
+    if (p.isSet(no_trace)) o.config.trace = false;
+    if (p.isSet(storage)) {
+        const auto kind = engine::data::parse_storage_kind(p.value(storage).toStdString());
+        if (!kind) {
+            o.error = QStringLiteral("--storage %1: expected one of %2")
+                          .arg(p.value(storage), QString::fromStdString(engine::data::storage_ids()));
+            return o;
+        }
+        o.config.storage = *kind;
+    }
     o.serve = p.isSet(serve);
     o.presenter = p.isSet(presenter);
     o.checkpoint = p.value(ckpt);
@@ -143,8 +160,9 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     }
     if (p.isSet(view)) {
         o.view = p.value(view);
-        if (o.view != QLatin1String("live") && o.view != QLatin1String("inference") && o.view != QLatin1String("sessions")) {
-            o.error = QStringLiteral("--view %1: expected live, inference or sessions").arg(o.view);
+        if (o.view != QLatin1String("live") && o.view != QLatin1String("inference") && o.view != QLatin1String("sessions") &&
+            o.view != QLatin1String("pipeline") && o.view != QLatin1String("gpu")) {
+            o.error = QStringLiteral("--view %1: expected live, inference or sessions (or pipeline, gpu: sub-tabs of Live)").arg(o.view);
             return o;
         }
     }

@@ -26,6 +26,7 @@
 #include "infer_pane.h"
 #include "preset_panel.h"
 #include "epoch_table_model.h"
+#include "live_tabs.h"
 #include "live_views.h"
 #include "batchscope/store/session_store.h"
 #include "run_status_panel.h"
@@ -104,7 +105,8 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     auto* live_layout = new QVBoxLayout(live);
     live_layout->setContentsMargins(0, 0, 0, 0);
     live_layout->addWidget(group(tr("Bottleneck of the recent iterations"), verdict_));
-    live_layout->addWidget(views_, 1);
+    live_tabs_ = new LiveTabs(views_);
+    live_layout->addWidget(live_tabs_, 1);
     tabs_->addTab(live, tr("&Live"));
     tabs_->addTab(infer_, tr("&Inference"));
     tabs_->addTab(sessions_, tr("&Sessions"));
@@ -172,6 +174,11 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
             [this] { tabs_->setCurrentIndex(1); });
     connect(new QShortcut(QKeySequence(Qt::ALT | Qt::Key_3), this), &QShortcut::activated, this,
             [this] { tabs_->setCurrentIndex(2); });
+    for (int i = 0; i < live_tabs_->count(); ++i)  // Ctrl+1..3: the Live tab's sub-tabs
+        connect(new QShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)), this), &QShortcut::activated, this, [this, i] {
+            tabs_->setCurrentIndex(0);
+            live_tabs_->setCurrentIndex(i);
+        });
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_R), this), &QShortcut::activated, this,
             &MainWindow::startRun);
     connect(new QShortcut(QKeySequence(Qt::Key_Space), this), &QShortcut::activated, this,
@@ -188,6 +195,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
 
     resize(1360, 840);
     restore_window_geometry(this);
+    live_tabs_->restoreLayout();
 }
 
 MainWindow::~MainWindow() {
@@ -203,10 +211,13 @@ void MainWindow::showView(const QString& view) {
                  : view == QLatin1String("sessions") ? static_cast<QWidget*>(sessions_)
                                                      : tabs_->widget(0);
     tabs_->setCurrentWidget(w);
+    if (view == QLatin1String("pipeline")) live_tabs_->setCurrentIndex(LiveTabs::Pipeline);
+    if (view == QLatin1String("gpu")) live_tabs_->setCurrentIndex(LiveTabs::GpuMemory);
 }
 
 void MainWindow::setRememberSettings(bool on) {
     remember_settings_ = on;
+    if (!on) live_tabs_->setCurrentIndex(LiveTabs::Breakdown);  // not the remembered sub-tab
     infer_->setSessionDb(on ? QString::fromStdString(store::SessionStore::default_path()) : QString());
 }
 
@@ -237,7 +248,7 @@ void MainWindow::startRun() {
     const engine::TrainConfig config = data_->config(controls_->config(base_));
     if (remember_settings_) save_knob_settings(config);
     timeline_.reset();
-    views_->clear();
+    live_tabs_->clear();
     verdict_->clear();
     epochs_->setEpochs({});
     shown_.reset();
@@ -342,7 +353,7 @@ void MainWindow::refresh() {
     const engine::RunSnapshot& s = *shown_;
     timeline_.observe(s);
     status_->showSnapshot(s);
-    views_->showSnapshot(s, timeline_);
+    live_tabs_->showSnapshot(shown_, timeline_);
     // The verdict judges 50-iteration windows: 4 updates a second are plenty (and its word-wrapped
     // labels relayout the strip on every change).
     if (redraws_ % kVerdictEvery == 0 || s.state != engine::RunState::Running) verdict_->showSnapshot(s);
@@ -373,6 +384,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     if (remember_settings_) {
         save_knob_settings(data_->config(controls_->config(base_)));
         save_window_geometry(this);
+        live_tabs_->saveLayout();
     }
     owner_.retire();  // stop, and join in the background
     QMainWindow::closeEvent(event);

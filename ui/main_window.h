@@ -34,6 +34,7 @@ class DataPanel;
 class InferPane;
 class PresetPanel;
 class EpochTableModel;
+class LiveTabs;
 class LiveViews;
 class RunStatusPanel;
 class SessionsView;
@@ -67,6 +68,7 @@ public:
     RunStatusPanel* statusPanel() const { return status_; }
     DataPanel* dataPanel() const { return data_; }
     LiveViews* liveViews() const { return views_; }
+    LiveTabs* liveTabs() const { return live_tabs_; }
     EpochTableModel* epochModel() const { return epochs_; }
     VerdictPanel* verdictPanel() const { return verdict_; }
     SessionsView* sessionsView() const { return sessions_; }
@@ -87,7 +89,7 @@ public:
     // its steps one by one. False (and the reason shown) when something was refused.
     bool loadPreset(const engine::Preset* preset);
     bool nextPresetStep();
-    // Shows a tab: "live", "inference" or "sessions".
+    // Shows a tab: "live", "inference" or "sessions"; "pipeline" and "gpu": a Live sub-tab.
     void showView(const QString& view);
 
 public slots:
@@ -116,6 +118,7 @@ private:
     RunStatusPanel* status_;
     VerdictPanel* verdict_;
     LiveViews* views_;
+    LiveTabs* live_tabs_ = nullptr;
     SessionsView* sessions_;
     InferPane* infer_;
     PresetPanel* presets_;

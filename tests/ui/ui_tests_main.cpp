@@ -11,6 +11,7 @@ int run_data_panel_tests(int argc, char** argv);
 int run_infer_pane_tests(int argc, char** argv);
 int run_presenter_tests(int argc, char** argv);
 int run_preset_tests(int argc, char** argv);
+int run_pipeline_views_tests(int argc, char** argv);
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -25,5 +26,6 @@ int main(int argc, char** argv) {
     failed += run_infer_pane_tests(argc, argv);
     failed += run_presenter_tests(argc, argv);
     failed += run_preset_tests(argc, argv);
+    failed += run_pipeline_views_tests(argc, argv);
     return failed == 0 ? 0 : 1;
 }

@@ -1,0 +1,150 @@
+#include "gpu_memory_view.h"
+
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "device_tables.h"
+#include "memory_view.h"
+
+namespace batchscope::ui {
+
+namespace {
+
+bool is_gpu_run(const engine::RunSnapshot& s) {
+    return !s.device.name.empty() || s.gpu_timing.mode != profiler::GpuTimingMode::None;
+}
+
+QTableView* make_table(QAbstractTableModel* model, int sort_column, QObject* owner, const QString& tip) {
+    auto* proxy = new QSortFilterProxyModel(owner);
+    proxy->setSourceModel(model);
+    proxy->setSortRole(kSortRole);
+    auto* view = new QTableView;
+    view->setModel(proxy);
+    view->setSortingEnabled(true);
+    view->sortByColumn(sort_column, Qt::DescendingOrder);
+    view->verticalHeader()->hide();
+    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setAlternatingRowColors(true);
+    view->setToolTip(tip);
+    return view;
+}
+
+QStackedWidget* stack(QTableView* table, QLabel* empty) {
+    empty->setAlignment(Qt::AlignCenter);
+    empty->setWordWrap(true);
+    empty->setStyleSheet(QStringLiteral("color: #707070;"));
+    auto* s = new QStackedWidget;
+    s->addWidget(table);
+    s->addWidget(empty);
+    return s;
+}
+
+QGroupBox* group(const QString& title, QWidget* content) {
+    auto* box = new QGroupBox(title);
+    auto* layout = new QVBoxLayout(box);
+    layout->addWidget(content);
+    return box;
+}
+
+}  // namespace
+
+QString device_table_reason(const engine::RunSnapshot& s, const QString& what, bool has_rows) {
+    if (has_rows) return {};
+    if (!is_gpu_run(s))
+        return what == QLatin1String("kernels") ? QObject::tr("CPU backend: no GPU kernels")
+                                                : QObject::tr("CPU backend: no GPU copies");
+    if (s.gpu_timing.mode != profiler::GpuTimingMode::Cupti)
+        return QObject::tr("No %1 table: it needs CUPTI activity records.\n%2")
+            .arg(what, QString::fromStdString(s.gpu_timing.describe()));
+    return QObject::tr("No %1 recorded yet").arg(what);
+}
+
+QString device_summary(const engine::RunSnapshot& s) {
+    if (!is_gpu_run(s)) return QObject::tr("CPU backend: the run uses no GPU; memory below is the host's.");
+    QString line = QObject::tr("Device: %1 \u00b7 %2")
+                       .arg(s.device.name.empty() ? QObject::tr("(unnamed)") : QString::fromStdString(s.device.name),
+                            QString::fromStdString(s.gpu_timing.describe()));
+    if (s.gpu_timing.mode == profiler::GpuTimingMode::Cupti)
+        line += QObject::tr(" \u00b7 %1 CUPTI records, %2 dropped")
+                    .arg(static_cast<qulonglong>(s.device.cupti_records))
+                    .arg(static_cast<qulonglong>(s.device.cupti_dropped));
+    return line;
+}
+
+GpuMemoryView::GpuMemoryView(QWidget* parent)
+    : QWidget(parent),
+      summary_(new QLabel),
+      memory_(new MemoryView),
+      kernels_(new KernelTableModel(this)),
+      copies_(new CopyTableModel(this)),
+      kernel_view_(make_table(kernels_, KernelTableModel::TotalMs, this,
+                              tr("GPU kernels of this run grouped by name (CUPTI). Click a header to sort."))),
+      copy_view_(make_table(copies_, CopyTableModel::TotalMs, this,
+                            tr("GPU copies grouped by direction and host memory kind, with the achieved bandwidth "
+                               "(CUPTI). Pageable host memory is slower than pinned."))),
+      kernel_empty_(new QLabel),
+      copy_empty_(new QLabel),
+      split_(new QSplitter(Qt::Horizontal)) {
+    kernel_stack_ = stack(kernel_view_, kernel_empty_);
+    copy_stack_ = stack(copy_view_, copy_empty_);
+    summary_->setWordWrap(true);
+    auto* tables = new QSplitter(Qt::Vertical);
+    tables->addWidget(group(tr("Kernels"), kernel_stack_));
+    tables->addWidget(group(tr("Copies"), copy_stack_));
+    tables->setStretchFactor(0, 3);
+    tables->setStretchFactor(1, 2);
+    tables->setChildrenCollapsible(false);
+    split_->addWidget(group(tr("Memory"), memory_));
+    split_->addWidget(tables);
+    split_->setStretchFactor(0, 2);
+    split_->setStretchFactor(1, 3);
+    split_->setChildrenCollapsible(false);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(summary_);
+    layout->addWidget(split_, 1);
+    clear();
+}
+
+void GpuMemoryView::clear() {
+    kernels_->setRows({});
+    copies_->setRows({});
+    summary_->setText(tr("No run yet \u2014 press Start (Ctrl+R)"));
+    kernel_empty_->setText(tr("No run yet"));
+    copy_empty_->setText(tr("No run yet"));
+    kernel_stack_->setCurrentWidget(kernel_empty_);
+    copy_stack_->setCurrentWidget(copy_empty_);
+}
+
+void GpuMemoryView::showSnapshot(const engine::RunSnapshot& s) {
+    memory_->showSnapshot(s);
+    kernels_->setRows(s.device.kernels);
+    copies_->setRows(s.device.copies);
+    const QString summary = device_summary(s);
+    if (summary != summary_->text()) summary_->setText(summary);
+    const QString k = device_table_reason(s, QStringLiteral("kernels"), !s.device.kernels.empty());
+    const QString c = device_table_reason(s, QStringLiteral("copies"), !s.device.copies.empty());
+    if (k != kernel_empty_->text()) kernel_empty_->setText(k);
+    if (c != copy_empty_->text()) copy_empty_->setText(c);
+    kernel_stack_->setCurrentWidget(k.isEmpty() ? static_cast<QWidget*>(kernel_view_) : kernel_empty_);
+    copy_stack_->setCurrentWidget(c.isEmpty() ? static_cast<QWidget*>(copy_view_) : copy_empty_);
+}
+
+QString GpuMemoryView::kernelEmptyText() const {
+    return kernel_stack_->currentWidget() == kernel_empty_ ? kernel_empty_->text() : QString();
+}
+QString GpuMemoryView::copyEmptyText() const {
+    return copy_stack_->currentWidget() == copy_empty_ ? copy_empty_->text() : QString();
+}
+QString GpuMemoryView::summaryText() const { return summary_->text(); }
+
+}  // namespace batchscope::ui
