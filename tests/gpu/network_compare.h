@@ -1,7 +1,8 @@
 #pragma once
 // One model spec trained as the layer stack on the CPU backend and on the GPU layer backend side
 // by side, from the same seed on the same batches: every step's loss, then every parameter
-// tensor, the logits and the correct count must agree within `tol` (relative, norm-wise).
+// tensor and its update over the steps (which the weights alone would hide), the logits and the
+// correct count must agree within `tol` (relative, L2 norm over the tensor).
 // Used by gpu_network_emulated_test (fake plugin, host-emulated kernels) and
 // gpu_network_gpu_test (the real plugin on a GPU).
 #include <gtest/gtest.h>
@@ -53,6 +54,13 @@ inline void expect_trains_like_cpu(std::unique_ptr<engine::GpuBackend> gpu, cons
     EXPECT_NE(dev->backend().find("layer stack"), std::string::npos) << dev->backend();
     EXPECT_EQ(dev->describe(), cpu->describe());
 
+    std::vector<std::vector<float>> start;
+    for (const auto& p : cpu->parameters()) start.emplace_back(p.values.begin(), p.values.end());
+    {
+        const auto init = dev->parameters();  // the same host-drawn initialisation, uploaded
+        ASSERT_EQ(init.size(), start.size());
+        for (size_t i = 0; i < init.size(); ++i) EXPECT_EQ(rel_diff(init[i].values, start[i]), 0.0) << init[i].name;
+    }
     const auto features = static_cast<size_t>(c.input.size());
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> u(0.f, 1.f);
@@ -71,6 +79,12 @@ inline void expect_trains_like_cpu(std::unique_ptr<engine::GpuBackend> gpu, cons
     for (size_t i = 0; i < pc.size(); ++i) {
         EXPECT_EQ(pg[i].name, pc[i].name);
         EXPECT_LE(rel_diff(pg[i].values, pc[i].values), tol) << pc[i].name;
+        std::vector<float> ug(start[i].size()), uc(start[i].size());
+        for (size_t j = 0; j < start[i].size() && j < pg[i].values.size(); ++j) {
+            ug[j] = pg[i].values[j] - start[i][j];
+            uc[j] = pc[i].values[j] - start[i][j];
+        }
+        EXPECT_LE(rel_diff(ug, uc), tol) << pc[i].name << " update";
     }
     // Serving and evaluation (no dropout), more rows than a training batch: chunked on the device.
     const int n = 29;

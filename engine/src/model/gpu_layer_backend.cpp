@@ -74,7 +74,7 @@ public:
             stage_used_ = 0;
             if (padded > staging_.bytes()) {
                 staging_.reset();
-                staging_ = gpu_->pinned(std::max<size_t>(padded, 2 * staging_bytes_hint_));
+                staging_ = gpu_->pinned(std::max<size_t>(4 * padded, 2 * staging_bytes_hint_));  // a few batches
                 staging_bytes_hint_ = staging_.bytes();
             }
         }

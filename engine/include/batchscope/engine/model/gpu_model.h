@@ -12,8 +12,8 @@
 
 namespace batchscope::engine::model {
 
-// Empty when `spec` with `opt` can train on the GPU backend, else why not (one sentence that
-// names what to change).
+// Empty when `spec` with `opt` fits the tuned GpuMlp path (make_gpu_model), else why not.
+// Every spec trains on the GPU through make_gpu_training_model; this only picks the path.
 std::string gpu_trainable(const ModelSpec& spec, const OptimizerConfig& opt);
 
 // The spec as a GPU-trained Model, initialised as the CPU MLP (engine::Mlp) of the same seed.
