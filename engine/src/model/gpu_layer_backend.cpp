@@ -40,8 +40,8 @@ public:
             d = gpu_->device(bytes);
         } catch (const GpuError& e) {
             if (e.code() == GpuErrc::out_of_memory)
-                throw DeviceOutOfMemory(std::string(e.what()) + " (a " + to_string(kind) + " buffer of " +
-                                        std::to_string(bytes) + " bytes)");
+                throw DeviceOutOfMemory(std::string(e.what()) + " (for " + std::to_string(bytes) + " bytes of " +
+                                        to_string(kind) + ")");
             throw;
         }
         gpu_->fill(d.floats(), std::max<size_t>(1, n), 0.f);

@@ -1,6 +1,5 @@
 // A model as a stack of layers on a backend, with its loss and optimizer.
 #include <algorithm>
-#include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <string>
