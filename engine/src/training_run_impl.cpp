@@ -51,13 +51,12 @@ void decimate(std::vector<SeriesPoint>& s) {
 std::unique_ptr<model::Model> make_training_model(const TrainConfig& cfg, const model::ModelSpec& spec, model::Shape in,
                                                   int classes, const model::OptimizerConfig& opt) {
     if (cfg.backend != "cuda") return model::make_model(spec, in, classes, opt, cfg.seed, cfg.threads);
-    if (std::string why = model::gpu_trainable(spec, opt); !why.empty()) throw std::invalid_argument(why);
     GpuBackendOptions o;
     o.tf32 = cfg.tf32;
     std::string why;
     std::unique_ptr<GpuBackend> gpu = GpuBackend::open(o, why);
     if (!gpu) throw std::runtime_error("GPU unavailable: " + why + " (train on the CPU with backend cpu)");
-    return model::make_gpu_model(std::move(gpu), spec, in, classes, opt, cfg.seed, cfg.batch_size);
+    return model::make_gpu_training_model(std::move(gpu), spec, in, classes, opt, cfg.seed, cfg.batch_size);
 }
 
 // Rolling accumulator for the throughput and loss series.

@@ -99,6 +99,98 @@ inline int32_t column_sum(BsGpuContext*, const float* x, int32_t rows, int32_t c
     return BS_GPU_OK;
 }
 
+// ---- The layer-stack ops (same loops as the CPU backend, engine/src/model/cpu_backend.cpp).
+
+inline int32_t activation_forward(BsGpuContext*, int32_t act, const float* x, float* y, uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) y[i] = act_fwd(act, x[i]);
+    return BS_GPU_OK;
+}
+
+inline int32_t bias_add(BsGpuContext*, float* y, const float* bias, int32_t outer, int32_t channels, int32_t inner) {
+    for (int o = 0; o < outer; ++o)
+        for (int c = 0; c < channels; ++c) {
+            float* p = y + (static_cast<size_t>(o) * channels + c) * inner;
+            for (int i = 0; i < inner; ++i) p[i] += bias[c];
+        }
+    return BS_GPU_OK;
+}
+
+inline int32_t bias_grad(BsGpuContext*, const float* dy, int32_t outer, int32_t channels, int32_t inner, float* gb) {
+    for (int c = 0; c < channels; ++c) {
+        double s = 0;
+        for (int o = 0; o < outer; ++o) {
+            const float* p = dy + (static_cast<size_t>(o) * channels + c) * inner;
+            for (int i = 0; i < inner; ++i) s += p[i];
+        }
+        gb[c] = static_cast<float>(s);
+    }
+    return BS_GPU_OK;
+}
+
+inline int32_t dropout(BsGpuContext*, const float* x, const float* keep, float scale, float* y, uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) y[i] = m::dropout(x[i], keep[i], scale);
+    return BS_GPU_OK;
+}
+
+inline int32_t dropout_grad(BsGpuContext*, const float* dy, const float* keep, float scale, float* dx, uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) dx[i] = m::dropout_grad(dy[i], keep[i], scale);
+    return BS_GPU_OK;
+}
+
+// Column (ch, ky, kx), output pixel (oy, ox) <- x[ch][oy*stride-pad+ky][ox*stride-pad+kx] or 0.
+inline int32_t im2col(BsGpuContext*, const float* x, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                      int32_t pad, float* col) {
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    for (int ch = 0; ch < c; ++ch)
+        for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx)
+                for (int oy = 0; oy < oh; ++oy)
+                    for (int ox = 0; ox < ow; ++ox) {
+                        const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                        col[(((static_cast<size_t>(ch) * k + ky) * k + kx) * oh + oy) * ow + ox] =
+                            iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(static_cast<size_t>(ch) * h + iy) * w + ix] : 0.f;
+                    }
+    return BS_GPU_OK;
+}
+
+inline int32_t col2im(BsGpuContext*, const float* col, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                      int32_t pad, float* x) {
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    for (size_t i = 0; i < static_cast<size_t>(c) * h * w; ++i) x[i] = 0.f;
+    for (int ch = 0; ch < c; ++ch)
+        for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx)
+                for (int oy = 0; oy < oh; ++oy)
+                    for (int ox = 0; ox < ow; ++ox) {
+                        const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                        if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                            x[(static_cast<size_t>(ch) * h + iy) * w + ix] +=
+                                col[(((static_cast<size_t>(ch) * k + ky) * k + kx) * oh + oy) * ow + ox];
+                    }
+    return BS_GPU_OK;
+}
+
+inline int32_t maxpool(BsGpuContext*, const float* x, int32_t planes, int32_t h, int32_t w, int32_t k, int32_t s,
+                       float* y, int32_t* arg) {
+    const int oh = (h - k) / s + 1, ow = (w - k) / s + 1;
+    for (int p = 0; p < planes; ++p)
+        for (int oy = 0; oy < oh; ++oy)
+            for (int ox = 0; ox < ow; ++ox) {
+                const size_t i = (static_cast<size_t>(p) * oh + oy) * ow + ox;
+                y[i] = m::maxpool_window(x + static_cast<size_t>(p) * h * w, w, oy, ox, k, s, &arg[i]);
+            }
+    return BS_GPU_OK;
+}
+
+inline int32_t maxpool_grad(BsGpuContext*, const float* dy, const int32_t* arg, int32_t planes, int32_t h, int32_t w,
+                            int32_t k, int32_t s, float* dx) {
+    const int oh = (h - k) / s + 1, ow = (w - k) / s + 1;
+    for (size_t i = 0; i < static_cast<size_t>(planes) * h * w; ++i) dx[i] = 0.f;
+    for (size_t i = 0; i < static_cast<size_t>(planes) * oh * ow; ++i)
+        dx[i / (static_cast<size_t>(oh) * ow) * h * w + arg[i]] += dy[i];
+    return BS_GPU_OK;
+}
+
 inline void install(BsGpuComputeApi& t) {
     t.sgemm = &sgemm;
     t.bias_activation = &bias_activation;
@@ -110,6 +202,15 @@ inline void install(BsGpuComputeApi& t) {
     t.adam = &adam;
     t.sum = &sum;
     t.column_sum = &column_sum;
+    t.activation_forward = &activation_forward;
+    t.bias_add = &bias_add;
+    t.bias_grad = &bias_grad;
+    t.dropout = &dropout;
+    t.dropout_grad = &dropout_grad;
+    t.im2col = &im2col;
+    t.col2im = &col2im;
+    t.maxpool = &maxpool;
+    t.maxpool_grad = &maxpool_grad;
 }
 
 }  // namespace fake_kernels

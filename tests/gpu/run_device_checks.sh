@@ -27,8 +27,10 @@ for a in "$@"; do
     esac
 done
 
-host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test device_pool_test)
-gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test)
+host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test gpu_network_emulated_test
+            device_pool_test)
+# gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU.
+gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
          libbs_fake_plugin_scripted.so libbs_fake_compute_plugin.so)
 # Fails to load on purpose (its "CUDA library" is left behind): packed, not checked with ldd.

@@ -18,10 +18,7 @@ Conv2d::Conv2d(Backend& be, Shape in, int out_channels, int k, int pad, std::mt1
     gw_ = be.allocate(nw, MemoryKind::Gradients);
     gb_ = be.allocate(static_cast<size_t>(out_channels), MemoryKind::Gradients);
     col_ = be.allocate(static_cast<size_t>(ckk()) * static_cast<size_t>(out_.h * out_.w), MemoryKind::Workspace);
-    const float bound = 1.0f / std::sqrt(static_cast<float>(ckk()));
-    std::uniform_real_distribution<float> u(-bound, bound);
-    for (size_t i = 0; i < w_.size(); ++i) w_.data()[i] = u(rng);
-    for (size_t i = 0; i < b_.size(); ++i) b_.data()[i] = u(rng);
+    uniform_init(be, w_, b_, ckk(), rng);
 }
 
 std::string Conv2d::describe() const {

@@ -61,6 +61,14 @@ void Backend::ensure(Buffer& b, size_t n, MemoryKind kind) {
     b = allocate(n, kind);
 }
 
+void Backend::copy_in(void* dst, const void* host_src, size_t bytes) {
+    if (bytes) std::memcpy(dst, host_src, bytes);
+}
+void Backend::copy_out(void* host_dst, const void* src, size_t bytes) {
+    if (bytes) std::memcpy(host_dst, src, bytes);
+}
+void Backend::zero(float* dst, size_t n) { std::fill(dst, dst + n, 0.f); }
+
 namespace {
 
 CBLAS_TRANSPOSE tr(Transpose t) { return t == Transpose::Yes ? CblasTrans : CblasNoTrans; }

@@ -17,14 +17,18 @@ std::string to_string(const Shape& s) {
 namespace {
 size_t count(int b, const Shape& s) { return static_cast<size_t>(b) * static_cast<size_t>(s.size()); }
 
+}  // namespace
+
 // nn.Linear / nn.Conv2d default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), weights then biases.
-void uniform_init(Buffer& w, Buffer& b, int fan_in, std::mt19937_64& rng) {
+// Drawn on the host (the same numbers on every backend), then copied into the backend's memory.
+void uniform_init(Backend& be, Buffer& w, Buffer& b, int fan_in, std::mt19937_64& rng) {
     const float bound = 1.0f / std::sqrt(static_cast<float>(fan_in));
     std::uniform_real_distribution<float> u(-bound, bound);
-    for (size_t i = 0; i < w.size(); ++i) w.data()[i] = u(rng);
-    for (size_t i = 0; i < b.size(); ++i) b.data()[i] = u(rng);
+    std::vector<float> v(w.size() + b.size());
+    for (float& x : v) x = u(rng);
+    be.copy_in(w.data(), v.data(), w.size() * sizeof(float));
+    be.copy_in(b.data(), v.data() + w.size(), b.size() * sizeof(float));
 }
-}  // namespace
 
 Linear::Linear(Backend& be, int in, int out, std::mt19937_64& rng)
     : Layer(be, Shape{1, 1, in}, Shape{1, 1, out}) {
@@ -34,7 +38,7 @@ Linear::Linear(Backend& be, int in, int out, std::mt19937_64& rng)
     b_ = be.allocate(static_cast<size_t>(out), MemoryKind::Weights);
     gw_ = be.allocate(nw, MemoryKind::Gradients);
     gb_ = be.allocate(static_cast<size_t>(out), MemoryKind::Gradients);
-    uniform_init(w_, b_, in, rng);
+    uniform_init(be, w_, b_, in, rng);
 }
 
 std::string Linear::describe() const {
@@ -85,14 +89,17 @@ void Dropout::forward(const float* x, float* y, int b, bool training) {
         return;
     }
     be_.ensure(keep_, n, MemoryKind::Activations);
-    // The mask is drawn on the host, straight into the backend's buffer: host memory on the CPU
-    // backend. A GPU backend needs an upload here, or its own seeded generator.
-    float* keep = keep_.data();
+    // The mask is drawn on the host (seeded: the same masks on every backend), straight into the
+    // buffer on the CPU backend; a device backend gets it uploaded.
+    const bool host = be_.host_memory();
+    if (!host && host_keep_.size() < n) host_keep_.resize(n);
+    float* keep = host ? keep_.data() : host_keep_.data();
     for (size_t i = 0; i < n; ++i) {
         const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;  // [0, 1), 53 bits
         keep[i] = u >= static_cast<double>(p_) ? 1.f : 0.f;
     }
-    be_.dropout(x, keep, 1.f / (1.f - p_), y, n);
+    if (!host) be_.copy_in(keep_.data(), keep, n * sizeof(float));
+    be_.dropout(x, keep_.data(), 1.f / (1.f - p_), y, n);
 }
 
 void Dropout::backward(const float*, const float*, const float* dy, float* dx, int b) {

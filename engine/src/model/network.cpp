@@ -1,8 +1,10 @@
 // A model as a stack of layers on a backend, with its loss and optimizer.
 #include <algorithm>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
+#include "batchscope/engine/memory_fit.h"
 #include "batchscope/engine/model/model.h"
 
 namespace batchscope::engine::model {
@@ -42,10 +44,15 @@ std::string describe_spec(const ModelSpec& s, Shape in, int classes) {
     return "?";
 }
 
+// On a device backend (host_memory() false) the batch and labels are copied in, the losses and
+// the accuracy come back as one number each, parameters and logits go through copy_out; calls
+// are serialised by a mutex. On the CPU backend the host pointers go straight to the layers.
 class Network final : public Model {
 public:
-    Network(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt, uint64_t seed, int threads)
-        : spec_(spec), input_(input), classes_(classes), opt_(opt), be_(make_cpu_backend(threads)) {
+    Network(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt, uint64_t seed,
+            std::unique_ptr<Backend> backend)
+        : spec_(spec), input_(input), classes_(classes), opt_(opt), be_(std::move(backend)),
+          device_(!be_->host_memory()) {
         if (classes < 2) throw std::invalid_argument("a classifier needs at least 2 classes");
         if (input.c < 1 || input.h < 1 || input.w < 1) throw std::invalid_argument("the input shape must be positive");
         build(seed);
@@ -73,7 +80,27 @@ public:
 
     float train_step(const float* x, const int32_t* y, int b, float lr) override {
         if (b <= 0) return 0.f;
-        const float* logits = forward(x, b);
+        if (!device_) return step(x, y, b, lr);
+        std::lock_guard lock(dev_m_);
+        try {
+            be_->mark(StepMark::Begin);
+            reserve(b);
+            upload(x, y, b);
+            be_->mark(StepMark::InputCopied);
+            const float loss = step(in_.data(), labels(), b, lr);
+            be_->mark(StepMark::End);
+            return loss;
+        } catch (const DeviceOutOfMemory& e) {
+            throw DeviceOutOfMemory(out_of_memory_advice(b, e.what()));
+        }
+    }
+    bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const override {
+        return device_ && be_->step_times(h2d_ns, compute_ns);
+    }
+
+    // x, y in the backend's memory.
+    float step(const float* x, const int32_t* y, int b, float lr) {
+        const float* logits = forward(x, b, true);
         float* d = grad_a_.data();
         float* other = grad_b_.data();
         const double loss = spec_.loss() == LossKind::HingeCrammerSinger
@@ -101,6 +128,7 @@ public:
     // In chunks through the serving path, so a large evaluation batch does not grow the
     // training buffers (a CNN keeps ~100k floats per sample).
     int64_t count_correct(const float* x, const int32_t* y, int b) override {
+        if (device_) return device_count_correct(x, y, b);
         int64_t n = 0;
         const size_t in = static_cast<size_t>(input_.size());
         if (eval_logits_.size() < static_cast<size_t>(kEvalChunk * classes_))
@@ -115,6 +143,20 @@ public:
 
     void predict(const float* x, int b, float* logits, InferWorkspace& ws) const override {
         if (b <= 0) return;
+        if (device_) {
+            // The device path runs the training layers' forward (no dropout) on the model's own
+            // device buffers, under the mutex: logically const, the parameters do not change.
+            std::lock_guard lock(dev_m_);
+            auto* self = const_cast<Network*>(this);
+            const int chunk = self->eval_chunk();
+            for (int i = 0; i < b; i += chunk) {
+                const int c = std::min(chunk, b - i);
+                const float* z = self->device_logits(x + static_cast<size_t>(i) * static_cast<size_t>(input_.size()), c);
+                be_->copy_out(logits + static_cast<size_t>(i) * static_cast<size_t>(classes_), z,
+                              static_cast<size_t>(c) * static_cast<size_t>(classes_) * sizeof(float));
+            }
+            return;
+        }
         const size_t need = static_cast<size_t>(b) * max_features_;
         if (ws.a.size() < need) ws.a.resize(need);
         if (ws.b.size() < need) ws.b.resize(need);
@@ -128,7 +170,19 @@ public:
 
     std::vector<ParamTensor> parameters() const override {
         std::vector<ParamTensor> r;
-        for (const Param& p : params_) r.push_back({p.name, {p.value->data(), p.value->size()}});
+        if (!device_) {
+            for (const Param& p : params_) r.push_back({p.name, {p.value->data(), p.value->size()}});
+            return r;
+        }
+        // Read back from the device into the host mirror (valid until the next call).
+        std::lock_guard lock(dev_m_);
+        mirror_.resize(params_.size());
+        for (size_t k = 0; k < params_.size(); ++k) {
+            const Buffer& w = *params_[k].value;
+            mirror_[k].resize(w.size());
+            be_->copy_out(mirror_[k].data(), w.data(), w.size() * sizeof(float));
+            r.push_back({params_[k].name, {mirror_[k].data(), mirror_[k].size()}});
+        }
         return r;
     }
 
@@ -140,9 +194,11 @@ public:
         if (v.size() != w.size())
             throw std::invalid_argument("parameter " + params_[i].name + std::string(" holds ") + std::to_string(w.size()) +
                                         std::string(" values, not ") + std::to_string(v.size()));
-        std::copy(v.begin(), v.end(), w.data());
-        for (Buffer& s : state1_) std::fill(s.data(), s.data() + s.size(), 0.f);
-        for (Buffer& s : state2_) std::fill(s.data(), s.data() + s.size(), 0.f);
+        std::unique_lock<std::mutex> lock;
+        if (device_) lock = std::unique_lock(dev_m_);
+        be_->copy_in(w.data(), v.data(), v.size() * sizeof(float));
+        for (Buffer& s : state1_) be_->zero(s.data(), s.size());
+        for (Buffer& s : state2_) be_->zero(s.data(), s.size());
         step_ = 0;
     }
 
@@ -151,11 +207,28 @@ public:
         const auto eval_bytes = static_cast<int64_t>(
             (eval_ws_.a.capacity() + eval_ws_.b.capacity() + eval_ws_.scratch.f.capacity() +
              eval_ws_.scratch.i.capacity() + eval_logits_.capacity()) * sizeof(float));
+        if (device_) {  // host memory only: the parameters read back (device_memory() has the rest)
+            std::lock_guard lock(dev_m_);
+            int64_t mirror = 0;
+            for (const auto& m : mirror_) mirror += static_cast<int64_t>(m.capacity() * sizeof(float));
+            return {mirror, 0, 0, 0, eval_bytes};
+        }
         return {s.of(MemoryKind::Weights), s.of(MemoryKind::Gradients), s.of(MemoryKind::OptimizerState),
                 s.of(MemoryKind::Activations), s.of(MemoryKind::Workspace) + eval_bytes};
     }
 
-    int64_t activation_bytes_per_sample() const override {
+    bool device_memory(ModelMemory& m) const override {
+        if (!device_) return false;
+        const MemoryStats s = be_->memory();
+        m = {s.of(MemoryKind::Weights), s.of(MemoryKind::Gradients), s.of(MemoryKind::OptimizerState),
+             s.of(MemoryKind::Activations), s.of(MemoryKind::Workspace)};
+        return true;
+    }
+
+    // Host bytes per sample; on a device backend they are device bytes, none on the host.
+    int64_t activation_bytes_per_sample() const override { return device_ ? 0 : step_bytes_per_sample(); }
+
+    int64_t step_bytes_per_sample() const {
         int64_t floats = 2 * static_cast<int64_t>(max_features_);  // the gradient ping-pong buffers
         for (const auto& l : layers_) floats += l->out_shape().size() + l->state_floats_per_sample();
         return floats * 4;
@@ -217,10 +290,15 @@ private:
         for (const auto& l : layers_) max_features_ = std::max(max_features_, static_cast<size_t>(l->out_shape().size()));
     }
 
-    // Grows the per-layer outputs and the gradient ping-pong buffers to b samples (never shrinks;
-    // a live batch-size change to a larger batch regrows them here).
+    // Grows the per-layer outputs and the gradient ping-pong buffers (on a device backend also
+    // the batch's input and labels) to b samples (never shrinks; a live batch-size change to a
+    // larger batch regrows them here).
     void reserve(int b) {
         if (b <= capacity_) return;
+        if (device_) {
+            be_->ensure(in_, static_cast<size_t>(b) * static_cast<size_t>(input_.size()), MemoryKind::Activations);
+            be_->ensure(labels_, static_cast<size_t>(b), MemoryKind::Activations);  // int32 in float slots
+        }
         for (size_t l = 0; l < layers_.size(); ++l)
             be_->ensure(outs_[l], static_cast<size_t>(b) * static_cast<size_t>(layers_[l]->out_shape().size()),
                         MemoryKind::Activations);
@@ -229,14 +307,62 @@ private:
         capacity_ = b;
     }
 
-    const float* forward(const float* x, int b) {
+    const float* forward(const float* x, int b, bool training) {
         reserve(b);
         const float* in = x;
         for (size_t l = 0; l < layers_.size(); ++l) {
-            layers_[l]->forward(in, outs_[l].data(), b, true);
+            layers_[l]->forward(in, outs_[l].data(), b, training);
             in = outs_[l].data();
         }
         return in;
+    }
+
+    // ---- Device backends (device_) ----
+    int32_t* labels() { return reinterpret_cast<int32_t*>(labels_.data()); }
+    void upload(const float* x, const int32_t* y, int b) {
+        be_->copy_in(in_.data(), x, static_cast<size_t>(b) * static_cast<size_t>(input_.size()) * sizeof(float));
+        if (y) be_->copy_in(labels_.data(), y, static_cast<size_t>(b) * sizeof(int32_t));
+    }
+    // Evaluation runs in chunks of the training batch (no regrowth), or kEvalChunk before training.
+    int eval_chunk() const { return capacity_ > 0 ? capacity_ : kEvalChunk; }
+    // Logits (device memory) of c host samples, forward without dropout.
+    const float* device_logits(const float* x, int c) {
+        reserve(c);
+        upload(x, nullptr, c);
+        return forward(in_.data(), c, false);
+    }
+    int64_t device_count_correct(const float* x, const int32_t* y, int b) {
+        std::lock_guard lock(dev_m_);
+        int64_t n = 0;
+        const int chunk = eval_chunk();
+        for (int i = 0; i < b; i += chunk) {
+            const int c = std::min(chunk, b - i);
+            const float* z = device_logits(x + static_cast<size_t>(i) * static_cast<size_t>(input_.size()), c);
+            be_->copy_in(labels_.data(), y + i, static_cast<size_t>(c) * sizeof(int32_t));
+            n += be_->count_correct(z, labels(), c, classes_);
+        }
+        return n;
+    }
+    // The device's out-of-memory message with the largest batch that should fit, estimated as on
+    // the host (memory_fit.h) from what the model holds and what the device can still give.
+    std::string out_of_memory_advice(int b, const std::string& what) {
+        const MemoryStats s = be_->memory();
+        const int64_t fixed = s.of(MemoryKind::Weights) + s.of(MemoryKind::Gradients) +
+                              s.of(MemoryKind::OptimizerState) + s.of(MemoryKind::Workspace);
+        const int64_t per_sample = step_bytes_per_sample() + input_.size() * 4 + 4;  // + input and label
+        const int64_t avail = be_->device_available();
+        std::string r = "out of GPU memory at batch size " + std::to_string(b) + " (" + what + ")";
+        if (avail < 0) return r + ": try a smaller batch size";
+        // What the model holds now is given back and asked for again at the smaller size.
+        const int64_t budget = (avail + s.total()) * 9 / 10;
+        const int fit = largest_batch_that_fits(fixed, per_sample, budget);
+        if (fit < 1) return r + "; even batch size 1 does not fit on the device: use a smaller model";
+        if (fit >= b) return r + ": the device's free memory should hold this batch (a pool limit, or another process?); "
+                                 "try a smaller batch size";
+        return r + "; the largest batch size that should fit is " + std::to_string(fit) + " (estimated: " +
+               std::to_string(fixed / 1024) + " KiB of weights, gradients, optimizer state and workspace + " +
+               std::to_string(per_sample / 1024) + " KiB per sample, " + std::to_string(budget / (1024 * 1024)) +
+               " MiB of the device usable)";
     }
 
     ModelSpec spec_;
@@ -244,6 +370,10 @@ private:
     int classes_;
     OptimizerConfig opt_;
     std::unique_ptr<Backend> be_;
+    bool device_;
+    mutable std::mutex dev_m_;                       // device backends: one call at a time
+    mutable std::vector<std::vector<float>> mirror_;  // device backends: parameters read back
+    Buffer in_, labels_;                             // device backends: the batch copied in
     std::vector<std::unique_ptr<Layer>> layers_;
     std::vector<Buffer> outs_;
     Buffer grad_a_, grad_b_;
@@ -261,7 +391,13 @@ private:
 
 std::unique_ptr<Model> make_network(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt,
                                     uint64_t seed, int threads) {
-    return std::make_unique<Network>(spec, input, classes, opt, seed, threads);
+    return std::make_unique<Network>(spec, input, classes, opt, seed, make_cpu_backend(threads));
+}
+
+std::unique_ptr<Model> make_network(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt,
+                                    uint64_t seed, std::unique_ptr<Backend> backend) {
+    if (!backend) throw std::invalid_argument("make_network: no backend");
+    return std::make_unique<Network>(spec, input, classes, opt, seed, std::move(backend));
 }
 
 std::unique_ptr<Model> make_model(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt,

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace batchscope::engine::model {
@@ -26,6 +27,16 @@ enum class Activation : uint8_t { Relu, Gelu };
 enum class Transpose : uint8_t { No, Yes };
 
 class Backend;
+
+// A device backend could not get the memory it asked for (host memory failures stay
+// std::bad_alloc). The message says what was asked for and, from the model, what to change.
+class DeviceOutOfMemory : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Points in a training step a device backend times (CUDA events); the CPU ignores them.
+enum class StepMark : uint8_t { Begin, InputCopied, End };
 
 // A float buffer owned by a backend; returns its memory (and its accounting) when destroyed.
 class Buffer {
@@ -65,6 +76,25 @@ public:
 
     // dst = src, n floats, both in this backend's memory.
     virtual void copy(float* dst, const float* src, size_t n) = 0;
+
+    // Whether this backend's memory is host memory (the CPU): then callers pass host pointers
+    // straight in and need none of the copies below.
+    virtual bool host_memory() const noexcept { return true; }
+    // Host memory in (a page-locked staged upload on a GPU) and out (waits for the data); a plain
+    // memcpy on the CPU.
+    virtual void copy_in(void* dst, const void* host_src, size_t bytes);
+    virtual void copy_out(void* host_dst, const void* src, size_t bytes);
+    // dst[0, n) = 0.
+    virtual void zero(float* dst, size_t n);
+    // Device backends: bytes the device can still give (free + what the pool caches); -1 on the CPU.
+    virtual int64_t device_available() { return -1; }
+    // Training-step timing on the device: mark() records, step_times() reads the last step's
+    // host-to-device copy (Begin..InputCopied) and compute (InputCopied..End). False on the CPU.
+    virtual void mark(StepMark) {}
+    virtual bool step_times(int64_t& h2d_ns, int64_t& compute_ns) {
+        (void)h2d_ns, (void)compute_ns;
+        return false;
+    }
 
     // C = alpha * op(A) * op(B) + beta * C, row-major; op(A) is m x k, op(B) k x n.
     virtual void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, const float* a, int lda,

@@ -62,6 +62,10 @@ protected:
     Shape in_, out_;
 };
 
+// PyTorch's default init of w then b, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn on the host from
+// `rng` and copied into the backend's buffers.
+void uniform_init(Backend& be, Buffer& w, Buffer& b, int fan_in, std::mt19937_64& rng);
+
 // y = x W^T + b; W is [out x in] (PyTorch's layout and nn.Linear's uniform init).
 class Linear final : public Layer {
 public:
@@ -104,6 +108,7 @@ private:
     float p_;
     std::mt19937_64 rng_;
     Buffer keep_;
+    std::vector<float> host_keep_;  // device backends: the mask drawn on the host, then uploaded
     bool trained_ = false;  // the last forward applied a mask
 };
 

@@ -66,6 +66,12 @@ public:
         (void)h2d_ns, (void)compute_ns;
         return false;
     }
+    // Device backends: the model's device memory by kind (ModelMemory's fields, device bytes);
+    // false on the CPU (memory() is then all of it).
+    virtual bool device_memory(ModelMemory& m) const {
+        (void)m;
+        return false;
+    }
     int64_t parameter_count() const;
 };
 
@@ -77,6 +83,9 @@ std::unique_ptr<Model> make_model(const ModelSpec& spec, Shape input, int classe
 // The same, always as a layer stack (never the Mlp fast path): for tests comparing the two.
 std::unique_ptr<Model> make_network(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt,
                                     uint64_t seed, int threads = 1);
+// The layer stack on a given backend (a GPU backend: gpu_model.h).
+std::unique_ptr<Model> make_network(const ModelSpec& spec, Shape input, int classes, const OptimizerConfig& opt,
+                                    uint64_t seed, std::unique_ptr<Backend> backend);
 // An existing Mlp (ReLU, SGD-momentum) as a Model.
 std::unique_ptr<Model> wrap_mlp(Mlp mlp, Shape input, float momentum);
 

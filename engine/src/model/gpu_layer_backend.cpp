@@ -1,0 +1,215 @@
+// The layer stack's Backend on the GPU: GpuBackend (the plugin's compute table) behind the
+// model::Backend interface. Buffers come from the device pool and are counted per MemoryKind;
+// GEMM is cuBLAS (TF32 when the GpuBackend was opened with it); everything runs on the compute
+// stream in order. Host data goes in through a page-locked staging ring; the losses and the
+// accuracy are reduced on the device and come back as one float each.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "batchscope/engine/model/gpu_model.h"
+
+namespace batchscope::engine::model {
+namespace {
+
+GpuActivation gpu_act(Activation a) { return a == Activation::Relu ? GpuActivation::relu : GpuActivation::gelu; }
+
+class GpuLayerBackend final : public Backend {
+public:
+    explicit GpuLayerBackend(std::unique_ptr<GpuBackend> gpu) : gpu_(std::move(gpu)) {
+        for (GpuEvent& e : marks_) e = gpu_->event();
+        staged_ = gpu_->event();
+    }
+
+    std::string name() const override {
+        const GpuProbeResult& p = gpu_->probe();
+        return std::string("CUDA, ") + (p.device_name.empty() ? "device" : p.device_name) +
+               (gpu_->tf32() ? ", TF32" : ", FP32") + ", layer stack";
+    }
+    void set_threads(int) override {}  // the host threads do not compute here
+    bool host_memory() const noexcept override { return false; }
+
+    Buffer allocate(size_t n, MemoryKind kind) override {
+        const size_t bytes = std::max<size_t>(1, n) * sizeof(float);
+        DeviceBuffer d;
+        try {
+            d = gpu_->device(bytes);
+        } catch (const GpuError& e) {
+            if (e.code() == GpuErrc::out_of_memory)
+                throw DeviceOutOfMemory(std::string(e.what()) + " (for " + std::to_string(bytes) + " bytes of " +
+                                        to_string(kind) + ")");
+            throw;
+        }
+        gpu_->fill(d.floats(), std::max<size_t>(1, n), 0.f);
+        float* p = d.floats();
+        std::lock_guard lock(m_);
+        live_.emplace(p, std::move(d));
+        stats_.bytes[static_cast<size_t>(kind)] += static_cast<int64_t>(n * sizeof(float));
+        stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.total());
+        return Buffer(this, p, n, kind);
+    }
+    MemoryStats memory() const override {
+        std::lock_guard lock(m_);
+        return stats_;
+    }
+    int64_t device_available() override {
+        gpu_->release_cached();
+        const GpuMemoryStats s = gpu_->memory_stats();
+        return static_cast<int64_t>(s.device_free_bytes);
+    }
+
+    // Device to device: the identity "activation" kernel (the table has no device copy).
+    void copy(float* dst, const float* src, size_t n) override {
+        if (n) gpu_->activation(GpuActivation::identity, src, dst, n);
+    }
+    void copy_in(void* dst, const void* host_src, size_t bytes) override {
+        if (!bytes) return;
+        const size_t padded = (bytes + 255) / 256 * 256;
+        if (stage_used_ + padded > staging_.bytes()) {
+            if (stage_used_) gpu_->synchronize(staged_);  // the copies from the ring are done
+            stage_used_ = 0;
+            if (padded > staging_.bytes()) {
+                staging_.reset();
+                staging_ = gpu_->pinned(std::max<size_t>(4 * padded, 2 * staging_bytes_hint_));  // a few batches
+                staging_bytes_hint_ = staging_.bytes();
+            }
+        }
+        char* s = static_cast<char*>(staging_.data()) + stage_used_;
+        std::memcpy(s, host_src, bytes);
+        gpu_->copy_h2d(dst, s, bytes, GpuStream::compute);
+        gpu_->record(staged_, GpuStream::compute);
+        stage_used_ += padded;
+    }
+    void copy_out(void* host_dst, const void* src, size_t bytes) override {
+        if (!bytes) return;
+        if (readback_.bytes() < bytes) {
+            readback_.reset();
+            readback_ = gpu_->pinned(bytes);
+        }
+        gpu_->copy_d2h(readback_.data(), src, bytes, GpuStream::compute);
+        gpu_->synchronize(GpuStream::compute);
+        std::memcpy(host_dst, readback_.data(), bytes);
+    }
+    void zero(float* dst, size_t n) override {
+        if (n) gpu_->fill(dst, n, 0.f);
+    }
+
+    void mark(StepMark m) override {
+        gpu_->record(marks_[static_cast<size_t>(m)], GpuStream::compute);
+        if (m == StepMark::End) timed_ = true;
+    }
+    bool step_times(int64_t& h2d_ns, int64_t& compute_ns) override {
+        h2d_ns = compute_ns = 0;
+        if (!timed_) return true;  // no step yet
+        GpuEvent* e = marks_;
+        gpu_->synchronize(e[2]);
+        h2d_ns = static_cast<int64_t>(gpu_->elapsed_ms(e[0], e[1]) * 1e6);
+        compute_ns = static_cast<int64_t>(gpu_->elapsed_ms(e[1], e[2]) * 1e6);
+        return true;
+    }
+
+    void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+              int ldb, float beta, float* c, int ldc) override {
+        gpu_->sgemm(ta == Transpose::Yes, tb == Transpose::Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+    void add_bias(float* y, const float* bias, int outer, int channels, int inner) override {
+        gpu_->bias_add(y, bias, outer, channels, inner);
+    }
+    void bias_grad(const float* dy, int outer, int channels, int inner, float* gb) override {
+        gpu_->bias_grad(dy, outer, channels, inner, gb);
+    }
+    void activation(Activation a, const float* x, float* y, size_t n) override { gpu_->activation(gpu_act(a), x, y, n); }
+    void activation_grad(Activation a, const float* x, const float* dy, float* dx, size_t n) override {
+        gpu_->activation_backward(gpu_act(a), x, dy, dx, n);
+    }
+    void dropout(const float* x, const float* keep, float scale, float* y, size_t n) override {
+        gpu_->dropout(x, keep, scale, y, n);
+    }
+    void dropout_grad(const float* dy, const float* keep, float scale, float* dx, size_t n) override {
+        gpu_->dropout_grad(dy, keep, scale, dx, n);
+    }
+    void im2col(const float* x, int c, int h, int w, int k, int stride, int pad, float* col) override {
+        gpu_->im2col(x, c, h, w, k, stride, pad, col);
+    }
+    void col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x) override {
+        gpu_->col2im(col, c, h, w, k, stride, pad, x);
+    }
+    void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg) override {
+        gpu_->maxpool(x, planes, h, w, k, s, y, arg);
+    }
+    void maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s,
+                      float* dx) override {
+        gpu_->maxpool_grad(dy, arg, planes, h, w, k, s, dx);
+    }
+
+    // Per-row losses on the device, summed there; one float comes back.
+    double softmax_xent(const float* z, const int32_t* y, int b, int classes, float* dz) override {
+        float* rows = row_buffer(b);
+        gpu_->softmax_xent(z, y, b, classes, 1.f / static_cast<float>(b), rows, dz);
+        return reduce(rows, b);
+    }
+    double hinge(const float* z, const int32_t* y, int b, int classes, float margin, float* dz) override {
+        float* rows = row_buffer(b);
+        gpu_->hinge(z, y, b, classes, 1.f / static_cast<float>(b), margin, rows, dz);
+        return reduce(rows, b);
+    }
+    int64_t count_correct(const float* z, const int32_t* y, int b, int classes) override {
+        float* rows = row_buffer(b);
+        gpu_->argmax_match(z, y, b, classes, rows);
+        return std::llround(reduce(rows, b));  // 0/1 per row: exact in float up to 2^24 rows
+    }
+
+    void sgd_momentum(float* w, float* v, const float* g, size_t n, float lr, float momentum,
+                      float weight_decay) override {
+        gpu_->sgd_momentum(w, v, g, n, lr, momentum, weight_decay);
+    }
+    void adam(float* w, float* m, float* v, const float* g, size_t n, float lr, float beta1, float beta2, float eps,
+              float weight_decay, int64_t step) override {
+        gpu_->adam(w, m, v, g, n, lr, beta1, beta2, eps, weight_decay, static_cast<int>(std::min<int64_t>(step, std::numeric_limits<int32_t>::max())));
+    }
+
+protected:
+    void free_buffer(float* p, size_t n, MemoryKind kind) noexcept override {
+        std::lock_guard lock(m_);
+        live_.erase(p);
+        stats_.bytes[static_cast<size_t>(kind)] -= static_cast<int64_t>(n * sizeof(float));
+    }
+
+private:
+    // b floats of device scratch for per-row results, plus one for their sum (Workspace).
+    float* row_buffer(int b) {
+        ensure(rows_, static_cast<size_t>(b) + 1, MemoryKind::Workspace);
+        return rows_.data();
+    }
+    double reduce(float* rows, int b) {
+        float* total = rows + b;
+        gpu_->sum(rows, static_cast<size_t>(b), total);
+        float host = 0.f;
+        copy_out(&host, total, sizeof host);
+        return static_cast<double>(host);
+    }
+
+    std::unique_ptr<GpuBackend> gpu_;
+    mutable std::mutex m_;
+    std::unordered_map<float*, DeviceBuffer> live_;
+    MemoryStats stats_;
+    PinnedBuffer staging_, readback_;
+    size_t stage_used_ = 0, staging_bytes_hint_ = 1 << 16;
+    GpuEvent staged_;   // after the last copy out of the staging ring
+    GpuEvent marks_[3];  // StepMark::Begin, InputCopied, End
+    bool timed_ = false;  // a whole step has been marked
+    Buffer rows_;        // declared last: given back before the pool above goes
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_gpu_layer_backend(std::unique_ptr<GpuBackend> gpu) {
+    if (!gpu) throw std::invalid_argument("make_gpu_layer_backend: no GPU backend");
+    return std::make_unique<GpuLayerBackend>(std::move(gpu));
+}
+
+}  // namespace batchscope::engine::model
