@@ -177,7 +177,7 @@ void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream
     std::vector<Event> events;
     size_t bad = 0;
     for (const store::EventRow& r : s.events(id)) {
-        if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 || r.lane_kind > 3 || r.lane_index < 0 ||
+        if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 || r.lane_kind >= profiler::kLaneKindCount || r.lane_index < 0 ||
             r.lane_index > 255 || r.end_ns < r.start_ns || r.bytes < 0 || r.bytes > UINT32_MAX) {
             ++bad;
             continue;
