@@ -131,6 +131,11 @@ threads = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name
 assert batches and all(threads[b["tid"]] == "server" for b in batches), threads
 assert any(e["ph"] == "X" and e["name"] == "compute" and threads[e["tid"]] == "server" for e in ev)
 PY
+  expect_exit "sessions export --format chrome (infer, saved without events)" 0 "$cli" sessions export 1 \
+      --format chrome -o "$tmp/rows-trace.json"
+  grep -q 'rebuilt from its 600 request rows' "$tmp/err"; check "says the trace is rebuilt from the request rows" $?
+  python3 -c 'import json,sys; ev=json.load(open(sys.argv[1]))["traceEvents"]; ids={e["id"] for e in ev if e["ph"]=="b" and e["name"]=="request"}; assert len(ids)==600, len(ids)' \
+      "$tmp/rows-trace.json"; check "the rebuilt trace has the 600 requests" $?
   expect_exit "--save-events with --no-save" 2 "$cli" infer --checkpoint "$tmp/model.ckpt" --save-events --no-save
   grep -q 'cannot go with --no-save' "$tmp/err"; check "says --save-events needs a saved session" $?
 

@@ -28,6 +28,7 @@ for a in "$@"; do
 done
 
 host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test device_pool_test)
+host_tests+=(gpu_serving_emulated_test)
 gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
          libbs_fake_plugin_scripted.so libbs_fake_compute_plugin.so)
@@ -132,7 +133,7 @@ else
 fi
 
 if [[ -n "$gpu_reason" ]]; then
-    for t in "${gpu_tests[@]}" "training run on the GPU" gpu_train_bench bench_train_gpu.py; do
+    for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" gpu_train_bench bench_train_gpu.py; do
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
 else
@@ -140,6 +141,8 @@ else
     # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend.
     check "training run on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 \
         "$bin/gpu_training_run_emulated_test"
+    # A checkpoint served with --backend cuda on the real plugin: the CPU's answers, CUDA-event phases.
+    check "serving on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_serving_emulated_test"
     # The kernels under NVIDIA's checkers: out-of-bounds and misaligned accesses, shared-memory races.
     if command -v compute-sanitizer >/dev/null; then
         check "compute-sanitizer memcheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool memcheck \

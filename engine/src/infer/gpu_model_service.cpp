@@ -124,7 +124,7 @@ std::string gpu_servable(const model::ModelSpec& spec) {
     using model::ModelKind;
     if (spec.kind == ModelKind::LogReg || spec.kind == ModelKind::Svm) return {};
     if (spec.kind == ModelKind::Mlp && spec.activation == model::Activation::Relu) return {};
-    return "the CUDA backend serves MLPs with ReLU, logistic regression and linear SVMs so far, not " +
+    return std::string("the CUDA backend serves MLPs with ReLU, logistic regression and linear SVMs so far, not ") +
            spec.canonical() + ": serve it with --backend cpu";
 }
 
