@@ -177,7 +177,8 @@ void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream
     std::vector<Event> events;
     size_t bad = 0;
     for (const store::EventRow& r : s.events(id)) {
-        if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 || r.lane_kind > 3 || r.lane_index < 0 ||
+        if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 ||
+            r.lane_kind >= profiler::kLaneKindCount || r.lane_index < 0 ||
             r.lane_index > 255 || r.end_ns < r.start_ns || r.bytes < 0 || r.bytes > UINT32_MAX) {
             ++bad;
             continue;
@@ -189,11 +190,34 @@ void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream
     if (bad)
         std::cerr << "batchscope-cli sessions: " << bad << " stored event row(s) of session " << id
                   << " are not events of this version (unknown phase or lane, or negative length) and were left out\n";
+    if (events.empty() && info->mode == "infer") {
+        // An inference stream saved without its events: each request from its row, its phases laid
+        // end to end from its batch's start (exact on the CPU; on the GPU the launches are left out).
+        const std::vector<store::RequestRow> rows = s.requests(id);
+        const Lane requests{LaneKind::Requests, 0};
+        for (const store::RequestRow& r : rows) {
+            const int64_t start = r.scheduled_ns + r.queue_ns, done = r.scheduled_ns + r.latency_ns;
+            events.push_back(event(Phase::Request, r.scheduled_ns, done, requests, r.request_id));
+            events.push_back(event(Phase::QueueWait, r.scheduled_ns, start, requests, r.request_id));
+            int64_t t = start;
+            for (auto [phase, ns] :
+                 {std::pair{Phase::H2D, r.h2d_ns}, {Phase::Compute, r.compute_ns}, {Phase::D2H, r.d2h_ns}}) {
+                events.push_back(event(phase, std::min(t, done), std::min(t + ns, done), requests, r.request_id));
+                t += ns;
+            }
+        }
+        if (!rows.empty())
+            std::cerr << "batchscope-cli sessions: session " << id
+                      << " has no stored trace events (record them with `infer --save-events`): the trace is rebuilt "
+                         "from its "
+                      << rows.size() << " request rows, requests only, phases laid end to end from each batch's start\n";
+    }
     if (events.empty()) {
         const std::vector<store::IterationRow> its = s.iterations(id);
         if (its.empty())
             throw store::StoreError(std::string("session ") + std::to_string(id) +
-                                    " has neither stored trace events nor iterations to build a Chrome trace from");
+                                    " has neither stored trace events nor iterations or requests to build a Chrome "
+                                    "trace from");
         for (const store::IterationRow& r : its) {
             profiler::Breakdown bd;
             bd.wall_ns = r.wall_ns;

@@ -34,7 +34,7 @@ struct InferOptions {
     ServedModelOptions model;
     std::string mode = "poisson", scenario = "stream";
     double p99_bound_us = 10'000;
-    bool json = false, quiet = false, no_save = false;
+    bool json = false, quiet = false, no_save = false, save_events = false;
     std::string db = store::SessionStore::default_path(), name;
     bool requests_given = false;
 };
@@ -88,6 +88,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     if (!o.no_save) {
         try {
             sink = std::make_shared<InferSessionSink>(o.db, cfg, *service, o.name, to_string(scenario));
+            sink->set_save_events(o.save_events);
         } catch (const store::StoreError& e) {
             std::cerr << "batchscope-cli infer: cannot save the session: " << e.what()
                       << "\n(use --db FILE for another database, or --no-save)\n";
@@ -144,10 +145,15 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
                             {"model", service->model()},
                             {"dataset", service->dataset()},
                             {"backend", service->backend()},
+                            {"compute_backend", cfg.backend},
                             {"config", nlohmann::json::parse(infer_config_json(cfg, *service, to_string(scenario)))},
                             {"result", result_json(r)}};
         if (scenario == Scenario::SingleStream) j["p90_us"] = us(static_cast<double>(r.latency.value_ns(90)));
         if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
+        if (sink && o.save_events) {
+            j["session"]["events_saved"] = sink->events_saved();
+            j["session"]["events_dropped"] = sink->events_dropped();
+        }
         std::cout << j.dump(2) << "\n";
     } else {
         print_result(r);
@@ -158,6 +164,14 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         if (sink)
             std::printf("saved as session %lld in %s%s\n", static_cast<long long>(sink->session_id()),
                         sink->db_path().c_str(), sink->dropped() ? " (some request rows dropped)" : "");
+        if (sink && o.save_events) {
+            std::printf("trace events saved: %llu", static_cast<unsigned long long>(sink->events_saved()));
+            if (sink->events_dropped())
+                std::printf(", %llu dropped (the writer could not keep up)",
+                            static_cast<unsigned long long>(sink->events_dropped()));
+            std::printf(" (a Chrome trace: sessions export %lld --format chrome -o FILE)\n",
+                        static_cast<long long>(sink->session_id()));
+        }
     }
     return kExitOk;
 }
@@ -192,6 +206,9 @@ Runner add_infer_command(CLI::App& app) {
     cmd->add_flag("-q,--quiet", o->quiet, "No progress line");
     cmd->add_option("--db", o->db, "Session database the run is saved in")->capture_default_str();
     cmd->add_flag("--no-save", o->no_save, "Do not save the run (or the server scenario's probes) as sessions");
+    cmd->add_flag("--save-events", o->save_events,
+                  "Also keep the per-request trace events (queue wait, h2d, compute, d2h) in the session "
+                  "(for `sessions export ID --format chrome`)");
     cmd->add_option("--name", o->name, "Session name (default: describes the load)");
     cmd->footer("Latency is measured from each request's scheduled arrival, so queueing behind a stalled server is\n"
                 "counted (no coordinated omission). A percentile is flagged when fewer than 10 samples lie beyond\n"
@@ -213,12 +230,17 @@ Runner add_infer_command(CLI::App& app) {
         if (auto err = check_served_model(o->model); !err.empty()) return usage(err);
         o->cfg.checkpoint = o->model.checkpoint;
         if (auto err = validate(apply_scenario(*scenario, o->cfg)); !err.empty()) return usage(err);
+        if (o->save_events && o->no_save)
+            return usage("--save-events keeps the trace events in the saved session; it cannot go with --no-save");
+        if (o->save_events && *scenario == Scenario::Server)
+            return usage("--save-events saves one stream's events; the server scenario runs many (use --scenario stream)");
+        if (auto err = check_backend(o->model, o->cfg); !err.empty()) return usage(err);
         std::shared_ptr<BatchService> service;
         try {
             service = make_service(o->model, o->cfg);
         } catch (const std::exception& e) {
             std::cerr << "batchscope-cli infer: " << e.what() << "\n";
-            return kExitRunFailed;
+            return service_error_exit(e);
         }
         try {
             if (*scenario == Scenario::Server) return run_server_scenario(*o, service);

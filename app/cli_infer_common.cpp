@@ -5,8 +5,12 @@
 #include <ctime>
 #include <sstream>
 
+#include "batchscope/engine/gpu_backend.h"
+#include "batchscope/engine/gpu_probe.h"
+#include "batchscope/engine/infer/gpu_service.h"
 #include "batchscope/engine/infer/infer_session_sink.h"
 #include "batchscope/store/session_store.h"
+#include "cli_commands.h"
 
 namespace batchscope::cli {
 
@@ -17,6 +21,11 @@ double us(double ns) { return ns / 1e3; }
 
 void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infer::InferConfig& cfg) {
     cmd.add_option("--checkpoint", m.checkpoint, "Model checkpoint to serve (written by `train --save-checkpoint`)");
+    cmd.add_option("--backend", cfg.backend,
+                   "cpu, or cuda: serve the checkpoint on the GPU through the plugin (MLPs with ReLU, logistic "
+                   "regression and linear SVMs so far); a GPU that cannot be used is an error with the reason")
+        ->check(CLI::IsMember({"cpu", "cuda"}))
+        ->capture_default_str();
     cmd.add_option("--data", cfg.data_dir, "Fashion-MNIST folder with the t10k IDX .gz files (default: Debian's package)");
     cmd.add_option("--test-limit", cfg.test_limit, "Serve only the first N test samples (0 = all)");
     cmd.add_option("-t,--threads", cfg.threads, "BLAS threads for compute")->capture_default_str();
@@ -35,6 +44,20 @@ std::string check_served_model(const ServedModelOptions& m) {
     return {};
 }
 
+std::string check_backend(const ServedModelOptions& m, const engine::infer::InferConfig& cfg) {
+    if (cfg.backend != "cuda") return {};
+    if (m.synthetic_us >= 0) return "--backend cuda serves a --checkpoint; the synthetic service has no GPU side";
+    const engine::GpuProbeResult gpu = engine::probe_gpu();
+    if (!gpu.usable) return "--backend cuda: " + engine::infer::gpu_unavailable(gpu.reason);
+    return {};
+}
+
+int service_error_exit(const std::exception& e) {
+    if (const auto* g = dynamic_cast<const engine::GpuError*>(&e))
+        if (g->code() == engine::GpuErrc::no_device || g->code() == engine::GpuErrc::unsupported) return kExitUsage;
+    return kExitRunFailed;
+}
+
 std::shared_ptr<engine::infer::BatchService> make_service(const ServedModelOptions& m,
                                                           const engine::infer::InferConfig& cfg) {
     if (m.synthetic_us >= 0) {
@@ -46,7 +69,9 @@ std::shared_ptr<engine::infer::BatchService> make_service(const ServedModelOptio
                                               std::llround(m.synthetic_per_request_us * 1e3)),
             name.str());
     }
-    return engine::infer::make_mlp_service(m.checkpoint, cfg.data_dir, cfg.test_limit, cfg.threads);
+    engine::infer::InferConfig c = cfg;
+    c.checkpoint = m.checkpoint;
+    return engine::infer::make_checkpoint_service(c);
 }
 
 std::vector<double> parse_number_list(const std::string& s) {

@@ -19,11 +19,17 @@ struct ServedModelOptions {
     double synthetic_per_request_us = 0;
 };
 
-// --checkpoint, --data, --test-limit, --threads, --synthetic-us, --synthetic-per-request-us.
+// --checkpoint, --backend, --data, --test-limit, --threads, --synthetic-us, --synthetic-per-request-us.
 void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infer::InferConfig& cfg);
 
 // Empty when the options choose exactly one thing to serve, else the usage error.
 std::string check_served_model(const ServedModelOptions& m);
+// --backend cuda: empty when it can be used (a checkpoint, and the probe found a usable GPU), else
+// the usage error with the probe's reason. Never a silent CPU fallback.
+std::string check_backend(const ServedModelOptions& m, const engine::infer::InferConfig& cfg);
+// The exit code for what make_service threw: kExitUsage when the command line asked for what
+// cannot be served here (no usable GPU, a model the GPU does not serve), else kExitRunFailed.
+int service_error_exit(const std::exception& e);
 
 // Loads the checkpoint and the test set (or builds the synthetic service). Throws
 // engine::CheckpointError, engine::DatasetError, std::invalid_argument.

@@ -65,13 +65,14 @@ Runner add_sweep_command(CLI::App& app) {
             if (auto err = validate(c); !err.empty()) return usage(err);
         }
         if (auto err = check_served_model(o->model); !err.empty()) return usage(err);
+        if (auto err = check_backend(o->model, o->cfg); !err.empty()) return usage(err);
         o->cfg.checkpoint = o->model.checkpoint;
         std::shared_ptr<BatchService> service;
         try {
             service = make_service(o->model, o->cfg);
         } catch (const std::exception& e) {
             std::cerr << "batchscope-cli sweep: " << e.what() << "\n";
-            return kExitRunFailed;
+            return service_error_exit(e);
         }
         if (!o->json) {
             std::printf("Batchscope sweep: %s, %lld Poisson requests per point, queue delay %lld us\n",

@@ -106,15 +106,15 @@ int GpuMlp::stage_impl(const float* x, const int32_t* y, int b, bool via_slot) {
         // The host side of the slot is rewritten now: its previous copy must be over.
         if (s.staged) gpu_.synchronize(s.copied);
         std::memcpy(s.x_host.data(), x, x_bytes);
-        std::memcpy(s.y_host.data(), y, y_bytes);
+        if (y) std::memcpy(s.y_host.data(), y, y_bytes);
         x = s.x_host.floats();
-        y = s.y_host.ints();
+        y = y ? s.y_host.ints() : nullptr;
     }
     // The device side: the step that last read this slot must be done before the copy lands.
     if (s.staged) gpu_.wait(GpuStream::copy, s.consumed);
     gpu_.record(s.copy_start, GpuStream::copy);
     gpu_.copy_h2d(s.x.data(), x, x_bytes, GpuStream::copy);
-    gpu_.copy_h2d(s.y.data(), y, y_bytes, GpuStream::copy);
+    if (y) gpu_.copy_h2d(s.y.data(), y, y_bytes, GpuStream::copy);  // none when serving
     gpu_.record(s.copied, GpuStream::copy);
     s.rows = b;
     s.staged = true;
@@ -189,6 +189,17 @@ int64_t GpuMlp::count_correct(int slot) {
     gpu_.copy_d2h(correct_host_.data(), correct_.data(), sizeof(float), GpuStream::compute);
     gpu_.synchronize(GpuStream::compute);
     return static_cast<int64_t>(*correct_host_.floats() + 0.5f);
+}
+
+void GpuMlp::predict(int slot, float* logits_host) {
+    Slot& s = slots_.at(static_cast<size_t>(slot));
+    if (!s.staged) throw std::logic_error("GpuMlp::predict: nothing staged in slot " + std::to_string(slot));
+    gpu_.wait(GpuStream::compute, s.copied);
+    gpu_.record(s.compute_start, GpuStream::compute);
+    const float* logits = forward(s);
+    gpu_.record(s.consumed, GpuStream::compute);
+    gpu_.copy_d2h(logits_host, logits, static_cast<size_t>(s.rows) * widths_.back() * sizeof(float), GpuStream::compute);
+    gpu_.record(s.loss_ready, GpuStream::compute);
 }
 
 }  // namespace batchscope::engine

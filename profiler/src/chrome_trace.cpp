@@ -26,6 +26,7 @@ std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
 std::string event_name(const Event& e) {
     if (e.phase == Phase::Iteration) return "iteration " + std::to_string(e.id);
     if (e.phase == Phase::Load) return "load batch " + std::to_string(e.id);
+    if (e.phase == Phase::Batch) return "batch from request " + std::to_string(e.id);
     return std::string(phase_name(e.phase));
 }
 
@@ -78,6 +79,47 @@ Slice gpu_slice(const GpuActivity& a, StreamLanes& lanes) {
     return s;
 }
 
+// Requests overlap one another (many wait in the queue at once), so they cannot share a thread's
+// slices: each request is a nestable async slice ("b"/"e", id = request id, named "request")
+// with its phases nested inside, which Perfetto and chrome://tracing lay out on rows of their own.
+template <typename Us>
+void write_request_slices(std::ostream& out, std::vector<Event>& requests, const Us& us) {
+    // By request, then start; at equal starts the longer (enclosing) interval first.
+    std::stable_sort(requests.begin(), requests.end(), [](const Event& a, const Event& b) {
+        if (a.id != b.id) return a.id < b.id;
+        return a.start_ns != b.start_ns ? a.start_ns < b.start_ns : a.end_ns > b.end_ns;
+    });
+    auto write = [&](const char* ph, const Event& e, int64_t t) {
+        out << ",\n{\"ph\":\"" << ph << "\",\"cat\":\"request\",\"id\":" << e.id << ",\"pid\":1,\"tid\":"
+            << chrome_tid(e.lane) << ",\"ts\":" << us(t) << ",\"name\":" << quoted(std::string(phase_name(e.phase)));
+        if (ph[0] == 'b') {
+            nlohmann::json args = {{"request", e.id}};
+            if (e.bytes) args["bytes"] = e.bytes;
+            out << ",\"args\":" << args.dump();
+        }
+        out << "}";
+    };
+    std::vector<const Event*> open;  // the nest of the current request
+    for (size_t i = 0; i <= requests.size(); ++i) {
+        const Event* e = i < requests.size() ? &requests[i] : nullptr;
+        // Close what ends before this one starts (an end at its start closes first), and
+        // everything of the previous request.
+        while (!open.empty() && (!e || open.back()->id != e->id || open.back()->end_ns <= e->start_ns)) {
+            write("e", *open.back(), open.back()->end_ns);
+            open.pop_back();
+        }
+        if (!e) break;
+        Event inner = *e;  // a phase never sticks out of what encloses it
+        if (!open.empty()) {
+            inner.start_ns = std::max(inner.start_ns, open.back()->start_ns);
+            inner.end_ns = std::min(std::max(inner.end_ns, inner.start_ns), open.back()->end_ns);
+        }
+        requests[i] = inner;
+        write("b", requests[i], requests[i].start_ns);
+        open.push_back(&requests[i]);
+    }
+}
+
 }  // namespace
 
 int chrome_tid(Lane lane) noexcept {
@@ -86,6 +128,8 @@ int chrome_tid(Lane lane) noexcept {
         case LaneKind::LoaderWorker: return 100 + lane.index;
         case LaneKind::CopyStream: return 200 + lane.index;
         case LaneKind::ComputeStream: return 300 + lane.index;
+        case LaneKind::Server: return 500 + lane.index;
+        case LaneKind::Requests: return 600 + lane.index;
     }
     return 999;
 }
@@ -96,6 +140,8 @@ std::string lane_name(Lane lane) {
         case LaneKind::LoaderWorker: return "loader worker " + std::to_string(lane.index);
         case LaneKind::CopyStream: return "copy stream " + std::to_string(lane.index);
         case LaneKind::ComputeStream: return "compute stream " + std::to_string(lane.index);
+        case LaneKind::Server: return lane.index ? "server " + std::to_string(lane.index) : "server";
+        case LaneKind::Requests: return "requests";
     }
     return "lane";
 }
@@ -104,7 +150,12 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
     std::vector<Slice> slices;
     slices.reserve(in.events.size() + in.gpu.size());
     std::map<int, std::string> threads;
+    std::vector<Event> requests;  // the Requests lane: async slices, one nest per request id
     for (const Event& e : in.events) {
+        if (e.lane.kind == LaneKind::Requests) {
+            requests.push_back(e);
+            continue;
+        }
         const int tid = chrome_tid(e.lane);
         threads.emplace(tid, lane_name(e.lane));
         nlohmann::json args = nlohmann::json::object();
@@ -129,6 +180,7 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
     if (origin < 0) {
         origin = std::numeric_limits<int64_t>::max();
         if (!slices.empty()) origin = slices.front().start_ns;
+        for (const Event& e : requests) origin = std::min(origin, e.start_ns);
         for (const KnobMarker& m : in.knob_changes) origin = std::min(origin, m.time_ns);
         if (origin == std::numeric_limits<int64_t>::max()) origin = 0;
     }
@@ -152,6 +204,7 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
             << ",\"dur\":" << micros(std::max<int64_t>(0, s.end_ns - s.start_ns)) << ",\"name\":" << quoted(s.name)
             << ",\"cat\":\"" << s.cat << "\",\"args\":" << s.args.dump() << "}";
     }
+    write_request_slices(out, requests, us);
     for (const KnobMarker& m : in.knob_changes) {
         nlohmann::json args = {{"knob", m.knob}, {"from", m.old_value}, {"to", m.new_value}, {"iteration", m.iteration}};
         out << ",\n{\"ph\":\"i\",\"s\":\"g\",\"pid\":1,\"tid\":1,\"ts\":" << us(m.time_ns) << ",\"name\":" << quoted(describe(m))

@@ -16,6 +16,9 @@ std::string_view phase_name(Phase p) noexcept {
         case Phase::Decode: return "decode";
         case Phase::Augment: return "augment";
         case Phase::Collate: return "collate";
+        case Phase::Request: return "request";
+        case Phase::QueueWait: return "queue wait";
+        case Phase::Batch: return "batch";
     }
     return "?";
 }

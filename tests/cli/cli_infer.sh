@@ -3,7 +3,8 @@
 # run served under several loads, its JSON, the scenarios, sessions, and the exit codes of bad
 # input and bad checkpoints. Prints one line per check.
 set -u
-cli=${1:?usage: cli_infer.sh path/to/batchscope-cli}
+cli=${1:?usage: cli_infer.sh path/to/batchscope-cli [path/to/fake-compute-plugin.so]}
+fake_plugin=${2:-}
 source "$(dirname "$0")/check_lib.sh"
 
 # Synthetic service: no dataset or model needed.
@@ -100,6 +101,76 @@ PY
   expect_exit "sessions compare two streams" 0 "$cli" sessions compare 1 2
   grep -q 'max_batch \*' "$tmp/out" && grep -q 'concurrency \*' "$tmp/out" && grep -q 'latency p99' "$tmp/out"
   check "compare diffs the inference knobs and latency" $?
+
+  # --save-events: the per-request trace events are kept and exported as a Chrome trace.
+  expect_exit "infer --save-events" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" --mode poisson --rate 4000 \
+      --requests 200 --max-batch 4 --queue-delay-us 200 --test-limit 500 --save-events --db "$tmp/events.db"
+  grep -q '^trace events saved: [0-9]* (a Chrome trace: sessions export 1 --format chrome' "$tmp/out"
+  check "says how many trace events were saved" $?
+  expect_exit "sessions export --format chrome (infer)" 0 "$cli" sessions --db "$tmp/events.db" export 1 \
+      --format chrome -o "$tmp/infer-trace.json"
+  python3 - "$tmp/infer-trace.json" <<'PY'; check "the trace has every request with its queue wait, h2d, compute and d2h nested" $?
+import json, sys
+from collections import defaultdict
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+per = defaultdict(list)
+for e in ev:
+    if e["ph"] in ("b", "e") and e["cat"] == "request":
+        per[e["id"]].append(e)
+assert len(per) == 200, len(per)
+for rid, es in per.items():
+    names = [e["name"] for e in es if e["ph"] == "b"]
+    assert names == ["request", "queue wait", "h2d", "compute", "d2h"], (rid, names)
+    stack = []
+    for e in es:  # properly nested, in time order
+        if e["ph"] == "b": stack.append(e["name"])
+        else: assert stack.pop() == e["name"], (rid, es)
+    assert not stack and [e["ts"] for e in es] == sorted(e["ts"] for e in es), (rid, es)
+batches = [e for e in ev if e["ph"] == "X" and e["name"].startswith("batch from request")]
+threads = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+assert batches and all(threads[b["tid"]] == "server" for b in batches), threads
+assert any(e["ph"] == "X" and e["name"] == "compute" and threads[e["tid"]] == "server" for e in ev)
+PY
+  expect_exit "sessions export --format chrome (infer, saved without events)" 0 "$cli" sessions export 1 \
+      --format chrome -o "$tmp/rows-trace.json"
+  grep -q 'rebuilt from its 600 request rows' "$tmp/err"; check "says the trace is rebuilt from the request rows" $?
+  python3 -c 'import json,sys; ev=json.load(open(sys.argv[1]))["traceEvents"]; ids={e["id"] for e in ev if e["ph"]=="b" and e["name"]=="request"}; assert len(ids)==600, len(ids)' \
+      "$tmp/rows-trace.json"; check "the rebuilt trace has the 600 requests" $?
+  expect_exit "--save-events with --no-save" 2 "$cli" infer --checkpoint "$tmp/model.ckpt" --save-events --no-save
+  grep -q 'cannot go with --no-save' "$tmp/err"; check "says --save-events needs a saved session" $?
+
+  # --backend cuda: never a silent CPU fallback.
+  BATCHSCOPE_GPU_PLUGIN=/nonexistent/libbatchscope_cuda.so expect_exit "--backend cuda without the plugin" 2 \
+      "$cli" infer --checkpoint "$tmp/model.ckpt" --backend cuda --requests 10 --no-save
+  grep -q 'GPU unavailable: .*/nonexistent/libbatchscope_cuda.so.*--backend cpu' "$tmp/err"; check "gives the probe's reason" $?
+  expect_exit "--backend cuda with a synthetic service" 2 "$cli" infer --synthetic-us 10 --backend cuda --no-save
+  expect_exit "--backend tpu" 2 "$cli" infer --checkpoint "$tmp/model.ckpt" --backend tpu --no-save
+  if [ -n "$fake_plugin" ]; then
+    # The fake plugin's kernels run on the host (EMULATED, never timed as a GPU): the wiring end to end.
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 \
+      expect_exit "infer --backend cuda (fake plugin, emulated kernels)" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
+      --backend cuda --mode closed --concurrency 2 --max-batch 2 --requests 500 --test-limit 500 --json --db "$tmp/cuda.db"
+    cp "$tmp/out" "$tmp/cuda.json"
+    expect_exit "the same on the CPU" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" --mode closed --concurrency 2 \
+        --max-batch 2 --requests 500 --test-limit 500 --json --no-save
+    python3 - "$tmp/cuda.json" "$tmp/out" <<'PY'; check "served on CUDA with the CPU's accuracy; the session records the backend" $?
+import json, sys
+g, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert g["backend"].startswith("CUDA") and g["compute_backend"] == "cuda", g["backend"]
+assert g["config"]["compute_backend"] == "cuda" and c["compute_backend"] == "cpu", g["config"]
+assert g["result"]["checked"] == 500 and g["result"]["accuracy"] == c["result"]["accuracy"], (g["result"], c["result"])
+PY
+    expect_exit "sessions show (CUDA stream)" 0 "$cli" sessions --db "$tmp/cuda.db" show 1
+    grep -q 'CUDA' "$tmp/out"; check "the saved session names the CUDA backend" $?
+    cnn_ok=0
+    "$cli" train --model cnn:4:fc=0 --epochs 1 --workers 0 --prefetch 0 --train-limit 200 --test-limit 100 --quiet \
+        --no-save --save-checkpoint "$tmp/cnn.ckpt" >/dev/null 2>&1 || cnn_ok=1
+    check "train a small CNN checkpoint" $cnn_ok
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate expect_exit "a CNN on --backend cuda" 2 \
+        "$cli" infer --checkpoint "$tmp/cnn.ckpt" --backend cuda --requests 10 --no-save
+    grep -qE 'serves MLPs with ReLU, logistic regression and linear SVMs so far, not cnn:4:fc=0(:relu)?: serve it with --backend cpu' \
+        "$tmp/err"; check "names what the GPU serves" $?
+  fi
 
   head -c 5000 "$tmp/model.ckpt" >"$tmp/cut.ckpt"
   expect_exit "truncated checkpoint" 1 "$cli" infer --checkpoint "$tmp/cut.ckpt" --no-save

@@ -1,13 +1,15 @@
 // A GPU plugin without CUDA for the host-side tests of GpuBackend: its "device" memory is host
 // memory (so copies can be checked), with a byte budget for out-of-memory. Behaviour from the
 // environment, read on every call: BS_FAKE_COMPUTE = ok | emulate | no_table | old_table |
-// short_table | create_fails; BS_FAKE_DEVICE_BYTES = the device budget (default 1 MiB).
+// short_table | create_fails; BS_FAKE_DEVICE_BYTES = the device budget (default 1 MiB);
+// BS_FAKE_EVENT_CLOCK = host (events note the host clock; see event_record).
 // In `ok` the compute functions answer BS_GPU_ERR_UNSUPPORTED. In `emulate` they run on the host
 // (fake_compute_kernels.h, plain loops over elementwise_math.h): EMULATED, for checking the calls
 // GpuMlp makes (GEMM shapes, strides, order) without a GPU, never for timing.
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "fake_compute_kernels.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -125,19 +127,33 @@ int32_t fill(BsGpuContext*, float* dst, uint64_t n, float v, int32_t) {
     return BS_GPU_OK;
 }
 
+// Events: with BS_FAKE_EVENT_CLOCK=host, record() notes the host's steady clock, so elapsed_ms
+// is the host time of the emulated work between two records (EMULATED: what the host loops took,
+// never a GPU's time); otherwise every elapsed time is 0.
+bool host_event_clock() {
+    const char* c = std::getenv("BS_FAKE_EVENT_CLOCK");
+    return c && std::string_view(c) == "host";
+}
 int32_t event_create(BsGpuContext*, BsGpuEvent** out) {
-    *out = reinterpret_cast<BsGpuEvent*>(new int(0));
+    *out = reinterpret_cast<BsGpuEvent*>(new int64_t(0));
     return BS_GPU_OK;
 }
 int32_t event_destroy(BsGpuContext*, BsGpuEvent* e) {
-    delete reinterpret_cast<int*>(e);
+    delete reinterpret_cast<int64_t*>(e);
     return BS_GPU_OK;
 }
-int32_t event_record(BsGpuContext*, BsGpuEvent*, int32_t) { return BS_GPU_OK; }
+int32_t event_record(BsGpuContext*, BsGpuEvent* e, int32_t) {
+    if (host_event_clock())
+        *reinterpret_cast<int64_t*>(e) =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return BS_GPU_OK;
+}
 int32_t stream_wait_event(BsGpuContext*, int32_t, BsGpuEvent*) { return BS_GPU_OK; }
 int32_t event_synchronize(BsGpuContext*, BsGpuEvent*) { return BS_GPU_OK; }
-int32_t event_elapsed_ms(BsGpuContext*, BsGpuEvent*, BsGpuEvent*, float* ms) {
-    *ms = 0.f;
+int32_t event_elapsed_ms(BsGpuContext*, BsGpuEvent* a, BsGpuEvent* b, float* ms) {
+    *ms = host_event_clock()
+              ? static_cast<float>(*reinterpret_cast<int64_t*>(b) - *reinterpret_cast<int64_t*>(a)) / 1e6f
+              : 0.f;
     return BS_GPU_OK;
 }
 int32_t stream_synchronize(BsGpuContext*, int32_t) { return BS_GPU_OK; }

@@ -138,3 +138,64 @@ TEST(ChromeTrace, NamesNeedingEscapesSurvive) {
     ASSERT_EQ(p.slices.size(), 1u);
     EXPECT_EQ(p.slices[0].at("name"), k.name);
 }
+
+// Inference: overlapping requests become nestable async slices (one nest per request id) that
+// hold their phases; batches stay complete slices on the server lane.
+TEST(ChromeTrace, RequestsAreAsyncNestsWithTheirPhasesInside) {
+    const Lane req{LaneKind::Requests, 0}, server{LaneKind::Server, 0};
+    const std::vector<Event> events = {
+        // Request 1 waits behind request 0's batch: the two overlap.
+        ev(Phase::Request, 1'000, 9'000, req, 1), ev(Phase::QueueWait, 1'000, 5'000, req, 1),
+        ev(Phase::H2D, 5'000, 6'000, req, 1, 3136), ev(Phase::Compute, 6'000, 8'000, req, 1),
+        ev(Phase::D2H, 8'000, 9'500, req, 1),  // sticks out of its request: clamped to 9'000
+        ev(Phase::Request, 0, 4'000, req, 0), ev(Phase::QueueWait, 0, 1'000, req, 0),
+        ev(Phase::Compute, 1'000, 4'000, req, 0),
+        ev(Phase::Batch, 1'000, 4'000, server, 0), ev(Phase::Batch, 5'000, 9'000, server, 1),
+    };
+    const json doc = json::parse(chrome_trace_json({events, {}, {}, "p", 0}));
+    std::map<int64_t, std::vector<json>> by_id;
+    std::vector<json> batches;
+    std::map<int, std::string> names;
+    for (const json& e : doc.at("traceEvents")) {
+        if (e.at("ph") == "b" || e.at("ph") == "e") {
+            EXPECT_EQ(e.at("cat"), "request");
+            by_id[e.at("id").get<int64_t>()].push_back(e);
+        }
+        if (e.at("ph") == "X") batches.push_back(e);
+        if (e.at("ph") == "M" && e.at("name") == "thread_name") names[e.at("tid")] = e.at("args").at("name");
+    }
+    ASSERT_EQ(batches.size(), 2u);
+    EXPECT_EQ(batches[0].at("name"), "batch from request 0");
+    EXPECT_EQ(names.at(500), "server");
+    ASSERT_EQ(by_id.size(), 2u);
+    // Each request: properly nested begin/end pairs, the request outermost, times inside it.
+    for (const auto& [id, evs] : by_id) {
+        std::vector<std::string> stack;
+        ASSERT_FALSE(evs.empty());
+        EXPECT_EQ(evs.front().at("name"), "request");
+        EXPECT_EQ(evs.front().at("args").at("request"), id);
+        const double t_begin = evs.front().at("ts"), t_end = evs.back().at("ts");
+        double prev = t_begin;
+        for (const json& e : evs) {
+            const double ts = e.at("ts");
+            EXPECT_GE(ts, prev) << "request " << id;
+            EXPECT_LE(ts, t_end);
+            prev = ts;
+            if (e.at("ph") == "b") stack.push_back(e.at("name"));
+            else {
+                ASSERT_FALSE(stack.empty());
+                EXPECT_EQ(stack.back(), e.at("name").get<std::string>());
+                stack.pop_back();
+            }
+        }
+        EXPECT_TRUE(stack.empty());
+    }
+    ASSERT_EQ(by_id.at(1).size(), 10u);  // request, queue wait, h2d, compute, d2h: begin and end each
+    EXPECT_EQ(by_id.at(1)[1].at("name"), "queue wait");
+    EXPECT_DOUBLE_EQ(by_id.at(1)[2].at("ts").get<double>(), 5.0);  // the queue wait ends at 5 us ...
+    EXPECT_EQ(by_id.at(1)[2].at("ph"), "e");
+    EXPECT_EQ(by_id.at(1)[3].at("name"), "h2d");  // ... before the h2d that starts there begins
+    EXPECT_EQ(by_id.at(1)[3].at("args").at("bytes"), 3136);
+    EXPECT_DOUBLE_EQ(by_id.at(1)[8].at("ts").get<double>(), 9.0);  // d2h clamped into its request
+    EXPECT_EQ(by_id.at(0).size(), 6u);
+}

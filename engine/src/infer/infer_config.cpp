@@ -45,6 +45,7 @@ std::string validate(const InferConfig& c) {
     if (c.threads < L::kMinThreads || c.threads > L::kMaxThreads)
         return out_of_range("threads", c.threads, L::kMinThreads, L::kMaxThreads);
     if (c.test_limit < 0) return "test limit must not be negative";
+    if (c.backend != "cpu" && c.backend != "cuda") return "backend " + c.backend + " is not one of cpu, cuda";
     if (c.spin_us < 0 || c.spin_us > 10'000) return out_of_range("spin (us)", static_cast<double>(c.spin_us), 0, 10'000);
     return {};
 }

@@ -7,6 +7,7 @@
 
 #include "batchscope/profiler/clock.h"
 #include "inference_run_impl.h"
+#include "request_events.h"
 
 namespace batchscope::engine::infer {
 namespace {
@@ -33,6 +34,8 @@ void InferenceRun::Impl::server_main() {
     std::vector<int64_t> samples;
     std::vector<int8_t> correct;
     std::vector<RequestRecord> served;
+    std::vector<profiler::Event> events;
+    const bool trace = sink && sink->wants_events();
     try {
         for (;;) {
             const DynamicBatcher::Pop got = batcher.pop(batch, kIdleWaitNs);
@@ -66,6 +69,11 @@ void InferenceRun::Impl::server_main() {
             if (cfg.mode == LoadMode::Closed) release_slots(served);
             stats.add_batch(served);
             if (sink) sink->on_batch(served);
+            if (trace) {
+                events.clear();
+                append_batch_events(served, t, events);
+                sink->on_events(events);
+            }
             publish(false, false);
         }
     } catch (const std::exception& e) {

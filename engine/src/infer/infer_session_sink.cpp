@@ -13,6 +13,7 @@ std::string infer_config_json(const InferConfig& c, const BatchService& service,
                         {"model", service.model()},
                         {"dataset", service.dataset()},
                         {"backend", service.backend()},
+                        {"compute_backend", c.backend},
                         {"checkpoint", c.checkpoint},
                         {"rate", c.rate},
                         {"concurrency", c.concurrency},
@@ -76,6 +77,18 @@ void InferSessionSink::on_batch(std::span<const RequestRecord> served) {
 void InferSessionSink::on_knob_change(const KnobChange& k) {
     rec_->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
+
+void InferSessionSink::on_events(std::span<const profiler::Event> events) {
+    if (!save_events_) return;
+    event_rows_.clear();
+    for (const profiler::Event& e : events)
+        event_rows_.push_back({e.start_ns, e.end_ns, e.id, int64_t{e.bytes}, static_cast<int>(e.phase),
+                               static_cast<int>(e.lane.kind), static_cast<int>(e.lane.index)});
+    rec_->add_events(event_rows_);
+}
+
+uint64_t InferSessionSink::events_saved() const { return rec_->events_written(); }
+uint64_t InferSessionSink::events_dropped() const { return rec_->events_dropped(); }
 
 void InferSessionSink::on_end(RunState state, const std::string& message, const InferResult&) {
     rec_->finish(to_string(state), message);

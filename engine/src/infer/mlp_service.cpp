@@ -4,10 +4,11 @@
 // label ("d2h").
 #include <algorithm>
 #include <array>
-#include <stdexcept>
 
+#include "batchscope/engine/infer/gpu_service.h"
 #include "batchscope/engine/infer/service.h"
 #include "batchscope/profiler/clock.h"
+#include "served_input.h"
 
 namespace batchscope::engine::infer {
 namespace {
@@ -16,18 +17,8 @@ class ModelService final : public BatchService {
 public:
     ModelService(std::shared_ptr<const model::Model> model, const CheckpointInfo& info, ImageDataset test,
                  std::string name)
-        : model_(std::move(model)), test_(std::move(test)), name_(std::move(name)) {
-        if (model_->input_shape().size() != test_.features() || info.channels != 1 || info.height != test_.rows ||
-            info.width != test_.cols)
-            throw std::invalid_argument(std::string("the model expects ") + std::to_string(info.height) + "x" +
-                                        std::to_string(info.width) + "x" + std::to_string(info.channels) +
-                                        " inputs; " + test_.name + " has " + std::to_string(test_.rows) + "x" +
-                                        std::to_string(test_.cols) + "x1");
-        if (model_->classes() < test_.classes)
-            throw std::invalid_argument(std::string("the model has ") + std::to_string(model_->classes()) + " classes; " + test_.name +
-                                        " has " + std::to_string(test_.classes));
-        if (test_.count == 0) throw std::invalid_argument("no test samples to serve");
-        for (int p = 0; p < 256; ++p) lut_[static_cast<size_t>(p)] = (static_cast<float>(p) / 255.0f - info.mean[0]) / info.stddev[0];
+        : model_(std::move(model)), test_(std::move(test)), name_(std::move(name)), lut_(pixel_scale(info)) {
+        check_served_input(*model_, info, test_);
         if (name_.empty()) name_ = model_->describe();
     }
 
@@ -59,15 +50,14 @@ public:
         const int64_t t1 = profiler::now_ns();
         model_->predict(x_.data(), b, logits_.data(), ws_);
         const int64_t t2 = profiler::now_ns();
-        for (size_t i = 0; i < samples.size(); ++i) {
-            const float* z = logits_.data() + i * classes;
-            const auto arg = static_cast<size_t>(std::max_element(z, z + classes) - z);
-            correct[i] = arg == test_.labels[static_cast<size_t>(samples[i])] ? 1 : 0;
-        }
+        for (size_t i = 0; i < samples.size(); ++i)
+            correct[i] = check_answer(logits_.data() + i * classes, classes, test_.labels[static_cast<size_t>(samples[i])]);
         const int64_t t3 = profiler::now_ns();
         t.h2d_ns = t1 - t0;
         t.compute_ns = t2 - t1;
         t.d2h_ns = t3 - t2;
+        t.compute_at_ns = t.h2d_ns;
+        t.d2h_at_ns = t.h2d_ns + t.compute_ns;
         return t;
     }
 
@@ -110,6 +100,11 @@ std::unique_ptr<BatchService> make_mlp_service(const std::string& checkpoint, co
     set_blas_threads(threads);
     std::shared_ptr<const model::Model> model = std::move(ck.model);
     return make_model_service(std::move(model), ck.info, std::move(test));
+}
+
+std::unique_ptr<BatchService> make_checkpoint_service(const InferConfig& cfg) {
+    if (cfg.backend == "cuda") return make_gpu_model_service(cfg.checkpoint, cfg.data_dir, cfg.test_limit);
+    return make_mlp_service(cfg.checkpoint, cfg.data_dir, cfg.test_limit, cfg.threads);
 }
 
 }  // namespace batchscope::engine::infer

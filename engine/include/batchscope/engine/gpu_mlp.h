@@ -34,7 +34,8 @@ public:
     int stage(const float* x, const int32_t* y, int b);
     // The same without the host copy, for batches already in page-locked memory (a
     // GpuBackend::pinned buffer): the H2D copy reads x and y directly, so they must stay
-    // unchanged until copy_done(slot) has completed.
+    // unchanged until copy_done(slot) has completed. With either, y may be null for predict()
+    // (serving): then only x is copied.
     int stage_pinned(const float* x, const int32_t* y, int b);
     // Queues forward + backward + SGD for the batch in `slot` and the copy of its mean loss back.
     void step(int slot, float lr, float momentum);
@@ -44,12 +45,18 @@ public:
     float train_step(const float* x, const int32_t* y, int b, float lr, float momentum);
     // Forward only on a staged slot; how many rows are classified correctly (waits).
     int64_t count_correct(int slot);
+    // Serving: forward only on a staged slot, then its logits (rows x classes, row-major) copied
+    // into `logits_host` (page-locked, a GpuBackend::pinned buffer) on the compute stream.
+    // compute_start/compute_done bracket the forward pass, result_ready(slot) follows the copy.
+    // Does not wait: synchronize(result_ready(slot)) before reading the logits.
+    void predict(int slot, float* logits_host);
 
     // Events around the last step's compute and the last stage's copy (for overlap checks).
     GpuEvent& copy_start(int slot) { return slots_[slot].copy_start; }
     GpuEvent& copy_done(int slot) { return slots_[slot].copied; }
     GpuEvent& compute_start(int slot) { return slots_[slot].compute_start; }
     GpuEvent& compute_done(int slot) { return slots_[slot].consumed; }
+    GpuEvent& result_ready(int slot) { return slots_[slot].loss_ready; }  // the loss or logits are on the host
 
     const std::vector<int>& widths() const noexcept { return widths_; }
     int max_batch() const noexcept { return max_batch_; }

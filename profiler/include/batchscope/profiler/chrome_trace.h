@@ -3,6 +3,8 @@
 // chrome://tracing: one process, a thread (lane) per controller, loader worker, copy stream,
 // compute stream, plus the CUDA runtime and CUPTI overhead, each named by thread_name
 // metadata; iterations as slices on the controller lane; knob changes as global instants.
+// Inference: batches on the server lane; each request (the Requests lane) as a nestable async
+// slice "request" (id = request id) holding its queue wait, h2d, compute and d2h.
 #include <cstdint>
 #include <ostream>
 #include <span>
@@ -23,7 +25,7 @@ struct ChromeTraceInput {
 };
 
 // Thread ids: controller 1, loader worker k 100+k, copy stream k 200+k, compute stream k 300+k,
-// CUDA runtime 400, CUPTI overhead 401.
+// CUDA runtime 400, CUPTI overhead 401, inference server 500 (+k).
 inline constexpr int kTidCudaRuntime = 400;
 inline constexpr int kTidCuptiOverhead = 401;
 int chrome_tid(Lane lane) noexcept;

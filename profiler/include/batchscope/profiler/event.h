@@ -21,14 +21,25 @@ enum class Phase : uint8_t {
     Decode,        // decoding them (JPEG, PNG; nothing for raw samples)
     Augment,       // crop, resize, flip
     Collate,       // conversion to float (and normalisation) into the batch buffer
+    // Inference (lanes Server and Requests): a request from its scheduled arrival to its response,
+    // the part of it spent waiting in the dynamic batcher (from the scheduled arrival, so the
+    // generator's lateness is in it), and one batch served.
+    Request,
+    QueueWait,
+    Batch,
 };
-inline constexpr int kPhaseCount = 12;
+inline constexpr int kPhaseCount = 15;
 
 std::string_view phase_name(Phase p) noexcept;
 
-enum class LaneKind : uint8_t { Controller = 0, LoaderWorker, CopyStream, ComputeStream };
+// Server: an inference run's server thread (its batches; their phases on the CPU backend).
+// Requests: per-request intervals of an inference run (id = request id); they overlap one
+// another, so exports draw them as async slices rather than on one thread.
+enum class LaneKind : uint8_t { Controller = 0, LoaderWorker, CopyStream, ComputeStream, Server, Requests };
+inline constexpr int kLaneKindCount = 6;
 
-// Where an interval ran: the controller thread, loader worker k, a GPU stream.
+// Where an interval ran: the controller thread, loader worker k, a GPU stream, the inference
+// server, the requests.
 struct Lane {
     LaneKind kind = LaneKind::Controller;
     uint8_t index = 0;

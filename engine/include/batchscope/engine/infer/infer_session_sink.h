@@ -12,6 +12,7 @@
 
 namespace batchscope::store {
 class SessionRecorder;
+struct EventRow;
 }
 
 namespace batchscope::engine::infer {
@@ -35,8 +36,18 @@ public:
     void on_knob_change(const KnobChange& k) override;
     void on_end(RunState state, const std::string& message, const InferResult& result) override;
 
+    // Keep the run's trace events in the session (the events table), for `sessions export
+    // --format chrome`: about 5 per request and 4 per batch. Off by default; set before the run.
+    void set_save_events(bool on) { save_events_ = on; }
+    bool wants_events() const override { return save_events_; }
+    void on_events(std::span<const profiler::Event> events) override;
+    uint64_t events_saved() const;    // written to the file (final after on_end)
+    uint64_t events_dropped() const;  // offered while the writer's queue was full
+
 private:
     std::unique_ptr<store::SessionRecorder> rec_;
+    bool save_events_ = false;
+    std::vector<store::EventRow> event_rows_;
 };
 
 }  // namespace batchscope::engine::infer

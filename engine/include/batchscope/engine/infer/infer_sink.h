@@ -6,6 +6,7 @@
 #include <string>
 
 #include "batchscope/engine/infer/infer_snapshot.h"
+#include "batchscope/profiler/event.h"
 
 namespace batchscope::engine::infer {
 
@@ -15,6 +16,11 @@ public:
     virtual void on_batch(std::span<const RequestRecord> served) = 0;
     virtual void on_knob_change(const KnobChange& k) = 0;
     virtual void on_end(RunState state, const std::string& message, const InferResult& result) = 0;
+    // Trace events of each served batch (per request: request, queue wait, h2d, compute, d2h; per
+    // batch on the server or GPU stream lanes), on the server thread. Made only for a sink whose
+    // wants_events() is true when the run starts.
+    virtual bool wants_events() const { return false; }
+    virtual void on_events(std::span<const profiler::Event> events) { (void)events; }
 };
 
 }  // namespace batchscope::engine::infer

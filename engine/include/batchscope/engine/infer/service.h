@@ -10,13 +10,21 @@
 
 #include "batchscope/engine/checkpoint.h"
 #include "batchscope/engine/image_dataset.h"
+#include "batchscope/engine/infer/infer_config.h"
 
 namespace batchscope::engine::infer {
 
 struct BatchTiming {
-    int64_t h2d_ns = 0;      // copying the requests' inputs into the batch buffer
+    int64_t h2d_ns = 0;      // copying the requests' inputs into the batch buffer (GPU: to the device)
     int64_t compute_ns = 0;  // the forward pass
-    int64_t d2h_ns = 0;      // copying the answers (argmax of the logits) out
+    int64_t d2h_ns = 0;      // copying the answers (argmax of the logits) out (GPU: the logits back)
+    // Where each phase began, in ns from the moment serve() was called (for trace events). On
+    // the CPU the phases follow one another on the calling thread. On the GPU (`device`) they ran
+    // on the copy and compute streams, timed with CUDA events, and are placed on the host clock
+    // by their end: the last one ends when the host saw the results.
+    int64_t h2d_at_ns = 0, compute_at_ns = 0, d2h_at_ns = 0;
+    uint32_t h2d_bytes = 0, d2h_bytes = 0;  // bytes copied to and from the device (GPU only)
+    bool device = false;
 };
 
 class BatchService {
@@ -24,7 +32,7 @@ public:
     virtual ~BatchService() = default;
     virtual std::string model() const = 0;    // "MLP 784-256-128-10", "synthetic 200 us"
     virtual std::string dataset() const = 0;  // where the requests' samples come from
-    virtual std::string backend() const = 0;  // "CPU, OpenBLAS ..."
+    virtual std::string backend() const = 0;  // "CPU, OpenBLAS ...", "CUDA, NVIDIA H100 ..., FP32"
     virtual int64_t sample_count() const = 0; // requests carry samples 0..count-1
     // Called once before the stream starts, with the largest batch expected (allocations).
     virtual void warm_up(int max_batch) { (void)max_batch; }
@@ -44,6 +52,10 @@ std::unique_ptr<BatchService> make_model_service(std::shared_ptr<const model::Mo
                                                  ImageDataset test, std::string model_name = {});
 std::unique_ptr<BatchService> make_mlp_service(std::shared_ptr<const Mlp> model, const CheckpointInfo& info,
                                                ImageDataset test, std::string model_name = {});
+
+// The model of cfg.checkpoint on cfg.backend: "cpu" (make_mlp_service) or "cuda"
+// (make_gpu_model_service, gpu_service.h). Throws what those throw.
+std::unique_ptr<BatchService> make_checkpoint_service(const InferConfig& cfg);
 
 // Service time of batch number `batch_index` (0, 1, ...) of `n` requests, in nanoseconds.
 using ServiceTimeFn = std::function<int64_t(int64_t batch_index, int n)>;

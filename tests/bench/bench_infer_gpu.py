@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""MLP serving on the GPU with PyTorch eager: the reference for tests/gpu/gpu_serve_bench.
+
+Same protocol as the C++ benchmark (same GPU, same run), so the two lines can be set side by side:
+  model     MLP 784-256-128-10 (ReLU), PyTorch's default init (random weights: the cost does not depend
+            on the values), eval mode, torch.inference_mode();
+  requests  SYNTHETIC 28x28 8-bit images (the GPU machine has no dataset), taken in order;
+  one call  scale the batch's 8-bit pixels to floats into a page-locked tensor, copy it to the GPU
+            (non_blocking), forward, copy the logits back (.cpu(), which waits), arg-max on the host;
+  timing    --warmup calls, then --requests timed calls back to back with time.perf_counter_ns.
+Prints "RESULT impl=pytorch batch=B p50_us=... p99_us=..." per batch size.
+
+  python3 bench_infer_gpu.py --batches 1,4 [--requests 5000] [--tf32]
+"""
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batches", default="1,4")
+    ap.add_argument("--requests", type=int, default=5000)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--tf32", action="store_true")
+    a = ap.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    dev = torch.device("cuda")
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)).to(dev).eval()
+    g = torch.Generator().manual_seed(1)
+    images = torch.randint(0, 256, (10000, 784), dtype=torch.uint8, generator=g)
+    print(f"bench_infer_gpu: PyTorch {torch.__version__} on {torch.cuda.get_device_name(0)}")
+    nxt = 0
+    for b in [int(x) for x in a.batches.split(",")]:
+        staging = torch.empty((b, 784), dtype=torch.float32).pin_memory()
+        wall = []
+        with torch.inference_mode():
+            for i in range(a.warmup + a.requests):
+                idx = torch.arange(nxt, nxt + b) % images.shape[0]
+                nxt += b
+                t0 = time.perf_counter_ns()
+                torch.div(images[idx], 255.0, out=staging)
+                logits = model(staging.to(dev, non_blocking=True)).cpu()
+                logits.argmax(dim=1)
+                t1 = time.perf_counter_ns()
+                if i >= a.warmup:
+                    wall.append(t1 - t0)
+        wall.sort()
+        p = lambda q: wall[min(len(wall) - 1, int(q / 100 * len(wall)))] / 1e3
+        print(f"RESULT impl=pytorch batch={b} p50_us={p(50):.1f} p99_us={p(99):.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

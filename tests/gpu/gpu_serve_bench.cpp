@@ -1,0 +1,110 @@
+// GPU serving benchmark: MLP 784-256-128-10 (ReLU) served through the CUDA service of
+// `infer --backend cuda` (engine/infer/gpu_service.h), batch-1 and batch-4 latency. Same protocol
+// as tests/bench/bench_infer_gpu.py (PyTorch eager on the same GPU), so the two can be set side by side:
+//   - weights: random (Mlp seed 0): the cost of a dense MLP does not depend on the values;
+//   - requests: SYNTHETIC 28x28 8-bit images (the GPU machine has no dataset), taken in order;
+//   - one call = scale the batch's pixels into page-locked memory, copy to the device, forward,
+//     copy the logits back, wait, arg-max on the host: BatchService::serve;
+//   - --warmup calls first, then --requests timed calls, back to back, on the host clock.
+// Prints "RESULT impl=batchscope batch=B p50_us=... p99_us=... h2d_us=... compute_us=... d2h_us=..."
+// (the last three: CUDA-event means). With the fake plugin (BS_FAKE_COMPUTE=emulate) it runs on
+// the host: a check of the wiring, never a GPU figure.
+// Usage: gpu_serve_bench [--batches 1,4] [--requests 5000] [--warmup 200] [--tf32] [--plugin PATH]
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "batchscope/engine/infer/gpu_service.h"
+#include "batchscope/engine/model/model.h"
+#include "batchscope/profiler/clock.h"
+
+using namespace batchscope::engine;
+using namespace batchscope::engine::infer;
+
+namespace {
+
+ImageDataset synthetic_images(int64_t n) {
+    ImageDataset d;
+    d.name = "synthetic 28x28";
+    d.count = n;
+    d.rows = d.cols = 28;
+    d.classes = 10;
+    std::mt19937 rng(1);
+    d.pixels.resize(static_cast<size_t>(n) * 784);
+    for (uint8_t& p : d.pixels) p = static_cast<uint8_t>(rng() & 0xff);
+    for (int64_t i = 0; i < n; ++i) d.labels.push_back(static_cast<uint8_t>(i % 10));
+    return d;
+}
+
+double percentile_us(std::vector<int64_t> v, double p) {
+    std::sort(v.begin(), v.end());
+    const size_t k = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * static_cast<double>(v.size())));
+    return static_cast<double>(v[k]) / 1e3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<int> batches{1, 4};
+    int requests = 5000, warmup = 200;
+    GpuBackendOptions o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string k = argv[i];
+        const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
+        if (k == "--tf32") o.tf32 = true;
+        else if (k == "--batches" && v) {
+            batches.clear();
+            std::stringstream ss(argv[++i]);
+            for (std::string item; std::getline(ss, item, ',');) batches.push_back(std::atoi(item.c_str()));
+        } else if (k == "--requests" && v) requests = std::max(100, std::atoi(argv[++i]));
+        else if (k == "--warmup" && v) warmup = std::max(0, std::atoi(argv[++i]));
+        else if (k == "--plugin" && v) o.plugin_path = argv[++i];
+        else {
+            std::fprintf(stderr, "usage: gpu_serve_bench [--batches 1,4] [--requests N] [--warmup N] [--tf32] [--plugin PATH]\n");
+            return 2;
+        }
+    }
+    for (int b : batches)
+        if (b < 1 || b > InferLimits::kMaxMaxBatch) {
+            std::fprintf(stderr, "gpu_serve_bench: batch %d is not 1 to %d\n", b, InferLimits::kMaxMaxBatch);
+            return 2;
+        }
+    std::string why;
+    auto gpu = GpuBackend::open(o, why);
+    if (!gpu) {
+        std::fprintf(stderr, "gpu_serve_bench: %s\n", gpu_unavailable(why).c_str());
+        return 1;
+    }
+    const auto model = model::wrap_mlp(Mlp({784, 256, 128, 10}, 0), model::Shape{1, 28, 28}, 0.9f);
+    CheckpointInfo info;
+    auto service = make_gpu_model_service(std::move(gpu), *model, info, synthetic_images(10000), "MLP 784-256-128-10");
+    std::printf("gpu_serve_bench: %s on %s\n", service->model().c_str(), service->backend().c_str());
+    service->warm_up(*std::max_element(batches.begin(), batches.end()));
+    int64_t next = 0;
+    for (int b : batches) {
+        std::vector<int64_t> samples(static_cast<size_t>(b));
+        std::vector<int8_t> correct(samples.size());
+        std::vector<int64_t> wall;
+        double h2d = 0, compute = 0, d2h = 0;
+        for (int i = 0; i < warmup + requests; ++i) {
+            for (int64_t& s : samples) s = next++ % service->sample_count();
+            const int64_t t0 = batchscope::profiler::now_ns();
+            const BatchTiming t = service->serve(samples, correct);
+            const int64_t t1 = batchscope::profiler::now_ns();
+            if (i < warmup) continue;
+            wall.push_back(t1 - t0);
+            h2d += static_cast<double>(t.h2d_ns);
+            compute += static_cast<double>(t.compute_ns);
+            d2h += static_cast<double>(t.d2h_ns);
+        }
+        const double n = requests * 1e3;
+        std::printf("RESULT impl=batchscope batch=%d p50_us=%.1f p99_us=%.1f h2d_us=%.2f compute_us=%.2f d2h_us=%.2f\n", b,
+                    percentile_us(wall, 50), percentile_us(wall, 99), h2d / n, compute / n, d2h / n);
+        std::fflush(stdout);
+    }
+    return 0;
+}
