@@ -52,6 +52,7 @@ public:
     ~MainWindow() override;
 
     engine::TrainingRun* run() const { return owner_.run(); }
+    uint64_t runSerial() const { return owner_.serial(); }  // which run: see RunOwner::serial()
     const engine::SessionSink* sessionSink() const { return owner_.sink(); }
     std::shared_ptr<const engine::RunSnapshot> shownSnapshot() const { return shown_; }
     int redrawCount() const { return redraws_; }
@@ -101,12 +102,16 @@ public slots:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     // Sends a knob to the live run; empty when sent (or nothing to send), else the refusal.
     QString sendKnob(const QString& knob, int value);
     void onKnobEdited(const QString& knob, int value);
     void pollGpuProbe();
+    // Feeds the Live tab's views the shown snapshot if the tab is visible (else marks them stale);
+    // `catch_up`: only if they are stale (the tab was just shown).
+    void drawLive(bool catch_up);
     bool runActive() const;
 
     engine::TrainConfig base_;
@@ -134,6 +139,8 @@ private:
     std::map<QString, int> requested_;  // knob values last sent to the current run
     std::future<engine::GpuProbeResult> gpu_probe_;
     int redraws_ = 0;
+    bool live_stale_ = false;  // the Live tab's views have not seen shown_
+    std::string backend_;      // shown in the status bar
     bool remember_settings_ = true;
     bool presenter_ = false;
     QFont normal_font_;
