@@ -111,6 +111,13 @@ private:
     void pollGpuProbe();
     // Feeds the Live tab's views the shown snapshot if the tab is visible (else marks them stale);
     // `catch_up`: only if they are stale (the tab was just shown).
+    // What every Live-tab view must do to keep the GUI thread under 20% of a core at 30 Hz
+    // (docs/BENCHMARKS-ui.md): draw only from LiveViews::showSnapshot (called only while the tab
+    // is shown); a view that can itself be hidden (a sub-tab, a collapsed pane) returns early
+    // unless isVisible() and redraws from the newest snapshot when shown; return at once when
+    // the data equals what is drawn; replace a series' points in one call, never per point; no
+    // animations; touch axes, labels, icons, tooltips and style sheets only when their value
+    // changes; numbers in text at most ~10 times a second.
     void drawLive(bool catch_up);
     bool runActive() const;
 

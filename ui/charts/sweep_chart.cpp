@@ -15,6 +15,7 @@
 #include <cmath>
 
 #include "charts/chart_style.h"
+#include "charts/presenter_style.h"
 #include "phase_style.h"
 
 namespace batchscope::ui {
@@ -30,10 +31,10 @@ bool same(const SweepCurvePoint& a, const SweepCurvePoint& b) {
            a.p50_us == b.p50_us && a.p99_us == b.p99_us && a.requests == b.requests && a.session == b.session;
 }
 
-QLineSeries* make_line(const QString& name, QColor colour, bool dashed) {
+QLineSeries* make_line(const QChart* chart, const QString& name, QColor colour, bool dashed) {
     auto* s = new QLineSeries;
     s->setName(name);
-    QPen pen(colour, 2.0, dashed ? Qt::DashLine : Qt::SolidLine);
+    QPen pen(colour, presenter_pen_width(chart, 2.0), dashed ? Qt::DashLine : Qt::SolidLine);
     pen.setCapStyle(Qt::RoundCap);
     pen.setJoinStyle(Qt::RoundJoin);
     s->setPen(pen);
@@ -118,8 +119,8 @@ void SweepChart::setPoints(const std::vector<SweepCurvePoint>& points) {
         std::stable_sort(c.points.begin(), c.points.end(),
                          [](const SweepCurvePoint& a, const SweepCurvePoint& b) { return a.offered_rps < b.offered_rps; });
         const QColor colour(kCurveColours[k % kCurveColours.size()]);
-        c.p50 = make_line(tr("max batch %1 \u00b7 p50").arg(c.max_batch), colour, false);
-        c.p99 = make_line(tr("max batch %1 \u00b7 p99").arg(c.max_batch), colour, true);
+        c.p50 = make_line(chart_, tr("max batch %1 \u00b7 p50").arg(c.max_batch), colour, false);
+        c.p99 = make_line(chart_, tr("max batch %1 \u00b7 p99").arg(c.max_batch), colour, true);
         QList<QPointF> p50, p99;
         for (const auto& p : c.points) {
             // A log axis cannot show 0: latencies under 0.1 µs do not occur, clamp for safety.
