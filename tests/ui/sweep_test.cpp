@@ -1,11 +1,13 @@
 // The latency-versus-throughput sweep of the inference tab: the plan typed in is validated; a
 // short real sweep of a tiny checkpoint draws one dot pair per point, one curve per max batch,
-// saves its points as tagged sessions and can be cancelled; sweeps saved in a constructed
+// saves its points as tagged sessions, exports as PNG/SVG, shows progress and can be cancelled; sweeps saved in a constructed
 // session file (hand-made rows, and streams written by the engine's run_sweep as the CLI does)
 // are listed and drawn.
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -18,6 +20,7 @@
 #include "batchscope/engine/infer/service.h"
 #include "batchscope/engine/mlp.h"
 #include "batchscope/store/session_recorder.h"
+#include "chart_export.h"
 #include "charts/sweep_chart.h"
 #include "infer_pane.h"
 #include "sweep_data.h"
@@ -129,6 +132,15 @@ private slots:
         QVERIFY(chart->pointToolTip(1, 1).contains(QStringLiteral("offered 3")));
         QVERIFY(chart->pointToolTip(0, 0).contains(QStringLiteral("300 requests")));
         QVERIFY(pane.startButton()->isEnabled());
+        // Exported like every chart: a PNG and an SVG of the curve.
+        for (const char* name : {"curve.png", "curve.svg"}) {
+            const QString file = dir.filePath(QString::fromLatin1(name));
+            QVERIFY2(save_chart(chart, file).isEmpty(), name);
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray head = f.read(64);
+            QVERIFY(head.startsWith("\x89PNG") || head.contains("<?xml") || head.contains("<svg"));
+        }
 
         // Its points are in the session file under one tag, listed and loaded back.
         QTRY_COMPARE_WITH_TIMEOUT(sweep->savedCombo()->count(), 1, 10'000);
@@ -155,6 +167,9 @@ private slots:
         pane.startSweep();
         QVERIFY(sweep->running());
         QTRY_VERIFY_WITH_TIMEOUT(sweep->messageLabel()->text().contains(QStringLiteral("not saved")), 30'000);
+        // Progress names the point being served.
+        QVERIFY(sweep->progressBar()->isVisibleTo(sweep));
+        QTRY_VERIFY_WITH_TIMEOUT(sweep->progressBar()->format().contains(QStringLiteral("point 1/2: max batch 1")), 5'000);
         sweep->cancelButton()->click();
         QTRY_VERIFY_WITH_TIMEOUT(!sweep->running(), 10'000);
         QVERIFY2(sweep->messageLabel()->text().contains(QStringLiteral("Cancelled after 0 of 2")),
