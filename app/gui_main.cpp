@@ -1,6 +1,6 @@
 // batchscope: the Qt dashboard. Options: --data, --batch, --prefetch, --workers, --epochs,
 // --train-limit, --start, --view live|inference|sessions, --serve, --checkpoint FILE,
-// --compare IDS, --presenter, --preset ID, --screenshot FILE [--screenshot-after SECONDS].
+// --sweep, --compare IDS, --presenter, --preset ID, --screenshot FILE [--screenshot-after SECONDS].
 #include <QApplication>
 #include <QPixmap>
 #include <QTimer>
@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
         window.show();
     if (options.start) QTimer::singleShot(0, &window, &ui::MainWindow::startRun);
     if (options.serve) QTimer::singleShot(0, window.inferPane(), &ui::InferPane::startRun);
+    if (options.sweep) QTimer::singleShot(0, window.inferPane(), &ui::InferPane::startSweep);
     if (!options.preset.isEmpty())
         QTimer::singleShot(0, &window, [&window, id = options.preset.toStdString()] {
             window.loadPreset(engine::find_preset(id));

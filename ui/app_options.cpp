@@ -69,6 +69,8 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
                                   QStringLiteral("TAB"));
     const QCommandLineOption serve({QStringLiteral("serve")},
                                    QStringLiteral("Start serving the checkpoint on the inference tab."));
+    const QCommandLineOption sweep({QStringLiteral("sweep")},
+                                   QStringLiteral("Run a latency-versus-throughput sweep of the checkpoint on the inference tab."));
     const QCommandLineOption ckpt({QStringLiteral("checkpoint")},
                                   QStringLiteral("Checkpoint the inference tab serves (default: the last trained model)."),
                                   QStringLiteral("FILE"));
@@ -94,8 +96,8 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
                                      QStringLiteral("Storage profile: %1.").arg(QString::fromStdString(engine::data::storage_ids())),
                                      QStringLiteral("ID"));
     p.addOptions({no_trace, storage});
-    p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, ckpt, compare, presenter,
-                  preset, model, optimizer, lr, backend});
+    p.addOptions({data, batch, prefetch, workers, epochs, limit, start, shot, after, view, serve, sweep, ckpt, compare,
+                  presenter, preset, model, optimizer, lr, backend});
     p.process(arguments);  // --help, --version, unknown options: print and exit
 
     int64_t b = o.config.batch_size, pf = o.config.prefetch_depth, w = o.config.workers,
@@ -147,6 +149,11 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
         o.config.storage = *kind;
     }
     o.serve = p.isSet(serve);
+    o.sweep = p.isSet(sweep);
+    if (o.serve && o.sweep) {
+        o.error = QStringLiteral("--serve and --sweep: choose one (a stream and a sweep would share the cores)");
+        return o;
+    }
     o.presenter = p.isSet(presenter);
     o.checkpoint = p.value(ckpt);
     if (p.isSet(preset)) {
@@ -182,6 +189,7 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
         }
         if (!p.isSet(view)) o.view = QStringLiteral("sessions");
     }
+    if (o.sweep && !p.isSet(view)) o.view = QStringLiteral("inference");
     o.screenshot = p.value(shot);
     if (p.isSet(after)) {
         bool ok = false;

@@ -17,6 +17,7 @@ struct AppOptions {
     double screenshot_after_s = 5;  // ... this many seconds after start-up
     QString view = QStringLiteral("live");  // tab shown: live, inference, sessions
     bool serve = false;             // start serving the checkpoint on the inference tab
+    bool sweep = false;             // start a latency-versus-throughput sweep on the inference tab
     QString checkpoint;             // the checkpoint the inference tab serves (empty: the last trained)
     std::vector<int64_t> compare;   // session ids to compare on the sessions tab
     bool presenter = false;

@@ -199,6 +199,9 @@ void ControlPanel::showKnob(const QString& knob, int value) {
 }
 
 void ControlPanel::setRunState(std::optional<RunState> state) {
+    // Called every frame: a new icon and text would relayout the side panel each time.
+    if (shown_state_ && *shown_state_ == state) return;
+    shown_state_ = state;
     const bool active = state && (*state == RunState::Idle || *state == RunState::Loading ||
                                   *state == RunState::Running || *state == RunState::Paused);
     const bool paused = state && *state == RunState::Paused;

@@ -74,6 +74,8 @@ private:
     QPushButton* pause_;
     QPushButton* stop_;
     QLabel* refusal_;
+    // The state the buttons show: setRunState() does nothing (no relayout) while it is unchanged.
+    std::optional<std::optional<engine::RunState>> shown_state_;
 };
 
 }  // namespace batchscope::ui

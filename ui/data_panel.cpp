@@ -87,6 +87,8 @@ QString DataPanel::problem() const {
 void DataPanel::setRunState(std::optional<engine::RunState> state) {
     const bool active = state && (*state == engine::RunState::Idle || *state == engine::RunState::Loading ||
                                   *state == engine::RunState::Running || *state == engine::RunState::Paused);
+    if (shown_active_ == active) return;  // called every frame
+    shown_active_ = active;
     dataset_->setEnabled(!active);
     updateFolderRow();
 }

@@ -43,6 +43,7 @@ private:
     QPushButton* browse_;
     QComboBox* storage_;
     QString fashion_dir_;  // data_dir for Fashion-MNIST (empty: Debian's package)
+    std::optional<bool> shown_active_;  // setRunState() does nothing while it is unchanged
 };
 
 }  // namespace batchscope::ui

@@ -14,6 +14,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -21,9 +22,11 @@
 
 #include "chart_export.h"
 #include "charts/histogram_chart.h"
+#include "charts/sweep_chart.h"
 #include "charts/time_series_chart.h"
 #include "phase_style.h"
 #include "run_text.h"
+#include "sweep_panel.h"
 
 namespace batchscope::ui {
 
@@ -97,7 +100,8 @@ InferPane::InferPane(const QString& checkpoint, QWidget* parent)
       latency_hist_(new HistogramChart(tr("Latency histogram"), tr("latency from [µs]"), tr("requests"),
                                        QColor(palette::kBlue))),
       batch_hist_(new HistogramChart(tr("Batch sizes served"), tr("requests per batch"), tr("batches"),
-                                     QColor(palette::kBluishGreen))) {
+                                     QColor(palette::kBluishGreen))),
+      sweep_(new SweepPanel), view_tabs_(new QTabWidget) {
     p50_ = percentiles_->addSeries(tr("p50"), QColor(palette::kBluishGreen));
     p90_ = percentiles_->addSeries(tr("p90"), QColor(palette::kOrange));
     p99_ = percentiles_->addSeries(tr("p99"), QColor(palette::kVermillion));
@@ -109,6 +113,7 @@ InferPane::InferPane(const QString& checkpoint, QWidget* parent)
     add_chart_save_menu(percentiles_, QStringLiteral("latency-percentiles"));
     add_chart_save_menu(latency_hist_, QStringLiteral("latency-histogram"));
     add_chart_save_menu(batch_hist_, QStringLiteral("batch-sizes"));
+    add_chart_save_menu(sweep_->chart(), QStringLiteral("latency-vs-throughput"));
 
     auto* hists = new QSplitter(Qt::Horizontal);
     hists->addWidget(latency_hist_);
@@ -117,10 +122,23 @@ InferPane::InferPane(const QString& checkpoint, QWidget* parent)
     views->addWidget(percentiles_);
     views->addWidget(hists);
     views->setChildrenCollapsible(false);
+    view_tabs_->addTab(views, tr("Stream"));
+    view_tabs_->addTab(sweep_->chart(), tr("Latency vs throughput (sweep)"));
+    view_tabs_->setTabToolTip(0, tr("The stream being served: percentiles over time and histograms"));
+    view_tabs_->setTabToolTip(1, tr("p50 and p99 latency against achieved throughput, one curve per max batch"));
+    auto* side = new QWidget;
+    auto* side_layout = new QVBoxLayout(side);
+    side_layout->setContentsMargins(0, 0, 0, 0);
+    side_layout->addWidget(makeControls());
+    side_layout->addWidget(sweep_);
+    side_layout->addStretch(1);
+    sweep_->setFixedWidth(330);
+    connect(sweep_, &SweepPanel::runRequested, this, &InferPane::startSweep);
+    connect(sweep_, &SweepPanel::runningChanged, this, &InferPane::updateEnabled);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(makeControls());
-    layout->addWidget(views, 1);
+    layout->addWidget(side);
+    layout->addWidget(view_tabs_, 1);
 
     timer_.setInterval(33);
     connect(&timer_, &QTimer::timeout, this, &InferPane::refresh);
@@ -211,9 +229,13 @@ QWidget* InferPane::makeControls() {
     v->addLayout(buttons);
     v->addWidget(message_);
     v->addWidget(status_);
-    v->addStretch(1);
     box->setFixedWidth(330);
     return box;
+}
+
+void InferPane::setSessionDb(const QString& path) {
+    db_ = path;
+    sweep_->setSessionDb(path);
 }
 
 void InferPane::setDefaultCheckpoint(const QString& path) {
@@ -257,14 +279,13 @@ void InferPane::showMessage(const QString& text, bool error) {
 
 void InferPane::startRun() {
     if (owner_.preparing() || (owner_.run() && active(owner_.run()->snapshot()->state))) return;
+    if (sweep_->running()) {
+        showMessage(tr("A sweep is running: cancel it first, a stream and a sweep would share the cores"), true);
+        return;
+    }
     const infer::InferConfig c = config();
-    if (c.checkpoint.empty() || !QFileInfo(QString::fromStdString(c.checkpoint)).isFile()) {
-        showMessage(c.checkpoint.empty()
-                        ? tr("Pick a checkpoint to serve (Browse\u2026), or train a model first: each training run "
-                             "saves its model when it ends")
-                        : tr("%1 does not exist: train a model first, or pick a checkpoint (Browse\u2026)")
-                              .arg(QString::fromStdString(c.checkpoint)),
-                    true);
+    if (const QString problem = checkpointProblem(c); !problem.isEmpty()) {
+        showMessage(problem, true);
         return;
     }
     if (const std::string why = infer::validate(c); !why.empty()) {
@@ -273,12 +294,33 @@ void InferPane::startRun() {
     }
     showMessage(tr("Loading the model and the test images\u2026"), false);
     shown_.reset();
+    drawn_.reset();
     marker_t_.clear();
     percentiles_->clear();
     latency_hist_->clear();
     batch_hist_->clear();
     owner_.start(c, db_.toStdString());
     updateEnabled();
+}
+
+QString InferPane::checkpointProblem(const infer::InferConfig& c) const {
+    if (c.checkpoint.empty())
+        return tr("Pick a checkpoint to serve (Browse\u2026), or train a model first: each training run saves its "
+                  "model when it ends");
+    if (!QFileInfo(QString::fromStdString(c.checkpoint)).isFile())
+        return tr("%1 does not exist: train a model first, or pick a checkpoint (Browse\u2026)")
+            .arg(QString::fromStdString(c.checkpoint));
+    return {};
+}
+
+void InferPane::startSweep() {
+    const infer::InferConfig c = config();
+    if (const QString problem = checkpointProblem(c); !problem.isEmpty()) {
+        showMessage(problem, true);
+        return;
+    }
+    showMessage({}, false);
+    if (sweep_->startSweep(c)) view_tabs_->setCurrentWidget(sweep_->chart());
 }
 
 void InferPane::stopRun() {
@@ -301,11 +343,13 @@ void InferPane::updateEnabled() {
     const bool running = owner_.preparing() || (owner_.run() && active(owner_.run()->snapshot()->state));
     rate_->setEnabled(infer::is_open_loop(m));
     concurrency_->setEnabled(m == LoadMode::Closed);
+    const bool sweeping = sweep_->running();
     mode_->setEnabled(!running);
     requests_->setEnabled(!running);
-    checkpoint_->setEnabled(!running);
-    start_->setEnabled(!running);
+    checkpoint_->setEnabled(!running && !sweeping);
+    start_->setEnabled(!running && !sweeping);
     stop_->setEnabled(running && owner_.run());
+    sweep_->setServing(running);
 }
 
 void InferPane::refresh() {
@@ -317,19 +361,26 @@ void InferPane::refresh() {
     infer::InferenceRun* r = owner_.run();
     if (!r) return;
     std::shared_ptr<const infer::InferSnapshot> snap = r->snapshot();
-    if (!snap || snap == shown_) return;
-    const bool first = !shown_;
-    shown_ = std::move(snap);
-    const infer::InferSnapshot& s = *shown_;
-    if (first) {
-        const QString saved = owner_.sessionId() ? tr("Saved as session %1.").arg(owner_.sessionId())
-                              : owner_.sessionError().empty()
-                                  ? QString()
-                                  : tr("Not saved: %1").arg(QString::fromStdString(owner_.sessionError()));
-        showMessage(saved, !owner_.sessionError().empty());
+    if (snap && snap != shown_) {
+        const bool first = !shown_;
+        shown_ = std::move(snap);
+        if (first) {
+            const QString saved = owner_.sessionId() ? tr("Saved as session %1.").arg(owner_.sessionId())
+                                  : owner_.sessionError().empty()
+                                      ? QString()
+                                      : tr("Not saved: %1").arg(QString::fromStdString(owner_.sessionError()));
+            showMessage(saved, !owner_.sessionError().empty());
+        }
+        if (shown_->state == engine::RunState::Failed)
+            showMessage(tr("Failed: %1").arg(QString::fromStdString(shown_->message)), true);
+        // When each knob change was first seen: kept while hidden, so markers stay in place.
+        while (marker_t_.size() < shown_->knob_changes.size()) marker_t_.push_back(shown_->elapsed_s);
+        updateEnabled();
     }
-    if (s.state == engine::RunState::Failed) showMessage(tr("Failed: %1").arg(QString::fromStdString(s.message)), true);
-
+    // Drawing costs the GUI thread most: only while the tab shows it, and once per snapshot.
+    if (!shown_ || shown_ == drawn_ || !isVisible()) return;
+    drawn_ = shown_;
+    const infer::InferSnapshot& s = *shown_;
     QList<QPointF> p50, p90, p99;
     for (const auto& p : s.series) {
         if (p.count == 0) continue;
@@ -340,7 +391,6 @@ void InferPane::refresh() {
     percentiles_->setPoints(p50_, p50);
     percentiles_->setPoints(p90_, p90);
     percentiles_->setPoints(p99_, p99);
-    while (marker_t_.size() < s.knob_changes.size()) marker_t_.push_back(s.elapsed_s);
     QList<ChartMarker> markers;
     for (size_t i = 0; i < s.knob_changes.size(); ++i)
         markers.append({marker_t_[i], infer_knob_label(s.knob_changes[i]),
@@ -367,7 +417,11 @@ void InferPane::refresh() {
                          .arg(t.accuracy >= 0 ? QStringLiteral("%1%").arg(t.accuracy * 100, 0, 'f', 1) : tr("n/a"))
                          .arg(static_cast<double>(t.lateness.value_ns(99)) / 1e3, 0, 'f', 1)
                          .arg(QString::fromStdString(s.model + " · " + backend_display_name(s.backend)).toHtmlEscaped()));
-    updateEnabled();
+}
+
+void InferPane::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    refresh();  // what arrived while the tab was hidden
 }
 
 }  // namespace batchscope::ui

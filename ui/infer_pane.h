@@ -2,7 +2,9 @@
 // The inference tab: serve a trained checkpoint under generated load and watch its latency.
 // Controls (checkpoint, load mode, rate, concurrency, maximum batch, queue delay, requests) with
 // ranges from InferLimits, applied live where the engine allows; the views: percentile lines
-// over time with knob-change markers, the latency histogram and the batch-size histogram.
+// over time with knob-change markers, the latency histogram and the batch-size histogram; and
+// the latency-versus-throughput curve of a sweep (sweep_panel.h). Charts are drawn only while
+// the tab is visible.
 #include <QString>
 #include <QTimer>
 #include <QWidget>
@@ -19,10 +21,12 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace batchscope::ui {
 
 class HistogramChart;
+class SweepPanel;
 class TimeSeriesChart;
 
 // Histogram bars for the charts: the latency bins with counts (leading and trailing empty bins
@@ -45,7 +49,7 @@ public:
     // Shows the load settings of `c` in the controls (not the checkpoint) without sending them.
     void setConfig(const engine::infer::InferConfig& c);
     // Where runs are saved as sessions (empty: not saved).
-    void setSessionDb(const QString& path) { db_ = path; }
+    void setSessionDb(const QString& path);
     void setDefaultCheckpoint(const QString& path);
 
     engine::infer::InferenceRun* run() const { return owner_.run(); }
@@ -66,18 +70,27 @@ public:
     TimeSeriesChart* percentileChart() const { return percentiles_; }
     HistogramChart* latencyHistogram() const { return latency_hist_; }
     HistogramChart* batchHistogram() const { return batch_hist_; }
+    SweepPanel* sweepPanel() const { return sweep_; }
+    QTabWidget* viewTabs() const { return view_tabs_; }
 
 public slots:
     void startRun();
     void restartRun();  // stops what is serving and starts again with the controls' settings
     void stopRun();
+    // Runs a latency-versus-throughput sweep of the checkpoint with the sweep panel's plan.
+    void startSweep();
     void refresh();
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 private:
     QWidget* makeControls();
     void sendKnob(const char* knob, double value);
     void updateEnabled();
     void showMessage(const QString& text, bool error);
+    // Why `c`'s checkpoint cannot be served (empty: it can).
+    QString checkpointProblem(const engine::infer::InferConfig& c) const;
 
     InferOwner owner_;
     QString db_;
@@ -95,9 +108,12 @@ private:
     TimeSeriesChart* percentiles_;
     HistogramChart* latency_hist_;
     HistogramChart* batch_hist_;
+    SweepPanel* sweep_;
+    QTabWidget* view_tabs_;
     int p50_ = -1, p90_ = -1, p99_ = -1;
     QTimer timer_;
     std::shared_ptr<const engine::infer::InferSnapshot> shown_;
+    std::shared_ptr<const engine::infer::InferSnapshot> drawn_;  // last drawn (the tab was visible)
     std::vector<double> marker_t_;  // when each knob change was first seen (s since start)
 };
 

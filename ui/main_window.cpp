@@ -41,6 +41,7 @@ using engine::RunState;
 
 namespace {
 constexpr int kVerdictEvery = 8;  // redraws (~4 Hz at 30 Hz)
+constexpr int kTextEvery = 3;     // redraws (~10 Hz): the run's numbers in the side panel
 
 bool is_active(RunState s) {
     return s == RunState::Idle || s == RunState::Loading || s == RunState::Running || s == RunState::Paused;
@@ -138,6 +139,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) {
         set_charts_presenter(this, presenter_);
         if (tabs_->widget(i) == sessions_) sessions_->refresh();
+        if (i == 0) drawLive(true);
     });
     layout->addWidget(tabs_, 1);
     setCentralWidget(central);
@@ -348,22 +350,26 @@ void MainWindow::refresh() {
     if (!r) return;
     std::shared_ptr<const engine::RunSnapshot> snap = r->snapshot();
     if (!snap || snap == shown_) return;  // nothing new: no redraw
+    const bool state_changed = !shown_ || shown_->state != snap->state;
     shown_ = std::move(snap);
     ++redraws_;
     const engine::RunSnapshot& s = *shown_;
     timeline_.observe(s);
-    status_->showSnapshot(s);
-    live_tabs_->showSnapshot(shown_, timeline_);
-    // The verdict judges 50-iteration windows: 4 updates a second are plenty (and its word-wrapped
-    // labels relayout the strip on every change).
-    if (redraws_ % kVerdictEvery == 0 || s.state != engine::RunState::Running) verdict_->showSnapshot(s);
+    // Numbers that change every frame relayout the side panel (its labels wrap): 10 a second
+    // are as readable as 30. A new state is shown at once.
+    if (state_changed || redraws_ % kTextEvery == 0 || s.state != RunState::Running) status_->showSnapshot(s);
+    drawLive(false);
     const int rows = epochs_->rowCount();
     epochs_->setEpochs(s.epochs_done);
     if (epochs_->rowCount() != rows) epoch_view_->scrollToBottom();
     controls_->setRunState(s.state);
     data_->setRunState(s.state);
-    backend_label_->setText(QString::fromStdString(backend_status(s)));
-    backend_label_->setToolTip(QString::fromStdString(s.gpu_timing.describe()));
+    if (std::string line = backend_status(s); line != backend_) {
+        backend_ = std::move(line);
+        backend_label_->setText(QString::fromStdString(backend_));
+        backend_label_->setToolTip(QString::fromStdString(s.gpu_timing.describe()));
+    }
+    if (!state_changed && redraws_ % kTextEvery != 0) return;  // the status bar below: 10 a second
     if (const engine::SessionSink* sink = owner_.sink()) {
         const std::string err = sink->error();
         session_label_->setText(!err.empty() ? tr("Not saved") : sink->session_id()
@@ -378,6 +384,27 @@ void MainWindow::refresh() {
     const bool failed = s.state == RunState::Failed;
     failure_label_->setVisible(failed);
     if (failed) failure_label_->setText(tr("Run failed: %1").arg(QString::fromStdString(s.message)));
+}
+
+void MainWindow::drawLive(bool catch_up) {
+    if (!shown_) return;
+    // The Live tab's views draw only while it is shown; switching back draws the newest snapshot.
+    if (tabs_->currentIndex() != 0 || !isVisible()) {
+        live_stale_ = true;
+        return;
+    }
+    if (catch_up && !live_stale_) return;
+    live_stale_ = false;
+    const engine::RunSnapshot& s = *shown_;
+    live_tabs_->showSnapshot(shown_, timeline_);  // feeds the sub-tab shown (Breakdown, Pipeline, GPU & memory)
+    // The verdict judges 50-iteration windows: 4 updates a second are plenty (and its word-wrapped
+    // labels relayout the strip on every change).
+    if (catch_up || redraws_ % kVerdictEvery == 0 || s.state != engine::RunState::Running) verdict_->showSnapshot(s);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    drawLive(true);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -53,6 +53,7 @@ public:
     ~MainWindow() override;
 
     engine::TrainingRun* run() const { return owner_.run(); }
+    uint64_t runSerial() const { return owner_.serial(); }  // which run: see RunOwner::serial()
     const engine::SessionSink* sessionSink() const { return owner_.sink(); }
     std::shared_ptr<const engine::RunSnapshot> shownSnapshot() const { return shown_; }
     int redrawCount() const { return redraws_; }
@@ -103,12 +104,23 @@ public slots:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     // Sends a knob to the live run; empty when sent (or nothing to send), else the refusal.
     QString sendKnob(const QString& knob, int value);
     void onKnobEdited(const QString& knob, int value);
     void pollGpuProbe();
+    // Feeds the Live tab's views the shown snapshot if the tab is visible (else marks them stale);
+    // `catch_up`: only if they are stale (the tab was just shown).
+    // What every Live-tab view must do to keep the GUI thread under 20% of a core at 30 Hz
+    // (docs/BENCHMARKS-ui.md): draw only from LiveViews::showSnapshot (called only while the tab
+    // is shown); a view that can itself be hidden (a sub-tab, a collapsed pane) returns early
+    // unless isVisible() and redraws from the newest snapshot when shown; return at once when
+    // the data equals what is drawn; replace a series' points in one call, never per point; no
+    // animations; touch axes, labels, icons, tooltips and style sheets only when their value
+    // changes; numbers in text at most ~10 times a second.
+    void drawLive(bool catch_up);
     bool runActive() const;
 
     engine::TrainConfig base_;
@@ -137,6 +149,8 @@ private:
     std::map<QString, int> requested_;  // knob values last sent to the current run
     std::future<engine::GpuProbeResult> gpu_probe_;
     int redraws_ = 0;
+    bool live_stale_ = false;  // the Live tab's views have not seen shown_
+    std::string backend_;      // the status bar's backend line (backend_status), set only when it changes
     bool remember_settings_ = true;
     bool presenter_ = false;
     QFont normal_font_;

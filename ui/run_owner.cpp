@@ -18,6 +18,7 @@ engine::TrainingRun* RunOwner::start(const engine::TrainConfig& config, const st
         sink_ = std::make_shared<engine::SessionSink>(db_path, config, std::string(),
                                                       engine::SessionSink::Open::OnFirstRecord, std::move(tags));
     run_ = std::make_unique<engine::TrainingRun>(config);
+    ++serial_;
     run_->set_sink(sink_);
     run_->start();
     return run_.get();

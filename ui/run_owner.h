@@ -1,6 +1,7 @@
 #pragma once
 // Owns the current TrainingRun for the GUI thread and makes sure that thread never waits on it:
 // a run being replaced or abandoned is stopped and destroyed (joined) on a background thread.
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <vector>
@@ -23,6 +24,9 @@ public:
     engine::TrainingRun* start(const engine::TrainConfig& config, const std::string& db_path = {},
                                std::vector<std::string> tags = {});
     engine::TrainingRun* run() const { return run_.get(); }
+    // Which run this is: 1 for the first start(), one more for each start after it. A new run
+    // may reuse a freed run's address, so compare serials, never run() pointers.
+    uint64_t serial() const { return serial_; }
     const engine::SessionSink* sink() const { return sink_.get(); }
     // Stops the current run and hands it to a background thread to be destroyed.
     void retire();
@@ -34,6 +38,7 @@ private:
     std::shared_ptr<engine::SessionSink> sink_;
     std::unique_ptr<engine::TrainingRun> run_;
     std::vector<std::future<void>> retiring_;
+    uint64_t serial_ = 0;
 };
 
 }  // namespace batchscope::ui

@@ -197,9 +197,11 @@ private slots:
         w.refresh();
         QCOMPARE(w.redrawCount(), redraws);
 
-        const engine::TrainingRun* first = w.run();
+        // A new run may reuse the freed address of the first: compare the owner's run serials.
+        const uint64_t first = w.runSerial();
         w.startButton()->click();
-        QVERIFY(w.run() != first);
+        QCOMPARE(w.runSerial(), first + 1);
+        QVERIFY(w.run() != nullptr);
         QTRY_VERIFY_WITH_TIMEOUT(running_for(w, 1), kStartTimeoutMs);
         QVERIFY(stop_and_wait(w));
     }

@@ -9,6 +9,7 @@ int run_sessions_tests(int argc, char** argv);
 int run_exports_tests(int argc, char** argv);
 int run_data_panel_tests(int argc, char** argv);
 int run_infer_pane_tests(int argc, char** argv);
+int run_sweep_tests(int argc, char** argv);
 int run_presenter_tests(int argc, char** argv);
 int run_preset_tests(int argc, char** argv);
 int run_pipeline_views_tests(int argc, char** argv);
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     failed += run_exports_tests(argc, argv);
     failed += run_data_panel_tests(argc, argv);
     failed += run_infer_pane_tests(argc, argv);
+    failed += run_sweep_tests(argc, argv);
     failed += run_presenter_tests(argc, argv);
     failed += run_preset_tests(argc, argv);
     failed += run_pipeline_views_tests(argc, argv);

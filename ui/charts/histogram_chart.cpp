@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "charts/axis_range.h"
 #include "charts/chart_style.h"
 
 namespace batchscope::ui {
@@ -45,20 +46,31 @@ HistogramChart::~HistogramChart() = default;
 
 void HistogramChart::setBins(const QStringList& labels, const std::vector<double>& counts) {
     if (labels == labels_ && counts == counts_) return;
-    labels_ = labels;
     counts_ = counts;
     set_->remove(0, set_->count());
     QList<qreal> values(counts.begin(), counts.end());
     set_->append(values);
-    x_axis_->clear();
-    x_axis_->append(labels);
-    x_axis_->setLabelsAngle(labels.size() > 12 ? -90 : 0);  // many bins: upright labels would be elided
+    // Counts change every frame of a live stream, the bins seldom: the axis is rebuilt only then.
+    if (labels != labels_ || x_axis_->count() != labels.size()) {
+        labels_ = labels;
+        x_axis_->clear();
+        x_axis_->append(labels);
+        x_axis_->setLabelsAngle(labels.size() > 12 ? -90 : 0);  // many bins: upright labels would be elided
+    }
     const double top = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
-    set_nice_range(y_axis_, 0, top > 0 ? top * 1.05 : 1.0);
+    const double y_max = sticky_axis_max(y_max_, top > 0 ? top * 1.05 : 1.0);
+    if (y_max != y_max_) {
+        y_max_ = y_max;
+        set_nice_range(y_axis_, 0, y_max_);
+    }
     placeholder_->setVisible(counts.empty());
 }
 
-void HistogramChart::clear() { setBins({}, {}); placeholder_->setVisible(true); }
+void HistogramChart::clear() {
+    y_max_ = 0;
+    setBins({}, {});
+    placeholder_->setVisible(true);
+}
 
 double HistogramChart::total() const { return std::accumulate(counts_.begin(), counts_.end(), 0.0); }
 

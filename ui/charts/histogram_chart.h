@@ -41,6 +41,7 @@ private:
     std::unique_ptr<ChartPlaceholder> placeholder_;
     QStringList labels_;
     std::vector<double> counts_;
+    double y_max_ = 0;  // the axis end shown (sticky: it does not jitter frame to frame)
 };
 
 }  // namespace batchscope::ui

@@ -50,6 +50,10 @@ void set_charts_presenter(QWidget* root, bool on) {
     }
 }
 
+double presenter_pen_width(const QChart* chart, double normal_width) {
+    return chart && chart->property(kFlag).toBool() ? normal_width * kPresenterScale : normal_width;
+}
+
 bool charts_in_presenter_style(QWidget* root) {
     const auto views = root->findChildren<QChartView*>();
     for (QChartView* view : views)
