@@ -27,7 +27,8 @@ for a in "$@"; do
     esac
 done
 
-host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test device_pool_test)
+host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test device_pool_test
+            plugin_cupti_collector_test)
 gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
          libbs_fake_plugin_scripted.so libbs_fake_compute_plugin.so)
@@ -137,7 +138,9 @@ if [[ -n "$gpu_reason" ]]; then
     done
 else
     for t in "${gpu_tests[@]}"; do check "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
-    # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend.
+    # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend; its
+    # CUPTI test checks the records feed the lanes, the breakdown and the device view (or skips,
+    # saying why CUPTI did not start).
     check "training run on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 \
         "$bin/gpu_training_run_emulated_test"
     # The kernels under NVIDIA's checkers: out-of-bounds and misaligned accesses, shared-memory races.
