@@ -148,18 +148,20 @@ void GpuMlp::step(int slot, float lr, float momentum) {
         const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);
         gpu_.record(s.compute_start, GpuStream::compute);
         const float* logits = forward(s);
-        gpu_.softmax_xent(logits, s.y.ints(), b, classes, 1.f / static_cast<float>(b), row_loss_.floats(), dz_.floats());
+        gpu_.softmax_xent(logits, s.y.ints(), b, classes, 1.f / static_cast<float>(b), row_loss_.floats(),
+                          dz_.floats());
         gpu_.sum(row_loss_.floats(), static_cast<size_t>(b), s.loss.floats());
         for (size_t l = layers; l-- > 0;) {
             const int fan_in = widths_[l], out = widths_[l + 1];
             const float* in = l == 0 ? s.x.floats() : a_[l - 1].floats();
             // dW = dZ^T A_in, db = column sums of dZ.
-            gpu_.sgemm(true, false, out, fan_in, b, 1.f, dz_.floats(), out, in, fan_in, 0.f, grads_.floats() + w_off_[l],
-                       fan_in);
+            gpu_.sgemm(true, false, out, fan_in, b, 1.f, dz_.floats(), out, in, fan_in, 0.f,
+                       grads_.floats() + w_off_[l], fan_in);
             gpu_.column_sum(dz_.floats(), b, out, 0.f, grads_.floats() + b_off_[l]);
             if (l == 0) break;
             // dA_in = dZ W, then through the ReLU of the layer below (its pre-activation z).
-            gpu_.sgemm(false, false, b, fan_in, out, 1.f, dz_.floats(), out, weights(l), fan_in, 0.f, da_.floats(), fan_in);
+            gpu_.sgemm(false, false, b, fan_in, out, 1.f, dz_.floats(), out, weights(l), fan_in, 0.f, da_.floats(),
+                       fan_in);
             gpu_.activation_backward(GpuActivation::relu, z_[l - 1].floats(), da_.floats(), dz_.floats(),
                                      static_cast<size_t>(b) * fan_in);
         }

@@ -60,7 +60,9 @@ void PluginCuptiCollector::pop() noexcept {
     if (session_ && api_->pop_external_id(session_) != 0) ++tag_errors_;
 }
 
-int32_t PluginCuptiCollector::flush(bool forced) noexcept { return session_ ? api_->flush(session_, forced ? 1 : 0) : 0; }
+int32_t PluginCuptiCollector::flush(bool forced) noexcept {
+    return session_ ? api_->flush(session_, forced ? 1 : 0) : 0;
+}
 
 const std::string& PluginCuptiCollector::name_of(uint32_t name_id) {
     auto it = names_.find(name_id);

@@ -218,7 +218,8 @@ public:
     };
 
 private:
-    GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32, const BsCuptiCollectorApi* cupti);
+    GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32,
+               const BsCuptiCollectorApi* cupti);
     std::shared_ptr<detail::GpuCore> core_;
     GpuProbeResult probe_;
     bool tf32_ = false;
