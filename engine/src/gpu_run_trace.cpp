@@ -51,6 +51,10 @@ std::string GpuRunTrace::incomplete_note() const {
                 "incomplete";
     if (const uint64_t n = join_.timed_out(); cupti() && n > 0)
         note += "; " + std::to_string(n) + " iterations had no CUPTI record and were timed with CUDA events";
+    if (const uint64_t n = join_.late_events(); n > 0)
+        note += "; " + std::to_string(n) +
+                " GPU records arrived after their iteration's breakdown was made (they are in the GPU lanes and "
+                "tables, not in those breakdowns)";
     return note;
 }
 

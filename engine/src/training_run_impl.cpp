@@ -208,6 +208,11 @@ void TrainingRun::Impl::controller_main() {
                 {
                     std::unique_lock lock(ctl_m);
                     if (paused && !stop_requested) {
+                        if (gpu_trace) {  // the held iterations get their GPU records before the pause
+                            lock.unlock();  // no CUPTI call under a lock
+                            poll_gpu(true, finish_iteration);
+                            lock.lock();
+                        }
                         work.state = RunState::Paused;
                         publish(true);
                         const int64_t p0 = profiler::now_ns();

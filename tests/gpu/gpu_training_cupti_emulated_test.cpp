@@ -14,6 +14,7 @@
 
 #include "batchscope/engine/training_run.h"
 #include "idx_fixture.h"
+#include "run_wait.h"
 
 using namespace batchscope::engine;
 using batchscope::profiler::Event;
@@ -218,4 +219,27 @@ TEST_F(EmulatedCupti, WhenCuptiRefusesCudaEventsTimeTheRunAndTheReasonIsShown) {
     ASSERT_EQ(o->state, RunState::Finished) << o->message;
     EXPECT_EQ(o->gpu_timing.mode, GpuTimingMode::CudaEvents);
     EXPECT_NE(o->gpu_timing.reason.find("turned off"), std::string::npos) << o->gpu_timing.reason;
+}
+
+TEST_F(EmulatedCupti, APauseFlushesTheHeldIterations) {
+    if (real_plugin()) GTEST_SKIP() << "uses the fake CUPTI's delivery delay";
+    setenv("BS_FAKE_CUPTI_LAG_MS", "600000", 1);  // records come only with a forced flush
+    TrainConfig c = config();
+    c.epochs = 50;  // long enough to be paused mid-run on a busy machine; stopped below
+    TrainingRun run(c);
+    run.start();
+    auto s = bs_test::wait_for(run, [](const RunSnapshot& x) { return x.iterations_done >= 3 || x.state == RunState::Failed; },
+                               std::chrono::seconds(60));
+    ASSERT_GE(s->iterations_done, 3) << s->message;
+    run.pause();
+    s = bs_test::wait_for(run, [](const RunSnapshot& x) { return x.state == RunState::Paused; }, std::chrono::seconds(60));
+    ASSERT_EQ(s->state, RunState::Paused);
+    ASSERT_EQ(static_cast<int64_t>(s->recent.size()), s->iterations_done);
+    for (const IterationRecord& r : s->recent) EXPECT_GT(r.breakdown.d2h_ns, 0) << r.iteration;  // from records
+    run.resume();
+    run.stop();
+    run.wait();
+    s = run.snapshot();
+    EXPECT_EQ(s->state, RunState::Stopped) << s->message;
+    for (const IterationRecord& r : s->recent) EXPECT_EQ(r.breakdown.parts_sum(), r.breakdown.wall_ns);
 }
