@@ -133,7 +133,8 @@ else
 fi
 
 if [[ -n "$gpu_reason" ]]; then
-    for t in "${gpu_tests[@]}" "training run on the GPU" gpu_train_bench bench_train_gpu.py; do
+    for t in "${gpu_tests[@]}" "training run on the GPU" gpu_train_bench "gpu_train_bench CUPTI overhead" \
+        bench_train_gpu.py; do
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
 else
@@ -155,6 +156,9 @@ else
     fi
     check "gpu_train_bench FP32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2
     check "gpu_train_bench TF32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2 --tf32
+    # Epochs alternate CUPTI off / on in one run (target: <= 5% throughput cost with CUPTI on).
+    check "gpu_train_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512 \
+        --epochs 3 --cupti-overhead
     check "bench_train_gpu.py FP32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2
     check "bench_train_gpu.py TF32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2 --tf32
 fi
@@ -177,6 +181,11 @@ for p in FP32 TF32; do
         /^RESULT/ { b = val($0, "batch"); s = val($0, "samples_per_s"); p = py[b]
                     printf "%6s  %14s  %14s  %7s\n", b, s, (p == "" ? "-" : p), (p == "" ? "-" : sprintf("%.2fx", s / p)) }' "$ours"
 done
+if [[ -f "$log_dir/gpu_train_bench CUPTI overhead.log" ]]; then
+    echo
+    echo "=== CUPTI on vs off in one run, MLP 784-256-128-10 FP32 (target: overhead <= 5%)"
+    grep -h '^CUPTI ' "$log_dir/gpu_train_bench CUPTI overhead.log"
+fi
 echo
 echo "=== summary ($bin)"
 printf '%s\n' "${results[@]}"
