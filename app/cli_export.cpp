@@ -89,6 +89,10 @@ public:
         if (!opts_.trace_json.empty() || !opts_.summary.empty()) events_.append(events);
         if (inner_) inner_->on_events(events);
     }
+    void on_device(const engine::DeviceView& d) override {
+        device_ = d;
+        if (inner_) inner_->on_device(d);
+    }
 
 private:
     template <class F>
@@ -100,10 +104,11 @@ private:
     }
 
     profiler::RunSummaryInput summary_input(std::span<const profiler::IterationSample> its,
-                                            const profiler::LoaderOverlap& loader) const {
+                                            const profiler::LoaderOverlap& loader,
+                                            const profiler::GpuUtilization* gpu) const {
         profiler::RunSummaryInput in;
         in.title = "Batchscope training run";
-        in.facts = {{"model", cfg_.model + ", " + cfg_.optimizer + " (CPU)"},
+        in.facts = {{"model", cfg_.model + ", " + cfg_.optimizer + (cfg_.backend == "cuda" ? " (CUDA)" : " (CPU)")},
                     {"dataset", std::string(engine::to_string(cfg_.dataset)) + (cfg_.data_dir.empty() ? "" : " " + cfg_.data_dir)},
                     {"knobs at start", "batch " + std::to_string(cfg_.batch_size) + ", prefetch " +
                                            std::to_string(cfg_.prefetch_depth) + ", workers " + std::to_string(cfg_.workers)}};
@@ -137,6 +142,10 @@ private:
             }
         }
         in.loader = &loader;
+        in.gpu = gpu;  // GPU runs whose stream lanes were traced (CUPTI)
+        in.kernels = device_.kernels;  // GPU runs with CUPTI
+        in.copies = device_.copies;
+        in.dropped_gpu_records = device_.cupti_dropped;
         return in;
     }
 
@@ -157,7 +166,14 @@ private:
             profiler::write_chrome_trace(o, {events, {}, knobs_, "batchscope-cli train", -1});
         });
         const profiler::LoaderOverlap loader = profiler::loader_overlap(events);
-        write(opts_.summary, [&](std::ostream& o) { o << profiler::markdown_summary(summary_input(its, loader)); });
+        profiler::GpuUtilization gpu;
+        const bool gpu_lanes = !records_.empty() && std::any_of(events.begin(), events.end(), [](const Event& e) {
+            return profiler::is_stream_lane(e.lane);
+        });
+        if (gpu_lanes) gpu = profiler::gpu_utilization(events, records_.front().start_ns, records_.back().end_ns);
+        write(opts_.summary, [&](std::ostream& o) {
+            o << profiler::markdown_summary(summary_input(its, loader, gpu_lanes ? &gpu : nullptr));
+        });
     }
 
     ExportOptions opts_;
@@ -167,6 +183,7 @@ private:
     std::vector<engine::EpochRecord> epochs_;
     std::vector<profiler::KnobMarker> knobs_;
     profiler::EventStore events_{kMaxTraceEvents};
+    engine::DeviceView device_;
 };
 
 }  // namespace

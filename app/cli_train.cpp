@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -71,6 +72,46 @@ void print_memory(const engine::MemoryUse& m) {
                 mib(m.workspace), mib(m.batch_buffers));
 }
 
+// The GPU side at the end of a run: memory, CUPTI's counts, the top kernels and the copies.
+void print_device(const engine::DeviceView& d) {
+    std::printf("device %s: %.0f MiB free of %.0f MiB, this run holds %.2f MiB; CUPTI records %llu, dropped %llu%s\n",
+                d.name.c_str(), mib(d.memory_free), mib(d.memory_total), mib(d.memory_run),
+                static_cast<unsigned long long>(d.cupti_records), static_cast<unsigned long long>(d.cupti_dropped),
+                d.cupti_dropped ? " (the GPU trace is incomplete)" : "");
+    for (size_t i = 0; i < std::min<size_t>(d.kernels.size(), 5); ++i) {
+        const auto& k = d.kernels[i];
+        std::printf("  kernel %-40.40s %8lld calls  total %9.3f ms  mean %8.1f us  max %8.1f us\n", k.name.c_str(),
+                    static_cast<long long>(k.calls), static_cast<double>(k.total_ns) / 1e6, k.mean_ns() / 1e3,
+                    static_cast<double>(k.max_ns) / 1e3);
+    }
+    for (const auto& c : d.copies)
+        std::printf("  copy %s %s: %lld calls, %.2f MiB, %.3f ms, %.2f GB/s\n",
+                    std::string(profiler::copy_direction_name(c.direction)).c_str(), c.pinned ? "pinned" : "pageable",
+                    static_cast<long long>(c.calls), mib(static_cast<int64_t>(c.bytes)),
+                    static_cast<double>(c.total_ns) / 1e6, c.gb_per_s());
+}
+
+nlohmann::json device_json(const engine::DeviceView& d) {
+    nlohmann::json j = {{"name", d.name},
+                        {"memory_free_bytes", d.memory_free},
+                        {"memory_total_bytes", d.memory_total},
+                        {"memory_run_bytes", d.memory_run},
+                        {"cupti_records", d.cupti_records},
+                        {"cupti_dropped", d.cupti_dropped},
+                        {"kernels", nlohmann::json::array()},
+                        {"copies", nlohmann::json::array()}};
+    for (const auto& k : d.kernels)
+        j["kernels"].push_back({{"name", k.name}, {"calls", k.calls}, {"total_ns", k.total_ns}, {"max_ns", k.max_ns}});
+    for (const auto& c : d.copies)
+        j["copies"].push_back({{"direction", std::string(profiler::copy_direction_name(c.direction))},
+                               {"pinned", c.pinned},
+                               {"calls", c.calls},
+                               {"bytes", c.bytes},
+                               {"total_ns", c.total_ns},
+                               {"gb_per_s", c.gb_per_s()}});
+    return j;
+}
+
 nlohmann::json memory_json(const engine::MemoryUse& m) {
     return {{"weights_bytes", m.weights},       {"gradients_bytes", m.gradients},
             {"optimizer_state_bytes", m.optimizer_state}, {"activations_bytes", m.activations},
@@ -118,6 +159,8 @@ Runner add_train_command(CLI::App& app) {
         ->check(CLI::IsMember({"cpu", "cuda"}))
         ->capture_default_str();
     cmd->add_flag("--tf32", cfg->tf32, "With --backend cuda: let cuBLAS use TF32 tensor cores (~1e-3 relative error)");
+    cmd->add_flag_callback("--no-cupti", [cfg] { cfg->cupti = false; },
+                           "With --backend cuda: time GPU work with CUDA events instead of CUPTI (to compare)");
     cmd->add_option("--lr", cfg->learning_rate, "Learning rate")->capture_default_str();
     cmd->add_option("--momentum", cfg->momentum, "SGD momentum")->capture_default_str();
     cmd->add_option("--weight-decay", cfg->weight_decay, "L2 weight decay added to the gradient")->capture_default_str();
@@ -236,6 +279,7 @@ Runner add_train_command(CLI::App& app) {
                                         {"flops_per_sample", s->flops_per_sample},
                                         {"memory", memory_json(s->memory)},
                                         {"epochs", nlohmann::json::array()}};
+                    if (!s->device.name.empty()) j["device"] = device_json(s->device);
                     if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
                     if (sink && sink->save_events()) {
                         run.wait();  // the counts are final once the recorder has finished
@@ -249,6 +293,7 @@ Runner add_train_command(CLI::App& app) {
                     std::cout << j.dump(2) << "\n";
                 }
                 run.wait();  // the sink has written the end state
+                if (!*json && !s->device.name.empty()) print_device(s->device);
                 if (sink && !*json)
                     std::printf("saved as session %lld in %s%s\n", static_cast<long long>(sink->session_id()),
                                 sink->db_path().c_str(),

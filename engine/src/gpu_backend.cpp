@@ -3,6 +3,7 @@
 #include "batchscope/engine/gpu_backend.h"
 
 #include "batchscope/engine/gpu_plugin_abi.h"
+#include "batchscope/engine/plugin_cupti_collector.h"
 #include "gpu_plugin_loader.h"
 
 #include <atomic>
@@ -186,15 +187,26 @@ std::unique_ptr<GpuBackend> GpuBackend::open(const GpuBackendOptions& options, s
             return nullptr;
         }
         auto core = std::make_shared<detail::GpuCore>(plugin.api->compute, ctx);
-        return std::unique_ptr<GpuBackend>(new GpuBackend(std::move(core), std::move(plugin.probe), options.tf32));
+        const BsCuptiCollectorApi* cupti =
+            BS_GPU_ABI_HAS_FIELD(BsGpuPluginApi, cupti, plugin.api->struct_size) ? plugin.api->cupti : nullptr;
+        return std::unique_ptr<GpuBackend>(
+            new GpuBackend(std::move(core), std::move(plugin.probe), options.tf32, cupti));
     } catch (const std::exception& e) {
         why = on_cpu(std::string("the GPU compute backend failed to open: ") + e.what());
         return nullptr;
     }
 }
 
-GpuBackend::GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32)
-    : core_(std::move(core)), probe_(std::move(probe)), tf32_(tf32) {}
+GpuBackend::GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32,
+                       const BsCuptiCollectorApi* cupti)
+    : core_(std::move(core)), probe_(std::move(probe)), tf32_(tf32), cupti_(cupti) {}
+
+GpuBackend::Tag::Tag(GpuBackend& gpu, profiler::Phase phase) noexcept {
+    if (gpu.tagger_ && gpu.work_id_ >= 0 && gpu.tagger_->push(gpu.work_id_, phase)) pushed_ = gpu.tagger_;
+}
+GpuBackend::Tag::~Tag() {
+    if (pushed_) pushed_->pop();
+}
 
 GpuBackend::~GpuBackend() = default;  // the context goes with the last buffer that holds it
 

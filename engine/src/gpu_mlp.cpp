@@ -112,6 +112,7 @@ int GpuMlp::stage_impl(const float* x, const int32_t* y, int b, bool via_slot) {
     }
     // The device side: the step that last read this slot must be done before the copy lands.
     if (s.staged) gpu_.wait(GpuStream::copy, s.consumed);
+    const GpuBackend::Tag tag(gpu_, profiler::Phase::H2D);  // CUPTI: these copies are the iteration's h2d
     gpu_.record(s.copy_start, GpuStream::copy);
     gpu_.copy_h2d(s.x.data(), x, x_bytes, GpuStream::copy);
     if (y) gpu_.copy_h2d(s.y.data(), y, y_bytes, GpuStream::copy);  // none when serving
@@ -143,25 +144,32 @@ void GpuMlp::step(int slot, float lr, float momentum) {
     const size_t layers = widths_.size() - 1;
     const int classes = widths_.back();
     gpu_.wait(GpuStream::compute, s.copied);
-    gpu_.record(s.compute_start, GpuStream::compute);
-    const float* logits = forward(s);
-    gpu_.softmax_xent(logits, s.y.ints(), b, classes, 1.f / static_cast<float>(b), row_loss_.floats(), dz_.floats());
-    gpu_.sum(row_loss_.floats(), static_cast<size_t>(b), s.loss.floats());
-    for (size_t l = layers; l-- > 0;) {
-        const int fan_in = widths_[l], out = widths_[l + 1];
-        const float* in = l == 0 ? s.x.floats() : a_[l - 1].floats();
-        // dW = dZ^T A_in, db = column sums of dZ.
-        gpu_.sgemm(true, false, out, fan_in, b, 1.f, dz_.floats(), out, in, fan_in, 0.f, grads_.floats() + w_off_[l],
-                   fan_in);
-        gpu_.column_sum(dz_.floats(), b, out, 0.f, grads_.floats() + b_off_[l]);
-        if (l == 0) break;
-        // dA_in = dZ W, then through the ReLU of the layer below (its pre-activation z).
-        gpu_.sgemm(false, false, b, fan_in, out, 1.f, dz_.floats(), out, weights(l), fan_in, 0.f, da_.floats(), fan_in);
-        gpu_.activation_backward(GpuActivation::relu, z_[l - 1].floats(), da_.floats(), dz_.floats(),
-                                 static_cast<size_t>(b) * fan_in);
+    {
+        const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);
+        gpu_.record(s.compute_start, GpuStream::compute);
+        const float* logits = forward(s);
+        gpu_.softmax_xent(logits, s.y.ints(), b, classes, 1.f / static_cast<float>(b), row_loss_.floats(),
+                          dz_.floats());
+        gpu_.sum(row_loss_.floats(), static_cast<size_t>(b), s.loss.floats());
+        for (size_t l = layers; l-- > 0;) {
+            const int fan_in = widths_[l], out = widths_[l + 1];
+            const float* in = l == 0 ? s.x.floats() : a_[l - 1].floats();
+            // dW = dZ^T A_in, db = column sums of dZ.
+            gpu_.sgemm(true, false, out, fan_in, b, 1.f, dz_.floats(), out, in, fan_in, 0.f,
+                       grads_.floats() + w_off_[l], fan_in);
+            gpu_.column_sum(dz_.floats(), b, out, 0.f, grads_.floats() + b_off_[l]);
+            if (l == 0) break;
+            // dA_in = dZ W, then through the ReLU of the layer below (its pre-activation z).
+            gpu_.sgemm(false, false, b, fan_in, out, 1.f, dz_.floats(), out, weights(l), fan_in, 0.f, da_.floats(),
+                       fan_in);
+            gpu_.activation_backward(GpuActivation::relu, z_[l - 1].floats(), da_.floats(), dz_.floats(),
+                                     static_cast<size_t>(b) * fan_in);
+        }
+        gpu_.sgd_momentum(params_.floats(), velocity_.floats(), grads_.floats(), params_n_, lr, momentum, 0.f);
+        gpu_.record(s.consumed, GpuStream::compute);
     }
-    gpu_.sgd_momentum(params_.floats(), velocity_.floats(), grads_.floats(), params_n_, lr, momentum, 0.f);
-    gpu_.record(s.consumed, GpuStream::compute);
+    // The loss read back: the last GPU work of a step (GpuIterationJoin waits for its record).
+    const GpuBackend::Tag tag(gpu_, profiler::Phase::D2H);
     gpu_.copy_d2h(s.loss_host.data(), s.loss.data(), sizeof(float), GpuStream::compute);
     gpu_.record(s.loss_ready, GpuStream::compute);
 }

@@ -12,6 +12,7 @@
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
+#include "gpu_run_trace.h"
 #include "training_checkpoint.h"
 #include "training_data.h"
 #include "training_run_impl.h"
@@ -114,10 +115,37 @@ void TrainingRun::Impl::controller_main() {
         work.parameters = model.parameter_count();
         work.flops_per_sample = model.flops_per_train_sample();
         work.backend = model.backend();
-        if (int64_t h, c; model.last_step_device_times(h, c))
-            work.gpu_timing = {profiler::GpuTimingMode::CudaEvents,
-                               "CUPTI records are not fed into the training breakdown yet: the batch's copy to the device "
-                               "is timed with CUDA events, the rest of each step counts as compute"};
+        // The GPU backend: CUPTI records when the collector starts, else CUDA events (and why).
+        std::unique_ptr<GpuRunTrace> gpu_trace;
+        if (GpuBackend* g = model.gpu_backend()) {
+            gpu_trace = std::make_unique<GpuRunTrace>(*g, cfg.cupti);
+            work.gpu_timing = gpu_trace->timing();
+            gpu_trace->fill(work.device, profiler::now_ns(), true);
+        }
+        std::deque<IterationRecord> held;  // CUPTI: finished iterations waiting for their GPU records
+        std::vector<Event> gpu_events;
+        std::vector<profiler::GpuIterationJoin::Joined> joined;
+        // Drains the GPU records: stream-lane events to the store and the sink, the iterations
+        // whose records are in to `finish`, the device view.
+        auto poll_gpu = [&](bool forced, auto&& finish) {
+            const int64_t now = profiler::now_ns();
+            gpu_events.clear();
+            joined.clear();
+            gpu_trace->poll(now, forced, gpu_events, joined);
+            if (!gpu_events.empty() && cfg.trace) {
+                events.append(gpu_events);
+                if (sink) sink->on_events(gpu_events);
+            }
+            for (const profiler::GpuIterationJoin::Joined& j : joined) {
+                while (!held.empty() && held.front().iteration < j.id) held.pop_front();  // never: ids match
+                if (held.empty() || held.front().iteration != j.id) continue;
+                IterationRecord rec = std::move(held.front());
+                held.pop_front();
+                rec.breakdown = j.breakdown;
+                finish(rec);
+            }
+            gpu_trace->fill(work.device, now, forced);
+        };
         {
             const model::ModelMemory m = model.memory();
             fixed_bytes = m.weights + m.gradients + m.optimizer_state + m.workspace;
@@ -162,6 +190,13 @@ void TrainingRun::Impl::controller_main() {
                                 cfg.uint8_batches ? BatchFormat::Uint8 : BatchFormat::Float32};
                 return std::make_unique<BatchLoader>(*data.train, order, epoch_pos, o, &tracer, iteration);
             };
+            // An iteration's record, once its breakdown is final.
+            auto finish_iteration = [&](const IterationRecord& rec) {
+                bd_sum += rec.breakdown;
+                recent.push_back(rec);
+                if (sink) sink->on_iteration(rec);
+                if (recent.size() > kRecentIterations) recent.pop_front();
+            };
             auto loader = make_loader();
             const int64_t epoch_start = profiler::now_ns();
             int64_t epoch_end = epoch_start;
@@ -172,6 +207,11 @@ void TrainingRun::Impl::controller_main() {
                 {
                     std::unique_lock lock(ctl_m);
                     if (paused && !stop_requested) {
+                        if (gpu_trace) {  // the held iterations get their GPU records before the pause
+                            lock.unlock();  // no CUPTI call under a lock
+                            poll_gpu(true, finish_iteration);
+                            lock.lock();
+                        }
                         work.state = RunState::Paused;
                         publish(true);
                         const int64_t p0 = profiler::now_ns();
@@ -238,7 +278,9 @@ void TrainingRun::Impl::controller_main() {
                 const float lr = cfg.scale_lr_with_batch ? epoch_lr * static_cast<float>(work.batch_size) /
                                                                static_cast<float>(cfg.batch_size)
                                                          : epoch_lr;
+                if (gpu_trace) gpu_trace->begin_step(iteration);
                 const float loss = model.train_step(input.data(), batch->y.data(), b, lr);
+                if (gpu_trace) gpu_trace->end_step();
                 const int64_t t3 = profiler::now_ns();
                 const BatchTimes load_times = batch->times;
                 const int skipped = batch->skipped;
@@ -292,18 +334,25 @@ void TrainingRun::Impl::controller_main() {
                 rec.batch_size = b;
                 rec.start_ns = t0;
                 rec.end_ns = t4;
-                rec.breakdown = profiler::compute_breakdown(t0, t4, iter_events);
+                rec.breakdown = profiler::compute_breakdown(t0, t4, iter_events);  // CUDA events on a GPU
                 rec.loss = loss;
                 rec.queue_depth = queue_depth;
                 rec.load = load_times;
                 rec.skipped = skipped;
-                bd_sum += rec.breakdown;
-                recent.push_back(rec);
-                if (sink) sink->on_iteration(rec);
-                if (recent.size() > kRecentIterations) recent.pop_front();
+                if (gpu_trace && gpu_trace->cupti()) {
+                    // The host's parts (data wait, its staging copy) now, the GPU's from its records;
+                    // the CUDA-event breakdown stays as the fallback if no record of it arrives.
+                    const Event host_parts[] = {iter_events[0], controller_event(Phase::H2D, t1, t2, iteration)};
+                    gpu_trace->hold(iteration, t0, t4, host_parts, rec.breakdown);
+                    held.push_back(rec);
+                } else {
+                    finish_iteration(rec);
+                }
+                if (gpu_trace) poll_gpu(false, finish_iteration);
                 epoch_end = t4;
                 ++iteration;
             }
+            if (gpu_trace) poll_gpu(true, finish_iteration);  // forced: the epoch's records are all in
             accumulate(epoch_stats, loader->stats());
             loader.reset();
             work.loader = epoch_stats;
@@ -332,9 +381,11 @@ void TrainingRun::Impl::controller_main() {
             if (sink) sink->on_epoch(er);
             publish(true);
         }
+        if (gpu_trace) poll_gpu(true, [](const IterationRecord&) {});  // evaluation's GPU work
         if (!cfg.checkpoint_path.empty()) save_training_checkpoint(cfg, model, data, work);
         work.state = stop_requested ? RunState::Stopped : RunState::Finished;
         work.message = stop_requested ? "stopped by the user" : "finished";
+        if (gpu_trace) work.message += gpu_trace->incomplete_note();
     } catch (const std::bad_alloc&) {
         work.state = RunState::Failed;
         work.message = "out of memory at batch size " + std::to_string(work.batch_size);
@@ -355,6 +406,7 @@ void TrainingRun::Impl::controller_main() {
         work.message = e.what();
     }
     drain_events();
+    if (sink && !work.device.name.empty()) sink->on_device(work.device);
     if (sink) sink->on_end(work.state, work.message);
     publish(true);
 }

@@ -6,8 +6,11 @@
 // In `ok` the compute functions answer BS_GPU_ERR_UNSUPPORTED. In `emulate` they run on the host
 // (fake_compute_kernels.h, plain loops over elementwise_math.h): EMULATED, for checking the calls
 // GpuMlp makes (GEMM shapes, strides, order) without a GPU, never for timing.
+// BS_FAKE_CUPTI (any value) gives the plugin a fake CUPTI collector (fake_cupti.h) that records
+// the copies, fills and emulated kernels; unset, the plugin has none.
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "fake_compute_kernels.h"
+#include "fake_cupti.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -115,15 +118,37 @@ int32_t memory_stats(BsGpuContext* c, BsGpuMemoryStats* out) {
     return BS_GPU_OK;
 }
 
-int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream) {
-    if (stream != BS_GPU_STREAM_COMPUTE && stream != BS_GPU_STREAM_COPY)
-        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
-    std::memcpy(dst, src, bytes);
-    return BS_GPU_OK;
+// True when p lies in one of the context's page-locked host allocations.
+bool pinned_host(const BsGpuContext* c, const void* p) {
+    auto it = c->host.upper_bound(const_cast<void*>(p));
+    if (it == c->host.begin()) return false;
+    --it;
+    return static_cast<const char*>(p) < static_cast<const char*>(it->first) + std::max<size_t>(it->second, 1);
 }
 
-int32_t fill(BsGpuContext*, float* dst, uint64_t n, float v, int32_t) {
+// The fake CUPTI's stream ids: non-zero, like CUDA's.
+uint32_t stream_id(int32_t stream) { return static_cast<uint32_t>(stream) + 13u; }
+
+int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream, uint8_t kind) {
+    if (stream != BS_GPU_STREAM_COMPUTE && stream != BS_GPU_STREAM_COPY)
+        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
+    const int64_t t0 = fake_cupti::gpu_ns();
+    std::memcpy(dst, src, bytes);
+    const bool pinned = pinned_host(c, kind == BS_GPU_COPY_HTOD ? src : dst);
+    fake_cupti::record(BS_GPU_ACTIVITY_MEMCPY, kind, "", bytes, stream_id(stream), pinned, t0, fake_cupti::gpu_ns());
+    return BS_GPU_OK;
+}
+int32_t copy_h2d(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream) {
+    return copy(c, dst, src, bytes, stream, BS_GPU_COPY_HTOD);
+}
+int32_t copy_d2h(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream) {
+    return copy(c, dst, src, bytes, stream, BS_GPU_COPY_DTOH);
+}
+
+int32_t fill(BsGpuContext*, float* dst, uint64_t n, float v, int32_t stream) {
+    const int64_t t0 = fake_cupti::gpu_ns();
     for (uint64_t i = 0; i < n; ++i) dst[i] = v;
+    fake_cupti::record(BS_GPU_ACTIVITY_KERNEL, 0, "fake_fill", 0, stream_id(stream), false, t0, fake_cupti::gpu_ns());
     return BS_GPU_OK;
 }
 
@@ -167,11 +192,47 @@ struct Unsupported<int32_t (*)(BsGpuContext*, A...)> {
 };
 #define BS_UNSUP(field) &Unsupported<decltype(BsGpuComputeApi::field)>::fn
 
+// An emulated kernel as one fake CUPTI kernel record named "fake_<field>" on the compute stream.
+BsGpuComputeApi g_emulated;  // the kernels fake_kernels::install put in
+template <auto Member, typename F>
+struct Recorded;
+template <auto Member, typename... A>
+struct Recorded<Member, int32_t (*)(BsGpuContext*, A...)> {
+    static inline const char* name = "";
+    static int32_t fn(BsGpuContext* c, A... a) {
+        const int64_t t0 = fake_cupti::gpu_ns();
+        const int32_t st = (g_emulated.*Member)(c, a...);
+        fake_cupti::record(BS_GPU_ACTIVITY_KERNEL, 0, name, 0, stream_id(BS_GPU_STREAM_COMPUTE), false, t0,
+                           fake_cupti::gpu_ns());
+        return st;
+    }
+};
+#define BS_RECORDED(field)                                                                       \
+    do {                                                                                         \
+        using R = Recorded<&BsGpuComputeApi::field, decltype(BsGpuComputeApi::field)>;           \
+        R::name = "fake_" #field;                                                                \
+        t.field = &R::fn;                                                                        \
+    } while (0)
+
+void record_emulated_kernels(BsGpuComputeApi& t) {
+    g_emulated = t;
+    BS_RECORDED(sgemm);
+    BS_RECORDED(bias_activation);
+    BS_RECORDED(activation_backward);
+    BS_RECORDED(softmax_xent);
+    BS_RECORDED(hinge);
+    BS_RECORDED(argmax_match);
+    BS_RECORDED(sgd_momentum);
+    BS_RECORDED(adam);
+    BS_RECORDED(sum);
+    BS_RECORDED(column_sum);
+}
+
 BsGpuComputeApi make_table() {
     BsGpuComputeApi t{sizeof(BsGpuComputeApi), BS_GPU_COMPUTE_ABI_VERSION,
                       &create, &destroy, &last_error, &set_tf32,
                       &device_alloc, &device_free, &host_alloc, &host_free, &release_cached, &memory_stats,
-                      &copy, &copy, &fill,
+                      &copy_h2d, &copy_d2h, &fill,
                       &event_create, &event_destroy, &event_record, &stream_wait_event, &event_synchronize,
                       &event_elapsed_ms, &stream_synchronize,
                       BS_UNSUP(sgemm), BS_UNSUP(bias_activation), BS_UNSUP(activation_backward),
@@ -204,11 +265,14 @@ batchscope_gpu_plugin_entry(uint32_t requested_abi) {
     if (requested_abi != BS_GPU_PLUGIN_ABI_VERSION) return nullptr;
     const std::string_view m = mode();
     g_table = make_table();
-    if (m == "emulate") fake_kernels::install(g_table);
+    if (m == "emulate") {
+        fake_kernels::install(g_table);
+        record_emulated_kernels(g_table);
+    }
     if (m == "old_table") g_table.abi_version = BS_GPU_COMPUTE_ABI_VERSION + 1;
     if (m == "short_table") g_table.struct_size = offsetof(BsGpuComputeApi, sgemm);
-    g_api = BsGpuPluginApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "compute fake", &probe, nullptr,
-                           &g_table};
+    g_api = BsGpuPluginApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "compute fake", &probe,
+                           std::getenv("BS_FAKE_CUPTI") ? fake_cupti::table() : nullptr, &g_table};
     // A plugin built before the compute table: its struct ends after `cupti`.
     if (m == "no_table") g_api.struct_size = offsetof(BsGpuPluginApi, compute);
     return &g_api;

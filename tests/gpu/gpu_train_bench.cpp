@@ -10,11 +10,19 @@
 //   - samples/s from the end of iteration `warmup` to the end of the epoch, GPU work included
 //     (an epoch of at most 2 x warmup iterations skips a quarter of them instead).
 // Prints one line per batch size: "RESULT impl=batchscope batch=B samples_per_s=... ...".
+// --cupti-overhead: per batch size, epochs alternate CUPTI off and on (the plugin's collector
+// started, each iteration's GPU work tagged with its id, records drained every 5 ms and folded
+// into the kernel/copy tables and stream-lane events, a forced flush at the end of the epoch, as
+// a training run does) and one line "CUPTI batch=B off=... on=... overhead_pct=..." compares the
+// best epoch of each, in the same run. Through the fake plugin (emulated kernels) the figures
+// mean nothing: it is a smoke test of the path.
 // Usage: gpu_train_bench [--batches 32,128,512,4096] [--samples 60000] [--epochs 1]
-//                        [--warmup 20] [--tf32] [--pageable] [--plugin PATH]
+//                        [--warmup 20] [--tf32] [--pageable] [--cupti-overhead] [--plugin PATH]
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/gpu_mlp.h"
 #include "batchscope/engine/mlp.h"
+#include "batchscope/engine/plugin_cupti_collector.h"
+#include "batchscope/profiler/gpu_activity_tables.h"
 
 #include <chrono>
 #include <cstdio>
@@ -33,13 +41,14 @@ namespace {
 struct Args {
     std::vector<int> batches{32, 128, 512, 4096};
     int samples = 60000, epochs = 1, warmup = 20;
-    bool tf32 = false, pageable = false;
+    bool tf32 = false, pageable = false, cupti_overhead = false;
     std::string plugin;
 };
 
 int usage(const char* why) {
     std::fprintf(stderr, "gpu_train_bench: %s\nusage: gpu_train_bench [--batches 32,128,512,4096] [--samples N] "
-                         "[--epochs N] [--warmup N] [--tf32] [--pageable] [--plugin PATH]\n", why);
+                         "[--epochs N] [--warmup N] [--tf32] [--pageable] [--cupti-overhead] [--plugin PATH]\n",
+                 why);
     return 2;
 }
 
@@ -51,6 +60,8 @@ bool parse(int argc, char** argv, Args& a) {
             a.tf32 = true;
         } else if (k == "--pageable") {
             a.pageable = true;
+        } else if (k == "--cupti-overhead") {
+            a.cupti_overhead = true;
         } else if (k == "--batches") {
             const char* v = value();
             if (!v) return false;
@@ -79,8 +90,32 @@ struct EpochResult {
     int iters = 0;
 };
 
+// What a training run does with CUPTI records: drain every 5 ms, fold them into the tables and
+// stream-lane events (kept bounded here), a forced flush at the end.
+struct CuptiSink {
+    PluginCuptiCollector* collector = nullptr;
+    std::vector<batchscope::profiler::GpuActivity> drained;
+    std::vector<batchscope::profiler::Event> events;
+    batchscope::profiler::GpuActivityTables tables;
+    batchscope::profiler::StreamLanes lanes;
+    Clock::time_point last{};
+    void poll(bool forced) {
+        if (!collector) return;
+        const auto now = Clock::now();
+        if (!forced && now - last < std::chrono::milliseconds(5)) return;
+        last = now;
+        if (forced) collector->flush(true);
+        drained.clear();
+        collector->drain(drained);
+        tables.add(drained);
+        if (events.size() > (1u << 20)) events.clear();
+        batchscope::profiler::append_events(drained, lanes, events);
+    }
+};
+
 // One epoch, pipelined: the next batch is staged (copy queued) before this one's loss is read.
-EpochResult run_epoch(GpuMlp& g, const float* x, const int32_t* y, bool pinned, int samples, int batch, int warmup) {
+EpochResult run_epoch(GpuBackend& gpu, GpuMlp& g, const float* x, const int32_t* y, bool pinned, int samples, int batch,
+                      int warmup, CuptiSink* cupti = nullptr) {
     const int iters = (samples + batch - 1) / batch;
     if (iters <= 2 * warmup) warmup = iters / 4;
     auto stage = [&](int it) {
@@ -94,16 +129,22 @@ EpochResult run_epoch(GpuMlp& g, const float* x, const int32_t* y, bool pinned, 
     Clock::time_point t0 = Clock::now();
     double loss_sum = 0;
     int steady_samples = 0;
+    gpu.set_work_id(0);
     int slot = stage(0);
     for (int it = 0; it < iters; ++it) {
         if (it == warmup) t0 = Clock::now();
+        gpu.set_work_id(it);
         g.step(slot, 0.05f, 0.9f);
         int next = -1;
+        gpu.set_work_id(it + 1);
         if (it + 1 < iters) next = stage(it + 1);
+        gpu.set_work_id(-1);
         loss_sum += static_cast<double>(g.loss(slot)) * rows(it);
         if (it >= warmup) steady_samples += rows(it);
+        if (cupti) cupti->poll(false);
         slot = next;
     }
+    if (cupti) cupti->poll(true);
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     const int steady_iters = iters - warmup;
     r.samples_per_s = steady_samples / s;
@@ -157,9 +198,45 @@ int main(int argc, char** argv) {
             GpuMlp g(*gpu, widths, batch);
             g.load_from(init);
             EpochResult best;
-            for (int e = 0; e < a.epochs; ++e) {
-                const EpochResult r = run_epoch(g, x, y, !a.pageable, a.samples, batch, a.warmup);
-                if (r.samples_per_s > best.samples_per_s) best = r;
+            if (a.cupti_overhead) {
+                // Off, on, off, on...: both see the same warm-up and drift.
+                EpochResult off, on;
+                uint64_t records = 0, dropped = 0;
+                std::string why_not;
+                for (int e = 0; e < 2 * a.epochs; ++e) {
+                    CuptiSink sink;
+                    PluginCuptiCollector collector(gpu->cupti_api());
+                    if (e % 2 == 1) {
+                        if (!collector.start(why_not)) break;
+                        gpu->attach_cupti(&collector);
+                        sink.collector = &collector;
+                    }
+                    const EpochResult r =
+                        run_epoch(*gpu, g, x, y, !a.pageable, a.samples, batch, a.warmup, sink.collector ? &sink : nullptr);
+                    gpu->attach_cupti(nullptr);
+                    EpochResult& keep = e % 2 == 1 ? on : off;
+                    if (r.samples_per_s > keep.samples_per_s) keep = r;
+                    if (sink.collector) {
+                        const BsCuptiStats st = collector.stats();
+                        records += st.records;
+                        dropped += st.dropped + st.queue_dropped;
+                    }
+                }
+                if (on.samples_per_s <= 0) {
+                    std::printf("CUPTI batch=%d unavailable: %s\n", batch, why_not.c_str());
+                } else {
+                    std::printf("CUPTI batch=%d off_samples_per_s=%.0f on_samples_per_s=%.0f overhead_pct=%.2f "
+                                "records=%llu dropped=%llu\n",
+                                batch, off.samples_per_s, on.samples_per_s,
+                                100.0 * (1.0 - on.samples_per_s / off.samples_per_s),
+                                static_cast<unsigned long long>(records), static_cast<unsigned long long>(dropped));
+                }
+                best = off;
+            } else {
+                for (int e = 0; e < a.epochs; ++e) {
+                    const EpochResult r = run_epoch(*gpu, g, x, y, !a.pageable, a.samples, batch, a.warmup);
+                    if (r.samples_per_s > best.samples_per_s) best = r;
+                }
             }
             const auto m = gpu->memory_stats();
             std::printf("RESULT impl=batchscope batch=%d samples_per_s=%.0f iter_ms=%.4f loss=%.4f iters=%d "

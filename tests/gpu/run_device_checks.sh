@@ -28,7 +28,7 @@ for a in "$@"; do
 done
 
 host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test gpu_network_emulated_test
-            device_pool_test gpu_serving_emulated_test)
+            device_pool_test gpu_serving_emulated_test plugin_cupti_collector_test)
 # gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU.
 gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
@@ -134,13 +134,15 @@ else
 fi
 
 if [[ -n "$gpu_reason" ]]; then
-    for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" gpu_train_bench bench_train_gpu.py \
-             gpu_serve_bench bench_infer_gpu.py; do
+    for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" gpu_train_bench \
+             "gpu_train_bench CUPTI overhead" bench_train_gpu.py gpu_serve_bench bench_infer_gpu.py; do
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
 else
     for t in "${gpu_tests[@]}"; do check "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
-    # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend.
+    # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend; its
+    # CUPTI test checks the records feed the lanes, the breakdown and the device view (or skips,
+    # saying why CUPTI did not start).
     check "training run on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 \
         "$bin/gpu_training_run_emulated_test"
     # A checkpoint served with --backend cuda on the real plugin: the CPU's answers, CUDA-event phases.
@@ -157,6 +159,9 @@ else
     fi
     check "gpu_train_bench FP32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2
     check "gpu_train_bench TF32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2 --tf32
+    # Epochs alternate CUPTI off / on in one run (target: <= 5% throughput cost with CUPTI on).
+    check "gpu_train_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512 \
+        --epochs 3 --cupti-overhead
     check "bench_train_gpu.py FP32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2
     check "bench_train_gpu.py TF32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2 --tf32
     check "gpu_serve_bench" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 5000
@@ -192,6 +197,11 @@ if [[ -f "$log_dir/gpu_serve_bench.log" ]]; then
                     printf "%6s  %10s %10s  %10s %10s  %s / %s / %s\n", b, val($0, "p50_us"), val($0, "p99_us"),
                            (b in p50 ? p50[b] : "-"), (b in p99 ? p99[b] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
         "$log_dir/gpu_serve_bench.log"
+fi
+if [[ -f "$log_dir/gpu_train_bench CUPTI overhead.log" ]]; then
+    echo
+    echo "=== CUPTI on vs off in one run, MLP 784-256-128-10 FP32 (target: overhead <= 5%)"
+    grep -h '^CUPTI ' "$log_dir/gpu_train_bench CUPTI overhead.log"
 fi
 echo
 echo "=== summary ($bin)"

@@ -43,6 +43,7 @@ public:
         compute_ns = compute_ns_;
         return true;
     }
+    GpuBackend* gpu_backend() noexcept override { return gpu_.get(); }
     int64_t count_correct(const float* x, const int32_t* y, int b) override {
         if (b > dev_->max_batch()) regrow(b);
         return dev_->count_correct(dev_->stage(x, y, b));

@@ -13,7 +13,9 @@
 #include <string>
 
 #include "batchscope/engine/gpu_probe.h"
+#include "batchscope/profiler/event.h"
 
+struct BsCuptiCollectorApi;
 struct BsGpuComputeApi;
 struct BsGpuContext;
 struct BsGpuEvent;
@@ -64,6 +66,8 @@ struct GpuBackendOptions {
     bool tf32 = false;              // cuBLAS may use TF32 tensor cores (~1e-3 relative error)
     uint64_t pool_limit_bytes = 0;  // 0: as much as the device has
 };
+
+class PluginCuptiCollector;
 
 namespace detail {
 struct GpuCore;  // the table + context, shared by the backend and every buffer it made
@@ -184,11 +188,33 @@ public:
     void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg);
     void maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s, float* dx);
 
+    // CUPTI tagging. The plugin's collector table (null when it has none). While a started
+    // collector is attached and a work id (>= 0, the iteration) is set, the GPU work launched
+    // inside a Tag's life is tagged with that id and the Tag's phase (external correlation), so
+    // its records join the iteration. Otherwise a Tag costs a branch.
+    const BsCuptiCollectorApi* cupti_api() const noexcept { return cupti_; }
+    void attach_cupti(PluginCuptiCollector* collector) noexcept { tagger_ = collector; }
+    void set_work_id(int64_t id) noexcept { work_id_ = id; }
+    class Tag {
+    public:
+        Tag(GpuBackend& gpu, profiler::Phase phase) noexcept;
+        ~Tag();
+        Tag(const Tag&) = delete;
+        Tag& operator=(const Tag&) = delete;
+
+    private:
+        PluginCuptiCollector* pushed_ = nullptr;
+    };
+
 private:
-    GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32);
+    GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult probe, bool tf32,
+               const BsCuptiCollectorApi* cupti);
     std::shared_ptr<detail::GpuCore> core_;
     GpuProbeResult probe_;
     bool tf32_ = false;
+    const BsCuptiCollectorApi* cupti_ = nullptr;
+    PluginCuptiCollector* tagger_ = nullptr;
+    int64_t work_id_ = -1;
 };
 
 }  // namespace batchscope::engine

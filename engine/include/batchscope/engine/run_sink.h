@@ -19,6 +19,9 @@ public:
     // Raw trace events as the controller drains them from the tracers (not in time order across
     // lanes); the last ones come just before on_end. Only when the run traces.
     virtual void on_events(std::span<const profiler::Event> /*events*/) {}
+    // GPU runs: the device view at the end (kernel and copy tables, CUPTI's counts), just
+    // before on_end.
+    virtual void on_device(const DeviceView& /*device*/) {}
 };
 
 }  // namespace batchscope::engine

@@ -44,6 +44,7 @@ struct TrainConfig {
     std::string optimizer = "sgd";      // sgd (with `momentum`) or adam
     std::string backend = "cpu";        // cpu, or cuda (the GPU plugin; refused with the reason when unusable)
     bool tf32 = false;                  // cuda: cuBLAS may use TF32 tensor cores
+    bool cupti = true;                  // cuda: time GPU work with CUPTI when it starts (false: CUDA events)
     std::string lr_schedule = "none";   // none, step:N[:GAMMA], cosine (per epoch)
     float weight_decay = 0.f;           // L2, added to the gradient
     // Linear scaling rule (Goyal et al.): the rate is learning_rate * batch / batch_size, so a live

@@ -13,6 +13,10 @@
 #include "batchscope/engine/model/layers.h"
 #include "batchscope/engine/model/model_spec.h"
 
+namespace batchscope::engine {
+class GpuBackend;
+}
+
 namespace batchscope::engine::model {
 
 // Bytes of host (CPU backend) memory a model holds, by what it is for.
@@ -72,6 +76,8 @@ public:
         (void)m;
         return false;
     }
+    // GPU backends: the backend the model trains on (CUPTI tagging, device memory); null on the CPU.
+    virtual GpuBackend* gpu_backend() noexcept { return nullptr; }
     int64_t parameter_count() const;
 };
 

@@ -1,0 +1,86 @@
+#include "gpu_run_trace.h"
+
+namespace batchscope::engine {
+namespace {
+
+constexpr int64_t kPollEveryNs = 5'000'000;        // draining costs a lock and a clock sample
+constexpr int64_t kMemoryEveryNs = 1'000'000'000;  // cudaMemGetInfo once a second
+constexpr uint32_t kFlushPeriodMs = 100;           // CUPTI hands over its buffers this often
+
+}  // namespace
+
+GpuRunTrace::GpuRunTrace(GpuBackend& gpu, bool cupti_wanted) : gpu_(gpu), collector_(gpu.cupti_api(), kFlushPeriodMs) {
+    stats_.struct_size = sizeof stats_;
+    timing_ = profiler::choose_gpu_timing({&collector_, /*cuda_events=*/true, !cupti_wanted});
+    if (cupti()) gpu_.attach_cupti(&collector_);
+}
+
+GpuRunTrace::~GpuRunTrace() {
+    gpu_.set_work_id(-1);
+    gpu_.attach_cupti(nullptr);
+}
+
+void GpuRunTrace::hold(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const profiler::Event> host_events,
+                       const profiler::Breakdown& fallback) {
+    join_.add_iteration(id, start_ns, end_ns, host_events, fallback);
+}
+
+void GpuRunTrace::poll(int64_t now_ns, bool forced, std::vector<profiler::Event>& events,
+                       std::vector<profiler::GpuIterationJoin::Joined>& joined) {
+    if (!cupti()) return;
+    if (!forced && now_ns - last_poll_ns_ < kPollEveryNs) return;
+    last_poll_ns_ = now_ns;
+    if (forced) collector_.flush(true);
+    drained_.clear();
+    if (collector_.drain(drained_) > 0) {
+        tables_.add(drained_);
+        tables_changed_ = true;
+        const size_t first = events.size();
+        profiler::append_events(drained_, lanes_, events);
+        join_.add_gpu_events(std::span<const profiler::Event>(events).subspan(first));
+    }
+    join_.take(now_ns, forced, joined);
+    stats_ = collector_.stats();
+}
+
+std::string GpuRunTrace::incomplete_note() const {
+    std::string note;
+    if (const uint64_t lost = dropped(); lost > 0)
+        note += "; CUPTI lost " + std::to_string(lost) +
+                " GPU activity records (its buffers were full): the kernel and copy tables and the GPU lanes are "
+                "incomplete";
+    if (const uint64_t n = join_.timed_out(); cupti() && n > 0)
+        note += "; " + std::to_string(n) + " iterations had no CUPTI record and were timed with CUDA events";
+    if (const uint64_t n = join_.late_events(); n > 0)
+        note += "; " + std::to_string(n) +
+                " GPU records arrived after their iteration's breakdown was made (they are in the GPU lanes and "
+                "tables, not in those breakdowns)";
+    return note;
+}
+
+uint64_t GpuRunTrace::dropped() const noexcept { return stats_.dropped + stats_.queue_dropped; }
+
+void GpuRunTrace::fill(DeviceView& d, int64_t now_ns, bool force) {
+    if (d.name.empty()) d.name = gpu_.probe().device_name.empty() ? "GPU" : gpu_.probe().device_name;
+    if (force || last_memory_ns_ == 0 || now_ns - last_memory_ns_ >= kMemoryEveryNs) {
+        last_memory_ns_ = now_ns;
+        try {
+            const GpuMemoryStats m = gpu_.memory_stats();
+            d.memory_free = static_cast<int64_t>(m.device_free_bytes);
+            d.memory_total = static_cast<int64_t>(m.device_total_bytes);
+            d.memory_run = static_cast<int64_t>(m.pool_in_use_bytes);
+        } catch (const GpuError&) {
+            // Keeps the last sample: a failing memory query is not worth stopping the run for, and
+            // the next GPU call that matters reports the device's state.
+        }
+    }
+    if (tables_changed_) {
+        d.kernels = tables_.kernels();
+        d.copies = tables_.copies();
+        tables_changed_ = false;
+    }
+    d.cupti_records = stats_.records;
+    d.cupti_dropped = dropped();
+}
+
+}  // namespace batchscope::engine

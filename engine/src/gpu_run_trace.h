@@ -1,0 +1,69 @@
+#pragma once
+// Internal: the device side of a training run on the GPU backend. Chooses how GPU work is timed
+// (CUPTI when the plugin's collector starts; otherwise CUDA events, with the reason), tags each
+// iteration's GPU work with its id, turns the drained CUPTI records into copy/compute stream
+// events and per-iteration breakdowns (GpuIterationJoin), and keeps RunSnapshot::device.
+// Controller thread only.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "batchscope/engine/gpu_backend.h"
+#include "batchscope/engine/plugin_cupti_collector.h"
+#include "batchscope/engine/run_snapshot.h"
+#include "batchscope/profiler/gpu_activity_tables.h"
+#include "batchscope/profiler/gpu_iteration_join.h"
+#include "batchscope/profiler/gpu_timing.h"
+
+namespace batchscope::engine {
+
+class GpuRunTrace {
+public:
+    GpuRunTrace(GpuBackend& gpu, bool cupti_wanted);
+    ~GpuRunTrace();  // detaches from the backend; the collector stops
+    GpuRunTrace(const GpuRunTrace&) = delete;
+    GpuRunTrace& operator=(const GpuRunTrace&) = delete;
+
+    const profiler::GpuTimingStatus& timing() const noexcept { return timing_; }
+    bool cupti() const noexcept { return timing_.mode == profiler::GpuTimingMode::Cupti; }
+
+    // Around a training step: its GPU work is tagged with the iteration id.
+    void begin_step(int64_t iteration) noexcept { gpu_.set_work_id(iteration); }
+    void end_step() noexcept { gpu_.set_work_id(-1); }
+
+    // CUPTI only: holds a finished iteration until its GPU records are in. `host_events` are the
+    // host's parts of its breakdown (data wait, the host's staging copy); `fallback` is its
+    // breakdown with CUDA-event timing, used when no record of it arrives.
+    void hold(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const profiler::Event> host_events,
+              const profiler::Breakdown& fallback);
+
+    // Drains the collector (at most every few ms unless `forced`, which flushes CUPTI's buffers
+    // first and gives out every held iteration). Appends the new stream-lane events to `events`
+    // and the iterations now complete to `joined` (oldest first).
+    void poll(int64_t now_ns, bool forced, std::vector<profiler::Event>& events,
+              std::vector<profiler::GpuIterationJoin::Joined>& joined);
+
+    // The device view: name, memory (sampled about once a second unless `force`), tables, counts.
+    void fill(DeviceView& d, int64_t now_ns, bool force);
+    // Records CUPTI lost (its full buffers, or records converted but never drained).
+    uint64_t dropped() const noexcept;
+    uint64_t iterations_without_records() const noexcept { return join_.timed_out(); }
+    // For the run's end message: "" when the GPU trace is complete, else "; CUPTI lost ..." (what
+    // was lost and what it means), so losses are never silent.
+    std::string incomplete_note() const;
+
+private:
+    GpuBackend& gpu_;
+    PluginCuptiCollector collector_;
+    profiler::GpuTimingStatus timing_;
+    profiler::GpuActivityTables tables_;
+    profiler::StreamLanes lanes_;
+    profiler::GpuIterationJoin join_;
+    std::vector<profiler::GpuActivity> drained_;
+    int64_t last_poll_ns_ = 0, last_memory_ns_ = 0;
+    bool tables_changed_ = true;
+    BsCuptiStats stats_{};
+};
+
+}  // namespace batchscope::engine

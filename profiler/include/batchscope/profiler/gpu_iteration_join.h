@@ -1,0 +1,64 @@
+#pragma once
+// The GPU records of a training iteration arrive after the iteration has ended: CUPTI hands its
+// buffers over every flush period, and a record waits for its external correlation. This holds
+// each finished iteration until its GPU work is in, then gives its breakdown from the host's
+// events (data wait, host staging) together with the GPU's (kernels as compute, HtoD as h2d,
+// DtoH as d2h, from append_events), so compute is the union of the kernel intervals.
+//
+// An iteration's GPU work is in when its DtoH copy arrived (the loss read back: the last thing
+// an iteration launches), or any record of a later iteration did (records are delivered in
+// launch order), or when everything was flushed (`all`). One whose records do not come within
+// max_wait_ns is given out with what arrived, or with its fallback (CUDA-event) breakdown when
+// nothing did. Single-threaded (the training controller).
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <vector>
+
+#include "batchscope/profiler/breakdown.h"
+#include "batchscope/profiler/event.h"
+
+namespace batchscope::profiler {
+
+class GpuIterationJoin {
+public:
+    explicit GpuIterationJoin(int64_t max_wait_ns = 3'000'000'000, size_t max_pending = 1u << 16)
+        : max_wait_ns_(max_wait_ns), max_pending_(max_pending) {}
+
+    // An iteration that ended; ids increase from call to call.
+    void add_iteration(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const Event> host_events,
+                       const Breakdown& fallback);
+    // GPU events as they are drained; those tagged with a held iteration's id join it.
+    void add_gpu_events(std::span<const Event> events);
+
+    struct Joined {
+        int64_t id = 0;
+        Breakdown breakdown;
+        bool from_gpu = false;  // false: no GPU record of it arrived, the fallback was used
+        int64_t gpu_events = 0;
+    };
+    // Appends the iterations that are complete (or waited too long), oldest first; `all` gives out
+    // every held iteration (after a forced flush).
+    void take(int64_t now_ns, bool all, std::vector<Joined>& out);
+
+    size_t pending() const noexcept { return pending_.size(); }
+    uint64_t late_events() const noexcept { return late_; }      // tagged, but their iteration was gone
+    uint64_t timed_out() const noexcept { return timed_out_; }  // given out with no GPU record
+
+private:
+    struct Pending {
+        int64_t id, start_ns, end_ns;
+        std::vector<Event> events;  // host events, then the GPU's
+        Breakdown fallback;
+        int64_t gpu_events = 0;
+    };
+    Pending* find(int64_t id);
+
+    int64_t max_wait_ns_;
+    size_t max_pending_;
+    std::deque<Pending> pending_;
+    int64_t complete_upto_ = -1;  // iterations up to this id have all their GPU records in
+    uint64_t late_ = 0, timed_out_ = 0;
+};
+
+}  // namespace batchscope::profiler

@@ -1,0 +1,53 @@
+#include "batchscope/profiler/gpu_iteration_join.h"
+
+#include <algorithm>
+
+namespace batchscope::profiler {
+
+void GpuIterationJoin::add_iteration(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const Event> host_events,
+                                     const Breakdown& fallback) {
+    Pending p{id, start_ns, end_ns, {host_events.begin(), host_events.end()}, fallback, 0};
+    pending_.push_back(std::move(p));
+}
+
+GpuIterationJoin::Pending* GpuIterationJoin::find(int64_t id) {
+    const auto it = std::lower_bound(pending_.begin(), pending_.end(), id,
+                                     [](const Pending& p, int64_t v) { return p.id < v; });
+    return it != pending_.end() && it->id == id ? &*it : nullptr;
+}
+
+void GpuIterationJoin::add_gpu_events(std::span<const Event> events) {
+    for (const Event& e : events) {
+        if (e.id < 0) continue;  // untagged work (evaluation, loading weights): not an iteration's
+        complete_upto_ = std::max(complete_upto_, e.phase == Phase::D2H ? e.id : e.id - 1);
+        if (Pending* p = find(e.id)) {
+            p->events.push_back(e);
+            ++p->gpu_events;
+        } else {
+            ++late_;
+        }
+    }
+}
+
+void GpuIterationJoin::take(int64_t now_ns, bool all, std::vector<Joined>& out) {
+    while (!pending_.empty()) {
+        Pending& p = pending_.front();
+        const bool complete = p.id <= complete_upto_;
+        const bool too_old = now_ns - p.end_ns > max_wait_ns_ || pending_.size() > max_pending_;
+        if (!all && !complete && !too_old) break;
+        Joined j;
+        j.id = p.id;
+        j.gpu_events = p.gpu_events;
+        j.from_gpu = p.gpu_events > 0;
+        if (j.from_gpu) {
+            j.breakdown = compute_breakdown(p.start_ns, p.end_ns, p.events);
+        } else {
+            j.breakdown = p.fallback;
+            ++timed_out_;
+        }
+        out.push_back(j);
+        pending_.pop_front();
+    }
+}
+
+}  // namespace batchscope::profiler

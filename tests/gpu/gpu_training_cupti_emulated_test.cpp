@@ -1,0 +1,245 @@
+// CUPTI records feeding a training run on the CUDA backend, checked WITHOUT a GPU: the fake
+// plugin's fake CUPTI collector (fake_cupti.h, EMULATED) records its host-emulated kernels and
+// copies with the external ids the run pushes. Checks the stream-lane events, the per-iteration
+// breakdown built from them, RunSnapshot::device, dropped records, and the fallback to CUDA
+// events when CUPTI refuses. With BS_USE_REAL_PLUGIN=1 the first test runs on the real plugin
+// and a GPU (tests/gpu/run_device_checks.sh); the others need the fake's switches and skip.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "batchscope/engine/training_run.h"
+#include "idx_fixture.h"
+#include "run_wait.h"
+
+using namespace batchscope::engine;
+using batchscope::profiler::Event;
+using batchscope::profiler::GpuTimingMode;
+using batchscope::profiler::LaneKind;
+using batchscope::profiler::Phase;
+
+namespace {
+
+bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
+
+class EmulatedCupti : public ::testing::Test {
+protected:
+    void SetUp() override {
+        setenv("BS_FAKE_COMPUTE", "emulate", 1);
+        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
+        setenv("BS_FAKE_CUPTI", "on", 1);
+        if (real_plugin()) unsetenv("BATCHSCOPE_GPU_PLUGIN");
+        else
+            setenv("BATCHSCOPE_GPU_PLUGIN",
+                   (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
+        bs_test::write_fake_fashion_mnist(d.path, 600, 200);
+    }
+    void TearDown() override {
+        for (const char* v : {"BATCHSCOPE_GPU_PLUGIN", "BS_FAKE_CUPTI", "BS_FAKE_CUPTI_LAG_MS", "BS_FAKE_CUPTI_DROP_EVERY"})
+            unsetenv(v);
+    }
+    TrainConfig config() const {
+        TrainConfig c;
+        c.data_dir = d.path;
+        c.cache_dir = d.path + "/cache";
+        c.batch_size = 50;
+        c.workers = 0;
+        c.prefetch_depth = 0;
+        c.shuffle = false;
+        c.epochs = 1;
+        c.model = "mlp:32,16";
+        c.backend = "cuda";
+        return c;
+    }
+    static std::shared_ptr<const RunSnapshot> train(const TrainConfig& c) {
+        TrainingRun run(c);
+        run.start();
+        run.wait();
+        return run.snapshot();
+    }
+    bs_test::TempDir d;
+};
+
+bool stream_lane(const Event& e) { return e.lane.kind == LaneKind::CopyStream || e.lane.kind == LaneKind::ComputeStream; }
+
+// Union length of the intervals, clipped to [lo, hi).
+int64_t union_ns(std::vector<std::pair<int64_t, int64_t>> v, int64_t lo, int64_t hi) {
+    std::sort(v.begin(), v.end());
+    int64_t total = 0, cur_s = 0, cur_e = 0;
+    bool open = false;
+    for (auto [s, e] : v) {
+        s = std::max(s, lo), e = std::min(e, hi);
+        if (e <= s) continue;
+        if (open && s <= cur_e) cur_e = std::max(cur_e, e);
+        else {
+            if (open) total += cur_e - cur_s;
+            cur_s = s, cur_e = e, open = true;
+        }
+    }
+    return total + (open ? cur_e - cur_s : 0);
+}
+
+// The checks every CUPTI-timed run passes (emulated or real).
+void expect_cupti_fed(const RunSnapshot& s, int64_t iterations) {
+    ASSERT_EQ(s.state, RunState::Finished) << s.message;
+    ASSERT_EQ(s.gpu_timing.mode, GpuTimingMode::Cupti) << s.gpu_timing.describe();
+    EXPECT_NE(s.gpu_timing.describe().find("CUPTI"), std::string::npos);
+    ASSERT_EQ(s.iterations_done, iterations);
+
+    // GPU events on copy and compute stream lanes, tagged with the iteration they belong to.
+    std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> kernels;  // iteration -> compute intervals
+    std::map<int64_t, int> h2d, d2h;
+    s.events.for_each([&](const Event& e) {
+        if (!stream_lane(e)) return;
+        if (e.phase == Phase::H2D) {
+            EXPECT_EQ(e.lane.kind, LaneKind::CopyStream);
+            if (e.id >= 0) ++h2d[e.id];
+        } else if (e.phase == Phase::D2H) {
+            EXPECT_EQ(e.lane.kind, LaneKind::CopyStream);
+            if (e.id >= 0) ++d2h[e.id];
+        } else {
+            EXPECT_EQ(e.phase, Phase::Compute);
+            EXPECT_EQ(e.lane.kind, LaneKind::ComputeStream);
+            if (e.id >= 0) kernels[e.id].emplace_back(e.start_ns, e.end_ns);
+        }
+        EXPECT_LT(e.id, iterations);
+    });
+    for (int64_t i = 0; i < iterations; ++i) {
+        EXPECT_GE(h2d[i], 2) << "iteration " << i;  // the batch and its labels
+        EXPECT_EQ(d2h[i], 1) << "iteration " << i;  // the loss
+        EXPECT_FALSE(kernels[i].empty()) << "iteration " << i;
+    }
+
+    // Each iteration's breakdown from those records: compute is the union of its kernels; the
+    // parts sum to the wall time.
+    ASSERT_EQ(static_cast<int64_t>(s.recent.size()), iterations);
+    for (const IterationRecord& r : s.recent) {
+        const auto& b = r.breakdown;
+        EXPECT_EQ(b.parts_sum(), b.wall_ns) << "iteration " << r.iteration;
+        EXPECT_EQ(b.wall_ns, r.end_ns - r.start_ns);
+        EXPECT_EQ(b.compute_ns, union_ns(kernels[r.iteration], r.start_ns, r.end_ns)) << "iteration " << r.iteration;
+        EXPECT_GT(b.h2d_ns, 0);
+        EXPECT_GT(b.d2h_ns, 0);
+        EXPECT_GE(b.host_ns, 0);
+    }
+    const auto& mean = s.epochs_done.at(0).mean_breakdown;
+    EXPECT_GT(mean.compute_ns, 0);
+    EXPECT_GT(mean.d2h_ns, 0);
+
+    // The device view: kernel and copy tables over the run, the records' count, memory.
+    EXPECT_FALSE(s.device.name.empty());
+    EXPECT_GT(s.device.memory_total, 0);
+    EXPECT_GT(s.device.memory_run, 0);
+    EXPECT_LE(s.device.memory_free, s.device.memory_total);
+    ASSERT_FALSE(s.device.kernels.empty());
+    for (size_t i = 1; i < s.device.kernels.size(); ++i)
+        EXPECT_GE(s.device.kernels[i - 1].total_ns, s.device.kernels[i].total_ns);
+    bool htod = false, dtoh = false;
+    for (const auto& c : s.device.copies) {
+        htod |= c.direction == batchscope::profiler::CopyDirection::HtoD && c.pinned && c.calls >= 2 * iterations;
+        dtoh |= c.direction == batchscope::profiler::CopyDirection::DtoH && c.calls >= iterations;
+    }
+    EXPECT_TRUE(htod);
+    EXPECT_TRUE(dtoh);
+    EXPECT_GT(s.device.cupti_records, 0u);
+}
+
+}  // namespace
+
+TEST_F(EmulatedCupti, RecordsFeedTheLanesTheBreakdownAndTheDeviceView) {
+    const auto s = train(config());
+    if (real_plugin() && s->gpu_timing.mode == GpuTimingMode::CudaEvents)
+        GTEST_SKIP() << "CUPTI did not start on this machine: " << s->gpu_timing.reason;
+    expect_cupti_fed(*s, 12);
+    if (real_plugin()) return;
+    EXPECT_EQ(s->device.name, "Fake GPU (host memory)");
+    EXPECT_EQ(s->device.memory_total, 200000000);
+    EXPECT_EQ(s->device.memory_free + s->device.memory_run, s->device.memory_total);
+    EXPECT_EQ(s->device.cupti_dropped, 0u);
+    EXPECT_EQ(s->message, "finished");
+    // 784-32-16-10: 3 forward GEMMs, 3 weight-gradient GEMMs, 2 input-gradient GEMMs per step,
+    // and 3 forward GEMMs per evaluated batch (200 test samples in batches of up to 50... at least one).
+    const auto k = std::find_if(s->device.kernels.begin(), s->device.kernels.end(),
+                                [](const auto& r) { return r.name == "fake_sgemm"; });
+    ASSERT_NE(k, s->device.kernels.end());
+    EXPECT_GE(k->calls, 12 * 8 + 3);
+    EXPECT_GE(k->max_ns, 1);
+}
+
+TEST_F(EmulatedCupti, RecordsThatArriveLateStillJoinTheirIteration) {
+    if (real_plugin()) GTEST_SKIP() << "uses the fake CUPTI's delivery delay";
+    setenv("BS_FAKE_CUPTI_LAG_MS", "30", 1);  // records handed out 30 ms after they end
+    const auto s = train(config());
+    expect_cupti_fed(*s, 12);
+    EXPECT_EQ(s->message, "finished");  // every iteration got its records
+}
+
+TEST_F(EmulatedCupti, DroppedRecordsAreCountedAndSaid) {
+    if (real_plugin()) GTEST_SKIP() << "uses the fake CUPTI's drops";
+    setenv("BS_FAKE_CUPTI_DROP_EVERY", "5", 1);
+    const auto s = train(config());
+    ASSERT_EQ(s->state, RunState::Finished) << s->message;
+    EXPECT_EQ(s->gpu_timing.mode, GpuTimingMode::Cupti);
+    EXPECT_GT(s->device.cupti_dropped, 0u);
+    EXPECT_GT(s->device.cupti_records, 0u);
+    EXPECT_NE(s->message.find("CUPTI lost " + std::to_string(s->device.cupti_dropped)), std::string::npos) << s->message;
+    for (const IterationRecord& r : s->recent) EXPECT_EQ(r.breakdown.parts_sum(), r.breakdown.wall_ns);
+}
+
+TEST_F(EmulatedCupti, WhenCuptiRefusesCudaEventsTimeTheRunAndTheReasonIsShown) {
+    if (real_plugin()) GTEST_SKIP() << "uses the fake CUPTI's refusal";
+    setenv("BS_FAKE_CUPTI", "refuse", 1);
+    const auto s = train(config());
+    ASSERT_EQ(s->state, RunState::Finished) << s->message;
+    EXPECT_EQ(s->gpu_timing.mode, GpuTimingMode::CudaEvents);
+    EXPECT_NE(s->gpu_timing.reason.find("another profiler"), std::string::npos) << s->gpu_timing.reason;
+    EXPECT_NE(s->gpu_timing.describe().find("another profiler"), std::string::npos);
+    EXPECT_TRUE(s->device.kernels.empty());
+    EXPECT_EQ(s->device.cupti_records, 0u);
+    EXPECT_EQ(s->device.name, "Fake GPU (host memory)");  // the rest of the device view still fills
+    EXPECT_GT(s->device.memory_run, 0);
+    size_t on_streams = 0;
+    s->events.for_each([&](const Event& e) { on_streams += stream_lane(e); });
+    EXPECT_EQ(on_streams, 0u);
+    ASSERT_EQ(s->recent.size(), 12u);
+    for (const IterationRecord& r : s->recent) {
+        EXPECT_EQ(r.breakdown.parts_sum(), r.breakdown.wall_ns);
+        EXPECT_GT(r.breakdown.h2d_ns, 0);
+        EXPECT_GT(r.breakdown.compute_ns, 0);
+    }
+
+    setenv("BS_FAKE_CUPTI", "on", 1);
+    TrainConfig off = config();
+    off.cupti = false;
+    const auto o = train(off);
+    ASSERT_EQ(o->state, RunState::Finished) << o->message;
+    EXPECT_EQ(o->gpu_timing.mode, GpuTimingMode::CudaEvents);
+    EXPECT_NE(o->gpu_timing.reason.find("turned off"), std::string::npos) << o->gpu_timing.reason;
+}
+
+TEST_F(EmulatedCupti, APauseFlushesTheHeldIterations) {
+    if (real_plugin()) GTEST_SKIP() << "uses the fake CUPTI's delivery delay";
+    setenv("BS_FAKE_CUPTI_LAG_MS", "600000", 1);  // records come only with a forced flush
+    TrainConfig c = config();
+    c.epochs = 50;  // long enough to be paused mid-run on a busy machine; stopped below
+    TrainingRun run(c);
+    run.start();
+    auto s = bs_test::wait_for(run, [](const RunSnapshot& x) { return x.iterations_done >= 3 || x.state == RunState::Failed; },
+                               std::chrono::seconds(60));
+    ASSERT_GE(s->iterations_done, 3) << s->message;
+    run.pause();
+    s = bs_test::wait_for(run, [](const RunSnapshot& x) { return x.state == RunState::Paused; }, std::chrono::seconds(60));
+    ASSERT_EQ(s->state, RunState::Paused);
+    ASSERT_EQ(static_cast<int64_t>(s->recent.size()), s->iterations_done);
+    for (const IterationRecord& r : s->recent) EXPECT_GT(r.breakdown.d2h_ns, 0) << r.iteration;  // from records
+    run.resume();
+    run.stop();
+    run.wait();
+    s = run.snapshot();
+    EXPECT_EQ(s->state, RunState::Stopped) << s->message;
+    for (const IterationRecord& r : s->recent) EXPECT_EQ(r.breakdown.parts_sum(), r.breakdown.wall_ns);
+}

@@ -1,0 +1,113 @@
+// GpuIterationJoin: iterations held until their GPU records are in, breakdowns from the host's
+// and the GPU's intervals, and the fallbacks (timeout, forced flush).
+#include <gtest/gtest.h>
+
+#include "batchscope/profiler/gpu_iteration_join.h"
+
+using namespace batchscope::profiler;
+
+namespace {
+const Lane kCtl{LaneKind::Controller, 0};
+const Lane kCompute{LaneKind::ComputeStream, 0};
+const Lane kCopy{LaneKind::CopyStream, 1};
+
+Breakdown fallback_of(int64_t wall) {
+    Breakdown b;
+    b.wall_ns = wall;
+    b.compute_ns = wall;  // recognisable: all compute
+    return b;
+}
+}  // namespace
+
+TEST(GpuIterationJoin, HeldUntilTheLossCopyArrivesThenBuiltFromGpuIntervals) {
+    GpuIterationJoin j;
+    const Event host[] = {make_event(Phase::DataWait, 0, 100, kCtl, 0), make_event(Phase::H2D, 100, 150, kCtl, 0)};
+    j.add_iteration(0, 0, 1000, host, fallback_of(1000));
+    std::vector<GpuIterationJoin::Joined> out;
+    j.take(1000, false, out);
+    EXPECT_TRUE(out.empty());  // nothing of it arrived yet
+
+    // Device copy 150-250, overlapping kernels 300-500 and 450-600 (union 300-600), kernel
+    // 550-700 on another lane (union now 300-700), copy back 700-720.
+    const Event gpu1[] = {make_event(Phase::H2D, 150, 250, kCopy, 0), make_event(Phase::Compute, 300, 500, kCompute, 0),
+                          make_event(Phase::Compute, 450, 600, kCompute, 0)};
+    j.add_gpu_events(gpu1);
+    j.take(1000, false, out);
+    EXPECT_TRUE(out.empty());  // the loss copy (its last work) has not arrived
+    const Event gpu2[] = {make_event(Phase::Compute, 550, 700, {LaneKind::ComputeStream, 2}, 0),
+                          make_event(Phase::D2H, 700, 720, kCompute, 0)};
+    j.add_gpu_events(gpu2);
+    j.take(1000, false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].from_gpu);
+    EXPECT_EQ(out[0].gpu_events, 5);
+    const Breakdown& b = out[0].breakdown;
+    EXPECT_EQ(b.wall_ns, 1000);
+    EXPECT_EQ(b.compute_ns, 400);    // union of the kernels
+    EXPECT_EQ(b.h2d_ns, 150);        // host staging 100-150 + device copy 150-250
+    EXPECT_EQ(b.d2h_ns, 20);
+    EXPECT_EQ(b.data_wait_ns, 100);
+    EXPECT_EQ(b.host_ns, 1000 - 400 - 150 - 20 - 100);  // launches, gaps, bookkeeping
+    EXPECT_EQ(b.parts_sum(), b.wall_ns);
+    EXPECT_EQ(j.pending(), 0u);
+}
+
+TEST(GpuIterationJoin, ARecordOfALaterIterationCompletesTheEarlierOnes) {
+    GpuIterationJoin j;
+    j.add_iteration(3, 0, 100, {}, fallback_of(100));
+    j.add_iteration(4, 100, 200, {}, fallback_of(100));
+    const Event gpu[] = {make_event(Phase::Compute, 10, 20, kCompute, 3), make_event(Phase::H2D, 110, 120, kCopy, 4)};
+    j.add_gpu_events(gpu);
+    std::vector<GpuIterationJoin::Joined> out;
+    j.take(200, false, out);
+    ASSERT_EQ(out.size(), 1u);  // 4's work is launched after all of 3's
+    EXPECT_EQ(out[0].id, 3);
+    EXPECT_EQ(out[0].breakdown.compute_ns, 10);
+    EXPECT_EQ(j.pending(), 1u);
+}
+
+TEST(GpuIterationJoin, WithoutRecordsTheFallbackAfterTheWaitOrAForcedFlush) {
+    GpuIterationJoin j(/*max_wait_ns=*/1000);
+    j.add_iteration(0, 0, 100, {}, fallback_of(100));
+    j.add_iteration(1, 100, 200, {}, fallback_of(100));
+    std::vector<GpuIterationJoin::Joined> out;
+    j.take(1050, false, out);  // 0 ended 950 ns ago: still waiting
+    EXPECT_TRUE(out.empty());
+    j.take(1150, false, out);  // 0 waited too long; 1 not yet
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_FALSE(out[0].from_gpu);
+    EXPECT_EQ(out[0].breakdown.compute_ns, 100);  // the fallback
+    j.take(1150, true, out);                      // forced: everything held
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[1].id, 1);
+    EXPECT_EQ(j.timed_out(), 2u);
+}
+
+TEST(GpuIterationJoin, LateAndUntaggedRecordsAreNotAnIterations) {
+    GpuIterationJoin j;
+    j.add_iteration(0, 0, 100, {}, fallback_of(100));
+    const Event gpu[] = {make_event(Phase::Compute, 10, 20, kCompute, -1),   // evaluation: untagged
+                         make_event(Phase::Compute, 30, 40, kCompute, 0), make_event(Phase::D2H, 40, 50, kCompute, 0)};
+    j.add_gpu_events(gpu);
+    std::vector<GpuIterationJoin::Joined> out;
+    j.take(100, false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].gpu_events, 2);
+    EXPECT_EQ(out[0].breakdown.compute_ns, 10);
+    const Event late[] = {make_event(Phase::Compute, 60, 70, kCompute, 0)};  // after it was given out
+    j.add_gpu_events(late);
+    EXPECT_EQ(j.late_events(), 1u);
+}
+
+TEST(GpuIterationJoin, GpuIntervalsAreClippedToTheIteration) {
+    GpuIterationJoin j;
+    j.add_iteration(0, 100, 200, {}, fallback_of(100));
+    const Event gpu[] = {make_event(Phase::Compute, 50, 150, kCompute, 0), make_event(Phase::D2H, 190, 260, kCompute, 0)};
+    j.add_gpu_events(gpu);
+    std::vector<GpuIterationJoin::Joined> out;
+    j.take(300, false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].breakdown.compute_ns, 50);
+    EXPECT_EQ(out[0].breakdown.d2h_ns, 10);
+    EXPECT_EQ(out[0].breakdown.parts_sum(), 100);
+}
