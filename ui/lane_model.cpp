@@ -18,6 +18,8 @@ int lane_order(Lane lane) {
         case LaneKind::Controller: group = 1; break;
         case LaneKind::CopyStream: group = 2; break;
         case LaneKind::ComputeStream: group = 3; break;
+        case LaneKind::Server: group = 4; break;    // inference lanes (not in a training run)
+        case LaneKind::Requests: group = 5; break;
     }
     return group * 256 + lane.index;
 }
@@ -29,6 +31,8 @@ std::string lane_name(Lane lane) {
         case LaneKind::Controller: return "training loop";
         case LaneKind::CopyStream: return "copy stream " + i;
         case LaneKind::ComputeStream: return "compute stream " + i;
+        case LaneKind::Server: return "server " + i;
+        case LaneKind::Requests: return "requests " + i;
     }
     return "lane " + i;
 }

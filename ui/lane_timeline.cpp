@@ -70,6 +70,9 @@ QColor phase_colour(Phase p) {
         case Phase::Decode: return QColor(palette::kReddishPurple);
         case Phase::Augment: return QColor(palette::kSkyBlue).lighter(125);
         case Phase::Collate: return QColor(palette::kBlue).lighter(150);
+        case Phase::Request: return QColor(0xB0, 0xB0, 0xB0);
+        case Phase::QueueWait: return part_colour(Part::DataWait);
+        case Phase::Batch: return QColor(0x50, 0x50, 0x50);
     }
     return Qt::black;
 }
@@ -88,6 +91,9 @@ QString phase_label(Phase p) {
         case Phase::Decode: return QStringLiteral("Decode");
         case Phase::Augment: return QStringLiteral("Augment");
         case Phase::Collate: return QStringLiteral("Collate");
+        case Phase::Request: return QStringLiteral("Request");
+        case Phase::QueueWait: return QStringLiteral("Queue wait");
+        case Phase::Batch: return QStringLiteral("Batch");
     }
     return {};
 }
@@ -108,6 +114,9 @@ QString phase_explanation(Phase p) {
         case Phase::Decode: return QStringLiteral("Decoding the samples (JPEG, PNG; nothing for raw samples).");
         case Phase::Augment: return QStringLiteral("Crop, resize, flip.");
         case Phase::Collate: return QStringLiteral("Conversion to float and normalisation into the batch buffer.");
+        case Phase::Request: return QStringLiteral("An inference request, from its scheduled arrival to its answer.");
+        case Phase::QueueWait: return QStringLiteral("A request waiting in the dynamic batcher's queue.");
+        case Phase::Batch: return QStringLiteral("One batch of requests served.");
     }
     return {};
 }

@@ -202,10 +202,10 @@ GpuBackend::GpuBackend(std::shared_ptr<detail::GpuCore> core, GpuProbeResult pro
     : core_(std::move(core)), probe_(std::move(probe)), tf32_(tf32), cupti_(cupti) {}
 
 GpuBackend::Tag::Tag(GpuBackend& gpu, profiler::Phase phase) noexcept {
-    if (gpu.tagger_ && gpu.work_id_ >= 0 && gpu.tagger_->push(gpu.work_id_, phase)) pushed_ = gpu.tagger_;
+    if (gpu.tagger_ && gpu.work_id_ >= 0 && gpu.tagger_->push(gpu.work_id_, phase)) pushed_ = &gpu;
 }
 GpuBackend::Tag::~Tag() {
-    if (pushed_) pushed_->pop();
+    if (pushed_ && pushed_->tagger_) pushed_->tagger_->pop();
 }
 
 GpuBackend::~GpuBackend() = default;  // the context goes with the last buffer that holds it

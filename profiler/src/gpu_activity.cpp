@@ -65,6 +65,7 @@ void append_events(std::span<const GpuActivity> activities, StreamLanes& lanes, 
             default: continue;
         }
         e.lane = {lane, lanes.index_of(a.device_id, a.stream_id)};
+        if (a.has_phase) e.tag = static_cast<uint8_t>(1 + static_cast<uint8_t>(a.phase));
         out.push_back(e);
     }
 }

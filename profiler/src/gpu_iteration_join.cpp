@@ -19,7 +19,10 @@ GpuIterationJoin::Pending* GpuIterationJoin::find(int64_t id) {
 void GpuIterationJoin::add_gpu_events(std::span<const Event> events) {
     for (const Event& e : events) {
         if (e.id < 0) continue;  // untagged work (evaluation, loading weights): not an iteration's
-        complete_upto_ = std::max(complete_upto_, e.phase == Phase::D2H ? e.id : e.id - 1);
+        // The copy tagged D2H is the last work of its iteration; a read-back tagged otherwise (the
+        // layer stack reads its loss back before the backward pass) is not.
+        const bool last = e.phase == Phase::D2H && tagged_as(e, Phase::D2H);
+        complete_upto_ = std::max(complete_upto_, last ? e.id : e.id - 1);
         if (Pending* p = find(e.id)) {
             p->events.push_back(e);
             ++p->gpu_events;

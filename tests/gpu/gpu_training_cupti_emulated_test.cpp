@@ -170,6 +170,21 @@ TEST_F(EmulatedCupti, RecordsFeedTheLanesTheBreakdownAndTheDeviceView) {
     EXPECT_GE(k->max_ns, 1);
 }
 
+// The layer stack (every model but the plain ReLU MLP with SGD) is tagged too. It reads its loss
+// back before the backward pass (a copy tagged compute), and the backward kernels still join
+// their iteration: none late, none without records.
+TEST_F(EmulatedCupti, TheLayerStackIsTracedLikeTheTunedMlp) {
+    TrainConfig c = config();
+    c.model = "mlp:32,16:gelu";
+    const auto s = train(c);
+    if (real_plugin() && s->gpu_timing.mode == GpuTimingMode::CudaEvents)
+        GTEST_SKIP() << "CUPTI did not start on this machine: " << s->gpu_timing.reason;
+    EXPECT_NE(s->backend.find("layer stack"), std::string::npos) << s->backend;
+    expect_cupti_fed(*s, 12);
+    if (real_plugin()) return;
+    EXPECT_EQ(s->message, "finished");
+}
+
 TEST_F(EmulatedCupti, RecordsThatArriveLateStillJoinTheirIteration) {
     if (real_plugin()) GTEST_SKIP() << "uses the fake CUPTI's delivery delay";
     setenv("BS_FAKE_CUPTI_LAG_MS", "30", 1);  // records handed out 30 ms after they end

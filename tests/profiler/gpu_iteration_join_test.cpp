@@ -11,6 +11,13 @@ const Lane kCtl{LaneKind::Controller, 0};
 const Lane kCompute{LaneKind::ComputeStream, 0};
 const Lane kCopy{LaneKind::CopyStream, 1};
 
+// The loss read back, tagged D2H as the GPU backend tags it: an iteration's last work.
+Event loss_copy(int64_t start, int64_t end, Lane lane, int64_t id) {
+    Event e = make_event(Phase::D2H, start, end, lane, id);
+    e.tag = 1 + static_cast<uint8_t>(Phase::D2H);
+    return e;
+}
+
 Breakdown fallback_of(int64_t wall) {
     Breakdown b;
     b.wall_ns = wall;
@@ -35,7 +42,7 @@ TEST(GpuIterationJoin, HeldUntilTheLossCopyArrivesThenBuiltFromGpuIntervals) {
     j.take(1000, false, out);
     EXPECT_TRUE(out.empty());  // the loss copy (its last work) has not arrived
     const Event gpu2[] = {make_event(Phase::Compute, 550, 700, {LaneKind::ComputeStream, 2}, 0),
-                          make_event(Phase::D2H, 700, 720, kCompute, 0)};
+                          loss_copy(700, 720, kCompute, 0)};
     j.add_gpu_events(gpu2);
     j.take(1000, false, out);
     ASSERT_EQ(out.size(), 1u);
@@ -87,7 +94,7 @@ TEST(GpuIterationJoin, LateAndUntaggedRecordsAreNotAnIterations) {
     GpuIterationJoin j;
     j.add_iteration(0, 0, 100, {}, fallback_of(100));
     const Event gpu[] = {make_event(Phase::Compute, 10, 20, kCompute, -1),   // evaluation: untagged
-                         make_event(Phase::Compute, 30, 40, kCompute, 0), make_event(Phase::D2H, 40, 50, kCompute, 0)};
+                         make_event(Phase::Compute, 30, 40, kCompute, 0), loss_copy(40, 50, kCompute, 0)};
     j.add_gpu_events(gpu);
     std::vector<GpuIterationJoin::Joined> out;
     j.take(100, false, out);
@@ -102,7 +109,7 @@ TEST(GpuIterationJoin, LateAndUntaggedRecordsAreNotAnIterations) {
 TEST(GpuIterationJoin, GpuIntervalsAreClippedToTheIteration) {
     GpuIterationJoin j;
     j.add_iteration(0, 100, 200, {}, fallback_of(100));
-    const Event gpu[] = {make_event(Phase::Compute, 50, 150, kCompute, 0), make_event(Phase::D2H, 190, 260, kCompute, 0)};
+    const Event gpu[] = {make_event(Phase::Compute, 50, 150, kCompute, 0), loss_copy(190, 260, kCompute, 0)};
     j.add_gpu_events(gpu);
     std::vector<GpuIterationJoin::Joined> out;
     j.take(300, false, out);
@@ -110,4 +117,31 @@ TEST(GpuIterationJoin, GpuIntervalsAreClippedToTheIteration) {
     EXPECT_EQ(out[0].breakdown.compute_ns, 50);
     EXPECT_EQ(out[0].breakdown.d2h_ns, 10);
     EXPECT_EQ(out[0].breakdown.parts_sum(), 100);
+}
+
+// A read-back tagged Compute (the layer stack reads its loss back before the backward pass) does
+// not end the iteration: its backward kernels still join it.
+TEST(GpuIterationJoin, AReadBackTaggedComputeIsNotTheIterationsEnd) {
+    GpuIterationJoin j;
+    j.add_iteration(0, 0, 1000, {}, fallback_of(1000));
+    Event mid = make_event(Phase::D2H, 100, 110, kCopy, 0);
+    mid.tag = 1 + static_cast<uint8_t>(Phase::Compute);
+    const Event first[] = {make_event(Phase::Compute, 10, 100, kCompute, 0), mid};
+    j.add_gpu_events(first);
+    std::vector<GpuIterationJoin::Joined> out;
+    j.take(1000, false, out);
+    EXPECT_TRUE(out.empty());
+    const Event backward[] = {make_event(Phase::Compute, 120, 300, kCompute, 0)};
+    j.add_gpu_events(backward);
+    j.take(1000, false, out);
+    EXPECT_TRUE(out.empty());
+    j.add_iteration(1, 1000, 2000, {}, fallback_of(1000));
+    const Event next[] = {make_event(Phase::H2D, 1000, 1010, kCopy, 1)};  // the next iteration began
+    j.add_gpu_events(next);
+    j.take(2000, false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].id, 0);
+    EXPECT_EQ(out[0].breakdown.compute_ns, 90 + 180);
+    EXPECT_EQ(out[0].breakdown.d2h_ns, 10);
+    EXPECT_EQ(j.late_events(), 0u);
 }

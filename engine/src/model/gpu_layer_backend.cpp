@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -100,8 +101,14 @@ public:
 
     void mark(StepMark m) override {
         gpu_->record(marks_[static_cast<size_t>(m)], GpuStream::compute);
+        // CUPTI: the uploads are the iteration's h2d, the rest of the step (the loss read back
+        // included: it comes before the backward pass) its compute.
+        tag_.reset();
+        if (m == StepMark::Begin) tag_.emplace(*gpu_, profiler::Phase::H2D);
+        if (m == StepMark::InputCopied) tag_.emplace(*gpu_, profiler::Phase::Compute);
         if (m == StepMark::End) timed_ = true;
     }
+    GpuBackend* gpu() noexcept override { return gpu_.get(); }
     bool step_times(int64_t& h2d_ns, int64_t& compute_ns) override {
         h2d_ns = compute_ns = 0;
         if (!timed_) return true;  // no step yet
@@ -200,6 +207,7 @@ private:
     PinnedBuffer staging_, readback_;
     size_t stage_used_ = 0, staging_bytes_hint_ = 1 << 16;
     GpuEvent staged_;   // after the last copy out of the staging ring
+    std::optional<GpuBackend::Tag> tag_;  // CUPTI tag of the step phase under way (declared after gpu_)
     GpuEvent marks_[3];  // StepMark::Begin, InputCopied, End
     bool timed_ = false;  // a whole step has been marked
     Buffer rows_;        // declared last: given back before the pool above goes

@@ -217,6 +217,7 @@ public:
                 s.of(MemoryKind::Activations), s.of(MemoryKind::Workspace) + eval_bytes};
     }
 
+    GpuBackend* gpu_backend() noexcept override { return be_->gpu(); }
     bool device_memory(ModelMemory& m) const override {
         if (!device_) return false;
         const MemoryStats s = be_->memory();

@@ -203,7 +203,9 @@ public:
         Tag& operator=(const Tag&) = delete;
 
     private:
-        PluginCuptiCollector* pushed_ = nullptr;
+        // The backend whose collector the tag was pushed on; the pop goes to its collector if it
+        // is still attached (a tag that outlives the run's trace pops nothing).
+        GpuBackend* pushed_ = nullptr;
     };
 
 private:

@@ -53,11 +53,16 @@ struct Event {
     uint32_t bytes = 0;  // bytes moved, where that means something
     Phase phase = Phase::Host;
     Lane lane{};
-    uint8_t reserved = 0;
+    // GPU work: 1 + the Phase its launch was tagged with (CUPTI external correlation), which can
+    // differ from `phase` (a loss read back in the middle of a step is a D2H copy tagged Compute);
+    // 0 when untagged, and for host events.
+    uint8_t tag = 0;
 
     int64_t duration_ns() const noexcept { return end_ns - start_ns; }
 };
 static_assert(sizeof(Event) == 32, "events stay small: millions of them are kept and scanned");
+
+inline bool tagged_as(const Event& e, Phase p) noexcept { return e.tag == 1 + static_cast<uint8_t>(p); }
 
 inline Event make_event(Phase phase, int64_t start_ns, int64_t end_ns, Lane lane = {}, int64_t id = -1,
                         uint32_t bytes = 0) noexcept {

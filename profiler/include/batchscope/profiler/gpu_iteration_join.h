@@ -5,8 +5,8 @@
 // events (data wait, host staging) together with the GPU's (kernels as compute, HtoD as h2d,
 // DtoH as d2h, from append_events), so compute is the union of the kernel intervals.
 //
-// An iteration's GPU work is in when its DtoH copy arrived (the loss read back: the last thing
-// an iteration launches), or any record of a later iteration did (records are delivered in
+// An iteration's GPU work is in when its DtoH copy tagged D2H arrived (the loss read back: the
+// last thing an iteration launches; see Event::tag), or any record of a later iteration did (records are delivered in
 // launch order), or when everything was flushed (`all`). One whose records do not come within
 // max_wait_ns is given out with what arrived, or with its fallback (CUDA-event) breakdown when
 // nothing did. Single-threaded (the training controller).

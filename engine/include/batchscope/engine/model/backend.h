@@ -10,6 +10,10 @@
 #include <stdexcept>
 #include <string>
 
+namespace batchscope::engine {
+class GpuBackend;
+}
+
 namespace batchscope::engine::model {
 
 // What a buffer holds, for the memory accounting.
@@ -90,7 +94,11 @@ public:
     virtual int64_t device_available() { return -1; }
     // Training-step timing on the device: mark() records, step_times() reads the last step's
     // host-to-device copy (Begin..InputCopied) and compute (InputCopied..End). False on the CPU.
+    // On a GPU the marks also tag the step's work for CUPTI (Begin..InputCopied: h2d, then compute)
+    // with the id the run set on the GpuBackend.
     virtual void mark(StepMark) {}
+    // The GPU backend underneath (CUPTI, device memory); null on the CPU.
+    virtual GpuBackend* gpu() noexcept { return nullptr; }
     virtual bool step_times(int64_t& h2d_ns, int64_t& compute_ns) {
         (void)h2d_ns, (void)compute_ns;
         return false;
