@@ -58,12 +58,8 @@ void SweepJob::main() {
     for (int b : plan_.max_batches) {
         for (double rate : plan_.rates) {
             if (cancel_.load()) break;
-            // As engine::infer::run_sweep sets up each point.
-            infer::InferConfig c = base_;
-            c.mode = infer::LoadMode::Poisson;
-            c.max_batch = b;
-            c.rate = rate;
-            c.keep_records = false;
+            // Each point as engine::infer::run_sweep runs it (this loop can be cancelled mid-point).
+            const infer::InferConfig c = infer::sweep_point_config(base_, b, rate);
             std::shared_ptr<infer::InferSessionSink> sink;
             if (!db_.empty() && progress().save_error.empty()) {
                 char name[160];

@@ -54,17 +54,22 @@ ProbeFn make_stream_probe(InferConfig base, std::shared_ptr<BatchService> servic
     };
 }
 
+InferConfig sweep_point_config(const InferConfig& base, int max_batch, double rate) {
+    InferConfig c = base;
+    c.mode = LoadMode::Poisson;
+    c.max_batch = max_batch;
+    c.rate = rate;
+    c.keep_records = false;
+    return c;
+}
+
 std::vector<SweepPoint> run_sweep(const InferConfig& base, std::shared_ptr<BatchService> service,
                                   const SweepOptions& o, const std::function<void(const SweepPoint&)>& progress,
                                   const StreamSinkFactory& make_sink) {
     std::vector<SweepPoint> out;
     for (int b : o.max_batches)
         for (double rate : o.rates) {
-            InferConfig c = base;
-            c.mode = LoadMode::Poisson;
-            c.max_batch = b;
-            c.rate = rate;
-            c.keep_records = false;
+            const InferConfig c = sweep_point_config(base, b, rate);
             SweepPoint p;
             p.max_batch = b;
             p.offered_rps = rate;

@@ -44,6 +44,10 @@ struct SweepOptions {
     std::vector<int> max_batches;  // dynamic batcher sizes
 };
 
+// The stream of one sweep point: `base` as an open-loop Poisson stream at `rate` with the dynamic
+// batcher's maximum batch `max_batch`, per-request records not kept (the summary is the point).
+InferConfig sweep_point_config(const InferConfig& base, int max_batch, double rate);
+
 // Runs every (max batch, rate) pair, max batch outermost; `progress` sees each point as it ends.
 std::vector<SweepPoint> run_sweep(const InferConfig& base, std::shared_ptr<BatchService> service,
                                   const SweepOptions& o, const std::function<void(const SweepPoint&)>& progress = {},
