@@ -43,12 +43,19 @@ int run_server_scenario(const InferOptions& o, std::shared_ptr<BatchService> ser
     ServerSearchOptions so;
     so.p99_bound_ns = std::llround(o.p99_bound_us * 1e3);
     so.start_rate = o.cfg.rate;
+    // A probe of N requests at rate r lasts N / r seconds: the search does not go below the rate
+    // whose probe would last more than kMaxProbeS (on a loaded machine it would otherwise halve
+    // its way down to probes of minutes).
+    constexpr double kMaxProbeS = 20;
+    so.min_rate = std::max(1.0, static_cast<double>(o.cfg.requests) / kMaxProbeS);
+    so.start_rate = std::max(so.start_rate, so.min_rate);
     nlohmann::json probes = nlohmann::json::array();
     const std::string tag = run_tag("server");
     auto ids = std::make_shared<std::vector<int64_t>>();
     if (!o.json)
-        std::printf("server scenario: the highest Poisson rate with p99 <= %.0f us (%lld requests per probe)\n",
-                    o.p99_bound_us, static_cast<long long>(o.cfg.requests));
+        std::printf("server scenario: the highest Poisson rate with p99 <= %.0f us (%lld requests per probe; "
+                    "no probe below %.1f requests/s, which would last over %.0f s)\n",
+                    o.p99_bound_us, static_cast<long long>(o.cfg.requests), so.min_rate, kMaxProbeS);
     auto on_probe = [&](const ProbeResult& p, const InferResult& r) {
         const bool pass = probe_passes(p, so);
         if (!o.json) {

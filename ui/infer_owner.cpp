@@ -32,7 +32,7 @@ void InferOwner::start(const infer::InferConfig& config, const std::string& db_p
     prepared_ = std::async(std::launch::async, [config, db_path] {
         auto p = std::make_shared<Prepared>();
         try {
-            p->service = infer::make_mlp_service(config.checkpoint, config.data_dir, config.test_limit, config.threads);
+            p->service = infer::make_checkpoint_service(config);  // on config.backend
         } catch (const std::exception& e) {
             p->error = e.what();
             return p;

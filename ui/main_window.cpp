@@ -27,6 +27,7 @@
 #include "preset_panel.h"
 #include "epoch_table_model.h"
 #include "live_tabs.h"
+#include "pipeline_view.h"
 #include "live_views.h"
 #include "batchscope/store/session_store.h"
 #include "run_status_panel.h"
@@ -355,6 +356,7 @@ void MainWindow::refresh() {
     ++redraws_;
     const engine::RunSnapshot& s = *shown_;
     timeline_.observe(s);
+    live_tabs_->pipeline()->observe(s);  // the whole-run queue series, shown or not
     // Numbers that change every frame relayout the side panel (its labels wrap): 10 a second
     // are as readable as 30. A new state is shown at once.
     if (state_changed || redraws_ % kTextEvery == 0 || s.state != RunState::Running) status_->showSnapshot(s);

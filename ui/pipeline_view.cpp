@@ -140,33 +140,34 @@ void PipelineView::clear() {
     pending_ = false;
 }
 
-void PipelineView::showSnapshot(const engine::RunSnapshot& s, const RunTimeline& timeline) {
-    lanes_->showSnapshot(s);
-    workers_->setWorkers(s.loader.workers, s.workers);
+void PipelineView::observe(const engine::RunSnapshot& s) {
     // A new run (iterations count from 0 again): start the series over.
     if (!s.recent.empty() && s.recent.back().iteration < last_iteration_) {
         series_.clear();
         last_iteration_ = -1;
     }
-    bool added = false;
     for (const engine::IterationRecord& r : s.recent) {
         if (r.iteration <= last_iteration_) continue;
         const double t = seconds_since_start(s, r.start_ns);
         series_.add(t, r.queue_depth, prefetch_depth_at(s, r.iteration));
         last_iteration_ = r.iteration;
-        added = true;
+        pending_ = true;  // drawn at the next due redraw
     }
+}
+
+void PipelineView::showSnapshot(const engine::RunSnapshot& s, const RunTimeline& timeline) {
+    lanes_->showSnapshot(s);
+    workers_->setWorkers(s.loader.workers, s.workers);
+    observe(s);
     // A whole-run chart: four redraws a second are plenty (Qt Charts redraws are the dear part).
     const bool due = s.elapsed_s - chart_t_ >= kChartEveryS || s.elapsed_s < chart_t_ ||
                      s.state != engine::RunState::Running;
-    if ((added || pending_) && due) {
+    if (pending_ && due) {
         queue_->setPoints(mean_series_, series_.mean());
         queue_->setPoints(fewest_series_, series_.fewest());
         queue_->setPoints(depth_series_, series_.depth());
         chart_t_ = s.elapsed_s;
         pending_ = false;
-    } else if (added) {
-        pending_ = true;
     }
     if (timeline.knob_changes().size() != knobs_shown_) {
         knobs_shown_ = timeline.knob_changes().size();

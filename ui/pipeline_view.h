@@ -54,6 +54,10 @@ public:
     explicit PipelineView(QWidget* parent = nullptr);
 
     void showSnapshot(const engine::RunSnapshot& s, const RunTimeline& timeline);
+    // Adds the snapshot's new iterations to the whole-run queue series without drawing. The
+    // window calls it for every snapshot, shown or not (the run's recent iterations are bounded:
+    // a hidden view fed only when shown would lose the ones in between).
+    void observe(const engine::RunSnapshot& s);
     void clear();
 
     LaneTimeline* lanes() const { return lanes_; }

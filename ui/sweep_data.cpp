@@ -168,12 +168,12 @@ std::vector<SavedSweep> list_saved_sweeps(store::SessionStore& st) {
         for (const std::string& tag : i.tags) {
             if (tag.rfind(kSweepTagPrefix, 0) != 0) continue;
             SavedSweep& s = by_tag[tag];
-            if (s.points == 0 || i.created_at < s.created_at) {
+            if (s.tag.empty() || i.created_at < s.created_at) {  // first seen, or older
                 s.created_at = i.created_at;
                 s.model = i.model;
             }
             s.tag = tag;
-            ++s.points;
+            if (i.state == "finished") ++s.points;  // what Load draws: a cancelled point is not one
         }
     }
     std::vector<SavedSweep> out;

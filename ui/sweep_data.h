@@ -47,7 +47,7 @@ struct SavedSweep {
     std::string tag;
     std::string created_at;  // of its first point
     std::string model;
-    int points = 0;          // sessions with the tag
+    int points = 0;          // finished sessions with the tag (the points Load draws)
 };
 // Every sweep in the store, newest first.
 std::vector<SavedSweep> list_saved_sweeps(store::SessionStore& st);

@@ -39,7 +39,7 @@ SweepProgress SweepJob::progress() const {
 void SweepJob::main() {
     std::shared_ptr<infer::BatchService> service;
     try {
-        service = infer::make_mlp_service(base_.checkpoint, base_.data_dir, base_.test_limit, base_.threads);
+        service = infer::make_checkpoint_service(base_);  // on base_.backend
     } catch (const std::exception& e) {
         std::lock_guard lock(m_);
         progress_.error = e.what();

@@ -30,7 +30,7 @@ void GpuRunTrace::poll(int64_t now_ns, bool forced, std::vector<profiler::Event>
     if (!cupti()) return;
     if (!forced && now_ns - last_poll_ns_ < kPollEveryNs) return;
     last_poll_ns_ = now_ns;
-    if (forced) collector_.flush(true);
+    if (forced && collector_.flush(true) != 0) ++flush_failures_;
     drained_.clear();
     if (collector_.drain(drained_) > 0) {
         tables_.add(drained_);
@@ -55,6 +55,12 @@ std::string GpuRunTrace::incomplete_note() const {
         note += "; " + std::to_string(n) +
                 " GPU records arrived after their iteration's breakdown was made (they are in the GPU lanes and "
                 "tables, not in those breakdowns)";
+    if (flush_failures_ > 0)
+        note += "; " + std::to_string(flush_failures_) +
+                " forced CUPTI flushes failed (GPU records of those epochs may be missing)";
+    if (memory_failures_ > 0)
+        note += "; the device memory query failed " + std::to_string(memory_failures_) +
+                " times (the memory shown is the last good sample)";
     return note;
 }
 
@@ -70,8 +76,9 @@ void GpuRunTrace::fill(DeviceView& d, int64_t now_ns, bool force) {
             d.memory_total = static_cast<int64_t>(m.device_total_bytes);
             d.memory_run = static_cast<int64_t>(m.pool_in_use_bytes);
         } catch (const GpuError&) {
-            // Keeps the last sample: a failing memory query is not worth stopping the run for, and
-            // the next GPU call that matters reports the device's state.
+            // Keeps the last sample (counted, and said at the end): a failing memory query is not
+            // worth stopping the run for; the next GPU call that matters reports the device's state.
+            ++memory_failures_;
         }
     }
     if (tables_changed_) {

@@ -62,6 +62,8 @@ private:
     profiler::GpuIterationJoin join_;
     std::vector<profiler::GpuActivity> drained_;
     int64_t last_poll_ns_ = 0, last_memory_ns_ = 0;
+    uint64_t flush_failures_ = 0;   // forced CUPTI flushes that failed (records may be missing)
+    uint64_t memory_failures_ = 0;  // device memory queries that failed (the last sample was kept)
     bool tables_changed_ = true;
     BsCuptiStats stats_{};
 };

@@ -281,6 +281,11 @@ void TrainingRun::Impl::controller_main() {
                 if (gpu_trace) gpu_trace->begin_step(iteration);
                 const float loss = model.train_step(input.data(), batch->y.data(), b, lr);
                 if (gpu_trace) gpu_trace->end_step();
+                // On a GPU the step's last kernels may still run when train_step returns (the layer
+                // stack reads its loss back before the backward pass): reading the device's times
+                // waits for them, so that t3 is the end of the step's compute, not of its launches.
+                int64_t dev_h2d = 0, dev_compute = 0;
+                const bool dev_timed = model.last_step_device_times(dev_h2d, dev_compute);
                 const int64_t t3 = profiler::now_ns();
                 const BatchTimes load_times = batch->times;
                 const int skipped = batch->skipped;
@@ -290,9 +295,7 @@ void TrainingRun::Impl::controller_main() {
                 iter_events.push_back(controller_event(Phase::DataWait, t0, t1, iteration));
                 // On a GPU the device's own copy time (CUDA events) extends the host's staging copy;
                 // the rest of the step (kernels, the loss read back, launch overhead) is compute.
-                int64_t dev_h2d = 0, dev_compute = 0;
-                const int64_t t_copy =
-                    model.last_step_device_times(dev_h2d, dev_compute) ? std::min(t3, t2 + std::max<int64_t>(0, dev_h2d)) : t2;
+                const int64_t t_copy = dev_timed ? std::min(t3, t2 + std::max<int64_t>(0, dev_h2d)) : t2;
                 iter_events.push_back(controller_event(Phase::H2D, t1, t_copy, iteration, static_cast<uint32_t>(nx * 4)));
                 iter_events.push_back(controller_event(Phase::Compute, t_copy, t3, iteration));
                 // Bookkeeping below is "host" time: it ends the iteration.

@@ -162,7 +162,7 @@ void InferenceRun::Impl::controller_main() {
     publish(true, false);
     try {
         if (auto err = validate(cfg); !err.empty()) throw std::invalid_argument(err);
-        if (!service) service = make_mlp_service(cfg.checkpoint, cfg.data_dir, cfg.test_limit, cfg.threads);
+        if (!service) service = make_checkpoint_service(cfg);  // the backend the config names (never a silent CPU)
         sample_order.resize(static_cast<size_t>(service->sample_count()));
         std::iota(sample_order.begin(), sample_order.end(), int64_t{0});
         std::shuffle(sample_order.begin(), sample_order.end(), std::mt19937_64(cfg.seed));

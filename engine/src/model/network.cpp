@@ -218,6 +218,11 @@ public:
     }
 
     GpuBackend* gpu_backend() noexcept override { return be_->gpu(); }
+    int64_t parameter_count() const override {
+        int64_t n = 0;
+        for (const Param& p : params_) n += static_cast<int64_t>(p.value->size());
+        return n;
+    }
     bool device_memory(ModelMemory& m) const override {
         if (!device_) return false;
         const MemoryStats s = be_->memory();

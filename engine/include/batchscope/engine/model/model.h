@@ -78,7 +78,8 @@ public:
     }
     // GPU backends: the backend the model trains on (CUPTI tagging, device memory); null on the CPU.
     virtual GpuBackend* gpu_backend() noexcept { return nullptr; }
-    int64_t parameter_count() const;
+    // Weights and biases, counted (a device model counts without reading them back).
+    virtual int64_t parameter_count() const;
 };
 
 // Builds `spec` for inputs of shape `input` (c x h x w, channels first as the loader's float
