@@ -1,8 +1,9 @@
 #include "batchscope/profiler/gpu_activity.h"
 
+#include "batchscope/profiler/gpu_activity_tables.h"
+
 #include <algorithm>
 #include <limits>
-#include <unordered_map>
 
 namespace batchscope::profiler {
 
@@ -70,49 +71,24 @@ void append_events(std::span<const GpuActivity> activities, StreamLanes& lanes, 
     }
 }
 
+// One activity table's arithmetic: the run-long tables over a single batch of records.
 std::vector<KernelRow> kernel_table(std::span<const GpuActivity> activities) {
-    std::unordered_map<std::string_view, KernelRow> rows;
-    for (const GpuActivity& a : activities) {
-        if (a.kind != GpuActivityKind::Kernel) continue;
-        KernelRow& r = rows[a.name];
-        ++r.calls;
-        r.total_ns += a.duration_ns();
-        r.max_ns = std::max(r.max_ns, a.duration_ns());
-    }
-    std::vector<KernelRow> out;
-    out.reserve(rows.size());
-    for (auto& [name, r] : rows) {
-        r.name = std::string(name);
-        out.push_back(std::move(r));
-    }
-    std::sort(out.begin(), out.end(), [](const KernelRow& a, const KernelRow& b) {
-        return a.total_ns != b.total_ns ? a.total_ns > b.total_ns : a.name < b.name;
-    });
-    return out;
+    GpuActivityTables t;
+    t.add(activities);
+    return t.kernels();
 }
 
 std::vector<CopyRow> copy_table(std::span<const GpuActivity> activities) {
-    std::map<std::pair<CopyDirection, bool>, CopyRow> rows;
-    for (const GpuActivity& a : activities) {
-        if (a.kind != GpuActivityKind::Memcpy) continue;
-        CopyRow& r = rows[{a.direction, a.pinned}];
-        r.direction = a.direction;
-        r.pinned = a.pinned;
-        ++r.calls;
-        r.bytes += a.bytes;
-        r.total_ns += a.duration_ns();
-    }
-    std::vector<CopyRow> out;
-    for (auto& [key, r] : rows) out.push_back(r);
-    std::stable_sort(out.begin(), out.end(), [](const CopyRow& a, const CopyRow& b) { return a.total_ns > b.total_ns; });
-    return out;
+    GpuActivityTables t;
+    t.add(activities);
+    return t.copies();
 }
 
 GpuActivityCounts count_activities(std::span<const GpuActivity> activities) noexcept {
     GpuActivityCounts c;
     for (const GpuActivity& a : activities) {
         const auto k = static_cast<size_t>(a.kind);
-        if (k < 6) ++c.per_kind[k];
+        if (k < kGpuActivityKinds) ++c.per_kind[k];
         if (a.id >= 0) ++c.with_id;
     }
     return c;

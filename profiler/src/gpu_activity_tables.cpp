@@ -7,7 +7,7 @@ namespace batchscope::profiler {
 void GpuActivityTables::add(std::span<const GpuActivity> activities) {
     for (const GpuActivity& a : activities) {
         const auto k = static_cast<size_t>(a.kind);
-        if (k < 6) ++counts_.per_kind[k];
+        if (k < kGpuActivityKinds) ++counts_.per_kind[k];
         if (a.id >= 0) ++counts_.with_id;
         if (a.kind == GpuActivityKind::Kernel) {
             auto it = kernels_.find(a.name);

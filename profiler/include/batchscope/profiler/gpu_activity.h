@@ -78,8 +78,9 @@ struct CopyRow {
 std::vector<CopyRow> copy_table(std::span<const GpuActivity> activities);
 
 // Records per kind, index = GpuActivityKind.
+inline constexpr size_t kGpuActivityKinds = 6;  // the values of GpuActivityKind
 struct GpuActivityCounts {
-    uint64_t per_kind[6] = {};
+    uint64_t per_kind[kGpuActivityKinds] = {};
     uint64_t with_id = 0;  // joined with an iteration / request id
 };
 GpuActivityCounts count_activities(std::span<const GpuActivity> activities) noexcept;
