@@ -103,8 +103,8 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         }
     }
     if (!o.json) {
-        std::printf("Batchscope inference: %s on %s\nbackend: %s\n", service->model().c_str(),
-                    service->dataset().c_str(), service->backend().c_str());
+        std::printf("Batchscope inference: %s on %s\nbackend: %s\ntiming: %s\n", service->model().c_str(),
+                    service->dataset().c_str(), service->backend().c_str(), service->timing().c_str());
         std::printf("load: %s", to_string(cfg.mode));
         if (is_open_loop(cfg.mode)) std::printf(" %.1f requests/s", cfg.rate);
         if (cfg.mode == LoadMode::Bursts) std::printf(" in bursts of %d", cfg.burst);
@@ -153,6 +153,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
                             {"dataset", service->dataset()},
                             {"backend", service->backend()},
                             {"compute_backend", cfg.backend},
+                            {"timing", service->timing()},
                             {"config", nlohmann::json::parse(infer_config_json(cfg, *service, to_string(scenario)))},
                             {"result", result_json(r)}};
         if (scenario == Scenario::SingleStream) j["p90_us"] = us(static_cast<double>(r.latency.value_ns(90)));

@@ -157,6 +157,8 @@ PY
 import json, sys
 g, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert g["backend"].startswith("CUDA") and g["compute_backend"] == "cuda", g["backend"]
+assert "CUDA events" in g["timing"] and "CUPTI" in g["timing"], g["timing"]  # says how it was timed
+assert "host clock" in c["timing"], c["timing"]
 assert g["config"]["compute_backend"] == "cuda" and c["compute_backend"] == "cpu", g["config"]
 assert g["result"]["checked"] == 500 and g["result"]["accuracy"] == c["result"]["accuracy"], (g["result"], c["result"])
 PY

@@ -60,6 +60,10 @@ public:
         return std::string("CUDA, ") + (p.device_name.empty() ? "device" : p.device_name) +
                (gpu_->tf32() ? ", TF32" : ", FP32");
     }
+    std::string timing() const override {
+        return "h2d, compute and d2h timed with CUDA events around each batch's copy in, forward pass and copy "
+               "back (CUPTI does not trace serving yet: no kernel or copy tables for inference)";
+    }
     int64_t sample_count() const override { return test_.count; }
 
     void warm_up(int max_batch) override {

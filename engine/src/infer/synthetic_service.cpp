@@ -15,6 +15,7 @@ public:
     std::string model() const override { return name_; }
     std::string dataset() const override { return "none (synthetic requests)"; }
     std::string backend() const override { return "synthetic"; }
+    std::string timing() const override { return "synthetic: each batch takes the service time it was given, on the host clock"; }
     int64_t sample_count() const override { return count_; }
 
     BatchTiming serve(std::span<const int64_t> samples, std::span<int8_t> correct) override {

@@ -33,6 +33,9 @@ public:
     virtual std::string model() const = 0;    // "MLP 784-256-128-10", "synthetic 200 us"
     virtual std::string dataset() const = 0;  // where the requests' samples come from
     virtual std::string backend() const = 0;  // "CPU, OpenBLAS ...", "CUDA, NVIDIA H100 ..., FP32"
+    // How the phases of a batch are timed, one line: the host clock on the CPU; on a GPU, CUDA
+    // events (and that CUPTI does not trace serving yet).
+    virtual std::string timing() const { return "h2d, compute and d2h timed on the host clock"; }
     virtual int64_t sample_count() const = 0; // requests carry samples 0..count-1
     // Called once before the stream starts, with the largest batch expected (allocations).
     virtual void warm_up(int max_batch) { (void)max_batch; }
