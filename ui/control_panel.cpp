@@ -1,5 +1,7 @@
 #include "control_panel.h"
 
+#include "backend_combo.h"
+
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -9,7 +11,6 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStyle>
-#include <QStandardItemModel>
 #include <QValidator>
 #include <QVBoxLayout>
 #include <stdexcept>
@@ -82,11 +83,7 @@ ControlPanel::ControlPanel(const engine::TrainConfig& initial, QWidget* parent) 
     lr_->setKeyboardTracking(false);
     lr_->setAlignment(Qt::AlignRight);
     lr_->setToolTip(tr("Learning rate of the next run (for SGD about 0.01-0.1, for Adam about 0.001)."));
-    backend_ = new QComboBox;
-    backend_->addItem(tr("CPU (OpenBLAS)"), QStringLiteral("cpu"));
-    backend_->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
-    backend_->setToolTip(tr("Where the next run computes. The GPU entry is enabled when a usable GPU was found."));
-    setGpuAvailability(false, tr("the GPU probe has not finished yet"));
+    backend_ = make_backend_combo(tr("The next training run"));
     setConfig(initial);
 
     auto* form = new QFormLayout;
@@ -163,16 +160,7 @@ QString ControlPanel::problem() const {
     return why.isEmpty() ? QString() : tr("The model cannot be built: %1").arg(why);
 }
 
-void ControlPanel::setGpuAvailability(bool usable, const QString& why) {
-    auto* items = qobject_cast<QStandardItemModel*>(backend_->model());
-    if (QStandardItem* gpu = items ? items->item(1) : nullptr) {
-        gpu->setEnabled(usable || backend_->currentIndex() == 1);
-        gpu->setToolTip(usable ? tr("Train on the GPU through the CUDA plugin")
-                               : tr("No usable GPU: %1").arg(why));
-    }
-    backend_->setToolTip(usable ? tr("Where the next run computes: the CPU or the GPU.")
-                                : tr("Where the next run computes. GPU unavailable: %1").arg(why));
-}
+void ControlPanel::setGpuAvailability(bool usable, const QString& why) { set_gpu_availability(backend_, usable, why); }
 
 void ControlPanel::setConfig(const engine::TrainConfig& c) {
     for (auto [spin, v] : {std::pair{batch_, c.batch_size}, {prefetch_, c.prefetch_depth}, {workers_, c.workers},

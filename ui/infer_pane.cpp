@@ -1,5 +1,7 @@
 #include "infer_pane.h"
 
+#include "backend_combo.h"
+
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -200,9 +202,11 @@ QWidget* InferPane::makeControls() {
     ck->addWidget(checkpoint_, 1);
     ck->addWidget(browse);
 
+    backend_ = make_backend_combo(tr("Serving"));
     auto* form = new QFormLayout;
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
     form->addRow(tr("Model"), ck);
+    form->addRow(tr("Bac&kend"), backend_);
     form->addRow(tr("&Load"), mode_);
     form->addRow(tr("&Rate"), rate_);
     form->addRow(tr("&Concurrency"), concurrency_);
@@ -252,8 +256,11 @@ infer::InferConfig InferPane::config() const {
     c.queue_delay_us = delay_->value();
     c.requests = requests_->value();
     if (c.mode == LoadMode::Offline && c.requests == 0) c.requests = 10000;
+    c.backend = backend_->currentData().toString().toStdString();
     return c;
 }
+
+void InferPane::setGpuAvailability(bool usable, const QString& why) { set_gpu_availability(backend_, usable, why); }
 
 void InferPane::setConfig(const infer::InferConfig& c) {
     const QSignalBlocker b1(mode_), b2(rate_), b3(concurrency_), b4(max_batch_), b5(delay_), b6(requests_);
@@ -263,6 +270,7 @@ void InferPane::setConfig(const infer::InferConfig& c) {
     max_batch_->setValue(c.max_batch);
     delay_->setValue(static_cast<int>(c.queue_delay_us));
     requests_->setValue(static_cast<int>(std::min<int64_t>(c.requests, requests_->maximum())));
+    if (const int i = backend_->findData(QString::fromStdString(c.backend)); i >= 0) backend_->setCurrentIndex(i);
     updateEnabled();
 }
 
@@ -346,6 +354,7 @@ void InferPane::updateEnabled() {
     const bool sweeping = sweep_->running();
     mode_->setEnabled(!running);
     requests_->setEnabled(!running);
+    backend_->setEnabled(!running && !sweeping);
     checkpoint_->setEnabled(!running && !sweeping);
     start_->setEnabled(!running && !sweeping);
     stop_->setEnabled(running && owner_.run());

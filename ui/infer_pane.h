@@ -58,6 +58,9 @@ public:
 
     QLineEdit* checkpointEdit() const { return checkpoint_; }
     QComboBox* modeCombo() const { return mode_; }
+    QComboBox* backendCombo() const { return backend_; }
+    // What the GPU probe found (the GPU entry of the backend list follows it).
+    void setGpuAvailability(bool usable, const QString& why);
     QDoubleSpinBox* rateSpin() const { return rate_; }
     QSpinBox* concurrencySpin() const { return concurrency_; }
     QSpinBox* maxBatchSpin() const { return max_batch_; }
@@ -96,6 +99,7 @@ private:
     QString db_;
     QLineEdit* checkpoint_;
     QComboBox* mode_;
+    QComboBox* backend_ = nullptr;  // cpu / cuda (backend_combo.h)
     QDoubleSpinBox* rate_;
     QSpinBox* concurrency_;
     QSpinBox* max_batch_;

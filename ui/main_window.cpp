@@ -343,6 +343,7 @@ void MainWindow::pollGpuProbe() {
     gpu_label_->setText(gpu_label_->fontMetrics().elidedText(summary, Qt::ElideRight, 620));
     gpu_label_->setToolTip(summary);
     controls_->setGpuAvailability(probe.usable, QString::fromStdString(probe.reason));
+    infer_->setGpuAvailability(probe.usable, QString::fromStdString(probe.reason));
 }
 
 void MainWindow::refresh() {

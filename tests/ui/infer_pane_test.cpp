@@ -11,6 +11,7 @@
 #include <QTest>
 
 #include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/gpu_probe.h"
 #include "batchscope/engine/mlp.h"
 #include "charts/histogram_chart.h"
 #include "charts/time_series_chart.h"
@@ -43,6 +44,25 @@ private slots:
         QCOMPARE(pane.maxBatchSpin()->value(), engine::infer::InferLimits::kMaxMaxBatch);
         pane.modeCombo()->setCurrentIndex(pane.modeCombo()->findData(static_cast<int>(engine::infer::LoadMode::Closed)));
         QVERIFY(!pane.rateSpin()->isEnabled() && pane.concurrencySpin()->isEnabled());
+    }
+
+    // Serving on the GPU where there is none: the run fails with the probe's reason, shown in the
+    // pane (never a silent CPU run).
+    void gpuServingWithoutAGpuFailsSayingWhy() {
+        if (engine::probe_gpu().usable) QSKIP("a GPU is usable here");
+        QTemporaryDir dir;
+        const QString ckpt = dir.filePath(QStringLiteral("m.ckpt"));
+        engine::save_checkpoint(ckpt.toStdString(), engine::Mlp({784, 16, 10}, 1), {});
+        InferPane pane(ckpt);
+        engine::infer::InferConfig c = pane.config();
+        QCOMPARE(QString::fromStdString(c.backend), QStringLiteral("cpu"));
+        c.backend = "cuda";
+        pane.setConfig(c);
+        QCOMPARE(pane.backendCombo()->currentData().toString(), QStringLiteral("cuda"));
+        QCOMPARE(QString::fromStdString(pane.config().backend), QStringLiteral("cuda"));
+        pane.startRun();
+        QTRY_VERIFY_WITH_TIMEOUT(pane.messageLabel()->text().contains(QStringLiteral("GPU")), 30'000);
+        QVERIFY(!pane.run() || pane.run()->snapshot()->state == engine::RunState::Failed);
     }
 
     void servesAndAppliesKnobsLive() {
