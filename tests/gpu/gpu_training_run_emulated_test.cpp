@@ -147,3 +147,24 @@ TEST_F(EmulatedGpu, RefusalsSayWhyAndWhatToDo) {
     TrainConfig other = config("opencl");
     EXPECT_NE(validate(other).find("cpu, cuda"), std::string::npos);
 }
+
+// The tuned MLP path out of device memory: a clear error with the largest batch that should fit,
+// and that batch then trains.
+TEST_F(EmulatedGpu, OutOfDeviceMemoryNamesABatchThatFits) {
+    setenv("BS_FAKE_DEVICE_BYTES", "400000", 1);  // the fake device: 400 kB
+    TrainConfig c = config("cuda");
+    c.batch_size = 4096;
+    const auto s = train(c);
+    ASSERT_EQ(s->state, RunState::Failed);
+    const std::string key = "the largest batch size that should fit is ";
+    const size_t at = s->message.find(key);
+    ASSERT_NE(at, std::string::npos) << s->message;
+    EXPECT_NE(s->message.find("out of GPU memory at batch size 4096"), std::string::npos) << s->message;
+    const int fit = std::stoi(s->message.substr(at + key.size()));
+    ASSERT_GT(fit, 0);
+    ASSERT_LT(fit, 4096);
+    c.batch_size = fit;
+    const auto t = train(c);
+    EXPECT_EQ(t->state, RunState::Finished) << t->message;
+}
+

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "batchscope/engine/gpu_mlp.h"
+#include "batchscope/engine/memory_fit.h"
 #include "batchscope/engine/model/gpu_model.h"
 #include "mlp_parts.h"
 
@@ -44,9 +45,17 @@ public:
         return true;
     }
     GpuBackend* gpu_backend() noexcept override { return gpu_.get(); }
+    // In pieces of the training batch's size: evaluation never needs more device memory than
+    // training (a test batch larger than the device holds is not an out-of-memory).
     int64_t count_correct(const float* x, const int32_t* y, int b) override {
-        if (b > dev_->max_batch()) regrow(b);
-        return dev_->count_correct(dev_->stage(x, y, b));
+        const int piece = dev_->max_batch();
+        const size_t features = static_cast<size_t>(host_.widths().front());
+        int64_t correct = 0;
+        for (int at = 0; at < b; at += piece) {
+            const int n = std::min(piece, b - at);
+            correct += dev_->count_correct(dev_->stage(x + static_cast<size_t>(at) * features, y + at, n));
+        }
+        return correct;
     }
     void predict(const float* x, int b, float* logits, InferWorkspace& ws) const override {
         sync_host();
@@ -71,9 +80,41 @@ private:
     void regrow(int batch) {
         if (dev_) sync_host();
         dev_.reset();
-        dev_ = std::make_unique<GpuMlp>(*gpu_, host_.widths(), batch);
+        try {
+            dev_ = std::make_unique<GpuMlp>(*gpu_, host_.widths(), batch);
+        } catch (const GpuError& e) {
+            if (e.code() != GpuErrc::out_of_memory) throw;
+            throw DeviceOutOfMemory(out_of_memory_advice(batch, e.what()));
+        }
         dev_->load_from(host_);
         stale_ = false;
+    }
+    // GpuMlp's device buffers: the parameters, their gradients and momentum; per sample every
+    // layer's output (and activation), two gradient rows of the widest layer, a loss and a
+    // correct flag, and each staging slot's input and label.
+    std::string out_of_memory_advice(int batch, const std::string& what) {
+        const std::vector<int>& w = host_.widths();
+        const int64_t fixed = 3 * host_.parameter_count() * 4 + 16;
+        int64_t per_sample = 2 + GpuMlp::kSlots * (int64_t{w[0]} + 1) + 2 * *std::max_element(w.begin() + 1, w.end());
+        for (size_t l = 1; l < w.size(); ++l) per_sample += (l + 1 < w.size() ? 2 : 1) * int64_t{w[l]};
+        per_sample *= 4;
+        std::string r = "out of GPU memory at batch size " + std::to_string(batch) + " (" + what + ")";
+        int64_t avail = -1;
+        try {
+            gpu_->release_cached();
+            avail = static_cast<int64_t>(gpu_->memory_stats().device_free_bytes);
+        } catch (const GpuError&) {
+            return r + ": try a smaller batch size (the device's free memory could not be read)";
+        }
+        const int fit = largest_batch_that_fits(fixed, per_sample, avail * 9 / 10);
+        if (fit < 1) return r + "; even batch size 1 does not fit on the device: use a smaller model";
+        if (fit >= batch)
+            return r + ": the device's free memory should hold this batch (a pool limit, or another process?); "
+                       "try a smaller batch size";
+        return r + "; the largest batch size that should fit is " + std::to_string(fit) + " (estimated: " +
+               std::to_string(fixed / 1024) + " KiB of weights, gradients and momentum + " +
+               std::to_string(per_sample / 1024) + " KiB per sample, " + std::to_string(avail / (1024 * 1024)) +
+               " MiB of the device free)";
     }
     void sync_host() const {
         std::lock_guard lock(m_);
