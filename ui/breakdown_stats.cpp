@@ -28,19 +28,21 @@ int64_t part_ns(const profiler::Breakdown& b, Part p) noexcept {
 }
 
 PartShares mean_shares(std::span<const engine::IterationRecord> recent) {
+    profiler::Breakdown sum;
+    for (const auto& r : recent) sum += r.breakdown;
+    return shares_of(sum);
+}
+
+PartShares shares_of(const profiler::Breakdown& b) {
     std::array<int64_t, kPartCount> sum{};
     int64_t total = 0;
-    for (const auto& r : recent) {
-        for (Part p : kParts) {
-            const int64_t ns = std::max<int64_t>(0, part_ns(r.breakdown, p));
-            sum[static_cast<size_t>(p)] += ns;
-            total += ns;
-        }
+    for (Part p : kParts) {
+        sum[static_cast<size_t>(p)] = std::max<int64_t>(0, part_ns(b, p));
+        total += sum[static_cast<size_t>(p)];
     }
     PartShares shares{};
     if (total <= 0) return shares;
-    for (size_t i = 0; i < sum.size(); ++i)
-        shares[i] = static_cast<double>(sum[i]) / static_cast<double>(total);
+    for (size_t i = 0; i < sum.size(); ++i) shares[i] = static_cast<double>(sum[i]) / static_cast<double>(total);
     return shares;
 }
 

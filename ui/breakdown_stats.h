@@ -26,6 +26,8 @@ using PartShares = std::array<double, kPartCount>;  // fractions 0..1, indexed b
 
 // Each part's share of the summed wall time of `recent`; all zero when there is nothing.
 PartShares mean_shares(std::span<const engine::IterationRecord> recent);
+// Each part's fraction of a summed breakdown (all zero when it is empty).
+PartShares shares_of(const profiler::Breakdown& total);
 
 // "data wait 41% · compute 52% · host 7%": stack order, parts that round to 0% left out.
 std::string format_shares(const PartShares& shares);

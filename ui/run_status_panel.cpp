@@ -7,6 +7,7 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <initializer_list>
 
 #include "breakdown_stats.h"
 #include "run_text.h"
@@ -63,6 +64,9 @@ RunStatusPanel::RunStatusPanel(QWidget* parent)
       shares_title_(new QLabel),
       share_bar_(new ShareBar),
       shares_(new QLabel),
+      run_title_(new QLabel),
+      run_bar_(new ShareBar),
+      run_shares_(new QLabel),
       knobs_(value_label()),
       last_epoch_(value_label()),
       data_(new QLabel),
@@ -78,6 +82,11 @@ RunStatusPanel::RunStatusPanel(QWidget* parent)
     epoch_bar_->setFixedHeight(8);
     shares_title_->setStyleSheet(QStringLiteral("color: #666666;"));
     shares_->setWordWrap(true);
+    run_title_->setStyleSheet(QStringLiteral("color: #666666;"));
+    run_shares_->setWordWrap(true);
+    for (QWidget* w : std::initializer_list<QWidget*>{run_title_, run_bar_, run_shares_})
+        w->setToolTip(tr("The whole run so far: every iteration's breakdown summed, against the recent "
+                         "iterations above (a change of knob shows in the recent bar first)."));
     data_->setWordWrap(true);
     data_->setStyleSheet(QStringLiteral("color: #666666;"));
     error_->setWordWrap(true);
@@ -112,6 +121,9 @@ RunStatusPanel::RunStatusPanel(QWidget* parent)
     layout->addWidget(shares_title_);
     layout->addWidget(share_bar_);
     layout->addWidget(shares_);
+    layout->addWidget(run_title_);
+    layout->addWidget(run_bar_);
+    layout->addWidget(run_shares_);
     layout->addWidget(separator());
     layout->addWidget(data_);
     showNoRun();
@@ -129,6 +141,9 @@ void RunStatusPanel::showNoRun() {
     shares_title_->setText(tr("Where the time goes (recent iterations)"));
     shares_->setText(QStringLiteral("\u2013"));
     share_bar_->setShares({});
+    run_title_->setText(tr("Whole run"));
+    run_shares_->setText(QStringLiteral("\u2013"));
+    run_bar_->setShares({});
     data_->clear();
 }
 
@@ -170,6 +185,12 @@ void RunStatusPanel::showSnapshot(const engine::RunSnapshot& s) {
     shares_title_->setText(tr("Where the time goes (last %1 iterations)").arg(s.recent.size()));
     share_bar_->setShares(shares);
     shares_->setText(s.recent.empty() ? QStringLiteral("\u2013") : QString::fromStdString(format_shares(shares)));
+    const PartShares run = shares_of(s.run_breakdown);
+    run_title_->setText(tr("Whole run (%1 iterations)")
+                            .arg(QString::fromStdString(group_thousands(static_cast<double>(s.run_breakdown_iterations)))));
+    run_bar_->setShares(run);
+    run_shares_->setText(s.run_breakdown_iterations == 0 ? QStringLiteral("\u2013")
+                                                         : QString::fromStdString(format_shares(run)));
     // "Fashion-MNIST (/usr/share/...)": the name on screen, the whole description on hover.
     const QString dataset = QString::fromStdString(s.dataset.empty() ? std::string("dataset") : s.dataset);
     data_->setText(tr("%1 \u00b7 %2 train \u00b7 %3 test\n%4")

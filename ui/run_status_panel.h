@@ -24,6 +24,8 @@ public:
     QLabel* errorLabel() const { return error_; }
     QLabel* sharesLabel() const { return shares_; }
     ShareBar* shareBar() const { return share_bar_; }
+    ShareBar* runShareBar() const { return run_bar_; }  // the whole run so far
+    QLabel* runSharesLabel() const { return run_shares_; }
     QLabel* knobsLabel() const { return knobs_; }
 
 private:
@@ -38,6 +40,9 @@ private:
     QLabel* shares_title_;
     ShareBar* share_bar_;
     QLabel* shares_;
+    QLabel* run_title_;
+    ShareBar* run_bar_;
+    QLabel* run_shares_;
     QLabel* knobs_;
     QLabel* last_epoch_;
     QLabel* data_;

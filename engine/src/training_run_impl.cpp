@@ -193,6 +193,8 @@ void TrainingRun::Impl::controller_main() {
             // An iteration's record, once its breakdown is final.
             auto finish_iteration = [&](const IterationRecord& rec) {
                 bd_sum += rec.breakdown;
+                work.run_breakdown += rec.breakdown;
+                ++work.run_breakdown_iterations;
                 recent.push_back(rec);
                 if (sink) sink->on_iteration(rec);
                 if (recent.size() > kRecentIterations) recent.pop_front();

@@ -48,6 +48,15 @@ TEST(TrainingRun, TrainsAndAccountsEveryIteration) {
         EXPECT_EQ(it.breakdown.wall_ns, it.end_ns - it.start_ns);
         EXPECT_GT(it.breakdown.compute_ns, 0);
     }
+    // The whole-run overview is every iteration's breakdown summed (48 iterations: all in `recent`).
+    ASSERT_EQ(s->recent.size(), 48u);
+    EXPECT_EQ(s->run_breakdown_iterations, 48);
+    batchscope::profiler::Breakdown sum;
+    for (const auto& it : s->recent) sum += it.breakdown;
+    EXPECT_EQ(s->run_breakdown.wall_ns, sum.wall_ns);
+    EXPECT_EQ(s->run_breakdown.compute_ns, sum.compute_ns);
+    EXPECT_EQ(s->run_breakdown.data_wait_ns, sum.data_wait_ns);
+    EXPECT_EQ(s->run_breakdown.parts_sum(), s->run_breakdown.wall_ns);
 }
 
 TEST(TrainingRun, LiveBatchSizeChangeAppliesAtTheNextIteration) {

@@ -108,7 +108,9 @@ private slots:
     // The model, optimizer and learning rate of the control panel start the next run; a model
     // spec that cannot be built is refused before anything starts.
     void modelControlsReachTheRun() {
-        MainWindow w(small_run());
+        engine::TrainConfig cfg = small_run();
+        cfg.epochs = 200;  // still running when the controls are checked
+        MainWindow w(cfg);
         w.setRememberSettings(false);
         ControlPanel* c = w.controls();
         c->modelCombo()->setEditText(QStringLiteral("mlp:0"));
@@ -126,7 +128,7 @@ private slots:
         QCOMPARE(QString::fromStdString(w.run()->config().backend), QStringLiteral("cpu"));
         QTRY_VERIFY_WITH_TIMEOUT(w.run()->snapshot()->iterations_done >= 1, 60'000);
         QCOMPARE(QString::fromStdString(w.run()->snapshot()->model_spec).left(6), QStringLiteral("mlp:64"));
-        QVERIFY(!c->modelCombo()->isEnabled());  // fixed while the run goes on
+        QTRY_VERIFY_WITH_TIMEOUT(!c->modelCombo()->isEnabled(), 5000);  // fixed while the run goes on
         w.stopRun();
     }
 

@@ -1,11 +1,14 @@
 // The plain C++ view logic: shares, columns, labels, axis arithmetic, the run timeline.
 #include <QAbstractItemModelTester>
 #include <QTest>
+#include <QLabel>
 
 #include "breakdown_stats.h"
 #include "charts/axis_range.h"
 #include "epoch_table_model.h"
 #include "run_text.h"
+#include "share_bar.h"
+#include "run_status_panel.h"
 #include "run_timeline.h"
 
 using namespace batchscope;
@@ -52,6 +55,27 @@ private slots:
         QCOMPARE(few.max_total_ms, 7.0);
         const BreakdownColumns last3 = last_columns(recent, 3);
         QCOMPARE(last3.iteration, (std::vector<int64_t>{2, 3, 4}));
+    }
+
+    void wholeRunShares() {
+        profiler::Breakdown b;
+        b.data_wait_ns = 30;
+        b.compute_ns = 60;
+        b.host_ns = 10;
+        b.wall_ns = 100;
+        const PartShares sh = shares_of(b);
+        QCOMPARE(sh[static_cast<size_t>(Part::DataWait)], 0.3);
+        QCOMPARE(sh[static_cast<size_t>(Part::Compute)], 0.6);
+        QCOMPARE(sh[static_cast<size_t>(Part::Host)], 0.1);
+        QCOMPARE(shares_of(profiler::Breakdown{})[0], 0.0);
+        engine::RunSnapshot s;
+        s.run_breakdown = b;
+        s.run_breakdown_iterations = 1234;
+        s.state = engine::RunState::Running;
+        RunStatusPanel panel;
+        panel.showSnapshot(s);
+        QCOMPARE(panel.runShareBar()->shares()[static_cast<size_t>(Part::Compute)], 0.6);
+        QVERIFY(panel.runSharesLabel()->text().contains(QStringLiteral("30%")));
     }
 
     void knobLabels() {

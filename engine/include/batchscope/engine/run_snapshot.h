@@ -119,6 +119,9 @@ struct RunSnapshot {
     double elapsed_s = 0;
 
     std::vector<IterationRecord> recent;  // the last iterations, oldest first (bounded)
+    // The whole run so far: every iteration's breakdown summed (the whole-session overview).
+    profiler::Breakdown run_breakdown;
+    int64_t run_breakdown_iterations = 0;
     std::vector<EpochRecord> epochs_done;
     std::vector<SeriesPoint> throughput;  // samples/s, one point per interval (bounded)
     std::vector<SeriesPoint> loss;        // mean training loss per interval (bounded)
