@@ -1,5 +1,7 @@
 #include "gpu_memory_view.h"
 
+#include "group_box.h"
+
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -46,13 +48,6 @@ QStackedWidget* stack(QTableView* table, QLabel* empty) {
     s->addWidget(table);
     s->addWidget(empty);
     return s;
-}
-
-QGroupBox* group(const QString& title, QWidget* content) {
-    auto* box = new QGroupBox(title);
-    auto* layout = new QVBoxLayout(box);
-    layout->addWidget(content);
-    return box;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include "group_box.h"
+
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QGroupBox>
@@ -48,12 +50,6 @@ bool is_active(RunState s) {
     return s == RunState::Idle || s == RunState::Loading || s == RunState::Running || s == RunState::Paused;
 }
 
-QGroupBox* group(const QString& title, QWidget* content) {
-    auto* box = new QGroupBox(title);
-    auto* layout = new QVBoxLayout(box);
-    layout->addWidget(content);
-    return box;
-}
 }  // namespace
 
 MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QString& sessions_db)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "batchscope/engine/training_run.h"
+#include "emulated_training.h"
 #include "idx_fixture.h"
 #include "run_wait.h"
 
@@ -26,42 +27,17 @@ namespace {
 
 bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
 
-class EmulatedCupti : public ::testing::Test {
+class EmulatedCupti : public bs_test::EmulatedTraining {
 protected:
     void SetUp() override {
-        setenv("BS_FAKE_COMPUTE", "emulate", 1);
-        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
+        EmulatedTraining::SetUp();
         setenv("BS_FAKE_CUPTI", "on", 1);
-        if (real_plugin()) unsetenv("BATCHSCOPE_GPU_PLUGIN");
-        else
-            setenv("BATCHSCOPE_GPU_PLUGIN",
-                   (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
-        bs_test::write_fake_fashion_mnist(d.path, 600, 200);
     }
     void TearDown() override {
-        for (const char* v : {"BATCHSCOPE_GPU_PLUGIN", "BS_FAKE_CUPTI", "BS_FAKE_CUPTI_LAG_MS", "BS_FAKE_CUPTI_DROP_EVERY"})
-            unsetenv(v);
+        for (const char* v : {"BS_FAKE_CUPTI", "BS_FAKE_CUPTI_LAG_MS", "BS_FAKE_CUPTI_DROP_EVERY"}) unsetenv(v);
+        EmulatedTraining::TearDown();
     }
-    TrainConfig config() const {
-        TrainConfig c;
-        c.data_dir = d.path;
-        c.cache_dir = d.path + "/cache";
-        c.batch_size = 50;
-        c.workers = 0;
-        c.prefetch_depth = 0;
-        c.shuffle = false;
-        c.epochs = 1;
-        c.model = "mlp:32,16";
-        c.backend = "cuda";
-        return c;
-    }
-    static std::shared_ptr<const RunSnapshot> train(const TrainConfig& c) {
-        TrainingRun run(c);
-        run.start();
-        run.wait();
-        return run.snapshot();
-    }
-    bs_test::TempDir d;
+    TrainConfig config() const { return EmulatedTraining::config("cuda"); }
 };
 
 bool stream_lane(const Event& e) { return e.lane.kind == LaneKind::CopyStream || e.lane.kind == LaneKind::ComputeStream; }

@@ -11,6 +11,7 @@
 
 #include "batchscope/engine/checkpoint.h"
 #include "batchscope/engine/training_run.h"
+#include "emulated_training.h"
 #include "idx_fixture.h"
 #include "run_wait.h"
 
@@ -18,41 +19,7 @@ using namespace batchscope::engine;
 
 namespace {
 
-class EmulatedGpu : public ::testing::Test {
-protected:
-    void SetUp() override {
-        setenv("BS_FAKE_COMPUTE", "emulate", 1);
-        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
-        unsetenv("BS_FAKE_CUPTI");  // the fake plugin without a CUPTI collector
-        if (std::getenv("BS_USE_REAL_PLUGIN")) unsetenv("BATCHSCOPE_GPU_PLUGIN");  // the usual search
-        else
-            setenv("BATCHSCOPE_GPU_PLUGIN",
-                   (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
-        bs_test::write_fake_fashion_mnist(d.path, 600, 200);
-    }
-    void TearDown() override { unsetenv("BATCHSCOPE_GPU_PLUGIN"); }
-
-    TrainConfig config(const std::string& backend) const {
-        TrainConfig c;
-        c.data_dir = d.path;
-        c.cache_dir = d.path + "/cache";
-        c.batch_size = 50;
-        c.workers = 0;
-        c.prefetch_depth = 0;
-        c.shuffle = false;
-        c.epochs = 1;
-        c.model = "mlp:32,16";
-        c.backend = backend;
-        return c;
-    }
-    static std::shared_ptr<const RunSnapshot> train(const TrainConfig& c) {
-        TrainingRun run(c);
-        run.start();
-        run.wait();
-        return run.snapshot();
-    }
-    bs_test::TempDir d;
-};
+class EmulatedGpu : public bs_test::EmulatedTraining {};
 
 }  // namespace
 

@@ -82,11 +82,7 @@ public:
             throw std::invalid_argument("a batch of " + std::to_string(b) + " requests; the GPU service takes 1 to " +
                                         std::to_string(dev_->max_batch()));
         const int64_t t0 = profiler::now_ns();
-        for (size_t i = 0; i < samples.size(); ++i) {
-            const uint8_t* px = test_.image(samples[i]);
-            float* dst = x_.floats() + i * features_;
-            for (size_t k = 0; k < features_; ++k) dst[k] = lut_[px[k]];
-        }
+        scale_samples(lut_, test_, samples, x_.floats());
         const int64_t t1 = profiler::now_ns();
         const int slot = dev_->stage_pinned(x_.floats(), nullptr, b);
         dev_->predict(slot, logits_.floats());

@@ -37,16 +37,11 @@ public:
 
     BatchTiming serve(std::span<const int64_t> samples, std::span<int8_t> correct) override {
         const int b = static_cast<int>(samples.size());
-        const size_t f = static_cast<size_t>(test_.features());
         const size_t classes = static_cast<size_t>(model_->classes());
         grow(b);
         BatchTiming t;
         const int64_t t0 = profiler::now_ns();
-        for (size_t i = 0; i < samples.size(); ++i) {
-            const uint8_t* px = test_.image(samples[i]);
-            float* dst = x_.data() + i * f;
-            for (size_t k = 0; k < f; ++k) dst[k] = lut_[px[k]];
-        }
+        scale_samples(lut_, test_, samples, x_.data());
         const int64_t t1 = profiler::now_ns();
         model_->predict(x_.data(), b, logits_.data(), ws_);
         const int64_t t2 = profiler::now_ns();

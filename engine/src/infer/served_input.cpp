@@ -30,4 +30,14 @@ int8_t check_answer(const float* logits, size_t classes, uint8_t label) {
     return arg == label ? 1 : 0;
 }
 
+void scale_samples(const std::array<float, 256>& lut, const ImageDataset& test, std::span<const int64_t> samples,
+                   float* dst) {
+    const size_t f = static_cast<size_t>(test.features());
+    for (size_t i = 0; i < samples.size(); ++i) {
+        const uint8_t* px = test.image(samples[i]);
+        float* row = dst + i * f;
+        for (size_t k = 0; k < f; ++k) row[k] = lut[px[k]];
+    }
+}
+
 }  // namespace batchscope::engine::infer
