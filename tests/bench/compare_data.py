@@ -7,7 +7,12 @@ PyTorch's DataLoader, in the same run, alternating, at the same worker counts.
 (b) An image folder of JPEGs (e.g. `batchscope-cli make-imagefolder DIR --size 224`): Batchscope
     decodes with libjpeg-turbo; PyTorch uses torchvision's ImageFolder (PIL) with ToTensor(),
     batch 64. Batchscope runs twice: float32 batches (what ToTensor delivers) and uint8 batches.
-Plus libjpeg-turbo's single-thread decode rate on the same files (in memory, one thread).
+Plus libjpeg-turbo's decode rate on the same files (held in memory), measured next to every JPEG
+row, in the same rounds: on one thread (the target's reference: that rate x workers) and on as
+many threads as the row has workers, decoding at once (what the cores give to decoding alone at
+that moment: on a shared virtual machine this is often less than workers x one thread).
+"steal" is the share of the machine's CPU time the hypervisor took during the row (most of the
+row's measurements); where it is high, wall-clock figures say more about the host than about us.
 
 Prefetch depth d (batches built ahead, in all) maps to PyTorch's prefetch_factor (batches ahead
 per worker) as max(1, ceil(d / workers)): PyTorch cannot prefetch nothing.
@@ -142,20 +147,23 @@ def main():
                 for p in prefetch:
                     b, t = best(a.rounds, [lambda: ours(a.bench, "fashion", None, w, p, a.seconds),
                                            lambda: torch("fashion", root, 128, w, p, a.seconds)])
-                    rows.append(("Fashion-MNIST", w, p, b, None, t))
+                    rows.append(("Fashion-MNIST", w, p, b, None, t, None, None))
                     print(f"fashion w={w} p={p}: batchscope {b['samples_per_s']:.0f}/s, torch {t['samples_per_s']:.0f}/s",
                           file=sys.stderr)
     decode = None
     if a.folder:
-        decode = best(a.rounds, [lambda: json.loads(subprocess.run(
-            [a.bench, "decode", a.folder, "--seconds", str(a.seconds)], capture_output=True, text=True,
-            check=True).stdout.strip())])[0]
+        def decode_rate(threads):
+            return json.loads(subprocess.run([a.bench, "decode", a.folder, "--seconds", str(a.seconds), "--threads",
+                                              str(threads)], capture_output=True, text=True, check=True).stdout.strip())
         for w in workers:
             for p in prefetch:
-                b, u, t = best(a.rounds, [lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds),
-                                          lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds, uint8=True),
-                                          lambda: torch("folder", a.folder, 64, w, p, a.seconds)])
-                rows.append(("JPEG folder", w, p, b, u, t))
+                b, d1, u, dw, t = best(a.rounds, [lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds),
+                                                  lambda: decode_rate(1),
+                                                  lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds, uint8=True),
+                                                  lambda: decode_rate(w),
+                                                  lambda: torch("folder", a.folder, 64, w, p, a.seconds)])
+                decode = decode or d1
+                rows.append(("JPEG folder", w, p, b, u, t, d1, dw))
                 print(f"folder w={w} p={p}: batchscope {b['samples_per_s']:.0f}/s (uint8 {u['samples_per_s']:.0f}/s), "
                       f"torch {t['samples_per_s']:.0f}/s", file=sys.stderr)
     loads.append(load())
@@ -170,24 +178,28 @@ def main():
     lines.append(f"Machine: {cpu}, {os.cpu_count()} cores; load average {loads[0]:.1f} before, {loads[1]:.1f} after; "
                  f"best of {a.rounds} round(s) of {a.seconds:g} s.")
     if decode:
-        lines.append(f"libjpeg-turbo single-thread decode of {decode['files']} {decode['width']}x{decode['height']} "
-                     f"files: {decode['decode_images_per_s']:.0f} images/s wall, "
-                     f"{decode['decode_images_per_cpu_s']:.0f} per CPU-second.")
+        lines.append(f"libjpeg-turbo decode of {decode['files']} {decode['width']}x{decode['height']} files, measured "
+                     f"next to each JPEG row (best round): see the last columns.")
     lines.append("")
     lines.append("| dataset | workers | prefetch | Batchscope float32 samples/s (per CPU-s) | Batchscope uint8 "
                  "samples/s (per CPU-s) | PyTorch samples/s (per CPU-s) | ratio float32 (per CPU-s) | "
-                 "uint8 vs decode x workers (per CPU-s) |")
-    lines.append("|---|---|---|---|---|---|---|---|")
-    for name, w, p, b, u, t in rows:
+                 "decode, 1 thread / workers threads at once (images/s) | "
+                 "uint8 vs 1-thread decode x workers (per CPU-s) | uint8 vs workers threads decoding | steal (max) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, w, p, b, u, t, d1, dw in rows:
         ratio = f"{b['samples_per_s'] / t['samples_per_s']:.2f}x ({b['samples_per_cpu_s'] / t['samples_per_cpu_s']:.2f}x)"
         uint8 = f"{u['samples_per_s']:.0f} ({u['samples_per_cpu_s']:.0f})" if u else "-"
-        vs_decode = "-"
-        if u and decode:
-            wall = u["samples_per_s"] / (decode["decode_images_per_s"] * w)
-            per_cpu = u["samples_per_cpu_s"] / decode["decode_images_per_cpu_s"]
+        rates = vs_decode = vs_threads = "-"
+        if u and d1 and dw:
+            rates = f"{d1['decode_images_per_s']:.0f} / {dw['decode_images_per_s']:.0f}"
+            wall = u["samples_per_s"] / (d1["decode_images_per_s"] * w)
+            per_cpu = u["samples_per_cpu_s"] / d1["decode_images_per_cpu_s"]
             vs_decode = f"{100 * wall:.0f}% ({100 * per_cpu:.0f}%)"
+            vs_threads = f"{100 * u['samples_per_s'] / dw['decode_images_per_s']:.0f}%"
+        steal = max(x.get("steal_pct", 0.0) for x in (b, u, d1, dw) if x)
         lines.append(f"| {name} | {w} | {p} | {b['samples_per_s']:.0f} ({b['samples_per_cpu_s']:.0f}) | {uint8} | "
-                     f"{t['samples_per_s']:.0f} ({t['samples_per_cpu_s']:.0f}) | {ratio} | {vs_decode} |")
+                     f"{t['samples_per_s']:.0f} ({t['samples_per_cpu_s']:.0f}) | {ratio} | {rates} | {vs_decode} | "
+                     f"{vs_threads} | {steal:.1f}% |")
     text = "\n".join(lines)
     print(text)
     if a.markdown:

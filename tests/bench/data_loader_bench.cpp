@@ -4,16 +4,23 @@
 //   bench_data_loader fashion [--workers 1,2] [--prefetch 0,2,8] [--batch 128] [--seconds 2]
 //                             [--storage page-cache] [--cache-dir DIR]
 //   bench_data_loader folder DIR [--workers ..] [--prefetch ..] [--batch 64] [--seconds 3]
-//   bench_data_loader decode DIR [--seconds 3]       (libjpeg-turbo's single-thread decode rate)
+//   bench_data_loader decode DIR [--seconds 3] [--threads 1]
+//       libjpeg-turbo's decode rate: --threads 1 is the single-thread rate; --threads N runs N
+//       threads decoding at once (what N cores give to decoding alone, here and now).
+// Every line also gives "steal_pct": the share of the machine's CPU time the hypervisor took
+// during that row (cpu_steal.h).
 // --uint8: batches of 8-bit pixels (converted to float where consumed) instead of float32.
 // --sequential: visit the samples in order instead of a shuffled order.
 #include <time.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "batchscope/engine/batch_loader.h"
@@ -21,6 +28,7 @@
 #include "batchscope/engine/data/image_codec.h"
 #include "batchscope/engine/data/image_folder_source.h"
 #include "batchscope/engine/sampler.h"
+#include "cpu_steal.h"
 
 using namespace batchscope::engine;
 using Clock = std::chrono::steady_clock;
@@ -34,6 +42,7 @@ struct Args {
     double seconds = 0;
     BatchFormat format = BatchFormat::Float32;
     bool shuffle = true;
+    int threads = 1;
 };
 
 std::vector<int> ints(const std::string& s) {
@@ -56,8 +65,9 @@ double cpu_s() {
 }
 
 struct Rate {
-    double wall = 0;  // samples per second
-    double cpu = 0;   // samples per CPU-second of the whole process (what one core can do)
+    double wall = 0;   // samples per second
+    double cpu = 0;    // samples per CPU-second of the whole process (what one core can do)
+    double steal = 0;  // percent of the machine's CPU time the hypervisor took meanwhile
 };
 
 // Samples/s of the loader over `src`, whole epochs (reshuffled) until `seconds` have passed,
@@ -73,6 +83,7 @@ Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int b
     int64_t samples = 0;
     Clock::time_point t0{};
     double c0 = 0;
+    batchscope::bench::CpuTicks s0;
     bool timing = false;
     for (int epoch = 1;; ++epoch) {
         const auto order = sampler.order(epoch);
@@ -83,13 +94,15 @@ Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int b
                 timing = true;
                 t0 = Clock::now();
                 c0 = cpu_s();
+                s0 = batchscope::bench::CpuTicks::now();
             } else if (timing) {
                 samples += b->size;
             }
             l.recycle(std::move(b));
             if (timing && since(t0) >= seconds) {
                 const double wall = since(t0), cpu = cpu_s() - c0;
-                return {static_cast<double>(samples) / wall, static_cast<double>(samples) / cpu};
+                return {static_cast<double>(samples) / wall, static_cast<double>(samples) / cpu,
+                        batchscope::bench::steal_percent(s0, batchscope::bench::CpuTicks::now())};
             }
         }
     }
@@ -100,9 +113,9 @@ void run_loader(const Args& a, const data::SampleSource& src, const char* datase
         for (int p : a.prefetch) {
             const Rate r = loader_rate(src, w, p, a.batch, a.seconds, a.format, a.shuffle);
             std::printf("{\"dataset\": \"%s\", \"storage\": \"%s\", \"workers\": %d, \"prefetch\": %d, \"batch\": %d, "
-                        "\"format\": \"%s\", \"order\": \"%s\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f}\n",
+                        "\"format\": \"%s\", \"order\": \"%s\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f, \"steal_pct\": %.1f}\n",
                         dataset, a.storage.c_str(), w, p, a.batch, a.format == BatchFormat::Uint8 ? "uint8" : "float32",
-                        a.shuffle ? "shuffled" : "sequential", r.wall, r.cpu);
+                        a.shuffle ? "shuffled" : "sequential", r.wall, r.cpu, r.steal);
             std::fflush(stdout);
         }
 }
@@ -116,21 +129,36 @@ int decode_rate(const Args& a) {
         files.emplace_back(b.encoded.data(), b.encoded.data() + b.encoded.size());
     }
     const int channels = src.shape().channels;
-    data::Image img;
-    int64_t n = 0;
+    const int threads = std::max(1, a.threads);
+    std::atomic<int64_t> decoded{0};
+    std::atomic<bool> failed{false};
+    const auto s0 = batchscope::bench::CpuTicks::now();
     const auto t0 = Clock::now();
     const double c0 = cpu_s();
-    while (since(t0) < a.seconds)
-        for (size_t i = 0; i < files.size() && since(t0) < a.seconds; ++i) {
+    auto decode_loop = [&](size_t first) {  // each thread starts at its own place in the files
+        data::Image img;
+        int64_t n = 0;
+        for (size_t k = 0; since(t0) < a.seconds && !failed.load(std::memory_order_relaxed); ++k) {
+            const size_t i = (first + k) % files.size();
             if (auto e = data::decode_image(files[i], channels, {}, img); !e.empty()) {
                 std::fprintf(stderr, "%s: %s\n", src.path(static_cast<int64_t>(i)).c_str(), e.c_str());
-                return 1;
+                failed.store(true);
             }
             ++n;
         }
-    const double cpu = cpu_s() - c0;
-    std::printf("{\"decode_images_per_s\": %.1f, \"decode_images_per_cpu_s\": %.1f, \"files\": %zu, \"width\": %d, \"height\": %d, \"channels\": %d}\n",
-                static_cast<double>(n) / since(t0), static_cast<double>(n) / cpu, files.size(), src.shape().width, src.shape().height, channels);
+        decoded.fetch_add(n);
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(decode_loop, files.size() * static_cast<size_t>(t) / static_cast<size_t>(threads));
+    decode_loop(0);
+    for (std::thread& t : pool) t.join();
+    if (failed.load()) return 1;
+    const double wall = since(t0), cpu = cpu_s() - c0;
+    const double steal = batchscope::bench::steal_percent(s0, batchscope::bench::CpuTicks::now());
+    const auto n = static_cast<double>(decoded.load());
+    std::printf("{\"decode_images_per_s\": %.1f, \"decode_images_per_cpu_s\": %.1f, \"threads\": %d, \"files\": %zu, "
+                "\"width\": %d, \"height\": %d, \"channels\": %d, \"steal_pct\": %.1f}\n",
+                n / wall, n / cpu, threads, files.size(), src.shape().width, src.shape().height, channels, steal);
     return 0;
 }
 
@@ -150,6 +178,7 @@ int main(int argc, char** argv) {
         else if (k == "--cache-dir") a.cache_dir = val();
         else if (k == "--uint8") a.format = BatchFormat::Uint8;
         else if (k == "--sequential") a.shuffle = false;
+        else if (k == "--threads") a.threads = std::atoi(val().c_str());
         else pos.push_back(k);
     }
     if (pos.empty() || (pos[0] != "fashion" && pos.size() < 2)) {

@@ -5,7 +5,9 @@
 // pipeline's ceiling. "on time" is the share of requests issued within 50 us of schedule; "cpu"
 // is the process's CPU time over wall time (the generator spins, so about 1 plus the server's
 // share when nothing else runs): below that, other processes took the cores, and the lateness
-// tail measures their preemption more than the generator.
+// tail measures their preemption more than the generator. "steal" is the share of the machine's
+// CPU time the hypervisor took during the row (cpu_steal.h): a virtual CPU that is not running
+// cannot issue on time, whatever the generator does.
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -14,6 +16,7 @@
 
 #include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/profiler/clock.h"
+#include "cpu_steal.h"
 
 using namespace batchscope::engine::infer;
 
@@ -39,8 +42,8 @@ int main(int argc, char** argv) {
         else if (a == "--rounds") rounds = std::atoi(argv[i + 1]);
     }
     std::shared_ptr<BatchService> zero = make_synthetic_service(fixed_service_time(0), "zero");
-    std::printf("%-9s %11s %9s %11s %9s %9s %10s %9s %8s %6s %5s\n", "mode", "offered/s", "requests", "achieved/s",
-                "late p50", "late p99", "late p99.9", "late max", "on time", "batch", "cpu");
+    std::printf("%-9s %11s %9s %11s %9s %9s %10s %9s %8s %6s %5s %6s\n", "mode", "offered/s", "requests", "achieved/s",
+                "late p50", "late p99", "late p99.9", "late max", "on time", "batch", "cpu", "steal");
     struct Row {
         LoadMode mode;
         double rate;
@@ -55,17 +58,19 @@ int main(int argc, char** argv) {
             c.queue_delay_us = 100;
             c.keep_records = true;
             const double cpu0 = cpu_seconds();
+            const auto steal0 = batchscope::bench::CpuTicks::now();
             const int64_t t0 = batchscope::profiler::now_ns();
             const InferResult r = run_inference(c, zero);
             const double wall = static_cast<double>(batchscope::profiler::now_ns() - t0) / 1e9;
             auto us = [](int64_t ns) { return static_cast<double>(ns) / 1e3; };
             int64_t on_time = 0;
             for (const RequestRecord& q : r.records) on_time += q.lateness_ns() <= 50'000;
-            std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %7.2f%% %6.1f %5.2f\n",
+            std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %7.2f%% %6.1f %5.2f %5.1f%%\n",
                         to_string(row.mode), row.rate, static_cast<long long>(r.completed), r.throughput_rps,
                         us(r.lateness.value_ns(50)), us(r.lateness.value_ns(99)), us(r.lateness.value_ns(99.9)),
                         us(r.lateness.max_ns), 100.0 * static_cast<double>(on_time) / static_cast<double>(r.completed),
-                        r.mean_batch, (cpu_seconds() - cpu0) / wall);
+                        r.mean_batch, (cpu_seconds() - cpu0) / wall,
+                        batchscope::bench::steal_percent(steal0, batchscope::bench::CpuTicks::now()));
             std::fflush(stdout);
         }
     }
