@@ -126,8 +126,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     const bool progress = !o.json && !o.quiet && isatty(STDERR_FILENO);
     for (;;) {
         const auto s = run.snapshot();
-        if (s->state == engine::RunState::Finished || s->state == engine::RunState::Stopped ||
-            s->state == engine::RunState::Failed)
+        if (engine::run_ended(s->state))
             break;
         if (g_interrupted.load()) run.stop();
         if (progress && s->state == engine::RunState::Running)

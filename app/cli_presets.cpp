@@ -45,7 +45,7 @@ struct PresetOptions {
     std::string checkpoint;  // infer: serve this instead of training the preset's model
 };
 
-bool ended(RunState s) { return s == RunState::Finished || s == RunState::Stopped || s == RunState::Failed; }
+bool ended(RunState s) { return engine::run_ended(s); }
 
 const char* mode_name(PresetMode m) { return m == PresetMode::Train ? "train" : "infer"; }
 

@@ -215,8 +215,7 @@ Runner add_train_command(CLI::App& app) {
         bool header = false;
         for (;;) {
             auto s = run.snapshot();
-            const bool ended = s->state == RunState::Finished || s->state == RunState::Stopped ||
-                               s->state == RunState::Failed;
+            const bool ended = engine::run_ended(s->state);
             if (!*json && !header && s->state != RunState::Loading && s->state != RunState::Idle &&
                 s->state != RunState::Failed) {
                 std::printf("Batchscope training: %s, %s, %lld train / %lld test samples\n", s->model.c_str(),

@@ -38,10 +38,7 @@ using infer::LoadMode;
 
 namespace {
 
-bool active(engine::RunState s) {
-    return s == engine::RunState::Idle || s == engine::RunState::Loading || s == engine::RunState::Running ||
-           s == engine::RunState::Paused;
-}
+bool active(engine::RunState s) { return !engine::run_ended(s); }
 
 std::string us_label(int64_t ns) {
     char buf[32];

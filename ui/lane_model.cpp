@@ -24,19 +24,6 @@ int lane_order(Lane lane) {
     return group * 256 + lane.index;
 }
 
-std::string lane_name(Lane lane) {
-    const std::string i = std::to_string(lane.index);
-    switch (lane.kind) {
-        case LaneKind::LoaderWorker: return "loader worker " + i;
-        case LaneKind::Controller: return "training loop";
-        case LaneKind::CopyStream: return "copy stream " + i;
-        case LaneKind::ComputeStream: return "compute stream " + i;
-        case LaneKind::Server: return "server " + i;
-        case LaneKind::Requests: return "requests " + i;
-    }
-    return "lane " + i;
-}
-
 bool is_whole_phase(Phase p) { return p == Phase::Iteration || p == Phase::Load || p == Phase::Evaluate; }
 
 void LaneModel::reset() {

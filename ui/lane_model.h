@@ -66,7 +66,6 @@ private:
 };
 
 int lane_order(profiler::Lane lane);        // sort key: workers, controller, copy, compute
-std::string lane_name(profiler::Lane lane);  // "loader worker 1", "controller", "copy stream 0"
 bool is_whole_phase(profiler::Phase p);      // Iteration, Load, Evaluate: drawn under their parts
 
 }  // namespace batchscope::ui

@@ -1,5 +1,7 @@
 #include "lane_timeline.h"
 
+#include "batchscope/profiler/chrome_trace.h"
+
 #include <QHelpEvent>
 #include <QPainter>
 #include <QToolTip>
@@ -159,7 +161,10 @@ void LaneTimeline::showSnapshot(const engine::RunSnapshot& s) {
 LaneTimeline::Geometry LaneTimeline::geometry() const {
     Geometry g;
     const QFontMetrics fm = fontMetrics();
-    g.label_w = fm.horizontalAdvance(QStringLiteral("compute stream 00")) + 2 * kPad;
+    int name_w = fm.horizontalAdvance(QStringLiteral("compute stream 00"));  // the widest name of the lanes shown
+    for (const profiler::Lane& lane : model_.lanes())
+        name_w = std::max(name_w, fm.horizontalAdvance(QString::fromStdString(profiler::lane_name(lane))));
+    g.label_w = name_w + 2 * kPad;
     g.legend_h = legend_rows(fm, width() - 2 * kPad, nullptr) * fm.height() + kPad;
     const int axis_h = fm.height() + kPad;
     const QRect area(g.label_w, kPad + g.legend_h, width() - g.label_w - kPad,
@@ -206,7 +211,7 @@ void LaneTimeline::paintEvent(QPaintEvent*) {
         if (row % 2) p.fillRect(band, palette().color(QPalette::AlternateBase));
         p.setPen(text);
         p.drawText(QRect(kPad, band.top(), g.label_w - 2 * kPad, g.row_h), Qt::AlignRight | Qt::AlignVCenter,
-                   QString::fromStdString(lane_name(model_.lanes()[static_cast<size_t>(row)])));
+                   QString::fromStdString(profiler::lane_name(model_.lanes()[static_cast<size_t>(row)])));
     }
     // Exposed loading: a band across every lane while the training loop waited for data.
     QColor wait_band = phase_colour(Phase::DataWait);
@@ -290,7 +295,7 @@ QString LaneTimeline::tooltipAt(QPoint pos) const {
         if (it >= 0) which += tr(" (while the training loop ran iteration %1)").arg(it);
     }
     QString tip = QStringLiteral("<b>%1</b> \u2014 %2<br>%3<br>%4")
-                      .arg(phase_label(e->phase), QString::fromStdString(lane_name(lane)), which,
+                      .arg(phase_label(e->phase), QString::fromStdString(profiler::lane_name(lane)), which,
                            ms_text(e->duration_ns()));
     if (e->bytes) tip += tr(", %1 KiB").arg(e->bytes / 1024.0, 0, 'f', 1);
     return tip + QStringLiteral("<br><i>%1</i>").arg(phase_explanation(e->phase));

@@ -46,9 +46,7 @@ namespace {
 constexpr int kVerdictEvery = 8;  // redraws (~4 Hz at 30 Hz)
 constexpr int kTextEvery = 3;     // redraws (~10 Hz): the run's numbers in the side panel
 
-bool is_active(RunState s) {
-    return s == RunState::Idle || s == RunState::Loading || s == RunState::Running || s == RunState::Paused;
-}
+bool is_active(RunState s) { return !engine::run_ended(s); }
 
 }  // namespace
 

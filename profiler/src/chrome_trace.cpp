@@ -136,7 +136,9 @@ int chrome_tid(Lane lane) noexcept {
 
 std::string lane_name(Lane lane) {
     switch (lane.kind) {
-        case LaneKind::Controller: return lane.index ? "controller " + std::to_string(lane.index) : "controller";
+        // The run's controller thread: in a training run, the training loop (the dashboard's name too).
+        case LaneKind::Controller:
+            return lane.index ? "training loop (controller " + std::to_string(lane.index) + ")" : "training loop (controller)";
         case LaneKind::LoaderWorker: return "loader worker " + std::to_string(lane.index);
         case LaneKind::CopyStream: return "copy stream " + std::to_string(lane.index);
         case LaneKind::ComputeStream: return "compute stream " + std::to_string(lane.index);

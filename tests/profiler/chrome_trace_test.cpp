@@ -74,7 +74,7 @@ TEST(ChromeTrace, LanesNamedIterationsNestedKnobChangesGlobal) {
     const Parsed p = parse({events, gpu, knobs, "batchscope test", -1});
 
     EXPECT_EQ(p.doc.at("displayTimeUnit"), "ns");
-    EXPECT_EQ(p.thread_names.at(1), "controller");
+    EXPECT_EQ(p.thread_names.at(1), "training loop (controller)");
     EXPECT_EQ(p.thread_names.at(100), "loader worker 0");
     EXPECT_EQ(p.thread_names.at(101), "loader worker 1");
     EXPECT_EQ(p.thread_names.at(300), "compute stream 0");

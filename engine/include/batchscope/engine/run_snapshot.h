@@ -14,6 +14,10 @@ namespace batchscope::engine {
 
 enum class RunState { Idle, Loading, Running, Paused, Finished, Stopped, Failed };
 const char* to_string(RunState s) noexcept;
+// Finished, Stopped or Failed: the run will not change any more.
+constexpr bool run_ended(RunState s) noexcept {
+    return s == RunState::Finished || s == RunState::Stopped || s == RunState::Failed;
+}
 
 struct IterationRecord {
     int64_t iteration = 0;  // counts from 0 over the whole run

@@ -29,7 +29,7 @@ struct ChromeTraceInput {
 inline constexpr int kTidCudaRuntime = 400;
 inline constexpr int kTidCuptiOverhead = 401;
 int chrome_tid(Lane lane) noexcept;
-std::string lane_name(Lane lane);  // "controller", "loader worker 2", "copy stream 0", ...
+std::string lane_name(Lane lane);  // "training loop (controller)", "loader worker 2", "copy stream 0", ... (the dashboard uses it too)
 
 void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in);
 std::string chrome_trace_json(const ChromeTraceInput& in);
