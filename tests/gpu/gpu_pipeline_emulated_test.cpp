@@ -17,8 +17,10 @@
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/model/gpu_model.h"
 #include "batchscope/engine/model/model.h"
+#include "pipeline_compare.h"
 
 using namespace batchscope::engine;
+using batchscope::test::expect_pipelined_equals_sequential;
 namespace em = batchscope::engine::model;
 
 namespace {
@@ -34,72 +36,18 @@ std::unique_ptr<GpuBackend> open_emulated() {
     return b;
 }
 
-struct Batch {
-    std::vector<float> x;
-    std::vector<int32_t> y;
-    int b;
-};
-
-std::vector<Batch> batches(const std::vector<int>& sizes, size_t features, int classes) {
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> u(0.f, 1.f);
-    std::vector<Batch> r;
-    for (int b : sizes) {
-        Batch t{std::vector<float>(static_cast<size_t>(b) * features), std::vector<int32_t>(static_cast<size_t>(b)), b};
-        for (float& v : t.x) v = u(rng);
-        for (int32_t& v : t.y) v = static_cast<int32_t>(rng() % classes);
-        r.push_back(std::move(t));
-    }
-    return r;
-}
-
-void expect_pipelined_equals_sequential(const std::string& spec_text, em::OptimizerKind kind, em::Shape in,
-                                        const std::vector<int>& sizes) {
-    SCOPED_TRACE(spec_text);
-    const em::ModelSpec spec = em::parse_model_spec(spec_text);
-    em::OptimizerConfig opt;
-    opt.kind = kind;
-    const int classes = 5;
-    auto seq = em::make_gpu_training_model(open_emulated(), spec, in, classes, opt, 11, sizes.front());
-    auto pip = em::make_gpu_training_model(open_emulated(), spec, in, classes, opt, 11, sizes.front());
-    ASSERT_TRUE(pip->pipelined());
-    const auto data = batches(sizes, static_cast<size_t>(in.size()), classes);
-    const float lr = 0.05f;
-    std::vector<float> ls, lp;
-    for (const Batch& t : data) ls.push_back(seq->train_step(t.x.data(), t.y.data(), t.b, lr));
-    pip->stage(data[0].x.data(), data[0].y.data(), data[0].b);
-    for (size_t i = 0; i < data.size(); ++i) {
-        pip->launch(lr);
-        if (i + 1 < data.size()) pip->stage(data[i + 1].x.data(), data[i + 1].y.data(), data[i + 1].b);
-        lp.push_back(pip->finish());
-    }
-    ASSERT_EQ(lp.size(), ls.size());
-    for (size_t i = 0; i < ls.size(); ++i) EXPECT_EQ(lp[i], ls[i]) << "step " << i;  // bit-identical
-    const auto ps = seq->parameters();
-    std::vector<std::vector<float>> s_copy;
-    for (const auto& p : ps) s_copy.emplace_back(p.values.begin(), p.values.end());
-    const auto pp = pip->parameters();
-    ASSERT_EQ(pp.size(), s_copy.size());
-    for (size_t i = 0; i < pp.size(); ++i)
-        EXPECT_EQ(std::vector<float>(pp[i].values.begin(), pp[i].values.end()), s_copy[i]) << pp[i].name;
-    int64_t h2d = -1, compute = -1;
-    EXPECT_TRUE(pip->last_step_device_times(h2d, compute));
-    EXPECT_GE(h2d, 0);
-    EXPECT_GE(compute, 0);
-}
-
 }  // namespace
 
 // 8 -> 13 -> 20 rows: each larger batch is staged while the step before it is launched.
 TEST(GpuPipelineEmulated, TheTunedMlpPipelinesBitIdentically) {
-    expect_pipelined_equals_sequential("mlp:16,12", em::OptimizerKind::Sgd, {1, 1, 24}, {8, 8, 13, 5, 13, 20, 7});
+    expect_pipelined_equals_sequential(open_emulated, "mlp:16,12", em::OptimizerKind::Sgd, {1, 1, 24}, {8, 8, 13, 5, 13, 20, 7});
 }
 
 TEST(GpuPipelineEmulated, TheLayerStackPipelinesBitIdentically) {
-    expect_pipelined_equals_sequential("mlp:16:gelu:dropout=0.3", em::OptimizerKind::Adam, {1, 1, 24},
+    expect_pipelined_equals_sequential(open_emulated, "mlp:16:gelu:dropout=0.3", em::OptimizerKind::Adam, {1, 1, 24},
                                        {8, 8, 13, 5, 13, 20, 7});
-    expect_pipelined_equals_sequential("cnn:3,4:fc=8", em::OptimizerKind::Sgd, {1, 8, 8}, {6, 9, 3, 9, 11});
-    expect_pipelined_equals_sequential("svm", em::OptimizerKind::Sgd, {1, 1, 24}, {4, 9, 2});
+    expect_pipelined_equals_sequential(open_emulated, "cnn:3,4:fc=8", em::OptimizerKind::Sgd, {1, 8, 8}, {6, 9, 3, 9, 11});
+    expect_pipelined_equals_sequential(open_emulated, "svm", em::OptimizerKind::Sgd, {1, 1, 24}, {4, 9, 2});
 }
 
 TEST(GpuPipelineEmulated, MisuseIsRefused) {
