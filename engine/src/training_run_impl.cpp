@@ -249,7 +249,10 @@ void TrainingRun::Impl::controller_main() {
                     cmds.swap(commands);
                 }
                 if (stop_requested) break;
-                if (stage_error) std::rethrow_exception(stage_error);  // the next batch could not be staged
+                if (stage_error) {  // the next batch could not be staged: the run fails, keeping what it did
+                    if (gpu_trace) poll_gpu(true, finish_iteration);
+                    std::rethrow_exception(stage_error);
+                }
                 const int64_t t0 = profiler::now_ns();
                 bool rebuild = false;
                 for (const KnobCommand& c : cmds) {

@@ -106,6 +106,33 @@ TEST_F(EmulatedGpu, LiveBatchGrowthAndCheckpoint) {
     EXPECT_GT(sum, 0.f);
 }
 
+// A stop while the next batch is staged (pipelined): that batch is forgotten, not trained; the
+// epoch is partial (not evaluated) and counts only the samples trained.
+TEST_F(EmulatedGpu, AStopForgetsTheStagedBatch) {
+    TrainConfig c = config("cuda");
+    c.epochs = 50;
+    TrainingRun run(c);
+    run.start();
+    bs_test::wait_for(run, [](const RunSnapshot& s) { return s.iterations_done >= 3 || s.state == RunState::Failed; },
+                      std::chrono::seconds(60));
+    run.stop();
+    run.wait();
+    const auto s = run.snapshot();
+    ASSERT_EQ(s->state, RunState::Stopped) << s->message;
+    ASSERT_FALSE(s->epochs_done.empty());
+    if (s->iterations_done == static_cast<int64_t>(s->recent.size())) {  // all of them still in `recent`
+        int64_t trained = 0;
+        for (const auto& it : s->recent) trained += it.batch_size;
+        EXPECT_EQ(s->samples_done, trained);
+    }
+    const auto& last = s->epochs_done.back();
+    EXPECT_EQ(static_cast<int64_t>(last.epoch - 1) * 600 + last.samples, s->samples_done);
+    if (last.samples < 600) {
+        EXPECT_EQ(last.test_accuracy, -1) << "a partial epoch is not evaluated";
+    }
+    EXPECT_LE(s->epoch_progress, 1.0);
+}
+
 // Models beyond the plain ReLU MLP train as the layer stack on the GPU layer backend, like the
 // same run on the CPU; the checkpoint loads on the CPU.
 TEST_F(EmulatedGpu, CnnWithAdamTrainsLikeTheCpuBackend) {
@@ -164,3 +191,29 @@ TEST_F(EmulatedGpu, OutOfDeviceMemoryNamesABatchThatFits) {
     EXPECT_EQ(t->state, RunState::Finished) << t->message;
 }
 
+// Out of device memory staging a larger batch while a step is under way (a live batch-size
+// change): the step under way is still recorded, then the run fails with the advice; nothing
+// recorded before is lost. Both GPU paths.
+TEST_F(EmulatedGpu, OutOfDeviceMemoryMidPipelineKeepsWhatWasDone) {
+    if (std::getenv("BS_USE_REAL_PLUGIN")) GTEST_SKIP() << "uses the fake device's size";
+    setenv("BS_FAKE_DEVICE_BYTES", "1500000", 1);  // batch 50 fits (both paths), 450 or 600 do not
+    for (const char* model : {"mlp:32,16", "mlp:32,16:gelu"}) {
+        SCOPED_TRACE(model);
+        TrainConfig c = config("cuda");
+        c.model = model;
+        c.epochs = 20;
+        TrainingRun run(c);
+        run.start();
+        bs_test::wait_for(run, [](const RunSnapshot& s) { return s.iterations_done >= 2 || s.state == RunState::Failed; },
+                          std::chrono::seconds(60));
+        EXPECT_EQ(run.set_batch_size(600), "");
+        run.wait();
+        const auto s = run.snapshot();
+        ASSERT_EQ(s->state, RunState::Failed) << s->message;
+        EXPECT_NE(s->message.find("out of GPU memory at batch size "), std::string::npos) << s->message;
+        EXPECT_NE(s->message.find("the largest batch size that should fit is "), std::string::npos) << s->message;
+        EXPECT_GE(s->iterations_done, 2);
+        EXPECT_EQ(static_cast<int64_t>(s->recent.size()), s->iterations_done);  // every iteration done is recorded
+        EXPECT_EQ(s->recent.front().batch_size, 50);
+    }
+}
