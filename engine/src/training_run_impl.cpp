@@ -12,6 +12,7 @@
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
+#include "batchscope/profiler/pipelined_step.h"
 #include "gpu_run_trace.h"
 #include "training_checkpoint.h"
 #include "training_data.h"
@@ -290,7 +291,8 @@ void TrainingRun::Impl::controller_main() {
                 std::unique_ptr<Batch> batch;  // the CPU path trains from it; a staged batch is already up
                 Fetched cur;
                 int64_t t1 = t0, t2 = t0;
-                if (next.b > 0) {  // pipelined: staged during the previous iteration, its copy under way
+                const bool staged_ahead = next.b > 0;
+                if (staged_ahead) {  // pipelined: staged during the previous iteration, its copy under way
                     cur = next;
                     next = {};
                     queue_depth = cur.queue_depth;
@@ -326,8 +328,8 @@ void TrainingRun::Impl::controller_main() {
                 float loss = 0.f;
                 int64_t t3 = 0;
                 iter_events.clear();
-                iter_events.push_back(controller_event(Phase::DataWait, t0, t1, iteration));
                 if (!pipelined) {
+                    iter_events.push_back(controller_event(Phase::DataWait, t0, t1, iteration));
                     if (gpu_trace) gpu_trace->begin_step(iteration);
                     loss = model.train_step(input.data(), batch->y.data(), b, lr);
                     if (gpu_trace) gpu_trace->end_step();
@@ -381,24 +383,17 @@ void TrainingRun::Impl::controller_main() {
                     int64_t dev_h2d = 0, dev_compute = 0;
                     const bool dev_timed = model.last_step_device_times(dev_h2d, dev_compute);
                     t3 = profiler::now_ns();
-                    // The host's staging of this batch (when not staged ahead), the device copy the
-                    // compute stream waited for (CUDA events), then compute: the launch, the device's
-                    // compute time from there (CUDA events), and the host's wait for the step. The
-                    // next batch's wait and staging count only where compute does not cover them.
-                    const int64_t c0 = dev_timed ? std::min(t3, t2 + std::max<int64_t>(0, dev_h2d)) : t2;
-                    iter_events.push_back(controller_event(Phase::H2D, t1, c0, iteration, static_cast<uint32_t>(nx * 4)));
-                    const int64_t c1 = std::max(tl, dev_timed ? std::min(t3, c0 + std::max<int64_t>(0, dev_compute)) : tl);
-                    if (c1 >= ts) {
-                        iter_events.push_back(controller_event(Phase::Compute, c0, t3, iteration));
-                    } else {
-                        iter_events.push_back(controller_event(Phase::Compute, c0, c1, iteration));
-                        iter_events.push_back(controller_event(Phase::Compute, ts, t3, iteration));
-                    }
-                    const Event next_wait = controller_event(Phase::DataWait, tl, tw, iteration);
-                    const Event next_staging = controller_event(Phase::H2D, tw, ts, iteration, next_bytes);
-                    iter_events.push_back(next_wait);
-                    iter_events.push_back(next_staging);
-                    host_staging = {controller_event(Phase::H2D, t1, t2, iteration), next_wait, next_staging};
+                    // This batch's staging (unless staged ahead) and the copy its step waited for,
+                    // the launch, the device's compute and the wait for it; the next batch's wait and
+                    // staging count only where compute does not cover them (pipelined_step.h).
+                    profiler::PipelinedStepTimes pt;
+                    pt.t0 = t0, pt.t1 = t1, pt.t2 = t2, pt.tl = tl, pt.tw = tw, pt.ts = ts, pt.t3 = t3;
+                    pt.device_timed = dev_timed;
+                    pt.exposed_copy_ns = dev_h2d;
+                    pt.compute_ns = dev_compute;
+                    pt.bytes = staged_ahead ? 0u : static_cast<uint32_t>(nx * 4);
+                    pt.next_bytes = next_bytes;
+                    profiler::pipelined_step_events(pt, iteration, iter_events, &host_staging);
                 }
                 const BatchTimes load_times = cur.times;
                 const int skipped = cur.skipped;
@@ -449,8 +444,7 @@ void TrainingRun::Impl::controller_main() {
                 if (gpu_trace && gpu_trace->cupti()) {
                     // The host's parts (data waits, its staging copies) now, the GPU's from its records;
                     // the CUDA-event breakdown stays as the fallback if no record of it arrives.
-                    if (!pipelined) host_staging = {controller_event(Phase::H2D, t1, t2, iteration)};
-                    host_staging.push_back(iter_events[0]);
+                    if (!pipelined) host_staging = {iter_events[0], controller_event(Phase::H2D, t1, t2, iteration)};
                     gpu_trace->hold(iteration, t0, t4, host_staging, rec.breakdown);
                     held.push_back(rec);
                 } else {
