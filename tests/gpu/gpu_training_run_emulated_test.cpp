@@ -46,8 +46,10 @@ TEST_F(EmulatedGpu, TrainsLikeTheCpuBackend) {
     ASSERT_FALSE(gpu->recent.empty());
     for (const auto& it : gpu->recent) {
         EXPECT_EQ(it.breakdown.parts_sum(), it.breakdown.wall_ns);
-        // Pipelined: the next batch's staging; the epoch's last iteration stages none.
-        if (it.iteration < 11) {
+        // Pipelined: the next batch's staging where compute does not cover it; the epoch's last
+        // iteration stages none. On a GPU the staging may be hidden: only the first iteration (its
+        // own batch staged before any kernel) is sure to have some.
+        if (std::getenv("BS_USE_REAL_PLUGIN") ? it.iteration == 0 : it.iteration < 11) {
             EXPECT_GT(it.breakdown.h2d_ns, 0) << it.iteration;
         }
     }
