@@ -7,7 +7,9 @@ namespace batchscope::profiler {
 void pipelined_step_events(const PipelinedStepTimes& t, int64_t id, std::vector<Event>& out,
                            std::vector<Event>* host_parts) {
     const Lane controller{LaneKind::Controller, 0};
-    auto ev = [&](Phase p, int64_t s, int64_t e, uint32_t bytes = 0) { return make_event(p, s, e, controller, id, bytes); };
+    auto ev = [&](Phase p, int64_t s, int64_t e, uint32_t bytes = 0) {
+        return make_event(p, s, e, controller, id, bytes);
+    };
     const int64_t c0 = t.device_timed ? std::min(t.t3, t.t2 + std::max<int64_t>(0, t.exposed_copy_ns)) : t.t2;
     const int64_t c1 =
         std::max(t.tl, t.device_timed ? std::min(t.t3, c0 + std::max<int64_t>(0, t.compute_ns)) : t.tl);

@@ -62,7 +62,9 @@ public:
     double hinge(const float* z, const int32_t* y, int b, int c, float m, float* dz) override {
         return in_->hinge(z, y, b, c, m, dz);
     }
-    int64_t count_correct(const float* z, const int32_t* y, int b, int c) override { return in_->count_correct(z, y, b, c); }
+    int64_t count_correct(const float* z, const int32_t* y, int b, int c) override {
+        return in_->count_correct(z, y, b, c);
+    }
     void sgd_momentum(float* w, float* v, const float* g, size_t n, float lr, float mu, float wd) override {
         in_->sgd_momentum(w, v, g, n, lr, mu, wd);
     }

@@ -144,7 +144,8 @@ void op_log(const char* op, int32_t stream) {
     }
     if (!f) return;
     const bool tagged = !fake_cupti::t_tags.empty();
-    std::fprintf(f, "%s %s %lld %u\n", op, stream == BS_GPU_STREAM_COMPUTE ? "compute" : stream == BS_GPU_STREAM_COPY ? "copy" : "-",
+    const char* s = stream == BS_GPU_STREAM_COMPUTE ? "compute" : stream == BS_GPU_STREAM_COPY ? "copy" : "-";
+    std::fprintf(f, "%s %s %lld %u\n", op, s,
                  static_cast<long long>(tagged ? fake_cupti::t_tags.back().first : -1),
                  static_cast<unsigned>(tagged ? fake_cupti::t_tags.back().second : 255u));
     std::fflush(f);

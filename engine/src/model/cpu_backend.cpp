@@ -86,7 +86,8 @@ void Backend::transpose_outer(const float* x, int a, int b, int inner, float* y)
     const auto in = static_cast<size_t>(inner);
     for (int i = 0; i < a; ++i)
         for (int j = 0; j < b; ++j)
-            std::memcpy(y + (static_cast<size_t>(j) * a + i) * in, x + (static_cast<size_t>(i) * b + j) * in, in * sizeof(float));
+            std::memcpy(y + (static_cast<size_t>(j) * a + i) * in, x + (static_cast<size_t>(i) * b + j) * in,
+                        in * sizeof(float));
 }
 
 namespace {

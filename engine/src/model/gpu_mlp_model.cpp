@@ -41,7 +41,8 @@ public:
     // finish on the buffers it started on (its loss kept for finish()), then regrows them.
     bool pipelined() const noexcept override { return true; }
     void stage(const float* x, const int32_t* y, int b) override {
-        if (b <= 0 || !x || !y) throw std::invalid_argument("GpuMlpModel::stage: a batch needs rows, inputs and labels");
+        if (b <= 0 || !x || !y)
+            throw std::invalid_argument("GpuMlpModel::stage: a batch needs rows, inputs and labels");
         if (staged_.size() + (launched_ >= 0 ? 1 : 0) >= static_cast<size_t>(GpuMlp::kSlots))
             throw std::logic_error("GpuMlpModel::stage: both slots are taken (launch or finish a step first)");
         if (b > dev_->max_batch()) {
@@ -53,7 +54,8 @@ public:
         staged_.push_back(dev_->stage(x, y, b));
     }
     void launch(float lr) override {
-        if (launched_ >= 0 || settled_) throw std::logic_error("GpuMlpModel::launch: the launched step was not finished");
+        if (launched_ >= 0 || settled_)
+            throw std::logic_error("GpuMlpModel::launch: the launched step was not finished");
         if (staged_.empty()) throw std::logic_error("GpuMlpModel::launch: no batch staged");
         stale_ = true;
         launched_ = staged_.front();
