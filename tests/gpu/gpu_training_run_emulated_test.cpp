@@ -63,7 +63,7 @@ TEST_F(EmulatedGpu, ABatchSizeChangeMidPipelineLosesAndRepeatsNothing) {
         SCOPED_TRACE(model);
         TrainConfig c = config("cuda");
         c.model = model;
-        c.epochs = 3;
+        c.epochs = 6;  // long enough that the change lands mid-run on a fast machine
         TrainingRun run(c);
         run.start();
         bs_test::wait_for(run, [](const RunSnapshot& s) { return s.iterations_done >= 2 || s.state == RunState::Failed; },
@@ -72,9 +72,9 @@ TEST_F(EmulatedGpu, ABatchSizeChangeMidPipelineLosesAndRepeatsNothing) {
         run.wait();
         const auto s = run.snapshot();
         ASSERT_EQ(s->state, RunState::Finished) << s->message;
-        ASSERT_EQ(s->epochs_done.size(), 3u);
+        ASSERT_EQ(s->epochs_done.size(), 6u);
         for (const auto& e : s->epochs_done) EXPECT_EQ(e.samples, 600) << "epoch " << e.epoch;
-        EXPECT_EQ(s->samples_done, 1800);
+        EXPECT_EQ(s->samples_done, 3600);
         EXPECT_EQ(s->batch_size, 120);
         EXPECT_EQ(s->recent.back().batch_size, 120);
         for (const auto& it : s->recent) EXPECT_EQ(it.breakdown.parts_sum(), it.breakdown.wall_ns);
