@@ -31,7 +31,8 @@ QString part_explanation(Part p) {
                                   "NOT hidden by prefetching.");
         case Part::H2D:
             return QStringLiteral("Copying the batch to the device (CPU backend: into the compute "
-                                  "buffer).");
+                                  "buffer). On a GPU the next batch is staged and copied while this "
+                                  "one computes: only the part compute does not hide counts here.");
         case Part::Compute:
             return QStringLiteral("Forward pass, backward pass and optimizer step.");
         case Part::D2H:

@@ -236,6 +236,7 @@ const BsGpuComputeApi kCompute{
     &api_sgd_momentum, &api_adam, &api_sum, &api_column_sum,
     &api_activation_forward, &api_bias_add, &api_bias_grad, &api_dropout, &api_dropout_grad,
     &api_im2col, &api_col2im, &api_maxpool, &api_maxpool_grad,
+    &api_im2col_batch, &api_col2im_batch, &api_transpose_outer,
 };
 
 }  // namespace

@@ -41,5 +41,12 @@ cudaError_t launch_maxpool(cudaStream_t s, const float* x, int planes, int h, in
 // Zeroes dx first (on the stream), then scatters dy to the winners (atomic adds: windows may overlap).
 cudaError_t launch_maxpool_grad(cudaStream_t s, const float* dy, const int32_t* arg, int planes, int h, int w, int k,
                                 int stride, float* dx);
+// Batched convolution (conv_batch_kernels.cu): n samples unfolded into [c*k*k] x [n*oh*ow] and
+// folded back (overwriting x); [a][b][inner] -> [b][a][inner].
+cudaError_t launch_im2col_batch(cudaStream_t s, const float* x, int n, int c, int h, int w, int k, int stride, int pad,
+                                float* col);
+cudaError_t launch_col2im_batch(cudaStream_t s, const float* col, int n, int c, int h, int w, int k, int stride,
+                                int pad, float* x);
+cudaError_t launch_transpose_outer(cudaStream_t s, const float* x, int a, int b, int inner, float* y);
 
 }  // namespace batchscope::cuda

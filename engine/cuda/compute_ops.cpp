@@ -192,6 +192,32 @@ int32_t api_maxpool_grad(BsGpuContext* ctx, const float* dy, const int32_t* arg,
                       "maxpool_grad launch");
 }
 
+// ---- Batched convolution.
+int32_t api_im2col_batch(BsGpuContext* ctx, const float* x, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
+                         int32_t stride, int32_t pad, float* col) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE(n > 0, "n (samples) must be positive");
+    if (int32_t st = check_conv(ctx, __func__, x, col, c, h, w, k, stride, pad); st) return st;
+    return check_cuda(ctx, launch_im2col_batch(ctx->compute, x, n, c, h, w, k, stride, pad, col),
+                      "im2col_batch kernel launch");
+}
+
+int32_t api_col2im_batch(BsGpuContext* ctx, const float* col, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
+                         int32_t stride, int32_t pad, float* x) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE(n > 0, "n (samples) must be positive");
+    if (int32_t st = check_conv(ctx, __func__, col, x, c, h, w, k, stride, pad); st) return st;
+    return check_cuda(ctx, launch_col2im_batch(ctx->compute, col, n, c, h, w, k, stride, pad, x),
+                      "col2im_batch kernel launch");
+}
+
+int32_t api_transpose_outer(BsGpuContext* ctx, const float* x, int32_t a, int32_t b, int32_t inner, float* y) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE(a > 0 && b > 0 && inner > 0, "a, b and inner must be positive");
+    BS_REQUIRE(x && y && x != y, "x and y must not be null and must differ");
+    return check_cuda(ctx, launch_transpose_outer(ctx->compute, x, a, b, inner, y), "transpose_outer kernel launch");
+}
+
 #undef BS_REQUIRE
 #undef BS_REQUIRE_CTX
 

@@ -35,5 +35,10 @@ int32_t api_maxpool(BsGpuContext* ctx, const float* x, int32_t planes, int32_t h
                     float* y, int32_t* arg);
 int32_t api_maxpool_grad(BsGpuContext* ctx, const float* dy, const int32_t* arg, int32_t planes, int32_t h, int32_t w,
                          int32_t k, int32_t s, float* dx);
+int32_t api_im2col_batch(BsGpuContext* ctx, const float* x, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
+                         int32_t stride, int32_t pad, float* col);
+int32_t api_col2im_batch(BsGpuContext* ctx, const float* col, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
+                         int32_t stride, int32_t pad, float* x);
+int32_t api_transpose_outer(BsGpuContext* ctx, const float* x, int32_t a, int32_t b, int32_t inner, float* y);
 
 }  // namespace batchscope::cuda::ops

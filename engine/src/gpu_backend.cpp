@@ -136,7 +136,8 @@ namespace {
 
 std::string on_cpu(const std::string& reason) { return reason + " — running on the CPU"; }
 
-// The table must be this program's version and hold at least version 1's functions.
+// The table must be this program's version and hold every function this program calls (up to the
+// batched-convolution block).
 bool compute_table_ok(const BsGpuPluginApi& api, const std::string& path, std::string& why) {
     const std::string plugin = "GPU plugin '" + path + "'";
     if (!BS_GPU_ABI_HAS_FIELD(BsGpuPluginApi, compute, api.struct_size) || !api.compute) {
@@ -150,7 +151,7 @@ bool compute_table_ok(const BsGpuPluginApi& api, const std::string& path, std::s
                      " (it belongs to another Batchscope version)");
         return false;
     }
-    if (!BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, maxpool_grad, c.struct_size) || !c.create || !c.destroy ||
+    if (!BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, transpose_outer, c.struct_size) || !c.create || !c.destroy ||
         !c.device_alloc || !c.device_free || !c.host_alloc || !c.host_free || !c.event_create || !c.event_destroy) {
         why = on_cpu(plugin + " has an incomplete compute table (" + std::to_string(c.struct_size) +
                      " bytes): rebuild it");
@@ -345,6 +346,15 @@ void GpuBackend::maxpool(const float* x, int planes, int h, int w, int k, int s,
 }
 void GpuBackend::maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s, float* dx) {
     core_->call("maxpool_grad", core_->api->maxpool_grad, dy, arg, planes, h, w, k, s, dx);
+}
+void GpuBackend::im2col_batch(const float* x, int n, int c, int h, int w, int k, int stride, int pad, float* col) {
+    core_->call("im2col_batch", core_->api->im2col_batch, x, n, c, h, w, k, stride, pad, col);
+}
+void GpuBackend::col2im_batch(const float* col, int n, int c, int h, int w, int k, int stride, int pad, float* x) {
+    core_->call("col2im_batch", core_->api->col2im_batch, col, n, c, h, w, k, stride, pad, x);
+}
+void GpuBackend::transpose_outer(const float* x, int a, int b, int inner, float* y) {
+    core_->call("transpose_outer", core_->api->transpose_outer, x, a, b, inner, y);
 }
 
 }  // namespace batchscope::engine

@@ -47,6 +47,7 @@ GpuMlp::GpuMlp(GpuBackend& gpu, std::vector<int> widths, int max_batch)
         s.loss = alloc(1);
         s.copy_start = gpu_.event();
         s.copied = gpu_.event();
+        s.step_begin = gpu_.event();
         s.compute_start = gpu_.event();
         s.consumed = gpu_.event();
         s.loss_ready = gpu_.event();
@@ -143,6 +144,7 @@ void GpuMlp::step(int slot, float lr, float momentum) {
     const int b = s.rows;
     const size_t layers = widths_.size() - 1;
     const int classes = widths_.back();
+    gpu_.record(s.step_begin, GpuStream::compute);
     gpu_.wait(GpuStream::compute, s.copied);
     {
         const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);

@@ -12,6 +12,7 @@
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/sampler.h"
 #include "batchscope/profiler/breakdown.h"
+#include "batchscope/profiler/pipelined_step.h"
 #include "gpu_run_trace.h"
 #include "training_checkpoint.h"
 #include "training_data.h"
@@ -58,6 +59,20 @@ std::unique_ptr<model::Model> make_training_model(const TrainConfig& cfg, const 
     std::unique_ptr<GpuBackend> gpu = GpuBackend::open(o, why);
     if (!gpu) throw std::runtime_error("GPU unavailable: " + why + " (train on the CPU with backend cpu)");
     return model::make_gpu_training_model(std::move(gpu), spec, in, classes, opt, cfg.seed, cfg.batch_size);
+}
+
+// What the training loop keeps of a batch once its data has gone to the model.
+struct Fetched {
+    int b = 0;
+    size_t nx = 0;  // floats of input
+    int64_t positions = 0;
+    int skipped = 0;
+    int queue_depth = 0;  // ready batches when it was asked for
+    BatchTimes times;
+};
+Fetched fetched(const Batch& batch, int queue_depth, int features) {
+    return {batch.size, static_cast<size_t>(batch.size) * static_cast<size_t>(features), batch.positions,
+            batch.skipped, queue_depth, batch.times};
 }
 
 // Rolling accumulator for the throughput and loss series.
@@ -167,8 +182,12 @@ void TrainingRun::Impl::controller_main() {
         std::vector<float> input;  // the compute buffer the batch is copied into ("h2d" on the CPU)
         int64_t iteration = 0;
         SeriesWindow win{profiler::now_ns(), 0, 0};
-        std::vector<Event> iter_events;
+        std::vector<Event> iter_events, host_staging;
         iter_events.reserve(8);
+        // Pipelined GPU models: batch k+1 is staged (copied up on the copy stream) while k computes;
+        // a failure staging it is raised at the next iteration boundary, once k is recorded.
+        const bool pipelined = model.pipelined() && gpu_trace != nullptr;
+        std::exception_ptr stage_error;
         work.state = RunState::Running;
         work.message.clear();
 
@@ -200,6 +219,10 @@ void TrainingRun::Impl::controller_main() {
                 if (recent.size() > kRecentIterations) recent.pop_front();
             };
             auto loader = make_loader();
+            // Pipelined runs: the batch staged for the next iteration (its positions are consumed
+            // from the loader, not yet trained).
+            Fetched next;  // b == 0: none
+            auto trained_pos = [&] { return epoch_pos - next.positions; };
             const int64_t epoch_start = profiler::now_ns();
             int64_t epoch_end = epoch_start;
 
@@ -227,6 +250,10 @@ void TrainingRun::Impl::controller_main() {
                     cmds.swap(commands);
                 }
                 if (stop_requested) break;
+                if (stage_error) {  // the next batch could not be staged: the run fails, keeping what it did
+                    if (gpu_trace) poll_gpu(true, finish_iteration);
+                    std::rethrow_exception(stage_error);
+                }
                 const int64_t t0 = profiler::now_ns();
                 bool rebuild = false;
                 for (const KnobCommand& c : cmds) {
@@ -260,46 +287,116 @@ void TrainingRun::Impl::controller_main() {
                     continue;
                 }
 
-                const int queue_depth = loader->ready_count();
-                std::unique_ptr<Batch> batch = loader->next();
-                const int64_t t1 = profiler::now_ns();
-                if (!batch) break;
-                epoch_pos += batch->positions;
-                work.samples_skipped += batch->skipped;
-                if (batch->size == 0) {  // every sample of it was skipped
-                    loader->recycle(std::move(batch));
-                    continue;
+                int queue_depth = 0;
+                std::unique_ptr<Batch> batch;  // the CPU path trains from it; a staged batch is already up
+                Fetched cur;
+                int64_t t1 = t0, t2 = t0;
+                const bool staged_ahead = next.b > 0;
+                if (staged_ahead) {  // pipelined: staged during the previous iteration, its copy under way
+                    cur = next;
+                    next = {};
+                    queue_depth = cur.queue_depth;
+                } else {
+                    queue_depth = loader->ready_count();
+                    batch = loader->next();
+                    t1 = profiler::now_ns();
+                    if (!batch) break;
+                    epoch_pos += batch->positions;
+                    work.samples_skipped += batch->skipped;
+                    if (batch->size == 0) {  // every sample of it was skipped
+                        loader->recycle(std::move(batch));
+                        continue;
+                    }
+                    cur = fetched(*batch, queue_depth, features);
+                    if (input.size() < cur.nx) input.resize(cur.nx);
+                    // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
+                    to_float(*batch, data.sample_shape, loader->collator(), input.data());
+                    if (pipelined) {  // into page-locked memory, up on the copy stream
+                        gpu_trace->begin_step(iteration);
+                        model.stage(input.data(), batch->y.data(), cur.b);
+                        gpu_trace->end_step();
+                        loader->recycle(std::move(batch));
+                    }
+                    t2 = profiler::now_ns();
                 }
-                const int b = batch->size;
-                const auto nx = static_cast<size_t>(b) * static_cast<size_t>(features);
-                if (input.size() < nx) input.resize(nx);
-                // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
-                to_float(*batch, data.sample_shape, loader->collator(), input.data());
-                const int64_t t2 = profiler::now_ns();
+                const int b = cur.b;
+                const size_t nx = cur.nx;
                 // Linear scaling: the rate follows the batch-size knob (a live change included).
                 const float lr = cfg.scale_lr_with_batch ? epoch_lr * static_cast<float>(work.batch_size) /
                                                                static_cast<float>(cfg.batch_size)
                                                          : epoch_lr;
-                if (gpu_trace) gpu_trace->begin_step(iteration);
-                const float loss = model.train_step(input.data(), batch->y.data(), b, lr);
-                if (gpu_trace) gpu_trace->end_step();
-                // On a GPU the step's last kernels may still run when train_step returns (the layer
-                // stack reads its loss back before the backward pass): reading the device's times
-                // waits for them, so that t3 is the end of the step's compute, not of its launches.
-                int64_t dev_h2d = 0, dev_compute = 0;
-                const bool dev_timed = model.last_step_device_times(dev_h2d, dev_compute);
-                const int64_t t3 = profiler::now_ns();
-                const BatchTimes load_times = batch->times;
-                const int skipped = batch->skipped;
-                loader->recycle(std::move(batch));
-
+                float loss = 0.f;
+                int64_t t3 = 0;
                 iter_events.clear();
-                iter_events.push_back(controller_event(Phase::DataWait, t0, t1, iteration));
-                // On a GPU the device's own copy time (CUDA events) extends the host's staging copy;
-                // the rest of the step (kernels, the loss read back, launch overhead) is compute.
-                const int64_t t_copy = dev_timed ? std::min(t3, t2 + std::max<int64_t>(0, dev_h2d)) : t2;
-                iter_events.push_back(controller_event(Phase::H2D, t1, t_copy, iteration, static_cast<uint32_t>(nx * 4)));
-                iter_events.push_back(controller_event(Phase::Compute, t_copy, t3, iteration));
+                if (!pipelined) {
+                    iter_events.push_back(controller_event(Phase::DataWait, t0, t1, iteration));
+                    if (gpu_trace) gpu_trace->begin_step(iteration);
+                    loss = model.train_step(input.data(), batch->y.data(), b, lr);
+                    if (gpu_trace) gpu_trace->end_step();
+                    // On a GPU reading the device's times waits for the step's last kernels, so that t3
+                    // is the end of the step's compute, not of its launches.
+                    int64_t dev_h2d = 0, dev_compute = 0;
+                    const bool dev_timed = model.last_step_device_times(dev_h2d, dev_compute);
+                    t3 = profiler::now_ns();
+                    loader->recycle(std::move(batch));
+                    // On a GPU the device's own copy time (CUDA events) extends the host's staging copy;
+                    // the rest of the step (kernels, the loss read back, launch overhead) is compute.
+                    const int64_t t_copy = dev_timed ? std::min(t3, t2 + std::max<int64_t>(0, dev_h2d)) : t2;
+                    iter_events.push_back(controller_event(Phase::H2D, t1, t_copy, iteration, static_cast<uint32_t>(nx * 4)));
+                    iter_events.push_back(controller_event(Phase::Compute, t_copy, t3, iteration));
+                } else {
+                    // Pipelined (GPU): launch this batch's step, then fetch, convert and stage the next
+                    // batch (tagged with the iteration it is for) while this one computes; then wait.
+                    gpu_trace->begin_step(iteration);
+                    model.launch(lr);
+                    const int64_t tl = profiler::now_ns();
+                    int64_t tw = tl, ts = tl;
+                    uint32_t next_bytes = 0;
+                    if (!stop_requested) {
+                        const int depth = loader->ready_count();
+                        std::unique_ptr<Batch> nb;
+                        while ((nb = loader->next())) {
+                            epoch_pos += nb->positions;
+                            work.samples_skipped += nb->skipped;
+                            if (nb->size > 0) break;
+                            loader->recycle(std::move(nb));  // every sample of it was skipped
+                        }
+                        tw = profiler::now_ns();
+                        if (nb) {
+                            const Fetched f = fetched(*nb, depth, features);
+                            if (input.size() < f.nx) input.resize(f.nx);
+                            to_float(*nb, data.sample_shape, loader->collator(), input.data());
+                            gpu_trace->begin_step(iteration + 1);
+                            try {
+                                model.stage(input.data(), nb->y.data(), f.b);
+                                next = f;
+                                next_bytes = static_cast<uint32_t>(f.nx * 4);
+                            } catch (...) {  // said at the next iteration boundary, after this one is recorded
+                                stage_error = std::current_exception();
+                            }
+                            loader->recycle(std::move(nb));
+                        }
+                        ts = profiler::now_ns();
+                    }
+                    gpu_trace->end_step();
+                    loss = model.finish();
+                    int64_t dev_h2d = 0, dev_compute = 0;
+                    const bool dev_timed = model.last_step_device_times(dev_h2d, dev_compute);
+                    t3 = profiler::now_ns();
+                    // This batch's staging (unless staged ahead) and the copy its step waited for,
+                    // the launch, the device's compute and the wait for it; the next batch's wait and
+                    // staging count only where compute does not cover them (pipelined_step.h).
+                    profiler::PipelinedStepTimes pt;
+                    pt.t0 = t0, pt.t1 = t1, pt.t2 = t2, pt.tl = tl, pt.tw = tw, pt.ts = ts, pt.t3 = t3;
+                    pt.device_timed = dev_timed;
+                    pt.exposed_copy_ns = dev_h2d;
+                    pt.compute_ns = dev_compute;
+                    pt.bytes = staged_ahead ? 0u : static_cast<uint32_t>(nx * 4);
+                    pt.next_bytes = next_bytes;
+                    profiler::pipelined_step_events(pt, iteration, iter_events, &host_staging);
+                }
+                const BatchTimes load_times = cur.times;
+                const int skipped = cur.skipped;
                 // Bookkeeping below is "host" time: it ends the iteration.
                 epoch_samples += b;
                 queue_depth_sum += queue_depth;
@@ -321,7 +418,7 @@ void TrainingRun::Impl::controller_main() {
                 }
                 work.iterations_done = iteration + 1;
                 work.samples_done += b;
-                work.epoch_progress = static_cast<double>(epoch_pos) / static_cast<double>(order.size());
+                work.epoch_progress = static_cast<double>(trained_pos()) / static_cast<double>(order.size());
                 if (profiler::now_ns() - last_publish_ns >= kPublishEveryNs || iteration == 0) {
                     work.loader = epoch_stats;
                     accumulate(work.loader, loader->stats());
@@ -345,10 +442,10 @@ void TrainingRun::Impl::controller_main() {
                 rec.load = load_times;
                 rec.skipped = skipped;
                 if (gpu_trace && gpu_trace->cupti()) {
-                    // The host's parts (data wait, its staging copy) now, the GPU's from its records;
+                    // The host's parts (data waits, its staging copies) now, the GPU's from its records;
                     // the CUDA-event breakdown stays as the fallback if no record of it arrives.
-                    const Event host_parts[] = {iter_events[0], controller_event(Phase::H2D, t1, t2, iteration)};
-                    gpu_trace->hold(iteration, t0, t4, host_parts, rec.breakdown);
+                    if (!pipelined) host_staging = {iter_events[0], controller_event(Phase::H2D, t1, t2, iteration)};
+                    gpu_trace->hold(iteration, t0, t4, host_staging, rec.breakdown);
                     held.push_back(rec);
                 } else {
                     finish_iteration(rec);
@@ -356,6 +453,12 @@ void TrainingRun::Impl::controller_main() {
                 if (gpu_trace) poll_gpu(false, finish_iteration);
                 epoch_end = t4;
                 ++iteration;
+            }
+            // A batch staged for an iteration that will not run (a stop): forgotten, not trained.
+            const int64_t epoch_trained = trained_pos();
+            if (next.b > 0) {
+                model.drop_staged();
+                next = {};
             }
             if (gpu_trace) poll_gpu(true, finish_iteration);  // forced: the epoch's records are all in
             accumulate(epoch_stats, loader->stats());
@@ -375,7 +478,7 @@ void TrainingRun::Impl::controller_main() {
                     static_cast<double>(steady_samples) / (static_cast<double>(epoch_end - steady_start_ns) / 1e9);
             er.mean_breakdown = profiler::mean_breakdown(bd_sum, epoch_iters);
             fill_loader_fields(er, epoch_stats, queue_depth_sum, epoch_iters, *data.storage);
-            if (stop_requested && epoch_pos < static_cast<int64_t>(order.size())) {
+            if (stop_requested && epoch_trained < static_cast<int64_t>(order.size())) {
                 er.test_accuracy = -1;  // partial epoch: not evaluated
             } else {
                 const int64_t e0 = profiler::now_ns();

@@ -7,6 +7,21 @@ namespace batchscope::profiler {
 void GpuIterationJoin::add_iteration(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const Event> host_events,
                                      const Breakdown& fallback) {
     Pending p{id, start_ns, end_ns, {host_events.begin(), host_events.end()}, fallback, 0};
+    last_added_ = std::max(last_added_, id);
+    // Records that came before their iteration (a pipelined upload): this one's join it, those of
+    // an id that was never added are late.
+    size_t keep = 0;
+    for (const Event& e : early_) {
+        if (e.id == id) {
+            p.events.push_back(e);
+            ++p.gpu_events;
+        } else if (e.id < id) {
+            ++late_;
+        } else {
+            early_[keep++] = e;
+        }
+    }
+    early_.resize(keep);
     pending_.push_back(std::move(p));
 }
 
@@ -21,11 +36,15 @@ void GpuIterationJoin::add_gpu_events(std::span<const Event> events) {
         if (e.id < 0) continue;  // untagged work (evaluation, loading weights): not an iteration's
         // The copy tagged D2H is the last work of its iteration; a read-back tagged otherwise (the
         // layer stack reads its loss back before the backward pass) is not.
+        // A copy tagged H2D may be a pipelined upload, issued before the previous iteration's
+        // last work: it says nothing about the iterations before it.
         const bool last = e.phase == Phase::D2H && tagged_as(e, Phase::D2H);
-        complete_upto_ = std::max(complete_upto_, last ? e.id : e.id - 1);
+        if (!tagged_as(e, Phase::H2D)) complete_upto_ = std::max(complete_upto_, last ? e.id : e.id - 1);
         if (Pending* p = find(e.id)) {
             p->events.push_back(e);
             ++p->gpu_events;
+        } else if (e.id > last_added_ && early_.size() < max_pending_) {
+            early_.push_back(e);
         } else {
             ++late_;
         }

@@ -191,6 +191,34 @@ inline int32_t maxpool_grad(BsGpuContext*, const float* dy, const int32_t* arg, 
     return BS_GPU_OK;
 }
 
+// ---- Batched convolution: the index math shared with the CUDA kernels (elementwise_math.h).
+inline int32_t im2col_batch(BsGpuContext*, const float* x, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
+                            int32_t stride, int32_t pad, float* col) {
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    const int64_t total = int64_t{c} * k * k * n * oh * ow;
+    for (int64_t i = 0; i < total; ++i) {
+        const int64_t src = m::im2col_batch_source(i, n, c, h, w, k, stride, pad, oh, ow);
+        col[i] = src >= 0 ? x[src] : 0.f;
+    }
+    return BS_GPU_OK;
+}
+
+inline int32_t col2im_batch(BsGpuContext*, const float* col, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
+                            int32_t stride, int32_t pad, float* x) {
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    const int64_t total = int64_t{n} * c * h * w;
+    for (int64_t i = 0; i < total; ++i) x[i] = m::col2im_batch_gather(col, i, n, c, h, w, k, stride, pad, oh, ow);
+    return BS_GPU_OK;
+}
+
+inline int32_t transpose_outer(BsGpuContext*, const float* x, int32_t a, int32_t b, int32_t inner, float* y) {
+    for (int i = 0; i < a; ++i)
+        for (int j = 0; j < b; ++j)
+            for (int p = 0; p < inner; ++p)
+                y[(static_cast<size_t>(j) * a + i) * inner + p] = x[(static_cast<size_t>(i) * b + j) * inner + p];
+    return BS_GPU_OK;
+}
+
 inline void install(BsGpuComputeApi& t) {
     t.sgemm = &sgemm;
     t.bias_activation = &bias_activation;
@@ -211,6 +239,9 @@ inline void install(BsGpuComputeApi& t) {
     t.col2im = &col2im;
     t.maxpool = &maxpool;
     t.maxpool_grad = &maxpool_grad;
+    t.im2col_batch = &im2col_batch;
+    t.col2im_batch = &col2im_batch;
+    t.transpose_outer = &transpose_outer;
 }
 
 }  // namespace fake_kernels

@@ -8,11 +8,16 @@
 // GpuMlp makes (GEMM shapes, strides, order) without a GPU, never for timing.
 // BS_FAKE_CUPTI (any value) gives the plugin a fake CUPTI collector (fake_cupti.h) that records
 // the copies, fills and emulated kernels; unset, the plugin has none.
+// BS_FAKE_OP_LOG=<file> appends one line per copy, emulated kernel, stream wait and
+// synchronisation, in call order: "<op> <stream> <id> <phase>" (stream: compute, copy or -; id and
+// phase: the CUPTI tag pushed on the calling thread, -1 and 255 when none), for tests of the order
+// in which the core queues work (pipelined training).
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "fake_compute_kernels.h"
 #include "fake_cupti.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -126,12 +131,33 @@ bool pinned_host(const BsGpuContext* c, const void* p) {
     return static_cast<const char*>(p) < static_cast<const char*>(it->first) + std::max<size_t>(it->second, 1);
 }
 
+// The op log (BS_FAKE_OP_LOG): reopened when the variable names another file.
+void op_log(const char* op, int32_t stream) {
+    static std::string path;
+    static FILE* f = nullptr;
+    const char* want = std::getenv("BS_FAKE_OP_LOG");
+    if (!want || !*want) return;
+    if (path != want) {
+        if (f) std::fclose(f);
+        path = want;
+        f = std::fopen(want, "a");
+    }
+    if (!f) return;
+    const bool tagged = !fake_cupti::t_tags.empty();
+    const char* s = stream == BS_GPU_STREAM_COMPUTE ? "compute" : stream == BS_GPU_STREAM_COPY ? "copy" : "-";
+    std::fprintf(f, "%s %s %lld %u\n", op, s,
+                 static_cast<long long>(tagged ? fake_cupti::t_tags.back().first : -1),
+                 static_cast<unsigned>(tagged ? fake_cupti::t_tags.back().second : 255u));
+    std::fflush(f);
+}
+
 // The fake CUPTI's stream ids: non-zero, like CUDA's.
 uint32_t stream_id(int32_t stream) { return static_cast<uint32_t>(stream) + 13u; }
 
 int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream, uint8_t kind) {
     if (stream != BS_GPU_STREAM_COMPUTE && stream != BS_GPU_STREAM_COPY)
         return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
+    op_log(kind == BS_GPU_COPY_HTOD ? "h2d" : "d2h", stream);
     const int64_t t0 = fake_cupti::gpu_ns();
     std::memcpy(dst, src, bytes);
     const bool pinned = pinned_host(c, kind == BS_GPU_COPY_HTOD ? src : dst);
@@ -173,15 +199,24 @@ int32_t event_record(BsGpuContext*, BsGpuEvent* e, int32_t) {
             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
     return BS_GPU_OK;
 }
-int32_t stream_wait_event(BsGpuContext*, int32_t, BsGpuEvent*) { return BS_GPU_OK; }
-int32_t event_synchronize(BsGpuContext*, BsGpuEvent*) { return BS_GPU_OK; }
+int32_t stream_wait_event(BsGpuContext*, int32_t stream, BsGpuEvent*) {
+    op_log("wait", stream);
+    return BS_GPU_OK;
+}
+int32_t event_synchronize(BsGpuContext*, BsGpuEvent*) {
+    op_log("sync_event", -1);
+    return BS_GPU_OK;
+}
 int32_t event_elapsed_ms(BsGpuContext*, BsGpuEvent* a, BsGpuEvent* b, float* ms) {
     *ms = host_event_clock()
               ? static_cast<float>(*reinterpret_cast<int64_t*>(b) - *reinterpret_cast<int64_t*>(a)) / 1e6f
               : 0.f;
     return BS_GPU_OK;
 }
-int32_t stream_synchronize(BsGpuContext*, int32_t) { return BS_GPU_OK; }
+int32_t stream_synchronize(BsGpuContext*, int32_t stream) {
+    op_log("sync_stream", stream);
+    return BS_GPU_OK;
+}
 
 // Every kernel of the table: "not supported", with the context's message set.
 template <typename F>
@@ -200,6 +235,7 @@ template <auto Member, typename... A>
 struct Recorded<Member, int32_t (*)(BsGpuContext*, A...)> {
     static inline const char* name = "";
     static int32_t fn(BsGpuContext* c, A... a) {
+        op_log(name, BS_GPU_STREAM_COMPUTE);
         const int64_t t0 = fake_cupti::gpu_ns();
         const int32_t st = (g_emulated.*Member)(c, a...);
         fake_cupti::record(BS_GPU_ACTIVITY_KERNEL, 0, name, 0, stream_id(BS_GPU_STREAM_COMPUTE), false, t0,
@@ -226,6 +262,9 @@ void record_emulated_kernels(BsGpuComputeApi& t) {
     BS_RECORDED(adam);
     BS_RECORDED(sum);
     BS_RECORDED(column_sum);
+    BS_RECORDED(im2col_batch);
+    BS_RECORDED(col2im_batch);
+    BS_RECORDED(transpose_outer);
 }
 
 BsGpuComputeApi make_table() {
@@ -240,7 +279,8 @@ BsGpuComputeApi make_table() {
                       BS_UNSUP(adam), BS_UNSUP(sum), BS_UNSUP(column_sum),
                       BS_UNSUP(activation_forward), BS_UNSUP(bias_add), BS_UNSUP(bias_grad), BS_UNSUP(dropout),
                       BS_UNSUP(dropout_grad), BS_UNSUP(im2col), BS_UNSUP(col2im), BS_UNSUP(maxpool),
-                      BS_UNSUP(maxpool_grad)};
+                      BS_UNSUP(maxpool_grad),
+                      BS_UNSUP(im2col_batch), BS_UNSUP(col2im_batch), BS_UNSUP(transpose_outer)};
     return t;
 }
 

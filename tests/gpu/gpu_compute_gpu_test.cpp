@@ -1,6 +1,7 @@
-// Needs a GPU (label gpu): every kernel of the compute backend and a whole MLP training step
-// against the CPU (relative error <= 1e-4 in FP32, <= 3e-3 with TF32), the copy stream
-// overlapping the compute stream, the pool's steady state and out-of-memory as an error.
+// Needs a GPU (label gpu): every kernel of the compute backend (the batched convolution's too)
+// and a whole MLP training step against the CPU (relative error <= 1e-4 in FP32, <= 3e-3 with
+// TF32), the copy stream overlapping the compute stream, the pool's steady state and
+// out-of-memory as an error.
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/gpu_mlp.h"
 #include "batchscope/engine/mlp.h"
@@ -247,6 +248,51 @@ TEST_F(GpuCompute, LayerStackKernelsMatchTheCpu) {
     std::vector<double> want_gb(channels, 0.0);
     for (size_t i = 0; i < n; ++i) want_gb[(i / inner) % channels] += want[i];
     EXPECT_LE(rel_error(down(gb, channels), want_gb), kFp32) << "bias_grad";
+}
+
+// The batched convolution's kernels (the table's appended block) against per-sample loops on the
+// host: n samples unfolded side by side, folded back, and the swap of two outer axes. Stride 2,
+// padding, odd sizes; exact (they only move and add floats in a fixed order).
+TEST_F(GpuCompute, LayerStackBatchedConvolutionKernelsMatchTheCpu) {
+    const int n = 5, c = 3, h = 9, w = 7, k = 3, stride = 2, pad = 1;
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    const size_t ohw = static_cast<size_t>(oh) * ow, rows = static_cast<size_t>(c) * k * k, per = static_cast<size_t>(c) * h * w;
+    const size_t ncol = rows * n * ohw, nx = per * n;
+    const auto x = random_floats(nx, 60), colv = random_floats(ncol, 61);
+    DeviceBuffer dx = up(x), dcol = gpu().device_floats(ncol), dc_in = up(colv), back = gpu().device_floats(nx);
+    gpu().im2col_batch(dx.floats(), n, c, h, w, k, stride, pad, dcol.floats());
+    gpu().col2im_batch(dc_in.floats(), n, c, h, w, k, stride, pad, back.floats());
+    std::vector<double> want_col(ncol, 0.0), want_back(nx, 0.0);
+    for (int s = 0; s < n; ++s)
+        for (int ch = 0; ch < c; ++ch)
+            for (int ky = 0; ky < k; ++ky)
+                for (int kx = 0; kx < k; ++kx)
+                    for (int oy = 0; oy < oh; ++oy)
+                        for (int ox = 0; ox < ow; ++ox) {
+                            const size_t row = (static_cast<size_t>(ch) * k + ky) * k + kx;
+                            const size_t ci = row * n * ohw + s * ohw + static_cast<size_t>(oy) * ow + ox;
+                            const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            const size_t xi = s * per + (static_cast<size_t>(ch) * h + iy) * w + ix;
+                            want_col[ci] = x[xi];
+                            want_back[xi] += colv[ci];
+                        }
+    EXPECT_LE(rel_error(down(dcol, ncol), want_col), 0.0) << "im2col_batch";
+    EXPECT_LE(rel_error(down(back, nx), want_back), kFp32) << "col2im_batch";
+
+    const int a = 6, b = 5, inner = 37;
+    const auto t = random_floats(static_cast<size_t>(a) * b * inner, 62);
+    DeviceBuffer dt = up(t), du = gpu().device_floats(t.size());
+    gpu().transpose_outer(dt.floats(), a, b, inner, du.floats());
+    std::vector<double> want_t(t.size());
+    for (int i = 0; i < a; ++i)
+        for (int j = 0; j < b; ++j)
+            for (int q = 0; q < inner; ++q)
+                want_t[(static_cast<size_t>(j) * a + i) * inner + q] = t[(static_cast<size_t>(i) * b + j) * inner + q];
+    EXPECT_LE(rel_error(down(du, t.size()), want_t), 0.0) << "transpose_outer";
+    // Bad arguments are refused with a clear error, not launched.
+    EXPECT_THROW(gpu().transpose_outer(dt.floats(), a, b, inner, dt.floats()), GpuError);
+    EXPECT_THROW(gpu().im2col_batch(dx.floats(), 0, c, h, w, k, stride, pad, dcol.floats()), GpuError);
 }
 
 TEST_F(GpuCompute, Im2colCol2imAndMaxPoolMatchTheCpu) {

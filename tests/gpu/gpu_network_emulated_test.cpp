@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -51,6 +52,57 @@ TEST(GpuNetworkEmulated, CnnStepsMatchTheCpu) {
     expect_trains_like_cpu(open_emulated(), {"cnn:3,4:fc=8:dropout=0.25", em::OptimizerKind::Sgd, {1, 8, 8}, 0.05f},
                            kTol);
     expect_trains_like_cpu(open_emulated(), {"cnn:3:fc=0:gelu", em::OptimizerKind::Adam, {2, 6, 6}, 0.01f}, kTol);
+}
+
+// Batched convolution: the GPU unfolds a chunk of samples and runs one GEMM per chunk (forward,
+// weight gradient, input gradient). Odd batch sizes, and a chunk bound so small that every batch
+// is split into several chunks with a partial last one (conv 1: 2 samples a chunk, conv 2: 3).
+TEST(GpuNetworkEmulated, BatchedConvolutionInChunksMatchesTheCpu) {
+    const std::vector<int> odd{7, 5, 13, 1, 9};
+    expect_trains_like_cpu(open_emulated(), {"cnn:3,4:fc=8", em::OptimizerKind::Sgd, {1, 8, 8}, 0.05f}, kTol, odd,
+                           1500);
+    expect_trains_like_cpu(open_emulated(), {"cnn:3,4:fc=8", em::OptimizerKind::Sgd, {1, 8, 8}, 0.05f}, kTol, odd);
+    expect_trains_like_cpu(open_emulated(), {"cnn:4:fc=0:gelu", em::OptimizerKind::Adam, {3, 7, 5}, 0.01f}, kTol,
+                           {3, 11, 2}, 1);  // one sample a chunk
+    EXPECT_THROW(em::make_gpu_layer_backend(open_emulated(), 0), std::invalid_argument);
+}
+
+// The batched unfolding's index math (elementwise_math.h, which the CUDA kernels and the fake
+// plugin run) against the CPU backend's per-sample im2col/col2im loops, exactly.
+TEST(GpuNetworkEmulated, BatchedUnfoldingIsThePerSampleOneSideBySide) {
+    auto cpu = em::make_cpu_backend(1);
+    for (const int stride : {1, 2}) {
+        const int n = 3, c = 2, h = 5, w = 4, k = 3, pad = 1;
+        const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+        const size_t rows = static_cast<size_t>(c) * k * k, ohw = static_cast<size_t>(oh) * ow, per = static_cast<size_t>(c) * h * w;
+        std::vector<float> x(n * per);
+        for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 11) - 5.f;
+        std::vector<float> batched(rows * n * ohw), one(rows * ohw), expect(batched.size());
+        cpu->im2col_batch(x.data(), n, c, h, w, k, stride, pad, batched.data());
+        for (int s = 0; s < n; ++s) {
+            cpu->im2col(x.data() + s * per, c, h, w, k, stride, pad, one.data());
+            for (size_t r = 0; r < rows; ++r)
+                for (size_t p = 0; p < ohw; ++p) expect[r * n * ohw + s * ohw + p] = one[r * ohw + p];
+        }
+        EXPECT_EQ(batched, expect) << "stride " << stride;
+        // Folded back: each sample as col2im folds its own columns.
+        std::vector<float> col(batched.size());
+        for (size_t i = 0; i < col.size(); ++i) col[i] = static_cast<float>(i % 13) * 0.25f - 1.f;
+        std::vector<float> dx(n * per, 99.f), dx_one(per), dx_expect(n * per);
+        cpu->col2im_batch(col.data(), n, c, h, w, k, stride, pad, dx.data());
+        for (int s = 0; s < n; ++s) {
+            for (size_t r = 0; r < rows; ++r)
+                for (size_t p = 0; p < ohw; ++p) one[r * ohw + p] = col[r * n * ohw + s * ohw + p];
+            cpu->col2im(one.data(), c, h, w, k, stride, pad, dx_one.data());
+            std::copy(dx_one.begin(), dx_one.end(), dx_expect.begin() + static_cast<std::ptrdiff_t>(s * per));
+        }
+        EXPECT_EQ(dx, dx_expect) << "stride " << stride;
+    }
+    std::vector<float> t(2 * 3 * 4), u(t.size());
+    for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(i);
+    cpu->transpose_outer(t.data(), 2, 3, 4, u.data());  // [2][3][4] -> [3][2][4]
+    EXPECT_EQ(u[(1 * 2 + 0) * 4 + 2], t[(0 * 3 + 1) * 4 + 2]);
+    EXPECT_EQ(u[(2 * 2 + 1) * 4 + 3], t[(1 * 3 + 2) * 4 + 3]);
 }
 
 // Checkpoints: parameters read back from the device load into a CPU model that then predicts

@@ -4,6 +4,7 @@
 // Adam: relative error <= 1e-4 in FP32, <= 3e-3 with TF32.
 #include "batchscope/engine/gpu_backend.h"
 #include "network_compare.h"
+#include "pipeline_compare.h"
 
 #include <gtest/gtest.h>
 
@@ -47,6 +48,25 @@ TEST(GpuNetworkGpu, EveryModelStepsLikeTheCpuInFp32) {
 
 TEST(GpuNetworkGpu, EveryModelStepsLikeTheCpuWithTf32) {
     for (const NetCase& c : cases()) expect_trains_like_cpu(open_gpu(true), c, kTf32, kBatches);
+}
+
+// Batched convolution on the GPU: odd batch sizes, and chunks so small that every batch is split
+// (cnn:4,8 on 28x28: four samples a chunk in both convolutions, the last chunk partial), against the CPU.
+TEST(GpuNetworkGpu, BatchedConvolutionInChunksStepsLikeTheCpu) {
+    const NetCase c{"cnn:4,8:fc=32", em::OptimizerKind::Sgd, {1, 28, 28}, 0.05f};
+    expect_trains_like_cpu(open_gpu(), c, kFp32, {31, 17, 64, 1, 33}, 30000);
+    expect_trains_like_cpu(open_gpu(), c, kFp32, {31, 17, 64, 1, 33});
+    expect_trains_like_cpu(open_gpu(true), c, kTf32, {31, 17, 64, 1, 33}, 30000);
+}
+
+// Pipelined steps (batch k+1 on the copy stream while step k computes) against one step at a
+// time: the same kernels in the same order on the same device, so the same numbers.
+TEST(GpuNetworkGpu, PipelinedStepsEqualOneStepAtATime) {
+    auto open = [] { return open_gpu(); };
+    batchscope::test::expect_pipelined_equals_sequential(open, "mlp:64,32", em::OptimizerKind::Sgd, {1, 28, 28},
+                                                         {32, 32, 64, 17, 128, 5}, 1e-6);
+    batchscope::test::expect_pipelined_equals_sequential(open, "cnn:4,8:fc=32:dropout=0.25", em::OptimizerKind::Adam,
+                                                         {1, 28, 28}, {32, 32, 64, 17, 128, 5}, 1e-6);
 }
 
 TEST(GpuNetworkGpu, OutOfMemoryIsAClearError) {

@@ -40,8 +40,11 @@ struct NetCase {
     float weight_decay = 0.f;
 };
 
+// conv_chunk_floats: the GPU layer backend's bound on a convolution chunk (small: a batch is
+// unfolded in several chunks, the last one partial).
 inline void expect_trains_like_cpu(std::unique_ptr<engine::GpuBackend> gpu, const NetCase& c, double tol,
-                                   const std::vector<int>& batches = {8, 8, 13, 8, 5}) {
+                                   const std::vector<int>& batches = {8, 8, 13, 8, 5},
+                                   size_t conv_chunk_floats = em::kConvChunkFloats) {
     SCOPED_TRACE(c.spec + (c.optimizer == em::OptimizerKind::Adam ? " adam" : " sgd"));
     ASSERT_TRUE(gpu);
     const int classes = 5;
@@ -50,7 +53,8 @@ inline void expect_trains_like_cpu(std::unique_ptr<engine::GpuBackend> gpu, cons
     opt.kind = c.optimizer;
     opt.weight_decay = c.weight_decay;
     auto cpu = em::make_network(spec, c.input, classes, opt, 11, em::make_cpu_backend(1));
-    auto dev = em::make_network(spec, c.input, classes, opt, 11, em::make_gpu_layer_backend(std::move(gpu)));
+    auto dev = em::make_network(spec, c.input, classes, opt, 11,
+                                em::make_gpu_layer_backend(std::move(gpu), conv_chunk_floats));
     EXPECT_NE(dev->backend().find("layer stack"), std::string::npos) << dev->backend();
     EXPECT_EQ(dev->describe(), cpu->describe());
 

@@ -28,8 +28,9 @@ for a in "$@"; do
 done
 
 host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test gpu_network_emulated_test
-            device_pool_test gpu_serving_emulated_test plugin_cupti_collector_test)
-# gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU.
+            gpu_pipeline_emulated_test device_pool_test gpu_serving_emulated_test plugin_cupti_collector_test)
+# gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU,
+# the batched (chunked) convolution, and pipelined steps against one step at a time.
 gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
          libbs_fake_plugin_scripted.so libbs_fake_compute_plugin.so)

@@ -145,3 +145,62 @@ TEST(GpuIterationJoin, AReadBackTaggedComputeIsNotTheIterationsEnd) {
     EXPECT_EQ(out[0].breakdown.d2h_ns, 10);
     EXPECT_EQ(j.late_events(), 0u);
 }
+
+// Pipelined runs: batch 1's upload (tagged H2D, id 1) is issued while iteration 0 computes, and
+// its record may arrive before iteration 0's own records and before iteration 1 is added. It
+// neither completes iteration 0 nor is it lost: iteration 1 gets it when added, and counts only
+// the part inside its own window (the rest was hidden behind iteration 0).
+TEST(GpuIterationJoin, APipelinedUploadJoinsTheIterationItIsFor) {
+    auto tagged = [](Event e, Phase tag) {
+        e.tag = 1 + static_cast<uint8_t>(tag);
+        return e;
+    };
+    GpuIterationJoin j;
+    j.add_iteration(0, 0, 1000, {}, fallback_of(1000));
+    std::vector<GpuIterationJoin::Joined> out;
+    // Iteration 1's upload 400-1100 (ends after iteration 0's window), before 0's kernels arrive.
+    const Event early[] = {tagged(make_event(Phase::H2D, 400, 1100, kCopy, 1), Phase::H2D)};
+    j.add_gpu_events(early);
+    j.take(1000, false, out);
+    EXPECT_TRUE(out.empty());  // an upload of iteration 1 says nothing about iteration 0
+    EXPECT_EQ(j.early(), 1u);
+    const Event rest0[] = {tagged(make_event(Phase::Compute, 100, 900, kCompute, 0), Phase::Compute),
+                           loss_copy(900, 950, kCompute, 0)};
+    j.add_gpu_events(rest0);
+    j.take(1000, false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].id, 0);
+    EXPECT_EQ(out[0].gpu_events, 2);  // not the upload of iteration 1
+    EXPECT_EQ(out[0].breakdown.compute_ns, 800);
+    EXPECT_EQ(out[0].breakdown.h2d_ns, 0);
+
+    // Iteration 1 (window 1000-2000) gets its upload when added: 100 ns of it were exposed.
+    j.add_iteration(1, 1000, 2000, {}, fallback_of(1000));
+    EXPECT_EQ(j.early(), 0u);
+    const Event rest1[] = {tagged(make_event(Phase::Compute, 1100, 1800, kCompute, 1), Phase::Compute),
+                           loss_copy(1800, 1850, kCompute, 1)};
+    j.add_gpu_events(rest1);
+    out.clear();
+    j.take(2000, false, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].id, 1);
+    EXPECT_EQ(out[0].gpu_events, 3);
+    EXPECT_EQ(out[0].breakdown.h2d_ns, 100);  // 1000-1100: the part of the upload it waited for
+    EXPECT_EQ(out[0].breakdown.compute_ns, 700);
+    EXPECT_EQ(out[0].breakdown.parts_sum(), out[0].breakdown.wall_ns);
+    EXPECT_EQ(j.late_events(), 0u);
+    EXPECT_EQ(j.timed_out(), 0u);
+}
+
+// An upload for an iteration that never ran (a stopped run) is counted late once a later
+// iteration is added, never joined to the wrong one.
+TEST(GpuIterationJoin, AnUploadWhoseIterationNeverCameIsLate) {
+    GpuIterationJoin j;
+    Event up = make_event(Phase::H2D, 10, 20, kCopy, 5);
+    up.tag = 1 + static_cast<uint8_t>(Phase::H2D);
+    j.add_gpu_events(std::span<const Event>(&up, 1));
+    EXPECT_EQ(j.early(), 1u);
+    j.add_iteration(6, 0, 100, {}, fallback_of(100));
+    EXPECT_EQ(j.early(), 0u);
+    EXPECT_EQ(j.late_events(), 1u);
+}

@@ -1,4 +1,5 @@
-// Conv2d by im2col + GEMM (per sample) and MaxPool2d.
+// Conv2d by im2col + GEMM (per sample, or per chunk of samples on the GPU) and MaxPool2d.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -37,7 +38,63 @@ void Conv2d::run(const float* x, float* y, int b, float* col) const {
     be_.add_bias(y, b_.data(), b, out_.c, ohw);
 }
 
-void Conv2d::forward(const float* x, float* y, int b, bool) { run(x, y, b, col_.data()); }
+void Conv2d::forward(const float* x, float* y, int b, bool) {
+    if (be_.conv_chunk_floats() > 0) return forward_batched(x, y, b);
+    run(x, y, b, col_.data());
+}
+
+int Conv2d::chunk_samples(int b) const {
+    const size_t ohw = static_cast<size_t>(out_.h) * static_cast<size_t>(out_.w);
+    const size_t per_sample = std::max(static_cast<size_t>(ckk()), static_cast<size_t>(out_.c)) * ohw;
+    const size_t fit = std::max<size_t>(1, be_.conv_chunk_floats() / per_sample);
+    return static_cast<int>(std::min(fit, static_cast<size_t>(std::max(1, b))));
+}
+
+void Conv2d::reserve_chunk(int nb) {
+    const size_t cols = static_cast<size_t>(nb) * static_cast<size_t>(out_.h * out_.w);
+    be_.ensure(col_, static_cast<size_t>(ckk()) * cols, MemoryKind::Workspace);
+    be_.ensure(tmp_, static_cast<size_t>(out_.c) * cols, MemoryKind::Workspace);
+}
+
+// Per chunk of nb samples: col = unfold(x) [ckk x nb*ohw]; tmp = W col [out_c x nb*ohw]; y = tmp
+// with its outer axes swapped ([nb][out_c][ohw]).
+void Conv2d::forward_batched(const float* x, float* y, int b) {
+    const int ohw = out_.h * out_.w;
+    const size_t in_per = static_cast<size_t>(in_.size()), out_per = static_cast<size_t>(out_.size());
+    const int chunk = chunk_samples(b);
+    reserve_chunk(chunk);
+    for (int s0 = 0; s0 < b; s0 += chunk) {
+        const int nb = std::min(chunk, b - s0);
+        be_.im2col_batch(x + in_per * static_cast<size_t>(s0), nb, in_.c, in_.h, in_.w, k_, 1, pad_, col_.data());
+        be_.gemm(Transpose::No, Transpose::No, out_.c, nb * ohw, ckk(), 1.f, w_.data(), ckk(), col_.data(), nb * ohw,
+                 0.f, tmp_.data(), nb * ohw);
+        be_.transpose_outer(tmp_.data(), out_.c, nb, ohw, y + out_per * static_cast<size_t>(s0));
+    }
+    be_.add_bias(y, b_.data(), b, out_.c, ohw);
+}
+
+// Per chunk: tmp = dy with its outer axes swapped [out_c x nb*ohw]; gW (+)= tmp unfold(x)^T;
+// dcol = W^T tmp, folded back into dx.
+void Conv2d::backward_batched(const float* x, const float* dy, float* dx, int b) {
+    const int ohw = out_.h * out_.w;
+    const size_t in_per = static_cast<size_t>(in_.size()), out_per = static_cast<size_t>(out_.size());
+    const int chunk = chunk_samples(b);
+    reserve_chunk(chunk);
+    for (int s0 = 0; s0 < b; s0 += chunk) {
+        const int nb = std::min(chunk, b - s0);
+        const int cols = nb * ohw;
+        be_.transpose_outer(dy + out_per * static_cast<size_t>(s0), nb, out_.c, ohw, tmp_.data());
+        be_.im2col_batch(x + in_per * static_cast<size_t>(s0), nb, in_.c, in_.h, in_.w, k_, 1, pad_, col_.data());
+        be_.gemm(Transpose::No, Transpose::Yes, out_.c, ckk(), cols, 1.f, tmp_.data(), cols, col_.data(), cols,
+                 s0 == 0 ? 0.f : 1.f, gw_.data(), ckk());
+        if (dx) {
+            be_.gemm(Transpose::Yes, Transpose::No, ckk(), cols, out_.c, 1.f, w_.data(), ckk(), tmp_.data(), cols, 0.f,
+                     col_.data(), cols);
+            be_.col2im_batch(col_.data(), nb, in_.c, in_.h, in_.w, k_, 1, pad_, dx + in_per * static_cast<size_t>(s0));
+        }
+    }
+    be_.bias_grad(dy, b, out_.c, ohw, gb_.data());
+}
 
 void Conv2d::infer(const float* x, float* y, int b, Scratch& s) const {
     const size_t need = static_cast<size_t>(ckk()) * static_cast<size_t>(out_.h * out_.w);
@@ -46,6 +103,7 @@ void Conv2d::infer(const float* x, float* y, int b, Scratch& s) const {
 }
 
 void Conv2d::backward(const float* x, const float*, const float* dy, float* dx, int b) {
+    if (be_.conv_chunk_floats() > 0) return backward_batched(x, dy, dx, b);
     const int ohw = out_.h * out_.w;
     const size_t in_per = static_cast<size_t>(in_.size()), out_per = static_cast<size_t>(out_.size());
     float* col = col_.data();

@@ -69,6 +69,40 @@ void Backend::copy_out(void* host_dst, const void* src, size_t bytes) {
 }
 void Backend::zero(float* dst, size_t n) { std::fill(dst, dst + n, 0.f); }
 
+void Backend::im2col_batch(const float* x, int n, int c, int h, int w, int k, int stride, int pad, float* col) {
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    const int64_t total = int64_t{c} * k * k * n * oh * ow;
+    for (int64_t i = 0; i < total; ++i) {
+        const int64_t src = math::im2col_batch_source(i, n, c, h, w, k, stride, pad, oh, ow);
+        col[i] = src >= 0 ? x[src] : 0.f;
+    }
+}
+void Backend::col2im_batch(const float* col, int n, int c, int h, int w, int k, int stride, int pad, float* x) {
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    const int64_t total = int64_t{n} * c * h * w;
+    for (int64_t i = 0; i < total; ++i) x[i] = math::col2im_batch_gather(col, i, n, c, h, w, k, stride, pad, oh, ow);
+}
+void Backend::transpose_outer(const float* x, int a, int b, int inner, float* y) {
+    const auto in = static_cast<size_t>(inner);
+    for (int i = 0; i < a; ++i)
+        for (int j = 0; j < b; ++j)
+            std::memcpy(y + (static_cast<size_t>(j) * a + i) * in, x + (static_cast<size_t>(i) * b + j) * in,
+                        in * sizeof(float));
+}
+
+namespace {
+[[noreturn]] void not_pipelined(const Backend& be) {
+    throw std::logic_error(be.name() + " does not pipeline training steps (a caller's bug: check pipelined())");
+}
+}  // namespace
+void Backend::stage_upload(int, std::span<const Upload>) { not_pipelined(*this); }
+void Backend::wait_upload(int) { not_pipelined(*this); }
+void Backend::release_slot(int) { not_pipelined(*this); }
+void Backend::softmax_xent_pending(const float*, const int32_t*, int, int, float*) { not_pipelined(*this); }
+void Backend::hinge_pending(const float*, const int32_t*, int, int, float, float*) { not_pipelined(*this); }
+void Backend::queue_loss_read() { not_pipelined(*this); }
+double Backend::loss_result() { not_pipelined(*this); }
+
 namespace {
 
 CBLAS_TRANSPOSE tr(Transpose t) { return t == Transpose::Yes ? CblasTrans : CblasNoTrans; }

@@ -1,9 +1,12 @@
 // The layer stack's Backend on the GPU: GpuBackend (the plugin's compute table) behind the
 // model::Backend interface. Buffers come from the device pool and are counted per MemoryKind;
 // GEMM is cuBLAS (TF32 when the GpuBackend was opened with it); everything runs on the compute
-// stream in order. Host data goes in through a page-locked staging ring; the losses and the
-// accuracy are reduced on the device and come back as one float each.
+// stream in order, except a pipelined step's batch: it goes up on the copy stream through one of
+// two page-locked upload slots while the step before computes. Other host data (dropout masks,
+// evaluation batches, parameters) goes in through a page-locked staging ring on the compute
+// stream; the losses and the accuracy are reduced on the device and come back as one float each.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -21,9 +24,16 @@ GpuActivation gpu_act(Activation a) { return a == Activation::Relu ? GpuActivati
 
 class GpuLayerBackend final : public Backend {
 public:
-    explicit GpuLayerBackend(std::unique_ptr<GpuBackend> gpu) : gpu_(std::move(gpu)) {
+    GpuLayerBackend(std::unique_ptr<GpuBackend> gpu, size_t conv_chunk_floats)
+        : gpu_(std::move(gpu)), conv_chunk_floats_(conv_chunk_floats) {
         for (GpuEvent& e : marks_) e = gpu_->event();
         staged_ = gpu_->event();
+        loss_ready_ = gpu_->event();
+        fence_ = gpu_->event();
+        for (UploadSlot& s : uploads_) {
+            s.copied = gpu_->event();
+            s.consumed = gpu_->event();
+        }
     }
 
     std::string name() const override {
@@ -48,6 +58,7 @@ public:
         gpu_->fill(d.floats(), std::max<size_t>(1, n), 0.f);
         float* p = d.floats();
         std::lock_guard lock(m_);
+        ++allocations_;
         live_.emplace(p, std::move(d));
         stats_.bytes[static_cast<size_t>(kind)] += static_cast<int64_t>(n * sizeof(float));
         stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.total());
@@ -119,6 +130,78 @@ public:
         return true;
     }
 
+    // Pipelined steps: each slot's uploads go through its own page-locked buffer on the copy
+    // stream; `copied` orders the step's compute after them, `consumed` the slot's next upload
+    // after that step. Tagged h2d with the work id the run set (the iteration the batch is for).
+    bool pipelined() const noexcept override { return true; }
+    void stage_upload(int slot, std::span<const Upload> parts) override {
+        UploadSlot& s = upload_slot(slot);
+        size_t total = 0;
+        for (const Upload& u : parts) total += (u.bytes + 255) / 256 * 256;
+        if (s.copying) gpu_->synchronize(s.copied);  // the host side is rewritten: its last copy is over
+        if (s.host.bytes() < total) {
+            s.host.reset();
+            s.host = gpu_->pinned(std::max<size_t>(total, 256));
+        }
+        char* h = static_cast<char*>(s.host.data());
+        for (const Upload& u : parts) {
+            if (u.bytes) std::memcpy(h, u.src, u.bytes);
+            h += (u.bytes + 255) / 256 * 256;
+        }
+        if (s.read) gpu_->wait(GpuStream::copy, s.consumed);  // the step that last read the slot is done
+        // A buffer allocated since (a slot grown for a larger batch) is zero-filled on the compute
+        // stream: the copy must land after that fill, so it waits for the compute stream's work
+        // (rare: the overlap is lost for this one batch, never the data).
+        if (const uint64_t a = allocation_count(); a != s.allocations_seen) {
+            gpu_->record(fence_, GpuStream::compute);
+            gpu_->wait(GpuStream::copy, fence_);
+            s.allocations_seen = a;
+        }
+        const GpuBackend::Tag tag(*gpu_, profiler::Phase::H2D);
+        h = static_cast<char*>(s.host.data());
+        for (const Upload& u : parts) {
+            if (u.bytes) gpu_->copy_h2d(u.dst, h, u.bytes, GpuStream::copy);
+            h += (u.bytes + 255) / 256 * 256;
+        }
+        gpu_->record(s.copied, GpuStream::copy);
+        s.copying = true;
+    }
+    void wait_upload(int slot) override { gpu_->wait(GpuStream::compute, upload_slot(slot).copied); }
+    void release_slot(int slot) override {
+        UploadSlot& s = upload_slot(slot);
+        gpu_->record(s.consumed, GpuStream::compute);
+        s.read = true;
+    }
+    void softmax_xent_pending(const float* z, const int32_t* y, int b, int classes, float* dz) override {
+        float* rows = row_buffer(b);
+        gpu_->softmax_xent(z, y, b, classes, 1.f / static_cast<float>(b), rows, dz);
+        pending_sum_ = rows + b;
+        gpu_->sum(rows, static_cast<size_t>(b), pending_sum_);
+    }
+    void hinge_pending(const float* z, const int32_t* y, int b, int classes, float margin, float* dz) override {
+        float* rows = row_buffer(b);
+        gpu_->hinge(z, y, b, classes, 1.f / static_cast<float>(b), margin, rows, dz);
+        pending_sum_ = rows + b;
+        gpu_->sum(rows, static_cast<size_t>(b), pending_sum_);
+    }
+    // The loss read back: the last GPU work of a step (GpuIterationJoin completes the iteration
+    // when its copy tagged D2H arrives).
+    void queue_loss_read() override {
+        if (!pending_sum_) throw std::logic_error("GpuLayerBackend::queue_loss_read: no pending loss");
+        if (!loss_host_) loss_host_ = gpu_->pinned(sizeof(float));
+        const GpuBackend::Tag tag(*gpu_, profiler::Phase::D2H);
+        gpu_->copy_d2h(loss_host_.data(), pending_sum_, sizeof(float), GpuStream::compute);
+        gpu_->record(loss_ready_, GpuStream::compute);
+        pending_sum_ = nullptr;
+        loss_queued_ = true;
+    }
+    double loss_result() override {
+        if (!loss_queued_) throw std::logic_error("GpuLayerBackend::loss_result: no loss read queued");
+        gpu_->synchronize(loss_ready_);
+        loss_queued_ = false;
+        return static_cast<double>(*loss_host_.floats());
+    }
+
     void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
               int ldb, float beta, float* c, int ldc) override {
         gpu_->sgemm(ta == Transpose::Yes, tb == Transpose::Yes, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -144,6 +227,16 @@ public:
     }
     void col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x) override {
         gpu_->col2im(col, c, h, w, k, stride, pad, x);
+    }
+    size_t conv_chunk_floats() const noexcept override { return conv_chunk_floats_; }
+    void im2col_batch(const float* x, int n, int c, int h, int w, int k, int stride, int pad, float* col) override {
+        gpu_->im2col_batch(x, n, c, h, w, k, stride, pad, col);
+    }
+    void col2im_batch(const float* col, int n, int c, int h, int w, int k, int stride, int pad, float* x) override {
+        gpu_->col2im_batch(col, n, c, h, w, k, stride, pad, x);
+    }
+    void transpose_outer(const float* x, int a, int b, int inner, float* y) override {
+        gpu_->transpose_outer(x, a, b, inner, y);
     }
     void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg) override {
         gpu_->maxpool(x, planes, h, w, k, s, y, arg);
@@ -187,6 +280,21 @@ protected:
     }
 
 private:
+    struct UploadSlot {
+        PinnedBuffer host;
+        GpuEvent copied, consumed;
+        bool copying = false, read = false;
+        uint64_t allocations_seen = 0;  // allocate() calls before this slot's last upload
+    };
+    uint64_t allocation_count() const {
+        std::lock_guard lock(m_);
+        return allocations_;
+    }
+    UploadSlot& upload_slot(int slot) {
+        if (slot < 0 || slot >= kUploadSlots)
+            throw std::out_of_range("GpuLayerBackend: no upload slot " + std::to_string(slot));
+        return uploads_[static_cast<size_t>(slot)];
+    }
     // b floats of device scratch for per-row results, plus one for their sum (Workspace).
     float* row_buffer(int b) {
         ensure(rows_, static_cast<size_t>(b) + 1, MemoryKind::Workspace);
@@ -201,12 +309,20 @@ private:
     }
 
     std::unique_ptr<GpuBackend> gpu_;
+    size_t conv_chunk_floats_;
     mutable std::mutex m_;
     std::unordered_map<float*, DeviceBuffer> live_;
     MemoryStats stats_;
     PinnedBuffer staging_, readback_;
     size_t stage_used_ = 0, staging_bytes_hint_ = 1 << 16;
     GpuEvent staged_;   // after the last copy out of the staging ring
+    std::array<UploadSlot, kUploadSlots> uploads_;  // pipelined steps' batches
+    PinnedBuffer loss_host_;                       // the pending loss, read back
+    GpuEvent loss_ready_;
+    GpuEvent fence_;              // the compute stream's work so far, for a copy that must follow it
+    uint64_t allocations_ = 0;    // allocate() calls (under m_)
+    float* pending_sum_ = nullptr;  // device float the last *_pending loss summed into
+    bool loss_queued_ = false;
     std::optional<GpuBackend::Tag> tag_;  // CUPTI tag of the step phase under way (declared after gpu_)
     GpuEvent marks_[3];  // StepMark::Begin, InputCopied, End
     bool timed_ = false;  // a whole step has been marked
@@ -215,9 +331,10 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Backend> make_gpu_layer_backend(std::unique_ptr<GpuBackend> gpu) {
+std::unique_ptr<Backend> make_gpu_layer_backend(std::unique_ptr<GpuBackend> gpu, size_t conv_chunk_floats) {
     if (!gpu) throw std::invalid_argument("make_gpu_layer_backend: no GPU backend");
-    return std::make_unique<GpuLayerBackend>(std::move(gpu));
+    if (conv_chunk_floats == 0) throw std::invalid_argument("make_gpu_layer_backend: the convolution chunk needs room");
+    return std::make_unique<GpuLayerBackend>(std::move(gpu), conv_chunk_floats);
 }
 
 }  // namespace batchscope::engine::model

@@ -1,6 +1,7 @@
 // The GPU-trained MLP behind the Model interface: GpuMlp does the steps on the device; a host
 // Mlp mirrors the parameters for checkpoints and serving, refreshed from the device on demand.
 #include <algorithm>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 
@@ -30,15 +31,44 @@ public:
     }
 
     float train_step(const float* x, const int32_t* y, int b, float lr) override {
-        if (b > dev_->max_batch()) regrow(std::max(b, 2 * dev_->max_batch()));
-        stale_ = true;
-        const int slot = dev_->stage(x, y, b);
-        dev_->step(slot, lr, momentum_);
-        const float loss = dev_->loss(slot);  // waits for the step: its events are done
-        h2d_ns_ = static_cast<int64_t>(gpu_->elapsed_ms(dev_->copy_start(slot), dev_->copy_done(slot)) * 1e6);
-        compute_ns_ = static_cast<int64_t>(gpu_->elapsed_ms(dev_->compute_start(slot), dev_->compute_done(slot)) * 1e6);
-        return loss;
+        if (!staged_.empty() || launched_ >= 0)
+            throw std::logic_error("GpuMlpModel::train_step: a pipelined step is under way (finish it first)");
+        stage(x, y, b);
+        launch(lr);
+        return finish();
     }
+    // Pipelined: GpuMlp's two slots. A batch larger than the buffers first lets the launched step
+    // finish on the buffers it started on (its loss kept for finish()), then regrows them.
+    bool pipelined() const noexcept override { return true; }
+    void stage(const float* x, const int32_t* y, int b) override {
+        if (b <= 0 || !x || !y)
+            throw std::invalid_argument("GpuMlpModel::stage: a batch needs rows, inputs and labels");
+        if (staged_.size() + (launched_ >= 0 ? 1 : 0) >= static_cast<size_t>(GpuMlp::kSlots))
+            throw std::logic_error("GpuMlpModel::stage: both slots are taken (launch or finish a step first)");
+        if (b > dev_->max_batch()) {
+            if (!staged_.empty())
+                throw std::logic_error("GpuMlpModel::stage: a larger batch behind one not yet launched");
+            settle();
+            regrow(std::max(b, 2 * dev_->max_batch()));
+        }
+        staged_.push_back(dev_->stage(x, y, b));
+    }
+    void launch(float lr) override {
+        if (launched_ >= 0 || settled_)
+            throw std::logic_error("GpuMlpModel::launch: the launched step was not finished");
+        if (staged_.empty()) throw std::logic_error("GpuMlpModel::launch: no batch staged");
+        stale_ = true;
+        launched_ = staged_.front();
+        staged_.pop_front();
+        dev_->step(launched_, lr, momentum_);
+    }
+    float finish() override {
+        settle();
+        if (!settled_) throw std::logic_error("GpuMlpModel::finish: no step launched");
+        settled_ = false;
+        return settled_loss_;
+    }
+    void drop_staged() override { staged_.clear(); }
     bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const override {
         h2d_ns = h2d_ns_;
         compute_ns = compute_ns_;
@@ -48,6 +78,8 @@ public:
     // In pieces of the training batch's size: evaluation never needs more device memory than
     // training (a test batch larger than the device holds is not an out-of-memory).
     int64_t count_correct(const float* x, const int32_t* y, int b) override {
+        if (!staged_.empty() || launched_ >= 0)
+            throw std::logic_error("GpuMlpModel::count_correct: a pipelined step is under way (finish it first)");
         const int piece = dev_->max_batch();
         const size_t features = static_cast<size_t>(host_.widths().front());
         int64_t correct = 0;
@@ -76,6 +108,17 @@ public:
     int64_t activation_bytes_per_sample() const override { return 0; }  // on the device
 
 private:
+    // Waits for the launched step; keeps its loss and device times (the copy the step waited for,
+    // its compute) for finish().
+    void settle() {
+        if (launched_ < 0) return;
+        const int slot = launched_;
+        launched_ = -1;
+        settled_loss_ = dev_->loss(slot);  // waits for the step: its events are done
+        h2d_ns_ = static_cast<int64_t>(gpu_->elapsed_ms(dev_->step_begin(slot), dev_->compute_start(slot)) * 1e6);
+        compute_ns_ = static_cast<int64_t>(gpu_->elapsed_ms(dev_->compute_start(slot), dev_->compute_done(slot)) * 1e6);
+        settled_ = true;
+    }
     // Larger device buffers: the parameters go through the host mirror (momentum restarts).
     void regrow(int batch) {
         if (dev_) sync_host();
@@ -136,6 +179,10 @@ private:
     mutable std::mutex m_;
     mutable bool stale_ = false;
     int64_t h2d_ns_ = 0, compute_ns_ = 0;
+    std::deque<int> staged_;  // GpuMlp slots staged and not launched, oldest first
+    int launched_ = -1;       // the slot of the launched, unfinished step
+    bool settled_ = false;    // the launched step is done; its loss waits for finish()
+    float settled_loss_ = 0.f;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // A model as a stack of layers on a backend, with its loss and optimizer.
 #include <algorithm>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -13,6 +14,15 @@ int64_t Model::parameter_count() const {
     int64_t n = 0;
     for (const ParamTensor& p : parameters()) n += static_cast<int64_t>(p.values.size());
     return n;
+}
+
+void Model::stage(const float*, const int32_t*, int) {
+    throw std::logic_error(describe() + " on " + backend() + " does not pipeline its steps: use train_step");
+}
+void Model::launch(float) { stage(nullptr, nullptr, 0); }
+float Model::finish() {
+    stage(nullptr, nullptr, 0);
+    return 0.f;
 }
 
 namespace {
@@ -81,31 +91,97 @@ public:
     float train_step(const float* x, const int32_t* y, int b, float lr) override {
         if (b <= 0) return 0.f;
         if (!device_) return step(x, y, b, lr);
-        std::lock_guard lock(dev_m_);
-        try {
-            be_->mark(StepMark::Begin);
-            reserve(b);
-            upload(x, y, b);
-            be_->mark(StepMark::InputCopied);
-            const float loss = step(in_.data(), labels(), b, lr);
-            be_->mark(StepMark::End);
-            return loss;
-        } catch (const DeviceOutOfMemory& e) {
-            throw DeviceOutOfMemory(out_of_memory_advice(b, e.what()));
+        {
+            std::lock_guard lock(dev_m_);
+            if (!staged_.empty() || launched_)
+                throw std::logic_error("Network::train_step: a pipelined step is under way (finish it first)");
         }
+        stage(x, y, b);
+        launch(lr);
+        return finish();
     }
     bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const override {
         return device_ && be_->step_times(h2d_ns, compute_ns);
     }
 
-    // x, y in the backend's memory.
+    // ---- Pipelined steps (device backends): the batch goes up through one of the backend's two
+    // upload slots (each with its own device input and labels) while the step before computes.
+    bool pipelined() const noexcept override { return device_ && be_->pipelined(); }
+    void stage(const float* x, const int32_t* y, int b) override {
+        if (!pipelined()) Model::stage(x, y, b);
+        if (b <= 0 || !x || !y) throw std::invalid_argument("Network::stage: a batch needs rows, inputs and labels");
+        std::lock_guard lock(dev_m_);
+        if (staged_.size() + (launched_ ? 1 : 0) >= static_cast<size_t>(Backend::kUploadSlots))
+            throw std::logic_error("Network::stage: both upload slots are taken (launch or finish a step first)");
+        const int slot = next_slot_;
+        try {
+            const size_t nx = static_cast<size_t>(b) * static_cast<size_t>(input_.size());
+            // A larger batch: the slot's buffers grow (freeing the old ones waits for the device).
+            be_->ensure(slot_in_[slot], nx, MemoryKind::Activations);
+            be_->ensure(slot_labels_[slot], static_cast<size_t>(b), MemoryKind::Activations);  // int32 in float slots
+            const Backend::Upload parts[] = {{slot_in_[slot].data(), x, nx * sizeof(float)},
+                                             {slot_labels_[slot].data(), y, static_cast<size_t>(b) * sizeof(int32_t)}};
+            be_->stage_upload(slot, parts);
+        } catch (const DeviceOutOfMemory& e) {
+            throw DeviceOutOfMemory(out_of_memory_advice(b, e.what()));
+        }
+        next_slot_ = (next_slot_ + 1) % Backend::kUploadSlots;
+        staged_.push_back({slot, b});
+    }
+    void launch(float lr) override {
+        if (!pipelined()) Model::launch(lr);
+        std::lock_guard lock(dev_m_);
+        if (launched_) throw std::logic_error("Network::launch: the launched step was not finished");
+        if (staged_.empty()) throw std::logic_error("Network::launch: no batch staged");
+        const Staged s = staged_.front();
+        staged_.pop_front();
+        try {
+            reserve(s.b);
+            be_->mark(StepMark::Begin);
+            be_->wait_upload(s.slot);
+            be_->mark(StepMark::InputCopied);
+            const float* x = slot_in_[s.slot].data();
+            const float* logits = forward(x, s.b, true);
+            if (spec_.loss() == LossKind::HingeCrammerSinger)
+                be_->hinge_pending(logits, slot_labels(s.slot), s.b, classes_, spec_.margin, grad_a_.data());
+            else
+                be_->softmax_xent_pending(logits, slot_labels(s.slot), s.b, classes_, grad_a_.data());
+            backward_and_update(x, s.b, lr);
+            be_->release_slot(s.slot);
+            be_->mark(StepMark::End);
+            be_->queue_loss_read();
+        } catch (const DeviceOutOfMemory& e) {
+            throw DeviceOutOfMemory(out_of_memory_advice(s.b, e.what()));
+        }
+        launched_ = true;
+        launched_rows_ = s.b;
+    }
+    float finish() override {
+        if (!pipelined()) return Model::finish();
+        std::lock_guard lock(dev_m_);
+        if (!launched_) throw std::logic_error("Network::finish: no step launched");
+        launched_ = false;
+        return static_cast<float>(be_->loss_result() / launched_rows_);
+    }
+    void drop_staged() override {
+        std::lock_guard lock(dev_m_);
+        staged_.clear();
+    }
+
+    // x, y in host memory (the CPU backend).
     float step(const float* x, const int32_t* y, int b, float lr) {
         const float* logits = forward(x, b, true);
+        const double loss = spec_.loss() == LossKind::HingeCrammerSinger
+                                ? be_->hinge(logits, y, b, classes_, spec_.margin, grad_a_.data())
+                                : be_->softmax_xent(logits, y, b, classes_, grad_a_.data());
+        backward_and_update(x, b, lr);
+        return static_cast<float>(loss / b);
+    }
+
+    // The backward pass from the loss gradient in grad_a_, then the optimizer step.
+    void backward_and_update(const float* x, int b, float lr) {
         float* d = grad_a_.data();
         float* other = grad_b_.data();
-        const double loss = spec_.loss() == LossKind::HingeCrammerSinger
-                                ? be_->hinge(logits, y, b, classes_, spec_.margin, d)
-                                : be_->softmax_xent(logits, y, b, classes_, d);
         for (size_t l = layers_.size(); l-- > 0;) {
             const float* in = l == 0 ? x : outs_[l - 1].data();
             layers_[l]->backward(in, outs_[l].data(), d, l == 0 ? nullptr : other, b);
@@ -122,7 +198,6 @@ public:
                 be_->adam(w.data(), state1_[k].data(), state2_[k].data(), g.data(), w.size(), lr, opt_.beta1,
                           opt_.beta2, opt_.eps, opt_.weight_decay, step_);
         }
-        return static_cast<float>(loss / b);
     }
 
     // In chunks through the serving path, so a large evaluation batch does not grow the
@@ -301,10 +376,6 @@ private:
     // larger batch regrows them here).
     void reserve(int b) {
         if (b <= capacity_) return;
-        if (device_) {
-            be_->ensure(in_, static_cast<size_t>(b) * static_cast<size_t>(input_.size()), MemoryKind::Activations);
-            be_->ensure(labels_, static_cast<size_t>(b), MemoryKind::Activations);  // int32 in float slots
-        }
         for (size_t l = 0; l < layers_.size(); ++l)
             be_->ensure(outs_[l], static_cast<size_t>(b) * static_cast<size_t>(layers_[l]->out_shape().size()),
                         MemoryKind::Activations);
@@ -325,7 +396,11 @@ private:
 
     // ---- Device backends (device_) ----
     int32_t* labels() { return reinterpret_cast<int32_t*>(labels_.data()); }
+    const int32_t* slot_labels(int slot) const { return reinterpret_cast<const int32_t*>(slot_labels_[slot].data()); }
+    // Evaluation and serving: the rows go in on the compute stream (no pipelining).
     void upload(const float* x, const int32_t* y, int b) {
+        be_->ensure(in_, static_cast<size_t>(b) * static_cast<size_t>(input_.size()), MemoryKind::Activations);
+        be_->ensure(labels_, static_cast<size_t>(b), MemoryKind::Activations);  // int32 in float slots
         be_->copy_in(in_.data(), x, static_cast<size_t>(b) * static_cast<size_t>(input_.size()) * sizeof(float));
         if (y) be_->copy_in(labels_.data(), y, static_cast<size_t>(b) * sizeof(int32_t));
     }
@@ -355,7 +430,8 @@ private:
         const MemoryStats s = be_->memory();
         const int64_t fixed = s.of(MemoryKind::Weights) + s.of(MemoryKind::Gradients) +
                               s.of(MemoryKind::OptimizerState) + s.of(MemoryKind::Workspace);
-        const int64_t per_sample = step_bytes_per_sample() + input_.size() * 4 + 4;  // + input and label
+        // + the input and label of the two upload slots and of evaluation
+        const int64_t per_sample = step_bytes_per_sample() + 3 * (input_.size() * 4 + 4);
         const int64_t avail = be_->device_available();
         std::string r = "out of GPU memory at batch size " + std::to_string(b) + " (" + what + ")";
         if (avail < 0) return r + ": try a smaller batch size";
@@ -379,7 +455,17 @@ private:
     bool device_;
     mutable std::mutex dev_m_;                       // device backends: one call at a time
     mutable std::vector<std::vector<float>> mirror_;  // device backends: parameters read back
-    Buffer in_, labels_;                             // device backends: the batch copied in
+    Buffer in_, labels_;                             // device backends: evaluation rows copied in
+    // Device backends, pipelined steps: each upload slot's batch, the batches staged and not yet
+    // launched (oldest first), the launched step's rows.
+    struct Staged {
+        int slot, b;
+    };
+    Buffer slot_in_[Backend::kUploadSlots], slot_labels_[Backend::kUploadSlots];
+    std::deque<Staged> staged_;
+    int next_slot_ = 0;
+    bool launched_ = false;
+    int launched_rows_ = 0;
     std::vector<std::unique_ptr<Layer>> layers_;
     std::vector<Buffer> outs_;
     Buffer grad_a_, grad_b_;

@@ -187,6 +187,10 @@ public:
     void col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x);
     void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg);
     void maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s, float* dx);
+    // Batched convolution (the plugin's appended block): n samples unfolded into one GEMM operand.
+    void im2col_batch(const float* x, int n, int c, int h, int w, int k, int stride, int pad, float* col);
+    void col2im_batch(const float* col, int n, int c, int h, int w, int k, int stride, int pad, float* x);
+    void transpose_outer(const float* x, int a, int b, int inner, float* y);
 
     // CUPTI tagging. The plugin's collector table (null when it has none). While a started
     // collector is attached and a work id (>= 0, the iteration) is set, the GPU work launched

@@ -55,6 +55,9 @@ public:
     GpuEvent& copy_start(int slot) { return slots_[slot].copy_start; }
     GpuEvent& copy_done(int slot) { return slots_[slot].copied; }
     GpuEvent& compute_start(int slot) { return slots_[slot].compute_start; }
+    // Recorded on the compute stream as step() begins, before it waits for the slot's copy: from
+    // it to compute_start is the copy time the step was exposed to (0 when the copy was over).
+    GpuEvent& step_begin(int slot) { return slots_[slot].step_begin; }
     GpuEvent& compute_done(int slot) { return slots_[slot].consumed; }
     GpuEvent& result_ready(int slot) { return slots_[slot].loss_ready; }  // the loss or logits are on the host
 
@@ -67,7 +70,7 @@ private:
     struct Slot {
         PinnedBuffer x_host, y_host, loss_host;
         DeviceBuffer x, y, loss;
-        GpuEvent copy_start, copied, compute_start, consumed, loss_ready;
+        GpuEvent copy_start, copied, step_begin, compute_start, consumed, loss_ready;
         int rows = 0;
         bool staged = false;
     };

@@ -305,6 +305,21 @@ typedef struct BsGpuComputeApi {
                        float* y, int32_t* arg);
     int32_t (*maxpool_grad)(BsGpuContext* ctx, const float* dy, const int32_t* arg, int32_t planes, int32_t h,
                             int32_t w, int32_t k, int32_t s, float* dx);
+
+    // ---- Appended (same compute ABI version): batched convolution, one GEMM per chunk of samples.
+    // n samples (c x h x w each, back to back) unfolded for a k x k convolution into ONE matrix col
+    // [c*k*k] x [n*oh*ow]: column s*oh*ow + p is sample s's output pixel p (im2col's layout, the
+    // samples side by side). col2im_batch overwrites the n samples of x with the columns added back
+    // (per element in (ky, kx) order, as col2im). Index math: elementwise_math.h (im2col_batch_source,
+    // col2im_batch_gather), shared with the CPU.
+    int32_t (*im2col_batch)(BsGpuContext* ctx, const float* x, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
+                            int32_t stride, int32_t pad, float* col);
+    int32_t (*col2im_batch)(BsGpuContext* ctx, const float* col, int32_t n, int32_t c, int32_t h, int32_t w,
+                            int32_t k, int32_t stride, int32_t pad, float* x);
+    // y[(j * a + i) * inner + p] = x[(i * b + j) * inner + p]: [a][b][inner] -> [b][a][inner], between
+    // the GEMM's [out_c][n * oh*ow] and the batch's [n][out_c][oh*ow]. x and y must not overlap.
+    int32_t (*transpose_outer)(BsGpuContext* ctx, const float* x, int32_t a, int32_t b, int32_t inner, float* y);
+    // ---- (end of the batched-convolution block)
 } BsGpuComputeApi;
 
 // The one exported symbol. Returns NULL when the plugin cannot serve `requested_abi`.

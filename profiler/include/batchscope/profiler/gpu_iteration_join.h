@@ -10,6 +10,13 @@
 // launch order), or when everything was flushed (`all`). One whose records do not come within
 // max_wait_ns is given out with what arrived, or with its fallback (CUDA-event) breakdown when
 // nothing did. Single-threaded (the training controller).
+//
+// Pipelined runs upload batch k+1 (copies tagged H2D with id k+1) while iteration k computes, so
+// those records can arrive before iteration k+1 is added, and before k's own records: they are
+// kept until their iteration is added, and a record tagged H2D never says that an earlier
+// iteration is complete. Like every GPU record, such a copy counts only inside its iteration's
+// window: the part that ran before the window began (hidden behind the previous iteration) is in
+// no breakdown; the part the iteration waited for is its h2d.
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -42,6 +49,7 @@ public:
     void take(int64_t now_ns, bool all, std::vector<Joined>& out);
 
     size_t pending() const noexcept { return pending_.size(); }
+    size_t early() const noexcept { return early_.size(); }  // records of iterations not yet added
     uint64_t late_events() const noexcept { return late_; }      // tagged, but their iteration was gone
     uint64_t timed_out() const noexcept { return timed_out_; }  // given out with no GPU record
 
@@ -57,6 +65,8 @@ private:
     int64_t max_wait_ns_;
     size_t max_pending_;
     std::deque<Pending> pending_;
+    std::vector<Event> early_;  // tagged with an id later than the last iteration added
+    int64_t last_added_ = -1;
     int64_t complete_upto_ = -1;  // iterations up to this id have all their GPU records in
     uint64_t late_ = 0, timed_out_ = 0;
 };

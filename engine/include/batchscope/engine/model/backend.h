@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -104,6 +105,30 @@ public:
         return false;
     }
 
+    // ---- Pipelined training steps (device backends, pipelined() true; never called on the CPU) ----
+    // Two upload slots. stage_upload() copies the host parts into the slot's page-locked memory now
+    // (once the slot's previous upload has finished) and queues their copies on the copy stream,
+    // behind the step that last read the slot (release_slot); it does not wait for the device.
+    // wait_upload(): the compute stream's next work waits for the slot's upload (an event).
+    // release_slot(): the compute work queued so far is the last to read the slot's device buffers.
+    struct Upload {
+        void* dst;  // this backend's memory
+        const void* src;  // host memory
+        size_t bytes;
+    };
+    static constexpr int kUploadSlots = 2;
+    virtual bool pipelined() const noexcept { return false; }
+    virtual void stage_upload(int slot, std::span<const Upload> parts);
+    virtual void wait_upload(int slot);
+    virtual void release_slot(int slot);
+    // The losses as softmax_xent()/hinge(), their sum kept on the device with no read-back;
+    // queue_loss_read() queues the sum's copy back (a step's last GPU work), loss_result() waits
+    // for it and returns the summed loss.
+    virtual void softmax_xent_pending(const float* z, const int32_t* y, int b, int classes, float* dz);
+    virtual void hinge_pending(const float* z, const int32_t* y, int b, int classes, float margin, float* dz);
+    virtual void queue_loss_read();
+    virtual double loss_result();
+
     // C = alpha * op(A) * op(B) + beta * C, row-major; op(A) is m x k, op(B) k x n.
     virtual void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha, const float* a, int lda,
                       const float* b, int ldb, float beta, float* c, int ldc) = 0;
@@ -123,6 +148,15 @@ public:
     // col is [c * k * k] x [oh * ow]. col2im adds the columns back into x (which it zeroes first).
     virtual void im2col(const float* x, int c, int h, int w, int k, int stride, int pad, float* col) = 0;
     virtual void col2im(const float* col, int c, int h, int w, int k, int stride, int pad, float* x) = 0;
+    // Batched convolution: a backend that unfolds chunks of samples into one GEMM operand says how
+    // many floats a chunk's columns may take (0: per sample, the CPU's way). im2col_batch/col2im_batch
+    // are im2col/col2im over n samples side by side: col is [c * k * k] x [n * oh * ow]
+    // (elementwise_math.h: im2col_batch_source, col2im_batch_gather); transpose_outer swaps the two
+    // outer axes, [a][b][inner] -> [b][a][inner]. The base versions are host loops over that math.
+    virtual size_t conv_chunk_floats() const noexcept { return 0; }
+    virtual void im2col_batch(const float* x, int n, int c, int h, int w, int k, int stride, int pad, float* col);
+    virtual void col2im_batch(const float* col, int n, int c, int h, int w, int k, int stride, int pad, float* x);
+    virtual void transpose_outer(const float* x, int a, int b, int inner, float* y);
     // k x k max pooling, stride s, over `planes` planes of h x w; arg keeps the winners for backward.
     virtual void maxpool(const float* x, int planes, int h, int w, int k, int s, float* y, int32_t* arg) = 0;
     virtual void maxpool_grad(const float* dy, const int32_t* arg, int planes, int h, int w, int k, int s,

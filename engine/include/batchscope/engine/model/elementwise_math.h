@@ -121,4 +121,43 @@ BS_HD inline float maxpool_window(const float* plane, int w, int oy, int ox, int
     return m;
 }
 
+// ---- Batched unfolding for a k x k convolution (stride, zero padding) of n samples (c x h x w
+// each, back to back): col is [c*k*k] x [n*oh*ow], element idx = row * (n*oh*ow) + s*oh*ow + p with
+// row = (ch*k + ky)*k + kx and p = oy*ow + ox. Per-sample im2col/col2im are these with n = 1.
+
+// The element of x that col[idx] copies (an index over the n samples), or -1 for padding.
+BS_HD inline int64_t im2col_batch_source(int64_t idx, int n, int c, int h, int w, int k, int stride, int pad, int oh,
+                                         int ow) {
+    const int64_t ohw = int64_t(oh) * ow, cols = ohw * n;
+    const int64_t row = idx / cols, col = idx % cols;
+    const int64_t s = col / ohw, p = col % ohw;
+    const int oy = int(p / ow), ox = int(p % ow);
+    const int kx = int(row % k), ky = int((row / k) % k), ch = int(row / (int64_t(k) * k));
+    const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+    if (ch >= c || iy < 0 || iy >= h || ix < 0 || ix >= w) return -1;
+    return ((s * c + ch) * h + iy) * w + ix;
+}
+
+// x[xi] (xi over the n samples) folded back: the sum of the col elements copied from it, in
+// (ky, kx) order from 0, the order in which col2im's loops add them.
+BS_HD inline float col2im_batch_gather(const float* col, int64_t xi, int n, int c, int h, int w, int k, int stride,
+                                       int pad, int oh, int ow) {
+    const int ix = int(xi % w), iy = int((xi / w) % h);
+    const int64_t sc = xi / (int64_t(h) * w);
+    const int ch = int(sc % c);
+    const int64_t s = sc / c;
+    const int64_t ohw = int64_t(oh) * ow, cols = ohw * n;
+    float acc = 0.f;
+    for (int ky = 0; ky < k; ++ky) {
+        const int ty = iy + pad - ky;
+        if (ty < 0 || ty % stride != 0 || ty / stride >= oh) continue;
+        for (int kx = 0; kx < k; ++kx) {
+            const int tx = ix + pad - kx;
+            if (tx < 0 || tx % stride != 0 || tx / stride >= ow) continue;
+            acc += col[((int64_t(ch) * k + ky) * k + kx) * cols + s * ohw + int64_t(ty / stride) * ow + tx / stride];
+        }
+    }
+    return acc;
+}
+
 }  // namespace batchscope::engine::math

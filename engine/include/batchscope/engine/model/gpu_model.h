@@ -24,9 +24,13 @@ std::unique_ptr<Model> make_gpu_model(std::unique_ptr<GpuBackend> gpu, const Mod
                                       const OptimizerConfig& opt, uint64_t seed, int batch);
 
 // The layer stack's Backend on the GPU: device buffers from the pool (counted per MemoryKind),
-// cuBLAS GEMM (TF32 as `gpu` was opened), the plugin's kernels, page-locked staged uploads.
-// Allocation failures throw DeviceOutOfMemory.
-std::unique_ptr<Backend> make_gpu_layer_backend(std::unique_ptr<GpuBackend> gpu);
+// cuBLAS GEMM (TF32 as `gpu` was opened), the plugin's kernels, page-locked staged uploads
+// (pipelined training steps: two upload slots on the copy stream). Convolutions unfold chunks of
+// samples of up to `conv_chunk_floats` floats of columns (and as many of GEMM output) each, one
+// GEMM per chunk. Allocation failures throw DeviceOutOfMemory.
+inline constexpr size_t kConvChunkFloats = size_t{16} << 20;  // 64 MiB of columns
+std::unique_ptr<Backend> make_gpu_layer_backend(std::unique_ptr<GpuBackend> gpu,
+                                                size_t conv_chunk_floats = kConvChunkFloats);
 
 // Any spec on the GPU: GpuMlp's model when gpu_trainable() accepts it, else the layer stack on
 // the GPU layer backend (initialised as the CPU layer stack of the same seed). Throws

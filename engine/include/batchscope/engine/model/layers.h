@@ -122,7 +122,9 @@ public:
     void infer(const float* x, float* y, int b, Scratch& s) const override;
 };
 
-// k x k convolution, stride 1, zero padding `pad`, by im2col + GEMM per sample.
+// k x k convolution, stride 1, zero padding `pad`, by im2col + GEMM: per sample on the CPU; on a
+// backend with conv_chunk_floats() (the GPU) a chunk of samples is unfolded at once and each of
+// forward, weight gradient and input gradient is ONE GEMM per chunk (chunks bounded in memory).
 // W is [out_c x in_c * k * k]; PyTorch's Conv2d init (uniform, bound 1/sqrt(in_c * k * k)).
 class Conv2d final : public Layer {
 public:
@@ -137,8 +139,15 @@ public:
 private:
     int ckk() const noexcept { return in_.c * k_ * k_; }
     void run(const float* x, float* y, int b, float* col) const;
+    // Batched: samples per chunk for a batch of b (its columns and GEMM output within the budget),
+    // and the workspace grown to hold one chunk.
+    int chunk_samples(int b) const;
+    void reserve_chunk(int nb);
+    void forward_batched(const float* x, float* y, int b);
+    void backward_batched(const float* x, const float* dy, float* dx, int b);
     int k_, pad_;
     Buffer w_, b_, gw_, gb_, col_;
+    Buffer tmp_;  // batched: a chunk's GEMM output [out_c][n*oh*ow], or its dy transposed
 };
 
 // k x k max pooling with stride k (no padding; a remainder row/column is dropped).

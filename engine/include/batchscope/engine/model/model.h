@@ -51,6 +51,20 @@ public:
     // One forward + backward + optimizer step on b samples (x: b x input features, y: labels in
     // [0, classes)) at learning rate lr. Returns the batch's mean loss.
     virtual float train_step(const float* x, const int32_t* y, int b, float lr) = 0;
+    // Pipelined training (device models; pipelined() is false on the CPU, which never gets the
+    // calls): the run stages batch k+1 while batch k computes. stage() copies the batch into
+    // page-locked memory and queues its upload on the copy stream, without waiting for the
+    // device; launch() queues the step on the oldest staged batch (its compute waits for that
+    // upload's event) without waiting; finish() waits for the launched step and returns its mean
+    // loss. Order: stage, launch, [stage], finish, launch, [stage], finish, ...: at most one batch
+    // staged beyond the launched one. train_step() is stage + launch + finish, with the same math
+    // in the same order, so results are bit-identical either way. drop_staged() forgets a staged
+    // batch that will not be launched (a stopped run). Misuse throws std::logic_error.
+    virtual bool pipelined() const noexcept { return false; }
+    virtual void stage(const float* x, const int32_t* y, int b);
+    virtual void launch(float lr);
+    virtual float finish();
+    virtual void drop_staged() {}
     // Forward without dropout; how many of the b samples are classified correctly.
     virtual int64_t count_correct(const float* x, const int32_t* y, int b) = 0;
     // Serving: logits (b x classes) of x; const, with the caller's workspace.
@@ -64,8 +78,9 @@ public:
     virtual int64_t flops_per_train_sample() const = 0;  // 2 x multiply-adds, forward + backward
     // Bytes a training step holds per sample of the batch (layer outputs, their gradients, masks).
     virtual int64_t activation_bytes_per_sample() const = 0;
-    // GPU backends: the last train_step's host-to-device copy and compute as the device timed them
-    // (CUDA events), in ns; false on the CPU.
+    // GPU backends: the last step's host-to-device copy and compute as the device timed them
+    // (CUDA events), in ns; false on the CPU. The copy is the part the compute stream waited for
+    // (the exposed copy: a pipelined upload that finished before its step began counts 0).
     virtual bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const {
         (void)h2d_ns, (void)compute_ns;
         return false;
