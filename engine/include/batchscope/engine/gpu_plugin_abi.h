@@ -213,6 +213,7 @@ typedef struct BsGpuMemoryStats {
 // the thread that created it (create() selects the device for that thread only).
 typedef struct BsGpuContext BsGpuContext;
 typedef struct BsGpuEvent BsGpuEvent;      // opaque CUDA event (timing enabled)
+typedef struct BsGpuGraph BsGpuGraph;      // opaque executable CUDA graph (cudaGraphExec_t)
 
 typedef struct BsGpuComputeApi {
     uint32_t struct_size;  // sizeof(BsGpuComputeApi) as the plugin was built
@@ -305,6 +306,23 @@ typedef struct BsGpuComputeApi {
                        float* y, int32_t* arg);
     int32_t (*maxpool_grad)(BsGpuContext* ctx, const float* dy, const int32_t* arg, int32_t planes, int32_t h,
                             int32_t w, int32_t k, int32_t s, float* dx);
+
+    // ---- Appended (same compute ABI version): CUDA graphs. Check BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi,
+    // graph_destroy, struct_size) first; a plugin built before them has a smaller table.
+    // Starts capturing `stream` (cudaStreamBeginCapture, thread-local mode): until graph_end_capture, the work this
+    // thread queues on it (copies, fills, kernels, GEMMs) is recorded into a graph instead of running, and
+    // event_record on it becomes an event-record node (the event is recorded at every launch, so timing events
+    // bracket parts of a replay). Queue nothing on the other stream meanwhile, and wait on no event recorded outside
+    // the capture (that invalidates it).
+    int32_t (*graph_begin_capture)(BsGpuContext* ctx, int32_t stream);
+    // Ends the capture of `stream` and instantiates it (cudaStreamEndCapture, cudaGraphInstantiate). Always ends the
+    // capture: when a call inside it failed or the capture was invalidated, *out is NULL, nothing captured ran, and
+    // last_error says why.
+    int32_t (*graph_end_capture)(BsGpuContext* ctx, int32_t stream, BsGpuGraph** out);
+    // Queues one replay of `graph` on `stream` (cudaGraphLaunch): the captured work, with the pointers and sizes it
+    // was captured with.
+    int32_t (*graph_launch)(BsGpuContext* ctx, BsGpuGraph* graph, int32_t stream);
+    int32_t (*graph_destroy)(BsGpuContext* ctx, BsGpuGraph* graph);  // waits for both streams first
 } BsGpuComputeApi;
 
 // The one exported symbol. Returns NULL when the plugin cannot serve `requested_abi`.
