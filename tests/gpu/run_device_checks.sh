@@ -28,7 +28,7 @@ for a in "$@"; do
 done
 
 host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test gpu_network_emulated_test
-            device_pool_test gpu_serving_emulated_test plugin_cupti_collector_test)
+            device_pool_test gpu_serving_emulated_test gpu_graph_emulated_test plugin_cupti_collector_test)
 # gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU.
 gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
@@ -134,7 +134,7 @@ else
 fi
 
 if [[ -n "$gpu_reason" ]]; then
-    for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" gpu_train_bench \
+    for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" "CUDA graphs on the GPU" gpu_train_bench \
              "gpu_train_bench CUPTI overhead" bench_train_gpu.py gpu_serve_bench bench_infer_gpu.py; do
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
@@ -147,6 +147,9 @@ else
         "$bin/gpu_training_run_emulated_test"
     # A checkpoint served with --backend cuda on the real plugin: the CPU's answers, CUDA-event phases.
     check "serving on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_serving_emulated_test"
+    # CUDA graphs on the real plugin: capture/replay, the serving graphs' logits against the uncaptured
+    # path at batch 1/2/3/4/64, the service with graphs (the fake-only failure switches skip).
+    check "CUDA graphs on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_graph_emulated_test"
     # The kernels under NVIDIA's checkers: out-of-bounds and misaligned accesses, shared-memory races.
     if command -v compute-sanitizer >/dev/null; then
         check "compute-sanitizer memcheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool memcheck \
@@ -164,7 +167,8 @@ else
         --epochs 3 --cupti-overhead
     check "bench_train_gpu.py FP32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2
     check "bench_train_gpu.py TF32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2 --tf32
-    check "gpu_serve_bench" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 5000
+    check "gpu_serve_bench" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 5000 \
+        --graphs both
     check "bench_infer_gpu.py" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 5000
 fi
 
@@ -188,13 +192,15 @@ for p in FP32 TF32; do
 done
 if [[ -f "$log_dir/gpu_serve_bench.log" ]]; then
     echo
-    echo "=== MLP 784-256-128-10 serving latency, us (one call: stage, h2d, forward, d2h, wait), beside PyTorch eager"
-    printf '%6s  %10s %10s  %10s %10s  %s\n' batch "ours p50" "ours p99" "torch p50" "torch p99" "ours h2d/compute/d2h (CUDA events)"
+    echo "=== MLP 784-256-128-10 serving latency, us (one call: stage, h2d, forward, d2h, wait), CUDA graphs on/off, beside PyTorch eager"
+    grep -h '^NOTE' "$log_dir/gpu_serve_bench.log"
+    printf '%6s  %6s  %10s %10s  %10s %10s  %s\n' batch graphs "ours p50" "ours p99" "torch p50" "torch p99" \
+        "ours h2d/compute/d2h (CUDA events)"
     awk -v ref="$log_dir/bench_infer_gpu.py.log" '
         function val(line, key) { return match(line, key "=[^ ]+") ? substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1) : "" }
         BEGIN { while ((getline l < ref) > 0) if (l ~ /^RESULT/) { p50[val(l, "batch")] = val(l, "p50_us"); p99[val(l, "batch")] = val(l, "p99_us") } }
         /^RESULT/ { b = val($0, "batch")
-                    printf "%6s  %10s %10s  %10s %10s  %s / %s / %s\n", b, val($0, "p50_us"), val($0, "p99_us"),
+                    printf "%6s  %6s  %10s %10s  %10s %10s  %s / %s / %s\n", b, val($0, "graphs"), val($0, "p50_us"), val($0, "p99_us"),
                            (b in p50 ? p50[b] : "-"), (b in p99 ? p99[b] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
         "$log_dir/gpu_serve_bench.log"
 fi
