@@ -28,7 +28,8 @@ for a in "$@"; do
 done
 
 host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test gpu_network_emulated_test
-            device_pool_test gpu_serving_emulated_test gpu_graph_emulated_test plugin_cupti_collector_test)
+            device_pool_test gpu_serving_emulated_test gpu_graph_emulated_test plugin_cupti_collector_test
+            cupti_loader_test)
 # gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU.
 gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
@@ -79,8 +80,11 @@ ours_ld=${LD_LIBRARY_PATH:-}
 ours() { env LD_LIBRARY_PATH="$ours_ld" "$@"; }
 unset BATCHSCOPE_GPU_PLUGIN  # the tests must find the plugin beside themselves
 
-# cuBLAS/CUPTI of this machine: the toolkit, else the copies that come with PyTorch's wheels.
-if ours ldd "$bin/libbatchscope_cuda.so" 2>/dev/null | grep -q "not found"; then
+# cuBLAS/CUPTI of this machine: the toolkit, else the copies that come with PyTorch's wheels. The
+# plugin opens libcupti.so.13 with dlopen (ldd does not list it): look for it when the ld.so cache
+# does not know it (the plugin also tries /usr/local/cuda/{lib64,extras/CUPTI/lib64} itself).
+if ours ldd "$bin/libbatchscope_cuda.so" 2>/dev/null | grep -q "not found" ||
+   ! ldconfig -p 2>/dev/null | grep -q 'libcupti\.so\.13 '; then
     for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/extras/CUPTI/lib64 \
              $(python3 -c 'import nvidia, os; p = list(nvidia.__path__)[0]
 for r, ds, fs in os.walk(p):
