@@ -225,6 +225,7 @@ namespace batchscope::engine {
 
 void GpuMlp::set_cuda_graphs(bool on) {
     graphs_.clear();
+    warmed_.clear();
     graph_note_.clear();
     graphs_on_ = on;
     if (on && !gpu_.graphs()) graphs_off("the GPU plugin has no CUDA graphs (it was built before them)");
@@ -274,14 +275,21 @@ int GpuMlp::predict_pinned(const float* x_pinned, int b, float* logits_host) {
     // Outside the graph: the slot's last H2D copy may have run uncaptured on the copy stream.
     if (s.staged) gpu_.wait(GpuStream::compute, s.copied);
     s.staged = true;
+    s.rows = b;
+    // CUPTI: push/pop are host calls, never captured. A replay's kernels and copies carry the
+    // correlation id of its launch, so tagging the launch joins them to this batch (all in phase
+    // Compute; the copies keep their direction). The uncaptured batches are tagged the same way.
+    const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);
     const GraphKey key{b, si, x_pinned, logits_host};
     auto it = graphs_.find(key);
+    if (it == graphs_.end() && warmed_.insert(b).second) {
+        // A batch size's first batch runs uncaptured on the same stream: cuBLAS picks and sets up
+        // what it needs for these shapes (workspace, kernels) before a capture, where it could not.
+        enqueue_serving(s, x_pinned, b, logits_host);
+        return si;
+    }
     try {
         if (it == graphs_.end()) it = graphs_.emplace(key, capture(s, x_pinned, b, logits_host)).first;
-        s.rows = b;
-        // CUPTI: the replay's kernels and copies carry the launch's correlation id, so they join the
-        // batch's id (all in phase Compute; the copies keep their direction).
-        const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);
         gpu_.launch(it->second, GpuStream::compute);
         return si;
     } catch (const GpuError& e) {
@@ -300,7 +308,8 @@ bool GpuMlp::check_cuda_graphs(const float* x_pinned, int b, float* logits_host)
     gpu_.synchronize(result_ready(plain));
     const std::vector<float> expected(logits_host, logits_host + n);
     graphs_on_ = true;
-    for (int i = 0; i < kSlots && graphs_on_; ++i) {  // each slot's graph: captured, then replayed
+    // The size's uncaptured first batch, then each slot's graph: captured and launched.
+    for (int i = 0; i < kSlots + 1 && graphs_on_; ++i) {
         std::fill(logits_host, logits_host + n, std::nanf(""));
         const int slot = predict_pinned(x_pinned, b, logits_host);
         gpu_.synchronize(result_ready(slot));

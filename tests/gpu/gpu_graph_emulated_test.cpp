@@ -135,8 +135,9 @@ TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
     PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5);
     size_t graphs = 0;
     for (int rows : {1, 2, 3, 4, 64}) {
-        // Three rounds with new inputs: slot 0 captured, slot 1 captured, slot 0 replayed.
-        for (int round = 0; round < 3; ++round) {
+        // Four rounds with new inputs: uncaptured (the size's first batch), slot 1 captured and
+        // launched, slot 0 captured and launched, slot 1 replayed.
+        for (int round = 0; round < 4; ++round) {
             const auto in = random_floats(static_cast<size_t>(rows) * 20, static_cast<uint32_t>(rows * 10 + round));
             std::copy(in.begin(), in.end(), x.floats());
             const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
@@ -224,7 +225,8 @@ TEST_F(Graphs, AReplaysCuptiRecordsCarryTheIdOfTheBatchThatLaunchedIt) {
     std::vector<batchscope::profiler::GpuActivity> all;
     cupti.drain(all);
     all.clear();
-    for (int64_t id : {100, 101, 102}) {  // 100, 101: captured (one per slot) then launched; 102: replayed
+    // 100: uncaptured (the size's first batch); 101, 102: captured (one per slot) and launched; 103: replayed.
+    for (int64_t id : {100, 101, 102, 103}) {
         gpu->set_work_id(id);
         gpu->synchronize(g.result_ready(g.predict_pinned(x.floats(), 2, l.floats())));
     }
@@ -240,7 +242,7 @@ TEST_F(Graphs, AReplaysCuptiRecordsCarryTheIdOfTheBatchThatLaunchedIt) {
         ++per_id[a.id][what];
     }
     EXPECT_EQ(per_id.count(-1), 0u) << "every record of a replay is tagged";
-    for (int64_t id : {100, 101, 102}) {
+    for (int64_t id : {100, 101, 102, 103}) {
         EXPECT_EQ(per_id[id]["h2d"], 1) << id;
         EXPECT_EQ(per_id[id]["d2h"], 1) << id;
         EXPECT_EQ(per_id[id]["fake_sgemm"], 2) << id;

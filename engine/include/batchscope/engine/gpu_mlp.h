@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -54,10 +55,11 @@ public:
     // Does not wait: synchronize(result_ready(slot)) before reading the logits.
     void predict(int slot, float* logits_host);
 
-    // Serving with CUDA graphs (off until set_cuda_graphs(true)): predict_pinned() captures the
-    // copy in, the forward pass and the copy back of a batch, all on the compute stream, the first
-    // time its batch size is served (per slot and pair of host buffers), then replays it: one
-    // launch instead of one per copy, kernel and event. The events above are graph nodes, so they
+    // Serving with CUDA graphs (off until set_cuda_graphs(true)): predict_pinned() queues the copy
+    // in, the forward pass and the copy back of a batch, all on the compute stream. A batch size's
+    // first batch runs uncaptured (cuBLAS sets itself up for the shapes); the next captures them
+    // (per slot and pair of host buffers) and every later one replays the graph: one launch
+    // instead of one per copy, kernel and event. The events above are graph nodes, so they
     // still time h2d, compute and d2h. If the plugin has no graphs or a capture or launch fails,
     // it serves uncaptured from then on and graph_note() says why: never silently.
     void set_cuda_graphs(bool on);
@@ -116,6 +118,7 @@ private:
     // Serving graphs by (batch size, slot, host input, host logits).
     using GraphKey = std::tuple<int, int, const float*, float*>;
     std::map<GraphKey, GpuGraph> graphs_;
+    std::set<int> warmed_;  // batch sizes served once uncaptured (cuBLAS set up) before their capture
     bool graphs_on_ = false;
     std::string graph_note_;
 };
