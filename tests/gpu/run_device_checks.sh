@@ -173,7 +173,8 @@ else
     check "bench_train_gpu.py TF32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2 --tf32
     check "gpu_serve_bench" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 5000 \
         --graphs both
-    check "bench_infer_gpu.py" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 5000
+    check "bench_infer_gpu.py" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 5000 \
+        --graphs both
 fi
 
 # ---- summary --------------------------------------------------------------------------------
@@ -196,16 +197,18 @@ for p in FP32 TF32; do
 done
 if [[ -f "$log_dir/gpu_serve_bench.log" ]]; then
     echo
-    echo "=== MLP 784-256-128-10 serving latency, us (one call: stage, h2d, forward, d2h, wait), CUDA graphs on/off, beside PyTorch eager"
+    echo "=== MLP 784-256-128-10 serving latency, us (one call: stage, h2d, forward, d2h, wait), CUDA graphs on/off;"
+    echo "    torch columns: PyTorch with the same setting (off: eager; on: torch.cuda.graphs around the forward pass)"
     grep -h '^NOTE' "$log_dir/gpu_serve_bench.log"
     printf '%6s  %6s  %10s %10s  %10s %10s  %s\n' batch graphs "ours p50" "ours p99" "torch p50" "torch p99" \
         "ours h2d/compute/d2h (CUDA events)"
     awk -v ref="$log_dir/bench_infer_gpu.py.log" '
         function val(line, key) { return match(line, key "=[^ ]+") ? substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1) : "" }
-        BEGIN { while ((getline l < ref) > 0) if (l ~ /^RESULT/) { p50[val(l, "batch")] = val(l, "p50_us"); p99[val(l, "batch")] = val(l, "p99_us") } }
-        /^RESULT/ { b = val($0, "batch")
+        BEGIN { while ((getline l < ref) > 0) if (l ~ /^RESULT/) { k = val(l, "graphs") "/" val(l, "batch")
+                                                                    p50[k] = val(l, "p50_us"); p99[k] = val(l, "p99_us") } }
+        /^RESULT/ { b = val($0, "batch"); k = val($0, "graphs") "/" b
                     printf "%6s  %6s  %10s %10s  %10s %10s  %s / %s / %s\n", b, val($0, "graphs"), val($0, "p50_us"), val($0, "p99_us"),
-                           (b in p50 ? p50[b] : "-"), (b in p99 ? p99[b] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
+                           (k in p50 ? p50[k] : "-"), (k in p99 ? p99[k] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
         "$log_dir/gpu_serve_bench.log"
 fi
 if [[ -f "$log_dir/gpu_train_bench CUPTI overhead.log" ]]; then
