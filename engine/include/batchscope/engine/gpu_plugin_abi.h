@@ -51,7 +51,8 @@ typedef struct BsGpuProbeInfo {
     char device_name[BS_GPU_NAME_MAX];         // device 0, NUL-terminated
     char error_name[BS_GPU_ERROR_NAME_MAX];    // cudaGetErrorName, e.g. "cudaErrorNoDevice"
     char error_text[BS_GPU_ERROR_TEXT_MAX];    // cudaGetErrorString
-    // Appended (same ABI version): cuptiGetVersion, the CUPTI API version; 0 when unknown.
+    // Appended (same ABI version): cuptiGetVersion, the CUPTI API version; 0 when unknown (the plugin
+    // opens libcupti only when its collector first starts: 0 before that, and when it is missing).
     int32_t cupti_version;
 } BsGpuProbeInfo;
 
@@ -136,8 +137,9 @@ typedef struct BsCuptiCollectorApi {
     uint32_t struct_size;  // sizeof(BsCuptiCollectorApi) as the plugin was built
     // Probes the GPU, then enables CONCURRENT_KERNEL, MEMCPY, MEMSET, RUNTIME, SYNCHRONIZATION,
     // EXTERNAL_CORRELATION and OVERHEAD activity with a periodic flush (0: CUPTI's default).
-    // Returns NULL when CUPTI cannot start (no GPU or driver, another profiler attached,
-    // insufficient privileges, a second session), with the reason in `why` (NUL-terminated).
+    // Returns NULL when CUPTI cannot start (libcupti.so.13 missing or unusable: the plugin opens it
+    // with dlopen at the first start; no GPU or driver, another profiler attached, insufficient
+    // privileges, a second session), with the reason in `why` (NUL-terminated).
     BsCuptiSession* (*start)(uint32_t flush_period_ms, char* why, uint32_t why_cap);
     // Forced flush, disables collection, frees the session (undrained records are lost).
     void (*stop)(BsCuptiSession* s);
