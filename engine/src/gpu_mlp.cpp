@@ -217,10 +217,6 @@ void GpuMlp::predict(int slot, float* logits_host) {
     gpu_.record(s.loss_ready, GpuStream::compute);
 }
 
-}  // namespace batchscope::engine
-
-namespace batchscope::engine {
-
 // ---- Serving through CUDA graphs --------------------------------------------------------------
 
 void GpuMlp::set_cuda_graphs(bool on) {
@@ -316,7 +312,7 @@ bool GpuMlp::check_cuda_graphs(const float* x_pinned, int b, float* logits_host)
         for (size_t k = 0; k < n && graphs_on_; ++k) {
             const float tol = 1e-5f * std::max(1.f, std::fabs(expected[k]));
             if (!(std::fabs(logits_host[k] - expected[k]) <= tol))
-                graphs_off("a CUDA graph's logits differ from the uncaptured forward pass (logit " + std::to_string(k) +
+                graphs_off(std::string("a CUDA graph's logits differ from the uncaptured forward pass (logit ") + std::to_string(k) +
                            ": " + std::to_string(logits_host[k]) + " vs " + std::to_string(expected[k]) +
                            "): serving without graphs");
         }

@@ -50,7 +50,7 @@ inline bool captured(BsGpuContext* c, int32_t stream, Op op) {
     if (cap.stream < 0) return false;
     if (stream != cap.stream) {
         if (cap.invalid.empty())
-            cap.invalid = "work queued on stream " + std::to_string(stream) + " while stream " +
+            cap.invalid = std::string("work queued on stream ") + std::to_string(stream) + " while stream " +
                           std::to_string(cap.stream) + " was being captured (fake: one stream per capture)";
         return true;
     }
@@ -94,7 +94,7 @@ inline int32_t stream_wait_event(BsGpuContext* c, int32_t stream, BsGpuEvent* e)
 
 inline int32_t begin_capture(BsGpuContext* c, int32_t stream) {
     if (stream != BS_GPU_STREAM_COMPUTE && stream != BS_GPU_STREAM_COPY)
-        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
+        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, std::string("unknown stream ") + std::to_string(stream));
     Capture& cap = capture_of(c);
     if (cap.stream >= 0)
         return fail(c, BS_GPU_ERR_CUDA, "cudaStreamBeginCapture failed: cudaErrorIllegalState (already capturing, fake)");
@@ -125,7 +125,7 @@ inline int32_t end_capture(BsGpuContext* c, int32_t stream, BsGpuGraph** out) {
 inline int32_t launch(BsGpuContext* c, BsGpuGraph* g, int32_t stream) {
     if (!g) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "graph_launch: graph must not be null");
     if (stream != BS_GPU_STREAM_COMPUTE && stream != BS_GPU_STREAM_COPY)
-        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
+        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, std::string("unknown stream ") + std::to_string(stream));
     if (mode() == "fail_launch") return fail(c, BS_GPU_ERR_CUDA, "cudaGraphLaunch failed: cudaErrorLaunchFailure (fake)");
     for (const Op& op : reinterpret_cast<Graph*>(g)->ops)
         if (const int32_t st = op(); st != BS_GPU_OK) return st;

@@ -145,7 +145,7 @@ TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
             const std::vector<float> want(a.floats(), a.floats() + rows * 5);
             const int sg = graphed.predict_pinned(x.floats(), rows, b.floats());
             gpu->synchronize(graphed.result_ready(sg));
-            expect_same_logits(b.floats(), want, "batch " + std::to_string(rows) + " round " + std::to_string(round));
+            expect_same_logits(b.floats(), want, std::string("batch ") + std::to_string(rows) + " round " + std::to_string(round));
             // The events are graph nodes: the phases of a replay are timed (host clock on the fake).
             EXPECT_GE(gpu->elapsed_ms(graphed.copy_start(sg), graphed.result_ready(sg)), 0.f);
         }
