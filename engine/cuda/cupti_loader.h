@@ -3,9 +3,10 @@
 // does not link libcupti, so it loads, serves the compute backend and times with CUDA events on
 // a machine that has the driver and cuBLAS but no libcupti.so.13 on the library path.
 //
-// Where it looks (as the probe finds the plugin): $BATCHSCOPE_CUPTI_LIBRARY alone when it is set (a
-// path); else, in order, the SONAME (LD_LIBRARY_PATH, the ld.so cache), beside the plugin, the CUPTI folder of the toolkit the plugin was built with, and the usual
-// toolkit folders (/usr/local/cuda/lib64, /usr/local/cuda/extras/CUPTI/lib64).
+// Where it looks (as the probe finds the plugin): $BATCHSCOPE_CUPTI_LIBRARY alone when it is set
+// (a path); else, in order, the SONAME (LD_LIBRARY_PATH, the ld.so cache), beside the plugin, the
+// CUPTI folder of the toolkit the plugin was built with, and the usual toolkit folders
+// (/usr/local/cuda/lib64, /usr/local/cuda/extras/CUPTI/lib64).
 // Host code only: no CUPTI call happens before a library is found, so its test needs no GPU.
 #include <cupti.h>
 

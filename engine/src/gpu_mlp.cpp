@@ -250,10 +250,10 @@ GpuGraph GpuMlp::capture(Slot& s, const float* x, int b, float* logits_host) {
     gpu_.begin_capture(GpuStream::compute);
     try {
         enqueue_serving(s, x, b, logits_host);
-    } catch (const GpuError&) {
+    } catch (...) {
         try {
             (void)gpu_.end_capture(GpuStream::compute);  // leaves capture mode; the first error is the one to tell
-        } catch (const GpuError&) {
+        } catch (...) {
         }
         throw;
     }
