@@ -102,6 +102,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
             return kExitRunFailed;
         }
     }
+    const std::string backend_at_start = service->backend();  // may change: a CUDA graph that fails to capture
     if (!o.json) {
         std::printf("Batchscope inference: %s on %s\nbackend: %s\ntiming: %s\n", service->model().c_str(),
                     service->dataset().c_str(), service->backend().c_str(), service->timing().c_str());
@@ -164,6 +165,8 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         std::cout << j.dump(2) << "\n";
     } else {
         print_result(r);
+        if (const std::string now = service->backend(); now != backend_at_start)
+            std::printf("backend changed during the run: %s\n", now.c_str());
         if (scenario == Scenario::SingleStream)
             std::printf("single stream: p90 latency %.1f us\n", us(static_cast<double>(r.latency.value_ns(90))));
         if (scenario == Scenario::Offline)

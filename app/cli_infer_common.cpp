@@ -26,6 +26,9 @@ void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infe
                    "regression and linear SVMs so far); a GPU that cannot be used is an error with the reason")
         ->check(CLI::IsMember({"cpu", "cuda"}))
         ->capture_default_str();
+    cmd.add_flag("--cuda-graphs,!--no-cuda-graphs", cfg.cuda_graphs,
+                 "With --backend cuda: serve each batch size as a CUDA graph captured on first use and replayed "
+                 "(default on; the backend line says when graphs could not be used, and why)");
     cmd.add_option("--data", cfg.data_dir, "Fashion-MNIST folder with the t10k IDX .gz files (default: Debian's package)");
     cmd.add_option("--test-limit", cfg.test_limit, "Serve only the first N test samples (0 = all)");
     cmd.add_option("-t,--threads", cfg.threads, "BLAS threads for compute")->capture_default_str();

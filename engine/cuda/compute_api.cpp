@@ -4,6 +4,7 @@
 #include "compute_api.h"
 
 #include "compute_context.h"
+#include "compute_graph.h"
 #include "compute_check.h"
 #include "compute_kernels.h"
 #include "compute_ops.h"
@@ -190,6 +191,12 @@ int32_t api_event_record(BsGpuContext* ctx, BsGpuEvent* ev, int32_t stream) {
     BS_REQUIRE(ev, "event must not be null");
     cudaStream_t s = stream_of(ctx, stream);
     if (!s) return BS_GPU_ERR_INVALID_ARGUMENT;
+    // Inside a capture (graph_begin_capture) the record becomes an event-record node of the graph,
+    // so the event is recorded at every replay and times parts of it.
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    if (cudaStreamIsCapturing(s, &capture) == cudaSuccess && capture == cudaStreamCaptureStatusActive)
+        return check_cuda(ctx, cudaEventRecordWithFlags(as_event(ev), s, cudaEventRecordExternal),
+                          "cudaEventRecordWithFlags (external, in a capture)");
     return check_cuda(ctx, cudaEventRecord(as_event(ev), s), "cudaEventRecord");
 }
 
@@ -237,6 +244,7 @@ const BsGpuComputeApi kCompute{
     &api_activation_forward, &api_bias_add, &api_bias_grad, &api_dropout, &api_dropout_grad,
     &api_im2col, &api_col2im, &api_maxpool, &api_maxpool_grad,
     &api_im2col_batch, &api_col2im_batch, &api_transpose_outer,
+    &api_graph_begin_capture, &api_graph_end_capture, &api_graph_launch, &api_graph_destroy,
 };
 
 }  // namespace

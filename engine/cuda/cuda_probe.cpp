@@ -1,10 +1,11 @@
 #include "cuda_probe.h"
 
 #include <cuda_runtime_api.h>
-#include <cupti.h>
 
 #include <algorithm>
 #include <cstring>
+
+#include "cupti_loader.h"
 
 namespace batchscope::cuda {
 namespace {
@@ -34,8 +35,9 @@ void probe_full(BsGpuProbeInfo& info) noexcept {
     if (cudaDriverGetVersion(&version) == cudaSuccess) info.driver_version = version;
     version = 0;
     if (cudaRuntimeGetVersion(&version) == cudaSuccess) info.runtime_version = version;
-    uint32_t cupti = 0;  // needs no device either
-    if (cuptiGetVersion(&cupti) == CUPTI_SUCCESS) info.cupti_version = static_cast<int32_t>(cupti);
+    // CUPTI is opened only when a run asks for the collector (cupti_loader.h): its version is known
+    // once that happened, 0 before (and when libcupti is missing).
+    if (const CuptiFunctions* f = cupti_if_loaded()) info.cupti_version = static_cast<int32_t>(f->version);
 
     int count = 0;
     if (const cudaError_t err = cudaGetDeviceCount(&count); err != cudaSuccess) {

@@ -3,6 +3,8 @@
 #include <cuda_runtime_api.h>
 #include <cupti.h>
 
+#include "cupti_loader.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -42,9 +44,9 @@ void CUPTIAPI complete_trampoline(CUcontext ctx, uint32_t stream, uint8_t* buffe
     g_in_callback.fetch_sub(1);
 }
 
-std::string result_text(CUptiResult r) {
+std::string result_text(const CuptiFunctions& f, CUptiResult r) {
     const char* s = nullptr;
-    if (cuptiGetResultString(r, &s) != CUPTI_SUCCESS || !s) s = "unknown CUPTI error";
+    if (f.get_result_string(r, &s) != CUPTI_SUCCESS || !s) s = "unknown CUPTI error";
     std::string out = std::string(s) + " (" + std::to_string(static_cast<int>(r)) + ")";
     switch (r) {
         case CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED:
@@ -59,16 +61,20 @@ std::string result_text(CUptiResult r) {
 }
 
 std::string runtime_name(uint32_t cbid) {
+    const CuptiFunctions* f = cupti_if_loaded();  // loaded: a session exists
     const char* name = nullptr;
-    if (cuptiGetCallbackName(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, &name) != CUPTI_SUCCESS || !name) return {};
+    if (!f || f->get_callback_name(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, &name) != CUPTI_SUCCESS || !name) return {};
     return name;
 }
 
 }  // namespace
 
-CuptiSession::CuptiSession() : converter_(&runtime_name) {}
+CuptiSession::CuptiSession(const CuptiFunctions& f) : f_(f), converter_(&runtime_name) {}
 
 std::unique_ptr<CuptiSession> CuptiSession::start(uint32_t flush_period_ms, std::string& why) {
+    // libcupti is opened now, the first time a collector is asked for (cupti_loader.h).
+    const CuptiFunctions* f = cupti(why);
+    if (!f) return nullptr;
     // CUPTI's activity calls fail with CUPTI_ERROR_UNKNOWN without a driver: probe first.
     int devices = 0;
     if (const cudaError_t err = cudaGetDeviceCount(&devices); err != cudaSuccess) {
@@ -79,28 +85,28 @@ std::unique_ptr<CuptiSession> CuptiSession::start(uint32_t flush_period_ms, std:
         why = "no usable GPU for CUPTI: no CUDA device";
         return nullptr;
     }
-    std::unique_ptr<CuptiSession> s(new CuptiSession());
+    std::unique_ptr<CuptiSession> s(new CuptiSession(*f));
     CuptiSession* expected = nullptr;
     if (!g_session.compare_exchange_strong(expected, s.get())) {
         why = "a CUPTI session is already running in this process";
         return nullptr;
     }
     auto fail = [&](const char* call, CUptiResult r, size_t enabled) {
-        for (size_t i = 0; i < enabled; ++i) cuptiActivityDisable(kKinds[i]);
+        for (size_t i = 0; i < enabled; ++i) f->activity_disable(kKinds[i]);
         g_session.store(nullptr);
-        why = std::string("CUPTI could not start: ") + call + ": " + result_text(r);
+        why = std::string("CUPTI could not start: ") + call + ": " + result_text(*f, r);
         return nullptr;
     };
-    if (CUptiResult r = cuptiActivityRegisterCallbacks(&request_trampoline, &complete_trampoline); r != CUPTI_SUCCESS)
+    if (CUptiResult r = f->activity_register_callbacks(&request_trampoline, &complete_trampoline); r != CUPTI_SUCCESS)
         return fail("cuptiActivityRegisterCallbacks", r, 0);
     for (size_t i = 0; i < kKinds.size(); ++i) {
-        if (CUptiResult r = cuptiActivityEnable(kKinds[i]); r != CUPTI_SUCCESS) {
+        if (CUptiResult r = f->activity_enable(kKinds[i]); r != CUPTI_SUCCESS) {
             const std::string call = "cuptiActivityEnable(kind " + std::to_string(static_cast<int>(kKinds[i])) + ")";
             return fail(call.c_str(), r, i);
         }
     }
     if (flush_period_ms > 0) {
-        if (CUptiResult r = cuptiActivityFlushPeriod(flush_period_ms); r != CUPTI_SUCCESS)
+        if (CUptiResult r = f->activity_flush_period(flush_period_ms); r != CUPTI_SUCCESS)
             return fail("cuptiActivityFlushPeriod", r, kKinds.size());
     }
     for (int i = 0; i < 5; ++i) s->sample_clock();
@@ -112,8 +118,8 @@ CuptiSession::~CuptiSession() { stop(); }
 void CuptiSession::stop() {
     if (stopped_ || g_session.load() != this) return;
     stopped_ = true;
-    for (CUpti_ActivityKind k : kKinds) cuptiActivityDisable(k);
-    cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);  // no lock held: complete() takes ready_m_
+    for (CUpti_ActivityKind k : kKinds) f_.activity_disable(k);
+    f_.activity_flush_all(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);  // no lock held: complete() takes ready_m_
     g_session.store(nullptr);
     while (g_in_callback.load() != 0) std::this_thread::yield();
     std::lock_guard lock(ready_m_);
@@ -129,7 +135,7 @@ void CuptiSession::on_buffer_request(uint8_t** buffer, size_t* size, size_t* max
 
 void CuptiSession::on_buffer_complete(void* context, uint32_t stream_id, uint8_t* buffer, size_t, size_t valid) {
     size_t dropped = 0;  // a CUPTI call: made before taking the lock
-    if (cuptiActivityGetNumDroppedRecords(static_cast<CUcontext>(context), stream_id, &dropped) == CUPTI_SUCCESS)
+    if (f_.activity_get_num_dropped_records(static_cast<CUcontext>(context), stream_id, &dropped) == CUPTI_SUCCESS)
         dropped_.fetch_add(dropped, std::memory_order_relaxed);
     buffers_.fetch_add(1, std::memory_order_relaxed);
     if (!buffer) return;
@@ -144,7 +150,7 @@ void CuptiSession::on_buffer_complete(void* context, uint32_t stream_id, uint8_t
 void CuptiSession::sample_clock() {
     uint64_t gpu = 0;
     const int64_t before = profiler::now_ns();
-    if (cuptiGetTimestamp(&gpu) != CUPTI_SUCCESS) return;
+    if (f_.get_timestamp(&gpu) != CUPTI_SUCCESS) return;
     clock_.add_bracketed(before, gpu, profiler::now_ns());
 }
 
@@ -158,7 +164,7 @@ void CuptiSession::convert_ready(bool final) {
     const int64_t now = profiler::now_ns();
     for (const Ready& r : ready) {
         CUpti_Activity* record = nullptr;
-        while (cuptiActivityGetNextRecord(r.buffer, r.valid, &record) == CUPTI_SUCCESS) converter_.add(record, now);
+        while (f_.activity_get_next_record(r.buffer, r.valid, &record) == CUPTI_SUCCESS) converter_.add(record, now);
         std::free(r.buffer);
     }
     converter_.take(clock_, now, final, queue_);
@@ -170,7 +176,7 @@ void CuptiSession::convert_ready(bool final) {
 }
 
 int32_t CuptiSession::flush(bool forced) {
-    const CUptiResult r = cuptiActivityFlushAll(forced ? CUPTI_ACTIVITY_FLAG_FLUSH_FORCED : 0);
+    const CUptiResult r = f_.activity_flush_all(forced ? CUPTI_ACTIVITY_FLAG_FLUSH_FORCED : 0);
     if (forced) {  // everything CUPTI had is in the ready list now: convert it all, joined or not
         std::lock_guard lock(drain_m_);
         convert_ready(true);
@@ -181,12 +187,12 @@ int32_t CuptiSession::flush(bool forced) {
 int32_t CuptiSession::push_external_id(int64_t id, uint8_t phase) {
     if (id < 0) return static_cast<int32_t>(CUPTI_ERROR_INVALID_PARAMETER);
     return static_cast<int32_t>(
-        cuptiActivityPushExternalCorrelationId(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, encode_external_id(id, phase)));
+        f_.activity_push_external_correlation_id(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, encode_external_id(id, phase)));
 }
 
 int32_t CuptiSession::pop_external_id() {
     uint64_t last = 0;
-    return static_cast<int32_t>(cuptiActivityPopExternalCorrelationId(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, &last));
+    return static_cast<int32_t>(f_.activity_pop_external_correlation_id(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, &last));
 }
 
 uint32_t CuptiSession::drain(BsGpuActivity* out, uint32_t cap) {

@@ -15,14 +15,16 @@
 
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "batchscope/profiler/clock_map.h"
+#include "cupti_loader.h"
 #include "cupti_records.h"
 
 namespace batchscope::cuda {
 
 class CuptiSession {
 public:
-    // Probes the GPU, registers the callbacks and enables the activity kinds. Returns null with
-    // the reason in `why` when CUPTI cannot start; at most one session exists at a time.
+    // Loads libcupti (the first time), probes the GPU, registers the callbacks and enables the
+    // activity kinds. Returns null with the reason in `why` when CUPTI cannot start (libcupti
+    // missing or unusable, no GPU, another profiler); at most one session exists at a time.
     static std::unique_ptr<CuptiSession> start(uint32_t flush_period_ms, std::string& why);
     ~CuptiSession();  // stop(): forced flush, disable, unregister
     CuptiSession(const CuptiSession&) = delete;
@@ -41,7 +43,7 @@ public:
     void on_buffer_complete(void* context, uint32_t stream_id, uint8_t* buffer, size_t size, size_t valid);
 
 private:
-    CuptiSession();
+    explicit CuptiSession(const CuptiFunctions& f);
     void sample_clock();
     void convert_ready(bool final);
     void stop();
@@ -51,6 +53,7 @@ private:
         size_t valid;
     };
 
+    const CuptiFunctions& f_;    // libcupti, opened at the first start() (cupti_loader.h)
     std::mutex ready_m_;         // guards ready_ only; never held across a CUPTI call
     std::vector<Ready> ready_;
     std::mutex drain_m_;         // one drain at a time (converter, queue, clock)

@@ -130,6 +130,23 @@ void GpuEvent::reset() noexcept {
     core_.reset();
 }
 
+GpuGraph::GpuGraph(std::shared_ptr<detail::GpuCore> core, BsGpuGraph* g) noexcept : core_(std::move(core)), graph_(g) {}
+GpuGraph::GpuGraph(GpuGraph&& o) noexcept : core_(std::move(o.core_)), graph_(std::exchange(o.graph_, nullptr)) {}
+GpuGraph& GpuGraph::operator=(GpuGraph&& o) noexcept {
+    if (this != &o) {
+        reset();
+        core_ = std::move(o.core_);
+        graph_ = std::exchange(o.graph_, nullptr);
+    }
+    return *this;
+}
+GpuGraph::~GpuGraph() { reset(); }
+void GpuGraph::reset() noexcept {
+    if (graph_) core_->api->graph_destroy(core_->ctx, graph_);  // a failure to destroy has nowhere to go
+    graph_ = nullptr;
+    core_.reset();
+}
+
 // ---- Opening --------------------------------------------------------------------------------
 
 namespace {
@@ -279,6 +296,32 @@ float GpuBackend::elapsed_ms(GpuEvent& start, GpuEvent& end) {
     float ms = 0.f;
     core_->call("event_elapsed_ms", core_->api->event_elapsed_ms, start.ev_, end.ev_, &ms);
     return ms;
+}
+
+// ---- CUDA graphs ------------------------------------------------------------------------------
+
+bool GpuBackend::graphs() const noexcept {
+    const BsGpuComputeApi& c = *core_->api;
+    return BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, graph_destroy, c.struct_size) && c.graph_begin_capture &&
+           c.graph_end_capture && c.graph_launch && c.graph_destroy;
+}
+
+void GpuBackend::begin_capture(GpuStream s) {
+    if (!graphs()) throw GpuError(GpuErrc::unsupported, "the GPU plugin has no CUDA graphs (it was built before them)");
+    core_->call("graph_begin_capture", core_->api->graph_begin_capture, static_cast<int32_t>(s));
+}
+
+GpuGraph GpuBackend::end_capture(GpuStream s) {
+    if (!graphs()) throw GpuError(GpuErrc::unsupported, "the GPU plugin has no CUDA graphs (it was built before them)");
+    BsGpuGraph* g = nullptr;
+    core_->call("graph_end_capture", core_->api->graph_end_capture, static_cast<int32_t>(s), &g);
+    if (!g) throw GpuError(GpuErrc::unknown, "graph_end_capture: the GPU plugin returned no graph");
+    return GpuGraph(core_, g);
+}
+
+void GpuBackend::launch(GpuGraph& g, GpuStream s) {
+    if (!g) throw GpuError(GpuErrc::invalid_argument, "graph_launch: an empty GpuGraph");
+    core_->call("graph_launch", core_->api->graph_launch, g.graph_, static_cast<int32_t>(s));
 }
 
 // ---- Compute --------------------------------------------------------------------------------

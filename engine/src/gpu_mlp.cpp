@@ -3,9 +3,11 @@
 #include "batchscope/engine/mlp.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace batchscope::engine {
 
@@ -94,12 +96,17 @@ void GpuMlp::read_layer(size_t l, std::vector<float>& w, std::vector<float>& b) 
 int GpuMlp::stage(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, true); }
 int GpuMlp::stage_pinned(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, false); }
 
-int GpuMlp::stage_impl(const float* x, const int32_t* y, int b, bool via_slot) {
+int GpuMlp::take_slot(int b, const char* what) {
     if (b <= 0 || b > max_batch_)
-        throw std::invalid_argument("GpuMlp::stage: batch of " + std::to_string(b) + " rows, this model holds 1.." +
-                                    std::to_string(max_batch_));
+        throw std::invalid_argument(std::string("GpuMlp::") + what + ": batch of " + std::to_string(b) +
+                                    " rows, this model holds 1.." + std::to_string(max_batch_));
     const int si = next_slot_;
     next_slot_ = (next_slot_ + 1) % kSlots;
+    return si;
+}
+
+int GpuMlp::stage_impl(const float* x, const int32_t* y, int b, bool via_slot) {
+    const int si = take_slot(b, "stage");
     Slot& s = slots_[si];
     const size_t x_bytes = static_cast<size_t>(b) * widths_[0] * sizeof(float);
     const size_t y_bytes = static_cast<size_t>(b) * sizeof(int32_t);
@@ -210,6 +217,109 @@ void GpuMlp::predict(int slot, float* logits_host) {
     gpu_.record(s.consumed, GpuStream::compute);
     gpu_.copy_d2h(logits_host, logits, static_cast<size_t>(s.rows) * widths_.back() * sizeof(float), GpuStream::compute);
     gpu_.record(s.loss_ready, GpuStream::compute);
+}
+
+// ---- Serving through CUDA graphs --------------------------------------------------------------
+
+void GpuMlp::set_cuda_graphs(bool on) {
+    graphs_.clear();
+    warmed_.clear();
+    graph_note_.clear();
+    graphs_on_ = on;
+    if (on && !gpu_.graphs()) graphs_off("the GPU plugin has no CUDA graphs (it was built before them)");
+}
+
+void GpuMlp::graphs_off(const std::string& why) {
+    graphs_on_ = false;
+    graph_note_ = why;
+    graphs_.clear();
+}
+
+// The whole serving path of one batch on the compute stream (in a graph, the events are nodes).
+void GpuMlp::enqueue_serving(Slot& s, const float* x, int b, float* logits_host) {
+    s.rows = b;
+    gpu_.record(s.copy_start, GpuStream::compute);
+    gpu_.copy_h2d(s.x.data(), x, static_cast<size_t>(b) * widths_[0] * sizeof(float), GpuStream::compute);
+    gpu_.record(s.copied, GpuStream::compute);
+    gpu_.record(s.compute_start, GpuStream::compute);
+    const float* logits = forward(s);
+    gpu_.record(s.consumed, GpuStream::compute);
+    gpu_.copy_d2h(logits_host, logits, static_cast<size_t>(b) * widths_.back() * sizeof(float), GpuStream::compute);
+    gpu_.record(s.loss_ready, GpuStream::compute);
+}
+
+GpuGraph GpuMlp::capture(Slot& s, const float* x, int b, float* logits_host) {
+    gpu_.begin_capture(GpuStream::compute);
+    try {
+        enqueue_serving(s, x, b, logits_host);
+    } catch (...) {
+        try {
+            (void)gpu_.end_capture(GpuStream::compute);  // leaves capture mode; the first error is the one to tell
+        } catch (...) {
+        }
+        throw;
+    }
+    return gpu_.end_capture(GpuStream::compute);
+}
+
+int GpuMlp::predict_pinned(const float* x_pinned, int b, float* logits_host) {
+    if (!graphs_on_) {
+        const int slot = stage_pinned(x_pinned, nullptr, b);
+        predict(slot, logits_host);
+        return slot;
+    }
+    const int si = take_slot(b, "predict_pinned");
+    Slot& s = slots_[si];
+    // Outside the graph: the slot's last H2D copy may have run uncaptured on the copy stream.
+    if (s.staged) gpu_.wait(GpuStream::compute, s.copied);
+    s.staged = true;
+    s.rows = b;
+    // CUPTI: push/pop are host calls, never captured. A replay's kernels and copies carry the
+    // correlation id of its launch, so tagging the launch joins them to this batch (all in phase
+    // Compute; the copies keep their direction). The uncaptured batches are tagged the same way.
+    const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);
+    const GraphKey key{b, si, x_pinned, logits_host};
+    auto it = graphs_.find(key);
+    if (it == graphs_.end() && warmed_.insert(b).second) {
+        // A batch size's first batch runs uncaptured on the same stream: cuBLAS picks and sets up
+        // what it needs for these shapes (workspace, kernels) before a capture, where it could not.
+        enqueue_serving(s, x_pinned, b, logits_host);
+        return si;
+    }
+    try {
+        if (it == graphs_.end()) it = graphs_.emplace(key, capture(s, x_pinned, b, logits_host)).first;
+        gpu_.launch(it->second, GpuStream::compute);
+        return si;
+    } catch (const GpuError& e) {
+        graphs_off(std::string(it == graphs_.end() ? "capturing" : "launching") + " a CUDA graph for a batch of " +
+                   std::to_string(b) + " failed (" + e.what() + "): serving without graphs");
+    }
+    enqueue_serving(s, x_pinned, b, logits_host);  // nothing of the failed graph ran
+    return si;
+}
+
+bool GpuMlp::check_cuda_graphs(const float* x_pinned, int b, float* logits_host) {
+    if (!graphs_on_) return false;
+    const size_t n = static_cast<size_t>(b) * widths_.back();
+    graphs_on_ = false;
+    const int plain = predict_pinned(x_pinned, b, logits_host);
+    gpu_.synchronize(result_ready(plain));
+    const std::vector<float> expected(logits_host, logits_host + n);
+    graphs_on_ = true;
+    // The size's uncaptured first batch, then each slot's graph: captured and launched.
+    for (int i = 0; i < kSlots + 1 && graphs_on_; ++i) {
+        std::fill(logits_host, logits_host + n, std::nanf(""));
+        const int slot = predict_pinned(x_pinned, b, logits_host);
+        gpu_.synchronize(result_ready(slot));
+        for (size_t k = 0; k < n && graphs_on_; ++k) {
+            const float tol = 1e-5f * std::max(1.f, std::fabs(expected[k]));
+            if (!(std::fabs(logits_host[k] - expected[k]) <= tol))
+                graphs_off(std::string("a CUDA graph's logits differ from the uncaptured forward pass (logit ") + std::to_string(k) +
+                           ": " + std::to_string(logits_host[k]) + " vs " + std::to_string(expected[k]) +
+                           "): serving without graphs");
+        }
+    }
+    return graphs_on_;
 }
 
 }  // namespace batchscope::engine

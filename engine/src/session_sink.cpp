@@ -28,7 +28,7 @@ std::string environment_json() {
     j["gpu_status"] = gpu.usable ? gpu.summary() : gpu.reason;
     j["cuda_driver"] = gpu.driver_version;
     j["cuda_runtime"] = gpu.runtime_version;
-    j["cupti_version"] = gpu.cupti_version;  // the CUPTI API version; 0 without the plugin
+    j["cupti_version"] = gpu.cupti_version;  // the CUPTI API version; 0 without the plugin or before CUPTI was loaded
     j["host_clock"] = profiler::host_clock_info().description;  // what trace scopes read
     j["compiler"] = __VERSION__;
     for (const auto& [lib, version] : library_versions()) j["lib_" + lib] = version;

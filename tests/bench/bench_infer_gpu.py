@@ -8,9 +8,13 @@ Same protocol as the C++ benchmark (same GPU, same run), so the two lines can be
   one call  scale the batch's 8-bit pixels to floats into a page-locked tensor, copy it to the GPU
             (non_blocking), forward, copy the logits back (.cpu(), which waits), arg-max on the host;
   timing    --warmup calls, then --requests timed calls back to back with time.perf_counter_ns.
-Prints "RESULT impl=pytorch batch=B p50_us=... p99_us=..." per batch size.
+  graphs    --graphs on: the forward pass captured once per batch size with torch.cuda.graphs (after
+            three warm-up passes on a side stream, as PyTorch's documentation does) and replayed; the
+            copies stay outside the graph (the static device input filled from the page-locked batch by
+            copy_(non_blocking), the static output copied back with .cpu()). Batchscope's graphs hold the copies too.
+Prints "RESULT impl=pytorch graphs=off|on batch=B p50_us=... p99_us=..." per batch size (and mode).
 
-  python3 bench_infer_gpu.py --batches 1,4 [--requests 5000] [--tf32]
+  python3 bench_infer_gpu.py --batches 1,4 [--requests 5000] [--graphs off|on|both] [--tf32]
 """
 import argparse
 import time
@@ -24,6 +28,7 @@ def main():
     ap.add_argument("--batches", default="1,4")
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--graphs", choices=["off", "on", "both"], default="off")
     ap.add_argument("--tf32", action="store_true")
     a = ap.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = a.tf32
@@ -34,24 +39,44 @@ def main():
     images = torch.randint(0, 256, (10000, 784), dtype=torch.uint8, generator=g)
     print(f"bench_infer_gpu: PyTorch {torch.__version__} on {torch.cuda.get_device_name(0)}")
     nxt = 0
-    for b in [int(x) for x in a.batches.split(",")]:
-        staging = torch.empty((b, 784), dtype=torch.float32).pin_memory()
-        wall = []
-        with torch.inference_mode():
-            for i in range(a.warmup + a.requests):
-                idx = torch.arange(nxt, nxt + b) % images.shape[0]
-                nxt += b
-                t0 = time.perf_counter_ns()
-                torch.div(images[idx], 255.0, out=staging)
-                logits = model(staging.to(dev, non_blocking=True)).cpu()
-                logits.argmax(dim=1)
-                t1 = time.perf_counter_ns()
-                if i >= a.warmup:
-                    wall.append(t1 - t0)
-        wall.sort()
-        p = lambda q: wall[min(len(wall) - 1, int(q / 100 * len(wall)))] / 1e3
-        print(f"RESULT impl=pytorch batch={b} p50_us={p(50):.1f} p99_us={p(99):.1f}", flush=True)
+    modes = {"off": [False], "on": [True], "both": [False, True]}[a.graphs]
+    for graphs in modes:
+        for b in [int(x) for x in a.batches.split(",")]:
+            staging = torch.empty((b, 784), dtype=torch.float32).pin_memory()
+            forward = lambda host: model(host.to(dev, non_blocking=True))  # noqa: E731
+            static_in = None
+            if graphs:
+                static_in = torch.zeros((b, 784), device=dev)
+                side = torch.cuda.Stream()
+                side.wait_stream(torch.cuda.current_stream())
+                with torch.inference_mode(), torch.cuda.stream(side):
+                    for _ in range(3):
+                        model(static_in)
+                torch.cuda.current_stream().wait_stream(side)
+                graph = torch.cuda.CUDAGraph()
+                with torch.inference_mode(), torch.cuda.graph(graph):
+                    static_out = model(static_in)
 
+                def forward(host, graph=graph, static_in=static_in, static_out=static_out):
+                    static_in.copy_(host, non_blocking=True)
+                    graph.replay()
+                    return static_out
+            wall = []
+            with torch.inference_mode():
+                for i in range(a.warmup + a.requests):
+                    idx = torch.arange(nxt, nxt + b) % images.shape[0]
+                    nxt += b
+                    t0 = time.perf_counter_ns()
+                    torch.div(images[idx], 255.0, out=staging)
+                    logits = forward(staging).cpu()
+                    logits.argmax(dim=1)
+                    t1 = time.perf_counter_ns()
+                    if i >= a.warmup:
+                        wall.append(t1 - t0)
+            wall.sort()
+            p = lambda q: wall[min(len(wall) - 1, int(q / 100 * len(wall)))] / 1e3  # noqa: E731
+            print(f"RESULT impl=pytorch graphs={'on' if graphs else 'off'} batch={b} p50_us={p(50):.1f} "
+                  f"p99_us={p(99):.1f}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -157,6 +157,7 @@ PY
 import json, sys
 g, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert g["backend"].startswith("CUDA") and g["compute_backend"] == "cuda", g["backend"]
+assert g["backend"].endswith(", CUDA graphs"), g["backend"]  # on by default, and said
 assert "CUDA events" in g["timing"] and "CUPTI" in g["timing"], g["timing"]  # says how it was timed
 assert "host clock" in c["timing"], c["timing"]
 assert g["config"]["compute_backend"] == "cuda" and c["compute_backend"] == "cpu", g["config"]
@@ -164,6 +165,16 @@ assert g["result"]["checked"] == 500 and g["result"]["accuracy"] == c["result"][
 PY
     expect_exit "sessions show (CUDA stream)" 0 "$cli" sessions --db "$tmp/cuda.db" show 1
     grep -q 'CUDA' "$tmp/out"; check "the saved session names the CUDA backend" $?
+    # CUDA graphs (emulated by the fake plugin): off on request, and a capture that fails is said.
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 \
+      expect_exit "infer --backend cuda --no-cuda-graphs" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
+      --backend cuda --no-cuda-graphs --requests 50 --test-limit 100 --no-save
+    grep -q '^backend: CUDA, .*, no CUDA graphs (--no-cuda-graphs)$' "$tmp/out"; check "says graphs are off" $?
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 BS_FAKE_GRAPH=fail_capture \
+      expect_exit "infer --backend cuda, capture fails" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
+      --backend cuda --requests 50 --test-limit 100 --no-save
+    grep -q '^backend: CUDA, .*, no CUDA graphs: capturing a CUDA graph for a batch of 1 failed (.*cudaErrorStreamCaptureUnsupported' \
+      "$tmp/out"; check "says why graphs are not used" $?
     cnn_ok=0
     "$cli" train --model cnn:4:fc=0 --epochs 1 --workers 0 --prefetch 0 --train-limit 200 --test-limit 100 --quiet \
         --no-save --save-checkpoint "$tmp/cnn.ckpt" >/dev/null 2>&1 || cnn_ok=1

@@ -7,7 +7,8 @@
 // (fake_compute_kernels.h, plain loops over elementwise_math.h): EMULATED, for checking the calls
 // GpuMlp makes (GEMM shapes, strides, order) without a GPU, never for timing.
 // BS_FAKE_CUPTI (any value) gives the plugin a fake CUPTI collector (fake_cupti.h) that records
-// the copies, fills and emulated kernels; unset, the plugin has none.
+// the copies, fills and emulated kernels; unset, the plugin has none. CUDA graphs are emulated
+// (fake_graph.h: captured calls recorded, replayed at launch; BS_FAKE_GRAPH for its failures).
 // BS_FAKE_OP_LOG=<file> appends one line per copy, emulated kernel, stream wait and
 // synchronisation, in call order: "<op> <stream> <id> <phase>" (stream: compute, copy or -; id and
 // phase: the CUPTI tag pushed on the calling thread, -1 and 255 when none), for tests of the order
@@ -15,6 +16,7 @@
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "fake_compute_kernels.h"
 #include "fake_cupti.h"
+#include "fake_graph.h"
 
 #include <chrono>
 #include <cstdio>
@@ -28,6 +30,7 @@ struct BsGpuContext {
     std::string error;
     std::map<void*, size_t> device, host;
     uint64_t budget = 0, used = 0, peak = 0, mallocs = 0;
+    fake_graph::Capture capture;
 };
 
 namespace {
@@ -280,7 +283,8 @@ BsGpuComputeApi make_table() {
                       BS_UNSUP(activation_forward), BS_UNSUP(bias_add), BS_UNSUP(bias_grad), BS_UNSUP(dropout),
                       BS_UNSUP(dropout_grad), BS_UNSUP(im2col), BS_UNSUP(col2im), BS_UNSUP(maxpool),
                       BS_UNSUP(maxpool_grad),
-                      BS_UNSUP(im2col_batch), BS_UNSUP(col2im_batch), BS_UNSUP(transpose_outer)};
+                      BS_UNSUP(im2col_batch), BS_UNSUP(col2im_batch), BS_UNSUP(transpose_outer),
+                      nullptr, nullptr, nullptr, nullptr};  // the graph functions: fake_graph::wrap
     return t;
 }
 
@@ -300,6 +304,9 @@ BsGpuPluginApi g_api;
 
 }  // namespace
 
+fake_graph::Capture& fake_graph::capture_of(BsGpuContext* c) { return c->capture; }
+int32_t fake_graph::fail(BsGpuContext* c, int32_t status, std::string msg) { return ::fail(c, status, std::move(msg)); }
+
 extern "C" __attribute__((visibility("default"))) const BsGpuPluginApi*
 batchscope_gpu_plugin_entry(uint32_t requested_abi) {
     if (requested_abi != BS_GPU_PLUGIN_ABI_VERSION) return nullptr;
@@ -309,6 +316,8 @@ batchscope_gpu_plugin_entry(uint32_t requested_abi) {
         fake_kernels::install(g_table);
         record_emulated_kernels(g_table);
     }
+    fake_graph::wrap(g_table, m == "emulate");
+    if (fake_graph::mode() == "none") g_table.struct_size = offsetof(BsGpuComputeApi, graph_begin_capture);
     if (m == "old_table") g_table.abi_version = BS_GPU_COMPUTE_ABI_VERSION + 1;
     if (m == "short_table") g_table.struct_size = offsetof(BsGpuComputeApi, sgemm);
     g_api = BsGpuPluginApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "compute fake", &probe,

@@ -215,6 +215,11 @@ TEST(RealComputeTable, NullContextAndBadArgumentsAreRefusedNotCrashed) {
     EXPECT_EQ(c->device_alloc(nullptr, 16, &p), BS_GPU_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(c->sgemm(nullptr, 0, 0, 1, 1, 1, 1.f, nullptr, 1, nullptr, 1, 0.f, nullptr, 1), BS_GPU_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(c->last_error(nullptr, nullptr, 0), 0u);
+    BsGpuGraph* g = reinterpret_cast<BsGpuGraph*>(1);  // the graph functions too, before touching CUDA
+    EXPECT_EQ(c->graph_begin_capture(nullptr, BS_GPU_STREAM_COMPUTE), BS_GPU_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(c->graph_end_capture(nullptr, BS_GPU_STREAM_COMPUTE, &g), BS_GPU_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(c->graph_launch(nullptr, g, BS_GPU_STREAM_COMPUTE), BS_GPU_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(c->graph_destroy(nullptr, g), BS_GPU_ERR_INVALID_ARGUMENT);
     c->destroy(nullptr);
     BsGpuContext* ctx = reinterpret_cast<BsGpuContext*>(1);
     char why[256] = "unchanged";

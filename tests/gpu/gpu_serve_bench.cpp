@@ -6,10 +6,14 @@
 //   - one call = scale the batch's pixels into page-locked memory, copy to the device, forward,
 //     copy the logits back, wait, arg-max on the host: BatchService::serve;
 //   - --warmup calls first, then --requests timed calls, back to back, on the host clock.
-// Prints "RESULT impl=batchscope batch=B p50_us=... p99_us=... h2d_us=... compute_us=... d2h_us=..."
-// (the last three: CUDA-event means). With the fake plugin (BS_FAKE_COMPUTE=emulate) it runs on
-// the host: a check of the wiring, never a GPU figure.
-// Usage: gpu_serve_bench [--batches 1,4] [--requests 5000] [--warmup 200] [--tf32] [--plugin PATH]
+// Each batch size with CUDA graphs on (each batch size's copy in, forward and copy back replayed as
+// one graph, the service's default) and off (one launch per copy and kernel), in the same run.
+// Prints "RESULT impl=batchscope graphs=on|off batch=B p50_us=... p99_us=... h2d_us=... compute_us=...
+// d2h_us=..." (the last three: CUDA-event means); graphs=off also when graphs were asked for but
+// could not be used (a "NOTE" line says why). With the fake plugin (BS_FAKE_COMPUTE=emulate) it
+// runs on the host: a check of the wiring, never a GPU figure.
+// Usage: gpu_serve_bench [--batches 1,4] [--requests 5000] [--warmup 200] [--graphs on|off|both] [--tf32]
+//                        [--plugin PATH]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +55,7 @@ double percentile_us(std::vector<int64_t> v, double p) {
 int main(int argc, char** argv) {
     std::vector<int> batches{1, 4};
     int requests = 5000, warmup = 200;
+    std::vector<bool> graph_modes{true, false};
     GpuBackendOptions o;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];
@@ -63,8 +68,12 @@ int main(int argc, char** argv) {
         } else if (k == "--requests" && v) requests = std::max(100, std::atoi(argv[++i]));
         else if (k == "--warmup" && v) warmup = std::max(0, std::atoi(argv[++i]));
         else if (k == "--plugin" && v) o.plugin_path = argv[++i];
+        else if (k == "--graphs" && v && std::string(v) == "on") graph_modes = {true}, ++i;
+        else if (k == "--graphs" && v && std::string(v) == "off") graph_modes = {false}, ++i;
+        else if (k == "--graphs" && v && std::string(v) == "both") graph_modes = {true, false}, ++i;
         else {
-            std::fprintf(stderr, "usage: gpu_serve_bench [--batches 1,4] [--requests N] [--warmup N] [--tf32] [--plugin PATH]\n");
+            std::fprintf(stderr, "usage: gpu_serve_bench [--batches 1,4] [--requests N] [--warmup N] "
+                                 "[--graphs on|off|both] [--tf32] [--plugin PATH]\n");
             return 2;
         }
     }
@@ -73,38 +82,46 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "gpu_serve_bench: batch %d is not 1 to %d\n", b, InferLimits::kMaxMaxBatch);
             return 2;
         }
-    std::string why;
-    auto gpu = GpuBackend::open(o, why);
-    if (!gpu) {
-        std::fprintf(stderr, "gpu_serve_bench: %s\n", gpu_unavailable(why).c_str());
-        return 1;
-    }
     const auto model = model::wrap_mlp(Mlp({784, 256, 128, 10}, 0), model::Shape{1, 28, 28}, 0.9f);
-    CheckpointInfo info;
-    auto service = make_gpu_model_service(std::move(gpu), *model, info, synthetic_images(10000), "MLP 784-256-128-10");
-    std::printf("gpu_serve_bench: %s on %s\n", service->model().c_str(), service->backend().c_str());
-    service->warm_up(*std::max_element(batches.begin(), batches.end()));
-    int64_t next = 0;
-    for (int b : batches) {
-        std::vector<int64_t> samples(static_cast<size_t>(b));
-        std::vector<int8_t> correct(samples.size());
-        std::vector<int64_t> wall;
-        double h2d = 0, compute = 0, d2h = 0;
-        for (int i = 0; i < warmup + requests; ++i) {
-            for (int64_t& s : samples) s = next++ % service->sample_count();
-            const int64_t t0 = batchscope::profiler::now_ns();
-            const BatchTiming t = service->serve(samples, correct);
-            const int64_t t1 = batchscope::profiler::now_ns();
-            if (i < warmup) continue;
-            wall.push_back(t1 - t0);
-            h2d += static_cast<double>(t.h2d_ns);
-            compute += static_cast<double>(t.compute_ns);
-            d2h += static_cast<double>(t.d2h_ns);
+    const ImageDataset images = synthetic_images(10000);
+    for (const bool graphs : graph_modes) {
+        std::string why;
+        auto gpu = GpuBackend::open(o, why);
+        if (!gpu) {
+            std::fprintf(stderr, "gpu_serve_bench: %s\n", gpu_unavailable(why).c_str());
+            return 1;
         }
-        const double n = requests * 1e3;
-        std::printf("RESULT impl=batchscope batch=%d p50_us=%.1f p99_us=%.1f h2d_us=%.2f compute_us=%.2f d2h_us=%.2f\n", b,
-                    percentile_us(wall, 50), percentile_us(wall, 99), h2d / n, compute / n, d2h / n);
-        std::fflush(stdout);
+        CheckpointInfo info;
+        auto service = make_gpu_model_service(std::move(gpu), *model, info, images, "MLP 784-256-128-10", graphs);
+        std::printf("gpu_serve_bench: %s on %s\n", service->model().c_str(), service->backend().c_str());
+        service->warm_up(*std::max_element(batches.begin(), batches.end()));
+        int64_t next = 0;
+        for (int b : batches) {
+            std::vector<int64_t> samples(static_cast<size_t>(b));
+            std::vector<int8_t> correct(samples.size());
+            std::vector<int64_t> wall;
+            double h2d = 0, compute = 0, d2h = 0;
+            for (int i = 0; i < warmup + requests; ++i) {
+                for (int64_t& s : samples) s = next++ % service->sample_count();
+                const int64_t t0 = batchscope::profiler::now_ns();
+                const BatchTiming t = service->serve(samples, correct);
+                const int64_t t1 = batchscope::profiler::now_ns();
+                if (i < warmup) continue;
+                wall.push_back(t1 - t0);
+                h2d += static_cast<double>(t.h2d_ns);
+                compute += static_cast<double>(t.compute_ns);
+                d2h += static_cast<double>(t.d2h_ns);
+            }
+            // The backend line says whether graphs were used to the end (a failed capture turns them off).
+            const bool used = service->backend().find(", CUDA graphs") != std::string::npos;
+            if (graphs && !used) std::printf("NOTE graphs asked for, not used: %s\n", service->backend().c_str());
+            const double n = requests * 1e3;
+            std::printf("RESULT impl=batchscope graphs=%s batch=%d p50_us=%.1f p99_us=%.1f h2d_us=%.2f compute_us=%.2f "
+                        "d2h_us=%.2f\n",
+                        used ? "on" : "off", b, percentile_us(wall, 50), percentile_us(wall, 99), h2d / n, compute / n,
+                        d2h / n);
+            std::fflush(stdout);
+        }
     }
     return 0;
 }

@@ -28,7 +28,8 @@ for a in "$@"; do
 done
 
 host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_run_emulated_test gpu_network_emulated_test
-            gpu_pipeline_emulated_test device_pool_test gpu_serving_emulated_test plugin_cupti_collector_test)
+            gpu_pipeline_emulated_test device_pool_test gpu_serving_emulated_test gpu_graph_emulated_test
+            plugin_cupti_collector_test cupti_loader_test)
 # gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU,
 # the batched (chunked) convolution, and pipelined steps against one step at a time.
 gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test)
@@ -80,8 +81,11 @@ ours_ld=${LD_LIBRARY_PATH:-}
 ours() { env LD_LIBRARY_PATH="$ours_ld" "$@"; }
 unset BATCHSCOPE_GPU_PLUGIN  # the tests must find the plugin beside themselves
 
-# cuBLAS/CUPTI of this machine: the toolkit, else the copies that come with PyTorch's wheels.
-if ours ldd "$bin/libbatchscope_cuda.so" 2>/dev/null | grep -q "not found"; then
+# cuBLAS/CUPTI of this machine: the toolkit, else the copies that come with PyTorch's wheels. The
+# plugin opens libcupti.so.13 with dlopen (ldd does not list it): look for it when the ld.so cache
+# does not know it (the plugin also tries /usr/local/cuda/{lib64,extras/CUPTI/lib64} itself).
+if ours ldd "$bin/libbatchscope_cuda.so" 2>/dev/null | grep -q "not found" ||
+   ! ldconfig -p 2>/dev/null | grep -q 'libcupti\.so\.13 '; then
     for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/extras/CUPTI/lib64 \
              $(python3 -c 'import nvidia, os; p = list(nvidia.__path__)[0]
 for r, ds, fs in os.walk(p):
@@ -135,7 +139,7 @@ else
 fi
 
 if [[ -n "$gpu_reason" ]]; then
-    for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" gpu_train_bench \
+    for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" "CUDA graphs on the GPU" gpu_train_bench \
              "gpu_train_bench CUPTI overhead" bench_train_gpu.py gpu_serve_bench bench_infer_gpu.py; do
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
@@ -148,6 +152,9 @@ else
         "$bin/gpu_training_run_emulated_test"
     # A checkpoint served with --backend cuda on the real plugin: the CPU's answers, CUDA-event phases.
     check "serving on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_serving_emulated_test"
+    # CUDA graphs on the real plugin: capture/replay, the serving graphs' logits against the uncaptured
+    # path at batch 1/2/3/4/64, the service with graphs (the fake-only failure switches skip).
+    check "CUDA graphs on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_graph_emulated_test"
     # The kernels under NVIDIA's checkers: out-of-bounds and misaligned accesses, shared-memory races.
     if command -v compute-sanitizer >/dev/null; then
         check "compute-sanitizer memcheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool memcheck \
@@ -165,8 +172,10 @@ else
         --epochs 3 --cupti-overhead
     check "bench_train_gpu.py FP32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2
     check "bench_train_gpu.py TF32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2 --tf32
-    check "gpu_serve_bench" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 5000
-    check "bench_infer_gpu.py" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 5000
+    check "gpu_serve_bench" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 5000 \
+        --graphs both
+    check "bench_infer_gpu.py" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 5000 \
+        --graphs both
 fi
 
 # ---- summary --------------------------------------------------------------------------------
@@ -189,14 +198,18 @@ for p in FP32 TF32; do
 done
 if [[ -f "$log_dir/gpu_serve_bench.log" ]]; then
     echo
-    echo "=== MLP 784-256-128-10 serving latency, us (one call: stage, h2d, forward, d2h, wait), beside PyTorch eager"
-    printf '%6s  %10s %10s  %10s %10s  %s\n' batch "ours p50" "ours p99" "torch p50" "torch p99" "ours h2d/compute/d2h (CUDA events)"
+    echo "=== MLP 784-256-128-10 serving latency, us (one call: stage, h2d, forward, d2h, wait), CUDA graphs on/off;"
+    echo "    torch columns: PyTorch with the same setting (off: eager; on: torch.cuda.graphs around the forward pass)"
+    grep -h '^NOTE' "$log_dir/gpu_serve_bench.log"
+    printf '%6s  %6s  %10s %10s  %10s %10s  %s\n' batch graphs "ours p50" "ours p99" "torch p50" "torch p99" \
+        "ours h2d/compute/d2h (CUDA events)"
     awk -v ref="$log_dir/bench_infer_gpu.py.log" '
         function val(line, key) { return match(line, key "=[^ ]+") ? substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1) : "" }
-        BEGIN { while ((getline l < ref) > 0) if (l ~ /^RESULT/) { p50[val(l, "batch")] = val(l, "p50_us"); p99[val(l, "batch")] = val(l, "p99_us") } }
-        /^RESULT/ { b = val($0, "batch")
-                    printf "%6s  %10s %10s  %10s %10s  %s / %s / %s\n", b, val($0, "p50_us"), val($0, "p99_us"),
-                           (b in p50 ? p50[b] : "-"), (b in p99 ? p99[b] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
+        BEGIN { while ((getline l < ref) > 0) if (l ~ /^RESULT/) { k = val(l, "graphs") "/" val(l, "batch")
+                                                                    p50[k] = val(l, "p50_us"); p99[k] = val(l, "p99_us") } }
+        /^RESULT/ { b = val($0, "batch"); k = val($0, "graphs") "/" b
+                    printf "%6s  %6s  %10s %10s  %10s %10s  %s / %s / %s\n", b, val($0, "graphs"), val($0, "p50_us"), val($0, "p99_us"),
+                           (k in p50 ? p50[k] : "-"), (k in p99 ? p99[k] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
         "$log_dir/gpu_serve_bench.log"
 fi
 if [[ -f "$log_dir/gpu_train_bench CUPTI overhead.log" ]]; then

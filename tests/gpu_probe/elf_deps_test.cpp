@@ -67,6 +67,15 @@ TEST(ElfNeeded, PluginDoesNotNeedTheDriverLibrary) {
     ASSERT_TRUE(elf.error.empty()) << elf.error;
     for (const auto& lib : elf.needed) EXPECT_THAT(lib, testing::Not(HasSubstr("libcuda.so")));
 }
+
+// Nor libcupti: it is opened with dlopen when a run first asks for the CUPTI collector, so the
+// plugin loads (compute backend, CUDA-event timing) where libcupti.so.13 is not installed.
+TEST(ElfNeeded, PluginDoesNotNeedCupti) {
+    const auto elf = read_elf_needed(beside_exe(BS_REAL_PLUGIN));
+    ASSERT_TRUE(elf.error.empty()) << elf.error;
+    EXPECT_THAT(elf.needed, Contains(HasSubstr("libcublas")));  // the parser sees the plugin's own needs
+    for (const auto& lib : elf.needed) EXPECT_THAT(lib, testing::Not(HasSubstr("libcupti")));
+}
 #endif
 
 }  // namespace

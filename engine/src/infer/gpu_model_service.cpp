@@ -1,7 +1,9 @@
 // Serving on the CUDA backend through GpuMlp: one upload of the weights, then per batch the
 // inputs scaled into page-locked memory, the H2D copy on the copy stream, the forward pass and
 // the copy of the logits back on the compute stream, one wait, and the answers checked on the
-// host. The three phases are timed with the CUDA events GpuMlp records around them.
+// host. The three phases are timed with the CUDA events GpuMlp records around them. With CUDA
+// graphs (the default), each batch size's copy in, forward pass and copy back are captured once
+// and replayed (GpuMlp::predict_pinned), after a check that a replay gives the uncaptured logits.
 #include <algorithm>
 #include <cmath>
 
@@ -38,7 +40,7 @@ int64_t event_ns(GpuBackend& gpu, GpuEvent& a, GpuEvent& b) {
 class GpuModelService final : public BatchService {
 public:
     GpuModelService(std::unique_ptr<GpuBackend> gpu, const model::Model& m, const CheckpointInfo& info,
-                    ImageDataset test, std::string name)
+                    ImageDataset test, std::string name, bool cuda_graphs)
         : gpu_(std::move(gpu)), test_(std::move(test)), name_(std::move(name)), lut_(pixel_scale(info)) {
         check_served_input(m, info, test_);
         if (name_.empty()) name_ = m.describe();
@@ -51,6 +53,13 @@ public:
         dev_->load_from(host);
         x_ = gpu_->pinned_floats(static_cast<size_t>(rows) * features_);
         logits_ = gpu_->pinned_floats(static_cast<size_t>(rows) * classes_);
+        graphs_asked_ = cuda_graphs;
+        dev_->set_cuda_graphs(cuda_graphs);
+        if (dev_->cuda_graphs()) {
+            const int64_t first = 0;
+            scale_samples(lut_, test_, std::span<const int64_t>(&first, 1), x_.floats());
+            dev_->check_cuda_graphs(x_.floats(), 1, logits_.floats());
+        }
     }
 
     std::string model() const override { return name_; }
@@ -58,11 +67,13 @@ public:
     std::string backend() const override {
         const GpuProbeResult& p = gpu_->probe();
         return std::string("CUDA, ") + (p.device_name.empty() ? "device" : p.device_name) +
-               (gpu_->tf32() ? ", TF32" : ", FP32");
+               (gpu_->tf32() ? ", TF32" : ", FP32") + graphs_text();
     }
     std::string timing() const override {
-        return "h2d, compute and d2h timed with CUDA events around each batch's copy in, forward pass and copy "
-               "back (CUPTI does not trace serving yet: no kernel or copy tables for inference)";
+        return std::string("h2d, compute and d2h timed with CUDA events around each batch's copy in, forward pass and "
+                           "copy back") +
+               (dev_->cuda_graphs() ? " (events inside each batch size's CUDA graph, replayed)" : "") +
+               " (CUPTI does not trace serving yet: no kernel or copy tables for inference)";
     }
     int64_t sample_count() const override { return test_.count; }
 
@@ -71,9 +82,12 @@ public:
         std::vector<int64_t> s(static_cast<size_t>(std::max(1, max_batch)));
         for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<int64_t>(i) % test_.count;
         std::vector<int8_t> c(s.size());
+        // With CUDA graphs, three rounds: a size's first batch runs uncaptured, the next two capture
+        // the graphs of both staging slots, so the stream itself only replays them.
+        const int rounds = dev_->cuda_graphs() ? 3 : 1;
         for (size_t b = 1; b <= s.size(); b = b < 4 ? b + 1 : b * 2)
-            serve(std::span<const int64_t>(s.data(), b), std::span<int8_t>(c.data(), b));
-        serve(s, c);
+            for (int r = 0; r < rounds; ++r) serve(std::span<const int64_t>(s.data(), b), std::span<int8_t>(c.data(), b));
+        for (int r = 0; r < rounds; ++r) serve(s, c);
     }
 
     BatchTiming serve(std::span<const int64_t> samples, std::span<int8_t> correct) override {
@@ -84,8 +98,7 @@ public:
         const int64_t t0 = profiler::now_ns();
         scale_samples(lut_, test_, samples, x_.floats());
         const int64_t t1 = profiler::now_ns();
-        const int slot = dev_->stage_pinned(x_.floats(), nullptr, b);
-        dev_->predict(slot, logits_.floats());
+        const int slot = dev_->predict_pinned(x_.floats(), b, logits_.floats());
         gpu_->synchronize(dev_->result_ready(slot));
         const int64_t t2 = profiler::now_ns();
         for (size_t i = 0; i < samples.size(); ++i)
@@ -109,12 +122,19 @@ public:
     }
 
 private:
+    std::string graphs_text() const {
+        if (dev_->cuda_graphs()) return ", CUDA graphs";
+        if (!dev_->graph_note().empty()) return ", no CUDA graphs: " + dev_->graph_note();
+        return graphs_asked_ ? ", no CUDA graphs" : ", no CUDA graphs (--no-cuda-graphs)";
+    }
+
     std::unique_ptr<GpuBackend> gpu_;
     ImageDataset test_;
     std::string name_;
     std::array<float, 256> lut_{};
     size_t features_ = 0, classes_ = 0;
     std::unique_ptr<GpuMlp> dev_;
+    bool graphs_asked_ = true;
     PinnedBuffer x_, logits_;  // page-locked: the copies read and write them directly
 };
 
@@ -138,14 +158,16 @@ std::string gpu_unavailable(const std::string& probe_reason) {
 
 std::unique_ptr<BatchService> make_gpu_model_service(std::unique_ptr<GpuBackend> gpu, const model::Model& model,
                                                      const CheckpointInfo& info, ImageDataset test,
-                                                     std::string model_name) {
+                                                     std::string model_name, bool cuda_graphs) {
     if (std::string why = gpu_servable(model.spec()); !why.empty()) throw GpuError(GpuErrc::unsupported, why);
     if (!gpu) throw GpuError(GpuErrc::no_device, "no GPU backend");
-    return std::make_unique<GpuModelService>(std::move(gpu), model, info, std::move(test), std::move(model_name));
+    return std::make_unique<GpuModelService>(std::move(gpu), model, info, std::move(test), std::move(model_name),
+                                             cuda_graphs);
 }
 
 std::unique_ptr<BatchService> make_gpu_model_service(const std::string& checkpoint, const std::string& data_dir,
-                                                     int64_t test_limit, const GpuBackendOptions& options) {
+                                                     int64_t test_limit, const GpuBackendOptions& options,
+                                                     bool cuda_graphs) {
     LoadedCheckpoint ck = load_checkpoint(checkpoint);
     if (std::string why = gpu_servable(ck.model->spec()); !why.empty()) throw GpuError(GpuErrc::unsupported, why);
     std::string why;
@@ -154,7 +176,7 @@ std::unique_ptr<BatchService> make_gpu_model_service(const std::string& checkpoi
     const std::string dir = data_dir.empty() ? find_fashion_mnist_dir() : data_dir;
     ImageDataset test = load_fashion_mnist_split(dir, "t10k", test_limit);
     if (test.name.empty()) test.name = "Fashion-MNIST";
-    return make_gpu_model_service(std::move(gpu), *ck.model, ck.info, std::move(test));
+    return make_gpu_model_service(std::move(gpu), *ck.model, ck.info, std::move(test), {}, cuda_graphs);
 }
 
 }  // namespace batchscope::engine::infer

@@ -98,7 +98,8 @@ std::unique_ptr<BatchService> make_mlp_service(const std::string& checkpoint, co
 }
 
 std::unique_ptr<BatchService> make_checkpoint_service(const InferConfig& cfg) {
-    if (cfg.backend == "cuda") return make_gpu_model_service(cfg.checkpoint, cfg.data_dir, cfg.test_limit);
+    if (cfg.backend == "cuda")
+        return make_gpu_model_service(cfg.checkpoint, cfg.data_dir, cfg.test_limit, {}, cfg.cuda_graphs);
     return make_mlp_service(cfg.checkpoint, cfg.data_dir, cfg.test_limit, cfg.threads);
 }
 

@@ -19,6 +19,7 @@ struct BsCuptiCollectorApi;
 struct BsGpuComputeApi;
 struct BsGpuContext;
 struct BsGpuEvent;
+struct BsGpuGraph;
 
 namespace batchscope::engine {
 
@@ -130,6 +131,27 @@ private:
     BsGpuEvent* ev_ = nullptr;
 };
 
+// An executable CUDA graph (GpuBackend::end_capture): the work captured on a stream, replayed by
+// GpuBackend::launch with the pointers and sizes it was captured with. Move-only; destroying it
+// waits for both streams.
+class GpuGraph {
+public:
+    GpuGraph() = default;
+    GpuGraph(GpuGraph&&) noexcept;
+    GpuGraph& operator=(GpuGraph&&) noexcept;
+    GpuGraph(const GpuGraph&) = delete;
+    GpuGraph& operator=(const GpuGraph&) = delete;
+    ~GpuGraph();
+    explicit operator bool() const noexcept { return graph_ != nullptr; }
+    void reset() noexcept;
+
+private:
+    friend class GpuBackend;
+    GpuGraph(std::shared_ptr<detail::GpuCore> core, BsGpuGraph* g) noexcept;
+    std::shared_ptr<detail::GpuCore> core_;
+    BsGpuGraph* graph_ = nullptr;
+};
+
 class GpuBackend {
 public:
     // Loads the plugin, checks its compute table and creates the context. Never throws: on
@@ -191,6 +213,17 @@ public:
     void im2col_batch(const float* x, int n, int c, int h, int w, int k, int stride, int pad, float* col);
     void col2im_batch(const float* col, int n, int c, int h, int w, int k, int stride, int pad, float* x);
     void transpose_outer(const float* x, int a, int b, int inner, float* y);
+
+    // CUDA graphs. graphs() is false for a plugin built before them (the calls below then throw
+    // GpuError unsupported). Between begin_capture(s) and end_capture(s), the work queued on s
+    // from this thread is recorded instead of run, and record() on s becomes part of the graph
+    // (the event is recorded at every launch). Queue nothing on the other stream and wait on no
+    // event recorded outside the capture meanwhile. end_capture always ends the capture; when
+    // something inside it failed it throws GpuError with the reason, and nothing captured ran.
+    bool graphs() const noexcept;
+    void begin_capture(GpuStream s);
+    GpuGraph end_capture(GpuStream s);
+    void launch(GpuGraph& g, GpuStream s);
 
     // CUPTI tagging. The plugin's collector table (null when it has none). While a started
     // collector is attached and a work id (>= 0, the iteration) is set, the GPU work launched

@@ -11,6 +11,10 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
 #include <vector>
 
 namespace batchscope::engine {
@@ -51,6 +55,24 @@ public:
     // Does not wait: synchronize(result_ready(slot)) before reading the logits.
     void predict(int slot, float* logits_host);
 
+    // Serving with CUDA graphs (off until set_cuda_graphs(true)): predict_pinned() queues the copy
+    // in, the forward pass and the copy back of a batch, all on the compute stream. A batch size's
+    // first batch runs uncaptured (cuBLAS sets itself up for the shapes); the next captures them
+    // (per slot and pair of host buffers) and every later one replays the graph: one launch
+    // instead of one per copy, kernel and event. The events above are graph nodes, so they
+    // still time h2d, compute and d2h. If the plugin has no graphs or a capture or launch fails,
+    // it serves uncaptured from then on and graph_note() says why: never silently.
+    void set_cuda_graphs(bool on);
+    bool cuda_graphs() const noexcept { return graphs_on_; }
+    const std::string& graph_note() const noexcept { return graph_note_; }  // "" unless graphs were turned off
+    size_t graphs_captured() const noexcept { return graphs_.size(); }
+    // stage_pinned(x, nullptr, b) + predict(slot, logits_host), through a graph when they are on.
+    // Returns the slot (its events as after predict).
+    int predict_pinned(const float* x_pinned, int b, float* logits_host);
+    // Serves x_pinned (b rows) once uncaptured and once through its graph and compares the logits
+    // (written to logits_host); a difference turns graphs off with the reason. Returns cuda_graphs().
+    bool check_cuda_graphs(const float* x_pinned, int b, float* logits_host);
+
     // Events around the last step's compute and the last stage's copy (for overlap checks).
     GpuEvent& copy_start(int slot) { return slots_[slot].copy_start; }
     GpuEvent& copy_done(int slot) { return slots_[slot].copied; }
@@ -79,6 +101,10 @@ private:
     const float* forward(Slot& s);
     int stage_impl(const float* x, const int32_t* y, int b, bool via_slot);
     DeviceBuffer alloc(size_t floats);
+    int take_slot(int b, const char* what);
+    void enqueue_serving(Slot& s, const float* x, int b, float* logits_host);
+    GpuGraph capture(Slot& s, const float* x, int b, float* logits_host);
+    void graphs_off(const std::string& why);
 
     GpuBackend& gpu_;
     std::vector<int> widths_;
@@ -92,6 +118,12 @@ private:
     PinnedBuffer correct_host_;
     std::array<Slot, kSlots> slots_;
     int next_slot_ = 0;
+    // Serving graphs by (batch size, slot, host input, host logits).
+    using GraphKey = std::tuple<int, int, const float*, float*>;
+    std::map<GraphKey, GpuGraph> graphs_;
+    std::set<int> warmed_;  // batch sizes served once uncaptured (cuBLAS set up) before their capture
+    bool graphs_on_ = false;
+    std::string graph_note_;
 };
 
 }  // namespace batchscope::engine

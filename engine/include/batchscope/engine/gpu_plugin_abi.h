@@ -51,7 +51,8 @@ typedef struct BsGpuProbeInfo {
     char device_name[BS_GPU_NAME_MAX];         // device 0, NUL-terminated
     char error_name[BS_GPU_ERROR_NAME_MAX];    // cudaGetErrorName, e.g. "cudaErrorNoDevice"
     char error_text[BS_GPU_ERROR_TEXT_MAX];    // cudaGetErrorString
-    // Appended (same ABI version): cuptiGetVersion, the CUPTI API version; 0 when unknown.
+    // Appended (same ABI version): cuptiGetVersion, the CUPTI API version; 0 when unknown (the plugin
+    // opens libcupti only when its collector first starts: 0 before that, and when it is missing).
     int32_t cupti_version;
 } BsGpuProbeInfo;
 
@@ -136,8 +137,9 @@ typedef struct BsCuptiCollectorApi {
     uint32_t struct_size;  // sizeof(BsCuptiCollectorApi) as the plugin was built
     // Probes the GPU, then enables CONCURRENT_KERNEL, MEMCPY, MEMSET, RUNTIME, SYNCHRONIZATION,
     // EXTERNAL_CORRELATION and OVERHEAD activity with a periodic flush (0: CUPTI's default).
-    // Returns NULL when CUPTI cannot start (no GPU or driver, another profiler attached,
-    // insufficient privileges, a second session), with the reason in `why` (NUL-terminated).
+    // Returns NULL when CUPTI cannot start (libcupti.so.13 missing or unusable: the plugin opens it
+    // with dlopen at the first start; no GPU or driver, another profiler attached, insufficient
+    // privileges, a second session), with the reason in `why` (NUL-terminated).
     BsCuptiSession* (*start)(uint32_t flush_period_ms, char* why, uint32_t why_cap);
     // Forced flush, disables collection, frees the session (undrained records are lost).
     void (*stop)(BsCuptiSession* s);
@@ -213,6 +215,7 @@ typedef struct BsGpuMemoryStats {
 // the thread that created it (create() selects the device for that thread only).
 typedef struct BsGpuContext BsGpuContext;
 typedef struct BsGpuEvent BsGpuEvent;      // opaque CUDA event (timing enabled)
+typedef struct BsGpuGraph BsGpuGraph;      // opaque executable CUDA graph (cudaGraphExec_t)
 
 typedef struct BsGpuComputeApi {
     uint32_t struct_size;  // sizeof(BsGpuComputeApi) as the plugin was built
@@ -320,6 +323,23 @@ typedef struct BsGpuComputeApi {
     // the GEMM's [out_c][n * oh*ow] and the batch's [n][out_c][oh*ow]. x and y must not overlap.
     int32_t (*transpose_outer)(BsGpuContext* ctx, const float* x, int32_t a, int32_t b, int32_t inner, float* y);
     // ---- (end of the batched-convolution block)
+
+    // ---- Appended (same compute ABI version): CUDA graphs. Check BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi,
+    // graph_destroy, struct_size) first; a plugin built before them has a smaller table.
+    // Starts capturing `stream` (cudaStreamBeginCapture, thread-local mode): until graph_end_capture, the work this
+    // thread queues on it (copies, fills, kernels, GEMMs) is recorded into a graph instead of running, and
+    // event_record on it becomes an event-record node (the event is recorded at every launch, so timing events
+    // bracket parts of a replay). Queue nothing on the other stream meanwhile, and wait on no event recorded outside
+    // the capture (that invalidates it).
+    int32_t (*graph_begin_capture)(BsGpuContext* ctx, int32_t stream);
+    // Ends the capture of `stream` and instantiates it (cudaStreamEndCapture, cudaGraphInstantiate). Always ends the
+    // capture: when a call inside it failed or the capture was invalidated, *out is NULL, nothing captured ran, and
+    // last_error says why.
+    int32_t (*graph_end_capture)(BsGpuContext* ctx, int32_t stream, BsGpuGraph** out);
+    // Queues one replay of `graph` on `stream` (cudaGraphLaunch): the captured work, with the pointers and sizes it
+    // was captured with.
+    int32_t (*graph_launch)(BsGpuContext* ctx, BsGpuGraph* graph, int32_t stream);
+    int32_t (*graph_destroy)(BsGpuContext* ctx, BsGpuGraph* graph);  // waits for both streams first
 } BsGpuComputeApi;
 
 // The one exported symbol. Returns NULL when the plugin cannot serve `requested_abi`.

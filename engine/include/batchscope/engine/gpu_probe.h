@@ -14,7 +14,8 @@ struct GpuProbeResult {
     std::string device_name;  // device 0
     int driver_version = 0;   // as cudaDriverGetVersion reports it (e.g. 13000), 0 if none
     int runtime_version = 0;  // as cudaRuntimeGetVersion reports it
-    int cupti_version = 0;    // cuptiGetVersion (the CUPTI API version); 0 when unknown
+    int cupti_version = 0;    // cuptiGetVersion (the CUPTI API version); 0 when unknown: the plugin opens
+                              // libcupti only when a run first starts its collector
     std::string summary() const;  // one line for a status bar or the CLI
 };
 

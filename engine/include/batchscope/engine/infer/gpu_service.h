@@ -23,16 +23,20 @@ std::string gpu_unavailable(const std::string& probe_reason);
 
 // `model` (its parameters are copied) on `gpu`, on the samples of `test` (moved in). Throws
 // GpuError: unsupported (gpu_servable says why), out_of_memory, cuda; std::invalid_argument when
-// the model's input or classes do not fit `test`.
+// the model's input or classes do not fit `test`. `cuda_graphs`: each batch size's copy in, forward
+// pass and copy back captured once as a CUDA graph and replayed (GpuMlp::predict_pinned), after a
+// check that a replay gives the uncaptured logits; when the plugin has no graphs or a capture
+// fails, batches are served without and backend() says why.
 std::unique_ptr<BatchService> make_gpu_model_service(std::unique_ptr<GpuBackend> gpu, const model::Model& model,
                                                      const CheckpointInfo& info, ImageDataset test,
-                                                     std::string model_name = {});
+                                                     std::string model_name = {}, bool cuda_graphs = true);
 
 // The checkpoint's model on the GPU that GpuBackend::open finds (plugin: $BATCHSCOPE_GPU_PLUGIN,
 // beside the executable, or the install's lib folder). Throws GpuError with code no_device and the
 // probe's reason when no GPU can be used, and what the function above throws; CheckpointError,
 // DatasetError as make_mlp_service.
 std::unique_ptr<BatchService> make_gpu_model_service(const std::string& checkpoint, const std::string& data_dir,
-                                                     int64_t test_limit = 0, const GpuBackendOptions& options = {});
+                                                     int64_t test_limit = 0, const GpuBackendOptions& options = {},
+                                                     bool cuda_graphs = true);
 
 }  // namespace batchscope::engine::infer

@@ -29,6 +29,7 @@ struct InferConfig {
     int max_batch = 1;            // dynamic batcher: largest batch; live
     int64_t queue_delay_us = 0;   // dynamic batcher: longest wait for a fuller batch; live
     std::string backend = "cpu";  // cpu, or cuda (a checkpoint served on the GPU through the plugin)
+    bool cuda_graphs = true;      // cuda: each batch size served as a replayed CUDA graph (gpu_service.h)
     int threads = 1;              // BLAS threads
     uint64_t seed = 0;            // arrival times and the order of samples
     int64_t spin_us = 50;         // the generator spins the last part of each wait (precision vs CPU)

@@ -1,0 +1,337 @@
+// CUDA graphs (GpuBackend capture/launch, GpuMlp's serving graphs, the GPU service's use of them)
+// checked WITHOUT a GPU: the fake plugin EMULATES a graph by recording the calls queued during a
+// capture and running them again at each launch (fake_graph.h), with host-loop kernels. This checks
+// what the core asks for (what is captured, with which pointers, the fallback and its reason, the
+// CUPTI tags of a replay), not CUDA's graphs themselves. With BS_USE_REAL_PLUGIN=1 the tests that
+// need no fake switch run on the real plugin and a GPU (tests/gpu/run_device_checks.sh).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/gpu_backend.h"
+#include "batchscope/engine/gpu_mlp.h"
+#include "batchscope/engine/infer/gpu_service.h"
+#include "batchscope/engine/infer/inference_run.h"
+#include "batchscope/engine/mlp.h"
+#include "batchscope/engine/plugin_cupti_collector.h"
+#include "idx_fixture.h"
+
+using namespace batchscope::engine;
+using namespace batchscope::engine::infer;
+
+namespace {
+
+bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
+
+std::string fake_plugin_path() {
+    return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).string();
+}
+
+class Graphs : public ::testing::Test {
+protected:
+    void SetUp() override {
+        setenv("BS_FAKE_COMPUTE", "emulate", 1);
+        setenv("BS_FAKE_EVENT_CLOCK", "host", 1);
+        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
+        if (real_plugin()) unsetenv("BATCHSCOPE_GPU_PLUGIN");
+        else setenv("BATCHSCOPE_GPU_PLUGIN", fake_plugin_path().c_str(), 1);
+    }
+    void TearDown() override {
+        for (const char* v : {"BS_FAKE_GRAPH", "BS_FAKE_CUPTI", "BATCHSCOPE_GPU_PLUGIN"}) unsetenv(v);
+    }
+    static std::unique_ptr<GpuBackend> open() {
+        std::string why;
+        auto b = GpuBackend::open({}, why);
+        EXPECT_TRUE(b) << why;
+        return b;
+    }
+    // The fake's failure switches: nothing to switch on a real GPU.
+    static bool skip_on_real() { return real_plugin(); }
+};
+
+std::vector<float> random_floats(size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> d(-1.f, 1.f);
+    std::vector<float> v(n);
+    for (float& x : v) x = d(rng);
+    return v;
+}
+
+// Exact on the fake (the same host loops run either way); to rounding on a GPU.
+void expect_same_logits(const float* got, const std::vector<float>& want, const std::string& what) {
+    for (size_t i = 0; i < want.size(); ++i) {
+        if (real_plugin()) EXPECT_NEAR(got[i], want[i], 1e-4f * std::max(1.f, std::fabs(want[i]))) << what << " logit " << i;
+        else EXPECT_EQ(got[i], want[i]) << what << " logit " << i;
+    }
+}
+
+TEST_F(Graphs, CapturedWorkRunsOnlyAtLaunchWithTheCapturedPointers) {
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    ASSERT_TRUE(gpu->graphs());
+    PinnedBuffer in = gpu->pinned_floats(4), out = gpu->pinned_floats(4);
+    DeviceBuffer d = gpu->device_floats(4);
+    for (int i = 0; i < 4; ++i) in.floats()[i] = static_cast<float>(i), out.floats()[i] = -1.f;
+    gpu->begin_capture(GpuStream::compute);
+    gpu->copy_h2d(d.data(), in.data(), 4 * sizeof(float), GpuStream::compute);
+    gpu->copy_d2h(out.data(), d.data(), 4 * sizeof(float), GpuStream::compute);
+    GpuGraph g = gpu->end_capture(GpuStream::compute);
+    ASSERT_TRUE(g);
+    gpu->synchronize(GpuStream::compute);
+    EXPECT_EQ(out.floats()[0], -1.f) << "captured work must not run during the capture";
+    for (int round = 1; round <= 2; ++round) {  // each launch reads the input as it is then
+        for (int i = 0; i < 4; ++i) in.floats()[i] = static_cast<float>(10 * round + i);
+        gpu->launch(g, GpuStream::compute);
+        gpu->synchronize(GpuStream::compute);
+        for (int i = 0; i < 4; ++i) EXPECT_EQ(out.floats()[i], static_cast<float>(10 * round + i)) << round;
+    }
+}
+
+TEST_F(Graphs, AnInvalidatedCaptureEndsWithTheReasonAndTheStreamWorksAgain) {
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    GpuEvent outside = gpu->event();
+    gpu->record(outside, GpuStream::copy);
+    PinnedBuffer h = gpu->pinned_floats(1);
+    DeviceBuffer d = gpu->device_floats(1);
+    gpu->begin_capture(GpuStream::compute);
+    try {
+        gpu->wait(GpuStream::compute, outside);  // an event from outside the capture: CUDA refuses it
+    } catch (const GpuError&) {
+        // a real GPU may refuse the call itself; the capture must still end below
+    }
+    try {
+        (void)gpu->end_capture(GpuStream::compute);
+        ADD_FAILURE() << "an invalidated capture gave a graph";
+    } catch (const GpuError& e) {
+        EXPECT_EQ(e.code(), GpuErrc::cuda) << e.what();
+        EXPECT_NE(std::string(e.what()).find("cudaStreamEndCapture"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("Capture"), std::string::npos) << e.what();
+    }
+    h.floats()[0] = 7.f;  // not capturing any more: the copies run
+    gpu->copy_h2d(d.data(), h.data(), sizeof(float), GpuStream::compute);
+    h.floats()[0] = 0.f;
+    gpu->copy_d2h(h.data(), d.data(), sizeof(float), GpuStream::compute);
+    gpu->synchronize(GpuStream::compute);
+    EXPECT_EQ(h.floats()[0], 7.f);
+}
+
+TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    const std::vector<int> widths{20, 16, 12, 5};
+    const Mlp cpu(widths, 7);
+    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
+    plain.load_from(cpu);
+    graphed.load_from(cpu);
+    graphed.set_cuda_graphs(true);
+    ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
+    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5);
+    size_t graphs = 0;
+    for (int rows : {1, 2, 3, 4, 64}) {
+        // Four rounds with new inputs: uncaptured (the size's first batch), slot 1 captured and
+        // launched, slot 0 captured and launched, slot 1 replayed.
+        for (int round = 0; round < 4; ++round) {
+            const auto in = random_floats(static_cast<size_t>(rows) * 20, static_cast<uint32_t>(rows * 10 + round));
+            std::copy(in.begin(), in.end(), x.floats());
+            const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
+            gpu->synchronize(plain.result_ready(sp));
+            const std::vector<float> want(a.floats(), a.floats() + rows * 5);
+            const int sg = graphed.predict_pinned(x.floats(), rows, b.floats());
+            gpu->synchronize(graphed.result_ready(sg));
+            expect_same_logits(b.floats(), want, std::string("batch ") + std::to_string(rows) + " round " + std::to_string(round));
+            // The events are graph nodes: the phases of a replay are timed (host clock on the fake).
+            EXPECT_GE(gpu->elapsed_ms(graphed.copy_start(sg), graphed.result_ready(sg)), 0.f);
+        }
+        graphs += 2;
+        EXPECT_EQ(graphed.graphs_captured(), graphs) << "one graph per batch size and slot, replayed after";
+    }
+    EXPECT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
+    EXPECT_TRUE(graphed.graph_note().empty());
+    EXPECT_FALSE(plain.cuda_graphs());
+}
+
+TEST_F(Graphs, ACaptureOrLaunchFailureServesWithoutGraphsAndSaysWhy) {
+    if (skip_on_real()) GTEST_SKIP() << "needs the fake plugin's failure switches";
+    const std::vector<int> widths{8, 6, 3};
+    const Mlp cpu(widths, 2);
+    for (const char* mode : {"fail_capture", "fail_launch"}) {
+        setenv("BS_FAKE_GRAPH", mode, 1);
+        auto gpu = open();
+        ASSERT_TRUE(gpu);
+        GpuMlp plain(*gpu, widths, 8), graphed(*gpu, widths, 8);
+        plain.load_from(cpu);
+        graphed.load_from(cpu);
+        graphed.set_cuda_graphs(true);
+        PinnedBuffer x = gpu->pinned_floats(3 * 8), a = gpu->pinned_floats(3 * 3), b = gpu->pinned_floats(3 * 3);
+        const auto in = random_floats(3 * 8, 4);
+        std::copy(in.begin(), in.end(), x.floats());
+        gpu->synchronize(plain.result_ready(plain.predict_pinned(x.floats(), 3, a.floats())));
+        const std::vector<float> want(a.floats(), a.floats() + 9);
+        for (int round = 0; round < 2; ++round) {  // the failing batch is served, and the next ones
+            gpu->synchronize(graphed.result_ready(graphed.predict_pinned(x.floats(), 3, b.floats())));
+            expect_same_logits(b.floats(), want, std::string(mode) + " round " + std::to_string(round));
+        }
+        EXPECT_FALSE(graphed.cuda_graphs()) << mode;
+        const std::string note = graphed.graph_note();
+        const std::string what = std::string(mode) == "fail_capture" ? "capturing" : "launching";
+        EXPECT_NE(note.find(what + " a CUDA graph for a batch of 3 failed"), std::string::npos) << note;
+        EXPECT_NE(note.find(std::string(mode) == "fail_capture" ? "cudaErrorStreamCaptureUnsupported"
+                                                                 : "cudaErrorLaunchFailure"),
+                  std::string::npos)
+            << note;
+        EXPECT_NE(note.find("serving without graphs"), std::string::npos) << note;
+    }
+}
+
+TEST_F(Graphs, APluginWithoutGraphsServesWithoutThemAndSaysSo) {
+    if (skip_on_real()) GTEST_SKIP() << "needs the fake plugin's failure switches";
+    setenv("BS_FAKE_GRAPH", "none", 1);
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    EXPECT_FALSE(gpu->graphs());
+    EXPECT_THROW(gpu->begin_capture(GpuStream::compute), GpuError);
+    GpuMlp g(*gpu, {4, 2}, 2);
+    g.set_cuda_graphs(true);
+    EXPECT_FALSE(g.cuda_graphs());
+    EXPECT_NE(g.graph_note().find("no CUDA graphs (it was built before them)"), std::string::npos) << g.graph_note();
+    PinnedBuffer x = gpu->pinned_floats(4), l = gpu->pinned_floats(2);
+    gpu->synchronize(g.result_ready(g.predict_pinned(x.floats(), 1, l.floats())));
+}
+
+// CUPTI: push/pop are host calls, not captured. The launch is tagged, and a replay's kernels and
+// copies carry the launch's correlation id (the fake records them when they run, under the tag of
+// the launching thread), so each replay's records join the batch that launched it.
+TEST_F(Graphs, AReplaysCuptiRecordsCarryTheIdOfTheBatchThatLaunchedIt) {
+    if (skip_on_real()) GTEST_SKIP() << "the real CUPTI's attribution of a replay is checked by the device script";
+    setenv("BS_FAKE_CUPTI", "on", 1);
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    PluginCuptiCollector cupti(gpu->cupti_api());
+    std::string why;
+    ASSERT_TRUE(cupti.start(why)) << why;
+    gpu->attach_cupti(&cupti);
+    const std::vector<int> widths{6, 4, 3};
+    GpuMlp g(*gpu, widths, 4);
+    g.load_from(Mlp(widths, 1));
+    g.set_cuda_graphs(true);
+    PinnedBuffer x = gpu->pinned_floats(4 * 6), l = gpu->pinned_floats(4 * 3);
+    std::vector<batchscope::profiler::GpuActivity> all;
+    cupti.drain(all);
+    all.clear();
+    // 100: uncaptured (the size's first batch); 101, 102: captured (one per slot) and launched; 103: replayed.
+    for (int64_t id : {100, 101, 102, 103}) {
+        gpu->set_work_id(id);
+        gpu->synchronize(g.result_ready(g.predict_pinned(x.floats(), 2, l.floats())));
+    }
+    gpu->set_work_id(-1);
+    gpu->attach_cupti(nullptr);
+    cupti.flush(true);
+    cupti.drain(all);
+    std::map<int64_t, std::map<std::string, int>> per_id;
+    for (const auto& a : all) {
+        const std::string what = a.kind == batchscope::profiler::GpuActivityKind::Memcpy
+                                     ? (a.direction == batchscope::profiler::CopyDirection::HtoD ? "h2d" : "d2h")
+                                     : a.name;
+        ++per_id[a.id][what];
+    }
+    EXPECT_EQ(per_id.count(-1), 0u) << "every record of a replay is tagged";
+    for (int64_t id : {100, 101, 102, 103}) {
+        EXPECT_EQ(per_id[id]["h2d"], 1) << id;
+        EXPECT_EQ(per_id[id]["d2h"], 1) << id;
+        EXPECT_EQ(per_id[id]["fake_sgemm"], 2) << id;
+        EXPECT_EQ(per_id[id]["fake_bias_activation"], 2) << id;
+    }
+    EXPECT_EQ(g.graphs_captured(), 2u);
+}
+
+// The service: graphs by default, the CPU's answers, the state in backend(), a live max-batch change.
+class GraphServing : public Graphs {
+protected:
+    static void SetUpTestSuite() {
+        dir_ = new bs_test::TempDir;
+        bs_test::write_fake_fashion_mnist(dir_->path, 10, 200);
+        const auto m = model::make_model(model::parse_model_spec("mlp:24,12"), model::Shape{1, 28, 28}, 10,
+                                         model::OptimizerConfig{}, 11);
+        save_checkpoint(dir_->file("mlp.ckpt"), *m, CheckpointInfo{});
+    }
+    static void TearDownTestSuite() {
+        delete dir_;
+        dir_ = nullptr;
+    }
+    static std::string ckpt() { return dir_->file("mlp.ckpt"); }
+    static std::vector<int8_t> answers(BatchService& s, int b) {
+        std::vector<int8_t> all;
+        for (int64_t first = 0; first < s.sample_count(); first += b) {
+            std::vector<int64_t> samples;
+            for (int64_t i = first; i < std::min<int64_t>(first + b, s.sample_count()); ++i) samples.push_back(i);
+            std::vector<int8_t> correct(samples.size(), -1);
+            s.serve(samples, correct);
+            all.insert(all.end(), correct.begin(), correct.end());
+        }
+        return all;
+    }
+    static bs_test::TempDir* dir_;
+};
+bs_test::TempDir* GraphServing::dir_ = nullptr;
+
+TEST_F(GraphServing, GraphsAreOnByDefaultAndAnswerAsTheCpu) {
+    auto cpu = make_mlp_service(ckpt(), dir_->path);
+    auto gpu = make_gpu_model_service(ckpt(), dir_->path);
+    EXPECT_NE(gpu->backend().find(", CUDA graphs"), std::string::npos) << gpu->backend();
+    EXPECT_NE(gpu->timing().find("CUDA graph"), std::string::npos) << gpu->timing();
+    const std::vector<int8_t> want = answers(*cpu, 16);
+    for (int b : {1, 2, 3, 4, 64}) EXPECT_EQ(answers(*gpu, b), want) << "batch " << b;
+    EXPECT_NE(gpu->backend().find(", CUDA graphs"), std::string::npos) << gpu->backend();
+    auto off = make_gpu_model_service(ckpt(), dir_->path, 0, {}, /*cuda_graphs=*/false);
+    EXPECT_NE(off->backend().find("no CUDA graphs (--no-cuda-graphs)"), std::string::npos) << off->backend();
+    EXPECT_EQ(answers(*off, 3), want);
+}
+
+TEST_F(GraphServing, ACaptureFailureIsInTheBackendLineAndServingGoesOn) {
+    if (skip_on_real()) GTEST_SKIP() << "needs the fake plugin's failure switches";
+    setenv("BS_FAKE_GRAPH", "fail_capture", 1);
+    auto cpu = make_mlp_service(ckpt(), dir_->path);
+    auto gpu = make_gpu_model_service(ckpt(), dir_->path);
+    const std::string b = gpu->backend();
+    EXPECT_NE(b.find("no CUDA graphs: capturing a CUDA graph for a batch of 1 failed"), std::string::npos) << b;
+    EXPECT_NE(b.find("cudaErrorStreamCaptureUnsupported"), std::string::npos) << b;
+    EXPECT_EQ(gpu->timing().find("CUDA graph"), std::string::npos) << gpu->timing();
+    EXPECT_EQ(answers(*gpu, 4), answers(*cpu, 4));
+}
+
+TEST_F(GraphServing, ALiveMaxBatchChangeCapturesTheNewSizesAndAnswersStayRight) {
+    InferConfig c;
+    c.checkpoint = ckpt();
+    c.data_dir = dir_->path;
+    c.mode = LoadMode::Closed;
+    c.concurrency = 8;
+    c.max_batch = 1;
+    c.requests = 2000;  // every sample 10 times
+    c.backend = "cuda";
+    std::shared_ptr<BatchService> gpu = make_checkpoint_service(c);
+    InferenceRun run(c, gpu);
+    run.start();
+    while (run.snapshot()->totals.completed < 300 && !run.result()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(run.set_max_batch(8), "");
+    run.wait();
+    const auto r = run.result();
+    ASSERT_TRUE(r);
+    c.backend = "cpu";
+    const InferResult ref = run_inference(c, make_checkpoint_service(c));
+    EXPECT_EQ(r->completed, 2000);
+    EXPECT_EQ(r->checked, 2000);
+    EXPECT_DOUBLE_EQ(r->accuracy, ref.accuracy);
+    int64_t larger = 0;
+    for (size_t b = 2; b < r->batch_sizes.size(); ++b) larger += r->batch_sizes[b];
+    EXPECT_GT(larger, 0) << "batches above 1 after the change";
+    EXPECT_NE(gpu->backend().find(", CUDA graphs"), std::string::npos) << gpu->backend();
+}
+
+}  // namespace
