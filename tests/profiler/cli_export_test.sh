@@ -15,7 +15,7 @@ import csv, json, sys
 d = sys.argv[1]
 ev = json.load(open(f"{d}/t.json"))["traceEvents"]
 names = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
-assert names.get(1) == "controller", names
+assert names.get(1) == "training loop (controller)", names
 assert "loader worker 0" in names.values() and "loader worker 1" in names.values(), names
 xs = [e for e in ev if e["ph"] == "X"]
 assert all(e["tid"] in names and e["dur"] >= 0 and e["ts"] >= 0 for e in xs)
@@ -59,13 +59,13 @@ def load(p):
     assert all(e["tid"] in names and e["dur"] >= 0 and e["ts"] >= 0 for e in xs)
     return names, xs
 names, xs = load(f"{d}/s1.json")
-assert names.get(1) == "controller" and "loader worker 0" in names.values() and "loader worker 1" in names.values(), names
+assert names.get(1) == "training loop (controller)" and "loader worker 0" in names.values() and "loader worker 1" in names.values(), names
 assert sum(1 for e in xs if e["cat"] == "iteration") == 20
 assert len({e["name"] for e in xs if e["name"].startswith("load batch")}) == 20
 assert any(e["name"] == "evaluate" for e in xs)
 assert {"data wait", "h2d", "compute", "read", "collate"} <= {e["name"] for e in xs}
 names, xs = load(f"{d}/s2.json")
-assert list(names.values()) == ["controller"], names
+assert list(names.values()) == ["training loop (controller)"], names
 assert sum(1 for e in xs if e["cat"] == "iteration") == 10
 print("ok   events saved with the session and exported as a Chrome trace")
 PY
