@@ -22,8 +22,9 @@ double us(double ns) { return ns / 1e3; }
 void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infer::InferConfig& cfg) {
     cmd.add_option("--checkpoint", m.checkpoint, "Model checkpoint to serve (written by `train --save-checkpoint`)");
     cmd.add_option("--backend", cfg.backend,
-                   "cpu, or cuda: serve the checkpoint on the GPU through the plugin (MLPs with ReLU, logistic "
-                   "regression and linear SVMs so far); a GPU that cannot be used is an error with the reason")
+                   "cpu, or cuda: serve the checkpoint on the GPU through the plugin (every model: ReLU MLPs, logistic "
+                   "regression and linear SVMs on the tuned path, the others as the layer stack); a GPU that "
+                   "cannot be used is an error with the reason")
         ->check(CLI::IsMember({"cpu", "cuda"}))
         ->capture_default_str();
     cmd.add_option("--data", cfg.data_dir, "Fashion-MNIST folder with the t10k IDX .gz files (default: Debian's package)");
