@@ -11,6 +11,7 @@
 #include "batchscope/engine/infer/infer_session_sink.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
+#include "cli_device_format.h"
 
 namespace batchscope::cli {
 
@@ -27,6 +28,9 @@ void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infe
                    "cannot be used is an error with the reason")
         ->check(CLI::IsMember({"cpu", "cuda"}))
         ->capture_default_str();
+    cmd.add_flag_callback("--no-cupti", [&cfg] { cfg.cupti = false; },
+                          "--backend cuda: time h2d, compute and d2h with CUDA events instead of tracing the GPU with "
+                          "CUPTI (no kernel or copy tables)");
     cmd.add_option("--data", cfg.data_dir, "Fashion-MNIST folder with the t10k IDX .gz files (default: Debian's package)");
     cmd.add_option("--test-limit", cfg.test_limit, "Serve only the first N test samples (0 = all)");
     cmd.add_option("-t,--threads", cfg.threads, "BLAS threads for compute")->capture_default_str();
@@ -122,6 +126,11 @@ void print_result(const InferResult& r) {
     for (size_t k = 1; k < r.batch_sizes.size(); ++k)
         if (r.batch_sizes[k]) std::printf(" %zu x %lld", k, static_cast<long long>(r.batch_sizes[k]));
     std::printf("  (mean %.2f over %lld batches)\n", r.mean_batch, static_cast<long long>(r.batches));
+    if (r.device.name.empty()) return;
+    if (r.gpu_timing.mode == profiler::GpuTimingMode::Cupti)
+        std::printf("GPU phases from CUPTI records: %lld batches; from CUDA events (no record in time): %lld\n",
+                    static_cast<long long>(r.batches_from_records), static_cast<long long>(r.batches_from_events));
+    print_device(r.device);
 }
 
 nlohmann::json summary_json(const LatencySummary& s) {
@@ -161,6 +170,12 @@ nlohmann::json result_json(const InferResult& r) {
                         {"batch_sizes", sizes},
                         {"checked", r.checked}};
     if (r.accuracy >= 0) j["accuracy"] = r.accuracy;
+    if (!r.device.name.empty()) {  // a GPU service: how its phases were timed, and the device's tables
+        j["gpu_timing"] = {{"mode", profiler::to_string(r.gpu_timing.mode)}, {"reason", r.gpu_timing.reason}};
+        j["batches_from_records"] = r.batches_from_records;
+        j["batches_from_events"] = r.batches_from_events;
+        j["device"] = device_json(r.device);
+    }
     return j;
 }
 

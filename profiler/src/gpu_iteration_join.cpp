@@ -21,7 +21,7 @@ void GpuIterationJoin::add_gpu_events(std::span<const Event> events) {
         if (e.id < 0) continue;  // untagged work (evaluation, loading weights): not an iteration's
         // The copy tagged D2H is the last work of its iteration; a read-back tagged otherwise (the
         // layer stack reads its loss back before the backward pass) is not.
-        const bool last = e.phase == Phase::D2H && tagged_as(e, Phase::D2H);
+        const bool last = e.phase == Phase::D2H && (any_d2h_ends_ || tagged_as(e, Phase::D2H));
         complete_upto_ = std::max(complete_upto_, last ? e.id : e.id - 1);
         if (Pending* p = find(e.id)) {
             p->events.push_back(e);
