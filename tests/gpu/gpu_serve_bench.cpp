@@ -1,7 +1,9 @@
-// GPU serving benchmark: MLP 784-256-128-10 (ReLU) served through the CUDA service of
-// `infer --backend cuda` (engine/infer/gpu_service.h), batch-1 and batch-4 latency. Same protocol
-// as tests/bench/bench_infer_gpu.py (PyTorch eager on the same GPU), so the two can be set side by side:
-//   - weights: random (Mlp seed 0): the cost of a dense MLP does not depend on the values;
+// GPU serving benchmark: MLP 784-256-128-10 (ReLU; or --model SPEC, e.g. mlp:256,128:gelu or
+// cnn:32,64:fc=128, served as the layer stack) through the CUDA service of `infer --backend cuda`
+// (engine/infer/gpu_service.h), batch-1 and batch-4 latency. Same protocol as
+// tests/bench/bench_infer_gpu.py (PyTorch eager on the same GPU, same --model), so the two can be
+// set side by side:
+//   - weights: random (seed 0): the cost of a dense model does not depend on the values;
 //   - requests: SYNTHETIC 28x28 8-bit images (the GPU machine has no dataset), taken in order;
 //   - one call = scale the batch's pixels into page-locked memory, copy to the device, forward,
 //     copy the logits back, wait, arg-max on the host: BatchService::serve;
@@ -9,7 +11,7 @@
 // Prints "RESULT impl=batchscope batch=B p50_us=... p99_us=... h2d_us=... compute_us=... d2h_us=..."
 // (the last three: CUDA-event means). With the fake plugin (BS_FAKE_COMPUTE=emulate) it runs on
 // the host: a check of the wiring, never a GPU figure.
-// Usage: gpu_serve_bench [--batches 1,4] [--requests 5000] [--warmup 200] [--tf32] [--plugin PATH]
+// Usage: gpu_serve_bench [--batches 1,4] [--requests 5000] [--warmup 200] [--tf32] [--plugin PATH] [--model SPEC]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     std::vector<int> batches{1, 4};
     int requests = 5000, warmup = 200;
     GpuBackendOptions o;
+    std::string spec;  // empty: the tuned path's MLP 784-256-128-10
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];
         const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -63,8 +66,10 @@ int main(int argc, char** argv) {
         } else if (k == "--requests" && v) requests = std::max(100, std::atoi(argv[++i]));
         else if (k == "--warmup" && v) warmup = std::max(0, std::atoi(argv[++i]));
         else if (k == "--plugin" && v) o.plugin_path = argv[++i];
+        else if (k == "--model" && v) spec = argv[++i];
         else {
-            std::fprintf(stderr, "usage: gpu_serve_bench [--batches 1,4] [--requests N] [--warmup N] [--tf32] [--plugin PATH]\n");
+            std::fprintf(stderr, "usage: gpu_serve_bench [--batches 1,4] [--requests N] [--warmup N] [--tf32] [--plugin PATH] "
+                                 "[--model SPEC]\n");
             return 2;
         }
     }
@@ -79,9 +84,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "gpu_serve_bench: %s\n", gpu_unavailable(why).c_str());
         return 1;
     }
-    const auto model = model::wrap_mlp(Mlp({784, 256, 128, 10}, 0), model::Shape{1, 28, 28}, 0.9f);
+    std::unique_ptr<model::Model> model;
+    try {
+        model = spec.empty() ? model::wrap_mlp(Mlp({784, 256, 128, 10}, 0), model::Shape{1, 28, 28}, 0.9f)
+                             : model::make_model(model::parse_model_spec(spec), model::Shape{1, 28, 28}, 10, {}, 0);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "gpu_serve_bench: --model %s: %s\n", spec.c_str(), e.what());
+        return 2;
+    }
     CheckpointInfo info;
-    auto service = make_gpu_model_service(std::move(gpu), *model, info, synthetic_images(10000), "MLP 784-256-128-10");
+    auto service = make_gpu_model_service(std::move(gpu), *model, info, synthetic_images(10000));
     std::printf("gpu_serve_bench: %s on %s\n", service->model().c_str(), service->backend().c_str());
     service->warm_up(*std::max_element(batches.begin(), batches.end()));
     int64_t next = 0;

@@ -23,6 +23,8 @@ using namespace batchscope::engine::infer;
 
 namespace {
 
+bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
+
 class EmulatedStackServing : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -37,8 +39,10 @@ protected:
         setenv("BS_FAKE_COMPUTE", "emulate", 1);
         setenv("BS_FAKE_EVENT_CLOCK", "host", 1);
         setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
-        setenv("BATCHSCOPE_GPU_PLUGIN",
-               (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
+        if (real_plugin()) unsetenv("BATCHSCOPE_GPU_PLUGIN");  // the usual search: a GPU (run_device_checks.sh)
+        else
+            setenv("BATCHSCOPE_GPU_PLUGIN",
+                   (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
     }
     void TearDown() override {
         for (const char* v : {"BATCHSCOPE_GPU_PLUGIN", "BS_FAKE_COMPUTE", "BS_FAKE_EVENT_CLOCK", "BS_FAKE_DEVICE_BYTES"})
@@ -131,6 +135,7 @@ TEST_F(EmulatedStackServing, TheDeviceForwardPassGivesTheCpuLogits) {
 }
 
 TEST_F(EmulatedStackServing, AnOutOfMemoryBatchNamesTheLargestBatchThatFitsAndTheServiceGoesOn) {
+    if (real_plugin()) GTEST_SKIP() << "needs the fake plugin's device budget";
     const std::string ck = checkpoint("cnn:8:fc=16");
     auto cpu = make_mlp_service(ck, dir_->path);
     setenv("BS_FAKE_DEVICE_BYTES", "4000000", 1);  // ~4 MB: a batch of 256 (~18 MB of outputs) does not fit
@@ -162,6 +167,7 @@ TEST_F(EmulatedStackServing, AnOutOfMemoryBatchNamesTheLargestBatchThatFitsAndTh
 // A live max-batch change to a batch the device cannot hold: the run fails with the device's
 // error and the largest batch that should fit, never a crash or a silent CPU fallback.
 TEST_F(EmulatedStackServing, ALiveMaxBatchChangeBeyondTheDeviceFailsTheRunClearly) {
+    if (real_plugin()) GTEST_SKIP() << "needs the fake plugin's device budget";
     InferConfig c;
     c.checkpoint = checkpoint("cnn:8:fc=16");
     c.data_dir = dir_->path;
