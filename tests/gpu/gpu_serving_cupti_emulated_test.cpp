@@ -9,15 +9,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <map>
-#include <mutex>
 
 #include "batchscope/engine/checkpoint.h"
 #include "batchscope/engine/infer/gpu_service.h"
 #include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/engine/infer/infer_sink.h"
 #include "batchscope/profiler/breakdown.h"
+#include "emulated_serving.h"
 #include "idx_fixture.h"
 
 using namespace batchscope::engine;
@@ -30,21 +29,8 @@ using batchscope::profiler::Phase;
 
 namespace {
 
-bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
-
-class EventSink final : public InferSink {
-public:
-    void on_batch(std::span<const RequestRecord>) override {}
-    void on_knob_change(const KnobChange&) override {}
-    void on_end(RunState, const std::string&, const InferResult&) override {}
-    bool wants_events() const override { return true; }
-    void on_events(std::span<const Event> e) override {
-        std::lock_guard lock(m);
-        events.insert(events.end(), e.begin(), e.end());
-    }
-    std::mutex m;
-    std::vector<Event> events;
-};
+using bs_test::EventSink;
+using bs_test::real_plugin;
 
 bool stream_lane(const Event& e) { return e.lane.kind == LaneKind::CopyStream || e.lane.kind == LaneKind::ComputeStream; }
 
@@ -67,10 +53,7 @@ protected:
         setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
         setenv("BS_FAKE_CUPTI", "on", 1);
         setenv("BS_FAKE_EVENT_CLOCK", "host", 1);  // CUDA events note the host clock (EMULATED times)
-        if (real_plugin()) unsetenv("BATCHSCOPE_GPU_PLUGIN");  // the usual search: a GPU (run_device_checks.sh)
-        else
-            setenv("BATCHSCOPE_GPU_PLUGIN",
-                   (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
+        bs_test::use_serving_plugin();
     }
     void TearDown() override {
         for (const char* v : {"BATCHSCOPE_GPU_PLUGIN", "BS_FAKE_COMPUTE", "BS_FAKE_DEVICE_BYTES", "BS_FAKE_CUPTI",

@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <thread>
 
 #include "batchscope/engine/checkpoint.h"
@@ -16,6 +15,7 @@
 #include "batchscope/engine/infer/gpu_service.h"
 #include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/engine/model/gpu_model.h"
+#include "emulated_serving.h"
 #include "idx_fixture.h"
 
 using namespace batchscope::engine;
@@ -23,7 +23,7 @@ using namespace batchscope::engine::infer;
 
 namespace {
 
-bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
+using bs_test::real_plugin;
 
 class EmulatedStackServing : public ::testing::Test {
 protected:
@@ -39,10 +39,7 @@ protected:
         setenv("BS_FAKE_COMPUTE", "emulate", 1);
         setenv("BS_FAKE_EVENT_CLOCK", "host", 1);
         setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
-        if (real_plugin()) unsetenv("BATCHSCOPE_GPU_PLUGIN");  // the usual search: a GPU (run_device_checks.sh)
-        else
-            setenv("BATCHSCOPE_GPU_PLUGIN",
-                   (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
+        bs_test::use_serving_plugin();
     }
     void TearDown() override {
         for (const char* v : {"BATCHSCOPE_GPU_PLUGIN", "BS_FAKE_COMPUTE", "BS_FAKE_EVENT_CLOCK", "BS_FAKE_DEVICE_BYTES"})
@@ -56,18 +53,7 @@ protected:
         save_checkpoint(path, *m, CheckpointInfo{});
         return path;
     }
-    // Every test sample once, in batches of b.
-    static std::vector<int8_t> answers(BatchService& s, int b) {
-        std::vector<int8_t> all;
-        for (int64_t first = 0; first < s.sample_count(); first += b) {
-            std::vector<int64_t> samples;
-            for (int64_t i = first; i < std::min<int64_t>(first + b, s.sample_count()); ++i) samples.push_back(i);
-            std::vector<int8_t> correct(samples.size(), -1);
-            s.serve(samples, correct);
-            all.insert(all.end(), correct.begin(), correct.end());
-        }
-        return all;
-    }
+    static std::vector<int8_t> answers(BatchService& s, int b) { return bs_test::serve_all(s, b); }
     static bs_test::TempDir* dir_;
 };
 bs_test::TempDir* EmulatedStackServing::dir_ = nullptr;
