@@ -175,6 +175,8 @@ PY
     check "every batch's phases came from its records" $?
     grep -qE '^  copy HtoD pinned: [0-9]+ calls, .* GB/s$' "$tmp/out" && grep -qE '^  kernel fake_sgemm ' "$tmp/out"
     check "prints the kernel and copy tables" $?
+    expect_exit "sessions show (CUPTI-traced stream)" 0 "$cli" sessions --db "$tmp/cupti.db" show 1
+    grep -q 'GPU timing: CUPTI activity records' "$tmp/out"; check "the saved session says how the GPU was timed" $?
     expect_exit "sessions export (CUPTI-traced stream)" 0 "$cli" sessions --db "$tmp/cupti.db" export 1 --format chrome \
         -o "$tmp/cupti-trace.json"
     python3 - "$tmp/cupti-trace.json" <<'PY'; check "the Chrome trace has copy- and compute-stream lanes from the records" $?
