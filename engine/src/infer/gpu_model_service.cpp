@@ -1,13 +1,10 @@
 // Serving on the CUDA backend: the tuned path (GpuMlp: stacks of Linear layers with ReLU) for the
 // models it serves, the layer stack (gpu_stack_service.cpp) for every other; what both share is in
 // gpu_serving.h.
-#include <algorithm>
-#include <cmath>
 
 #include "batchscope/engine/gpu_mlp.h"
 #include "batchscope/engine/infer/gpu_service.h"
 #include "batchscope/engine/mlp.h"
-#include "batchscope/profiler/clock.h"
 #include "gpu_serving.h"
 
 namespace batchscope::engine::infer {
