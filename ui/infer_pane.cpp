@@ -430,7 +430,11 @@ void InferPane::refresh() {
                          .arg(s.queue_depth)
                          .arg(t.accuracy >= 0 ? QStringLiteral("%1%").arg(t.accuracy * 100, 0, 'f', 1) : tr("n/a"))
                          .arg(static_cast<double>(t.lateness.value_ns(99)) / 1e3, 0, 'f', 1)
-                         .arg(QString::fromStdString(s.model + " · " + backend_display_name(s.backend)).toHtmlEscaped()));
+                         .arg(QString::fromStdString(s.model + " · " +
+                                                     // a GPU service's full string names its path
+                                                     (s.backend.rfind("CUDA, ", 0) == 0 ? s.backend
+                                                                                        : backend_display_name(s.backend)))
+                                  .toHtmlEscaped()));
 }
 
 void InferPane::showEvent(QShowEvent* event) {
