@@ -11,7 +11,14 @@
 // Prints "RESULT impl=batchscope batch=B p50_us=... p99_us=... h2d_us=... compute_us=... d2h_us=..."
 // (the last three: CUDA-event means). With the fake plugin (BS_FAKE_COMPUTE=emulate) it runs on
 // the host: a check of the wiring, never a GPU figure.
+// --cupti-overhead: instead, per batch size B, closed-loop streams of --requests requests with B
+// outstanding and max batch B (InferenceRun, as `infer` serves) alternate CUPTI off (CUDA events)
+// and on (each batch's GPU work tagged, records drained and joined per batch), three of each;
+// one line "CUPTI serving batch=B p50_off_us=... p50_on_us=... overhead_pct=..." compares the best
+// p50 of each, in the same run, with the records received and dropped and how many batches had
+// their phases from records.
 // Usage: gpu_serve_bench [--batches 1,4] [--requests 5000] [--warmup 200] [--tf32] [--plugin PATH] [--model SPEC]
+//                        [--cupti-overhead]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +28,7 @@
 #include <vector>
 
 #include "batchscope/engine/infer/gpu_service.h"
+#include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/engine/model/model.h"
 #include "batchscope/profiler/clock.h"
 
@@ -48,6 +56,35 @@ double percentile_us(std::vector<int64_t> v, double p) {
     return static_cast<double>(v[k]) / 1e3;
 }
 
+// Closed-loop streams with CUPTI off and on, alternating, on one service.
+void cupti_overhead(std::shared_ptr<BatchService> service, const std::vector<int>& batches, int requests) {
+    for (int b : batches) {
+        double best[2] = {1e300, 1e300};
+        InferResult last_on;
+        for (int round = 0; round < 6; ++round) {
+            const bool on = round % 2 == 1;
+            InferConfig c;
+            c.mode = LoadMode::Closed;
+            c.concurrency = b;
+            c.max_batch = b;
+            c.requests = requests;
+            c.cupti = on;
+            const InferResult r = run_inference(c, service);
+            best[on] = std::min(best[on], static_cast<double>(r.latency.value_ns(50)) / 1e3);
+            if (on) last_on = r;
+        }
+        std::printf("CUPTI serving batch=%d p50_off_us=%.1f p50_on_us=%.1f overhead_pct=%.1f mode=%s records=%llu "
+                    "dropped=%llu batches_from_records=%lld of %lld\n",
+                    b, best[0], best[1], 100.0 * (best[1] - best[0]) / best[0], to_string(last_on.gpu_timing.mode),
+                    static_cast<unsigned long long>(last_on.device.cupti_records),
+                    static_cast<unsigned long long>(last_on.device.cupti_dropped),
+                    static_cast<long long>(last_on.batches_from_records), static_cast<long long>(last_on.batches));
+        if (last_on.gpu_timing.mode != batchscope::profiler::GpuTimingMode::Cupti)
+            std::printf("  CUPTI did not trace: %s\n", last_on.gpu_timing.describe().c_str());
+        std::fflush(stdout);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -55,6 +92,7 @@ int main(int argc, char** argv) {
     int requests = 5000, warmup = 200;
     GpuBackendOptions o;
     std::string spec;  // empty: the tuned path's MLP 784-256-128-10
+    bool overhead = false;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];
         const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -67,9 +105,10 @@ int main(int argc, char** argv) {
         else if (k == "--warmup" && v) warmup = std::max(0, std::atoi(argv[++i]));
         else if (k == "--plugin" && v) o.plugin_path = argv[++i];
         else if (k == "--model" && v) spec = argv[++i];
+        else if (k == "--cupti-overhead") overhead = true;
         else {
             std::fprintf(stderr, "usage: gpu_serve_bench [--batches 1,4] [--requests N] [--warmup N] [--tf32] [--plugin PATH] "
-                                 "[--model SPEC]\n");
+                                 "[--model SPEC] [--cupti-overhead]\n");
             return 2;
         }
     }
@@ -93,8 +132,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     CheckpointInfo info;
-    auto service = make_gpu_model_service(std::move(gpu), *model, info, synthetic_images(10000));
+    std::shared_ptr<BatchService> service = make_gpu_model_service(std::move(gpu), *model, info, synthetic_images(10000));
     std::printf("gpu_serve_bench: %s on %s\n", service->model().c_str(), service->backend().c_str());
+    if (overhead) {
+        cupti_overhead(service, batches, requests);
+        return 0;
+    }
     service->warm_up(*std::max_element(batches.begin(), batches.end()));
     int64_t next = 0;
     for (int b : batches) {

@@ -136,7 +136,8 @@ fi
 if [[ -n "$gpu_reason" ]]; then
     for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" gpu_train_bench \
              "gpu_train_bench CUPTI overhead" bench_train_gpu.py gpu_serve_bench bench_infer_gpu.py \
-             "gpu_serve_bench GELU" "bench_infer_gpu.py GELU" "gpu_serve_bench CNN" "bench_infer_gpu.py CNN"; do
+             "gpu_serve_bench GELU" "bench_infer_gpu.py GELU" "gpu_serve_bench CNN" "bench_infer_gpu.py CNN" \
+             "gpu_serve_bench CUPTI overhead"; do
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
 else
@@ -178,6 +179,9 @@ else
         --model cnn:32,64:fc=128
     check "bench_infer_gpu.py CNN" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 2000 \
         --model cnn:32,64:fc=128
+    # Served streams alternate CUPTI off / on in one run: the cost of tracing serving (target <= 5%).
+    check "gpu_serve_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 \
+        --requests 3000 --cupti-overhead
 fi
 
 # ---- summary --------------------------------------------------------------------------------
@@ -212,6 +216,11 @@ for m in "" " GELU" " CNN"; do
                            (b in p50 ? p50[b] : "-"), (b in p99 ? p99[b] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
         "$log_dir/gpu_serve_bench$m.log"
 done
+if [[ -f "$log_dir/gpu_serve_bench CUPTI overhead.log" ]]; then
+    echo
+    echo "=== CUPTI on vs off in one run, MLP 784-256-128-10 served (closed loop, best p50 of 3 streams each; target <= 5%)"
+    grep -h -A1 '^CUPTI serving ' "$log_dir/gpu_serve_bench CUPTI overhead.log"
+fi
 if [[ -f "$log_dir/gpu_train_bench CUPTI overhead.log" ]]; then
     echo
     echo "=== CUPTI on vs off in one run, MLP 784-256-128-10 FP32 (target: overhead <= 5%)"
