@@ -23,7 +23,8 @@ std::string infer_config_json(const InferConfig& c, const BatchService& service,
                         {"queue_delay_us", c.queue_delay_us},
                         {"threads", c.threads},
                         {"seed", c.seed},
-                        {"test_limit", c.test_limit}};
+                        {"test_limit", c.test_limit},
+                        {"cupti", c.cupti}};
     if (!scenario.empty()) j["scenario"] = scenario;
     return j.dump();
 }
