@@ -398,7 +398,7 @@ private:
             if (fit >= b) return r + ": the device's free memory should hold this batch (a pool limit, or another "
                                      "process?); lower the maximum batch";
             return r + "; the largest batch that should fit is " + std::to_string(fit) + " (estimated: " +
-                   std::to_string(fixed / 1024) + " KiB of weights and workspace + " + std::to_string(per_sample / 1024) +
+                   std::to_string(fixed / 1024) + " KiB of weights and other fixed buffers + " + std::to_string(per_sample / 1024) +
                    " KiB per request): lower the maximum batch to " + std::to_string(fit);
         }
         if (avail < 0) return r + ": try a smaller batch size";
