@@ -104,8 +104,8 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     }
     const std::string backend_at_start = service->backend();  // may change: a CUDA graph that fails to capture
     if (!o.json) {
-        std::printf("Batchscope inference: %s on %s\nbackend: %s\ntiming: %s\n", service->model().c_str(),
-                    service->dataset().c_str(), service->backend().c_str(), service->timing().c_str());
+        std::printf("Batchscope inference: %s on %s\nbackend: %s\n", service->model().c_str(),
+                    service->dataset().c_str(), service->backend().c_str());
         std::printf("load: %s", to_string(cfg.mode));
         if (is_open_loop(cfg.mode)) std::printf(" %.1f requests/s", cfg.rate);
         if (cfg.mode == LoadMode::Bursts) std::printf(" in bursts of %d", cfg.burst);
@@ -125,8 +125,19 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     sigaction(SIGTERM, &stop_action, nullptr);
     run.start();
     const bool progress = !o.json && !o.quiet && isatty(STDERR_FILENO);
+    bool timing_shown = o.json;
+    // How the phases are timed is known once the stream runs (a GPU service: CUPTI, or CUDA
+    // events with the reason CUPTI could not be used).
+    auto show_timing = [&](const InferSnapshot& s) {
+        if (timing_shown || s.totals.timing.empty()) return;
+        timing_shown = true;
+        if (progress) std::fprintf(stderr, "\r%70s\r", "");
+        std::printf("timing: %s\n", s.totals.timing.c_str());
+        std::fflush(stdout);
+    };
     for (;;) {
         const auto s = run.snapshot();
+        show_timing(*s);
         if (engine::run_ended(s->state))
             break;
         if (g_interrupted.load()) run.stop();
@@ -146,14 +157,16 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         return kExitRunFailed;
     }
     const InferResult& r = *run.result();
+    show_timing(*s);
     if (o.json) {
         nlohmann::json j = {{"scenario", to_string(scenario)},
                             {"state", engine::to_string(s->state)},
+                            {"message", s->message},
                             {"model", service->model()},
                             {"dataset", service->dataset()},
                             {"backend", service->backend()},
                             {"compute_backend", cfg.backend},
-                            {"timing", service->timing()},
+                            {"timing", r.timing.empty() ? service->timing() : r.timing},
                             {"config", nlohmann::json::parse(infer_config_json(cfg, *service, to_string(scenario)))},
                             {"result", result_json(r)}};
         if (scenario == Scenario::SingleStream) j["p90_us"] = us(static_cast<double>(r.latency.value_ns(90)));
@@ -165,6 +178,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         std::cout << j.dump(2) << "\n";
     } else {
         print_result(r);
+        if (s->message != "finished") std::printf("run %s\n", s->message.c_str());  // stopped; CUPTI's losses
         if (const std::string now = service->backend(); now != backend_at_start)
             std::printf("backend changed during the run: %s\n", now.c_str());
         if (scenario == Scenario::SingleStream)

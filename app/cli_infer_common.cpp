@@ -11,6 +11,7 @@
 #include "batchscope/engine/infer/infer_session_sink.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
+#include "cli_device_format.h"
 
 namespace batchscope::cli {
 
@@ -22,13 +23,17 @@ double us(double ns) { return ns / 1e3; }
 void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infer::InferConfig& cfg) {
     cmd.add_option("--checkpoint", m.checkpoint, "Model checkpoint to serve (written by `train --save-checkpoint`)");
     cmd.add_option("--backend", cfg.backend,
-                   "cpu, or cuda: serve the checkpoint on the GPU through the plugin (MLPs with ReLU, logistic "
-                   "regression and linear SVMs so far); a GPU that cannot be used is an error with the reason")
+                   "cpu, or cuda: serve the checkpoint on the GPU through the plugin (every model: ReLU MLPs, logistic "
+                   "regression and linear SVMs on the tuned path, the others as the layer stack); a GPU that "
+                   "cannot be used is an error with the reason")
         ->check(CLI::IsMember({"cpu", "cuda"}))
         ->capture_default_str();
     cmd.add_flag("--cuda-graphs,!--no-cuda-graphs", cfg.cuda_graphs,
                  "With --backend cuda: serve each batch size as a CUDA graph captured on first use and replayed "
                  "(default on; the backend line says when graphs could not be used, and why)");
+    cmd.add_flag_callback("--no-cupti", [&cfg] { cfg.cupti = false; },
+                          "--backend cuda: time h2d, compute and d2h with CUDA events instead of tracing the GPU with "
+                          "CUPTI (no kernel or copy tables)");
     cmd.add_option("--data", cfg.data_dir, "Fashion-MNIST folder with the t10k IDX .gz files (default: Debian's package)");
     cmd.add_option("--test-limit", cfg.test_limit, "Serve only the first N test samples (0 = all)");
     cmd.add_option("-t,--threads", cfg.threads, "BLAS threads for compute")->capture_default_str();
@@ -124,6 +129,11 @@ void print_result(const InferResult& r) {
     for (size_t k = 1; k < r.batch_sizes.size(); ++k)
         if (r.batch_sizes[k]) std::printf(" %zu x %lld", k, static_cast<long long>(r.batch_sizes[k]));
     std::printf("  (mean %.2f over %lld batches)\n", r.mean_batch, static_cast<long long>(r.batches));
+    if (r.device.name.empty()) return;
+    if (r.gpu_timing.mode == profiler::GpuTimingMode::Cupti)
+        std::printf("GPU phases from CUPTI records: %lld batches; from CUDA events (no record in time): %lld\n",
+                    static_cast<long long>(r.batches_from_records), static_cast<long long>(r.batches_from_events));
+    print_device(r.device);
 }
 
 nlohmann::json summary_json(const LatencySummary& s) {
@@ -163,6 +173,12 @@ nlohmann::json result_json(const InferResult& r) {
                         {"batch_sizes", sizes},
                         {"checked", r.checked}};
     if (r.accuracy >= 0) j["accuracy"] = r.accuracy;
+    if (!r.device.name.empty()) {  // a GPU service: how its phases were timed, and the device's tables
+        j["gpu_timing"] = {{"mode", profiler::to_string(r.gpu_timing.mode)}, {"reason", r.gpu_timing.reason}};
+        j["batches_from_records"] = r.batches_from_records;
+        j["batches_from_events"] = r.batches_from_events;
+        j["device"] = device_json(r.device);
+    }
     return j;
 }
 

@@ -3,14 +3,13 @@
 #include "group_box.h"
 
 #include <QGroupBox>
-#include <QHeaderView>
 #include <QLabel>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "device_table_view.h"
 #include "device_tables.h"
 #include "memory_view.h"
 
@@ -20,34 +19,6 @@ namespace {
 
 bool is_gpu_run(const engine::RunSnapshot& s) {
     return !s.device.name.empty() || s.gpu_timing.mode != profiler::GpuTimingMode::None;
-}
-
-QTableView* make_table(QAbstractTableModel* model, int sort_column, QObject* owner, const QString& tip) {
-    auto* proxy = new QSortFilterProxyModel(owner);
-    proxy->setSourceModel(model);
-    proxy->setSortRole(kSortRole);
-    auto* view = new QTableView;
-    view->setModel(proxy);
-    view->setSortingEnabled(true);
-    view->sortByColumn(sort_column, Qt::DescendingOrder);
-    view->verticalHeader()->hide();
-    view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    view->horizontalHeader()->setStretchLastSection(true);
-    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    view->setAlternatingRowColors(true);
-    view->setToolTip(tip);
-    return view;
-}
-
-QStackedWidget* stack(QTableView* table, QLabel* empty) {
-    empty->setAlignment(Qt::AlignCenter);
-    empty->setWordWrap(true);
-    empty->setStyleSheet(QStringLiteral("color: #707070;"));
-    auto* s = new QStackedWidget;
-    s->addWidget(table);
-    s->addWidget(empty);
-    return s;
 }
 
 }  // namespace
@@ -81,16 +52,16 @@ GpuMemoryView::GpuMemoryView(QWidget* parent)
       memory_(new MemoryView),
       kernels_(new KernelTableModel(this)),
       copies_(new CopyTableModel(this)),
-      kernel_view_(make_table(kernels_, KernelTableModel::TotalMs, this,
+      kernel_view_(make_device_table(kernels_, KernelTableModel::TotalMs, this,
                               tr("GPU kernels of this run grouped by name (CUPTI). Click a header to sort."))),
-      copy_view_(make_table(copies_, CopyTableModel::TotalMs, this,
+      copy_view_(make_device_table(copies_, CopyTableModel::TotalMs, this,
                             tr("GPU copies grouped by direction and host memory kind, with the achieved bandwidth "
                                "(CUPTI). Pageable host memory is slower than pinned."))),
       kernel_empty_(new QLabel),
       copy_empty_(new QLabel),
       split_(new QSplitter(Qt::Horizontal)) {
-    kernel_stack_ = stack(kernel_view_, kernel_empty_);
-    copy_stack_ = stack(copy_view_, copy_empty_);
+    kernel_stack_ = table_or_reason(kernel_view_, kernel_empty_);
+    copy_stack_ = table_or_reason(copy_view_, copy_empty_);
     summary_->setWordWrap(true);
     auto* tables = new QSplitter(Qt::Vertical);
     tables->addWidget(group(tr("Kernels"), kernel_stack_));

@@ -26,6 +26,7 @@
 #include "charts/histogram_chart.h"
 #include "charts/sweep_chart.h"
 #include "charts/time_series_chart.h"
+#include "infer_gpu_view.h"
 #include "phase_style.h"
 #include "run_text.h"
 #include "sweep_panel.h"
@@ -100,7 +101,7 @@ InferPane::InferPane(const QString& checkpoint, QWidget* parent)
                                        QColor(palette::kBlue))),
       batch_hist_(new HistogramChart(tr("Batch sizes served"), tr("requests per batch"), tr("batches"),
                                      QColor(palette::kBluishGreen))),
-      sweep_(new SweepPanel), view_tabs_(new QTabWidget) {
+      sweep_(new SweepPanel), gpu_view_(new InferGpuView), view_tabs_(new QTabWidget) {
     p50_ = percentiles_->addSeries(tr("p50"), QColor(palette::kBluishGreen));
     p90_ = percentiles_->addSeries(tr("p90"), QColor(palette::kOrange));
     p99_ = percentiles_->addSeries(tr("p99"), QColor(palette::kVermillion));
@@ -124,7 +125,10 @@ InferPane::InferPane(const QString& checkpoint, QWidget* parent)
     view_tabs_->addTab(views, tr("Stream"));
     view_tabs_->addTab(sweep_->chart(), tr("Latency vs throughput (sweep)"));
     view_tabs_->setTabToolTip(0, tr("The stream being served: percentiles over time and histograms"));
+    view_tabs_->addTab(gpu_view_, tr("GPU"));
     view_tabs_->setTabToolTip(1, tr("p50 and p99 latency against achieved throughput, one curve per max batch"));
+    view_tabs_->setTabToolTip(2, tr("Serving on the GPU: how h2d, compute and d2h are timed (CUPTI records or CUDA "
+                                    "events), and the stream's kernel and copy tables"));
     auto* side = new QWidget;
     auto* side_layout = new QVBoxLayout(side);
     side_layout->setContentsMargins(0, 0, 0, 0);
@@ -408,6 +412,7 @@ void InferPane::refresh() {
     batch_hist_->setBins(qlabels(bat.labels), bat.counts);
 
     const infer::InferResult& t = s.totals;
+    gpu_view_->showResult(t);
     const QString pct = QStringLiteral("p50 %1 µs · p99 %2 µs%3")
                             .arg(static_cast<double>(t.latency.value_ns(50)) / 1e3, 0, 'f', 1)
                             .arg(static_cast<double>(t.latency.value_ns(99)) / 1e3, 0, 'f', 1)
@@ -422,7 +427,11 @@ void InferPane::refresh() {
                          .arg(s.queue_depth)
                          .arg(t.accuracy >= 0 ? QStringLiteral("%1%").arg(t.accuracy * 100, 0, 'f', 1) : tr("n/a"))
                          .arg(static_cast<double>(t.lateness.value_ns(99)) / 1e3, 0, 'f', 1)
-                         .arg(QString::fromStdString(s.model + " · " + backend_display_name(s.backend)).toHtmlEscaped()));
+                         .arg(QString::fromStdString(s.model + " · " +
+                                                     // a GPU service's full string names its path
+                                                     (s.backend.rfind("CUDA, ", 0) == 0 ? s.backend
+                                                                                        : backend_display_name(s.backend)))
+                                  .toHtmlEscaped()));
 }
 
 void InferPane::showEvent(QShowEvent* event) {

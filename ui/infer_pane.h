@@ -25,6 +25,8 @@ class QTabWidget;
 
 namespace batchscope::ui {
 
+class InferGpuView;
+
 class HistogramChart;
 class SweepPanel;
 class TimeSeriesChart;
@@ -75,6 +77,7 @@ public:
     HistogramChart* batchHistogram() const { return batch_hist_; }
     SweepPanel* sweepPanel() const { return sweep_; }
     QTabWidget* viewTabs() const { return view_tabs_; }
+    InferGpuView* gpuView() const { return gpu_view_; }
 
 public slots:
     void startRun();
@@ -113,6 +116,7 @@ private:
     HistogramChart* latency_hist_;
     HistogramChart* batch_hist_;
     SweepPanel* sweep_;
+    InferGpuView* gpu_view_;
     QTabWidget* view_tabs_;
     int p50_ = -1, p90_ = -1, p99_ = -1;
     QTimer timer_;

@@ -9,7 +9,9 @@ constexpr uint32_t kFlushPeriodMs = 100;           // CUPTI hands over its buffe
 
 }  // namespace
 
-GpuRunTrace::GpuRunTrace(GpuBackend& gpu, bool cupti_wanted) : gpu_(gpu), collector_(gpu.cupti_api(), kFlushPeriodMs) {
+GpuRunTrace::GpuRunTrace(GpuBackend& gpu, bool cupti_wanted, bool serving)
+    : gpu_(gpu), collector_(gpu.cupti_api(), kFlushPeriodMs), join_(3'000'000'000, 1u << 16, serving),
+      serving_(serving) {
     stats_.struct_size = sizeof stats_;
     timing_ = profiler::choose_gpu_timing({&collector_, /*cuda_events=*/true, !cupti_wanted});
     if (cupti()) gpu_.attach_cupti(&collector_);
@@ -50,14 +52,17 @@ std::string GpuRunTrace::incomplete_note() const {
                 " GPU activity records (its buffers were full): the kernel and copy tables and the GPU lanes are "
                 "incomplete";
     if (const uint64_t n = join_.timed_out(); cupti() && n > 0)
-        note += "; " + std::to_string(n) + " iterations had no CUPTI record and were timed with CUDA events";
+        note += "; " + std::to_string(n) + (serving_ ? " batches" : " iterations") +
+                " had no CUPTI record and were timed with CUDA events";
     if (const uint64_t n = join_.late_events(); n > 0)
         note += "; " + std::to_string(n) +
-                " GPU records arrived after their iteration's breakdown was made (they are in the GPU lanes and "
-                "tables, not in those breakdowns)";
+                (serving_ ? " GPU records arrived after their batch's phases were made (they are in the GPU lanes and "
+                            "tables, not in those requests' h2d, compute and d2h)"
+                          : " GPU records arrived after their iteration's breakdown was made (they are in the GPU lanes "
+                            "and tables, not in those breakdowns)");
     if (flush_failures_ > 0)
-        note += "; " + std::to_string(flush_failures_) +
-                " forced CUPTI flushes failed (GPU records of those epochs may be missing)";
+        note += "; " + std::to_string(flush_failures_) + " forced CUPTI flushes failed (GPU records of those " +
+                (serving_ ? "streams" : "epochs") + " may be missing)";
     if (memory_failures_ > 0)
         note += "; the device memory query failed " + std::to_string(memory_failures_) +
                 " times (the memory shown is the last good sample)";

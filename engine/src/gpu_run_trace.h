@@ -1,9 +1,9 @@
 #pragma once
-// Internal: the device side of a training run on the GPU backend. Chooses how GPU work is timed
-// (CUPTI when the plugin's collector starts; otherwise CUDA events, with the reason), tags each
-// iteration's GPU work with its id, turns the drained CUPTI records into copy/compute stream
-// events and per-iteration breakdowns (GpuIterationJoin), and keeps RunSnapshot::device.
-// Controller thread only.
+// Internal: the device side of a training or inference run on the GPU backend. Chooses how GPU
+// work is timed (CUPTI when the plugin's collector starts; otherwise CUDA events, with the reason),
+// tags each iteration's (or served batch's) GPU work with its id, turns the drained CUPTI records
+// into copy/compute stream events and per-iteration (per-batch) breakdowns (GpuIterationJoin), and
+// keeps the run's DeviceView. One thread only (the training controller, the inference server).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -20,7 +20,9 @@ namespace batchscope::engine {
 
 class GpuRunTrace {
 public:
-    GpuRunTrace(GpuBackend& gpu, bool cupti_wanted);
+    // `serving`: the ids are served batches, whose last GPU work is the copy of their logits back
+    // (GpuIterationJoin's any_d2h_ends).
+    GpuRunTrace(GpuBackend& gpu, bool cupti_wanted, bool serving = false);
     ~GpuRunTrace();  // detaches from the backend; the collector stops
     GpuRunTrace(const GpuRunTrace&) = delete;
     GpuRunTrace& operator=(const GpuRunTrace&) = delete;
@@ -65,6 +67,7 @@ private:
     uint64_t flush_failures_ = 0;   // forced CUPTI flushes that failed (records may be missing)
     uint64_t memory_failures_ = 0;  // device memory queries that failed (the last sample was kept)
     bool tables_changed_ = true;
+    bool serving_ = false;
     BsCuptiStats stats_{};
 };
 

@@ -37,8 +37,9 @@ void GpuIterationJoin::add_gpu_events(std::span<const Event> events) {
         // The copy tagged D2H is the last work of its iteration; a read-back tagged otherwise (the
         // layer stack reads its loss back before the backward pass) is not.
         // A copy tagged H2D may be a pipelined upload, issued before the previous iteration's
-        // last work: it says nothing about the iterations before it.
-        const bool last = e.phase == Phase::D2H && tagged_as(e, Phase::D2H);
+        // last work: it says nothing about the iterations before it. Serving (any_d2h_ends_): any
+        // copy back ends its batch.
+        const bool last = e.phase == Phase::D2H && (any_d2h_ends_ || tagged_as(e, Phase::D2H));
         if (!tagged_as(e, Phase::H2D)) complete_upto_ = std::max(complete_upto_, last ? e.id : e.id - 1);
         if (Pending* p = find(e.id)) {
             p->events.push_back(e);

@@ -157,12 +157,44 @@ PY
 import json, sys
 g, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert g["backend"].startswith("CUDA") and g["compute_backend"] == "cuda", g["backend"]
-assert g["backend"].endswith(", CUDA graphs"), g["backend"]  # on by default, and said
-assert "CUDA events" in g["timing"] and "CUPTI" in g["timing"], g["timing"]  # says how it was timed
+assert "CUDA events" in g["timing"] and "CUPTI unavailable: the GPU plugin has no CUPTI collector" in g["timing"], g["timing"]
+assert g["backend"].endswith("tuned MLP, CUDA graphs"), g["backend"]  # the path, and graphs on by default
+assert g["result"]["gpu_timing"]["mode"] == "CUDA events" and g["result"]["device"]["kernels"] == [], g["result"]
 assert "host clock" in c["timing"], c["timing"]
 assert g["config"]["compute_backend"] == "cuda" and c["compute_backend"] == "cpu", g["config"]
 assert g["result"]["checked"] == 500 and g["result"]["accuracy"] == c["result"]["accuracy"], (g["result"], c["result"])
 PY
+    # With the fake CUPTI collector (EMULATED records of the emulated kernels and copies): each
+    # batch's phases from its records, the kernel and copy tables, the GPU lanes in the saved trace.
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 BS_FAKE_CUPTI=on \
+      expect_exit "infer --backend cuda traced by (fake) CUPTI" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
+      --backend cuda --mode closed --concurrency 2 --max-batch 2 --requests 300 --test-limit 300 --save-events \
+      --db "$tmp/cupti.db"
+    grep -q '^timing: h2d, compute and d2h from CUPTI activity records' "$tmp/out"; check "the timing line says CUPTI" $?
+    grep -qE '^GPU phases from CUPTI records: [0-9]+ batches; from CUDA events \(no record in time\): 0$' "$tmp/out"
+    check "every batch's phases came from its records" $?
+    grep -qE '^  copy HtoD pinned: [0-9]+ calls, .* GB/s$' "$tmp/out" && grep -qE '^  kernel fake_sgemm ' "$tmp/out"
+    check "prints the kernel and copy tables" $?
+    expect_exit "sessions show (CUPTI-traced stream)" 0 "$cli" sessions --db "$tmp/cupti.db" show 1
+    grep -q 'GPU timing: CUPTI activity records' "$tmp/out"; check "the saved session says how the GPU was timed" $?
+    expect_exit "sessions export (CUPTI-traced stream)" 0 "$cli" sessions --db "$tmp/cupti.db" export 1 --format chrome \
+        -o "$tmp/cupti-trace.json"
+    python3 - "$tmp/cupti-trace.json" <<'PY'; check "the Chrome trace has copy- and compute-stream lanes from the records" $?
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+lanes = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+assert any(l.startswith("copy stream") for l in lanes) and any(l.startswith("compute stream") for l in lanes), lanes
+assert sum(1 for e in ev if e["ph"] == "b" and e["name"] == "request") == 300
+PY
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 BS_FAKE_CUPTI=refuse \
+      expect_exit "infer --backend cuda with CUPTI refused" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
+      --backend cuda --requests 50 --test-limit 300 --no-save
+    grep -q '^timing: .*CUDA events.*; CUPTI unavailable: .*another profiler' "$tmp/out"
+    check "CUPTI refused: CUDA events, with the reason" $?
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 BS_FAKE_CUPTI=on \
+      expect_exit "infer --backend cuda --no-cupti" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
+      --backend cuda --no-cupti --requests 50 --test-limit 300 --no-save
+    grep -q '^timing: .*CUPTI unavailable: turned off by the user' "$tmp/out"; check "--no-cupti: CUDA events, said" $?
     expect_exit "sessions show (CUDA stream)" 0 "$cli" sessions --db "$tmp/cuda.db" show 1
     grep -q 'CUDA' "$tmp/out"; check "the saved session names the CUDA backend" $?
     # CUDA graphs (emulated by the fake plugin): off on request, and a capture that fails is said.
@@ -179,10 +211,18 @@ PY
     "$cli" train --model cnn:4:fc=0 --epochs 1 --workers 0 --prefetch 0 --train-limit 200 --test-limit 100 --quiet \
         --no-save --save-checkpoint "$tmp/cnn.ckpt" >/dev/null 2>&1 || cnn_ok=1
     check "train a small CNN checkpoint" $cnn_ok
-    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate expect_exit "a CNN on --backend cuda" 2 \
-        "$cli" infer --checkpoint "$tmp/cnn.ckpt" --backend cuda --requests 10 --no-save
-    grep -qE 'serves MLPs with ReLU, logistic regression and linear SVMs so far, not cnn:4:fc=0(:relu)?: serve it with --backend cpu' \
-        "$tmp/err"; check "names what the GPU serves" $?
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 \
+      expect_exit "a CNN on --backend cuda (layer stack, emulated kernels)" 0 "$cli" infer --checkpoint "$tmp/cnn.ckpt" \
+      --backend cuda --mode closed --max-batch 4 --concurrency 4 --requests 100 --test-limit 100 --json --no-save
+    cp "$tmp/out" "$tmp/cnn-cuda.json"
+    expect_exit "the CNN on the CPU" 0 "$cli" infer --checkpoint "$tmp/cnn.ckpt" --mode closed --max-batch 4 \
+        --concurrency 4 --requests 100 --test-limit 100 --json --no-save
+    python3 - "$tmp/cnn-cuda.json" "$tmp/out" <<'PY'; check "the CNN is served on CUDA as the layer stack with the CPU's accuracy" $?
+import json, sys
+g, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert g["backend"].startswith("CUDA") and g["backend"].endswith("layer stack"), g["backend"]
+assert g["result"]["checked"] == 100 and g["result"]["accuracy"] == c["result"]["accuracy"], (g["result"], c["result"])
+PY
   fi
 
   head -c 5000 "$tmp/model.ckpt" >"$tmp/cut.ckpt"

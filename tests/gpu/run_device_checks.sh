@@ -140,7 +140,9 @@ fi
 
 if [[ -n "$gpu_reason" ]]; then
     for t in "${gpu_tests[@]}" "training run on the GPU" "serving on the GPU" "CUDA graphs on the GPU" gpu_train_bench \
-             "gpu_train_bench CUPTI overhead" bench_train_gpu.py gpu_serve_bench bench_infer_gpu.py; do
+             "gpu_train_bench CUPTI overhead" bench_train_gpu.py gpu_serve_bench bench_infer_gpu.py \
+             "gpu_serve_bench GELU" "bench_infer_gpu.py GELU" "gpu_serve_bench CNN" "bench_infer_gpu.py CNN" \
+             "gpu_serve_bench CUPTI overhead"; do
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
 else
@@ -150,7 +152,9 @@ else
     # saying why CUPTI did not start).
     check "training run on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 \
         "$bin/gpu_training_run_emulated_test"
-    # A checkpoint served with --backend cuda on the real plugin: the CPU's answers, CUDA-event phases.
+    # Checkpoints served with --backend cuda on the real plugin (the tuned path and the layer stack:
+    # GELU and dropout MLPs, CNNs): the CPU's answers and logits, CUDA-event phases, and the stream
+    # traced by CUPTI (its tests that need the fake collector's switches skip).
     check "serving on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_serving_emulated_test"
     # CUDA graphs on the real plugin: capture/replay, the serving graphs' logits against the uncaptured
     # path at batch 1/2/3/4/64, the service with graphs (the fake-only failure switches skip).
@@ -176,6 +180,18 @@ else
         --graphs both
     check "bench_infer_gpu.py" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 5000 \
         --graphs both
+    # The layer-stack path: a GELU MLP and a CNN, each beside PyTorch eager with the same model.
+    check "gpu_serve_bench GELU" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 3000 \
+        --model mlp:256,128:gelu --graphs off
+    check "bench_infer_gpu.py GELU" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 3000 \
+        --model mlp:256,128:gelu
+    check "gpu_serve_bench CNN" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 --requests 2000 \
+        --model cnn:32,64:fc=128 --graphs off
+    check "bench_infer_gpu.py CNN" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 2000 \
+        --model cnn:32,64:fc=128
+    # Served streams alternate CUPTI off / on in one run: the cost of tracing serving (target <= 5%).
+    check "gpu_serve_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 \
+        --requests 3000 --cupti-overhead
 fi
 
 # ---- summary --------------------------------------------------------------------------------
@@ -196,21 +212,28 @@ for p in FP32 TF32; do
         /^RESULT/ { b = val($0, "batch"); s = val($0, "samples_per_s"); p = py[b]
                     printf "%6s  %14s  %14s  %7s\n", b, s, (p == "" ? "-" : p), (p == "" ? "-" : sprintf("%.2fx", s / p)) }' "$ours"
 done
-if [[ -f "$log_dir/gpu_serve_bench.log" ]]; then
+for m in "" " GELU" " CNN"; do
+    [[ -f "$log_dir/gpu_serve_bench$m.log" ]] || continue
     echo
-    echo "=== MLP 784-256-128-10 serving latency, us (one call: stage, h2d, forward, d2h, wait), CUDA graphs on/off;"
+    echo "=== $(sed -n 's/^gpu_serve_bench: //p' "$log_dir/gpu_serve_bench$m.log" | head -1)"
+    echo "    serving latency, us (one call: stage, h2d, forward, d2h, wait), CUDA graphs on/off (tuned path);"
     echo "    torch columns: PyTorch with the same setting (off: eager; on: torch.cuda.graphs around the forward pass)"
-    grep -h '^NOTE' "$log_dir/gpu_serve_bench.log"
+    grep -h '^NOTE' "$log_dir/gpu_serve_bench$m.log"
     printf '%6s  %6s  %10s %10s  %10s %10s  %s\n' batch graphs "ours p50" "ours p99" "torch p50" "torch p99" \
         "ours h2d/compute/d2h (CUDA events)"
-    awk -v ref="$log_dir/bench_infer_gpu.py.log" '
+    awk -v ref="$log_dir/bench_infer_gpu.py$m.log" '
         function val(line, key) { return match(line, key "=[^ ]+") ? substr(line, RSTART + length(key) + 1, RLENGTH - length(key) - 1) : "" }
         BEGIN { while ((getline l < ref) > 0) if (l ~ /^RESULT/) { k = val(l, "graphs") "/" val(l, "batch")
                                                                     p50[k] = val(l, "p50_us"); p99[k] = val(l, "p99_us") } }
         /^RESULT/ { b = val($0, "batch"); k = val($0, "graphs") "/" b
                     printf "%6s  %6s  %10s %10s  %10s %10s  %s / %s / %s\n", b, val($0, "graphs"), val($0, "p50_us"), val($0, "p99_us"),
                            (k in p50 ? p50[k] : "-"), (k in p99 ? p99[k] : "-"), val($0, "h2d_us"), val($0, "compute_us"), val($0, "d2h_us") }' \
-        "$log_dir/gpu_serve_bench.log"
+        "$log_dir/gpu_serve_bench$m.log"
+done
+if [[ -f "$log_dir/gpu_serve_bench CUPTI overhead.log" ]]; then
+    echo
+    echo "=== CUPTI on vs off in one run, MLP 784-256-128-10 served (closed loop, best p50 of 3 streams each; target <= 5%)"
+    grep -h -A1 '^CUPTI serving ' "$log_dir/gpu_serve_bench CUPTI overhead.log"
 fi
 if [[ -f "$log_dir/gpu_train_bench CUPTI overhead.log" ]]; then
     echo

@@ -204,3 +204,25 @@ TEST(GpuIterationJoin, AnUploadWhoseIterationNeverCameIsLate) {
     EXPECT_EQ(j.early(), 0u);
     EXPECT_EQ(j.late_events(), 1u);
 }
+
+// Serving: a batch's logits come back last, but the tuned path queues that copy inside its forward
+// pass's tag (Compute). Only a join told so takes any DtoH copy as the batch's end.
+TEST(GpuIterationJoin, ServingTakesAnyCopyBackAsTheBatchsEnd) {
+    Event copy_back = make_event(Phase::D2H, 60, 70, kCompute, 8);
+    copy_back.tag = 1 + static_cast<uint8_t>(Phase::Compute);
+    const Event gpu[] = {make_event(Phase::H2D, 10, 20, kCopy, 8), make_event(Phase::Compute, 30, 55, kCompute, 8),
+                         copy_back};
+    for (const bool serving : {false, true}) {
+        GpuIterationJoin j(3'000'000'000, 1u << 16, serving);
+        j.add_iteration(8, 0, 100, {}, fallback_of(100));
+        j.add_gpu_events(gpu);
+        std::vector<GpuIterationJoin::Joined> out;
+        j.take(100, false, out);
+        ASSERT_EQ(out.size(), serving ? 1u : 0u) << serving;
+        if (!serving) continue;
+        EXPECT_TRUE(out[0].from_gpu);
+        EXPECT_EQ(out[0].breakdown.h2d_ns, 10);
+        EXPECT_EQ(out[0].breakdown.compute_ns, 25);
+        EXPECT_EQ(out[0].breakdown.d2h_ns, 10);
+    }
+}

@@ -15,6 +15,8 @@
 #include "batchscope/engine/mlp.h"
 #include "charts/histogram_chart.h"
 #include "charts/time_series_chart.h"
+#include "device_tables.h"
+#include "infer_gpu_view.h"
 #include "infer_pane.h"
 
 using namespace batchscope;
@@ -97,6 +99,53 @@ private slots:
                                      pane.run()->snapshot()->state == engine::RunState::Finished,
                                  10'000);
         QTRY_VERIFY_WITH_TIMEOUT(pane.startButton()->isEnabled(), 5'000);
+        // A CPU stream: the GPU tab says there is no GPU work, and how the phases were timed.
+        pane.viewTabs()->setCurrentWidget(pane.gpuView());
+        QTRY_VERIFY_WITH_TIMEOUT(pane.gpuView()->summaryText().startsWith(QStringLiteral("CPU backend")), 5'000);
+        QVERIFY2(pane.gpuView()->summaryText().contains(QStringLiteral("host clock")),
+                 qPrintable(pane.gpuView()->summaryText()));
+        QCOMPARE(pane.gpuView()->kernelEmptyText(), QStringLiteral("CPU backend: no GPU kernels"));
+    }
+
+    // The GPU tab of a stream on a GPU service, from hand-built results: CUPTI's tables and counts,
+    // or, with CUDA events, why there are no tables.
+    void gpuViewShowsTheStreamsTablesOrWhyNot() {
+        engine::infer::InferResult r;
+        r.device.name = "NVIDIA H100 80GB HBM3";
+        r.timing = "h2d, compute and d2h from CUPTI activity records";
+        r.gpu_timing.mode = profiler::GpuTimingMode::Cupti;
+        r.gpu_timing.reason.clear();
+        r.device.cupti_records = 900;
+        r.device.cupti_dropped = 3;
+        r.batches_from_records = 298;
+        r.batches_from_events = 2;
+        r.device.kernels = {{"sgemm_32x32", 600, 6'000'000, 20'000}, {"bias_act", 600, 1'200'000, 4'000}};
+        profiler::CopyRow in;
+        in.direction = profiler::CopyDirection::HtoD;
+        in.pinned = true;
+        in.calls = 300;
+        in.bytes = 300 * 3136;
+        in.total_ns = 600'000;
+        r.device.copies = {in};
+        InferGpuView v;
+        v.showResult(r);
+        QCOMPARE(v.kernelModel()->rowCount(), 2);
+        QCOMPARE(v.copyModel()->rowCount(), 1);
+        QVERIFY(v.kernelEmptyText().isEmpty() && v.copyEmptyText().isEmpty());
+        QVERIFY2(v.summaryText().contains(QStringLiteral("H100")), qPrintable(v.summaryText()));
+        QVERIFY(v.summaryText().contains(QStringLiteral("900 CUPTI records, 3 dropped")));
+        QVERIFY(v.summaryText().contains(QStringLiteral("phases from records: 298 batches, from CUDA events: 2")));
+
+        r.gpu_timing.mode = profiler::GpuTimingMode::CudaEvents;
+        r.gpu_timing.reason = "another profiler is attached";
+        r.timing = "h2d, compute and d2h timed with CUDA events; CUPTI unavailable: another profiler is attached";
+        r.device.kernels.clear();
+        r.device.copies.clear();
+        v.showResult(r);
+        QVERIFY2(v.kernelEmptyText().contains(QStringLiteral("needs CUPTI")), qPrintable(v.kernelEmptyText()));
+        QVERIFY(v.kernelEmptyText().contains(QStringLiteral("another profiler is attached")));
+        QVERIFY(v.summaryText().contains(QStringLiteral("CUDA events")));
+        QVERIFY(!v.summaryText().contains(QStringLiteral("CUPTI records")));
     }
 };
 

@@ -34,13 +34,35 @@ void InferenceRun::Impl::server_main() {
     std::vector<int64_t> samples;
     std::vector<int8_t> correct;
     std::vector<RequestRecord> served;
-    std::vector<profiler::Event> events;
+    std::vector<profiler::Event> events, gpu_events;
     const bool trace = sink && sink->wants_events();
+    const bool held = gpu_trace && gpu_trace->cupti();  // batches wait for their CUPTI records
+    // A batch whose phases are final: into the statistics, the sink and the trace. With CUPTI the
+    // GPU's stream lanes come from the records (poll_gpu), not from the batch's phases.
+    auto finish = [&](std::span<const RequestRecord> done, const BatchTiming& t, bool stream_lanes) {
+        stats.add_batch(done);
+        if (sink) sink->on_batch(done);
+        if (trace) {
+            events.clear();
+            append_batch_events(done, t, events, stream_lanes);
+            sink->on_events(events);
+        }
+    };
+    auto poll_gpu = [&](bool forced) {
+        if (!gpu_trace) return;
+        const int64_t now = profiler::now_ns();
+        gpu_events.clear();
+        gpu_trace->poll(now, forced, gpu_events,
+                        [&](std::span<RequestRecord> done, const BatchTiming& t, bool) { finish(done, t, false); });
+        if (trace && !gpu_events.empty()) sink->on_events(gpu_events);
+        gpu_trace->fill(device, now, forced);
+    };
     try {
         for (;;) {
             const DynamicBatcher::Pop got = batcher.pop(batch, kIdleWaitNs);
             if (got == DynamicBatcher::Pop::Closed) break;
             if (got == DynamicBatcher::Pop::Timeout) {
+                poll_gpu(false);
                 stats.tick(profiler::now_ns());
                 publish(false, false);
                 continue;
@@ -49,7 +71,15 @@ void InferenceRun::Impl::server_main() {
             samples.resize(batch.size());
             correct.assign(batch.size(), -1);
             for (size_t i = 0; i < batch.size(); ++i) samples[i] = batch[i].sample;
-            const BatchTiming t = service->serve(samples, correct);
+            if (gpu_trace) gpu_trace->begin(batch.front().id);  // the batch's GPU work carries its id
+            BatchTiming t;
+            try {
+                t = service->serve(samples, correct);
+            } catch (...) {
+                if (gpu_trace) gpu_trace->end();
+                throw;
+            }
+            if (gpu_trace) gpu_trace->end();
             const int64_t done = profiler::now_ns();
             served.resize(batch.size());
             for (size_t i = 0; i < batch.size(); ++i) {
@@ -66,20 +96,24 @@ void InferenceRun::Impl::server_main() {
                 r.batch_size = static_cast<int>(batch.size());
                 r.correct = correct[i];
             }
-            if (cfg.mode == LoadMode::Closed) release_slots(served);
-            stats.add_batch(served);
-            if (sink) sink->on_batch(served);
-            if (trace) {
-                events.clear();
-                append_batch_events(served, t, events);
-                sink->on_events(events);
-            }
+            if (cfg.mode == LoadMode::Closed) release_slots(served);  // the responses are out now
+            if (held) gpu_trace->hold(served, t);
+            else finish(served, t, true);
+            poll_gpu(false);
             publish(false, false);
         }
+        poll_gpu(true);  // CUPTI's buffers flushed: every held batch gets its records
     } catch (const std::exception& e) {
-        std::lock_guard lock(info_m);
-        server_error = std::string("serving failed: ") + e.what();
+        {
+            std::lock_guard lock(info_m);
+            server_error = std::string("serving failed: ") + e.what();
+        }
         stop_requested.store(true);
+        try {
+            poll_gpu(true);  // the batches served before the failure still count
+        } catch (const std::exception&) {
+            // The device failed again: those batches keep their CUDA-event times.
+        }
     }
     {
         std::lock_guard lock(ctl_m);
@@ -105,6 +139,13 @@ void InferenceRun::Impl::publish(bool force, bool final_result_now) {
     s->totals = stats.result(final_result_now);
     s->totals.issued = issued.load();
     s->totals.dropped = dropped.load();
+    s->totals.timing = timing;
+    s->totals.gpu_timing = gpu_timing;
+    s->totals.device = device;
+    if (gpu_trace) {
+        s->totals.batches_from_records = gpu_trace->batches_from_records();
+        s->totals.batches_from_events = gpu_trace->batches_from_events();
+    }
     s->latency_histogram = stats.latency_bins();
     s->series.assign(stats.series().begin(), stats.series().end());
     {

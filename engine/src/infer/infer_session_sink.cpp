@@ -23,7 +23,8 @@ std::string infer_config_json(const InferConfig& c, const BatchService& service,
                         {"queue_delay_us", c.queue_delay_us},
                         {"threads", c.threads},
                         {"seed", c.seed},
-                        {"test_limit", c.test_limit}};
+                        {"test_limit", c.test_limit},
+                        {"cupti", c.cupti}};
     if (!scenario.empty()) j["scenario"] = scenario;
     return j.dump();
 }
@@ -90,8 +91,10 @@ void InferSessionSink::on_events(std::span<const profiler::Event> events) {
 uint64_t InferSessionSink::events_saved() const { return rec_->events_written(); }
 uint64_t InferSessionSink::events_dropped() const { return rec_->events_dropped(); }
 
-void InferSessionSink::on_end(RunState state, const std::string& message, const InferResult&) {
-    rec_->finish(to_string(state), message);
+void InferSessionSink::on_end(RunState state, const std::string& message, const InferResult& result) {
+    // A GPU stream's session keeps how its phases were timed (CUPTI, or CUDA events and why).
+    if (result.gpu_timing.mode == profiler::GpuTimingMode::None) rec_->finish(to_string(state), message);
+    else rec_->finish(to_string(state), message + "; " + result.gpu_timing.describe());
 }
 
 }  // namespace batchscope::engine::infer

@@ -14,6 +14,7 @@
 
 #include "batchscope/engine/infer/batcher.h"
 #include "batchscope/engine/infer/inference_run.h"
+#include "serving_trace.h"
 #include "stream_stats.h"
 
 namespace batchscope::engine::infer {
@@ -75,6 +76,12 @@ struct InferenceRun::Impl {
     // Server-thread state (the controller reads it only after joining the server).
     StreamStats stats;
     int64_t last_publish_ns = 0;
+    // GPU services: CUPTI tagging and records, or CUDA events with the reason (made by the
+    // controller after the warm-up, before the server starts; then the server thread's).
+    std::unique_ptr<ServingTrace> gpu_trace;
+    std::string timing;  // how h2d, compute and d2h are timed (set before the server starts)
+    profiler::GpuTimingStatus gpu_timing;
+    DeviceView device;
 
     // The latest published picture, and the final result.
     mutable std::mutex snap_m;

@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "batchscope/engine/gpu_backend.h"
 #include "batchscope/profiler/clock.h"
 #include "inference_run_impl.h"
 
@@ -167,6 +168,15 @@ void InferenceRun::Impl::controller_main() {
         std::iota(sample_order.begin(), sample_order.end(), int64_t{0});
         std::shuffle(sample_order.begin(), sample_order.end(), std::mt19937_64(cfg.seed));
         service->warm_up(cfg.max_batch);
+        // A GPU service's batches are traced by CUPTI when it starts, else timed by their CUDA
+        // events (the reason is in the timing line). The warm-up above is in neither.
+        timing = service->timing();
+        if (GpuBackend* g = service->gpu()) {
+            gpu_trace = std::make_unique<ServingTrace>(*g, cfg.cupti);
+            gpu_timing = gpu_trace->timing();
+            timing = gpu_trace->describe(timing);
+            gpu_trace->fill(device, profiler::now_ns(), true);
+        }
         {
             std::lock_guard lock(info_m);
             model = service->model();
@@ -199,6 +209,7 @@ void InferenceRun::Impl::controller_main() {
         } else {
             state = stop_requested.load() ? RunState::Stopped : RunState::Finished;
             message = stop_requested.load() ? "stopped by the user" : "finished";
+            if (gpu_trace) message += gpu_trace->incomplete_note();  // CUPTI's losses, never silent
         }
     } catch (const std::bad_alloc&) {
         std::lock_guard lock(info_m);
@@ -216,6 +227,7 @@ void InferenceRun::Impl::controller_main() {
     }
     stats.finish(profiler::now_ns());
     publish(true, true);
+    gpu_trace.reset();  // detaches from the service's GPU (a sweep serves it again)
 }
 
 }  // namespace batchscope::engine::infer

@@ -9,7 +9,7 @@ using profiler::LaneKind;
 using profiler::Phase;
 
 void append_batch_events(std::span<const RequestRecord> served, const BatchTiming& t,
-                         std::vector<profiler::Event>& out) {
+                         std::vector<profiler::Event>& out, bool stream_lanes) {
     if (served.empty()) return;
     const int64_t start = served[0].start_ns, done = served[0].done_ns;
     // A phase never leaves its batch (clock granularity, or the GPU's end placed after the wait).
@@ -27,6 +27,7 @@ void append_batch_events(std::span<const RequestRecord> served, const BatchTimin
     out.push_back(profiler::make_event(Phase::Batch, start, done, server, batch_id));
     for (const Part& p : parts) {
         Lane lane = server;
+        if (t.device && !stream_lanes) break;
         if (t.device) lane = {p.phase == Phase::H2D ? LaneKind::CopyStream : LaneKind::ComputeStream, 0};
         out.push_back(profiler::make_event(p.phase, p.begin, p.end, lane, batch_id, p.bytes));
     }

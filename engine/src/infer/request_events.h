@@ -14,8 +14,9 @@ namespace batchscope::engine::infer {
 //   its response, its queue wait (scheduled arrival to the batch's start) and its batch's h2d,
 //   compute and d2h;
 // - per batch (id = its first request's id): the batch on the server lane, and its phases on the
-//   server lane (CPU) or on the copy stream (h2d) and compute stream (compute, d2h) of the GPU.
+//   server lane (CPU) or on the copy stream (h2d) and compute stream (compute, d2h) of the GPU,
+//   unless `stream_lanes` is false (CUPTI's records give the GPU's lanes instead).
 void append_batch_events(std::span<const RequestRecord> served, const BatchTiming& t,
-                         std::vector<profiler::Event>& out);
+                         std::vector<profiler::Event>& out, bool stream_lanes = true);
 
 }  // namespace batchscope::engine::infer

@@ -243,6 +243,29 @@ public:
         }
     }
 
+    const float* device_forward(const float* x, int b) override {
+        if (!device_ || b <= 0) return nullptr;
+        std::lock_guard lock(dev_m_);
+        try {
+            if (b > serve_capacity_) {
+                for (size_t l = 0; l < layers_.size(); ++l)
+                    be_->ensure(outs_[l], static_cast<size_t>(b) * static_cast<size_t>(layers_[l]->out_shape().size()),
+                                MemoryKind::Activations);
+                serve_capacity_ = b;
+            }
+            const float* in = x;
+            for (size_t l = 0; l < layers_.size(); ++l) {
+                layers_[l]->forward(in, outs_[l].data(), b, false);
+                in = outs_[l].data();
+            }
+            return in;
+        } catch (const DeviceOutOfMemory& e) {
+            // Buffers given back before the failed request are asked for again by the next call.
+            serve_capacity_ = capacity_ = 0;
+            throw DeviceOutOfMemory(out_of_memory_advice(b, e.what(), serve_bytes_per_sample(), true));
+        }
+    }
+
     std::vector<ParamTensor> parameters() const override {
         std::vector<ParamTensor> r;
         if (!device_) {
@@ -311,6 +334,14 @@ public:
 
     int64_t step_bytes_per_sample() const {
         int64_t floats = 2 * static_cast<int64_t>(max_features_);  // the gradient ping-pong buffers
+        for (const auto& l : layers_) floats += l->out_shape().size() + l->state_floats_per_sample();
+        return floats * 4;
+    }
+
+    // Device bytes per served sample: the input, every layer's output and what a forward pass
+    // keeps (pool winners; dropout masks too, an overestimate: serving draws none).
+    int64_t serve_bytes_per_sample() const {
+        int64_t floats = input_.size();
         for (const auto& l : layers_) floats += l->out_shape().size() + l->state_floats_per_sample();
         return floats * 4;
     }
@@ -426,14 +457,27 @@ private:
     }
     // The device's out-of-memory message with the largest batch that should fit, estimated as on
     // the host (memory_fit.h) from what the model holds and what the device can still give.
-    std::string out_of_memory_advice(int b, const std::string& what) {
+    // `per_sample`: device bytes per sample of the batch (training: + the input and label;
+    // serving: serve_bytes_per_sample()).
+    std::string out_of_memory_advice(int b, const std::string& what, int64_t per_sample = -1, bool serving = false) {
         const MemoryStats s = be_->memory();
         const int64_t fixed = s.of(MemoryKind::Weights) + s.of(MemoryKind::Gradients) +
                               s.of(MemoryKind::OptimizerState) + s.of(MemoryKind::Workspace);
-        // + the input and label of the two upload slots and of evaluation
-        const int64_t per_sample = step_bytes_per_sample() + 3 * (input_.size() * 4 + 4);
+        // Training: + the input and label of the two upload slots and of evaluation.
+        if (per_sample < 0) per_sample = step_bytes_per_sample() + 3 * (input_.size() * 4 + 4);
         const int64_t avail = be_->device_available();
-        std::string r = "out of GPU memory at batch size " + std::to_string(b) + " (" + what + ")";
+        std::string r = (serving ? "out of GPU memory serving a batch of " : "out of GPU memory at batch size ") +
+                        std::to_string(b) + " (" + what + ")";
+        if (serving) {
+            if (avail < 0) return r + ": lower the maximum batch";
+            const int fit = largest_batch_that_fits(fixed, per_sample, (avail + s.total()) * 9 / 10);
+            if (fit < 1) return r + "; even a batch of 1 does not fit on the device: serve it with --backend cpu";
+            if (fit >= b) return r + ": the device's free memory should hold this batch (a pool limit, or another "
+                                     "process?); lower the maximum batch";
+            return r + "; the largest batch that should fit is " + std::to_string(fit) + " (estimated: " +
+                   std::to_string(fixed / 1024) + " KiB of weights and other fixed buffers + " + std::to_string(per_sample / 1024) +
+                   " KiB per request): lower the maximum batch to " + std::to_string(fit);
+        }
         if (avail < 0) return r + ": try a smaller batch size";
         // What the model holds now is given back and asked for again at the smaller size.
         const int64_t budget = (avail + s.total()) * 9 / 10;
@@ -476,6 +520,7 @@ private:
     std::vector<float> eval_logits_;
     size_t max_features_ = 0;
     int capacity_ = 0;
+    int serve_capacity_ = 0;  // device_forward: the batch the layer outputs hold
     int64_t step_ = 0;
 };
 

@@ -6,7 +6,8 @@
 // DtoH as d2h, from append_events), so compute is the union of the kernel intervals.
 //
 // An iteration's GPU work is in when its DtoH copy tagged D2H arrived (the loss read back: the
-// last thing an iteration launches; see Event::tag), or any record of a later iteration did (records are delivered in
+// last thing an iteration launches; see Event::tag; or any DtoH copy, when so constructed: a served
+// batch's logits), or any record of a later iteration did (records are delivered in
 // launch order), or when everything was flushed (`all`). One whose records do not come within
 // max_wait_ns is given out with what arrived, or with its fallback (CUDA-event) breakdown when
 // nothing did. Single-threaded (the training controller).
@@ -29,8 +30,11 @@ namespace batchscope::profiler {
 
 class GpuIterationJoin {
 public:
-    explicit GpuIterationJoin(int64_t max_wait_ns = 3'000'000'000, size_t max_pending = 1u << 16)
-        : max_wait_ns_(max_wait_ns), max_pending_(max_pending) {}
+    // `any_d2h_ends`: any DtoH copy of an iteration is its last work, whatever its tag (serving:
+    // the logits' copy back ends a batch; the tuned path queues it inside its forward pass's tag).
+    explicit GpuIterationJoin(int64_t max_wait_ns = 3'000'000'000, size_t max_pending = 1u << 16,
+                              bool any_d2h_ends = false)
+        : max_wait_ns_(max_wait_ns), max_pending_(max_pending), any_d2h_ends_(any_d2h_ends) {}
 
     // An iteration that ended; ids increase from call to call.
     void add_iteration(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const Event> host_events,
@@ -64,6 +68,7 @@ private:
 
     int64_t max_wait_ns_;
     size_t max_pending_;
+    bool any_d2h_ends_;
     std::deque<Pending> pending_;
     std::vector<Event> early_;  // tagged with an id later than the last iteration added
     int64_t last_added_ = -1;

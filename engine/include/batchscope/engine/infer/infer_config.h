@@ -34,6 +34,7 @@ struct InferConfig {
     uint64_t seed = 0;            // arrival times and the order of samples
     int64_t spin_us = 50;         // the generator spins the last part of each wait (precision vs CPU)
     bool keep_records = false;    // keep every RequestRecord in the result (tests, exports)
+    bool cupti = true;            // GPU services: trace the GPU with CUPTI when it starts (false: CUDA events)
 };
 
 // Empty when valid, else a message naming the bad field, its value and the allowed range.

@@ -7,7 +7,8 @@
 #include "batchscope/engine/infer/arrivals.h"
 #include "batchscope/engine/infer/latency_stats.h"
 #include "batchscope/engine/infer/request.h"
-#include "batchscope/engine/run_snapshot.h"  // RunState, KnobChange
+#include "batchscope/engine/run_snapshot.h"  // RunState, KnobChange, DeviceView
+#include "batchscope/profiler/gpu_timing.h"
 
 namespace batchscope::engine::infer {
 
@@ -27,6 +28,15 @@ struct InferResult {
     int64_t batches = 0;
     double mean_batch = 0;
     std::vector<RequestRecord> records;  // every request, only with InferConfig::keep_records
+    // How h2d, compute and d2h were timed (one line: the host clock; CUPTI records; CUDA events
+    // and why not CUPTI), and the GPU's timing choice (mode None on the CPU).
+    std::string timing;
+    profiler::GpuTimingStatus gpu_timing;
+    // GPU services: the device (memory; with CUPTI the kernel and copy tables of the stream, records
+    // received and dropped), and how many batches had their phases from CUPTI records and how many
+    // kept their CUDA-event times (no record arrived in time).
+    DeviceView device;
+    int64_t batches_from_records = 0, batches_from_events = 0;
 };
 
 // One point of the latency-over-time chart: the requests answered in one interval.

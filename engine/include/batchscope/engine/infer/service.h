@@ -12,6 +12,10 @@
 #include "batchscope/engine/image_dataset.h"
 #include "batchscope/engine/infer/infer_config.h"
 
+namespace batchscope::engine {
+class GpuBackend;
+}
+
 namespace batchscope::engine::infer {
 
 struct BatchTiming {
@@ -33,9 +37,13 @@ public:
     virtual std::string model() const = 0;    // "MLP 784-256-128-10", "synthetic 200 us"
     virtual std::string dataset() const = 0;  // where the requests' samples come from
     virtual std::string backend() const = 0;  // "CPU, OpenBLAS ...", "CUDA, NVIDIA H100 ..., FP32"
-    // How the phases of a batch are timed, one line: the host clock on the CPU; on a GPU, CUDA
-    // events (and that CUPTI does not trace serving yet).
+    // How the phases of a batch are timed, one line: the host clock on the CPU; on a GPU, the
+    // CUDA events serve() reads (an inference run traces the GPU with CUPTI when it can: the
+    // run's GpuTimingStatus says which was used).
     virtual std::string timing() const { return "h2d, compute and d2h timed on the host clock"; }
+    // The GPU backend the service runs on (CUPTI tagging by the inference run, device memory);
+    // null on the CPU. Its work of a batch is tagged with the work id the run sets on it.
+    virtual GpuBackend* gpu() noexcept { return nullptr; }
     virtual int64_t sample_count() const = 0; // requests carry samples 0..count-1
     // Called once before the stream starts, with the largest batch expected (allocations).
     virtual void warm_up(int max_batch) { (void)max_batch; }

@@ -93,6 +93,16 @@ public:
     }
     // GPU backends: the backend the model trains on (CUPTI tagging, device memory); null on the CPU.
     virtual GpuBackend* gpu_backend() noexcept { return nullptr; }
+    // Device backends, for a serving path that copies its batches itself: the forward pass without
+    // dropout of b samples already in the backend's memory (x: b x input features), on the
+    // backend's stream; returns the logits (b x classes, the backend's memory, valid until the next
+    // call) without waiting for them. The layer outputs grow when b is larger than any batch before
+    // (a failed growth throws DeviceOutOfMemory naming the largest batch that should fit, and the
+    // model stays usable at smaller batches). Null on the CPU (predict() serves there).
+    virtual const float* device_forward(const float* x, int b) {
+        (void)x, (void)b;
+        return nullptr;
+    }
     // Weights and biases, counted (a device model counts without reading them back).
     virtual int64_t parameter_count() const;
 };
