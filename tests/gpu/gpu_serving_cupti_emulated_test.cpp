@@ -77,7 +77,10 @@ protected:
 bs_test::TempDir* EmulatedServingCupti::dir_ = nullptr;
 
 // The checks every CUPTI-traced stream passes.
-void expect_phases_from_records(const InferResult& r, const std::vector<Event>& events, bool layer_stack) {
+// `graphs`: the tuned path replaying CUDA graphs, whose copies run on the compute stream and whose
+// launch is tagged compute (CUPTI's external ids are host calls, never captured).
+void expect_phases_from_records(const InferResult& r, const std::vector<Event>& events, bool layer_stack,
+                                bool graphs = false) {
     ASSERT_EQ(r.gpu_timing.mode, GpuTimingMode::Cupti) << r.gpu_timing.describe();
     EXPECT_NE(r.timing.find("CUPTI activity records"), std::string::npos) << r.timing;
     EXPECT_EQ(r.completed, 200);
@@ -95,8 +98,8 @@ void expect_phases_from_records(const InferResult& r, const std::vector<Event>& 
         per_batch[e.id].push_back(e);
         if (e.phase == Phase::H2D) {
             ++h2d;
-            EXPECT_TRUE(batchscope::profiler::tagged_as(e, Phase::H2D));
-            EXPECT_EQ(e.lane.kind, LaneKind::CopyStream);
+            EXPECT_TRUE(batchscope::profiler::tagged_as(e, graphs ? Phase::Compute : Phase::H2D));
+            EXPECT_EQ(e.lane.kind, LaneKind::CopyStream);  // copies are drawn as copies, whichever stream ran them
         } else if (e.phase == Phase::D2H) {
             ++d2h;
             // The layer stack tags its copy back d2h; the tuned path queues it inside its forward pass.
@@ -166,9 +169,15 @@ void expect_phases_from_records(const InferResult& r, const std::vector<Event>& 
 }  // namespace
 
 TEST_F(EmulatedServingCupti, EachRequestsPhasesComeFromItsBatchsRecordsOnBothPaths) {
-    for (const char* model : {"mlp", "cnn"}) {
-        SCOPED_TRACE(model);
-        const InferConfig c = config(model);
+    struct Case {
+        const char* model;
+        bool graphs;  // the tuned path with CUDA graphs (the default) or without
+    };
+    for (const Case k : {Case{"mlp", true}, Case{"mlp", false}, Case{"cnn", false}}) {
+        const char* model = k.model;
+        SCOPED_TRACE(std::string(model) + (k.graphs ? ", CUDA graphs" : ""));
+        InferConfig c = config(model);
+        c.cuda_graphs = k.graphs;
         std::shared_ptr<BatchService> gpu = make_checkpoint_service(c);
         InferConfig cpu = c;
         cpu.backend = "cpu";
@@ -177,7 +186,7 @@ TEST_F(EmulatedServingCupti, EachRequestsPhasesComeFromItsBatchsRecordsOnBothPat
             auto sink = std::make_shared<EventSink>();
             const InferResult r = run_inference(c, gpu, sink);
             if (real_plugin() && r.gpu_timing.mode != GpuTimingMode::Cupti) GTEST_SKIP() << r.gpu_timing.describe();
-            expect_phases_from_records(r, sink->events, std::string(model) == "cnn");
+            expect_phases_from_records(r, sink->events, std::string(model) == "cnn", k.graphs);
             EXPECT_DOUBLE_EQ(r.accuracy, ref.accuracy);
         }
     }

@@ -50,6 +50,12 @@ int Conv2d::chunk_samples(int b) const {
     return static_cast<int>(std::min(fit, static_cast<size_t>(std::max(1, b))));
 }
 
+int64_t Conv2d::workspace_floats(int b) const {
+    const int64_t ohw = int64_t{out_.h} * out_.w;
+    if (be_.conv_chunk_floats() == 0) return int64_t{ckk()} * ohw;  // one sample's columns
+    return (int64_t{ckk()} + out_.c) * ohw * chunk_samples(b);       // a chunk's columns and GEMM output
+}
+
 void Conv2d::reserve_chunk(int nb) {
     const size_t cols = static_cast<size_t>(nb) * static_cast<size_t>(out_.h * out_.w);
     be_.ensure(col_, static_cast<size_t>(ckk()) * cols, MemoryKind::Workspace);

@@ -338,6 +338,34 @@ public:
         return floats * 4;
     }
 
+    // Bytes of the layers' scratch for a batch of b (grows with b up to the convolutions' chunk budget).
+    int64_t workspace_bytes(int b) const {
+        int64_t floats = 0;
+        for (const auto& l : layers_) floats += l->workspace_floats(b);
+        return floats * 4;
+    }
+    // The largest batch whose weights, gradients and optimizer state (`fixed`), `per_sample` bytes
+    // a sample and the layers' scratch at that batch fit in `budget`; 0 when not even one does.
+    int largest_fitting_batch(int64_t fixed, int64_t per_sample, int64_t budget) const {
+        // + the arg-max rows the GPU backend keeps per sample
+        per_sample += 4;
+        int hi = largest_batch_that_fits(fixed, per_sample, budget);  // without the scratch: an upper bound
+        auto fits = [&](int b) { return fixed + per_sample * b + workspace_bytes(b) <= budget; };
+        if (hi < 1 || fits(hi)) return hi;
+        int lo = 0;  // the scratch only grows with the batch: bisect between what fits and what does not
+        while (hi - lo > 1) {
+            const int mid = lo + (hi - lo) / 2;
+            (fits(mid) ? lo : hi) = mid;
+        }
+        return lo;
+    }
+
+    // ", + N KiB of convolution scratch at that batch" where the layers keep any.
+    std::string scratch_text(int b) const {
+        const int64_t w = workspace_bytes(b);
+        return w > 0 ? std::string(" + ") + std::to_string(w / 1024) + " KiB of convolution scratch at that batch" : std::string();
+    }
+
     // Device bytes per served sample: the input, every layer's output and what a forward pass
     // keeps (pool winners; dropout masks too, an overestimate: serving draws none).
     int64_t serve_bytes_per_sample() const {
@@ -461,8 +489,9 @@ private:
     // serving: serve_bytes_per_sample()).
     std::string out_of_memory_advice(int b, const std::string& what, int64_t per_sample = -1, bool serving = false) {
         const MemoryStats s = be_->memory();
-        const int64_t fixed = s.of(MemoryKind::Weights) + s.of(MemoryKind::Gradients) +
-                              s.of(MemoryKind::OptimizerState) + s.of(MemoryKind::Workspace);
+        // The scratch (convolution columns) is counted at the batch tried, not as it is now.
+        const int64_t fixed =
+            s.of(MemoryKind::Weights) + s.of(MemoryKind::Gradients) + s.of(MemoryKind::OptimizerState);
         // Training: + the input and label of the two upload slots and of evaluation.
         if (per_sample < 0) per_sample = step_bytes_per_sample() + 3 * (input_.size() * 4 + 4);
         const int64_t avail = be_->device_available();
@@ -470,24 +499,24 @@ private:
                         std::to_string(b) + " (" + what + ")";
         if (serving) {
             if (avail < 0) return r + ": lower the maximum batch";
-            const int fit = largest_batch_that_fits(fixed, per_sample, (avail + s.total()) * 9 / 10);
+            const int fit = largest_fitting_batch(fixed, per_sample, (avail + s.total()) * 9 / 10);
             if (fit < 1) return r + "; even a batch of 1 does not fit on the device: serve it with --backend cpu";
             if (fit >= b) return r + ": the device's free memory should hold this batch (a pool limit, or another "
                                      "process?); lower the maximum batch";
             return r + "; the largest batch that should fit is " + std::to_string(fit) + " (estimated: " +
                    std::to_string(fixed / 1024) + " KiB of weights and other fixed buffers + " + std::to_string(per_sample / 1024) +
-                   " KiB per request): lower the maximum batch to " + std::to_string(fit);
+                   " KiB per request" + scratch_text(fit) + "): lower the maximum batch to " + std::to_string(fit);
         }
         if (avail < 0) return r + ": try a smaller batch size";
         // What the model holds now is given back and asked for again at the smaller size.
         const int64_t budget = (avail + s.total()) * 9 / 10;
-        const int fit = largest_batch_that_fits(fixed, per_sample, budget);
+        const int fit = largest_fitting_batch(fixed, per_sample, budget);
         if (fit < 1) return r + "; even batch size 1 does not fit on the device: use a smaller model";
         if (fit >= b) return r + ": the device's free memory should hold this batch (a pool limit, or another process?); "
                                  "try a smaller batch size";
         return r + "; the largest batch size that should fit is " + std::to_string(fit) + " (estimated: " +
-               std::to_string(fixed / 1024) + " KiB of weights, gradients, optimizer state and workspace + " +
-               std::to_string(per_sample / 1024) + " KiB per sample, " + std::to_string(budget / (1024 * 1024)) +
+               std::to_string(fixed / 1024) + " KiB of weights, gradients and optimizer state + " +
+               std::to_string(per_sample / 1024) + " KiB per sample" + scratch_text(fit) + ", " + std::to_string(budget / (1024 * 1024)) +
                " MiB of the device usable)";
     }
 

@@ -56,6 +56,9 @@ public:
     virtual int64_t forward_macs() const { return 0; }
     // Floats per sample that training keeps besides the output (dropout masks, pool winners).
     virtual int64_t state_floats_per_sample() const { return 0; }
+    // Floats of scratch the layer holds for a batch of b (a convolution's columns; on the GPU
+    // they grow with the batch up to the backend's chunk budget).
+    virtual int64_t workspace_floats(int /*b*/) const { return 0; }
 
 protected:
     Backend& be_;
@@ -135,6 +138,7 @@ public:
     void infer(const float* x, float* y, int b, Scratch& s) const override;
     std::vector<Param> params() override { return {{"weight", &w_, &gw_}, {"bias", &b_, &gb_}}; }
     int64_t forward_macs() const override { return int64_t{out_.c} * ckk() * out_.h * out_.w; }
+    int64_t workspace_floats(int b) const override;
 
 private:
     int ckk() const noexcept { return in_.c * k_ * k_; }
