@@ -7,13 +7,19 @@
 // share when nothing else runs): below that, other processes took the cores, and the lateness
 // tail measures their preemption more than the generator. "steal" is the share of the machine's
 // CPU time the hypervisor took during the row (cpu_steal.h): a virtual CPU that is not running
-// cannot issue on time, whatever the generator does.
+// cannot issue on time, whatever the generator does. A last row per round, "pacing", is the
+// generator's schedule alone: the same arrival process and the same spin wait on one thread, with
+// no batcher and no server (nothing else of ours runs): what this machine lets any issuing thread
+// achieve, the floor under the rows above.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
+#include "batchscope/engine/infer/arrivals.h"
 #include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/profiler/clock.h"
 #include "cpu_steal.h"
@@ -27,6 +33,28 @@ double cpu_seconds() {
     getrusage(RUSAGE_SELF, &u);
     return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// The schedule alone: Poisson arrivals at `rate`, each waited for as the generator does
+// (wait_until with its default spin), lateness = woke - scheduled. No request goes anywhere.
+struct Pacing {
+    std::vector<int64_t> late;
+    double wall_s = 0;
+};
+Pacing pacing_alone(double rate, int64_t requests) {
+    ArrivalProcess arrivals(LoadMode::Poisson, rate, 1, 42);
+    const int64_t spin = InferConfig{}.spin_us * 1000;
+    Pacing p;
+    p.late.reserve(static_cast<size_t>(requests));
+    const int64_t t0 = batchscope::profiler::now_ns();
+    int64_t next = t0;
+    for (int64_t i = 0; i < requests; ++i) {
+        next += arrivals.next_gap_ns();
+        p.late.push_back(std::max<int64_t>(0, wait_until(next, spin) - next));
+    }
+    p.wall_s = static_cast<double>(batchscope::profiler::now_ns() - t0) / 1e9;
+    std::sort(p.late.begin(), p.late.end());
+    return p;
 }
 
 }  // namespace
@@ -73,6 +101,17 @@ int main(int argc, char** argv) {
                         batchscope::bench::steal_percent(steal0, batchscope::bench::CpuTicks::now()));
             std::fflush(stdout);
         }
+        const double cpu0 = cpu_seconds();
+        const auto steal0 = batchscope::bench::CpuTicks::now();
+        const Pacing p = pacing_alone(rate, requests);
+        const auto n = static_cast<double>(p.late.size());
+        auto at = [&](double q) { return static_cast<double>(p.late[std::min(p.late.size() - 1, static_cast<size_t>(q / 100 * n))]) / 1e3; };
+        const auto on_time = std::upper_bound(p.late.begin(), p.late.end(), int64_t{50'000}) - p.late.begin();
+        std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %7.2f%% %6s %5.2f %5.1f%%\n", "pacing",
+                    rate, static_cast<long long>(p.late.size()), n / p.wall_s, at(50), at(99), at(99.9),
+                    static_cast<double>(p.late.back()) / 1e3, 100.0 * static_cast<double>(on_time) / n, "-",
+                    (cpu_seconds() - cpu0) / p.wall_s, batchscope::bench::steal_percent(steal0, batchscope::bench::CpuTicks::now()));
+        std::fflush(stdout);
     }
     return 0;
 }
