@@ -36,7 +36,9 @@ bool resolve(void* h, const char* name, Fn& fn, std::string& missing) {
 // Opens one candidate; false with `err` when it is missing, not CUPTI, or another major version.
 bool try_one(const std::string& c, CuptiFunctions& f, std::string& err) {
     dlerror();
-    void* h = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    // Without RTLD_NODELETE while it is checked, so that a refused candidate is really unloaded;
+    // the accepted one is pinned below (CUPTI's threads and callbacks outlive any handle).
+    void* h = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         err = dl_error();
         return false;
@@ -69,6 +71,7 @@ bool try_one(const std::string& c, CuptiFunctions& f, std::string& err) {
     }
     f.version = v;
     f.path = c;
+    dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD | RTLD_NODELETE);  // pinned: never unloaded
     return true;
 }
 

@@ -35,7 +35,8 @@ public:
     void end_step() noexcept { gpu_.set_work_id(-1); }
 
     // CUPTI only: holds a finished iteration until its GPU records are in. `host_events` are the
-    // host's parts of its breakdown (data wait, the host's staging copy); `fallback` is its
+    // host's parts of its breakdown (data wait, the host's staging copy; in a pipelined run also
+    // the wait for the next batch and its staging, where compute did not cover them); `fallback` is its
     // breakdown with CUDA-event timing, used when no record of it arrives.
     void hold(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const profiler::Event> host_events,
               const profiler::Breakdown& fallback);

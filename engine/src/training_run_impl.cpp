@@ -64,14 +64,15 @@ std::unique_ptr<model::Model> make_training_model(const TrainConfig& cfg, const 
 // What the training loop keeps of a batch once its data has gone to the model.
 struct Fetched {
     int b = 0;
+    int knob_batch = 0;  // the batch-size knob when it was fetched (its learning rate follows it)
     size_t nx = 0;  // floats of input
     int64_t positions = 0;
     int skipped = 0;
     int queue_depth = 0;  // ready batches when it was asked for
     BatchTimes times;
 };
-Fetched fetched(const Batch& batch, int queue_depth, int features) {
-    return {batch.size, static_cast<size_t>(batch.size) * static_cast<size_t>(features), batch.positions,
+Fetched fetched(const Batch& batch, int knob_batch, int queue_depth, int features) {
+    return {batch.size, knob_batch, static_cast<size_t>(batch.size) * static_cast<size_t>(features), batch.positions,
             batch.skipped, queue_depth, batch.times};
 }
 
@@ -203,11 +204,18 @@ void TrainingRun::Impl::controller_main() {
             int64_t steady_start_ns = 0, steady_samples = 0;
             double loss_sum = 0;
             profiler::Breakdown bd_sum;
+            // Pipelined runs: the batch staged for the next iteration (its positions are consumed
+            // from the loader, not yet trained).
+            Fetched next;  // b == 0: none
+            auto trained_pos = [&] { return epoch_pos - next.positions; };
+            // The first iteration a batch fetched from now on will train in (one later while a
+            // batch is staged): a new loader's first batch id, and where a knob change takes effect.
+            auto next_fetch_iteration = [&] { return iteration + (next.b > 0 ? 1 : 0); };
             auto make_loader = [&] {
                 LoaderOptions o{work.batch_size, work.workers,  work.prefetch_depth, cfg.drop_last,
                                 cfg.on_error,     data.sample_shape, augment,
                                 cfg.uint8_batches ? BatchFormat::Uint8 : BatchFormat::Float32};
-                return std::make_unique<BatchLoader>(*data.train, order, epoch_pos, o, &tracer, iteration);
+                return std::make_unique<BatchLoader>(*data.train, order, epoch_pos, o, &tracer, next_fetch_iteration());
             };
             // An iteration's record, once its breakdown is final.
             auto finish_iteration = [&](const IterationRecord& rec) {
@@ -219,14 +227,16 @@ void TrainingRun::Impl::controller_main() {
                 if (recent.size() > kRecentIterations) recent.pop_front();
             };
             auto loader = make_loader();
-            // Pipelined runs: the batch staged for the next iteration (its positions are consumed
-            // from the loader, not yet trained).
-            Fetched next;  // b == 0: none
-            auto trained_pos = [&] { return epoch_pos - next.positions; };
             const int64_t epoch_start = profiler::now_ns();
             int64_t epoch_end = epoch_start;
 
             for (;;) {
+                // The next batch could not be staged: the run fails, keeping what it did (before a
+                // pause or a stop could hide it).
+                if (stage_error) {
+                    if (gpu_trace) poll_gpu(true, finish_iteration);
+                    std::rethrow_exception(stage_error);
+                }
                 // Pause (knob changes still apply while paused).
                 std::vector<KnobCommand> cmds;
                 {
@@ -250,10 +260,6 @@ void TrainingRun::Impl::controller_main() {
                     cmds.swap(commands);
                 }
                 if (stop_requested) break;
-                if (stage_error) {  // the next batch could not be staged: the run fails, keeping what it did
-                    if (gpu_trace) poll_gpu(true, finish_iteration);
-                    std::rethrow_exception(stage_error);
-                }
                 const int64_t t0 = profiler::now_ns();
                 bool rebuild = false;
                 for (const KnobCommand& c : cmds) {
@@ -262,7 +268,8 @@ void TrainingRun::Impl::controller_main() {
                                   : c.knob == "storage_profile" ? &work.storage_profile
                                                                 : &work.workers;
                     if (*target == c.value) continue;
-                    work.knob_changes.push_back({t0, iteration, c.knob, *target, c.value});
+                    // It applies from the next batch fetched (a staged batch keeps the old values).
+                    work.knob_changes.push_back({t0, next_fetch_iteration(), c.knob, *target, c.value});
                     if (sink) sink->on_knob_change(work.knob_changes.back());
                     *target = c.value;
                     if (c.knob == "prefetch_depth") {
@@ -307,7 +314,7 @@ void TrainingRun::Impl::controller_main() {
                         loader->recycle(std::move(batch));
                         continue;
                     }
-                    cur = fetched(*batch, queue_depth, features);
+                    cur = fetched(*batch, work.batch_size, queue_depth, features);
                     if (input.size() < cur.nx) input.resize(cur.nx);
                     // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
                     to_float(*batch, data.sample_shape, loader->collator(), input.data());
@@ -322,7 +329,7 @@ void TrainingRun::Impl::controller_main() {
                 const int b = cur.b;
                 const size_t nx = cur.nx;
                 // Linear scaling: the rate follows the batch-size knob (a live change included).
-                const float lr = cfg.scale_lr_with_batch ? epoch_lr * static_cast<float>(work.batch_size) /
+                const float lr = cfg.scale_lr_with_batch ? epoch_lr * static_cast<float>(cur.knob_batch) /
                                                                static_cast<float>(cfg.batch_size)
                                                          : epoch_lr;
                 float loss = 0.f;
@@ -363,7 +370,7 @@ void TrainingRun::Impl::controller_main() {
                         }
                         tw = profiler::now_ns();
                         if (nb) {
-                            const Fetched f = fetched(*nb, depth, features);
+                            const Fetched f = fetched(*nb, work.batch_size, depth, features);
                             if (input.size() < f.nx) input.resize(f.nx);
                             to_float(*nb, data.sample_shape, loader->collator(), input.data());
                             gpu_trace->begin_step(iteration + 1);
@@ -373,6 +380,7 @@ void TrainingRun::Impl::controller_main() {
                                 next_bytes = static_cast<uint32_t>(f.nx * 4);
                             } catch (...) {  // said at the next iteration boundary, after this one is recorded
                                 stage_error = std::current_exception();
+                                epoch_pos -= nb->positions;  // not trained: the epoch's progress stops before it
                             }
                             loader->recycle(std::move(nb));
                         }

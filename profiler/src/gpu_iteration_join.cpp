@@ -15,6 +15,7 @@ void GpuIterationJoin::add_iteration(int64_t id, int64_t start_ns, int64_t end_n
         if (e.id == id) {
             p.events.push_back(e);
             ++p.gpu_events;
+            p.device_records += !tagged_as(e, Phase::H2D);
         } else if (e.id < id) {
             ++late_;
         } else {
@@ -44,6 +45,7 @@ void GpuIterationJoin::add_gpu_events(std::span<const Event> events) {
         if (Pending* p = find(e.id)) {
             p->events.push_back(e);
             ++p->gpu_events;
+            p->device_records += !tagged_as(e, Phase::H2D);
         } else if (e.id > last_added_ && early_.size() < max_pending_) {
             early_.push_back(e);
         } else {
@@ -61,7 +63,7 @@ void GpuIterationJoin::take(int64_t now_ns, bool all, std::vector<Joined>& out) 
         Joined j;
         j.id = p.id;
         j.gpu_events = p.gpu_events;
-        j.from_gpu = p.gpu_events > 0;
+        j.from_gpu = p.device_records > 0;
         if (j.from_gpu) {
             j.breakdown = compute_breakdown(p.start_ns, p.end_ns, p.events);
         } else {

@@ -194,6 +194,23 @@ TEST(GpuIterationJoin, APipelinedUploadJoinsTheIterationItIsFor) {
 
 // An upload for an iteration that never ran (a stopped run) is counted late once a later
 // iteration is added, never joined to the wrong one.
+// A pipelined iteration whose own records were lost (dropped, or never came): its early upload
+// alone must not pass for its step. It takes the fallback and counts as timed out, so the run
+// says "N iterations had no CUPTI record".
+TEST(GpuIterationJoin, AnIterationWithOnlyItsEarlyUploadTakesTheFallback) {
+    GpuIterationJoin j;
+    Event up = make_event(Phase::H2D, 900, 1100, kCopy, 1);
+    up.tag = 1 + static_cast<uint8_t>(Phase::H2D);
+    j.add_gpu_events(std::span<const Event>(&up, 1));
+    j.add_iteration(1, 1000, 2000, {}, fallback_of(1000));
+    std::vector<GpuIterationJoin::Joined> out;
+    j.take(2000, true, out);  // a forced flush: nothing more will come
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_FALSE(out[0].from_gpu);
+    EXPECT_EQ(out[0].breakdown.compute_ns, fallback_of(1000).compute_ns);
+    EXPECT_EQ(j.timed_out(), 1u);
+}
+
 TEST(GpuIterationJoin, AnUploadWhoseIterationNeverCameIsLate) {
     GpuIterationJoin j;
     Event up = make_event(Phase::H2D, 10, 20, kCopy, 5);

@@ -112,7 +112,10 @@ void InferenceRun::Impl::server_main() {
         try {
             poll_gpu(true);  // the batches served before the failure still count
         } catch (const std::exception&) {
-            // The device failed again: those batches keep their CUDA-event times.
+            // The device failed again: no record will come, those batches keep their CUDA-event times.
+            if (gpu_trace)
+                gpu_trace->release_all(
+                    [&](std::span<RequestRecord> done, const BatchTiming& t, bool) { finish(done, t, true); });
         }
     }
     {

@@ -75,4 +75,12 @@ void ServingTrace::poll(int64_t now_ns, bool forced, std::vector<profiler::Event
     }
 }
 
+void ServingTrace::release_all(const Done& done) {
+    for (Held& h : held_) {
+        ++from_events_;
+        done(h.served, h.t, false);
+    }
+    held_.clear();
+}
+
 }  // namespace batchscope::engine::infer

@@ -42,6 +42,9 @@ public:
     // every held batch): appends their copy- and compute-stream events to `gpu_events` and calls
     // `done` for every batch now complete, oldest first.
     void poll(int64_t now_ns, bool forced, std::vector<profiler::Event>& gpu_events, const Done& done);
+    // Hands out every held batch with its CUDA-event times (the device failed: no record will
+    // come), each counted as timed from events.
+    void release_all(const Done& done);
 
     void fill(DeviceView& d, int64_t now_ns, bool force) { trace_.fill(d, now_ns, force); }
     std::string incomplete_note() const { return trace_.incomplete_note(); }

@@ -430,8 +430,8 @@ private:
         for (const auto& l : layers_) max_features_ = std::max(max_features_, static_cast<size_t>(l->out_shape().size()));
     }
 
-    // Grows the per-layer outputs and the gradient ping-pong buffers (on a device backend also
-    // the batch's input and labels) to b samples (never shrinks; a live batch-size change to a
+    // Grows the per-layer outputs and the gradient ping-pong buffers (on a device backend the
+    // batch's input and labels grow in upload()) to b samples (never shrinks; a live batch-size change to a
     // larger batch regrows them here).
     void reserve(int b) {
         if (b <= capacity_) return;

@@ -45,7 +45,7 @@ public:
     struct Joined {
         int64_t id = 0;
         Breakdown breakdown;
-        bool from_gpu = false;  // false: no GPU record of it arrived, the fallback was used
+        bool from_gpu = false;  // false: no record of its device work arrived, the fallback was used
         int64_t gpu_events = 0;
     };
     // Appends the iterations that are complete (or waited too long), oldest first; `all` gives out
@@ -63,6 +63,9 @@ private:
         std::vector<Event> events;  // host events, then the GPU's
         Breakdown fallback;
         int64_t gpu_events = 0;
+        // Records of its own device work (kernels, copies back): a pipelined upload alone, issued
+        // during the previous iteration, says nothing about this one's step.
+        int64_t device_records = 0;
     };
     Pending* find(int64_t id);
 
