@@ -22,6 +22,7 @@
 #include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/engine/mlp.h"
 #include "batchscope/engine/plugin_cupti_collector.h"
+#include "emulated_serving.h"
 #include "idx_fixture.h"
 
 using namespace batchscope::engine;
@@ -29,11 +30,8 @@ using namespace batchscope::engine::infer;
 
 namespace {
 
-bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
-
-std::string fake_plugin_path() {
-    return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).string();
-}
+using bs_test::real_plugin;
+using bs_test::serve_all;
 
 class Graphs : public ::testing::Test {
 protected:
@@ -41,8 +39,7 @@ protected:
         setenv("BS_FAKE_COMPUTE", "emulate", 1);
         setenv("BS_FAKE_EVENT_CLOCK", "host", 1);
         setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
-        if (real_plugin()) unsetenv("BATCHSCOPE_GPU_PLUGIN");
-        else setenv("BATCHSCOPE_GPU_PLUGIN", fake_plugin_path().c_str(), 1);
+        bs_test::use_serving_plugin();
     }
     void TearDown() override {
         for (const char* v : {"BS_FAKE_GRAPH", "BS_FAKE_CUPTI", "BATCHSCOPE_GPU_PLUGIN"}) unsetenv(v);
@@ -268,17 +265,6 @@ protected:
         dir_ = nullptr;
     }
     static std::string ckpt() { return dir_->file("mlp.ckpt"); }
-    static std::vector<int8_t> answers(BatchService& s, int b) {
-        std::vector<int8_t> all;
-        for (int64_t first = 0; first < s.sample_count(); first += b) {
-            std::vector<int64_t> samples;
-            for (int64_t i = first; i < std::min<int64_t>(first + b, s.sample_count()); ++i) samples.push_back(i);
-            std::vector<int8_t> correct(samples.size(), -1);
-            s.serve(samples, correct);
-            all.insert(all.end(), correct.begin(), correct.end());
-        }
-        return all;
-    }
     static bs_test::TempDir* dir_;
 };
 bs_test::TempDir* GraphServing::dir_ = nullptr;
@@ -288,12 +274,12 @@ TEST_F(GraphServing, GraphsAreOnByDefaultAndAnswerAsTheCpu) {
     auto gpu = make_gpu_model_service(ckpt(), dir_->path);
     EXPECT_NE(gpu->backend().find(", CUDA graphs"), std::string::npos) << gpu->backend();
     EXPECT_NE(gpu->timing().find("CUDA graph"), std::string::npos) << gpu->timing();
-    const std::vector<int8_t> want = answers(*cpu, 16);
-    for (int b : {1, 2, 3, 4, 64}) EXPECT_EQ(answers(*gpu, b), want) << "batch " << b;
+    const std::vector<int8_t> want = serve_all(*cpu, 16);
+    for (int b : {1, 2, 3, 4, 64}) EXPECT_EQ(serve_all(*gpu, b), want) << "batch " << b;
     EXPECT_NE(gpu->backend().find(", CUDA graphs"), std::string::npos) << gpu->backend();
     auto off = make_gpu_model_service(ckpt(), dir_->path, 0, {}, /*cuda_graphs=*/false);
     EXPECT_NE(off->backend().find("no CUDA graphs (--no-cuda-graphs)"), std::string::npos) << off->backend();
-    EXPECT_EQ(answers(*off, 3), want);
+    EXPECT_EQ(serve_all(*off, 3), want);
 }
 
 TEST_F(GraphServing, ACaptureFailureIsInTheBackendLineAndServingGoesOn) {
@@ -305,7 +291,7 @@ TEST_F(GraphServing, ACaptureFailureIsInTheBackendLineAndServingGoesOn) {
     EXPECT_NE(b.find("no CUDA graphs: capturing a CUDA graph for a batch of 1 failed"), std::string::npos) << b;
     EXPECT_NE(b.find("cudaErrorStreamCaptureUnsupported"), std::string::npos) << b;
     EXPECT_EQ(gpu->timing().find("CUDA graph"), std::string::npos) << gpu->timing();
-    EXPECT_EQ(answers(*gpu, 4), answers(*cpu, 4));
+    EXPECT_EQ(serve_all(*gpu, 4), serve_all(*cpu, 4));
 }
 
 TEST_F(GraphServing, ALiveMaxBatchChangeCapturesTheNewSizesAndAnswersStayRight) {
@@ -337,13 +323,7 @@ TEST_F(GraphServing, ALiveMaxBatchChangeCapturesTheNewSizesAndAnswersStayRight) 
     // Every answer, through whichever graph served it, is the CPU's answer for its sample.
     c.backend = "cpu";
     std::shared_ptr<BatchService> cpu = make_checkpoint_service(c);
-    std::vector<int64_t> all(static_cast<size_t>(cpu->sample_count()));
-    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
-    std::vector<int8_t> want(all.size());
-    for (size_t i = 0; i < all.size(); i += 256) {  // in batches the service takes
-        const size_t n = std::min<size_t>(256, all.size() - i);
-        cpu->serve(std::span<const int64_t>(all.data() + i, n), std::span<int8_t>(want.data() + i, n));
-    }
+    const std::vector<int8_t> want = serve_all(*cpu, 256);
     ASSERT_GE(r->records.size(), 900u);
     EXPECT_EQ(r->checked, r->completed);
     for (const RequestRecord& q : r->records)
