@@ -4,6 +4,9 @@
 #include <QSortFilterProxyModel>
 
 #include "device_tables.h"
+#include "group_box.h"
+
+#include <QGroupBox>
 
 namespace batchscope::ui {
 
@@ -33,6 +36,16 @@ QStackedWidget* table_or_reason(QTableView* table, QLabel* empty) {
     s->addWidget(table);
     s->addWidget(empty);
     return s;
+}
+
+QSplitter* kernel_copy_tables(QWidget* kernels, QWidget* copies) {
+    auto* tables = new QSplitter(Qt::Vertical);
+    tables->addWidget(group(QObject::tr("Kernels"), kernels));
+    tables->addWidget(group(QObject::tr("Copies"), copies));
+    tables->setStretchFactor(0, 3);
+    tables->setStretchFactor(1, 2);
+    tables->setChildrenCollapsible(false);
+    return tables;
 }
 
 }  // namespace batchscope::ui

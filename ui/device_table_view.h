@@ -4,6 +4,7 @@
 // or, when it has no rows, the reason in grey.
 #include <QAbstractTableModel>
 #include <QLabel>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
 
@@ -14,5 +15,7 @@ namespace batchscope::ui {
 QTableView* make_device_table(QAbstractTableModel* model, int sort_column, QObject* owner, const QString& tip);
 // `table` (index 0) and `empty` (index 1, styled as a grey, centred reason).
 QStackedWidget* table_or_reason(QTableView* table, QLabel* empty);
+// "Kernels" above "Copies", each titled (group_box.h), in a vertical splitter (3 : 2).
+QSplitter* kernel_copy_tables(QWidget* kernels, QWidget* copies);
 
 }  // namespace batchscope::ui

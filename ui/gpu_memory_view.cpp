@@ -63,12 +63,7 @@ GpuMemoryView::GpuMemoryView(QWidget* parent)
     kernel_stack_ = table_or_reason(kernel_view_, kernel_empty_);
     copy_stack_ = table_or_reason(copy_view_, copy_empty_);
     summary_->setWordWrap(true);
-    auto* tables = new QSplitter(Qt::Vertical);
-    tables->addWidget(group(tr("Kernels"), kernel_stack_));
-    tables->addWidget(group(tr("Copies"), copy_stack_));
-    tables->setStretchFactor(0, 3);
-    tables->setStretchFactor(1, 2);
-    tables->setChildrenCollapsible(false);
+    QSplitter* tables = kernel_copy_tables(kernel_stack_, copy_stack_);
     split_->addWidget(group(tr("Memory"), memory_));
     split_->addWidget(tables);
     split_->setStretchFactor(0, 2);

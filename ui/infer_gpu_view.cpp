@@ -9,7 +9,6 @@
 
 #include "device_table_view.h"
 #include "device_tables.h"
-#include "group_box.h"
 
 namespace batchscope::ui {
 namespace {
@@ -59,12 +58,7 @@ InferGpuView::InferGpuView(QWidget* parent)
     copy_stack_ = table_or_reason(copy_view_, copy_empty_);
     summary_->setWordWrap(true);
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* tables = new QSplitter(Qt::Vertical);
-    tables->addWidget(group(tr("Kernels"), kernel_stack_));
-    tables->addWidget(group(tr("Copies"), copy_stack_));
-    tables->setStretchFactor(0, 3);
-    tables->setStretchFactor(1, 2);
-    tables->setChildrenCollapsible(false);
+    QSplitter* tables = kernel_copy_tables(kernel_stack_, copy_stack_);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(summary_);

@@ -44,19 +44,9 @@ bool try_one(const std::string& c, CuptiFunctions& f, std::string& err) {
         return false;
     }
     std::string missing;
-    resolve(h, "cuptiGetVersion", f.get_version, missing);
-    resolve(h, "cuptiGetResultString", f.get_result_string, missing);
-    resolve(h, "cuptiGetCallbackName", f.get_callback_name, missing);
-    resolve(h, "cuptiGetTimestamp", f.get_timestamp, missing);
-    resolve(h, "cuptiActivityRegisterCallbacks", f.activity_register_callbacks, missing);
-    resolve(h, "cuptiActivityEnable", f.activity_enable, missing);
-    resolve(h, "cuptiActivityDisable", f.activity_disable, missing);
-    resolve(h, "cuptiActivityFlushPeriod", f.activity_flush_period, missing);
-    resolve(h, "cuptiActivityFlushAll", f.activity_flush_all, missing);
-    resolve(h, "cuptiActivityGetNextRecord", f.activity_get_next_record, missing);
-    resolve(h, "cuptiActivityGetNumDroppedRecords", f.activity_get_num_dropped_records, missing);
-    resolve(h, "cuptiActivityPushExternalCorrelationId", f.activity_push_external_correlation_id, missing);
-    resolve(h, "cuptiActivityPopExternalCorrelationId", f.activity_pop_external_correlation_id, missing);
+#define BS_CUPTI_RESOLVE(member, symbol) resolve(h, #symbol, f.member, missing);
+    BS_CUPTI_FUNCTIONS(BS_CUPTI_RESOLVE)
+#undef BS_CUPTI_RESOLVE
     if (!missing.empty()) {
         dlclose(h);
         err = "it has no " + missing + ": not a CUPTI library";

@@ -15,21 +15,28 @@
 
 namespace batchscope::cuda {
 
+// Every CUPTI function the plugin calls (X(member, symbol)): the members below and the dlsym
+// lookups come from this one list.
+#define BS_CUPTI_FUNCTIONS(X)                                                       \
+    X(get_version, cuptiGetVersion)                                                 \
+    X(get_result_string, cuptiGetResultString)                                      \
+    X(get_callback_name, cuptiGetCallbackName)                                      \
+    X(get_timestamp, cuptiGetTimestamp)                                             \
+    X(activity_register_callbacks, cuptiActivityRegisterCallbacks)                  \
+    X(activity_enable, cuptiActivityEnable)                                         \
+    X(activity_disable, cuptiActivityDisable)                                       \
+    X(activity_flush_period, cuptiActivityFlushPeriod)                              \
+    X(activity_flush_all, cuptiActivityFlushAll)                                    \
+    X(activity_get_next_record, cuptiActivityGetNextRecord)                         \
+    X(activity_get_num_dropped_records, cuptiActivityGetNumDroppedRecords)          \
+    X(activity_push_external_correlation_id, cuptiActivityPushExternalCorrelationId) \
+    X(activity_pop_external_correlation_id, cuptiActivityPopExternalCorrelationId)
+
 // Every CUPTI function the plugin calls, resolved with dlsym.
 struct CuptiFunctions {
-    decltype(&cuptiGetVersion) get_version = nullptr;
-    decltype(&cuptiGetResultString) get_result_string = nullptr;
-    decltype(&cuptiGetCallbackName) get_callback_name = nullptr;
-    decltype(&cuptiGetTimestamp) get_timestamp = nullptr;
-    decltype(&cuptiActivityRegisterCallbacks) activity_register_callbacks = nullptr;
-    decltype(&cuptiActivityEnable) activity_enable = nullptr;
-    decltype(&cuptiActivityDisable) activity_disable = nullptr;
-    decltype(&cuptiActivityFlushPeriod) activity_flush_period = nullptr;
-    decltype(&cuptiActivityFlushAll) activity_flush_all = nullptr;
-    decltype(&cuptiActivityGetNextRecord) activity_get_next_record = nullptr;
-    decltype(&cuptiActivityGetNumDroppedRecords) activity_get_num_dropped_records = nullptr;
-    decltype(&cuptiActivityPushExternalCorrelationId) activity_push_external_correlation_id = nullptr;
-    decltype(&cuptiActivityPopExternalCorrelationId) activity_pop_external_correlation_id = nullptr;
+#define BS_CUPTI_MEMBER(member, symbol) decltype(&symbol) member = nullptr;
+    BS_CUPTI_FUNCTIONS(BS_CUPTI_MEMBER)
+#undef BS_CUPTI_MEMBER
     uint32_t version = 0;   // cuptiGetVersion of the library found
     std::string path;       // the candidate that loaded
 };

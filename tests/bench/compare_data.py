@@ -117,7 +117,7 @@ def best(rounds, fns):
             else:
                 for k in r:
                     if isinstance(r[k], float):
-                        out[i][k] = max(out[i][k], r[k])
+                        out[i][k] = r[k] if out[i].get(k) is None else max(out[i][k], r[k])
     return out
 
 
@@ -196,10 +196,11 @@ def main():
             per_cpu = u["samples_per_cpu_s"] / d1["decode_images_per_cpu_s"]
             vs_decode = f"{100 * wall:.0f}% ({100 * per_cpu:.0f}%)"
             vs_threads = f"{100 * u['samples_per_s'] / dw['decode_images_per_s']:.0f}%"
-        steal = max(x.get("steal_pct", 0.0) for x in (b, u, d1, dw) if x)
+        steals = [x["steal_pct"] for x in (b, u, d1, dw) if x and x.get("steal_pct") is not None]
+        steal = f"{max(steals):.1f}%" if steals else "n/a"
         lines.append(f"| {name} | {w} | {p} | {b['samples_per_s']:.0f} ({b['samples_per_cpu_s']:.0f}) | {uint8} | "
                      f"{t['samples_per_s']:.0f} ({t['samples_per_cpu_s']:.0f}) | {ratio} | {rates} | {vs_decode} | "
-                     f"{vs_threads} | {steal:.1f}% |")
+                     f"{vs_threads} | {steal} |")
     text = "\n".join(lines)
     print(text)
     if a.markdown:

@@ -113,9 +113,10 @@ void run_loader(const Args& a, const data::SampleSource& src, const char* datase
         for (int p : a.prefetch) {
             const Rate r = loader_rate(src, w, p, a.batch, a.seconds, a.format, a.shuffle);
             std::printf("{\"dataset\": \"%s\", \"storage\": \"%s\", \"workers\": %d, \"prefetch\": %d, \"batch\": %d, "
-                        "\"format\": \"%s\", \"order\": \"%s\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f, \"steal_pct\": %.1f}\n",
+                        "\"format\": \"%s\", \"order\": \"%s\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f, \"steal_pct\": %s}\n",
                         dataset, a.storage.c_str(), w, p, a.batch, a.format == BatchFormat::Uint8 ? "uint8" : "float32",
-                        a.shuffle ? "shuffled" : "sequential", r.wall, r.cpu, r.steal);
+                        a.shuffle ? "shuffled" : "sequential", r.wall, r.cpu,
+                        batchscope::bench::steal_text(r.steal, true).c_str());
             std::fflush(stdout);
         }
 }
@@ -157,8 +158,9 @@ int decode_rate(const Args& a) {
     const double steal = batchscope::bench::steal_percent(s0, batchscope::bench::CpuTicks::now());
     const auto n = static_cast<double>(decoded.load());
     std::printf("{\"decode_images_per_s\": %.1f, \"decode_images_per_cpu_s\": %.1f, \"threads\": %d, \"files\": %zu, "
-                "\"width\": %d, \"height\": %d, \"channels\": %d, \"steal_pct\": %.1f}\n",
-                n / wall, n / cpu, threads, files.size(), src.shape().width, src.shape().height, channels, steal);
+                "\"width\": %d, \"height\": %d, \"channels\": %d, \"steal_pct\": %s}\n",
+                n / wall, n / cpu, threads, files.size(), src.shape().width, src.shape().height, channels,
+                batchscope::bench::steal_text(steal, true).c_str());
     return 0;
 }
 

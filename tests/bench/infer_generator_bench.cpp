@@ -93,12 +93,12 @@ int main(int argc, char** argv) {
             auto us = [](int64_t ns) { return static_cast<double>(ns) / 1e3; };
             int64_t on_time = 0;
             for (const RequestRecord& q : r.records) on_time += q.lateness_ns() <= 50'000;
-            std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %7.2f%% %6.1f %5.2f %5.1f%%\n",
+            std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %7.2f%% %6.1f %5.2f %6s\n",
                         to_string(row.mode), row.rate, static_cast<long long>(r.completed), r.throughput_rps,
                         us(r.lateness.value_ns(50)), us(r.lateness.value_ns(99)), us(r.lateness.value_ns(99.9)),
                         us(r.lateness.max_ns), 100.0 * static_cast<double>(on_time) / static_cast<double>(r.completed),
                         r.mean_batch, (cpu_seconds() - cpu0) / wall,
-                        batchscope::bench::steal_percent(steal0, batchscope::bench::CpuTicks::now()));
+                        batchscope::bench::steal_text(batchscope::bench::steal_percent(steal0, batchscope::bench::CpuTicks::now())).c_str());
             std::fflush(stdout);
         }
         const double cpu0 = cpu_seconds();
@@ -107,10 +107,10 @@ int main(int argc, char** argv) {
         const auto n = static_cast<double>(p.late.size());
         auto at = [&](double q) { return static_cast<double>(p.late[std::min(p.late.size() - 1, static_cast<size_t>(q / 100 * n))]) / 1e3; };
         const auto on_time = std::upper_bound(p.late.begin(), p.late.end(), int64_t{50'000}) - p.late.begin();
-        std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %7.2f%% %6s %5.2f %5.1f%%\n", "pacing",
+        std::printf("%-9s %11.0f %9lld %11.0f %7.1fus %7.1fus %8.1fus %7.1fus %7.2f%% %6s %5.2f %6s\n", "pacing",
                     rate, static_cast<long long>(p.late.size()), n / p.wall_s, at(50), at(99), at(99.9),
                     static_cast<double>(p.late.back()) / 1e3, 100.0 * static_cast<double>(on_time) / n, "-",
-                    (cpu_seconds() - cpu0) / p.wall_s, batchscope::bench::steal_percent(steal0, batchscope::bench::CpuTicks::now()));
+                    (cpu_seconds() - cpu0) / p.wall_s, batchscope::bench::steal_text(batchscope::bench::steal_percent(steal0, batchscope::bench::CpuTicks::now())).c_str());
         std::fflush(stdout);
     }
     return 0;

@@ -88,12 +88,10 @@ private:
 
 }  // namespace
 
-std::string gpu_tuned_path(const model::ModelSpec& spec) {
+bool gpu_tuned_path(const model::ModelSpec& spec) {
     using model::ModelKind;
-    if (spec.kind == ModelKind::LogReg || spec.kind == ModelKind::Svm) return {};
-    if (spec.kind == ModelKind::Mlp && spec.activation == model::Activation::Relu) return {};
-    return std::string("the tuned GPU path serves MLPs with ReLU, logistic regression and linear SVMs, not ") +
-           spec.canonical() + ": it is served as the layer stack";
+    return spec.kind == ModelKind::LogReg || spec.kind == ModelKind::Svm ||
+           (spec.kind == ModelKind::Mlp && spec.activation == model::Activation::Relu);
 }
 
 std::string gpu_unavailable(const std::string& probe_reason) {
@@ -108,7 +106,7 @@ std::unique_ptr<BatchService> make_gpu_model_service(std::unique_ptr<GpuBackend>
                                                      const CheckpointInfo& info, ImageDataset test,
                                                      std::string model_name, bool cuda_graphs) {
     if (!gpu) throw GpuError(GpuErrc::no_device, "no GPU backend");
-    if (!gpu_tuned_path(model.spec()).empty())
+    if (!gpu_tuned_path(model.spec()))
         return make_gpu_stack_service(std::move(gpu), model, info, std::move(test), std::move(model_name));
     return std::make_unique<GpuMlpService>(std::move(gpu), model, info, std::move(test), std::move(model_name),
                                            cuda_graphs);

@@ -17,9 +17,9 @@
 
 namespace batchscope::engine::infer {
 
-// Empty when `spec` is served by the tuned path, else why not (it is then served as the layer
-// stack).
-std::string gpu_tuned_path(const model::ModelSpec& spec);
+// Whether `spec` is served by the tuned path (GpuMlp: stacks of Linear layers with ReLU, logistic
+// regression, linear SVMs); every other model is served as the layer stack.
+bool gpu_tuned_path(const model::ModelSpec& spec);
 
 // "GPU unavailable: <reason> (serve on the CPU with --backend cpu)": the probe's reason without
 // its "running on the CPU" ending, since serving never falls back to the CPU.
