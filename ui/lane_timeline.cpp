@@ -158,13 +158,22 @@ void LaneTimeline::showSnapshot(const engine::RunSnapshot& s) {
     }
 }
 
+int LaneTimeline::nameWidth() const {
+    if (name_w_ > 0 && model_.lanes() == name_w_lanes_ && font() == name_w_font_) return name_w_;
+    const QFontMetrics fm = fontMetrics();
+    int w = fm.horizontalAdvance(QStringLiteral("compute stream 00"));
+    for (const profiler::Lane& lane : model_.lanes())
+        w = std::max(w, fm.horizontalAdvance(QString::fromStdString(profiler::lane_name(lane))));
+    name_w_lanes_ = model_.lanes();
+    name_w_font_ = font();
+    name_w_ = w;
+    return w;
+}
+
 LaneTimeline::Geometry LaneTimeline::geometry() const {
     Geometry g;
     const QFontMetrics fm = fontMetrics();
-    int name_w = fm.horizontalAdvance(QStringLiteral("compute stream 00"));  // the widest name of the lanes shown
-    for (const profiler::Lane& lane : model_.lanes())
-        name_w = std::max(name_w, fm.horizontalAdvance(QString::fromStdString(profiler::lane_name(lane))));
-    g.label_w = name_w + 2 * kPad;
+    g.label_w = nameWidth() + 2 * kPad;
     g.legend_h = legend_rows(fm, width() - 2 * kPad, nullptr) * fm.height() + kPad;
     const int axis_h = fm.height() + kPad;
     const QRect area(g.label_w, kPad + g.legend_h, width() - g.label_w - kPad,

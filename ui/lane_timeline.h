@@ -55,11 +55,15 @@ private:
         int legend_h = 0;
     };
     Geometry geometry() const;
+    int nameWidth() const;  // the widest lane name shown (cached until the lanes or the font change)
     void paintLegend(QPainter& p, const QRect& area) const;
 
     LaneModel model_;
     QString empty_;
     int paints_ = 0;
+    mutable std::vector<profiler::Lane> name_w_lanes_;  // the lanes and font the cached width is for
+    mutable QFont name_w_font_;
+    mutable int name_w_ = 0;
 };
 
 }  // namespace batchscope::ui

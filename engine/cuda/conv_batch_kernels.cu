@@ -11,8 +11,6 @@ namespace {
 
 namespace m = batchscope::engine::math;
 
-#define BS_GRID_STRIDE(i, n) \
-    for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)
 
 __global__ void im2col_batch_kernel(const float* x, int n, int c, int h, int w, int k, int stride, int pad, int oh,
                                     int ow, size_t total, float* col) {
@@ -38,7 +36,6 @@ __global__ void transpose_outer_kernel(const float* x, int a, int b, int inner, 
     }
 }
 
-#undef BS_GRID_STRIDE
 
 }  // namespace
 

@@ -14,3 +14,9 @@ inline unsigned blocks_for(size_t n) {
 }
 
 }  // namespace batchscope::cuda
+
+#ifdef __CUDACC__
+// for (i over [0, n)) one element per thread, striding by the whole grid.
+#define BS_GRID_STRIDE(i, n) \
+    for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)
+#endif

@@ -13,8 +13,6 @@ namespace {
 namespace m = batchscope::engine::math;
 
 
-#define BS_GRID_STRIDE(i, n) \
-    for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < (n); i += size_t(gridDim.x) * blockDim.x)
 
 __global__ void activation_kernel(int act, const float* x, float* y, size_t n) {
     BS_GRID_STRIDE(i, n) {
@@ -48,38 +46,6 @@ __global__ void bias_grad_kernel(const float* dy, int outer, int channels, int i
 
 __global__ void dropout_kernel(const float* x, const float* keep, float scale, float* y, size_t n, bool backward) {
     BS_GRID_STRIDE(i, n) y[i] = backward ? m::dropout_grad(x[i], keep[i], scale) : m::dropout(x[i], keep[i], scale);
-}
-
-__global__ void im2col_kernel(const float* x, int c, int h, int w, int k, int stride, int pad, int oh, int ow,
-                              float* col) {
-    const size_t n = size_t(c) * k * k * oh * ow;
-    BS_GRID_STRIDE(idx, n) {
-        const int ox = int(idx % ow), oy = int((idx / ow) % oh);
-        const size_t row = idx / (size_t(oh) * ow);  // (ch * k + ky) * k + kx
-        const int kx = int(row % k), ky = int((row / k) % k), ch = int(row / (size_t(k) * k));
-        const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
-        col[idx] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[(size_t(ch) * h + iy) * w + ix] : 0.f;
-    }
-}
-
-// Gather form: each input element sums the column entries that came from it (no atomics).
-__global__ void col2im_kernel(const float* col, int c, int h, int w, int k, int stride, int pad, int oh, int ow,
-                              float* x) {
-    const size_t n = size_t(c) * h * w;
-    BS_GRID_STRIDE(idx, n) {
-        const int ix = int(idx % w), iy = int((idx / w) % h), ch = int(idx / (size_t(h) * w));
-        float acc = 0.f;
-        for (int ky = 0; ky < k; ++ky) {
-            const int ty = iy + pad - ky;
-            if (ty < 0 || ty % stride != 0 || ty / stride >= oh) continue;
-            for (int kx = 0; kx < k; ++kx) {
-                const int tx = ix + pad - kx;
-                if (tx < 0 || tx % stride != 0 || tx / stride >= ow) continue;
-                acc += col[((size_t(ch) * k + ky) * k + kx) * oh * ow + size_t(ty / stride) * ow + tx / stride];
-            }
-        }
-        x[idx] = acc;
-    }
 }
 
 __global__ void maxpool_kernel(const float* x, int planes, int h, int w, int k, int s, int oh, int ow, float* y,
@@ -124,18 +90,15 @@ cudaError_t launch_dropout(cudaStream_t s, const float* x, const float* keep, fl
     return cudaGetLastError();
 }
 
+// One sample: the batched unfolding with n = 1 (conv_batch_kernels.cu; the same layout).
 cudaError_t launch_im2col(cudaStream_t s, const float* x, int c, int h, int w, int k, int stride, int pad,
                           float* col) {
-    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-    im2col_kernel<<<blocks_for(size_t(c) * k * k * oh * ow), kThreads, 0, s>>>(x, c, h, w, k, stride, pad, oh, ow, col);
-    return cudaGetLastError();
+    return launch_im2col_batch(s, x, 1, c, h, w, k, stride, pad, col);
 }
 
 cudaError_t launch_col2im(cudaStream_t s, const float* col, int c, int h, int w, int k, int stride, int pad,
                           float* x) {
-    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-    col2im_kernel<<<blocks_for(size_t(c) * h * w), kThreads, 0, s>>>(col, c, h, w, k, stride, pad, oh, ow, x);
-    return cudaGetLastError();
+    return launch_col2im_batch(s, col, 1, c, h, w, k, stride, pad, x);
 }
 
 cudaError_t launch_maxpool(cudaStream_t s, const float* x, int planes, int h, int w, int k, int stride, float* y,

@@ -22,6 +22,15 @@ inline void use_serving_plugin() {
                (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
 }
 
+// The fake plugin's kernels emulated on the host, its CUDA events on the host clock (EMULATED
+// times), a 200 MB fake device, and the plugin to serve on.
+inline void emulate_serving_gpu() {
+    setenv("BS_FAKE_COMPUTE", "emulate", 1);
+    setenv("BS_FAKE_EVENT_CLOCK", "host", 1);
+    setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
+    use_serving_plugin();
+}
+
 // Every test sample once, in batches of b: which were answered right.
 inline std::vector<int8_t> serve_all(batchscope::engine::infer::BatchService& s, int b) {
     std::vector<int8_t> all;

@@ -137,39 +137,6 @@ inline int32_t dropout_grad(BsGpuContext*, const float* dy, const float* keep, f
     return BS_GPU_OK;
 }
 
-// Column (ch, ky, kx), output pixel (oy, ox) <- x[ch][oy*stride-pad+ky][ox*stride-pad+kx] or 0.
-inline int32_t im2col(BsGpuContext*, const float* x, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
-                      int32_t pad, float* col) {
-    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-    for (int ch = 0; ch < c; ++ch)
-        for (int ky = 0; ky < k; ++ky)
-            for (int kx = 0; kx < k; ++kx)
-                for (int oy = 0; oy < oh; ++oy)
-                    for (int ox = 0; ox < ow; ++ox) {
-                        const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
-                        col[(((static_cast<size_t>(ch) * k + ky) * k + kx) * oh + oy) * ow + ox] =
-                            iy >= 0 && iy < h && ix >= 0 && ix < w ? x[(static_cast<size_t>(ch) * h + iy) * w + ix] : 0.f;
-                    }
-    return BS_GPU_OK;
-}
-
-inline int32_t col2im(BsGpuContext*, const float* col, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
-                      int32_t pad, float* x) {
-    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-    for (size_t i = 0; i < static_cast<size_t>(c) * h * w; ++i) x[i] = 0.f;
-    for (int ch = 0; ch < c; ++ch)
-        for (int ky = 0; ky < k; ++ky)
-            for (int kx = 0; kx < k; ++kx)
-                for (int oy = 0; oy < oh; ++oy)
-                    for (int ox = 0; ox < ow; ++ox) {
-                        const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
-                        if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                            x[(static_cast<size_t>(ch) * h + iy) * w + ix] +=
-                                col[(((static_cast<size_t>(ch) * k + ky) * k + kx) * oh + oy) * ow + ox];
-                    }
-    return BS_GPU_OK;
-}
-
 inline int32_t maxpool(BsGpuContext*, const float* x, int32_t planes, int32_t h, int32_t w, int32_t k, int32_t s,
                        float* y, int32_t* arg) {
     const int oh = (h - k) / s + 1, ow = (w - k) / s + 1;
@@ -209,6 +176,17 @@ inline int32_t col2im_batch(BsGpuContext*, const float* col, int32_t n, int32_t 
     const int64_t total = int64_t{n} * c * h * w;
     for (int64_t i = 0; i < total; ++i) x[i] = m::col2im_batch_gather(col, i, n, c, h, w, k, stride, pad, oh, ow);
     return BS_GPU_OK;
+}
+
+// One sample: the batched unfolding with n = 1, as the CUDA plugin does it (the same layout).
+inline int32_t im2col(BsGpuContext* ctx, const float* x, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                      int32_t pad, float* col) {
+    return im2col_batch(ctx, x, 1, c, h, w, k, stride, pad, col);
+}
+
+inline int32_t col2im(BsGpuContext* ctx, const float* col, int32_t c, int32_t h, int32_t w, int32_t k, int32_t stride,
+                      int32_t pad, float* x) {
+    return col2im_batch(ctx, col, 1, c, h, w, k, stride, pad, x);
 }
 
 inline int32_t transpose_outer(BsGpuContext*, const float* x, int32_t a, int32_t b, int32_t inner, float* y) {

@@ -35,12 +35,7 @@ using bs_test::serve_all;
 
 class Graphs : public ::testing::Test {
 protected:
-    void SetUp() override {
-        setenv("BS_FAKE_COMPUTE", "emulate", 1);
-        setenv("BS_FAKE_EVENT_CLOCK", "host", 1);
-        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
-        bs_test::use_serving_plugin();
-    }
+    void SetUp() override { bs_test::emulate_serving_gpu(); }
     void TearDown() override {
         for (const char* v : {"BS_FAKE_GRAPH", "BS_FAKE_CUPTI", "BATCHSCOPE_GPU_PLUGIN"}) unsetenv(v);
     }

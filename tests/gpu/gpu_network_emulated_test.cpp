@@ -4,6 +4,7 @@
 // masks, GEMM shapes, the layer ops, the device-side loss and accuracy, read-backs) against the
 // CPU backend, step by step. The CUDA kernels themselves: gpu_network_gpu_test, on a GPU.
 #include "batchscope/engine/gpu_backend.h"
+#include "emulated_backend.h"
 #include "network_compare.h"
 
 #include <gtest/gtest.h>
@@ -19,16 +20,7 @@ namespace em = batchscope::engine::model;
 
 namespace {
 
-std::unique_ptr<GpuBackend> open_emulated(const char* device_bytes = "100000000") {
-    setenv("BS_FAKE_COMPUTE", "emulate", 1);
-    setenv("BS_FAKE_DEVICE_BYTES", device_bytes, 1);
-    GpuBackendOptions o;
-    o.plugin_path = (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).string();
-    std::string why;
-    auto b = GpuBackend::open(o, why);
-    EXPECT_TRUE(b) << why;
-    return b;
-}
+using bs_test::open_emulated;
 
 constexpr double kTol = 1e-4;  // the FP32 bound
 

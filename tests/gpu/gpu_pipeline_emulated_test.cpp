@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "batchscope/engine/gpu_backend.h"
+#include "emulated_backend.h"
 #include "batchscope/engine/model/gpu_model.h"
 #include "batchscope/engine/model/model.h"
 #include "pipeline_compare.h"
@@ -25,29 +26,21 @@ namespace em = batchscope::engine::model;
 
 namespace {
 
-std::unique_ptr<GpuBackend> open_emulated() {
-    setenv("BS_FAKE_COMPUTE", "emulate", 1);
-    setenv("BS_FAKE_DEVICE_BYTES", "100000000", 1);
-    GpuBackendOptions o;
-    o.plugin_path = (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).string();
-    std::string why;
-    auto b = GpuBackend::open(o, why);
-    EXPECT_TRUE(b) << why;
-    return b;
-}
+using bs_test::open_emulated;
+const auto open_default = [] { return open_emulated(); };  // a fresh backend per model
 
 }  // namespace
 
 // 8 -> 13 -> 20 rows: each larger batch is staged while the step before it is launched.
 TEST(GpuPipelineEmulated, TheTunedMlpPipelinesBitIdentically) {
-    expect_pipelined_equals_sequential(open_emulated, "mlp:16,12", em::OptimizerKind::Sgd, {1, 1, 24}, {8, 8, 13, 5, 13, 20, 7});
+    expect_pipelined_equals_sequential(open_default, "mlp:16,12", em::OptimizerKind::Sgd, {1, 1, 24}, {8, 8, 13, 5, 13, 20, 7});
 }
 
 TEST(GpuPipelineEmulated, TheLayerStackPipelinesBitIdentically) {
-    expect_pipelined_equals_sequential(open_emulated, "mlp:16:gelu:dropout=0.3", em::OptimizerKind::Adam, {1, 1, 24},
+    expect_pipelined_equals_sequential(open_default, "mlp:16:gelu:dropout=0.3", em::OptimizerKind::Adam, {1, 1, 24},
                                        {8, 8, 13, 5, 13, 20, 7});
-    expect_pipelined_equals_sequential(open_emulated, "cnn:3,4:fc=8", em::OptimizerKind::Sgd, {1, 8, 8}, {6, 9, 3, 9, 11});
-    expect_pipelined_equals_sequential(open_emulated, "svm", em::OptimizerKind::Sgd, {1, 1, 24}, {4, 9, 2});
+    expect_pipelined_equals_sequential(open_default, "cnn:3,4:fc=8", em::OptimizerKind::Sgd, {1, 8, 8}, {6, 9, 3, 9, 11});
+    expect_pipelined_equals_sequential(open_default, "svm", em::OptimizerKind::Sgd, {1, 1, 24}, {4, 9, 2});
 }
 
 TEST(GpuPipelineEmulated, MisuseIsRefused) {

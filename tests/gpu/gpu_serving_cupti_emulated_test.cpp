@@ -49,11 +49,8 @@ protected:
         dir_ = nullptr;
     }
     void SetUp() override {
-        setenv("BS_FAKE_COMPUTE", "emulate", 1);
-        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
         setenv("BS_FAKE_CUPTI", "on", 1);
-        setenv("BS_FAKE_EVENT_CLOCK", "host", 1);  // CUDA events note the host clock (EMULATED times)
-        bs_test::use_serving_plugin();
+        bs_test::emulate_serving_gpu();
     }
     void TearDown() override {
         for (const char* v : {"BATCHSCOPE_GPU_PLUGIN", "BS_FAKE_COMPUTE", "BS_FAKE_DEVICE_BYTES", "BS_FAKE_CUPTI",

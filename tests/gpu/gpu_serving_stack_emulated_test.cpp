@@ -35,12 +35,7 @@ protected:
         delete dir_;
         dir_ = nullptr;
     }
-    void SetUp() override {
-        setenv("BS_FAKE_COMPUTE", "emulate", 1);
-        setenv("BS_FAKE_EVENT_CLOCK", "host", 1);
-        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
-        bs_test::use_serving_plugin();
-    }
+    void SetUp() override { bs_test::emulate_serving_gpu(); }
     void TearDown() override {
         for (const char* v : {"BATCHSCOPE_GPU_PLUGIN", "BS_FAKE_COMPUTE", "BS_FAKE_EVENT_CLOCK", "BS_FAKE_DEVICE_BYTES"})
             unsetenv(v);
