@@ -477,9 +477,13 @@ private:
         const int chunk = eval_chunk();
         for (int i = 0; i < b; i += chunk) {
             const int c = std::min(chunk, b - i);
-            const float* z = device_logits(x + static_cast<size_t>(i) * static_cast<size_t>(input_.size()), c);
-            be_->copy_in(labels_.data(), y + i, static_cast<size_t>(c) * sizeof(int32_t));
-            n += be_->count_correct(z, labels(), c, classes_);
+            try {
+                const float* z = device_logits(x + static_cast<size_t>(i) * static_cast<size_t>(input_.size()), c);
+                be_->copy_in(labels_.data(), y + i, static_cast<size_t>(c) * sizeof(int32_t));
+                n += be_->count_correct(z, labels(), c, classes_);
+            } catch (const DeviceOutOfMemory& e) {  // evaluation runs in pieces of the training batch
+                throw DeviceOutOfMemory(out_of_memory_advice(c, e.what()));
+            }
         }
         return n;
     }
