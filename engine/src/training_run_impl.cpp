@@ -189,6 +189,9 @@ void TrainingRun::Impl::controller_main() {
         // a failure staging it is raised at the next iteration boundary, once k is recorded.
         const bool pipelined = model.pipelined() && gpu_trace != nullptr;
         std::exception_ptr stage_error;
+        // Batch buffers shared by every loader of the run (one per epoch, and one after each live
+        // batch-size or worker change): allocated and first touched once, not once per loader.
+        BatchPool batch_pool;
         work.state = RunState::Running;
         work.message.clear();
 
@@ -215,6 +218,7 @@ void TrainingRun::Impl::controller_main() {
                 LoaderOptions o{work.batch_size, work.workers,  work.prefetch_depth, cfg.drop_last,
                                 cfg.on_error,     data.sample_shape, augment,
                                 cfg.uint8_batches ? BatchFormat::Uint8 : BatchFormat::Float32};
+                o.pool = &batch_pool;
                 return std::make_unique<BatchLoader>(*data.train, order, epoch_pos, o, &tracer, next_fetch_iteration());
             };
             // An iteration's record, once its breakdown is final.

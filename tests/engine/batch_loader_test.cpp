@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "batchscope/engine/batch_loader.h"
 #include "batchscope/engine/data/memory_source.h"
@@ -197,9 +198,107 @@ TEST(BatchLoader, WithoutPrefetchAllWorkersBuildTheAwaitedBatch) {
     for (const auto& [id, n] : loads) EXPECT_EQ(n, 4) << id;  // 4 chunks of 16 each
 }
 
+TEST(BatchLoader, SplitsBatchesUnlessTheWindowHoldsTwoPerWorker) {
+    // A worker that finishes a batch early waits while an earlier batch is still being built and
+    // the window is full; splitting each batch among the workers avoids that wait.
+    const data::MemorySource d = make_dataset(640);
+    const auto order = EpochSampler(d.count(), 1).order(1);
+    for (auto [workers, depth, chunks] : {std::tuple{2, 2, 2}, {2, 3, 2}, {2, 4, 1}, {2, 8, 1}, {3, 2, 3}, {4, 4, 2},
+                                          {1, 0, 1}, {1, 2, 1}}) {
+        SCOPED_TRACE("workers " + std::to_string(workers) + " depth " + std::to_string(depth));
+        batchscope::profiler::HostTracer tracer;
+        {
+            BatchLoader l(d, order, 0, opts(64, workers, depth, false), &tracer, 0);
+            std::vector<uint32_t> seen;
+            int64_t id = 0;
+            drain(l, seen, id);
+            EXPECT_EQ(seen, order);
+        }
+        std::vector<batchscope::profiler::Event> all;
+        tracer.drain(all);
+        std::map<int64_t, int> loads;
+        for (const auto& e : all)
+            if (e.phase == batchscope::profiler::Phase::Load) ++loads[e.id];
+        ASSERT_EQ(loads.size(), 10u);
+        for (const auto& [id, n] : loads) EXPECT_EQ(n, chunks) << id;
+    }
+}
+
 TEST(BatchLoader, StartPositionAtTheEndGivesNothing) {
     const data::MemorySource d = make_dataset(10);
     const auto order = EpochSampler(d.count(), 1).order(1);
     BatchLoader l(d, order, 10, opts(4, 2, 2, false), nullptr, 0);
     EXPECT_EQ(l.next(), nullptr);
+}
+
+TEST(BatchPool, LoadersOfOneRunShareTheirBuffers) {
+    // One loader per epoch, and one after a live change of batch size: with a pool, the later
+    // loaders reuse the buffers of the earlier ones, and still deliver every sample once, in order.
+    const data::MemorySource d = make_dataset(300);
+    BatchPool pool;
+    auto epoch = [&](int e, int batch, int workers, int depth) {
+        SCOPED_TRACE("epoch " + std::to_string(e) + " workers " + std::to_string(workers));
+        const auto order = EpochSampler(d.count(), 9).order(e);
+        LoaderOptions o = opts(batch, workers, depth, false);
+        o.pool = &pool;
+        std::vector<uint32_t> seen;
+        int64_t id = 0;
+        {
+            BatchLoader l(d, order, 0, o, nullptr, 0);
+            drain(l, seen, id);
+            EXPECT_EQ(l.buffer_bytes(), pool.created() * (784 * 4 + 4) * batch);
+        }
+        EXPECT_EQ(seen, order);
+        EXPECT_EQ(pool.idle(), pool.created());  // every buffer came back
+    };
+    // Built on the consumer's thread, a batch at a time: one buffer serves every epoch.
+    for (int e = 1; e <= 3; ++e) epoch(e, 32, 0, 2);
+    EXPECT_EQ(pool.created(), 1);
+    // With workers, at most the prefetch window plus the batch the consumer holds are in use at
+    // once, whatever the number of loaders; a smaller batch size reuses the same buffers.
+    for (int e = 4; e <= 6; ++e) epoch(e, 32, 2, 4);
+    epoch(7, 20, 3, 4);
+    EXPECT_LE(pool.created(), 4 + 1);
+}
+
+TEST(BatchPool, BuffersHeldWhenALoaderStopsComeBack) {
+    // A loader destroyed mid-epoch (a stop, a live worker change) returns what it built ahead, and
+    // a batch the consumer still holds can be given back after it.
+    const data::MemorySource d = make_dataset(400);
+    const auto order = EpochSampler(d.count(), 2).order(1);
+    BatchPool pool;
+    LoaderOptions o = opts(16, 2, 8, false);
+    o.pool = &pool;
+    auto l = std::make_unique<BatchLoader>(d, order, 0, o, nullptr, 0);
+    auto held = l->next();
+    ASSERT_NE(held, nullptr);
+    while (l->ready_count() < 8) std::this_thread::sleep_for(1ms);  // the window fills
+    l.reset();
+    EXPECT_EQ(pool.idle(), pool.created() - 1);
+    pool.give(std::move(held));
+    EXPECT_EQ(pool.idle(), pool.created());
+}
+
+TEST(BatchPool, KeepsNoMoreThanItsLimit) {
+    BatchPool pool(nullptr, 2);
+    std::vector<std::unique_ptr<Batch>> out;
+    for (int i = 0; i < 5; ++i) out.push_back(pool.take());
+    EXPECT_EQ(pool.created(), 5);
+    for (auto& b : out) pool.give(std::move(b));
+    EXPECT_EQ(pool.idle(), 2);
+    EXPECT_EQ(pool.created(), 2);  // the others were freed
+    pool.give(nullptr);
+    EXPECT_EQ(pool.idle(), 2);
+}
+
+TEST(HostAllocator, PixelBuffersStartOffTheSimdStoreBoundary) {
+    // 8-bit batches are decoded straight into their rows; a row starting on a 32-byte boundary
+    // sends libjpeg-turbo's colour conversion down its slower non-temporal store path.
+    HostVector<uint8_t> pixels(224 * 224 * 3 * 4);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(pixels.data()) % 64, kPixelBufferOffset);
+    EXPECT_NE(reinterpret_cast<uintptr_t>(pixels.data()) % 32, 0u);
+    HostVector<float> x(1024);  // other element types keep the memory's 64-byte alignment
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(x.data()) % 64, 0u);
+    pixels.resize(pixels.size() * 2);  // grows through the same allocator
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(pixels.data()) % 64, kPixelBufferOffset);
 }

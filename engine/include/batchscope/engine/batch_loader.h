@@ -1,10 +1,11 @@
 #pragma once
 // One epoch's batches from a SampleSource, built by N worker threads into a bounded prefetch
 // window and handed to the trainer in sampler order. Each sample is read, decoded, augmented
-// and collated into reused batch buffers (no heap allocation per batch once warm). When the
-// prefetch window is smaller than the number of workers, a batch is split into chunks (of at
-// least 8 samples) that the workers build side by side, so that even with nothing prefetched
-// all workers help with the batch the trainer waits for. The window (prefetch depth) can change
+// and collated into reused batch buffers (no heap allocation per batch once warm). Unless the
+// prefetch window holds two batches per worker, a batch is split into chunks (of at least 8
+// samples) that the workers build side by side, so that even with nothing prefetched all workers
+// help with the batch the trainer waits for, and no worker waits long for an earlier batch to be
+// finished by another. The window (prefetch depth) can change
 // while it runs; the storage profile too (through the source).
 #include <atomic>
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "batchscope/engine/batch_pool.h"
 #include "batchscope/engine/data/augment.h"
 #include "batchscope/engine/data/sample_source.h"
 #include "batchscope/engine/host_memory.h"
@@ -59,6 +61,10 @@ struct LoaderOptions {
     data::AugmentOptions augment;
     BatchFormat format = BatchFormat::Float32;
     HostMemory* memory = nullptr;  // where batch buffers come from (null: pageable); must outlive the loader
+    // Where batch buffers are taken from and given back to, so that they outlive this loader
+    // (null: the loader's own, freed with it). Its memory is used instead of `memory`. Must
+    // outlive the loader.
+    BatchPool* pool = nullptr;
 };
 
 // A Uint8 batch's samples as floats (CHW, scaled and normalised by `collate`) into dst (size *
@@ -78,7 +84,7 @@ public:
     // The next batch in order, blocking until it is built; nullptr at the end of the order.
     // Under the "stop" policy, throws the SampleError (naming the file) of a sample it holds.
     std::unique_ptr<Batch> next();
-    // Gives a consumed batch's buffers back for reuse.
+    // Gives a consumed batch's buffers back for reuse (to the pool, when the loader has one).
     void recycle(std::unique_ptr<Batch> b);
 
     void set_prefetch_depth(int depth);  // live; never loses or repeats a sample
@@ -93,7 +99,7 @@ public:
     int64_t features() const noexcept { return features_; }
     const data::Collator& collator() const noexcept { return collate_; }
     // Bytes of the batch buffers this loader has allocated (ready, being built, recycled, or
-    // handed out and not yet returned), at the full batch size.
+    // handed out and not yet returned), at the full batch size; with a pool, the pool's buffers.
     int64_t buffer_bytes() const;
 
 private:

@@ -5,6 +5,7 @@
 // then reused: none is allocated per batch in steady state.
 #include <cstddef>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace batchscope::engine {
@@ -21,7 +22,17 @@ public:
 // operator new / delete.
 HostMemory& pageable_memory() noexcept;
 
+// Where an 8-bit pixel buffer's data starts past a 64-byte boundary. 8-bit batches are decoded
+// straight into their rows, and libjpeg-turbo's SIMD colour conversion writes a scanline with
+// non-temporal stores when it starts on a 32-byte boundary (as every 224 x 3-byte scanline of a
+// 64-byte-aligned batch does) and with ordinary stores otherwise. The non-temporal path decoded
+// ~5% slower per image on this project's machines, and a malloc'd image buffer (libjpeg-turbo's
+// usual destination, and the decode-rate reference's) gets the ordinary one: see
+// docs/BENCHMARKS.md, "Where a batch starts".
+inline constexpr size_t kPixelBufferOffset = 16;
+
 // A std::allocator that takes its memory from a HostMemory (pageable_memory() when null).
+// 8-bit buffers start kPixelBufferOffset bytes past the memory's 64-byte-aligned block.
 template <class T>
 class HostAllocator {
 public:
@@ -34,14 +45,29 @@ public:
     template <class U>
     HostAllocator(const HostAllocator<U>& o) noexcept : mem_(o.memory()) {}
 
-    T* allocate(size_t n) { return static_cast<T*>(mem_->allocate(n * sizeof(T))); }
-    void deallocate(T* p, size_t n) noexcept { mem_->deallocate(p, n * sizeof(T)); }
+    T* allocate(size_t n) {
+        auto* p = static_cast<unsigned char*>(mem_->allocate(n * sizeof(T) + lead()));
+        return reinterpret_cast<T*>(p + lead());
+    }
+    void deallocate(T* p, size_t n) noexcept {
+        mem_->deallocate(reinterpret_cast<unsigned char*>(p) - lead(), n * sizeof(T) + lead());
+    }
     HostMemory* memory() const noexcept { return mem_; }
+    // resize() leaves new elements uninitialised: batch buffers are written before they are read,
+    // and zeroing megabytes each time a buffer grows would cost about as much as filling it.
+    template <class U, class... A>
+    void construct(U* p, A&&... a) {
+        if constexpr (sizeof...(A) == 0)
+            ::new (static_cast<void*>(p)) U;
+        else
+            ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+    }
 
     template <class U>
     bool operator==(const HostAllocator<U>& o) const noexcept { return mem_ == o.memory(); }
 
 private:
+    static constexpr size_t lead() noexcept { return sizeof(T) == 1 ? kPixelBufferOffset : 0; }
     HostMemory* mem_;
 };
 
