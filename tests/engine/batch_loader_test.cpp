@@ -301,4 +301,8 @@ TEST(HostAllocator, PixelBuffersStartOffTheSimdStoreBoundary) {
     EXPECT_EQ(reinterpret_cast<uintptr_t>(x.data()) % 64, 0u);
     pixels.resize(pixels.size() * 2);  // grows through the same allocator
     EXPECT_EQ(reinterpret_cast<uintptr_t>(pixels.data()) % 64, kPixelBufferOffset);
+    // A decoder's own image buffer (the float32 path, the decode-rate reference) is placed alike.
+    data::Image img;
+    img.reshape({224, 224, 3});
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(img.data()) % 64, kPixelBufferOffset);
 }

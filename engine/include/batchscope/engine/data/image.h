@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "batchscope/engine/host_memory.h"
+
 namespace batchscope::engine::data {
 
 struct ImageShape {
@@ -19,7 +21,10 @@ struct ImageShape {
 
 struct Image {
     ImageShape shape;
-    std::vector<uint8_t> pixels;  // at least shape.bytes() unless external; capacity is kept
+    // At least shape.bytes() unless external; capacity is kept. Not zeroed when it grows (every
+    // decoder and transform writes each pixel), and placed like a batch's 8-bit rows (see
+    // kPixelBufferOffset), so a decode costs the same here as straight into a batch.
+    HostVector<uint8_t> pixels;
 
     // Optional caller memory to decode into (a batch slot): reshape() uses it while the shape
     // fits in `external_bytes`, else drops it and falls back to `pixels`.
