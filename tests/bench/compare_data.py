@@ -7,23 +7,25 @@ PyTorch's DataLoader, in the same run, alternating, at the same worker counts.
 (b) An image folder of JPEGs (e.g. `batchscope-cli make-imagefolder DIR --size 224`): Batchscope
     decodes with libjpeg-turbo; PyTorch uses torchvision's ImageFolder (PIL) with ToTensor(),
     batch 64. Batchscope runs twice: float32 batches (what ToTensor delivers) and uint8 batches.
-Plus libjpeg-turbo's decode rate on the same files (held in memory), measured next to every JPEG
-row, in the same rounds: on one thread (the target's reference: that rate x workers) and on as
-many threads as the row has workers, decoding at once (what the cores give to decoding alone at
-that moment: on a shared virtual machine this is often less than workers x one thread).
-"steal" is the share of the machine's CPU time the hypervisor took during the row (most of the
-row's measurements); where it is high, wall-clock figures say more about the host than about us.
+Then, for the JPEG folder, the loader (uint8 batches) against libjpeg-turbo's single-thread decode
+rate on the same files held in memory (the target's reference: that rate x workers), measured by
+`bench_data_loader paired`: short slices of the same files, alternating between the loader, one
+thread decoding from memory, and one thread reading each file and decoding it with no loader (the
+floor that reading the files sets), many rounds, medians of the per-round ratios. This machine's
+speed moves by 10-20% from one second to the next (another tenant on the host); separate
+multi-second runs compared with each other measured that more than the loader.
+"steal" is the share of the machine's CPU time the hypervisor took during the measurement.
 
 Prefetch depth d (batches built ahead, in all) maps to PyTorch's prefetch_factor (batches ahead
 per worker) as max(1, ceil(d / workers)): PyTorch cannot prefetch nothing.
 
 Both samples/s (wall) and samples per CPU-second (all threads / worker processes of the loader)
 are reported: on a shared, loaded machine the second is the steadier figure. With --rounds N each
-measurement (both loaders and the decode rate) is repeated N times, alternating, and the best
-round is kept.
+measurement of the first table is repeated N times, alternating, and the best round is kept.
 
   /usr/bin/python3 tests/bench/compare_data.py --bench build/bin/bench_data_loader \\
-      --folder /tmp/fm224/train --workers 1,2 --prefetch 0,2,8 --seconds 3 --markdown out.md
+      --folder /tmp/fm224/train --workers 1,2 --prefetch 0,2,8 --seconds 3 --rounds 2 \\
+      --paired-rounds 20 --markdown out.md
 """
 import argparse
 import gzip
@@ -133,6 +135,8 @@ def main():
     ap.add_argument("--prefetch", default="0,2,8")
     ap.add_argument("--seconds", type=float, default=3)
     ap.add_argument("--rounds", type=int, default=1, help="repeat each measurement, keep the best")
+    ap.add_argument("--paired-rounds", type=int, default=20, help="rounds of the paired decode comparison")
+    ap.add_argument("--paired-slice", type=int, default=3200, help="files per slice of the paired comparison")
     ap.add_argument("--skip-fashion", action="store_true")
     ap.add_argument("--markdown", help="also write the table here")
     a = ap.parse_args()
@@ -147,25 +151,23 @@ def main():
                 for p in prefetch:
                     b, t = best(a.rounds, [lambda: ours(a.bench, "fashion", None, w, p, a.seconds),
                                            lambda: torch("fashion", root, 128, w, p, a.seconds)])
-                    rows.append(("Fashion-MNIST", w, p, b, None, t, None, None))
+                    rows.append(("Fashion-MNIST", w, p, b, None, t))
                     print(f"fashion w={w} p={p}: batchscope {b['samples_per_s']:.0f}/s, torch {t['samples_per_s']:.0f}/s",
                           file=sys.stderr)
-    decode = None
+    paired = []
     if a.folder:
-        def decode_rate(threads):
-            return json.loads(subprocess.run([a.bench, "decode", a.folder, "--seconds", str(a.seconds), "--threads",
-                                              str(threads)], capture_output=True, text=True, check=True).stdout.strip())
         for w in workers:
             for p in prefetch:
-                b, d1, u, dw, t = best(a.rounds, [lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds),
-                                                  lambda: decode_rate(1),
-                                                  lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds, uint8=True),
-                                                  lambda: decode_rate(w),
-                                                  lambda: torch("folder", a.folder, 64, w, p, a.seconds)])
-                decode = decode or d1
-                rows.append(("JPEG folder", w, p, b, u, t, d1, dw))
+                b, u, t = best(a.rounds, [lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds),
+                                          lambda: ours(a.bench, "folder", a.folder, w, p, a.seconds, uint8=True),
+                                          lambda: torch("folder", a.folder, 64, w, p, a.seconds)])
+                rows.append(("JPEG folder", w, p, b, u, t))
                 print(f"folder w={w} p={p}: batchscope {b['samples_per_s']:.0f}/s (uint8 {u['samples_per_s']:.0f}/s), "
                       f"torch {t['samples_per_s']:.0f}/s", file=sys.stderr)
+        out = subprocess.run([a.bench, "paired", a.folder, "--workers", a.workers, "--prefetch", a.prefetch, "--uint8",
+                              "--rounds", str(a.paired_rounds), "--slice", str(a.paired_slice)],
+                             capture_output=True, text=True, check=True).stdout
+        paired = [json.loads(line) for line in out.strip().splitlines()]
     loads.append(load())
 
     lines = []
@@ -177,30 +179,38 @@ def main():
         pass
     lines.append(f"Machine: {cpu}, {os.cpu_count()} cores; load average {loads[0]:.1f} before, {loads[1]:.1f} after; "
                  f"best of {a.rounds} round(s) of {a.seconds:g} s.")
-    if decode:
-        lines.append(f"libjpeg-turbo decode of {decode['files']} {decode['width']}x{decode['height']} files, measured "
-                     f"next to each JPEG row (best round): see the last columns.")
     lines.append("")
     lines.append("| dataset | workers | prefetch | Batchscope float32 samples/s (per CPU-s) | Batchscope uint8 "
-                 "samples/s (per CPU-s) | PyTorch samples/s (per CPU-s) | ratio float32 (per CPU-s) | "
-                 "decode, 1 thread / workers threads at once (images/s) | "
-                 "uint8 vs 1-thread decode x workers (per CPU-s) | uint8 vs workers threads decoding | steal (max) |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name, w, p, b, u, t, d1, dw in rows:
+                 "samples/s (per CPU-s) | PyTorch samples/s (per CPU-s) | ratio float32 (per CPU-s) | steal (max) |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for name, w, p, b, u, t in rows:
         ratio = f"{b['samples_per_s'] / t['samples_per_s']:.2f}x ({b['samples_per_cpu_s'] / t['samples_per_cpu_s']:.2f}x)"
         uint8 = f"{u['samples_per_s']:.0f} ({u['samples_per_cpu_s']:.0f})" if u else "-"
-        rates = vs_decode = vs_threads = "-"
-        if u and d1 and dw:
-            rates = f"{d1['decode_images_per_s']:.0f} / {dw['decode_images_per_s']:.0f}"
-            wall = u["samples_per_s"] / (d1["decode_images_per_s"] * w)
-            per_cpu = u["samples_per_cpu_s"] / d1["decode_images_per_cpu_s"]
-            vs_decode = f"{100 * wall:.0f}% ({100 * per_cpu:.0f}%)"
-            vs_threads = f"{100 * u['samples_per_s'] / dw['decode_images_per_s']:.0f}%"
-        steals = [x["steal_pct"] for x in (b, u, d1, dw) if x and x.get("steal_pct") is not None]
+        steals = [x["steal_pct"] for x in (b, u) if x and x.get("steal_pct") is not None]
         steal = f"{max(steals):.1f}%" if steals else "n/a"
         lines.append(f"| {name} | {w} | {p} | {b['samples_per_s']:.0f} ({b['samples_per_cpu_s']:.0f}) | {uint8} | "
-                     f"{t['samples_per_s']:.0f} ({t['samples_per_cpu_s']:.0f}) | {ratio} | {rates} | {vs_decode} | "
-                     f"{vs_threads} | {steal} |")
+                     f"{t['samples_per_s']:.0f} ({t['samples_per_cpu_s']:.0f}) | {ratio} | {steal} |")
+    if paired:
+        first = paired[0]
+        lines.append("")
+        lines.append(f"JPEG folder against libjpeg-turbo's decode, paired (`bench_data_loader paired`): {first['rounds']} "
+                     f"rounds of {first['slice']} files each, uint8 batches of {first['batch']}; medians over the rounds, "
+                     "quartiles in brackets.")
+        lines.append("")
+        lines.append("| workers | prefetch | loader samples/s | decode from memory, 1 thread (images/s) | "
+                     "read + decode, 1 thread, no loader (images/s) | loader vs 1-thread decode x workers | "
+                     "read + decode vs decode | us per sample: loader read / decode; read + decode read / decode | "
+                     "steal |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        for d in paired:
+            v, f, lu, fu = (d["loader_vs_decode_x_workers"], d["read_decode_vs_decode"], d["loader_us_per_sample"],
+                            d["read_decode_us_per_sample"])
+            steal = f"{d['steal_pct']:.1f}%" if d.get("steal_pct") is not None else "n/a"
+            lines.append(f"| {d['workers']} | {d['prefetch']} | {d['loader_samples_per_s']:.0f} | "
+                         f"{d['decode_1thread_per_s']:.0f} | {d['read_decode_1thread_per_s']:.0f} | "
+                         f"{100 * v['median']:.1f}% [{100 * v['p25']:.0f}-{100 * v['p75']:.0f}%] | "
+                         f"{100 * f['median']:.1f}% [{100 * f['p25']:.0f}-{100 * f['p75']:.0f}%] | "
+                         f"{lu['read']:.1f} / {lu['decode']:.1f}; {fu['read']:.1f} / {fu['decode']:.1f} | {steal} |")
     text = "\n".join(lines)
     print(text)
     if a.markdown:

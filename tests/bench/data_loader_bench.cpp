@@ -7,6 +7,16 @@
 //   bench_data_loader decode DIR [--seconds 3] [--threads 1]
 //       libjpeg-turbo's decode rate: --threads 1 is the single-thread rate; --threads N runs N
 //       threads decoding at once (what N cores give to decoding alone, here and now).
+//   bench_data_loader paired DIR [--workers ..] [--prefetch ..] [--batch 64] [--rounds 15]
+//                                [--slice 3200] [--uint8]
+//       The loader against libjpeg-turbo's single-thread decode rate, in alternating slices of
+//       the same files: each round takes `slice` samples of a fresh shuffled order and runs (1)
+//       the loader over them, (2) one thread decoding the same files from memory (the reference)
+//       and (3) one thread reading each file and decoding it into a batch buffer, no loader (the
+//       floor that reading files sets). The order of the three alternates from round to round.
+//       Prints the medians and quartiles of the per-round ratios: on a shared virtual machine
+//       whose speed moves from second to second, pairing adjacent slices is what makes a ratio
+//       of two rates mean something.
 // Every line also gives "steal_pct": the share of the machine's CPU time the hypervisor took
 // during that row (cpu_steal.h).
 // --uint8: batches of 8-bit pixels (converted to float where consumed) instead of float32.
@@ -19,11 +29,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/batch_pool.h"
 #include "batchscope/engine/data/fashion_mnist_source.h"
 #include "batchscope/engine/data/image_codec.h"
 #include "batchscope/engine/data/image_folder_source.h"
@@ -43,6 +56,8 @@ struct Args {
     BatchFormat format = BatchFormat::Float32;
     bool shuffle = true;
     int threads = 1;
+    int rounds = 15;
+    int slice = 3200;
 };
 
 std::vector<int> ints(const std::string& s) {
@@ -68,6 +83,8 @@ struct Rate {
     double wall = 0;   // samples per second
     double cpu = 0;    // samples per CPU-second of the whole process (what one core can do)
     double steal = 0;  // percent of the machine's CPU time the hypervisor took meanwhile
+    LoadTimes parts;   // summed over every sample built (warm-up included)
+    int64_t built = 0;
 };
 
 // Samples/s of the loader over `src`, whole epochs (reshuffled) until `seconds` have passed,
@@ -85,9 +102,18 @@ Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int b
     double c0 = 0;
     batchscope::bench::CpuTicks s0;
     bool timing = false;
+    LoadTimes parts;
+    int64_t built = 0;
+    BatchPool pool;  // as a training run does: one set of batch buffers for all its epochs
+    o.pool = &pool;
     for (int epoch = 1;; ++epoch) {
         const auto order = sampler.order(epoch);
         BatchLoader l(src, order, 0, o, nullptr, 0);
+        auto take_stats = [&] {
+            const LoaderStats st = l.stats();
+            parts += st.parts;
+            built += st.samples;
+        };
         int k = 0;
         while (auto b = l.next()) {
             if (!timing && ++k > std::max(1, workers)) {
@@ -101,10 +127,12 @@ Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int b
             l.recycle(std::move(b));
             if (timing && since(t0) >= seconds) {
                 const double wall = since(t0), cpu = cpu_s() - c0;
-                return {static_cast<double>(samples) / wall, static_cast<double>(samples) / cpu,
-                        batchscope::bench::steal_percent(s0, batchscope::bench::CpuTicks::now())};
+                const double steal = batchscope::bench::steal_percent(s0, batchscope::bench::CpuTicks::now());
+                take_stats();
+                return {static_cast<double>(samples) / wall, static_cast<double>(samples) / cpu, steal, parts, built};
             }
         }
+        take_stats();
     }
 }
 
@@ -112,23 +140,149 @@ void run_loader(const Args& a, const data::SampleSource& src, const char* datase
     for (int w : a.workers)
         for (int p : a.prefetch) {
             const Rate r = loader_rate(src, w, p, a.batch, a.seconds, a.format, a.shuffle);
+            const double n = static_cast<double>(std::max<int64_t>(1, r.built)) * 1e3;  // ns -> us per sample
             std::printf("{\"dataset\": \"%s\", \"storage\": \"%s\", \"workers\": %d, \"prefetch\": %d, \"batch\": %d, "
-                        "\"format\": \"%s\", \"order\": \"%s\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f, \"steal_pct\": %s}\n",
+                        "\"format\": \"%s\", \"order\": \"%s\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f, \"steal_pct\": %s, "
+                        "\"us_per_sample\": {\"read\": %.2f, \"decode\": %.2f, \"augment\": %.2f, \"collate\": %.2f}}\n",
                         dataset, a.storage.c_str(), w, p, a.batch, a.format == BatchFormat::Uint8 ? "uint8" : "float32",
                         a.shuffle ? "shuffled" : "sequential", r.wall, r.cpu,
-                        batchscope::bench::steal_text(r.steal, true).c_str());
+                        batchscope::bench::steal_text(r.steal, true).c_str(), static_cast<double>(r.parts.read_ns) / n,
+                        static_cast<double>(r.parts.decode_ns) / n, static_cast<double>(r.parts.augment_ns) / n,
+                        static_cast<double>(r.parts.collate_ns) / n);
             std::fflush(stdout);
         }
 }
 
-int decode_rate(const Args& a) {
-    data::ImageFolderSource src({a.dir, 0, {}, 0}, nullptr);
+// The encoded bytes of every file of `src`, held in memory (the decode reference reads these).
+std::vector<std::vector<uint8_t>> read_all(const data::ImageFolderSource& src) {
     std::vector<std::vector<uint8_t>> files;
     data::SampleBuffers b;
     for (int64_t i = 0; i < src.count(); ++i) {
         src.read(i, b);
         files.emplace_back(b.encoded.data(), b.encoded.data() + b.encoded.size());
     }
+    return files;
+}
+
+double quantile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const double at = q * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<size_t>(at);
+    const size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
+}
+
+// Samples/s of one loader over `order`, in steady state: from the first batch's arrival to the
+// last's, counting the samples after the first batch.
+// Adds the loader's per-part times to `parts` and its samples to `built`.
+double loader_slice(const data::SampleSource& src, std::span<const uint32_t> order, const LoaderOptions& o,
+                    LoadTimes& parts, int64_t& built) {
+    BatchLoader l(src, order, 0, o, nullptr, 0);
+    Clock::time_point first{}, last{};
+    int64_t samples = 0;
+    bool started = false;
+    while (auto b = l.next()) {
+        last = Clock::now();
+        if (started) samples += b->size;
+        else first = last, started = true;
+        l.recycle(std::move(b));
+    }
+    const LoaderStats st = l.stats();
+    parts += st.parts;
+    built += st.samples;
+    const double s = std::chrono::duration<double>(last - first).count();
+    return s > 0 ? static_cast<double>(samples) / s : 0;
+}
+
+int paired(const Args& a, const data::ImageFolderSource& src) {
+    const auto files = read_all(src);
+    const int channels = src.shape().channels;
+    const int64_t f = src.shape().bytes();
+    const auto slice = static_cast<size_t>(std::clamp<int64_t>(a.slice, a.batch * 4, src.count()));
+    const EpochSampler sampler(src.count(), 1, true);
+    data::Image img;                                           // the reference decodes here (hot)
+    auto rows = std::make_unique<Batch>();  // the floor decodes into the rows of a batch buffer
+    rows->pixels.resize(static_cast<size_t>(a.batch * f));
+    data::SampleBuffers buf;
+    for (int w : a.workers)
+        for (int p : a.prefetch) {
+            BatchPool pool;
+            LoaderOptions o;
+            o.batch_size = a.batch;
+            o.workers = w;
+            o.prefetch_depth = p;
+            o.format = a.format;
+            o.pool = &pool;
+            std::vector<double> loader, decode, floor, vs_decode, floor_vs_decode;
+            double fr = 0, fd = 0;  // the floor's read and decode seconds
+            int64_t fn = 0;
+            LoadTimes parts;
+            int64_t built = 0;
+            const auto s0 = batchscope::bench::CpuTicks::now();
+            const auto warm = sampler.order(1);
+            LoadTimes warm_parts;
+            int64_t warm_built = 0;
+            loader_slice(src, std::span(warm).first(static_cast<size_t>(a.batch) * 4), o, warm_parts, warm_built);
+            for (int r = 0; r < a.rounds; ++r) {
+                const auto whole = sampler.order(r + 2);
+                const auto order = std::span<const uint32_t>(whole).first(slice);
+                double rl = 0, rd = 0, rf = 0;
+                auto run_loader = [&] { rl = loader_slice(src, order, o, parts, built); };
+                auto run_decode = [&] {
+                    const auto t0 = Clock::now();
+                    for (const uint32_t i : order)
+                        if (auto e = data::decode_image(files[i], channels, {}, img); !e.empty())
+                            throw std::runtime_error(src.path(i) + ": " + e);
+                    rd = static_cast<double>(order.size()) / since(t0);
+                };
+                auto run_floor = [&] {
+                    const auto t0 = Clock::now();
+                    int64_t row = 0;
+                    for (const uint32_t i : order) {
+                        buf.image.external = rows->pixels.data() + (row++ % a.batch) * f;
+                        buf.image.external_bytes = static_cast<size_t>(f);
+                        const auto a0 = Clock::now();
+                        src.read(i, buf);
+                        const auto a1 = Clock::now();
+                        src.decode(i, buf);
+                        fr += std::chrono::duration<double>(a1 - a0).count();
+                        fd += std::chrono::duration<double>(Clock::now() - a1).count();
+                        ++fn;
+                    }
+                    buf.image.external = nullptr;
+                    rf = static_cast<double>(order.size()) / since(t0);
+                };
+                if (r % 3 == 0) run_loader(), run_decode(), run_floor();
+                else if (r % 3 == 1) run_decode(), run_floor(), run_loader();
+                else run_floor(), run_loader(), run_decode();
+                loader.push_back(rl), decode.push_back(rd), floor.push_back(rf);
+                vs_decode.push_back(rl / (rd * std::max(1, w)));
+                floor_vs_decode.push_back(rf / rd);
+            }
+            const double steal = batchscope::bench::steal_percent(s0, batchscope::bench::CpuTicks::now());
+            const double nb = static_cast<double>(std::max<int64_t>(1, built)) * 1e3;  // ns -> us per sample
+            const double nf = static_cast<double>(std::max<int64_t>(1, fn)) / 1e6;     // s -> us per sample
+            std::printf("{\"paired\": true, \"workers\": %d, \"prefetch\": %d, \"batch\": %d, \"format\": \"%s\", "
+                        "\"rounds\": %d, \"slice\": %zu, \"loader_samples_per_s\": %.1f, \"decode_1thread_per_s\": %.1f, "
+                        "\"read_decode_1thread_per_s\": %.1f, \"loader_vs_decode_x_workers\": "
+                        "{\"median\": %.4f, \"p25\": %.4f, \"p75\": %.4f}, \"read_decode_vs_decode\": "
+                        "{\"median\": %.4f, \"p25\": %.4f, \"p75\": %.4f}, \"loader_us_per_sample\": {\"read\": %.2f, "
+                        "\"decode\": %.2f}, \"read_decode_us_per_sample\": {\"read\": %.2f, \"decode\": %.2f}, \"steal_pct\": %s}\n",
+                        w, p, a.batch, a.format == BatchFormat::Uint8 ? "uint8" : "float32", a.rounds, slice,
+                        quantile(loader, 0.5), quantile(decode, 0.5), quantile(floor, 0.5), quantile(vs_decode, 0.5),
+                        quantile(vs_decode, 0.25), quantile(vs_decode, 0.75), quantile(floor_vs_decode, 0.5),
+                        quantile(floor_vs_decode, 0.25), quantile(floor_vs_decode, 0.75),
+                        static_cast<double>(parts.read_ns) / nb, static_cast<double>(parts.decode_ns) / nb, fr / nf,
+                        fd / nf, batchscope::bench::steal_text(steal, true).c_str());
+            std::fflush(stdout);
+        }
+    return 0;
+}
+
+int decode_rate(const Args& a) {
+    data::ImageFolderSource src({a.dir, 0, {}, 0}, nullptr);
+    const auto files = read_all(src);
     const int channels = src.shape().channels;
     const int threads = std::max(1, a.threads);
     std::atomic<int64_t> decoded{0};
@@ -181,10 +335,12 @@ int main(int argc, char** argv) {
         else if (k == "--uint8") a.format = BatchFormat::Uint8;
         else if (k == "--sequential") a.shuffle = false;
         else if (k == "--threads") a.threads = std::atoi(val().c_str());
+        else if (k == "--rounds") a.rounds = std::max(1, std::atoi(val().c_str()));
+        else if (k == "--slice") a.slice = std::atoi(val().c_str());
         else pos.push_back(k);
     }
     if (pos.empty() || (pos[0] != "fashion" && pos.size() < 2)) {
-        std::fprintf(stderr, "usage: bench_data_loader fashion|folder DIR|decode DIR [options]\n");
+        std::fprintf(stderr, "usage: bench_data_loader fashion|folder DIR|decode DIR|paired DIR [options]\n");
         return 2;
     }
     a.mode = pos[0];
@@ -199,6 +355,11 @@ int main(int argc, char** argv) {
         if (a.mode == "decode") {
             if (a.seconds <= 0) a.seconds = 3;
             return decode_rate(a);
+        }
+        if (a.mode == "paired") {
+            if (a.batch <= 0) a.batch = 64;
+            data::ImageFolderSource src({a.dir, 0, {}, 0}, storage);
+            return paired(a, src);
         }
         if (a.mode == "fashion") {
             if (a.batch <= 0) a.batch = 128;
