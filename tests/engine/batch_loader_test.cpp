@@ -62,6 +62,26 @@ void drain(BatchLoader& l, std::vector<uint32_t>& seen, int64_t& expect_id) {
     }
 }
 
+// Drains a loader (batches of 64, epoch 1's order) and counts the Load events, one per chunk,
+// of each batch.
+std::map<int64_t, int> loads_per_batch(const data::MemorySource& d, int workers, int depth) {
+    const auto order = EpochSampler(d.count(), 1).order(1);
+    batchscope::profiler::HostTracer tracer;
+    {
+        BatchLoader l(d, order, 0, opts(64, workers, depth, false), &tracer, 0);
+        std::vector<uint32_t> seen;
+        int64_t id = 0;
+        drain(l, seen, id);
+        EXPECT_EQ(seen, order);
+    }
+    std::vector<batchscope::profiler::Event> all;
+    tracer.drain(all);
+    std::map<int64_t, int> loads;
+    for (const auto& e : all)
+        if (e.phase == batchscope::profiler::Phase::Load) ++loads[e.id];
+    return loads;
+}
+
 }  // namespace
 
 TEST(BatchLoader, DeliversEverySampleOnceInSamplerOrder) {
@@ -180,20 +200,7 @@ TEST(BatchLoader, RecordsALoadEventForEveryChunkOnTheWorkerLanes) {
 
 TEST(BatchLoader, WithoutPrefetchAllWorkersBuildTheAwaitedBatch) {
     const data::MemorySource d = make_dataset(640);
-    const auto order = EpochSampler(d.count(), 1).order(1);
-    batchscope::profiler::HostTracer tracer;
-    {
-        BatchLoader l(d, order, 0, opts(64, 4, 0, false), &tracer, 0);
-        std::vector<uint32_t> seen;
-        int64_t id = 0;
-        drain(l, seen, id);
-        EXPECT_EQ(seen, order);
-    }
-    std::vector<batchscope::profiler::Event> all;
-    tracer.drain(all);
-    std::map<int64_t, int> loads;
-    for (const auto& e : all)
-        if (e.phase == batchscope::profiler::Phase::Load) ++loads[e.id];
+    const auto loads = loads_per_batch(d, 4, 0);
     ASSERT_EQ(loads.size(), 10u);
     for (const auto& [id, n] : loads) EXPECT_EQ(n, 4) << id;  // 4 chunks of 16 each
 }
@@ -202,23 +209,10 @@ TEST(BatchLoader, SplitsBatchesUnlessTheWindowHoldsTwoPerWorker) {
     // A worker that finishes a batch early waits while an earlier batch is still being built and
     // the window is full; splitting each batch among the workers avoids that wait.
     const data::MemorySource d = make_dataset(640);
-    const auto order = EpochSampler(d.count(), 1).order(1);
     for (auto [workers, depth, chunks] : {std::tuple{2, 2, 2}, {2, 3, 2}, {2, 4, 1}, {2, 8, 1}, {3, 2, 3}, {4, 4, 2},
                                           {1, 0, 1}, {1, 2, 1}}) {
         SCOPED_TRACE("workers " + std::to_string(workers) + " depth " + std::to_string(depth));
-        batchscope::profiler::HostTracer tracer;
-        {
-            BatchLoader l(d, order, 0, opts(64, workers, depth, false), &tracer, 0);
-            std::vector<uint32_t> seen;
-            int64_t id = 0;
-            drain(l, seen, id);
-            EXPECT_EQ(seen, order);
-        }
-        std::vector<batchscope::profiler::Event> all;
-        tracer.drain(all);
-        std::map<int64_t, int> loads;
-        for (const auto& e : all)
-            if (e.phase == batchscope::profiler::Phase::Load) ++loads[e.id];
+        const auto loads = loads_per_batch(d, workers, depth);
         ASSERT_EQ(loads.size(), 10u);
         for (const auto& [id, n] : loads) EXPECT_EQ(n, chunks) << id;
     }
