@@ -3,6 +3,7 @@
 #include "batchscope/engine/batch_loader.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <cstring>
 
 #include "batch_loader_internal.h"
@@ -24,9 +25,10 @@ int64_t get(const std::atomic<int64_t>& a) { return a.load(std::memory_order_rel
 int chunks_per_batch(int workers, int depth) {
     // Batches are handed out in order, so a worker that finishes a batch while an earlier one is
     // still being built waits when the window is full. Unless the window holds two batches per
-    // worker, each batch is split so that all workers build it side by side and finish it
-    // together. Measured with 2 workers and depth 2 (JPEG folder, `bench_data_loader paired`):
-    // 85% of the decode rate x workers with a batch per worker, 92-93% with each batch in two.
+    // worker, each batch is split into ceil(2 x workers / depth) chunks (at most one per worker)
+    // that several workers build side by side. Measured with 2 workers and depth 2 (JPEG folder,
+    // `bench_data_loader paired`, same run): 85% of the decode rate x workers with a batch per
+    // worker, 92-93% with each batch in two.
     if (workers <= 1) return 1;
     const int slack = std::max(1, depth);
     return std::clamp((2 * workers + slack - 1) / slack, 1, workers);
@@ -43,6 +45,8 @@ BatchLoader::BatchLoader(const data::SampleSource& source, std::span<const uint3
       collate_(opts.augment, opts.output.channels ? opts.output.channels : source.shape().channels),
       slots_(kSlots),
       building_(kSlots) {
+    if (opts_.pool && opts_.memory && opts_.memory != opts_.pool->memory())
+        throw std::invalid_argument("BatchLoader: LoaderOptions::memory differs from its pool's memory");
     opts_.batch_size = std::max(1, opts_.batch_size);
     opts_.workers = std::clamp(opts_.workers, 0, KnobLimits::kMaxWorkers);
     opts_.prefetch_depth = std::clamp(opts_.prefetch_depth, 0, KnobLimits::kMaxPrefetch);
@@ -205,7 +209,11 @@ std::unique_ptr<Batch> BatchLoader::next() {
     lock.unlock();
     if (opts_.workers > 0) cv_work_.notify_all();
     consumed_positions_ += b->positions;
-    if (b->error) std::rethrow_exception(b->error);
+    if (b->error) {
+        const std::exception_ptr e = b->error;
+        recycle(std::move(b));  // its buffers stay with the loader (or the pool)
+        std::rethrow_exception(e);
+    }
     return b;
 }
 

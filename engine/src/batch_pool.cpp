@@ -35,6 +35,16 @@ void BatchPool::give(std::unique_ptr<Batch> b) {
     lock.unlock();  // freed outside the lock
 }
 
+void BatchPool::release_idle() {
+    std::vector<std::unique_ptr<Batch>> idle;
+    {
+        std::lock_guard lock(m_);
+        idle.swap(idle_);
+        created_ -= static_cast<int64_t>(idle.size());
+        idle_.reserve(static_cast<size_t>(keep_));
+    }
+}  // freed here, outside the lock
+
 int64_t BatchPool::created() const {
     std::lock_guard lock(m_);
     return created_;

@@ -189,8 +189,9 @@ void TrainingRun::Impl::controller_main() {
         // a failure staging it is raised at the next iteration boundary, once k is recorded.
         const bool pipelined = model.pipelined() && gpu_trace != nullptr;
         std::exception_ptr stage_error;
-        // Batch buffers shared by every loader of the run (one per epoch, and one after each live
-        // batch-size or worker change): allocated and first touched once, not once per loader.
+        // Batch buffers shared by the loaders of the run (one per epoch, and one after each live
+        // knob change): allocated and first touched once, not once per loader. Freed before each
+        // evaluation and after a batch-size change.
         BatchPool batch_pool;
         work.state = RunState::Running;
         work.message.clear();
@@ -265,7 +266,7 @@ void TrainingRun::Impl::controller_main() {
                 }
                 if (stop_requested) break;
                 const int64_t t0 = profiler::now_ns();
-                bool rebuild = false;
+                bool rebuild = false, batch_size_changed = false;
                 for (const KnobCommand& c : cmds) {
                     int* target = c.knob == "batch_size"        ? &work.batch_size
                                   : c.knob == "prefetch_depth"  ? &work.prefetch_depth
@@ -284,6 +285,7 @@ void TrainingRun::Impl::controller_main() {
                         data.train->begin_epoch();
                     } else {
                         rebuild = true;
+                        batch_size_changed |= c.knob == "batch_size";
                     }
                 }
                 if (rebuild) {
@@ -291,6 +293,7 @@ void TrainingRun::Impl::controller_main() {
                     // sample not yet consumed: nothing is lost or repeated.
                     accumulate(epoch_stats, loader->stats());
                     loader.reset();
+                    if (batch_size_changed) batch_pool.release_idle();  // no buffers of the old size kept
                     loader = make_loader();
                 }
                 if (work.state == RunState::Paused) {
@@ -475,6 +478,7 @@ void TrainingRun::Impl::controller_main() {
             if (gpu_trace) poll_gpu(true, finish_iteration);  // forced: the epoch's records are all in
             accumulate(epoch_stats, loader->stats());
             loader.reset();
+            batch_pool.release_idle();  // evaluation allocates its own batches
             work.loader = epoch_stats;
             if (epoch_iters == 0) break;
 

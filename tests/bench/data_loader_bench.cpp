@@ -11,9 +11,10 @@
 //                                [--slice 3200] [--uint8]
 //       The loader against libjpeg-turbo's single-thread decode rate, in alternating slices of
 //       the same files: each round takes `slice` samples of a fresh shuffled order and runs (1)
-//       the loader over them, (2) one thread decoding the same files from memory (the reference)
-//       and (3) one thread reading each file and decoding it into a batch buffer, no loader (the
-//       floor that reading files sets). The order of the three alternates from round to round.
+//       the loader over them (timed from its construction to its last batch), (2) one thread
+//       decoding the same files from memory (the reference) and (3) one thread reading each file
+//       and decoding it into a batch buffer, no loader (the floor that reading files sets, per
+//       thread). The three run in each of their six orders in turn.
 //       Prints the medians and quartiles of the per-round ratios: on a shared virtual machine
 //       whose speed moves from second to second, pairing adjacent slices is what makes a ratio
 //       of two rates mean something.
@@ -24,10 +25,12 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -175,23 +178,22 @@ double quantile(std::vector<double> v, double q) {
 
 // Samples/s of one loader over `order`, in steady state: from the first batch's arrival to the
 // last's, counting the samples after the first batch.
-// Adds the loader's per-part times to `parts` and its samples to `built`.
+// Samples/s of one loader over `order`, from its construction to its last batch (its start-up
+// and its last batches included, as in an epoch). Adds its per-part times to `parts` and its
+// samples to `built`.
 double loader_slice(const data::SampleSource& src, std::span<const uint32_t> order, const LoaderOptions& o,
                     LoadTimes& parts, int64_t& built) {
+    const auto t0 = Clock::now();
     BatchLoader l(src, order, 0, o, nullptr, 0);
-    Clock::time_point first{}, last{};
     int64_t samples = 0;
-    bool started = false;
     while (auto b = l.next()) {
-        last = Clock::now();
-        if (started) samples += b->size;
-        else first = last, started = true;
+        samples += b->size;
         l.recycle(std::move(b));
     }
+    const double s = since(t0);
     const LoaderStats st = l.stats();
     parts += st.parts;
     built += st.samples;
-    const double s = std::chrono::duration<double>(last - first).count();
     return s > 0 ? static_cast<double>(samples) / s : 0;
 }
 
@@ -199,7 +201,7 @@ int paired(const Args& a, const data::ImageFolderSource& src) {
     const auto files = read_all(src);
     const int channels = src.shape().channels;
     const int64_t f = src.shape().bytes();
-    const auto slice = static_cast<size_t>(std::clamp<int64_t>(a.slice, a.batch * 4, src.count()));
+    const auto slice = static_cast<size_t>(std::min<int64_t>(std::max<int64_t>(a.slice, a.batch * 4), src.count()));
     const EpochSampler sampler(src.count(), 1, true);
     data::Image img;                                           // the reference decodes here (hot)
     auto rows = std::make_unique<Batch>();  // the floor decodes into the rows of a batch buffer
@@ -223,7 +225,8 @@ int paired(const Args& a, const data::ImageFolderSource& src) {
             const auto warm = sampler.order(1);
             LoadTimes warm_parts;
             int64_t warm_built = 0;
-            loader_slice(src, std::span(warm).first(static_cast<size_t>(a.batch) * 4), o, warm_parts, warm_built);
+            loader_slice(src, std::span(warm).first(std::min(slice, static_cast<size_t>(a.batch) * 4)), o, warm_parts,
+                         warm_built);
             for (int r = 0; r < a.rounds; ++r) {
                 const auto whole = sampler.order(r + 2);
                 const auto order = std::span<const uint32_t>(whole).first(slice);
@@ -253,9 +256,11 @@ int paired(const Args& a, const data::ImageFolderSource& src) {
                     buf.image.external = nullptr;
                     rf = static_cast<double>(order.size()) / since(t0);
                 };
-                if (r % 3 == 0) run_loader(), run_decode(), run_floor();
-                else if (r % 3 == 1) run_decode(), run_floor(), run_loader();
-                else run_floor(), run_loader(), run_decode();
+                // Each of the six orders of the three in turn: none always follows another.
+                const std::array<std::function<void()>, 3> steps{run_loader, run_decode, run_floor};
+                static constexpr std::array<std::array<int, 3>, 6> kOrders{
+                    {{0, 1, 2}, {1, 2, 0}, {2, 0, 1}, {0, 2, 1}, {2, 1, 0}, {1, 0, 2}}};
+                for (const int k : kOrders[static_cast<size_t>(r % 6)]) steps[static_cast<size_t>(k)]();
                 loader.push_back(rl), decode.push_back(rd), floor.push_back(rf);
                 vs_decode.push_back(rl / (rd * std::max(1, w)));
                 floor_vs_decode.push_back(rf / rd);

@@ -300,3 +300,42 @@ TEST(HostAllocator, PixelBuffersStartOffTheSimdStoreBoundary) {
     img.reshape({224, 224, 3});
     EXPECT_EQ(reinterpret_cast<uintptr_t>(img.data()) % 64, kPixelBufferOffset);
 }
+
+TEST(BatchPool, ReleaseIdleFreesOnlyWhatIsNotLent) {
+    BatchPool pool;
+    auto a = pool.take(), b = pool.take(), c = pool.take();
+    pool.give(std::move(a));
+    pool.give(std::move(b));
+    pool.release_idle();  // what an evaluation pass or a batch-size change does
+    EXPECT_EQ(pool.idle(), 0);
+    EXPECT_EQ(pool.created(), 1);  // the one still lent out
+    pool.give(std::move(c));
+    EXPECT_EQ(pool.idle(), 1);
+}
+
+namespace {
+class OtherMemory final : public HostMemory {
+public:
+    void* allocate(size_t bytes) override { return ::operator new(bytes, std::align_val_t{64}); }
+    void deallocate(void* p, size_t) noexcept override { ::operator delete(p, std::align_val_t{64}); }
+    const char* kind() const noexcept override { return "other"; }
+};
+}  // namespace
+
+TEST(BatchPool, ALoaderRefusesMemoryOtherThanItsPools) {
+    const data::MemorySource d = make_dataset(10);
+    const auto order = EpochSampler(d.count(), 1).order(1);
+    OtherMemory other;
+    BatchPool pool;  // pageable
+    LoaderOptions o = opts(4, 1, 2, false);
+    o.pool = &pool;
+    o.memory = &other;
+    EXPECT_THROW(BatchLoader(d, order, 0, o, nullptr, 0), std::invalid_argument);
+    BatchPool same(&other);
+    o.pool = &same;
+    BatchLoader l(d, order, 0, o, nullptr, 0);
+    std::vector<uint32_t> seen;
+    int64_t id = 0;
+    drain(l, seen, id);
+    EXPECT_EQ(seen, order);
+}

@@ -3,9 +3,9 @@
 // window and handed to the trainer in sampler order. Each sample is read, decoded, augmented
 // and collated into reused batch buffers (no heap allocation per batch once warm). Unless the
 // prefetch window holds two batches per worker, a batch is split into chunks (of at least 8
-// samples) that the workers build side by side, so that even with nothing prefetched all workers
-// help with the batch the trainer waits for, and no worker waits long for an earlier batch to be
-// finished by another. The window (prefetch depth) can change
+// samples) that several workers build side by side, so that even with nothing prefetched all
+// workers help with the batch the trainer waits for, and no worker waits long for an earlier
+// batch to be finished by another. The window (prefetch depth) can change
 // while it runs; the storage profile too (through the source).
 #include <atomic>
 #include <condition_variable>
@@ -62,8 +62,8 @@ struct LoaderOptions {
     BatchFormat format = BatchFormat::Float32;
     HostMemory* memory = nullptr;  // where batch buffers come from (null: pageable); must outlive the loader
     // Where batch buffers are taken from and given back to, so that they outlive this loader
-    // (null: the loader's own, freed with it). Its memory is used instead of `memory`. Must
-    // outlive the loader.
+    // (null: the loader's own, freed with it). Batches come from the pool's memory; `memory`, if
+    // set, must be the same (std::invalid_argument otherwise). Must outlive the loader.
     BatchPool* pool = nullptr;
 };
 

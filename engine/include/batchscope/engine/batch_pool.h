@@ -1,8 +1,8 @@
 #pragma once
-// Batch buffers that outlive one BatchLoader. A training run makes one epoch loader after
-// another (and a new one after a live batch-size or worker change); handing them the same pool
-// means each buffer is allocated, and its pages first touched, once per run instead of once per
-// loader. Thread-safe: loaders take and give back from their worker threads.
+// Batch buffers that outlive one BatchLoader. A training run makes a new loader after each live
+// worker change and for each epoch; handing them the same pool means a buffer is allocated, and
+// its pages first touched, once instead of once per loader. Thread-safe: loaders take and give
+// back from their worker threads.
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -24,6 +24,10 @@ public:
 
     std::unique_ptr<Batch> take();          // an idle buffer, or a new one
     void give(std::unique_ptr<Batch> b);    // back for reuse (null is ignored)
+    // Frees the idle buffers: before work that allocates its own (an evaluation pass), so that
+    // its buffers do not come on top of these, and after a batch-size change, so that buffers
+    // grown for the old size are not kept.
+    void release_idle();
     HostMemory* memory() const noexcept { return memory_; }
     int64_t created() const;  // buffers made so far and not freed (idle or lent out)
     int idle() const;

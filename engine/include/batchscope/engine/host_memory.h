@@ -27,8 +27,8 @@ HostMemory& pageable_memory() noexcept;
 // non-temporal stores when it starts on a 32-byte boundary (as every 224 x 3-byte scanline of a
 // 64-byte-aligned batch does) and with ordinary stores otherwise. The non-temporal path decoded
 // ~5% slower per image on this project's machines, and a malloc'd image buffer (libjpeg-turbo's
-// usual destination, and the decode-rate reference's) gets the ordinary one: see
-// docs/BENCHMARKS.md, "Where a batch starts".
+// usual destination) gets the ordinary one: see docs/BENCHMARKS-data.md, "The loader at the
+// floor that reading files sets".
 inline constexpr size_t kPixelBufferOffset = 16;
 
 // A std::allocator that takes its memory from a HostMemory (pageable_memory() when null).
