@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "batchscope/engine/memory_fit.h"
 #include "batchscope/engine/sampler.h"
 
 namespace batchscope::engine {
@@ -31,7 +32,7 @@ double evaluate(model::Model& model, const data::OpenedData& d, int workers) {
     const EpochSampler sequential(d.test->count(), 0, false);
     const std::vector<uint32_t> order = sequential.order(1);
     LoaderOptions o;
-    o.batch_size = 1000;
+    o.batch_size = evaluation_batch_size(d.sample_shape.bytes());
     o.workers = std::clamp(workers, 0, 2);
     o.prefetch_depth = 2;
     o.output = d.sample_shape;

@@ -86,3 +86,11 @@ TEST(ModelRun, LargestBatchThatFits) {
     EXPECT_EQ(largest_batch_that_fits(0, 0, 1000), 0);
     EXPECT_GT(host_memory_available(), 0);
 }
+
+TEST(ModelRun, EvaluationBatchesStayWithin64MiB) {
+    EXPECT_EQ(evaluation_batch_size(784), 1000);            // Fashion-MNIST: 3 MB batches
+    EXPECT_EQ(evaluation_batch_size(224 * 224 * 3), 111);   // not 1000 x 602 KB
+    EXPECT_LE(int64_t{evaluation_batch_size(224 * 224 * 3)} * 224 * 224 * 3 * 4, int64_t{64} << 20);
+    EXPECT_EQ(evaluation_batch_size(int64_t{1} << 30), 1);  // at least one sample
+    EXPECT_EQ(evaluation_batch_size(0), 1000);
+}
