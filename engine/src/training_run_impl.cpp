@@ -190,8 +190,8 @@ void TrainingRun::Impl::controller_main() {
         const bool pipelined = model.pipelined() && gpu_trace != nullptr;
         std::exception_ptr stage_error;
         // Batch buffers shared by the loaders of the run (one per epoch, and one after each live
-        // knob change): allocated and first touched once, not once per loader. Freed before each
-        // evaluation and after a batch-size change.
+        // knob change): allocated and first touched once, not once per loader. Freed after a
+        // batch-size change.
         BatchPool batch_pool;
         work.state = RunState::Running;
         work.message.clear();
@@ -477,8 +477,7 @@ void TrainingRun::Impl::controller_main() {
             }
             if (gpu_trace) poll_gpu(true, finish_iteration);  // forced: the epoch's records are all in
             accumulate(epoch_stats, loader->stats());
-            loader.reset();
-            batch_pool.release_idle();  // evaluation allocates its own batches
+            loader.reset();  // its buffers stay in the pool for the next epoch (evaluation's are at most 64 MiB a batch)
             work.loader = epoch_stats;
             if (epoch_iters == 0) break;
 

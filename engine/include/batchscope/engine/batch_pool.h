@@ -24,9 +24,8 @@ public:
 
     std::unique_ptr<Batch> take();          // an idle buffer, or a new one
     void give(std::unique_ptr<Batch> b);    // back for reuse (null is ignored)
-    // Frees the idle buffers: before work that allocates its own (an evaluation pass), so that
-    // its buffers do not come on top of these, and after a batch-size change, so that buffers
-    // grown for the old size are not kept.
+    // Frees the idle buffers, e.g. after a batch-size change, so that buffers grown for the old
+    // size are not kept.
     void release_idle();
     HostMemory* memory() const noexcept { return memory_; }
     int64_t created() const;  // buffers made so far and not freed (idle or lent out)
