@@ -3,8 +3,8 @@
 #include "batchscope/engine/batch_loader.h"
 
 #include <algorithm>
-#include <stdexcept>
 #include <cstring>
+#include <stdexcept>
 
 #include "batch_loader_internal.h"
 #include "batchscope/profiler/clock.h"
@@ -20,7 +20,6 @@ using profiler::now_ns;
 
 void add(std::atomic<int64_t>& a, int64_t v) { a.fetch_add(v, std::memory_order_relaxed); }
 int64_t get(const std::atomic<int64_t>& a) { return a.load(std::memory_order_relaxed); }
-}  // namespace
 
 int chunks_per_batch(int workers, int depth) {
     // Batches are handed out in order, so a worker that finishes a batch while an earlier one is
@@ -34,12 +33,16 @@ int chunks_per_batch(int workers, int depth) {
     return std::clamp((2 * workers + slack - 1) / slack, 1, workers);
 }
 
+}  // namespace
+
 BatchLoader::BatchLoader(const data::SampleSource& source, std::span<const uint32_t> order, int64_t start_pos,
                          LoaderOptions opts, profiler::HostTracer* tracer, int64_t first_batch_id)
     : source_(source),
       order_(order),
       start_pos_(std::clamp<int64_t>(start_pos, 0, static_cast<int64_t>(order.size()))),
       opts_(opts),
+      own_pool_(opts.pool ? nullptr : std::make_unique<BatchPool>(opts.memory, kSlots + KnobLimits::kMaxWorkers + 4)),
+      pool_(opts.pool ? opts.pool : own_pool_.get()),
       tracer_(tracer),
       first_batch_id_(first_batch_id),
       collate_(opts.augment, opts.output.channels ? opts.output.channels : source.shape().channels),
@@ -55,7 +58,6 @@ BatchLoader::BatchLoader(const data::SampleSource& source, std::span<const uint3
     const int64_t remaining = static_cast<int64_t>(order_.size()) - start_pos_;
     total_batches_ = opts_.drop_last ? remaining / opts_.batch_size
                                      : (remaining + opts_.batch_size - 1) / opts_.batch_size;
-    free_.reserve(kSlots + KnobLimits::kMaxWorkers + 4);
     const int n = std::max(1, opts_.workers);
     for (int i = 0; i < n; ++i) {
         workers_.push_back(std::make_unique<Worker>());
@@ -75,10 +77,8 @@ BatchLoader::~BatchLoader() {
     cv_work_.notify_all();
     cv_ready_.notify_all();
     for (auto& t : threads_) t.join();
-    if (!opts_.pool) return;
-    for (auto& b : free_) opts_.pool->give(std::move(b));
-    for (auto& b : slots_) opts_.pool->give(std::move(b));
-    for (auto& g : building_) opts_.pool->give(std::move(g.batch));
+    for (auto& b : slots_) pool_->give(std::move(b));
+    for (auto& g : building_) pool_->give(std::move(g.batch));
 }
 
 bool BatchLoader::may_claim_locked() const {
@@ -88,22 +88,11 @@ bool BatchLoader::may_claim_locked() const {
     return next_open_ < next_consume_ + window;
 }
 
-std::unique_ptr<Batch> BatchLoader::take_buffer_locked() {
-    if (free_.empty() && opts_.pool) return opts_.pool->take();
-    if (free_.empty()) {
-        ++batches_allocated_;
-        return std::make_unique<Batch>(opts_.memory);
-    }
-    auto b = std::move(free_.back());
-    free_.pop_back();
-    return b;
-}
-
 void BatchLoader::open_batch_locked() {
     const int64_t seq = next_open_++;
     Building& g = building_[static_cast<size_t>(seq) % kSlots];
     g = Building{};
-    g.batch = take_buffer_locked();
+    g.batch = pool_->take();
     Batch& b = *g.batch;
     const int64_t first = start_pos_ + seq * opts_.batch_size;
     const int64_t n = std::min<int64_t>(opts_.batch_size, static_cast<int64_t>(order_.size()) - first);
@@ -217,21 +206,11 @@ std::unique_ptr<Batch> BatchLoader::next() {
     return b;
 }
 
-void BatchLoader::recycle(std::unique_ptr<Batch> b) {
-    if (!b) return;
-    if (opts_.pool) return opts_.pool->give(std::move(b));
-    std::lock_guard lock(m_);
-    if (free_.size() < free_.capacity())
-        free_.push_back(std::move(b));
-    else
-        --batches_allocated_;
-}
+void BatchLoader::recycle(std::unique_ptr<Batch> b) { pool_->give(std::move(b)); }
 
 int64_t BatchLoader::buffer_bytes() const {
-    std::lock_guard lock(m_);
     const int64_t per_sample = features_ * (opts_.format == BatchFormat::Float32 ? 4 : 1) + 4;  // + the label
-    const int64_t batches = opts_.pool ? opts_.pool->created() : batches_allocated_;
-    return batches * per_sample * opts_.batch_size;
+    return pool_->created() * per_sample * opts_.batch_size;
 }
 
 void BatchLoader::set_prefetch_depth(int depth) {

@@ -9,10 +9,6 @@
 
 namespace batchscope::engine {
 
-// Chunks each batch is split into for `workers` workers under prefetch depth `depth` (before the
-// minimum chunk size is applied).
-int chunks_per_batch(int workers, int depth);
-
 // One thread's reusable buffers and its counters (read by stats() from other threads).
 struct alignas(64) BatchLoader::Worker {
     data::SampleBuffers buf;

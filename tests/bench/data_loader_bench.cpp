@@ -176,8 +176,6 @@ double quantile(std::vector<double> v, double q) {
     return v[lo] + (v[hi] - v[lo]) * (at - static_cast<double>(lo));
 }
 
-// Samples/s of one loader over `order`, in steady state: from the first batch's arrival to the
-// last's, counting the samples after the first batch.
 // Samples/s of one loader over `order`, from its construction to its last batch (its start-up
 // and its last batches included, as in an epoch). Adds its per-part times to `parts` and its
 // samples to `built`.
@@ -223,10 +221,8 @@ int paired(const Args& a, const data::ImageFolderSource& src) {
             int64_t built = 0;
             const auto s0 = batchscope::bench::CpuTicks::now();
             const auto warm = sampler.order(1);
-            LoadTimes warm_parts;
-            int64_t warm_built = 0;
-            loader_slice(src, std::span(warm).first(std::min(slice, static_cast<size_t>(a.batch) * 4)), o, warm_parts,
-                         warm_built);
+            loader_slice(src, std::span(warm).first(std::min(slice, static_cast<size_t>(a.batch) * 4)), o, parts, built);
+            parts = {}, built = 0;  // the warm-up's times are not counted
             for (int r = 0; r < a.rounds; ++r) {
                 const auto whole = sampler.order(r + 2);
                 const auto order = std::span<const uint32_t>(whole).first(slice);

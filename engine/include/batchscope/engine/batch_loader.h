@@ -84,7 +84,7 @@ public:
     // The next batch in order, blocking until it is built; nullptr at the end of the order.
     // Under the "stop" policy, throws the SampleError (naming the file) of a sample it holds.
     std::unique_ptr<Batch> next();
-    // Gives a consumed batch's buffers back for reuse (to the pool, when the loader has one).
+    // Gives a consumed batch's buffers back for reuse (to the loader's pool).
     void recycle(std::unique_ptr<Batch> b);
 
     void set_prefetch_depth(int depth);  // live; never loses or repeats a sample
@@ -112,12 +112,13 @@ private:
     // Builds samples [lo, hi) of batch `b` into its rows lo.. (skipped samples leave them unused).
     ChunkResult build_chunk(Batch& b, int64_t lo, int64_t hi, Worker& w);
     void finish_chunk_locked(int64_t seq, int chunk, const ChunkResult& r);  // the last one publishes it
-    std::unique_ptr<Batch> take_buffer_locked();
 
     const data::SampleSource& source_;
     std::span<const uint32_t> order_;
     const int64_t start_pos_;
     LoaderOptions opts_;
+    std::unique_ptr<BatchPool> own_pool_;  // when opts_.pool is null: freed with the loader
+    BatchPool* pool_;                      // where batch buffers come from and go back to
     profiler::HostTracer* tracer_;
     const int64_t first_batch_id_;
     int64_t total_batches_ = 0;
@@ -131,12 +132,10 @@ private:
     std::condition_variable cv_ready_;  // consumer: a batch became ready
     std::vector<std::unique_ptr<Batch>> slots_;  // ready batches by seq % slots_.size()
     std::vector<Building> building_;             // batches being built, by seq % slots_.size()
-    std::vector<std::unique_ptr<Batch>> free_;   // recycled buffers
     int64_t next_open_ = 0;   // the next batch to start building
     int64_t open_seq_ = -1;   // the batch that still has chunks to hand out (-1: none)
     int64_t next_consume_ = 0;
     int ready_ = 0;
-    int64_t batches_allocated_ = 0;  // Batch objects created and not dropped
     bool consumer_waiting_ = false;
     bool stop_ = false;
     int64_t consumed_positions_ = 0;
