@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <clocale>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "analysis_fixtures.h"
@@ -88,17 +90,26 @@ TEST(EpochCsv, NotEvaluatedIsEmpty) {
     EXPECT_EQ(lines(out.str()).at(1), "2,0.5,,12345.5,13000,4.75,60000,469");
 }
 
-// The dashboard runs under the user's locale; a decimal comma must not reach the file.
+// The dashboard runs under the user's locale; a decimal comma must not reach the file. Uses
+// an installed German locale, else compiles one into a temporary folder (localedef, LOCPATH).
 TEST(IterationCsv, DecimalPointInAnyLocale) {
     const char* was = std::setlocale(LC_NUMERIC, nullptr);
     const std::string saved = was ? was : "C";
-    if (!std::setlocale(LC_NUMERIC, "de_DE.UTF-8") && !std::setlocale(LC_NUMERIC, "fr_FR.UTF-8"))
-        GTEST_SKIP() << "no locale with a decimal comma installed";
+    TempDb dir;
+    if (!std::setlocale(LC_NUMERIC, "de_DE.UTF-8")) {
+        const std::string cmd = "localedef -i de_DE -f UTF-8 '" + dir.dir + "/de_DE.UTF-8' >/dev/null 2>&1";
+        if (std::system(cmd.c_str()) == 0) setenv("LOCPATH", dir.dir.c_str(), 1);
+        if (!std::setlocale(LC_NUMERIC, "de_DE.UTF-8")) GTEST_SKIP() << "no German locale, and localedef could not make one";
+    }
+    char probe[16];
+    std::snprintf(probe, sizeof probe, "%.1f", 1.5);
+    ASSERT_STREQ(probe, "1,5") << "the locale in effect writes a decimal comma";
     std::ostringstream out;
     std::vector<profiler::IterationSample> its = {sample(0, 0)};
     its[0].loss = 1.5f;
     write_iteration_csv(out, its);
     std::setlocale(LC_NUMERIC, saved.c_str());
+    unsetenv("LOCPATH");
     EXPECT_EQ(lines(out.str()).at(1), "0,1,128,0.000000,2.000000,0.500000,0.100000,1.200000,0.000000,0.200000,1.5,0");
 }
 
