@@ -68,6 +68,10 @@ void print_data_epoch(const engine::EpochRecord& e) {
                 sec(e.loader_idle_ns), e.mean_queue_depth, e.storage.c_str());
     if (e.samples_skipped) std::printf("; %lld samples skipped", static_cast<long long>(e.samples_skipped));
     std::printf("\n");
+    // The skipped samples by name (the loader keeps the first kNamedSkips), then how many more.
+    for (const std::string& s : e.skipped_samples) std::printf("    skipped %s\n", s.c_str());
+    const int64_t unnamed = e.samples_skipped - static_cast<int64_t>(e.skipped_samples.size());
+    if (unnamed > 0) std::printf("    ... and %lld more skipped samples\n", static_cast<long long>(unnamed));
 }
 
 nlohmann::json data_epoch_json(const engine::EpochRecord& e) {
@@ -81,6 +85,7 @@ nlohmann::json data_epoch_json(const engine::EpochRecord& e) {
             {"loader_idle_s", sec(e.loader_idle_ns)},
             {"mean_queue_depth", e.mean_queue_depth},
             {"samples_skipped", e.samples_skipped},
+            {"skipped_samples", e.skipped_samples},  // the first kNamedSkips: "file: reason"
             {"storage", e.storage},
             {"workers", workers}};
 }

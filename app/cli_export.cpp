@@ -9,8 +9,9 @@
 #include <iostream>
 #include <vector>
 
+#include "batchscope/analysis/csv_export.h"
+#include "batchscope/analysis/session_trace.h"
 #include "batchscope/profiler/chrome_trace.h"
-#include "batchscope/profiler/csv_export.h"
 #include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/loader_overlap.h"
 #include "batchscope/profiler/run_summary.h"
@@ -32,24 +33,12 @@ profiler::IterationSample to_sample(const engine::IterationRecord& r) {
 
 Event event(Phase p, int64_t s, int64_t e, Lane lane, int64_t id) { return profiler::make_event(p, s, e, lane, id); }
 
-// Without raw events (a run with --no-trace) the timeline is rebuilt from the records: the CPU
-// controller runs an iteration's phases in the order data wait → h2d → compute → d2h → host, and
-// each record carries its batch's build (worker, interval, parts laid end to end).
-void append_controller_events(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
-                              std::vector<Event>& out) {
+// Without raw events (a run with --no-trace) the timeline is rebuilt from the records: the
+// controller's phases laid end to end (analysis/session_trace.h), and each record's batch build
+// (worker, interval, parts laid end to end).
+void append_events(const engine::IterationRecord& r, bool gpu, std::vector<Event>& out) {
     const Lane ctl{LaneKind::Controller, 0};
-    out.push_back(event(Phase::Iteration, start_ns, end_ns, ctl, iteration));
-    int64_t t = start_ns;
-    for (auto [phase, ns] : {std::pair{Phase::DataWait, bd.data_wait_ns}, {Phase::H2D, bd.h2d_ns},
-                             {Phase::Compute, bd.compute_ns}, {Phase::D2H, bd.d2h_ns}}) {
-        if (ns > 0) out.push_back(event(phase, t, t + ns, ctl, iteration));
-        t += ns;
-    }
-}
-
-void append_events(const engine::IterationRecord& r, std::vector<Event>& out) {
-    const Lane ctl{LaneKind::Controller, 0};
-    append_controller_events(r.iteration, r.start_ns, r.end_ns, r.breakdown, out);
+    analysis::append_rebuilt_iteration(r.iteration, r.start_ns, r.end_ns, r.breakdown, gpu, out);
     int64_t t = r.start_ns;
     const engine::BatchTimes& b = r.load;
     if (b.end_ns <= b.start_ns) return;
@@ -95,6 +84,8 @@ public:
     }
 
 private:
+    bool gpu_run() const { return analysis::is_gpu_backend(cfg_.backend); }
+
     template <class F>
     void write(const std::string& path, F&& f) {
         if (path.empty()) return;
@@ -156,14 +147,21 @@ private:
         const bool rebuilt = events.empty();
         for (const engine::IterationRecord& r : records_) {
             its.push_back(to_sample(r));
-            if (rebuilt) append_events(r, events);
+            if (rebuilt) append_events(r, gpu_run(), events);
         }
         if (!opts_.trace_json.empty() && events_.evicted() > 0)
             std::cerr << "batchscope-cli train: the trace holds the newest " << events_.size() << " events; the "
                       << events_.evicted() << " before them were left out\n";
-        write(opts_.csv, [&](std::ostream& o) { profiler::write_iteration_csv(o, its); });
+        write(opts_.csv, [&](std::ostream& o) { analysis::write_iteration_csv(o, its); });
+        std::vector<profiler::TraceDevice> devices;
+        if (gpu_run()) devices.push_back({0, device_.name.empty() ? std::string("GPU") : device_.name, device_.memory_total});
         write(opts_.trace_json, [&](std::ostream& o) {
-            profiler::write_chrome_trace(o, {events, {}, knobs_, "batchscope-cli train", -1});
+            profiler::ChromeTraceInput in;
+            in.events = events;
+            in.knob_changes = knobs_;
+            in.process_name = "batchscope-cli train";
+            in.devices = devices;
+            profiler::write_chrome_trace(o, in);
         });
         const profiler::LoaderOverlap loader = profiler::loader_overlap(events);
         profiler::GpuUtilization gpu;
@@ -187,73 +185,6 @@ private:
 };
 
 }  // namespace
-
-void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream& out) {
-    const auto info = s.info(id);
-    if (!info) throw store::StoreError(std::string("no session ") + std::to_string(id) + " in " + s.path());
-    std::vector<Event> events;
-    size_t bad = 0;
-    for (const store::EventRow& r : s.events(id)) {
-        if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 ||
-            r.lane_kind >= profiler::kLaneKindCount || r.lane_index < 0 ||
-            r.lane_index > 255 || r.end_ns < r.start_ns || r.bytes < 0 || r.bytes > UINT32_MAX) {
-            ++bad;
-            continue;
-        }
-        events.push_back(event(static_cast<Phase>(r.phase), r.start_ns, r.end_ns,
-                               {static_cast<LaneKind>(r.lane_kind), static_cast<uint8_t>(r.lane_index)}, r.id));
-        events.back().bytes = static_cast<uint32_t>(r.bytes);
-    }
-    if (bad)
-        std::cerr << "batchscope-cli sessions: " << bad << " stored event row(s) of session " << id
-                  << " are not events of this version (unknown phase or lane, or negative length) and were left out\n";
-    if (events.empty() && info->mode == "infer") {
-        // An inference stream saved without its events: each request from its row, its phases laid
-        // end to end from its batch's start (exact on the CPU; on the GPU the launches are left out).
-        const std::vector<store::RequestRow> rows = s.requests(id);
-        const Lane requests{LaneKind::Requests, 0};
-        for (const store::RequestRow& r : rows) {
-            const int64_t start = r.scheduled_ns + r.queue_ns, done = r.scheduled_ns + r.latency_ns;
-            events.push_back(event(Phase::Request, r.scheduled_ns, done, requests, r.request_id));
-            events.push_back(event(Phase::QueueWait, r.scheduled_ns, start, requests, r.request_id));
-            int64_t t = start;
-            for (auto [phase, ns] :
-                 {std::pair{Phase::H2D, r.h2d_ns}, {Phase::Compute, r.compute_ns}, {Phase::D2H, r.d2h_ns}}) {
-                events.push_back(event(phase, std::min(t, done), std::min(t + ns, done), requests, r.request_id));
-                t += ns;
-            }
-        }
-        if (!rows.empty())
-            std::cerr << "batchscope-cli sessions: session " << id
-                      << " has no stored trace events (record them with `infer --save-events`): the trace is rebuilt "
-                         "from its "
-                      << rows.size() << " request rows, requests only, phases laid end to end from each batch's start\n";
-    }
-    if (events.empty()) {
-        const std::vector<store::IterationRow> its = s.iterations(id);
-        if (its.empty())
-            throw store::StoreError(std::string("session ") + std::to_string(id) +
-                                    " has neither stored trace events nor iterations or requests to build a Chrome "
-                                    "trace from");
-        for (const store::IterationRow& r : its) {
-            profiler::Breakdown bd;
-            bd.wall_ns = r.wall_ns;
-            bd.data_wait_ns = r.data_wait_ns;
-            bd.h2d_ns = r.h2d_ns;
-            bd.compute_ns = r.compute_ns;
-            bd.d2h_ns = r.d2h_ns;
-            bd.host_ns = r.host_ns;
-            append_controller_events(r.iteration, r.start_ns, r.start_ns + r.wall_ns, bd, events);
-        }
-        std::cerr << "batchscope-cli sessions: session " << id
-                  << " has no stored trace events (record them with `train --save-events`): the trace is rebuilt from its "
-                  << its.size() << " iteration rows, controller lane only\n";
-    }
-    std::vector<profiler::KnobMarker> knobs;
-    for (const store::KnobRow& k : s.knob_changes(id)) knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
-    const std::string process = std::string("batchscope session ") + std::to_string(id) + ": " + info->name;
-    profiler::write_chrome_trace(out, {events, {}, knobs, process, -1});
-}
 
 std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd) {
     auto o = std::make_shared<ExportOptions>();

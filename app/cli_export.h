@@ -29,9 +29,4 @@ std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd);
 std::shared_ptr<engine::RunSink> export_sink(const ExportOptions& opts, const engine::TrainConfig& cfg,
                                              std::shared_ptr<engine::RunSink> inner);
 
-// `sessions export ID --format chrome`: a Chrome trace of a stored session, from its raw events
-// (saved with `train --save-events`), else rebuilt from its iteration rows (controller lane
-// only; says so on stderr). Throws store::StoreError when there is nothing to build it from.
-void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream& out);
-
 }  // namespace batchscope::cli

@@ -16,6 +16,7 @@
 #include "batchscope/engine/infer/infer_session_sink.h"
 #include "batchscope/engine/infer/inference_run.h"
 #include "batchscope/engine/infer/scenarios.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/store/session_store.h"
 #include "batchscope/store/store_error.h"
 #include "cli_commands.h"
@@ -211,11 +212,16 @@ Runner add_infer_command(CLI::App& app) {
     cmd->add_option("--rate", o->cfg.rate, "Open loop: requests per second (server scenario: the first rate tried)")
         ->capture_default_str();
     cmd->add_option("--burst", o->cfg.burst, "Mode bursts: requests per burst")->capture_default_str();
-    cmd->add_option("--concurrency", o->cfg.concurrency, "Closed loop: requests outstanding")->capture_default_str();
+    auto flag = [](knobs::Knob k) { return std::string(knobs::info(k).cli_flag); };
+    auto help = [](knobs::Knob k) { return std::string(knobs::info(k).help); };
+    cmd->add_option(flag(knobs::Knob::Concurrency), o->cfg.concurrency, help(knobs::Knob::Concurrency))->capture_default_str();
     auto* req = cmd->add_option("--requests", o->cfg.requests, "Requests to issue, 0 = until Ctrl-C (server scenario: per probe, default 2000)")
                     ->capture_default_str();
-    cmd->add_option("--max-batch", o->cfg.max_batch, "Dynamic batcher: largest batch (1-256)")->capture_default_str();
-    cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")
+    cmd->add_option(flag(knobs::Knob::MaxBatch), o->cfg.max_batch,
+                    help(knobs::Knob::MaxBatch) + " (" + std::to_string(knobs::min_int(knobs::Knob::MaxBatch)) + "-" +
+                        std::to_string(knobs::max_int(knobs::Knob::MaxBatch)) + ")")
+        ->capture_default_str();
+    cmd->add_option(flag(knobs::Knob::QueueDelayUs), o->cfg.queue_delay_us, help(knobs::Knob::QueueDelayUs) + " (us)")
         ->capture_default_str();
     cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")->capture_default_str();
     cmd->add_option("--spin-us", o->cfg.spin_us,

@@ -188,25 +188,4 @@ void print_comparison(const store::Comparison& c, bool as_json) {
                         static_cast<long long>(k.iteration));
 }
 
-void write_session_csv(store::SessionStore& s, int64_t id, const std::string& what, std::ostream& os) {
-    if (what == "epochs") {
-        os << "epoch,train_loss,test_accuracy,samples_per_s,steady_samples_per_s,wall_s,samples,iterations\n";
-        for (const auto& e : s.epochs(id))
-            os << e.epoch << ',' << e.train_loss << ',' << (e.test_accuracy < 0 ? std::string() : std::to_string(e.test_accuracy))
-               << ',' << e.samples_per_s << ',' << e.steady_samples_per_s << ',' << e.wall_s << ',' << e.samples << ','
-               << e.iterations << '\n';
-    } else if (what == "requests") {
-        os << "request_id,scheduled_ns,issued_ns,queue_ns,h2d_ns,compute_ns,d2h_ns,latency_ns,batch_size,correct\n";
-        for (const auto& r : s.requests(id))
-            os << r.request_id << ',' << r.scheduled_ns << ',' << r.issued_ns << ',' << r.queue_ns << ',' << r.h2d_ns << ','
-               << r.compute_ns << ',' << r.d2h_ns << ',' << r.latency_ns << ',' << r.batch_size << ',' << r.correct << '\n';
-    } else {
-        os << "iteration,epoch,batch_size,start_ns,wall_ns,data_wait_ns,h2d_ns,compute_ns,d2h_ns,host_ns,loss,queue_depth\n";
-        for (const auto& r : s.iterations(id))
-            os << r.iteration << ',' << r.epoch << ',' << r.batch_size << ',' << r.start_ns << ',' << r.wall_ns << ','
-               << r.data_wait_ns << ',' << r.h2d_ns << ',' << r.compute_ns << ',' << r.d2h_ns << ',' << r.host_ns << ','
-               << r.loss << ',' << r.queue_depth << '\n';
-    }
-}
-
 }  // namespace batchscope::cli

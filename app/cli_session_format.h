@@ -1,5 +1,5 @@
 #pragma once
-// Text, JSON and CSV renderings of saved sessions for batchscope-cli.
+// Text and JSON renderings of saved sessions for batchscope-cli (CSV: analysis/csv_export.h).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -19,7 +19,5 @@ void print_session_list(const std::vector<store::SessionInfo>& list, bool json);
 void print_session(store::SessionStore& s, int64_t id, bool json);
 void print_comparison(const store::Comparison& c, bool json);
 nlohmann::json session_json(store::SessionStore& s, int64_t id);
-// what: "iterations", "epochs" or "requests"
-void write_session_csv(store::SessionStore& s, int64_t id, const std::string& what, std::ostream& os);
 
 }  // namespace batchscope::cli

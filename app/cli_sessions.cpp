@@ -5,10 +5,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "batchscope/analysis/csv_export.h"
+#include "batchscope/analysis/session_trace.h"
 #include "batchscope/store/compare.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
-#include "cli_export.h"
 #include "cli_session_format.h"
 
 namespace batchscope::cli {
@@ -23,7 +24,7 @@ struct Args {
     store::SessionFilter filter;
     std::vector<int64_t> ids;
     int64_t id = 0;
-    std::string text, format = "session", out, what = "iterations";
+    std::string text, format = "session", out, what = "auto";
     bool remove = false;
 };
 
@@ -47,6 +48,9 @@ Runner add_sessions_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("sessions", "Saved sessions: list, show, compare, rename, tag, note, delete, export, import");
     cmd->add_option("--db", a->db, "Session database file")->capture_default_str();
     cmd->require_subcommand(1);
+    // `sessions list --db F` as well as `sessions --db F list`: the subcommands (which inherit
+    // this) hand options they do not know to the group.
+    cmd->fallthrough();
 
     auto* list = cmd->add_subcommand("list", "List saved sessions");
     list->add_option("--mode", a->filter.mode, "train or infer");
@@ -85,8 +89,9 @@ Runner add_sessions_command(CLI::App& app) {
                     "from the events saved with `train --save-events`, else rebuilt from the iterations)")
         ->check(CLI::IsMember({"session", "csv", "json", "chrome"}))
         ->capture_default_str();
-    exp->add_option("--what", a->what, "For csv: iterations, epochs or requests")
-        ->check(CLI::IsMember({"iterations", "epochs", "requests"}))
+    exp->add_option("--what", a->what,
+                    "For csv: iterations, epochs or requests; auto: requests of an inference session, else iterations")
+        ->check(CLI::IsMember({"auto", "iterations", "epochs", "requests"}))
         ->capture_default_str();
     exp->add_option("-o,--out", a->out, "Output file (csv/json/chrome: - for standard output)")->required();
 
@@ -123,13 +128,18 @@ Runner add_sessions_command(CLI::App& app) {
                 if (!s.info(x.id)) throw StoreError("no session " + std::to_string(x.id) + " in " + s.path());
                 std::ofstream file;
                 if (x.out != "-") {
-                    file.open(x.out);
+                    file.open(x.out, std::ios::binary | std::ios::trunc);
                     if (!file) throw StoreError(x.out + ": cannot write");
                 }
                 std::ostream& os = x.out == "-" ? std::cout : file;
-                if (x.format == "csv") write_session_csv(s, x.id, x.what, os);
-                else if (x.format == "chrome") write_session_chrome_trace(s, x.id, os);
-                else os << session_json(s, x.id).dump(2) << "\n";
+                if (x.format == "csv") {
+                    analysis::write_session_csv(s, x.id, *analysis::csv_table_from_name(x.what), os);
+                } else if (x.format == "chrome") {
+                    for (const std::string& line : analysis::write_session_trace(s, x.id, os))
+                        std::cerr << "batchscope-cli sessions: " << line << "\n";
+                } else {
+                    os << session_json(s, x.id).dump(2) << "\n";
+                }
             });
         if (imp->parsed())
             return with_store(x, false, [&](SessionStore& s) {

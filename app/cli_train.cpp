@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "batchscope/engine/gpu_probe.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/engine/session_sink.h"
 #include "batchscope/store/session_store.h"
 #include "batchscope/engine/training_run.h"
@@ -102,10 +103,12 @@ Runner add_train_command(CLI::App& app) {
     cmd->add_option("--data", cfg->data_dir,
                     "Dataset folder: the Fashion-MNIST IDX .gz files (default: Debian's package), or an image folder");
     add_data_options(*cmd, *cfg);
-    cmd->add_option("-b,--batch", cfg->batch_size, "Batch size")->capture_default_str();
-    cmd->add_option("-p,--prefetch", cfg->prefetch_depth, "Prefetch depth: batches built ahead of the trainer")
+    auto flag = [](knobs::Knob k) { return std::string(knobs::info(k).cli_flag); };
+    auto help = [](knobs::Knob k) { return std::string(knobs::info(k).help); };
+    cmd->add_option(flag(knobs::Knob::BatchSize), cfg->batch_size, help(knobs::Knob::BatchSize))->capture_default_str();
+    cmd->add_option(flag(knobs::Knob::PrefetchDepth), cfg->prefetch_depth, help(knobs::Knob::PrefetchDepth))
         ->capture_default_str();
-    cmd->add_option("-w,--workers", cfg->workers, "Loader worker threads (0 = load in the training thread)")
+    cmd->add_option(flag(knobs::Knob::Workers), cfg->workers, help(knobs::Knob::Workers))
         ->capture_default_str();
     cmd->add_option("-e,--epochs", cfg->epochs, "Epochs")->capture_default_str();
     cmd->add_option("--seed", cfg->seed, "Seed for initialisation and shuffling")->capture_default_str();
@@ -130,7 +133,7 @@ Runner add_train_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--scale-lr-with-batch", cfg->scale_lr_with_batch,
                   "Linear scaling rule: learning rate x batch / --batch, following live batch-size changes too");
-    cmd->add_option("-t,--threads", cfg->threads, "BLAS threads for compute")->capture_default_str();
+    cmd->add_option(flag(knobs::Knob::Threads), cfg->threads, help(knobs::Knob::Threads))->capture_default_str();
     cmd->add_option("--train-limit", cfg->train_limit, "Use only the first N training samples (0 = all)");
     cmd->add_option("--test-limit", cfg->test_limit, "Evaluate on the first N test samples (0 = all)");
     cmd->add_flag("--no-trace", [cfg](int64_t) { cfg->trace = false; }, "Do not record host trace events");

@@ -5,6 +5,7 @@
 #include "batchscope/engine/data/storage_profile.h"
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/train_config.h"
+#include "batchscope/knobs/knob.h"
 
 namespace batchscope::ui {
 
@@ -34,6 +35,16 @@ bool read_int(const QCommandLineParser& p, const QCommandLineOption& o, const ch
     return true;
 }
 
+// A knob's option as batchscope-cli names it (its long flag) with the registry's help text.
+QCommandLineOption knob_option(knobs::Knob k) {
+    const std::string_view flags = knobs::info(k).cli_flag;
+    const std::string_view name = flags.substr(flags.rfind("--") + 2);
+    return QCommandLineOption({QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()))},
+                              QString::fromUtf8(knobs::info(k).help.data(), static_cast<qsizetype>(knobs::info(k).help.size())) +
+                                  QStringLiteral("."),
+                              QStringLiteral("N"));
+}
+
 }  // namespace
 
 AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig defaults) {
@@ -49,11 +60,9 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
     const QCommandLineOption data({QStringLiteral("data")},
                                   QStringLiteral("Fashion-MNIST folder (default: the Debian package's)."),
                                   QStringLiteral("DIR"));
-    const QCommandLineOption batch({QStringLiteral("batch")}, QStringLiteral("Batch size."), QStringLiteral("N"));
-    const QCommandLineOption prefetch({QStringLiteral("prefetch")}, QStringLiteral("Prefetch depth."),
-                                      QStringLiteral("N"));
-    const QCommandLineOption workers({QStringLiteral("workers")}, QStringLiteral("Loader workers."),
-                                     QStringLiteral("N"));
+    const QCommandLineOption batch = knob_option(knobs::Knob::BatchSize);
+    const QCommandLineOption prefetch = knob_option(knobs::Knob::PrefetchDepth);
+    const QCommandLineOption workers = knob_option(knobs::Knob::Workers);
     const QCommandLineOption epochs({QStringLiteral("epochs")}, QStringLiteral("Epochs to train."),
                                     QStringLiteral("N"));
     const QCommandLineOption limit({QStringLiteral("train-limit")},

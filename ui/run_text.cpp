@@ -3,14 +3,11 @@
 #include <cmath>
 
 #include "batchscope/engine/data/storage_profile.h"
+#include "batchscope/knobs/knob.h"
 
 namespace batchscope::ui {
 
-std::string knob_short_name(std::string_view knob) {
-    if (knob == "batch_size") return "batch";
-    if (knob == "prefetch_depth") return "prefetch";
-    return std::string(knob);
-}
+std::string knob_short_name(std::string_view knob) { return knobs::short_label_of(knob); }
 
 std::string knob_change_label(const engine::KnobChange& change) {
     if (change.knob == "storage_profile") {

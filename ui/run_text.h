@@ -8,7 +8,8 @@
 
 namespace batchscope::ui {
 
-// "batch_size" -> "batch", "prefetch_depth" -> "prefetch", "workers" -> "workers".
+// "batch_size" -> "batch", "prefetch_depth" -> "prefetch", "workers" -> "workers" (the knob
+// registry's short labels, knobs/knob.h).
 std::string knob_short_name(std::string_view knob);
 
 // "batch 128→64"

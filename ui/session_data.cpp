@@ -95,24 +95,6 @@ ComparisonData load_comparison(store::SessionStore& st, const std::vector<int64_
     return d;
 }
 
-std::vector<profiler::IterationSample> iteration_samples(const std::vector<store::IterationRow>& rows) {
-    std::vector<profiler::IterationSample> out;
-    out.reserve(rows.size());
-    for (const auto& r : rows) {
-        profiler::IterationSample s;
-        s.iteration = r.iteration;
-        s.epoch = r.epoch;
-        s.batch_size = r.batch_size;
-        s.start_ns = r.start_ns;
-        s.end_ns = r.start_ns + r.wall_ns;
-        s.breakdown = {r.wall_ns, r.compute_ns, r.h2d_ns, r.d2h_ns, r.data_wait_ns, r.host_ns};
-        s.loss = static_cast<float>(r.loss);
-        s.queue_depth = r.queue_depth;
-        out.push_back(s);
-    }
-    return out;
-}
-
 SessionReport load_session_report(store::SessionStore& st, int64_t id) {
     SessionReport r;
     r.curves = session_curves(st, id);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "batchscope/analysis/csv_export.h"
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/profiler/breakdown.h"
 #include "batchscope/profiler/iteration_sample.h"
@@ -45,7 +46,7 @@ struct ComparisonData {
 ComparisonData load_comparison(store::SessionStore& st, const std::vector<int64_t>& ids);
 
 // Stored iterations in the profiler's terms (for the verdict, the exporters).
-std::vector<profiler::IterationSample> iteration_samples(const std::vector<store::IterationRow>& rows);
+using analysis::iteration_samples;
 
 // What a one-page report of one session says besides its charts.
 struct SessionReport {

@@ -1,20 +1,21 @@
 #pragma once
-// A saved session written as CSV (profiler/csv_export.h: one row per iteration, or per request
-// for inference sessions) or as a Chrome trace (profiler/chrome_trace.h) rebuilt from its
-// stored iterations. No Qt in here; the dashboard runs these in SessionJobs.
+// A saved session written to a file as CSV or as a Chrome/Kineto trace, by the Qt-free analysis
+// layer that batchscope-cli uses too (analysis/csv_export.h, analysis/session_trace.h): the same
+// session gives the same bytes from either front end. The dashboard runs these in SessionJobs.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "batchscope/store/session_store.h"
 
 namespace batchscope::ui {
 
-// Writes `file` (replacing it); throws store::StoreError naming the file or the session.
+// One row per iteration (training) or per request (inference). Writes `file` (replacing it);
+// throws store::StoreError naming the file or the session.
 void export_session_csv(store::SessionStore& st, int64_t id, const std::string& file);
 
-// Training sessions only: the controller lane with each iteration and its data wait → h2d →
-// compute → d2h phases laid end to end (the CPU backend's fixed order; stored rows do not keep
-// loader lanes), and the knob changes as instants. Throws for an inference session.
-void export_session_trace(store::SessionStore& st, int64_t id, const std::string& file);
+// From the session's stored raw events, else rebuilt from its iteration or request rows; returns
+// the notes that say what was rebuilt or left out. Throws store::StoreError as above.
+std::vector<std::string> export_session_trace(store::SessionStore& st, int64_t id, const std::string& file);
 
 }  // namespace batchscope::ui

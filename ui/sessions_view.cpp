@@ -214,7 +214,8 @@ void SessionsView::exportCsv(int64_t id, const QString& file) {
 void SessionsView::exportTrace(int64_t id, const QString& file) {
     export_jobs_.insert(jobs_->submit([id, file](store::SessionStore& st) {
         SessionJobResult r;
-        export_session_trace(st, id, file.toStdString());
+        for (const std::string& note : export_session_trace(st, id, file.toStdString()))
+            r.message += (r.message.isEmpty() ? QString() : QStringLiteral("; ")) + QString::fromStdString(note);
         r.file = file;
         return r;
     }));
@@ -261,7 +262,8 @@ void SessionsView::onJobFinished(int job, const SessionJobResult& r) {
         QString error = r.error;
         if (error.isEmpty() && r.report) error = write_session_report(r.file, *r.report);
         status_->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #B00020;"));
-        status_->setText(error.isEmpty() ? tr("Wrote %1").arg(r.file) : tr("Not exported: %1").arg(error));
+        status_->setText(error.isEmpty() ? tr("Wrote %1").arg(r.file) + (r.message.isEmpty() ? QString() : QStringLiteral(" (") + r.message + QStringLiteral(")"))
+                                         : tr("Not exported: %1").arg(error));
         emit exported(r.file, error);
         return;
     }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "batchscope/engine/train_config.h"
+#include "batchscope/knobs/knob.h"
 
 namespace batchscope::ui {
 
@@ -77,7 +78,8 @@ std::optional<CurrentVerdict> current_verdict(const engine::RunSnapshot& s) {
 }
 
 bool live_knob(const std::string& knob) {
-    return knob == "batch_size" || knob == "prefetch_depth" || knob == "workers";
+    const auto k = knobs::from_name(knob);
+    return k && knobs::info(*k).live && knobs::info(*k).run == knobs::RunKind::Train;
 }
 
 AppliedEffect applied_effect(const engine::RunSnapshot& s, const std::string& knob, int64_t value) {

@@ -67,7 +67,7 @@ BatchLoader::ChunkResult BatchLoader::build_chunk(Batch& b, int64_t lo, int64_t 
             const int64_t t4 = now_ns();
             t.read_ns += t1 - prev, t.decode_ns += t2 - t1, t.augment_ns += t3 - t2, t.collate_ns += t4 - t3;
             prev = t4;
-        } catch (const data::SampleError&) {
+        } catch (const data::SampleError& e) {
             w.buf.image.external = nullptr;
             prev = now_ns();
             if (opts_.on_error == data::ErrorPolicy::Stop) {
@@ -75,6 +75,8 @@ BatchLoader::ChunkResult BatchLoader::build_chunk(Batch& b, int64_t lo, int64_t 
                 break;
             }
             ++r.skipped;
+            std::lock_guard lock(skipped_m_);
+            if (skipped_samples_.size() < kNamedSkips) skipped_samples_.emplace_back(e.what());
         } catch (...) {  // not a sample's fault (out of memory, ...): always ends the run
             w.buf.image.external = nullptr;
             r.error = std::current_exception();

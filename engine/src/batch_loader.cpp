@@ -245,6 +245,10 @@ LoaderStats BatchLoader::stats() const {
         s.samples += get(w->samples);
         s.skipped += get(w->skipped);
     }
+    {
+        std::lock_guard lock(skipped_m_);
+        s.skipped_samples = skipped_samples_;
+    }
     std::lock_guard lock(m_);
     s.batches = next_consume_;
     return s;

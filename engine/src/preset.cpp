@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "batchscope/engine/data/storage_profile.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/engine/model/model_spec.h"
 #include "builtin_presets.h"  // generated from resources/presets/*.json
 
@@ -154,9 +155,15 @@ bool uses_emulated_storage(const std::map<std::string, PresetValue>& s) {
     return k && data::storage_profile(*k).emulated;
 }
 
+// The live knobs of the knob registry, by kind of run.
 const std::vector<std::string>& live_knobs(PresetMode m) {
-    static const std::vector<std::string> train = {"batch_size", "prefetch_depth", "workers", "storage_profile"};
-    static const std::vector<std::string> serve = {"rate", "concurrency", "max_batch", "queue_delay_us"};
+    static const auto of = [](knobs::RunKind run) {
+        std::vector<std::string> out;
+        for (const knobs::KnobInfo& k : knobs::all())
+            if (k.live && k.run == run) out.emplace_back(k.name);
+        return out;
+    };
+    static const std::vector<std::string> train = of(knobs::RunKind::Train), serve = of(knobs::RunKind::Infer);
     return m == PresetMode::Train ? train : serve;
 }
 

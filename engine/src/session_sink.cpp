@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "batchscope/engine/gpu_probe.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/engine/library_versions.h"
 #include "batchscope/engine/mlp.h"
 #include "batchscope/profiler/tsc_clock.h"
@@ -36,6 +37,9 @@ std::string environment_json() {
     return j.dump();
 }
 
+// A knob's key in the saved configuration (knobs/knob.h): unchanged, so saved sessions still read.
+std::string key(knobs::Knob k) { return std::string(knobs::info(k).config_key); }
+
 std::string config_json(const TrainConfig& c) {
     nlohmann::json j = {{"mode", "train"},
                         {"model", c.model},
@@ -44,19 +48,19 @@ std::string config_json(const TrainConfig& c) {
                         {"weight_decay", c.weight_decay},
                         {"scale_lr_with_batch", c.scale_lr_with_batch},
                         {"backend", "cpu"},
-                        {"batch_size", c.batch_size},
-                        {"prefetch_depth", c.prefetch_depth},
-                        {"workers", c.workers},
+                        {key(knobs::Knob::BatchSize), c.batch_size},
+                        {key(knobs::Knob::PrefetchDepth), c.prefetch_depth},
+                        {key(knobs::Knob::Workers), c.workers},
                         {"epochs", c.epochs},
                         {"seed", c.seed},
                         {"learning_rate", c.learning_rate},
                         {"momentum", c.momentum},
-                        {"threads", c.threads},
+                        {key(knobs::Knob::Threads), c.threads},
                         {"train_limit", c.train_limit},
                         {"test_limit", c.test_limit},
                         {"trace", c.trace},
                         {"dataset", to_string(c.dataset)},
-                        {"storage", data::storage_profile(c.storage).id},
+                        {key(knobs::Knob::StorageProfile), data::storage_profile(c.storage).id},
                         {"storage_emulated", data::storage_profile(c.storage).emulated},
                         {"image_size", c.image_size},
                         {"random_crop", c.random_crop},

@@ -24,18 +24,13 @@ const char* to_string(DatasetKind k) noexcept {
 }
 
 std::string validate_knob(const std::string& name, int64_t value) {
-    using L = KnobLimits;
-    if (name == "batch_size") return range_error("batch size", value, L::kMinBatch, L::kMaxBatch, "");
-    if (name == "prefetch_depth")
-        return range_error("prefetch depth", value, L::kMinPrefetch, L::kMaxPrefetch, " batches (0 = no prefetch)");
-    if (name == "workers")
-        return range_error("loader workers", value, L::kMinWorkers, L::kMaxWorkers,
-                           " (0 = load in the training thread)");
-    if (name == "storage_profile") {
+    const auto k = knobs::from_name(name);
+    if (!k || !knobs::info(*k).live || knobs::info(*k).run != knobs::RunKind::Train) return "unknown knob '" + name + "'";
+    if (*k == knobs::Knob::StorageProfile) {
         if (value >= 0 && value < data::kStorageKindCount) return {};
         return "storage profile " + std::to_string(value) + " is unknown: use one of " + data::storage_ids();
     }
-    return "unknown knob '" + name + "'";
+    return knobs::range_error(*k, value);
 }
 
 std::string validate(const TrainConfig& c) {

@@ -11,6 +11,8 @@ void accumulate(LoaderStats& acc, const LoaderStats& s) {
     acc.parts += s.parts;
     acc.samples += s.samples;
     acc.skipped += s.skipped;
+    for (const std::string& name : s.skipped_samples)
+        if (acc.skipped_samples.size() < kNamedSkips) acc.skipped_samples.push_back(name);
     acc.batches += s.batches;
     if (acc.workers.size() < s.workers.size()) acc.workers.resize(s.workers.size());
     for (size_t i = 0; i < s.workers.size(); ++i) {
@@ -54,6 +56,7 @@ void fill_loader_fields(EpochRecord& er, const LoaderStats& s, int64_t queue_dep
     er.loader_idle_ns = s.idle_ns();
     er.load = s.parts;
     er.samples_skipped = s.skipped;
+    er.skipped_samples = s.skipped_samples;
     er.workers = s.workers;
     er.mean_queue_depth =
         iterations > 0 ? static_cast<double>(queue_depth_sum) / static_cast<double>(iterations) : 0.0;

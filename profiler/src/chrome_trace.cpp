@@ -1,12 +1,14 @@
 #include "batchscope/profiler/chrome_trace.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
+
+#include "batchscope/profiler/gpu_utilization.h"
 
 namespace batchscope::profiler {
 namespace {
@@ -24,18 +26,55 @@ struct Slice {
 std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
 
 std::string event_name(const Event& e) {
-    if (e.phase == Phase::Iteration) return "iteration " + std::to_string(e.id);
+    if (e.phase == Phase::Iteration) return kStepAnnotationPrefix + std::to_string(e.id);
     if (e.phase == Phase::Load) return "load batch " + std::to_string(e.id);
     if (e.phase == Phase::Batch) return "batch from request " + std::to_string(e.id);
     return std::string(phase_name(e.phase));
 }
 
-std::string bytes_text(uint64_t b) {
-    char buf[48];
-    if (b >= 1000000) std::snprintf(buf, sizeof buf, "%.2f MB", static_cast<double>(b) / 1e6);
-    else if (b >= 1000) std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(b) / 1e3);
-    else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(b));
-    return buf;
+// Kineto's names of a copy: "Memcpy HtoD (Pinned -> Device)", "Memcpy DtoH (Device -> Pageable)".
+std::string memcpy_name(CopyDirection d, bool pinned) {
+    const char* host = pinned ? "Pinned" : "Pageable";
+    switch (d) {
+        case CopyDirection::HtoD: return std::string("Memcpy HtoD (") + host + " -> Device)";
+        case CopyDirection::DtoH: return std::string("Memcpy DtoH (Device -> ") + host + ")";
+        case CopyDirection::DtoD: return "Memcpy DtoD (Device -> Device)";
+        case CopyDirection::HtoH: return std::string("Memcpy HtoH (") + host + " -> " + host + ")";
+        case CopyDirection::PtoP: return "Memcpy PtoP (Device -> Device)";
+        case CopyDirection::Unknown: break;
+    }
+    return "Memcpy";
+}
+
+// A host or stream-lane event as a slice. `streams`: the run's GPU work is on stream lanes, so
+// what the controller (or server) lane shows of copies and compute is the host's side of them.
+Slice host_slice(const Event& e, bool streams) {
+    Slice s{e.start_ns, e.end_ns, chrome_tid(e.lane), event_name(e), "cpu_op", nlohmann::json::object()};
+    if (e.id >= 0) s.args["id"] = e.id;
+    if (e.bytes) s.args["bytes"] = e.bytes;
+    const bool copy = e.phase == Phase::H2D || e.phase == Phase::D2H;
+    const CopyDirection dir = e.phase == Phase::H2D ? CopyDirection::HtoD : CopyDirection::DtoH;
+    if (is_stream_lane(e.lane)) {
+        s.args["device"] = 0;
+        s.args["stream"] = e.lane.index;
+        if (copy) {
+            s.cat = "gpu_memcpy";  // the engine stages batches in page-locked host memory
+            s.name = memcpy_name(dir, true);
+        } else if (e.phase == Phase::Compute) {
+            s.cat = "kernel";
+        }
+        return s;
+    }
+    if (e.lane.kind == LaneKind::Controller && e.phase == Phase::Iteration) {
+        s.cat = "user_annotation";
+    } else if (e.lane.kind == LaneKind::Controller && e.phase == Phase::DataWait) {
+        s.cat = "user_annotation";
+        s.name = kDataWaitAnnotation;
+    } else if (copy && !streams) {  // the CPU backend: the batch copied from pageable memory
+        s.cat = "gpu_memcpy";
+        s.name = memcpy_name(dir, false);
+    }
+    return s;
 }
 
 Slice gpu_slice(const GpuActivity& a, StreamLanes& lanes) {
@@ -44,6 +83,10 @@ Slice gpu_slice(const GpuActivity& a, StreamLanes& lanes) {
     if (a.id >= 0) s.args["id"] = a.id;
     if (a.has_phase) s.args["phase"] = std::string(phase_name(a.phase));
     const uint8_t slot = lanes.index_of(a.device_id, a.stream_id);
+    if (a.kind == GpuActivityKind::Kernel || a.kind == GpuActivityKind::Memcpy || a.kind == GpuActivityKind::Memset) {
+        s.args["device"] = a.device_id;
+        s.args["stream"] = a.stream_id;
+    }
     switch (a.kind) {
         case GpuActivityKind::Kernel:
             s.tid = chrome_tid({LaneKind::ComputeStream, slot});
@@ -52,22 +95,22 @@ Slice gpu_slice(const GpuActivity& a, StreamLanes& lanes) {
         case GpuActivityKind::Memcpy: {
             const bool copy_lane = a.direction == CopyDirection::HtoD || a.direction == CopyDirection::DtoH;
             s.tid = chrome_tid({copy_lane ? LaneKind::CopyStream : LaneKind::ComputeStream, slot});
-            s.cat = "memcpy";
-            s.name = std::string(copy_direction_name(a.direction)) + " " + bytes_text(a.bytes) +
-                     (a.pinned ? " (pinned)" : " (pageable)");
+            s.cat = "gpu_memcpy";
+            s.name = memcpy_name(a.direction, a.pinned);
             s.args["bytes"] = a.bytes;
-            if (a.duration_ns() > 0) s.args["GB/s"] = static_cast<double>(a.bytes) / static_cast<double>(a.duration_ns());
+            if (a.duration_ns() > 0)
+                s.args["memory bandwidth (GB/s)"] = static_cast<double>(a.bytes) / static_cast<double>(a.duration_ns());
             break;
         }
         case GpuActivityKind::Memset:
             s.tid = chrome_tid({LaneKind::ComputeStream, slot});
-            s.cat = "memset";
-            s.name = "memset " + bytes_text(a.bytes);
+            s.cat = "gpu_memset";
+            s.name = "Memset (Device)";
             s.args["bytes"] = a.bytes;
             break;
-        case GpuActivityKind::Runtime: s.cat = "runtime"; break;
+        case GpuActivityKind::Runtime: s.cat = "cuda_runtime"; break;
         case GpuActivityKind::Synchronization:
-            s.cat = "sync";
+            s.cat = "cuda_runtime";
             if (s.name.empty()) s.name = "synchronize";
             break;
         case GpuActivityKind::Overhead:
@@ -153,17 +196,15 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
     slices.reserve(in.events.size() + in.gpu.size());
     std::map<int, std::string> threads;
     std::vector<Event> requests;  // the Requests lane: async slices, one nest per request id
+    const bool streams = !in.gpu.empty() || std::any_of(in.events.begin(), in.events.end(),
+                                                        [](const Event& e) { return is_stream_lane(e.lane); });
     for (const Event& e : in.events) {
         if (e.lane.kind == LaneKind::Requests) {
             requests.push_back(e);
             continue;
         }
-        const int tid = chrome_tid(e.lane);
-        threads.emplace(tid, lane_name(e.lane));
-        nlohmann::json args = nlohmann::json::object();
-        if (e.id >= 0) args["id"] = e.id;
-        if (e.bytes) args["bytes"] = e.bytes;
-        slices.push_back({e.start_ns, e.end_ns, tid, event_name(e), e.phase == Phase::Iteration ? "iteration" : "host", std::move(args)});
+        threads.emplace(chrome_tid(e.lane), lane_name(e.lane));
+        slices.push_back(host_slice(e, streams));
     }
     StreamLanes lanes;
     for (const GpuActivity& a : in.gpu) {
@@ -186,14 +227,24 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
         for (const KnobMarker& m : in.knob_changes) origin = std::min(origin, m.time_ns);
         if (origin == std::numeric_limits<int64_t>::max()) origin = 0;
     }
-    auto micros = [](int64_t ns) {  // the format's unit; three decimals keep nanoseconds
+    auto micros = [](int64_t ns) {  // the format's unit; three decimals keep nanoseconds; any locale
         char buf[40];
-        std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e3);
-        return std::string(buf);
+        const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<double>(ns) / 1e3, std::chars_format::fixed, 3);
+        return std::string(buf, r.ptr);
     };
     auto us = [&](int64_t t_ns) { return micros(t_ns - origin); };
 
-    out << "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+    out << "{\"schemaVersion\":1,\"distributedInfo\":{\"rank\":0,\"world_size\":1,\"backend\":\"none\"},";
+    if (!in.devices.empty()) {
+        nlohmann::json devices = nlohmann::json::array();
+        for (const TraceDevice& d : in.devices) {
+            nlohmann::json j = {{"id", d.id}, {"name", d.name}};
+            if (d.total_memory > 0) j["totalGlobalMem"] = d.total_memory;
+            devices.push_back(std::move(j));
+        }
+        out << "\"deviceProperties\":" << devices.dump() << ",";
+    }
+    out << "\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
     out << R"({"ph":"M","pid":1,"tid":1,"name":"process_name","args":{"name":)" << quoted(in.process_name) << "}}";
     for (const auto& [tid, name] : threads) {
         out << ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":" << tid << R"(,"name":"thread_name","args":{"name":)" << quoted(name)

@@ -1,16 +1,10 @@
 #include "batchscope/profiler/iteration_sample.h"
 
-#include <algorithm>
+#include "batchscope/knobs/knob.h"
 
 namespace batchscope::profiler {
 
-std::string knob_words(const std::string& knob) {
-    if (knob == "pinned_memory") return "page-locked buffers";
-    if (knob == "workers") return "loader workers";
-    std::string s = knob;
-    std::replace(s.begin(), s.end(), '_', ' ');
-    return s;
-}
+std::string knob_words(const std::string& knob) { return knobs::label_of(knob); }
 
 std::string describe(const KnobMarker& m) {
     if (m.knob == "pinned_memory")

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Side-by-side training throughput: batchscope-cli against ../shared/bench/bench_train.py (PyTorch).
+"""Side-by-side training throughput: batchscope-cli against torch_train.py (PyTorch, beside this file).
 
 Runs both on the same machine in the same session, alternating, for each batch size and worker
 count, with the same BLAS thread count, and prints a table of steady-state samples/s (after 20
-warm-up iterations, as bench_train.py counts), test accuracy after one epoch, and the ratio.
+warm-up iterations, as torch_train.py counts), test accuracy after one epoch, and the ratio.
 With --gemm-peak (bench_gemm_peak), it also prints the GFLOP/s of Batchscope's compute phase
 against the SGEMM rate OpenBLAS reaches on this machine, measured in the same run.
 
   /usr/bin/python3 tests/bench/compare_train.py --cli build/bin/batchscope-cli \
-      --bench ../shared/bench --batches 32,128,512 --workers 0,2 --rounds 2
+      --batches 32,128,512 --workers 0,2 --rounds 2
 """
 import argparse
 import json
@@ -28,11 +28,11 @@ def run_cli(cli, batch, workers, threads, epochs):
     return e["steady_samples_per_s"], e.get("test_accuracy", float("nan")), e.get("compute_gflops", float("nan"))
 
 
-def run_torch(bench, batch, workers, threads, epochs):
+def run_torch(script, batch, workers, threads, epochs):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
     try:
-        subprocess.run([sys.executable, os.path.join(bench, "bench_train.py"), "--batch", str(batch), "--workers",
+        subprocess.run([sys.executable, script, "--batch", str(batch), "--workers",
                         str(workers), "--prefetch", "2", "--threads", str(threads), "--epochs", str(epochs),
                         "--json", path], capture_output=True, text=True, check=True)
         with open(path) as f:
@@ -45,7 +45,8 @@ def run_torch(bench, batch, workers, threads, epochs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", default="build/bin/batchscope-cli")
-    ap.add_argument("--bench", default=os.path.join(os.path.dirname(__file__), "../../../shared/bench"))
+    ap.add_argument("--torch-script", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_train.py"),
+                    help="the PyTorch reference (default: torch_train.py beside this script)")
     ap.add_argument("--batches", default="128")
     ap.add_argument("--workers", default="0,2")
     ap.add_argument("--threads", type=int, default=1)
@@ -76,7 +77,7 @@ def main():
                 acc_o.append(a)
                 gflops.append(g)
                 peaks.append(gemm_peak())
-                s, a, blas = run_torch(args.bench, b, w, args.threads, args.epochs)
+                s, a, blas = run_torch(args.torch_script, b, w, args.threads, args.epochs)
                 theirs.append(s)
                 acc_t.append(a)
             o, t = statistics.median(ours), statistics.median(theirs)

@@ -1,6 +1,6 @@
 // MLP 784-256-128-10 inference latency at batch 1 and 4, beside PyTorch eager in the same run
-// (/work/shared/bench/bench_infer.py, or --script). Three layers of Batchscope are timed:
-//   forward   Mlp::predict on pre-built float inputs (what bench_infer.py times for PyTorch)
+// (tests/bench/torch_infer.py of this repository, or --script). Three layers of Batchscope are timed:
+//   forward   Mlp::predict on pre-built float inputs (what torch_infer.py times for PyTorch)
 //   serve     + scaling the 8-bit sample into the batch buffer and the argmax copied out
 //   stream    a single-stream InferenceRun: from the scheduled arrival to the response, through
 //             the batcher and the server thread
@@ -61,7 +61,7 @@ Lat time_serve(BatchService& s, int b, int n, int warmup) {
     return lat_of(t);
 }
 
-// Parses "batch    1: 5000 req  p50      70.1 us  p95 ...  p99 ..." lines of bench_infer.py.
+// Parses "batch    1: 5000 req  p50      70.1 us  p95 ...  p99 ..." lines of torch_infer.py.
 bool run_python(const std::string& cmd, Lat& b1, Lat& b4, std::string& header) {
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return false;
@@ -86,7 +86,7 @@ bool run_python(const std::string& cmd, Lat& b1, Lat& b4, std::string& header) {
 
 int main(int argc, char** argv) {
     int n = 5000, rounds = 3;
-    std::string python = "/usr/bin/python3", script = "/work/shared/bench/bench_infer.py";
+    std::string python = "/usr/bin/python3", script = BS_TORCH_INFER_SCRIPT;  // the source tree's, set by CMake
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--requests") n = std::max(100, std::atoi(argv[i + 1]));
@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
     auto model = std::make_shared<Mlp>(std::vector<int>{784, 256, 128, 10}, 0);
     std::shared_ptr<BatchService> service = make_mlp_service(model, CheckpointInfo{}, test);
     std::printf("# Batchscope: %s; %d timed requests per measurement, BLAS threads 1\n", blas_description(), n);
-    const std::string cmd = python + " " + script + " --threads 1 --batches 1,4 --requests " + std::to_string(n) + " 2>&1";
+    const std::string cmd = python + " '" + script + "' --threads 1 --batches 1,4 --throughput '' --requests " +
+                            std::to_string(n) + " 2>&1";
     std::printf("%-5s %-28s %9s %9s %9s %9s %12s\n", "round", "what", "p50 us", "p95 us", "p99 us", "mean us", "p50 / torch");
     for (int r = 1; r <= rounds; ++r) {
         const Lat f1 = time_forward(*model, x, 1, n, 200), f4 = time_forward(*model, x, 4, n, 200);

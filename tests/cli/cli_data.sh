@@ -55,6 +55,13 @@ grep -q "$(basename "$bad")" "$tmp/err"; check "names the corrupt file" $?
 expect_exit "--on-error skip" 0 "$cli" train --dataset image-folder --data "$tmp/jpeg" --epochs 1 --on-error skip --no-save --json
 python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["epochs"][0]; assert e["samples"]==599, e' "$tmp/out"
 check "skips and counts it" $?
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["epochs"][0]["load"]; n=e["skipped_samples"]; assert e["samples_skipped"]==1 and len(n)==1 and sys.argv[2] in n[0], e' "$tmp/out" "$(basename "$bad")"
+check "names the skipped file in the JSON" $?
+# Twelve corrupt files: the first ten are named, the other two counted.
+for f in $(find "$tmp/jpeg/train" -name '*.jpg' | sort | sed -n 2,12p); do printf 'not a jpeg' >"$f"; done
+expect_exit "--on-error skip, twelve bad files" 0 "$cli" train --dataset image-folder --data "$tmp/jpeg" --epochs 1 --on-error skip --no-save
+[ "$(grep -c '^    skipped .*\.jpg' "$tmp/out")" -eq 10 ] && grep -q '12 samples skipped' "$tmp/out" && grep -q '\.\.\. and 2 more skipped samples' "$tmp/out"
+check "names the first ten skipped files and counts the rest" $?
 
 # Storage profiles: emulated ones say so in the output and in the saved session.
 expect_exit "train --storage emulated-hdd" 0 "$cli" train --storage emulated-hdd --train-limit 512 --test-limit 100 \

@@ -61,6 +61,10 @@ PY
   expect_exit "import into another database" 0 "$cli" sessions --db "$tmp/other.db" import "$tmp/shared.bscope"
   expect_exit "list the other database" 0 "$cli" sessions --db "$tmp/other.db" list
   grep -q 'no prefetch' "$tmp/out"; check "the imported session keeps its name" $?
+  expect_exit "--db after the subcommand" 0 "$cli" sessions list --db "$tmp/other.db"
+  grep -q 'no prefetch' "$tmp/out" && [ "$(grep -c ' train ' "$tmp/out")" -eq 1 ]
+  check "a group's option is accepted after its subcommand" $?
+  expect_exit "an unknown option is still refused" 2 "$cli" sessions list --nonsense
   expect_exit "delete" 0 "$cli" sessions delete 3
   expect_exit "delete again" 1 "$cli" sessions delete 3
   grep -q 'no session 3' "$tmp/err"; check "says the session does not exist" $?

@@ -71,9 +71,12 @@ TEST(ChromeTrace, LanesNamedIterationsNestedKnobChangesGlobal) {
     const std::vector<GpuActivity> gpu = {k, c, rt};
     const std::vector<KnobMarker> knobs = {{t0 + 50'000, 0, "prefetch_depth", 1, 4}};
 
-    const Parsed p = parse({events, gpu, knobs, "batchscope test", -1});
+    const Parsed p = parse({events, gpu, knobs, "batchscope test", -1, {}});
 
     EXPECT_EQ(p.doc.at("displayTimeUnit"), "ns");
+    EXPECT_EQ(p.doc.at("schemaVersion"), 1);
+    EXPECT_EQ(p.doc.at("distributedInfo"), json::parse(R"({"rank":0,"world_size":1,"backend":"none"})"));
+    EXPECT_FALSE(p.doc.contains("deviceProperties"));  // none given
     EXPECT_EQ(p.thread_names.at(1), "training loop (controller)");
     EXPECT_EQ(p.thread_names.at(100), "loader worker 0");
     EXPECT_EQ(p.thread_names.at(101), "loader worker 1");
@@ -97,23 +100,30 @@ TEST(ChromeTrace, LanesNamedIterationsNestedKnobChangesGlobal) {
 
     // The iteration slice comes before (and encloses) the phases that start with it.
     const json& first_ctl = *std::find_if(p.slices.begin(), p.slices.end(), [](const json& s) { return s.at("tid") == 1; });
-    EXPECT_EQ(first_ctl.at("name"), "iteration 0");
-    EXPECT_EQ(first_ctl.at("cat"), "iteration");
+    EXPECT_EQ(first_ctl.at("name"), "ProfilerStep#0");
+    EXPECT_EQ(first_ctl.at("cat"), "user_annotation");
     EXPECT_DOUBLE_EQ(first_ctl.at("ts").get<double>(), 100.0);  // µs from the earliest time
     EXPECT_DOUBLE_EQ(first_ctl.at("dur").get<double>(), 800.0);
     const auto h2d = std::find_if(p.slices.begin(), p.slices.end(), [](const json& s) { return s.at("name") == "h2d"; });
     ASSERT_NE(h2d, p.slices.end());
     EXPECT_DOUBLE_EQ(h2d->at("dur").get<double>(), 50.5);  // ns resolution kept
     EXPECT_EQ(h2d->at("args").at("bytes"), 401408);
+    EXPECT_EQ(h2d->at("cat"), "cpu_op");  // the host's side: the copy itself is on the copy stream
 
     const auto kern = std::find_if(p.slices.begin(), p.slices.end(), [](const json& s) { return s.at("cat") == "kernel"; });
     ASSERT_NE(kern, p.slices.end());
     EXPECT_EQ(kern->at("name"), "sgemm_128x64");
     EXPECT_EQ(kern->at("args").at("id"), 0);
     EXPECT_EQ(kern->at("args").at("phase"), "compute");
-    const auto cp = std::find_if(p.slices.begin(), p.slices.end(), [](const json& s) { return s.at("cat") == "memcpy"; });
+    EXPECT_EQ(kern->at("args").at("stream"), 13);
+    const auto cp = std::find_if(p.slices.begin(), p.slices.end(), [](const json& s) { return s.at("cat") == "gpu_memcpy"; });
     ASSERT_NE(cp, p.slices.end());
-    EXPECT_EQ(cp->at("name"), "HtoD 401.4 kB (pinned)");
+    EXPECT_EQ(cp->at("name"), "Memcpy HtoD (Pinned -> Device)");
+    EXPECT_EQ(cp->at("args").at("bytes"), 401408);
+    const auto wait = std::find_if(p.slices.begin(), p.slices.end(), [](const json& s) { return s.at("name") == kDataWaitAnnotation; });
+    ASSERT_NE(wait, p.slices.end());
+    EXPECT_EQ(wait->at("cat"), "user_annotation");
+    EXPECT_DOUBLE_EQ(wait->at("dur").get<double>(), 300.0);
 
     ASSERT_EQ(p.instants.size(), 1u);
     EXPECT_EQ(p.instants[0].at("s"), "g");
@@ -134,7 +144,7 @@ TEST(ChromeTrace, NamesNeedingEscapesSurvive) {
     k.name = "void f<\"x\">(float*, \\n)";
     k.end_ns = 10;
     const std::vector<GpuActivity> gpu = {k};
-    const Parsed p = parse({{}, gpu, {}, "p", 0});
+    const Parsed p = parse({{}, gpu, {}, "p", 0, {}});
     ASSERT_EQ(p.slices.size(), 1u);
     EXPECT_EQ(p.slices[0].at("name"), k.name);
 }
@@ -152,7 +162,7 @@ TEST(ChromeTrace, RequestsAreAsyncNestsWithTheirPhasesInside) {
         ev(Phase::Compute, 1'000, 4'000, req, 0),
         ev(Phase::Batch, 1'000, 4'000, server, 0), ev(Phase::Batch, 5'000, 9'000, server, 1),
     };
-    const json doc = json::parse(chrome_trace_json({events, {}, {}, "p", 0}));
+    const json doc = json::parse(chrome_trace_json({events, {}, {}, "p", 0, {}}));
     std::map<int64_t, std::vector<json>> by_id;
     std::vector<json> batches;
     std::map<int, std::string> names;
@@ -198,4 +208,51 @@ TEST(ChromeTrace, RequestsAreAsyncNestsWithTheirPhasesInside) {
     EXPECT_EQ(by_id.at(1)[3].at("args").at("bytes"), 3136);
     EXPECT_DOUBLE_EQ(by_id.at(1)[8].at("ts").get<double>(), 9.0);  // d2h clamped into its request
     EXPECT_EQ(by_id.at(0).size(), 6u);
+}
+
+// Kineto's vocabulary for what a reader of PyTorch traces counts: on the CPU backend (no stream
+// lanes) the batch copies are pageable memcpys and compute is a cpu_op; with stream lanes the
+// copies on the copy stream are pinned memcpys, compute there is a kernel, and the controller's
+// copies and compute are the host's side (cpu_op). deviceProperties when a device is given.
+TEST(ChromeTrace, KinetoCategoriesOnTheCpuAndOnStreams) {
+    const std::vector<Event> cpu = {
+        ev(Phase::Iteration, 0, 10'000, kCtl, 7),        ev(Phase::DataWait, 0, 2'000, kCtl, 7),
+        ev(Phase::H2D, 2'000, 3'000, kCtl, 7, 4096),     ev(Phase::Compute, 3'000, 9'000, kCtl, 7),
+        ev(Phase::D2H, 9'000, 9'500, kCtl, 7, 40),       ev(Phase::Host, 9'500, 10'000, kCtl, 7),
+    };
+    std::map<std::string, std::string> cat;  // name -> category
+    const Parsed p = parse({cpu, {}, {}, "cpu", -1, {}});
+    for (const json& s : p.slices) cat[s.at("name")] = s.at("cat");
+    EXPECT_EQ(cat.at("ProfilerStep#7"), "user_annotation");
+    EXPECT_EQ(cat.at(kDataWaitAnnotation), "user_annotation");
+    EXPECT_EQ(cat.at("Memcpy HtoD (Pageable -> Device)"), "gpu_memcpy");
+    EXPECT_EQ(cat.at("Memcpy DtoH (Device -> Pageable)"), "gpu_memcpy");
+    EXPECT_EQ(cat.at("compute"), "cpu_op");
+    EXPECT_EQ(cat.at("host"), "cpu_op");
+    EXPECT_EQ(cat.size(), 6u);
+
+    std::vector<Event> gpu = cpu;
+    gpu.push_back(ev(Phase::H2D, 2'100, 2'900, Lane{LaneKind::CopyStream, 0}, 7, 4096));
+    gpu.push_back(ev(Phase::Compute, 3'100, 8'000, Lane{LaneKind::ComputeStream, 0}, 7));
+    gpu.push_back(ev(Phase::D2H, 9'100, 9'400, Lane{LaneKind::CopyStream, 0}, 7, 40));
+    const std::vector<TraceDevice> devices = {{0, "NVIDIA H100", 80'000'000'000}};
+    ChromeTraceInput in{gpu, {}, {}, "gpu", -1, devices};
+    const Parsed g = parse(in);
+    EXPECT_EQ(g.doc.at("deviceProperties"), json::parse(R"([{"id":0,"name":"NVIDIA H100","totalGlobalMem":80000000000}])"));
+    std::multimap<std::string, json> by_name;
+    for (const json& s : g.slices) by_name.emplace(s.at("name"), s);
+    ASSERT_EQ(by_name.count("Memcpy HtoD (Pinned -> Device)"), 1u);
+    const json& h2d = by_name.find("Memcpy HtoD (Pinned -> Device)")->second;
+    EXPECT_EQ(h2d.at("cat"), "gpu_memcpy");
+    EXPECT_EQ(h2d.at("tid"), 200);
+    EXPECT_EQ(h2d.at("args").at("bytes"), 4096);
+    EXPECT_DOUBLE_EQ(h2d.at("dur").get<double>(), 0.8);
+    EXPECT_EQ(by_name.count("Memcpy DtoH (Device -> Pinned)"), 1u);
+    EXPECT_EQ(by_name.count("Memcpy HtoD (Pageable -> Device)"), 0u);  // the controller's side is not a copy
+    ASSERT_EQ(by_name.count("compute"), 2u);
+    std::set<std::string> compute_cats;
+    for (auto [it, end] = by_name.equal_range("compute"); it != end; ++it)
+        compute_cats.insert(it->second.at("cat").get<std::string>() + "@" + std::to_string(it->second.at("tid").get<int>()));
+    EXPECT_EQ(compute_cats, (std::set<std::string>{"cpu_op@1", "kernel@300"}));
+    EXPECT_EQ(by_name.find("h2d")->second.at("cat"), "cpu_op");
 }

@@ -19,7 +19,11 @@ assert names.get(1) == "training loop (controller)", names
 assert "loader worker 0" in names.values() and "loader worker 1" in names.values(), names
 xs = [e for e in ev if e["ph"] == "X"]
 assert all(e["tid"] in names and e["dur"] >= 0 and e["ts"] >= 0 for e in xs)
-iters = [e for e in xs if e["cat"] == "iteration"]
+def steps(xs):  # Kineto's iteration: a ProfilerStep#N annotation on the controller
+    return [e for e in xs if e["cat"] == "user_annotation" and e["name"].startswith("ProfilerStep#") and e["tid"] == 1]
+doc = json.load(open(f"{d}/t.json"))
+assert doc["schemaVersion"] == 1 and doc["distributedInfo"] == {"rank": 0, "world_size": 1, "backend": "none"}, doc.keys()
+iters = steps(xs)
 rows = list(csv.DictReader(open(f"{d}/i.csv")))
 assert len(iters) == len(rows) == 20, (len(iters), len(rows))
 # A batch may be built in chunks by several workers: one load slice per chunk.
@@ -60,12 +64,20 @@ def load(p):
     return names, xs
 names, xs = load(f"{d}/s1.json")
 assert names.get(1) == "training loop (controller)" and "loader worker 0" in names.values() and "loader worker 1" in names.values(), names
-assert sum(1 for e in xs if e["cat"] == "iteration") == 20
+def steps(xs):
+    return [e for e in xs if e["cat"] == "user_annotation" and e["name"].startswith("ProfilerStep#") and e["tid"] == 1]
+assert len(steps(xs)) == 20
 assert len({e["name"] for e in xs if e["name"].startswith("load batch")}) == 20
 assert any(e["name"] == "evaluate" for e in xs)
-assert {"data wait", "h2d", "compute", "read", "collate"} <= {e["name"] for e in xs}
+# The CPU backend in Kineto's words: the data wait an annotation, the batch copy a pageable memcpy,
+# compute a cpu_op (no kernels: nothing ran on a GPU).
+cats = {(e["name"], e["cat"]) for e in xs}
+assert {("enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__", "user_annotation"),
+        ("Memcpy HtoD (Pageable -> Device)", "gpu_memcpy"), ("compute", "cpu_op"), ("read", "cpu_op"),
+        ("collate", "cpu_op")} <= cats, cats
+assert not any(e["cat"] == "kernel" for e in xs)
 names, xs = load(f"{d}/s2.json")
 assert list(names.values()) == ["training loop (controller)"], names
-assert sum(1 for e in xs if e["cat"] == "iteration") == 10
+assert len(steps(xs)) == 10
 print("ok   events saved with the session and exported as a Chrome trace")
 PY

@@ -5,12 +5,15 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QRegularExpression>
 #include <QXmlStreamReader>
 
+#include "batchscope/profiler/event.h"
+#include "batchscope/store/session_recorder.h"
 #include "chart_export.h"
 #include "charts/time_series_chart.h"
 #include "compare_view.h"
@@ -92,7 +95,10 @@ private slots:
         QCOMPARE(wait_export(spy), QString());
         const QList<QByteArray> rl = read_all(req).trimmed().split('\n');
         QCOMPARE(rl.size(), 501);
-        QVERIFY(rl[0].startsWith("id,batch_size,scheduled_ms,latency_ms"));
+        QCOMPARE(rl[0].trimmed(), QByteArray("request_id,batch_size,scheduled_ms,issued_ms,queue_ms,h2d_ms,compute_ms,"
+                                             "d2h_ms,latency_ms,correct"));
+        // Request 3: scheduled 3 ms after the first, compute 0.05 ms, latency 103 µs, not checked.
+        QCOMPARE(rl[4].trimmed(), QByteArray("3,4,3.000000,3.000000,0.000000,0.000000,0.050000,0.000000,0.103000,"));
     }
 
     void sessionAsChromeTrace() {
@@ -110,10 +116,47 @@ private slots:
             if (e.toObject().value(QStringLiteral("ph")).toString() == QStringLiteral("X")) ++slices;
         QCOMPARE(slices, 200 * 3);  // iteration, data wait, compute per iteration
 
-        v.exportTrace(infer_, dir_.filePath(QStringLiteral("i.json")));
-        QVERIFY(wait_export(spy).contains(QStringLiteral("CSV")));
+        // An inference session's trace: its requests, rebuilt from the rows (async slices).
+        const QString infer_json = dir_.filePath(QStringLiteral("i.json"));
+        v.exportTrace(infer_, infer_json);
+        QCOMPARE(wait_export(spy), QString());
+        const QJsonDocument idoc = QJsonDocument::fromJson(read_all(infer_json), &err);
+        QVERIFY2(err.error == QJsonParseError::NoError, qPrintable(err.errorString()));
+        int begins = 0;
+        for (const auto& e : idoc.object().value(QStringLiteral("traceEvents")).toArray())
+            if (e.toObject().value(QStringLiteral("ph")).toString() == QStringLiteral("b") &&
+                e.toObject().value(QStringLiteral("name")).toString() == QStringLiteral("request"))
+                ++begins;
+        QCOMPARE(begins, 500);
         v.exportCsv(987654, dir_.filePath(QStringLiteral("x.csv")));
         QVERIFY(wait_export(spy).contains(QStringLiteral("987654")));
+    }
+
+    // One session exported by the dashboard and by `batchscope-cli sessions export`: the same bytes
+    // (CSV and Chrome trace; a training session rebuilt from its rows, one with raw events, and an
+    // inference session).
+    void sameFilesAsTheCommandLine() {
+        const int64_t with_events = record_session_with_events();
+        SessionsView v(db_);
+        QSignalSpy spy(&v, &SessionsView::exported);
+        for (const int64_t id : {a_, infer_, with_events}) {
+            for (const QString& format : {QStringLiteral("csv"), QStringLiteral("chrome")}) {
+                const QString gui = dir_.filePath(QStringLiteral("gui-%1.%2").arg(id).arg(format));
+                const QString cli = dir_.filePath(QStringLiteral("cli-%1.%2").arg(id).arg(format));
+                if (format == QLatin1String("csv")) v.exportCsv(id, gui);
+                else v.exportTrace(id, gui);
+                QCOMPARE(wait_export(spy), QString());
+                QProcess p;
+                p.start(QStringLiteral(BS_CLI_PATH), {QStringLiteral("sessions"), QStringLiteral("export"), QString::number(id),
+                                                      QStringLiteral("--format"), format, QStringLiteral("--out"), cli,
+                                                      QStringLiteral("--db"), db_});
+                QVERIFY(p.waitForFinished(30'000));
+                QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+                const QByteArray a = read_all(gui), b = read_all(cli);
+                QVERIFY(a.size() > 100);
+                QVERIFY2(a == b, qPrintable(QStringLiteral("%1 of session %2 differs").arg(format).arg(id)));
+            }
+        }
     }
 
     void sessionAndComparisonAsPdf() {
@@ -140,6 +183,47 @@ private slots:
     }
 
 private:
+    // A training session whose raw events were saved: two iterations with a loader worker.
+    int64_t record_session_with_events() {
+        store::SessionMeta meta;
+        meta.name = "events";
+        meta.mode = "train";
+        meta.backend = "cpu";
+        store::SessionRecorder rec(db_.toStdString(), meta);
+        for (int i = 0; i < 2; ++i) {
+            const int64_t t = 1'000'000 * (1 + 10 * i);
+            store::IterationRow r;
+            r.iteration = i;
+            r.epoch = 1;
+            r.batch_size = 64;
+            r.start_ns = t;
+            r.data_wait_ns = 2'000'000;
+            r.h2d_ns = 500'000;
+            r.compute_ns = 6'000'000;
+            r.host_ns = 1'500'000;
+            r.wall_ns = 10'000'000;
+            rec.add(r);
+            auto event = [&](profiler::Phase p, int64_t s, int64_t e, profiler::LaneKind lane, uint32_t bytes = 0) {
+                store::EventRow ev;
+                ev.start_ns = s;
+                ev.end_ns = e;
+                ev.id = i;
+                ev.bytes = bytes;
+                ev.phase = static_cast<int>(p);
+                ev.lane_kind = static_cast<int>(lane);
+                rec.add(ev);
+            };
+            event(profiler::Phase::Iteration, t, t + 10'000'000, profiler::LaneKind::Controller);
+            event(profiler::Phase::DataWait, t, t + 2'000'000, profiler::LaneKind::Controller);
+            event(profiler::Phase::H2D, t + 2'000'000, t + 2'500'000, profiler::LaneKind::Controller, 200'704);
+            event(profiler::Phase::Compute, t + 2'500'000, t + 8'500'000, profiler::LaneKind::Controller);
+            event(profiler::Phase::Load, t - 3'000'000, t + 2'000'000, profiler::LaneKind::LoaderWorker);
+        }
+        rec.add(store::KnobRow{1'000'000 * 11, 1, "prefetch_depth", 1, 4});
+        rec.finish("finished");
+        return rec.session_id();
+    }
+
     static void check_pdf(const QString& file) {
         const QByteArray pdf = read_all(file);
         QVERIFY(pdf.startsWith("%PDF-"));

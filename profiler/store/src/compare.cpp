@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "batchscope/knobs/knob.h"
 #include "batchscope/store/session_store.h"
 #include "sqlite_db.h"
 
@@ -14,8 +15,8 @@ namespace batchscope::store {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-const std::set<std::string> kKnobs = {"batch_size", "prefetch_depth", "workers", "storage", "rate",
-                                      "concurrency", "max_batch", "queue_delay_us", "threads"};
+// Configuration keys that are knobs (knobs/knob.h).
+bool is_knob_key(const std::string& key) { return knobs::from_config_key(key).has_value(); }
 
 std::map<std::string, std::string> flat_config(const std::string& json) {
     std::map<std::string, std::string> out;
@@ -134,7 +135,7 @@ Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids
     for (const auto& cfg : configs)
         for (const auto& [k, v] : cfg) keys.insert(k);
     for (const auto& k : keys) {
-        ConfigDiffRow row{k, {}, kKnobs.count(k) > 0};
+        ConfigDiffRow row{k, {}, is_knob_key(k)};
         for (const auto& cfg : configs) {
             auto it = cfg.find(k);
             row.values.push_back(it == cfg.end() ? "" : it->second);

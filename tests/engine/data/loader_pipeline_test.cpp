@@ -2,6 +2,8 @@
 
 #include <map>
 #include <random>
+#include <set>
+#include <string>
 
 #include "batchscope/engine/batch_loader.h"
 #include "batchscope/engine/data/memory_source.h"
@@ -31,6 +33,18 @@ int64_t index_of(const Batch& b, int i, int64_t features) {
 
 }  // namespace
 
+TEST(LoaderPipeline, OnlyTheFirstTenSkippedSamplesAreNamed) {
+    std::set<int64_t> bad;
+    for (int64_t i = 0; i < 25; ++i) bad.insert(i * 7);
+    const bs_test::FlakySource src(200, bad);
+    const auto order = EpochSampler(src.count(), 0, false).order(1);
+    BatchLoader l(src, order, 0, opts(20, 2, 4, ErrorPolicy::Skip), nullptr, 0);
+    while (auto b = l.next()) l.recycle(std::move(b));
+    EXPECT_EQ(l.stats().skipped, 25);
+    ASSERT_EQ(l.stats().skipped_samples.size(), kNamedSkips);
+    for (const std::string& s : l.stats().skipped_samples) EXPECT_NE(s.find(": corrupt"), std::string::npos) << s;
+}
+
 TEST(LoaderPipeline, SkipPolicyLeavesBadSamplesOutAndCountsThem) {
     const bs_test::FlakySource src(500, {3, 77, 78, 499});
     const auto order = EpochSampler(src.count(), 2).order(1);
@@ -55,6 +69,11 @@ TEST(LoaderPipeline, SkipPolicyLeavesBadSamplesOutAndCountsThem) {
         EXPECT_EQ(seen, want);
         EXPECT_EQ(skipped, 4);
         EXPECT_EQ(l.stats().skipped, 4);
+        // Each skipped sample named with its reason (FlakySource: "sample-<i>.png", "corrupt").
+        const std::vector<std::string> named = l.stats().skipped_samples;
+        EXPECT_EQ(std::set<std::string>(named.begin(), named.end()),
+                  (std::set<std::string>{"sample-3.png: corrupt", "sample-77.png: corrupt", "sample-78.png: corrupt",
+                                         "sample-499.png: corrupt"}));
         EXPECT_EQ(l.stats().samples, 496);
         EXPECT_EQ(l.consumed_samples(), 500);  // positions, for a restart
     }

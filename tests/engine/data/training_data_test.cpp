@@ -123,6 +123,8 @@ TEST(TrainingData, CorruptImageStopsTheRunOrIsSkippedAndCounted) {
     ASSERT_EQ(s->state, RunState::Finished) << s->message;
     EXPECT_EQ(s->samples_skipped, 1);
     EXPECT_EQ(s->epochs_done[0].samples_skipped, 1);
+    ASSERT_EQ(s->epochs_done[0].skipped_samples.size(), 1u);
+    EXPECT_NE(s->epochs_done[0].skipped_samples[0].find(bad), std::string::npos) << s->epochs_done[0].skipped_samples[0];
     EXPECT_EQ(s->epochs_done[0].samples, 199);
 }
 

@@ -127,6 +127,9 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;  // per thread (one for the caller with 0 workers)
     std::atomic<bool> cancel_{false};
 
+    mutable std::mutex skipped_m_;
+    std::vector<std::string> skipped_samples_;  // the first kNamedSkips skipped samples (skipped_m_)
+
     mutable std::mutex m_;
     std::condition_variable cv_work_;   // workers: a batch may be claimed / stop
     std::condition_variable cv_ready_;  // consumer: a batch became ready

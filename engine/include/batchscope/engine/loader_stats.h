@@ -1,7 +1,9 @@
 #pragma once
 // What the loader measures: per batch, the per-sample read / decode / augment / collate times
 // summed over its samples; per worker, busy and idle time.
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace batchscope::engine {
@@ -33,10 +35,14 @@ struct WorkerActivity {
     int64_t batches = 0;
 };
 
+// Skipped samples named in the loader's statistics (the rest are only counted).
+inline constexpr size_t kNamedSkips = 10;
+
 struct LoaderStats {
     LoadTimes parts;       // over all samples built so far
     int64_t samples = 0;   // delivered into batches
     int64_t skipped = 0;   // left out under the "skip" error policy
+    std::vector<std::string> skipped_samples;  // the first kNamedSkips of them: "file: reason"
     int64_t batches = 0;
     std::vector<WorkerActivity> workers;  // one per worker (one for the trainer's thread with 0 workers)
 

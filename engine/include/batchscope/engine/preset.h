@@ -1,5 +1,5 @@
 #pragma once
-// Workshop scenarios: one JSON file per lesson of DESIGN.md (resources/presets/*.json, built into
+// Workshop scenarios: one JSON file per lesson of docs/ARCHITECTURE.md (resources/presets/*.json, built into
 // the program), each a starting configuration plus the steps a presenter takes ("next step":
 // a live knob change, or a restart with some settings changed). Format: resources/presets/README.md.
 #include <cstdint>
@@ -43,7 +43,7 @@ struct PresetStep {
 
 struct Preset {
     std::string id;           // "2-prefetch-hides-loading"
-    int lesson = 0;           // 1..6, the lesson of DESIGN.md
+    int lesson = 0;           // 1..6, the lesson of docs/ARCHITECTURE.md
     std::string title;
     std::string summary;      // one line
     std::string explanation;  // a paragraph for the explanation panel

@@ -37,7 +37,7 @@ struct EpochRecord {
     double train_loss = 0;        // mean over the epoch's samples
     double test_accuracy = 0;     // after the epoch
     double samples_per_s = 0;     // training samples / epoch wall time (evaluation excluded)
-    double steady_samples_per_s = 0;  // after the first 20 iterations, as bench_train.py counts
+    double steady_samples_per_s = 0;  // after the first 20 iterations, as tests/bench/torch_train.py counts
     double wall_s = 0;
     int64_t samples = 0;
     int64_t iterations = 0;
@@ -46,6 +46,7 @@ struct EpochRecord {
     int64_t loader_idle_ns = 0;          // summed over workers: time waiting (window full / no work)
     LoadTimes load;                      // per-sample read / decode / augment / collate, summed
     int64_t samples_skipped = 0;         // unreadable or corrupt samples left out ("skip" policy)
+    std::vector<std::string> skipped_samples;  // the first kNamedSkips of them: "file: reason"
     double mean_queue_depth = 0;         // batches ready when an iteration began, averaged
     std::vector<WorkerActivity> workers; // per loader worker (last worker count of the epoch)
     std::string storage;                 // storage profile id at the end of the epoch

@@ -4,16 +4,19 @@
 #include <string>
 
 #include "batchscope/engine/data/sample_source.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/engine/data/storage_profile.h"
 
 namespace batchscope::engine {
 
+// The live knobs' ranges come from the knob registry (knobs/knob.h).
 struct KnobLimits {
-    static constexpr int kMinBatch = 1, kMaxBatch = 8192;
-    static constexpr int kMinPrefetch = 0, kMaxPrefetch = 64;
-    static constexpr int kMinWorkers = 0, kMaxWorkers = 16;
+    using Knob = knobs::Knob;
+    static constexpr int kMinBatch = knobs::min_int(Knob::BatchSize), kMaxBatch = knobs::max_int(Knob::BatchSize);
+    static constexpr int kMinPrefetch = knobs::min_int(Knob::PrefetchDepth), kMaxPrefetch = knobs::max_int(Knob::PrefetchDepth);
+    static constexpr int kMinWorkers = knobs::min_int(Knob::Workers), kMaxWorkers = knobs::max_int(Knob::Workers);
     static constexpr int kMinEpochs = 1, kMaxEpochs = 1000;
-    static constexpr int kMinThreads = 1, kMaxThreads = 64;
+    static constexpr int kMinThreads = knobs::min_int(Knob::Threads), kMaxThreads = knobs::max_int(Knob::Threads);
     static constexpr int kMinImageSize = 8, kMaxImageSize = 1024;
     static constexpr int kMaxWorld = 1024;
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Priority-ordered accounting of one iteration (DESIGN.md): compute > h2d > d2h > data wait,
+// Priority-ordered accounting of one iteration (docs/ARCHITECTURE.md): compute > h2d > d2h > data wait,
 // each part only gets the time no higher part covers, and host is the rest, so the parts
 // always sum to the iteration's wall time even when phases overlap.
 #include <cstdint>

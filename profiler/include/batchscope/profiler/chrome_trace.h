@@ -1,8 +1,16 @@
 #pragma once
 // Chrome trace event format (JSON) that opens in Perfetto (ui.perfetto.dev) and
-// chrome://tracing: one process, a thread (lane) per controller, loader worker, copy stream,
-// compute stream, plus the CUDA runtime and CUPTI overhead, each named by thread_name
-// metadata; iterations as slices on the controller lane; knob changes as global instants.
+// chrome://tracing, written in the vocabulary of PyTorch's profiler (Kineto) so that a Kineto
+// reader takes it too: a JSON object with "schemaVersion", "distributedInfo" (one rank),
+// "deviceProperties" (GPU runs) and "traceEvents". One process, a thread (lane) per controller,
+// loader worker, copy stream, compute stream, plus the CUDA runtime and CUPTI overhead, each
+// named by thread_name metadata. Each iteration is a "ProfilerStep#N" user_annotation on the
+// controller lane, its data wait an "enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__"
+// user_annotation; copies are "gpu_memcpy" slices named "Memcpy HtoD (Pinned -> Device)" (or
+// Pageable) with args.bytes; GPU compute is "kernel" slices on a compute-stream lane. On the CPU
+// backend (no stream lanes) the copies into the compute buffer are "Memcpy ... (Pageable ...)"
+// slices and compute is a "cpu_op" slice: a Kineto reader counts no GPU compute for such a run.
+// Everything else on the host is "cpu_op". Knob changes are global instants (cat "knob").
 // Inference: batches on the server lane; each request (the Requests lane) as a nestable async
 // slice "request" (id = request id) holding its queue wait, h2d, compute and d2h.
 #include <cstdint>
@@ -16,12 +24,23 @@
 
 namespace batchscope::profiler {
 
+// A GPU the run used, for "deviceProperties" (Kineto's keys: id, name, totalGlobalMem).
+struct TraceDevice {
+    int id = 0;
+    std::string name;
+    int64_t total_memory = 0;  // bytes; 0: unknown (left out)
+};
+
+inline constexpr const char* kStepAnnotationPrefix = "ProfilerStep#";
+inline constexpr const char* kDataWaitAnnotation = "enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__";
+
 struct ChromeTraceInput {
     std::span<const Event> events;            // host events (and stream-lane events, if not in `gpu`)
     std::span<const GpuActivity> gpu;         // GPU records, named (kernels, copies, runtime calls)
     std::span<const KnobMarker> knob_changes;
     std::string process_name = "batchscope";
     int64_t origin_ns = -1;  // subtracted from every time; -1: the earliest time in the input
+    std::span<const TraceDevice> devices;     // "deviceProperties"; left out when empty
 };
 
 // Thread ids: controller 1, loader worker k 100+k, copy stream k 200+k, compute stream k 300+k,

@@ -1,5 +1,5 @@
 #pragma once
-// The one event model of DESIGN.md: every phase is an interval on one clock.
+// The one event model of docs/ARCHITECTURE.md: every phase is an interval on one clock.
 #include <cstdint>
 #include <string_view>
 

@@ -31,7 +31,8 @@ struct KnobMarker {
 
 // "prefetch depth 1 → 4": the knob's words and the values.
 std::string describe(const KnobMarker& m);
-// "prefetch_depth" → "prefetch depth"; unknown names keep their underscores replaced.
+// "prefetch_depth" → "prefetch depth" (the knob registry's label, knobs/knob.h); unknown names
+// keep their underscores replaced.
 std::string knob_words(const std::string& knob);
 
 // One inference request: latency from its *scheduled* arrival (no coordinated omission).

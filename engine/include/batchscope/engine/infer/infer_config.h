@@ -4,14 +4,17 @@
 #include <string>
 
 #include "batchscope/engine/infer/arrivals.h"
+#include "batchscope/knobs/knob.h"
 
 namespace batchscope::engine::infer {
 
+// The live knobs' ranges come from the knob registry (knobs/knob.h).
 struct InferLimits {
-    static constexpr int kMinMaxBatch = 1, kMaxMaxBatch = 256;
-    static constexpr int64_t kMaxQueueDelayUs = 1'000'000;  // 1 s
-    static constexpr int kMinConcurrency = 1, kMaxConcurrency = 4096;
-    static constexpr double kMinRate = 1, kMaxRate = 10'000'000;  // requests/s
+    using Knob = knobs::Knob;
+    static constexpr int kMinMaxBatch = knobs::min_int(Knob::MaxBatch), kMaxMaxBatch = knobs::max_int(Knob::MaxBatch);
+    static constexpr int64_t kMaxQueueDelayUs = knobs::max_int(Knob::QueueDelayUs);  // 1 s
+    static constexpr int kMinConcurrency = knobs::min_int(Knob::Concurrency), kMaxConcurrency = knobs::max_int(Knob::Concurrency);
+    static constexpr double kMinRate = knobs::info(Knob::Rate).min, kMaxRate = knobs::info(Knob::Rate).max;  // requests/s
     static constexpr int kMinBurst = 1, kMaxBurst = 4096;
     static constexpr int64_t kMaxRequests = 100'000'000;
     static constexpr int kMinThreads = 1, kMaxThreads = 64;

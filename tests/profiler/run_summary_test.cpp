@@ -1,48 +1,10 @@
 #include <gtest/gtest.h>
 
-#include <sstream>
-
-#include "batchscope/profiler/csv_export.h"
 #include "batchscope/profiler/run_summary.h"
 #include "profiler_fixtures.h"
 
 using namespace batchscope::profiler;
 using namespace batchscope::profiler::test;
-
-namespace {
-std::vector<std::string> lines(const std::string& s) {
-    std::vector<std::string> out;
-    std::istringstream in(s);
-    for (std::string l; std::getline(in, l);) out.push_back(l);
-    return out;
-}
-}  // namespace
-
-TEST(IterationCsv, HeaderAndOneRowPerIteration) {
-    auto its = iterations(5, 2, 128, 2'000'000, 500'000, 1'200'000, 100'000);
-    its[1].loss = 0.25f;
-    its[1].queue_depth = 3;
-    std::ostringstream out;
-    write_iteration_csv(out, its);
-    const auto l = lines(out.str());
-    ASSERT_EQ(l.size(), 3u);
-    EXPECT_EQ(l[0], "iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,compute_ms,d2h_ms,host_ms,loss,queue_depth");
-    EXPECT_EQ(l[2], "6,1,128,2.000000,2.000000,0.500000,0.100000,1.200000,0.000000,0.200000,0.25,3");
-}
-
-TEST(RequestCsv, LatencyFromTheScheduledArrival) {
-    RequestSample r;
-    r.id = 9;
-    r.batch_size = 4;
-    r.scheduled_ns = 1'000'000;
-    r.done_ns = 3'500'000;
-    r.queue_ns = 2'000'000;
-    r.compute_ns = 400'000;
-    const std::vector<RequestSample> rs = {r};
-    std::ostringstream out;
-    write_request_csv(out, rs);
-    EXPECT_EQ(lines(out.str()).at(1), "9,4,0.000000,2.500000,2.000000,0.000000,0.400000,0.000000");
-}
 
 TEST(MarkdownSummary, HasBreakdownVerdictChangesLoaderAndGpu) {
     auto its = iterations(0, 30, 128, 10'000'000, 6'000'000, 4'000'000);

@@ -1,0 +1,45 @@
+#pragma once
+// The Chrome/Kineto trace of a stored session (profiler/chrome_trace.h has the format): from the
+// raw events saved with `--save-events`, else rebuilt from its iteration rows (training) or its
+// request rows (inference). One builder for `sessions export --format chrome` and the
+// dashboard's export; the notes say what was rebuilt or left out, for the front end to show.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "batchscope/profiler/breakdown.h"
+#include "batchscope/profiler/chrome_trace.h"
+#include "batchscope/profiler/event.h"
+#include "batchscope/profiler/iteration_sample.h"
+#include "batchscope/store/session_store.h"
+
+namespace batchscope::analysis {
+
+// One iteration rebuilt from its breakdown, for runs and sessions without raw events: the
+// iteration on the controller lane and its phases laid end to end from its start in the CPU
+// controller's order, data wait → h2d → compute → d2h. With `gpu`, the copies go on copy
+// stream 0 and compute on compute stream 0 (so that a reader counts them as GPU work).
+void append_rebuilt_iteration(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
+                              bool gpu, std::vector<profiler::Event>& out);
+
+// "cuda", "CUDA, NVIDIA H100 ...", "gpu": a backend that runs on a GPU.
+bool is_gpu_backend(const std::string& backend);
+
+struct SessionTrace {
+    std::vector<profiler::Event> events;
+    std::vector<profiler::KnobMarker> knobs;
+    std::vector<profiler::TraceDevice> devices;  // the session's GPU (from its environment), if it ran on one
+    std::string process_name;                    // "batchscope session 3: <name>"
+    std::vector<std::string> notes;              // what was rebuilt or left out
+
+    profiler::ChromeTraceInput input() const;
+};
+
+// Throws store::StoreError when there is no such session or nothing to build a trace from.
+SessionTrace session_trace(store::SessionStore& st, int64_t id);
+
+// session_trace() written to `out`; returns its notes.
+std::vector<std::string> write_session_trace(store::SessionStore& st, int64_t id, std::ostream& out);
+
+}  // namespace batchscope::analysis

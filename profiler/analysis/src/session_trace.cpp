@@ -1,0 +1,143 @@
+#include "batchscope/analysis/session_trace.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <tuple>
+#include <nlohmann/json.hpp>
+
+#include "batchscope/profiler/gpu_utilization.h"
+#include "batchscope/store/store_error.h"
+
+namespace batchscope::analysis {
+namespace {
+
+using profiler::Event;
+using profiler::Lane;
+using profiler::LaneKind;
+using profiler::Phase;
+
+// Raw event rows back to events; rows this version does not know are counted and left out.
+std::vector<Event> stored_events(store::SessionStore& st, int64_t id, std::vector<std::string>& notes) {
+    std::vector<Event> events;
+    size_t bad = 0;
+    for (const store::EventRow& r : st.events(id)) {
+        if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 || r.lane_kind >= profiler::kLaneKindCount ||
+            r.lane_index < 0 || r.lane_index > 255 || r.end_ns < r.start_ns || r.bytes < 0 || r.bytes > UINT32_MAX) {
+            ++bad;
+            continue;
+        }
+        events.push_back(profiler::make_event(static_cast<Phase>(r.phase), r.start_ns, r.end_ns,
+                                              {static_cast<LaneKind>(r.lane_kind), static_cast<uint8_t>(r.lane_index)},
+                                              r.id, static_cast<uint32_t>(r.bytes)));
+    }
+    if (bad)
+        notes.push_back(std::to_string(bad) + " stored event row(s) of session " + std::to_string(id) +
+                        " are not events of this version (unknown phase or lane, or negative length) and were left out");
+    return events;
+}
+
+// An inference stream saved without its events: each request from its row, its phases laid end
+// to end from its batch's start (exact on the CPU; on the GPU the launches are left out).
+void rebuild_requests(const std::vector<store::RequestRow>& rows, std::vector<Event>& events) {
+    const Lane requests{LaneKind::Requests, 0};
+    for (const store::RequestRow& r : rows) {
+        const int64_t start = r.scheduled_ns + r.queue_ns, done = r.scheduled_ns + r.latency_ns;
+        events.push_back(profiler::make_event(Phase::Request, r.scheduled_ns, done, requests, r.request_id));
+        events.push_back(profiler::make_event(Phase::QueueWait, r.scheduled_ns, start, requests, r.request_id));
+        int64_t t = start;
+        for (auto [phase, ns] : {std::pair{Phase::H2D, r.h2d_ns}, {Phase::Compute, r.compute_ns}, {Phase::D2H, r.d2h_ns}}) {
+            events.push_back(profiler::make_event(phase, std::min(t, done), std::min(t + ns, done), requests, r.request_id));
+            t += ns;
+        }
+    }
+}
+
+std::vector<profiler::TraceDevice> devices_of(const store::SessionInfo& info, bool gpu) {
+    if (!gpu) return {};
+    const auto env = nlohmann::json::parse(info.env_json, nullptr, false);
+    std::string name;
+    if (env.is_object() && env.contains("gpu") && env["gpu"].is_string()) name = env["gpu"].get<std::string>();
+    return {{0, name.empty() ? std::string("GPU") : name, 0}};
+}
+
+}  // namespace
+
+void append_rebuilt_iteration(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
+                              bool gpu, std::vector<Event>& out) {
+    const Lane ctl{LaneKind::Controller, 0};
+    const Lane copy = gpu ? Lane{LaneKind::CopyStream, 0} : ctl, compute = gpu ? Lane{LaneKind::ComputeStream, 0} : ctl;
+    out.push_back(profiler::make_event(Phase::Iteration, start_ns, end_ns, ctl, iteration));
+    int64_t t = start_ns;
+    for (auto [phase, ns, lane] : {std::tuple{Phase::DataWait, bd.data_wait_ns, ctl}, {Phase::H2D, bd.h2d_ns, copy},
+                                   {Phase::Compute, bd.compute_ns, compute}, {Phase::D2H, bd.d2h_ns, copy}}) {
+        if (ns > 0) out.push_back(profiler::make_event(phase, t, t + ns, lane, iteration));
+        t += ns;
+    }
+}
+
+bool is_gpu_backend(const std::string& backend) {
+    std::string b(backend);
+    std::transform(b.begin(), b.end(), b.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return b.rfind("cuda", 0) == 0 || b.rfind("gpu", 0) == 0;
+}
+
+profiler::ChromeTraceInput SessionTrace::input() const {
+    profiler::ChromeTraceInput in;
+    in.events = events;
+    in.knob_changes = knobs;
+    in.process_name = process_name;
+    in.devices = devices;
+    return in;
+}
+
+SessionTrace session_trace(store::SessionStore& st, int64_t id) {
+    const auto info = st.info(id);
+    if (!info) throw store::StoreError("no session " + std::to_string(id) + " in " + st.path());
+    SessionTrace t;
+    t.process_name = "batchscope session " + std::to_string(id) + ": " + info->name;
+    t.events = stored_events(st, id, t.notes);
+    const bool gpu = is_gpu_backend(info->backend) ||
+                     std::any_of(t.events.begin(), t.events.end(), [](const Event& e) { return profiler::is_stream_lane(e.lane); });
+    if (t.events.empty() && info->mode == "infer") {
+        const std::vector<store::RequestRow> rows = st.requests(id);
+        rebuild_requests(rows, t.events);
+        if (!rows.empty())
+            t.notes.push_back("session " + std::to_string(id) +
+                              " has no stored trace events (record them with `infer --save-events`): the trace is rebuilt "
+                              "from its " + std::to_string(rows.size()) +
+                              " request rows, requests only, phases laid end to end from each batch's start");
+    }
+    if (t.events.empty()) {
+        const std::vector<store::IterationRow> its = st.iterations(id);
+        if (its.empty())
+            throw store::StoreError("session " + std::to_string(id) +
+                                    " has neither stored trace events nor iterations or requests to build a Chrome trace from");
+        for (const store::IterationRow& r : its) {
+            profiler::Breakdown bd;
+            bd.wall_ns = r.wall_ns;
+            bd.data_wait_ns = r.data_wait_ns;
+            bd.h2d_ns = r.h2d_ns;
+            bd.compute_ns = r.compute_ns;
+            bd.d2h_ns = r.d2h_ns;
+            bd.host_ns = r.host_ns;
+            append_rebuilt_iteration(r.iteration, r.start_ns, r.start_ns + r.wall_ns, bd, gpu, t.events);
+        }
+        t.notes.push_back("session " + std::to_string(id) +
+                          " has no stored trace events (record them with `train --save-events`): the trace is rebuilt "
+                          "from its " + std::to_string(its.size()) + " iteration rows, " +
+                          (gpu ? "controller and one copy and one compute stream lane" : "controller lane only") +
+                          ", phases laid end to end");
+    }
+    for (const store::KnobRow& k : st.knob_changes(id)) t.knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
+    t.devices = devices_of(*info, gpu);
+    return t;
+}
+
+std::vector<std::string> write_session_trace(store::SessionStore& st, int64_t id, std::ostream& out) {
+    SessionTrace t = session_trace(st, id);
+    profiler::write_chrome_trace(out, t.input());
+    return std::move(t.notes);
+}
+
+}  // namespace batchscope::analysis
