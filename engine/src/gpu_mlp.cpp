@@ -80,6 +80,24 @@ void GpuMlp::load_from(const Mlp& cpu) {
     gpu_.synchronize(GpuStream::compute);  // `host` is freed on return
 }
 
+std::vector<float> GpuMlp::read_momentum() {
+    std::vector<float> v(params_n_);
+    gpu_.synchronize(GpuStream::compute);
+    PinnedBuffer host = gpu_.pinned_floats(params_n_);
+    gpu_.copy_d2h(host.floats(), velocity_.floats(), params_n_ * sizeof(float), GpuStream::compute);
+    gpu_.synchronize(GpuStream::compute);
+    std::memcpy(v.data(), host.floats(), params_n_ * sizeof(float));
+    return v;
+}
+
+void GpuMlp::write_momentum(std::span<const float> v) {
+    if (v.size() != params_n_) throw std::invalid_argument("GpuMlp::write_momentum: the sizes differ");
+    PinnedBuffer host = gpu_.pinned_floats(params_n_);
+    std::memcpy(host.floats(), v.data(), v.size_bytes());
+    gpu_.copy_h2d(velocity_.data(), host.data(), v.size_bytes(), GpuStream::compute);
+    gpu_.synchronize(GpuStream::compute);  // `host` is freed on return
+}
+
 void GpuMlp::read_layer(size_t l, std::vector<float>& w, std::vector<float>& b) {
     if (l + 1 >= widths_.size()) throw std::out_of_range("GpuMlp::read_layer: no layer " + std::to_string(l));
     w.resize(static_cast<size_t>(widths_[l]) * widths_[l + 1]);

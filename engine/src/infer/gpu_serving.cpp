@@ -75,6 +75,7 @@ BatchTiming GpuServiceBase::serve(std::span<const int64_t> samples, std::span<in
 
     BatchTiming t;
     t.device = true;
+    t.h2d_on_compute_stream = e.h2d_on_compute;
     t.h2d_ns = event_ns(*gpu_, *e.h2d_start, *e.h2d_end);
     t.compute_ns = event_ns(*gpu_, *e.compute_start, *e.compute_end);
     t.d2h_ns = event_ns(*gpu_, *e.compute_end, *e.d2h_end);

@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <span>
 #include <vector>
 
 namespace batchscope::engine {
@@ -29,6 +30,10 @@ public:
 
     // Copies the CPU model's parameters to the device and zeroes the momentum.
     void load_from(const Mlp& cpu);
+    // The SGD momentum, in the parameter block's layout: read back (waits for the compute stream)
+    // and written, so that a model moved to larger buffers keeps it as the CPU model does.
+    std::vector<float> read_momentum();
+    void write_momentum(std::span<const float> v);
     // Layer l's parameters, copied back (waits for the compute stream).
     void read_layer(size_t l, std::vector<float>& w, std::vector<float>& b);
 
