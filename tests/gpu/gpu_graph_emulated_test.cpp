@@ -108,12 +108,15 @@ TEST_F(Graphs, AnInvalidatedCaptureEndsWithTheReasonAndTheStreamWorksAgain) {
         EXPECT_NE(std::string(e.what()).find("cudaStreamEndCapture"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("Capture"), std::string::npos) << e.what();
     }
-    h.floats()[0] = 7.f;  // not capturing any more: the copies run
+    // Not capturing any more: the copies run (in and back through two buffers: the upload reads
+    // `h` when it runs, so `h` is not written again before then).
+    PinnedBuffer back = gpu->pinned_floats(1);
+    h.floats()[0] = 7.f;
+    back.floats()[0] = 0.f;
     gpu->copy_h2d(d.data(), h.data(), sizeof(float), GpuStream::compute);
-    h.floats()[0] = 0.f;
-    gpu->copy_d2h(h.data(), d.data(), sizeof(float), GpuStream::compute);
+    gpu->copy_d2h(back.data(), d.data(), sizeof(float), GpuStream::compute);
     gpu->synchronize(GpuStream::compute);
-    EXPECT_EQ(h.floats()[0], 7.f);
+    EXPECT_EQ(back.floats()[0], 7.f);
 }
 
 TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
