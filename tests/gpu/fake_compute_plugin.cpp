@@ -20,6 +20,7 @@
 #include "fake_compute_kernels.h"
 #include "fake_cupti.h"
 #include "fake_graph.h"
+#include "fake_device_checks.h"
 #include "fake_strict.h"
 
 #include <chrono>
@@ -160,29 +161,8 @@ bool pinned_host(const BsGpuContext* c, const void* p) {
     return static_cast<const char*>(p) < static_cast<const char*>(it->first) + std::max<size_t>(it->second, 1);
 }
 
-// "" when [p, p + bytes) lies inside one device allocation, else what is wrong.
-std::string device_range_error(const BsGpuContext* c, const void* p, uint64_t bytes, const char* what) {
-    if (!p) return std::string(what) + ": a null device pointer";
-    auto it = c->device.upper_bound(const_cast<void*>(p));
-    if (it != c->device.begin()) {
-        --it;
-        const char* b = static_cast<const char*>(it->first);
-        const char* q = static_cast<const char*>(p);
-        if (q >= b && q + bytes <= b + std::max<size_t>(it->second, 1)) return {};
-    }
-    return std::string(what) + ": " + std::to_string(bytes) + " bytes at " +
-           std::to_string(reinterpret_cast<uintptr_t>(p)) + " are not inside one device allocation (fake)";
-}
-
 // A sticky violation of the strict mode: every call fails with it.
 std::string strict_violation(BsGpuContext* c) { return c->strict ? c->strict->violation() : std::string(); }
-
-uint64_t checksum(const void* p, uint64_t n) {
-    uint64_t h = 1469598103934665603ull;
-    const auto* b = static_cast<const unsigned char*>(p);
-    for (uint64_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-    return h;
-}
 
 // The op log (BS_FAKE_OP_LOG): reopened when the variable names another file.
 void op_log(const char* op, int32_t stream) {
@@ -212,8 +192,8 @@ int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_
         return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
     if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
     const bool up = kind == BS_GPU_COPY_HTOD;
-    if (std::string e = device_range_error(c, up ? dst : src, bytes, up ? "copy_h2d" : "copy_d2h"); !e.empty())
-        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, e);
+    const std::string range = fake_checks::device_range_error(c->device, up ? dst : src, bytes, up ? "copy_h2d" : "copy_d2h");
+    if (!range.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, range);
     op_log(up ? "h2d" : "d2h", stream);
     const bool pinned = pinned_host(c, up ? src : dst);
     const fake_cupti::Tag tag = fake_cupti::current_tag(false);
@@ -229,10 +209,10 @@ int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_
     const char* d = static_cast<const char*>(up ? dst : src);
     std::vector<fake_strict::Range> uses{{d, d + bytes}};
     if (up && pinned) {  // read when the copy runs: the host must leave it alone until then
-        const uint64_t sum = checksum(src, bytes);
+        const uint64_t sum = fake_checks::checksum(src, bytes);
         fake_strict::Streams* st = c->strict.get();
         c->strict->submit(stream, std::move(uses), [=] {
-            if (checksum(src, bytes) != sum)
+            if (fake_checks::checksum(src, bytes) != sum)
                 st->set_violation("page-locked host memory changed before the upload that reads it ran "
                                   "(a host buffer reused before its copy finished)");
             run();
@@ -263,7 +243,7 @@ int32_t copy_d2h(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, in
 
 int32_t fill(BsGpuContext* c, float* dst, uint64_t n, float v, int32_t stream) {
     if (std::string e = strict_violation(c); !e.empty()) return fail(c, BS_GPU_ERR_CUDA, e);
-    if (std::string e = device_range_error(c, dst, n * sizeof(float), "fill"); !e.empty())
+    if (std::string e = fake_checks::device_range_error(c->device, dst, n * sizeof(float), "fill"); !e.empty())
         return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, e);
     const fake_cupti::Tag tag = fake_cupti::current_tag(false);
     auto run = [=] {
@@ -348,53 +328,6 @@ struct Unsupported<int32_t (*)(BsGpuContext*, A...)> {
 };
 #define BS_UNSUP(field) &Unsupported<decltype(BsGpuComputeApi::field)>::fn
 
-// "" when every device pointer argument is null or inside a device allocation.
-template <typename... A>
-std::string pointer_args_error(const BsGpuContext* c, const char* name, A... a) {
-    std::string err;
-    auto one = [&](auto v) {
-        if constexpr (std::is_pointer_v<decltype(v)>)
-            if (v && err.empty()) err = device_range_error(c, v, 1, name);
-    };
-    (one(a), ...);
-    return err;
-}
-
-// The device allocations a kernel's pointer arguments lie in: in use until it has run.
-template <typename... A>
-std::vector<fake_strict::Range> allocations_of(const BsGpuContext* c, A... a) {
-    std::vector<fake_strict::Range> uses;
-    auto one = [&](auto v) {
-        if constexpr (std::is_pointer_v<decltype(v)>) {
-            if (!v) return;
-            auto it = c->device.upper_bound(const_cast<void*>(static_cast<const void*>(v)));
-            if (it == c->device.begin()) return;
-            --it;
-            const char* b = static_cast<const char*>(it->first);
-            uses.push_back({b, b + std::max<size_t>(it->second, 1)});
-        }
-    };
-    (one(a), ...);
-    return uses;
-}
-
-// The GEMM's operands, whole: row-major A (m x k, or k x m transposed), B (k x n, or n x k), C (m x n).
-std::string sgemm_range_error(const BsGpuContext* c, int32_t ta, int32_t tb, int32_t m, int32_t n, int32_t k, float,
-                              const float* a, int32_t lda, const float* b, int32_t ldb, float, const float* cc,
-                              int32_t ldc) {
-    if (m <= 0 || n <= 0 || k <= 0) return {};
-    auto extent = [](int32_t rows, int32_t cols, int32_t ld) {
-        return ld < cols ? uint64_t{0} : ((static_cast<uint64_t>(rows) - 1) * static_cast<uint64_t>(ld) + cols) * 4;
-    };
-    const uint64_t ea = ta ? extent(k, m, lda) : extent(m, k, lda);
-    const uint64_t eb = tb ? extent(n, k, ldb) : extent(k, n, ldb);
-    const uint64_t ec = extent(m, n, ldc);
-    if (!ea || !eb || !ec) return "sgemm: a leading dimension smaller than its row (fake)";
-    for (auto [p, e, what] : {std::tuple{static_cast<const void*>(a), ea, "sgemm A"}, {b, eb, "sgemm B"}, {cc, ec, "sgemm C"}})
-        if (std::string err = device_range_error(c, p, e, what); !err.empty()) return err;
-    return {};
-}
-
 // An emulated kernel on the compute stream: its pointer arguments checked, queued (strict) or run,
 // and, for the recorded ones, one fake CUPTI kernel record named "fake_<field>". The GEMM launches
 // through the "driver" (as cuBLAS does): its record's id follows the driver kind (fake_cupti.h).
@@ -408,9 +341,10 @@ struct Kernel<Member, int32_t (*)(BsGpuContext*, A...)> {
     static inline bool driver = false;
     static int32_t fn(BsGpuContext* c, A... a) {
         if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
-        if (std::string e = pointer_args_error(c, name, a...); !e.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, e);
+        std::string bad = fake_checks::pointer_args_error(c->device, name, a...);
         if constexpr (std::is_same_v<decltype(Member), decltype(&BsGpuComputeApi::sgemm)>)  // the only one of its type
-            if (std::string e = sgemm_range_error(c, a...); !e.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, e);
+            if (bad.empty()) bad = fake_checks::sgemm_range_error(c->device, a...);
+        if (!bad.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, bad);
         if (recorded) op_log(name, BS_GPU_STREAM_COMPUTE);
         const fake_cupti::Tag tag = fake_cupti::current_tag(driver);
         auto run = [=] {
@@ -421,7 +355,7 @@ struct Kernel<Member, int32_t (*)(BsGpuContext*, A...)> {
                                    fake_cupti::gpu_ns(), tag);
         };
         if (!c->strict) return (run(), BS_GPU_OK);
-        c->strict->submit(BS_GPU_STREAM_COMPUTE, allocations_of(c, a...), run);
+        c->strict->submit(BS_GPU_STREAM_COMPUTE, fake_checks::allocations_of(c->device, a...), run);
         return BS_GPU_OK;
     }
 };

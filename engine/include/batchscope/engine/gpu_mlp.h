@@ -71,6 +71,10 @@ public:
     bool cuda_graphs() const noexcept { return graphs_on_; }
     const std::string& graph_note() const noexcept { return graph_note_; }  // "" unless graphs were turned off
     size_t graphs_captured() const noexcept { return graphs_.size(); }
+    // With graphs on, a batch of b rows is served as graph_rows(b) rows (1, 2, 3, 4, 8, 16, ...
+    // up to max_batch: the sizes the serving warm-up captures), so x_pinned and logits_host must
+    // hold that many; the graphs stay at most 2 per size and pair of host buffers.
+    int graph_rows(int b) const noexcept;
     // stage_pinned(x, nullptr, b) + predict(slot, logits_host), through a graph when they are on.
     // Returns the slot (its events as after predict).
     int predict_pinned(const float* x_pinned, int b, float* logits_host);
