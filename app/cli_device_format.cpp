@@ -17,6 +17,13 @@ void print_device(const engine::DeviceView& d) {
                 d.name.c_str(), mib(d.memory_free), mib(d.memory_total), mib(d.memory_run),
                 static_cast<unsigned long long>(d.cupti_records), static_cast<unsigned long long>(d.cupti_dropped),
                 d.cupti_dropped ? " (the GPU trace is incomplete)" : "");
+    if (d.cupti_records > 0)
+        std::printf("  records left out: %llu with bad timestamps, %llu without an iteration id; device time "
+                    "inside iterations not attributed: %.3f ms (%.2f%%)\n",
+                    static_cast<unsigned long long>(d.cupti_bad_timestamps),
+                    static_cast<unsigned long long>(d.cupti_unjoined), static_cast<double>(d.device_unattributed_ns) / 1e6,
+                    100.0 * d.unattributed_share());
+    if (const std::string note = engine::unattributed_note(d); !note.empty()) std::printf("  note: %s\n", note.c_str());
     for (size_t i = 0; i < std::min<size_t>(d.kernels.size(), 5); ++i) {
         const auto& k = d.kernels[i];
         std::printf("  kernel %-40.40s %8lld calls  total %9.3f ms  mean %8.1f us  max %8.1f us\n", k.name.c_str(),
@@ -37,6 +44,10 @@ nlohmann::json device_json(const engine::DeviceView& d) {
                         {"memory_run_bytes", d.memory_run},
                         {"cupti_records", d.cupti_records},
                         {"cupti_dropped", d.cupti_dropped},
+                        {"cupti_bad_timestamps", d.cupti_bad_timestamps},
+                        {"cupti_unjoined", d.cupti_unjoined},
+                        {"device_attributed_ns", d.device_attributed_ns},
+                        {"device_unattributed_ns", d.device_unattributed_ns},
                         {"kernels", nlohmann::json::array()},
                         {"copies", nlohmann::json::array()}};
     for (const auto& k : d.kernels)

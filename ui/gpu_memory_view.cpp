@@ -40,9 +40,13 @@ QString device_summary(const engine::RunSnapshot& s) {
                        .arg(s.device.name.empty() ? QObject::tr("(unnamed)") : QString::fromStdString(s.device.name),
                             QString::fromStdString(s.gpu_timing.describe()));
     if (s.gpu_timing.mode == profiler::GpuTimingMode::Cupti)
-        line += QObject::tr(" \u00b7 %1 CUPTI records, %2 dropped")
+        line += QObject::tr(" \u00b7 %1 CUPTI records, %2 dropped, %3 with bad timestamps, %4 without an iteration id")
                     .arg(static_cast<qulonglong>(s.device.cupti_records))
-                    .arg(static_cast<qulonglong>(s.device.cupti_dropped));
+                    .arg(static_cast<qulonglong>(s.device.cupti_dropped))
+                    .arg(static_cast<qulonglong>(s.device.cupti_bad_timestamps))
+                    .arg(static_cast<qulonglong>(s.device.cupti_unjoined));
+    if (const std::string note = engine::unattributed_note(s.device); !note.empty())
+        line += QStringLiteral("\n") + QString::fromStdString(note);
     return line;
 }
 

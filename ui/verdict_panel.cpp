@@ -123,6 +123,9 @@ void VerdictPanel::showSnapshot(const engine::RunSnapshot& s) {
         window_->setText(tr("iterations %1\u2013%2").arg(v->first_iteration).arg(v->last_iteration));
         QStringList lines;
         for (const profiler::Advice& a : v->verdict.advice) lines << QStringLiteral("\u2022 ") + QString::fromStdString(a.text);
+        // GPU work no iteration id attributes is in no part: the verdict cannot see it.
+        if (const std::string note = engine::unattributed_note(s.device); !note.empty())
+            lines.prepend(tr("Note: %1").arg(QString::fromStdString(note)));
         advice_->setText(lines.isEmpty() ? tr("No advice: no knob is likely to help.") : lines.join(QLatin1Char('\n')));
         const profiler::Advice* first = v->verdict.advice.empty() ? nullptr : &v->verdict.advice.front();
         const bool can = first && live_knob(first->knob) && is_live(s.state);

@@ -58,7 +58,7 @@ BsGpuActivity blank(uint8_t kind, uint32_t correlation) noexcept {
 
 }  // namespace
 
-CuptiRecordConverter::CuptiRecordConverter(RuntimeNamer namer, int64_t join_wait_ns)
+CuptiRecordConverter::CuptiRecordConverter(ApiNamer namer, int64_t join_wait_ns)
     : namer_(std::move(namer)), join_wait_ns_(join_wait_ns) {
     intern("");  // name id 0: no name
 }
@@ -135,12 +135,16 @@ void CuptiRecordConverter::add_memset(const CUpti_ActivityMemset4& m, int64_t no
 }
 
 void CuptiRecordConverter::add_api(const CUpti_ActivityAPI& r, int64_t now) {
+    // Driver API records (cuBLAS and cuDNN launch through the driver) carry the external ids of
+    // the work they launch as runtime records do; they are shown as API records too.
     BsGpuActivity a = blank(BS_GPU_ACTIVITY_RUNTIME, r.correlationId);
-    auto it = runtime_names_.find(r.cbid);
-    if (it == runtime_names_.end()) {
-        std::string n = namer_ ? namer_(r.cbid) : std::string();
-        if (n.empty()) n = "runtime API " + std::to_string(r.cbid);
-        it = runtime_names_.emplace(r.cbid, intern(n)).first;
+    const bool driver = r.kind == CUPTI_ACTIVITY_KIND_DRIVER;
+    const uint64_t key = (uint64_t{driver} << 32) | r.cbid;
+    auto it = api_names_.find(key);
+    if (it == api_names_.end()) {
+        std::string n = namer_ ? namer_(driver, r.cbid) : std::string();
+        if (n.empty()) n = (driver ? "driver API " : "runtime API ") + std::to_string(r.cbid);
+        it = api_names_.emplace(key, intern(n)).first;
     }
     a.name_id = it->second;
     push(a, r.start, r.end, now);

@@ -27,8 +27,9 @@ inline uint8_t external_phase_of(uint64_t v) noexcept { return static_cast<uint8
 
 class CuptiRecordConverter {
 public:
-    using RuntimeNamer = std::function<std::string(uint32_t cbid)>;  // cuptiGetCallbackName
-    explicit CuptiRecordConverter(RuntimeNamer namer = {}, int64_t join_wait_ns = 2'000'000'000);
+    // cuptiGetCallbackName of a runtime (`driver` false) or driver API callback id.
+    using ApiNamer = std::function<std::string(bool driver, uint32_t cbid)>;
+    explicit CuptiRecordConverter(ApiNamer namer = {}, int64_t join_wait_ns = 2'000'000'000);
 
     // One record from a completed buffer. Unknown kinds are counted and ignored.
     void add(const CUpti_Activity* record, int64_t now_host_ns);
@@ -64,14 +65,14 @@ private:
     void push(BsGpuActivity a, uint64_t start, uint64_t end, int64_t now);
     uint32_t intern(std::string_view name);
 
-    RuntimeNamer namer_;
+    ApiNamer namer_;
     int64_t join_wait_ns_;
     std::deque<Pending> pending_;
     std::unordered_map<uint32_t, uint64_t> external_;  // correlation id → external id
     std::deque<uint32_t> external_order_;               // oldest first, to bound the map
     std::vector<std::string> names_;
     std::unordered_map<std::string, uint32_t> name_ids_;
-    std::unordered_map<uint32_t, uint32_t> runtime_names_;  // cbid → name id
+    std::unordered_map<uint64_t, uint32_t> api_names_;  // (driver << 32 | cbid) → name id
     uint64_t records_ = 0, unknown_kinds_ = 0, bad_timestamps_ = 0, unjoined_ = 0;
 };
 

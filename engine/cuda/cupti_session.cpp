@@ -19,11 +19,14 @@ namespace {
 constexpr size_t kBufferBytes = 8u << 20;        // CUPTI's recommended size range: 1-10 MiB
 constexpr size_t kMaxQueuedRecords = 1u << 20;   // converted records waiting for drain()
 
-constexpr std::array<CUpti_ActivityKind, 7> kKinds = {
+// CUPTI writes an external-correlation record only beside an API record of an enabled kind: the
+// runtime's for what the program launches, the driver's for what cuBLAS and cuDNN launch (through
+// cuLaunchKernel / cuLaunchKernelEx). Without DRIVER their kernels would carry no iteration id.
+constexpr std::array<CUpti_ActivityKind, 8> kKinds = {
     CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY,
-    CUPTI_ACTIVITY_KIND_MEMSET,            CUPTI_ACTIVITY_KIND_RUNTIME,  // RUNTIME carries the external ids
-    CUPTI_ACTIVITY_KIND_SYNCHRONIZATION,   CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION,
-    CUPTI_ACTIVITY_KIND_OVERHEAD};
+    CUPTI_ACTIVITY_KIND_MEMSET,            CUPTI_ACTIVITY_KIND_RUNTIME,
+    CUPTI_ACTIVITY_KIND_DRIVER,            CUPTI_ACTIVITY_KIND_SYNCHRONIZATION,
+    CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION, CUPTI_ACTIVITY_KIND_OVERHEAD};
 
 // The trampoline: CUPTI's buffer callbacks carry no user data, so they find the one live
 // session here. `g_in_callback` lets stop() wait until no callback still uses it.
@@ -60,16 +63,17 @@ std::string result_text(const CuptiFunctions& f, CUptiResult r) {
     }
 }
 
-std::string runtime_name(uint32_t cbid) {
+std::string api_name(bool driver, uint32_t cbid) {
     const CuptiFunctions* f = cupti_if_loaded();  // loaded: a session exists
     const char* name = nullptr;
-    if (!f || f->get_callback_name(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, &name) != CUPTI_SUCCESS || !name) return {};
+    const CUpti_CallbackDomain domain = driver ? CUPTI_CB_DOMAIN_DRIVER_API : CUPTI_CB_DOMAIN_RUNTIME_API;
+    if (!f || f->get_callback_name(domain, cbid, &name) != CUPTI_SUCCESS || !name) return {};
     return name;
 }
 
 }  // namespace
 
-CuptiSession::CuptiSession(const CuptiFunctions& f) : f_(f), converter_(&runtime_name) {}
+CuptiSession::CuptiSession(const CuptiFunctions& f) : f_(f), converter_(&api_name) {}
 
 std::unique_ptr<CuptiSession> CuptiSession::start(uint32_t flush_period_ms, std::string& why) {
     // libcupti is opened now, the first time a collector is asked for (cupti_loader.h).

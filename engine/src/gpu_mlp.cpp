@@ -80,6 +80,24 @@ void GpuMlp::load_from(const Mlp& cpu) {
     gpu_.synchronize(GpuStream::compute);  // `host` is freed on return
 }
 
+std::vector<float> GpuMlp::read_momentum() {
+    std::vector<float> v(params_n_);
+    gpu_.synchronize(GpuStream::compute);
+    PinnedBuffer host = gpu_.pinned_floats(params_n_);
+    gpu_.copy_d2h(host.floats(), velocity_.floats(), params_n_ * sizeof(float), GpuStream::compute);
+    gpu_.synchronize(GpuStream::compute);
+    std::memcpy(v.data(), host.floats(), params_n_ * sizeof(float));
+    return v;
+}
+
+void GpuMlp::write_momentum(std::span<const float> v) {
+    if (v.size() != params_n_) throw std::invalid_argument("GpuMlp::write_momentum: the sizes differ");
+    PinnedBuffer host = gpu_.pinned_floats(params_n_);
+    std::memcpy(host.floats(), v.data(), v.size_bytes());
+    gpu_.copy_h2d(velocity_.data(), host.data(), v.size_bytes(), GpuStream::compute);
+    gpu_.synchronize(GpuStream::compute);  // `host` is freed on return
+}
+
 void GpuMlp::read_layer(size_t l, std::vector<float>& w, std::vector<float>& b) {
     if (l + 1 >= widths_.size()) throw std::out_of_range("GpuMlp::read_layer: no layer " + std::to_string(l));
     w.resize(static_cast<size_t>(widths_[l]) * widths_[l + 1]);
@@ -262,12 +280,24 @@ GpuGraph GpuMlp::capture(Slot& s, const float* x, int b, float* logits_host) {
     return gpu_.end_capture(GpuStream::compute);
 }
 
-int GpuMlp::predict_pinned(const float* x_pinned, int b, float* logits_host) {
+int GpuMlp::graph_rows(int b) const noexcept {
+    int rows = b <= 4 ? b : 8;
+    while (rows < b) rows *= 2;
+    return std::min(rows, max_batch_);
+}
+
+int GpuMlp::predict_pinned(const float* x_pinned, int b_asked, float* logits_host) {
     if (!graphs_on_) {
-        const int slot = stage_pinned(x_pinned, nullptr, b);
+        const int slot = stage_pinned(x_pinned, nullptr, b_asked);
         predict(slot, logits_host);
         return slot;
     }
+    // Padded to a graph size (the serving warm-up's): a batch size the dynamic batcher forms
+    // between them replays a graph instead of being captured on the request path (a latency spike
+    // each, and one graph per size). The rows beyond b_asked compute whatever the buffer holds there;
+    // their logits are not read.
+    if (b_asked <= 0 || b_asked > max_batch_) (void)take_slot(b_asked, "predict_pinned");  // throws, saying why
+    const int b = graph_rows(b_asked);
     const int si = take_slot(b, "predict_pinned");
     Slot& s = slots_[si];
     // Outside the graph: the slot's last H2D copy may have run uncaptured on the copy stream.

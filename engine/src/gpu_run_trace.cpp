@@ -32,7 +32,12 @@ void GpuRunTrace::poll(int64_t now_ns, bool forced, std::vector<profiler::Event>
     if (!cupti()) return;
     if (!forced && now_ns - last_poll_ns_ < kPollEveryNs) return;
     last_poll_ns_ = now_ns;
-    if (forced && collector_.flush(true) != 0) ++flush_failures_;
+    if (forced) {
+        // CUPTI writes a record when its work has finished: a flush before the streams are done
+        // would hand over the buffers without the records of the work still in flight.
+        wait_for_streams();
+        if (collector_.flush(true) != 0) ++flush_failures_;
+    }
     drained_.clear();
     if (collector_.drain(drained_) > 0) {
         tables_.add(drained_);
@@ -45,12 +50,30 @@ void GpuRunTrace::poll(int64_t now_ns, bool forced, std::vector<profiler::Event>
     stats_ = collector_.stats();
 }
 
+void GpuRunTrace::wait_for_streams() {
+    try {
+        gpu_.synchronize(GpuStream::copy);
+        gpu_.synchronize(GpuStream::compute);
+    } catch (const GpuError&) {
+        // The device failed: the next GPU call that matters reports it; here the records of what
+        // was in flight may be missing (counted, and said at the end).
+        ++sync_failures_;
+    }
+}
+
 std::string GpuRunTrace::incomplete_note() const {
     std::string note;
     if (const uint64_t lost = dropped(); lost > 0)
         note += "; CUPTI lost " + std::to_string(lost) +
                 " GPU activity records (its buffers were full): the kernel and copy tables and the GPU lanes are "
                 "incomplete";
+    if (stats_.bad_timestamps > 0)
+        note += "; " + std::to_string(stats_.bad_timestamps) +
+                " GPU records had zero or reversed timestamps and were left out of the breakdown";
+    DeviceView shares;
+    shares.device_attributed_ns = join_.tagged_device_ns();
+    shares.device_unattributed_ns = join_.untagged_device_ns();
+    if (const std::string n = unattributed_note(shares); !n.empty()) note += "; " + n;
     if (const uint64_t n = join_.timed_out(); cupti() && n > 0)
         note += "; " + std::to_string(n) + (serving_ ? " batches" : " iterations") +
                 " had no CUPTI record and were timed with CUDA events";
@@ -63,6 +86,9 @@ std::string GpuRunTrace::incomplete_note() const {
     if (flush_failures_ > 0)
         note += "; " + std::to_string(flush_failures_) + " forced CUPTI flushes failed (GPU records of those " +
                 (serving_ ? "streams" : "epochs") + " may be missing)";
+    if (sync_failures_ > 0)
+        note += "; waiting for the GPU's streams before a CUPTI flush failed " + std::to_string(sync_failures_) +
+                " times (GPU records of the work then in flight may be missing)";
     if (memory_failures_ > 0)
         note += "; the device memory query failed " + std::to_string(memory_failures_) +
                 " times (the memory shown is the last good sample)";
@@ -93,6 +119,10 @@ void GpuRunTrace::fill(DeviceView& d, int64_t now_ns, bool force) {
     }
     d.cupti_records = stats_.records;
     d.cupti_dropped = dropped();
+    d.cupti_bad_timestamps = stats_.bad_timestamps;
+    d.cupti_unjoined = stats_.unjoined;
+    d.device_attributed_ns = join_.tagged_device_ns();
+    d.device_unattributed_ns = join_.untagged_device_ns();
 }
 
 }  // namespace batchscope::engine

@@ -41,8 +41,8 @@ public:
     void hold(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const profiler::Event> host_events,
               const profiler::Breakdown& fallback);
 
-    // Drains the collector (at most every few ms unless `forced`, which flushes CUPTI's buffers
-    // first and gives out every held iteration). Appends the new stream-lane events to `events`
+    // Drains the collector (at most every few ms unless `forced`, which waits for the copy and
+    // compute streams, flushes CUPTI's buffers and gives out every held iteration). Appends the new stream-lane events to `events`
     // and the iterations now complete to `joined` (oldest first).
     void poll(int64_t now_ns, bool forced, std::vector<profiler::Event>& events,
               std::vector<profiler::GpuIterationJoin::Joined>& joined);
@@ -57,6 +57,8 @@ public:
     std::string incomplete_note() const;
 
 private:
+    void wait_for_streams();
+
     GpuBackend& gpu_;
     PluginCuptiCollector collector_;
     profiler::GpuTimingStatus timing_;
@@ -67,6 +69,7 @@ private:
     int64_t last_poll_ns_ = 0, last_memory_ns_ = 0;
     uint64_t flush_failures_ = 0;   // forced CUPTI flushes that failed (records may be missing)
     uint64_t memory_failures_ = 0;  // device memory queries that failed (the last sample was kept)
+    uint64_t sync_failures_ = 0;    // stream waits before a forced flush that failed
     bool tables_changed_ = true;
     bool serving_ = false;
     BsCuptiStats stats_{};

@@ -212,6 +212,18 @@ void SessionSink::on_events(std::span<const profiler::Event> events) {
 uint64_t SessionSink::events_saved() const { return id_.load() ? rec_->events_written() : 0; }
 uint64_t SessionSink::events_dropped() const { return id_.load() ? rec_->events_dropped() : 0; }
 
+// The GPU trace's completeness, as session summary figures (cupti_*, device_*_ns).
+void SessionSink::on_device(const DeviceView& d) {
+    auto* rec = recorder();
+    if (!rec || d.cupti_records == 0) return;
+    rec->set_summary("cupti_records", static_cast<double>(d.cupti_records));
+    rec->set_summary("cupti_dropped", static_cast<double>(d.cupti_dropped));
+    rec->set_summary("cupti_bad_timestamps", static_cast<double>(d.cupti_bad_timestamps));
+    rec->set_summary("cupti_unjoined", static_cast<double>(d.cupti_unjoined));
+    rec->set_summary("device_attributed_ns", static_cast<double>(d.device_attributed_ns));
+    rec->set_summary("device_unattributed_ns", static_cast<double>(d.device_unattributed_ns));
+}
+
 void SessionSink::on_end(RunState state, const std::string& message) {
     close_window();
     if (auto* rec = recorder()) rec->finish(to_string(state), message);

@@ -26,7 +26,7 @@ void TrainingRun::set_sink(std::shared_ptr<RunSink> sink) {
 
 void TrainingRun::start() {
     if (impl_->thread.joinable()) return;
-    impl_->thread = std::thread([this] { impl_->controller_main(); });
+    impl_->thread = std::thread([this] { impl_->run_controller(); });
 }
 
 void TrainingRun::pause() {

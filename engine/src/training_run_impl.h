@@ -23,7 +23,9 @@ struct KnobCommand {
 struct TrainingRun::Impl {
     explicit Impl(TrainConfig c) : cfg(std::move(c)) { tracer.set_enabled(cfg.trace); }
 
-    void controller_main();  // the whole run, on `thread`
+    static constexpr int64_t kPublishEveryNs = 33'000'000;  // ~30 Hz
+
+    void run_controller();  // the whole run (a TrainingLoop), on `thread`
     void publish(bool force);
     void drain_events();  // tracer rings -> `events` and the sink (training_run_events.cpp)
 

@@ -1,13 +1,21 @@
 #include "batchscope/profiler/gpu_iteration_join.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace batchscope::profiler {
+namespace {
+
+constexpr size_t kMaxWindows = 4096;  // iteration windows kept to place untagged records
+
+}  // namespace
 
 void GpuIterationJoin::add_iteration(int64_t id, int64_t start_ns, int64_t end_ns, std::span<const Event> host_events,
                                      const Breakdown& fallback) {
     Pending p{id, start_ns, end_ns, {host_events.begin(), host_events.end()}, fallback, 0};
     last_added_ = std::max(last_added_, id);
+    windows_.emplace_back(start_ns, end_ns);
+    if (windows_.size() > kMaxWindows) windows_.pop_front();
     // Records that came before their iteration (a pipelined upload): this one's join it, those of
     // an id that was never added are late.
     size_t keep = 0;
@@ -32,9 +40,19 @@ GpuIterationJoin::Pending* GpuIterationJoin::find(int64_t id) {
     return it != pending_.end() && it->id == id ? &*it : nullptr;
 }
 
+bool GpuIterationJoin::in_window(int64_t t) const {
+    auto it = std::upper_bound(windows_.begin(), windows_.end(), t,
+                               [](int64_t v, const std::pair<int64_t, int64_t>& w) { return v < w.first; });
+    return it != windows_.begin() && t <= std::prev(it)->second;
+}
+
 void GpuIterationJoin::add_gpu_events(std::span<const Event> events) {
     for (const Event& e : events) {
-        if (e.id < 0) continue;  // untagged work (evaluation, loading weights): not an iteration's
+        if (e.id < 0) {  // untagged work (evaluation, loading weights): not an iteration's
+            if (in_window(e.start_ns)) untagged_ns_ += e.end_ns - e.start_ns;  // an iteration's, lost its id
+            continue;
+        }
+        tagged_ns_ += e.end_ns - e.start_ns;
         // The copy tagged D2H is the last work of its iteration; a read-back tagged otherwise (the
         // layer stack reads its loss back before the backward pass) is not.
         // A copy tagged H2D may be a pipelined upload, issued before the previous iteration's

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <unistd.h>
 
@@ -108,4 +109,49 @@ TEST(SessionSinkEnvironment, RecordsTheMachineAndLibraryVersions) {
     EXPECT_EQ(env["lib_sqlite"], batchscope::store::SessionStore::sqlite_version());
     EXPECT_TRUE(env.contains("lib_libjpeg-turbo") || env.contains("lib_libjpeg")) << env.dump();
     std::filesystem::remove(db);
+}
+
+// A GPU run's trace completeness is kept with the session as summary figures (no schema change).
+TEST(SessionSinkDevice, TheGpuTracesCompletenessIsSavedAsSummaryFigures) {
+    const std::string db = temp_db("device");
+    std::filesystem::remove(db);
+    int64_t id = 0;
+    {
+        SessionSink sink(db, TrainConfig{}, "device");
+        id = sink.session_id();
+        DeviceView d;
+        d.name = "GPU";
+        d.cupti_records = 1000;
+        d.cupti_dropped = 3;
+        d.cupti_bad_timestamps = 2;
+        d.cupti_unjoined = 40;
+        d.device_attributed_ns = 9'000'000;
+        d.device_unattributed_ns = 1'000'000;
+        sink.on_device(d);
+        sink.on_end(RunState::Finished, "");
+    }
+    batchscope::store::SessionStore store(db, true);
+    std::map<std::string, double> figures;
+    for (const auto& [k, v] : store.summary(id)) figures[k] = v;
+    EXPECT_EQ(figures["cupti_records"], 1000);
+    EXPECT_EQ(figures["cupti_dropped"], 3);
+    EXPECT_EQ(figures["cupti_bad_timestamps"], 2);
+    EXPECT_EQ(figures["cupti_unjoined"], 40);
+    EXPECT_EQ(figures["device_attributed_ns"], 9'000'000);
+    EXPECT_EQ(figures["device_unattributed_ns"], 1'000'000);
+    std::filesystem::remove(db);
+}
+
+// Above 1% of the iterations' device time without an id, a run says so; at 1% or less it does not.
+TEST(SessionSinkDevice, TheUnattributedNoteStartsAboveOnePercent) {
+    DeviceView d;
+    EXPECT_EQ(unattributed_note(d), "");  // no device time at all
+    d.device_attributed_ns = 99'000'000;
+    d.device_unattributed_ns = 1'000'000;  // 1.0%
+    EXPECT_DOUBLE_EQ(d.unattributed_share(), 0.01);
+    EXPECT_EQ(unattributed_note(d), "");
+    d.device_unattributed_ns = 2'000'000;  // 2 / 101
+    const std::string note = unattributed_note(d);
+    EXPECT_NE(note.find("2.0% of the GPU time"), std::string::npos) << note;
+    EXPECT_NE(note.find("2.0 ms"), std::string::npos) << note;
 }

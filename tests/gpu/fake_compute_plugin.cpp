@@ -13,24 +13,38 @@
 // synchronisation, in call order: "<op> <stream> <id> <phase>" (stream: compute, copy or -; id and
 // phase: the CUPTI tag pushed on the calling thread, -1 and 255 when none), for tests of the order
 // in which the core queues work (pipelined training).
+// BS_FAKE_STRICT=<seed> (read when a context is created): the strict mode of fake_strict.h, the
+// streams run asynchronously on threads of their own; copies, fills and kernels also check that
+// their device pointers lie inside a device allocation (the GEMM and fills their whole extent).
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "fake_compute_kernels.h"
 #include "fake_cupti.h"
 #include "fake_graph.h"
+#include "fake_device_checks.h"
+#include "fake_strict.h"
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
+#include <type_traits>
 
 struct BsGpuContext {
     std::string error;
     std::map<void*, size_t> device, host;
     uint64_t budget = 0, used = 0, peak = 0, mallocs = 0;
     fake_graph::Capture capture;
+    std::unique_ptr<fake_strict::Streams> strict;  // BS_FAKE_STRICT: asynchronous streams
+    // Strict: destroyed events, freed with the context (queued work may still refer to them, as
+    // CUDA lets an event be destroyed before its work completes).
+    std::vector<std::unique_ptr<fake_strict::Event>> dead_events;
 };
 
 namespace {
@@ -55,11 +69,14 @@ int32_t create(const BsGpuComputeOptions* o, BsGpuContext** out, char* why, uint
     auto* c = new BsGpuContext;
     const char* b = std::getenv("BS_FAKE_DEVICE_BYTES");
     c->budget = b ? std::strtoull(b, nullptr, 10) : (1u << 20);
+    if (const char* seed = std::getenv("BS_FAKE_STRICT"); seed && *seed)
+        c->strict = std::make_unique<fake_strict::Streams>(std::strtoull(seed, nullptr, 10));
     *out = c;
     return BS_GPU_OK;
 }
 
 void destroy(BsGpuContext* c) {
+    c->strict.reset();  // runs what is queued, then stops the streams
     for (auto& [p, n] : c->device) std::free(p);
     for (auto& [p, n] : c->host) std::free(p);
     delete c;
@@ -92,9 +109,17 @@ int32_t device_alloc(BsGpuContext* c, uint64_t bytes, void** out) {
 int32_t device_free(BsGpuContext* c, void* p) {
     const auto it = c->device.find(p);
     if (it == c->device.end()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "device_free: unknown pointer");
+    // The plugin's pool hands a freed block out again at once, for work on the compute stream (which
+    // stream order protects): a block the copy stream still uses is a race.
+    if (c->strict && c->strict->in_use(BS_GPU_STREAM_COPY, p, it->second)) {
+        c->strict->set_violation("device memory freed while the copy stream still uses it");
+        c->strict->synchronize_all();  // said; the fake itself must not write into freed memory
+    }
     c->used -= it->second;
-    std::free(p);
     c->device.erase(it);
+    // Strict: the memory itself goes once the compute stream's queued work is done with it.
+    if (c->strict) c->strict->submit(BS_GPU_STREAM_COMPUTE, {}, [p] { std::free(p); });
+    else std::free(p);
     return BS_GPU_OK;
 }
 
@@ -105,7 +130,9 @@ int32_t host_alloc(BsGpuContext* c, uint64_t bytes, void** out) {
 }
 
 int32_t host_free(BsGpuContext* c, void* p) {
-    if (!c->host.erase(p)) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "host_free: unknown pointer");
+    if (!c->host.count(p)) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "host_free: unknown pointer");
+    if (c->strict) c->strict->synchronize_all();  // cudaFreeHost waits for the device, as CUDA does
+    c->host.erase(p);
     std::free(p);
     return BS_GPU_OK;
 }
@@ -134,6 +161,9 @@ bool pinned_host(const BsGpuContext* c, const void* p) {
     return static_cast<const char*>(p) < static_cast<const char*>(it->first) + std::max<size_t>(it->second, 1);
 }
 
+// A sticky violation of the strict mode: every call fails with it.
+std::string strict_violation(BsGpuContext* c) { return c->strict ? c->strict->violation() : std::string(); }
+
 // The op log (BS_FAKE_OP_LOG): reopened when the variable names another file.
 void op_log(const char* op, int32_t stream) {
     static std::string path;
@@ -160,11 +190,48 @@ uint32_t stream_id(int32_t stream) { return static_cast<uint32_t>(stream) + 13u;
 int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream, uint8_t kind) {
     if (stream != BS_GPU_STREAM_COMPUTE && stream != BS_GPU_STREAM_COPY)
         return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "unknown stream " + std::to_string(stream));
-    op_log(kind == BS_GPU_COPY_HTOD ? "h2d" : "d2h", stream);
-    const int64_t t0 = fake_cupti::gpu_ns();
-    std::memcpy(dst, src, bytes);
-    const bool pinned = pinned_host(c, kind == BS_GPU_COPY_HTOD ? src : dst);
-    fake_cupti::record(BS_GPU_ACTIVITY_MEMCPY, kind, "", bytes, stream_id(stream), pinned, t0, fake_cupti::gpu_ns());
+    if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
+    const bool up = kind == BS_GPU_COPY_HTOD;
+    const std::string range = fake_checks::device_range_error(c->device, up ? dst : src, bytes, up ? "copy_h2d" : "copy_d2h");
+    if (!range.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, range);
+    op_log(up ? "h2d" : "d2h", stream);
+    const bool pinned = pinned_host(c, up ? src : dst);
+    const fake_cupti::Tag tag = fake_cupti::current_tag(false);
+    auto run = [=] {
+        const int64_t t0 = fake_cupti::gpu_ns();
+        std::memcpy(dst, src, bytes);
+        fake_cupti::record(BS_GPU_ACTIVITY_MEMCPY, kind, "", bytes, stream_id(stream), pinned, t0, fake_cupti::gpu_ns(), tag);
+    };
+    if (!c->strict) {
+        run();
+        return BS_GPU_OK;
+    }
+    const char* d = static_cast<const char*>(up ? dst : src);
+    std::vector<fake_strict::Range> uses{{d, d + bytes}};
+    if (up && pinned) {  // read when the copy runs: the host must leave it alone until then
+        const uint64_t sum = fake_checks::checksum(src, bytes);
+        fake_strict::Streams* st = c->strict.get();
+        c->strict->submit(stream, std::move(uses), [=] {
+            if (fake_checks::checksum(src, bytes) != sum)
+                st->set_violation("page-locked host memory changed before the upload that reads it ran "
+                                  "(a host buffer reused before its copy finished)");
+            run();
+        });
+    } else if (up) {  // pageable: CUDA copies it into a staging buffer before returning
+        auto staged = std::make_shared<std::vector<char>>(static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
+        c->strict->submit(stream, std::move(uses), [=] {
+            const int64_t t0 = fake_cupti::gpu_ns();
+            std::memcpy(dst, staged->data(), bytes);
+            fake_cupti::record(BS_GPU_ACTIVITY_MEMCPY, kind, "", bytes, stream_id(stream), false, t0, fake_cupti::gpu_ns(), tag);
+        });
+    } else if (pinned) {  // read before it completes: NaN, not the old (plausible) values
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        for (uint64_t i = 0; i + sizeof(float) <= bytes; i += sizeof(float)) std::memcpy(static_cast<char*>(dst) + i, &nan, sizeof nan);
+        c->strict->submit(stream, std::move(uses), run);
+    } else {  // pageable: CUDA returns once the copy is done
+        c->strict->submit(stream, std::move(uses), run);
+        c->strict->synchronize(stream);
+    }
     return BS_GPU_OK;
 }
 int32_t copy_h2d(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_t stream) {
@@ -174,50 +241,81 @@ int32_t copy_d2h(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, in
     return copy(c, dst, src, bytes, stream, BS_GPU_COPY_DTOH);
 }
 
-int32_t fill(BsGpuContext*, float* dst, uint64_t n, float v, int32_t stream) {
-    const int64_t t0 = fake_cupti::gpu_ns();
-    for (uint64_t i = 0; i < n; ++i) dst[i] = v;
-    fake_cupti::record(BS_GPU_ACTIVITY_KERNEL, 0, "fake_fill", 0, stream_id(stream), false, t0, fake_cupti::gpu_ns());
+int32_t fill(BsGpuContext* c, float* dst, uint64_t n, float v, int32_t stream) {
+    if (std::string e = strict_violation(c); !e.empty()) return fail(c, BS_GPU_ERR_CUDA, e);
+    if (std::string e = fake_checks::device_range_error(c->device, dst, n * sizeof(float), "fill"); !e.empty())
+        return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, e);
+    const fake_cupti::Tag tag = fake_cupti::current_tag(false);
+    auto run = [=] {
+        const int64_t t0 = fake_cupti::gpu_ns();
+        for (uint64_t i = 0; i < n; ++i) dst[i] = v;
+        fake_cupti::record(BS_GPU_ACTIVITY_KERNEL, 0, "fake_fill", 0, stream_id(stream), false, t0, fake_cupti::gpu_ns(), tag);
+    };
+    if (!c->strict) {
+        run();
+        return BS_GPU_OK;
+    }
+    const char* d = reinterpret_cast<const char*>(dst);
+    c->strict->submit(stream, {{d, d + n * sizeof(float)}}, run);
     return BS_GPU_OK;
 }
 
 // Events: with BS_FAKE_EVENT_CLOCK=host, record() notes the host's steady clock, so elapsed_ms
 // is the host time of the emulated work between two records (EMULATED: what the host loops took,
-// never a GPU's time); otherwise every elapsed time is 0.
+// never a GPU's time); otherwise every elapsed time is 0. In strict mode an event notes when its
+// stream reached it, waits order the streams, and reading an event before it completed fails
+// (cudaErrorNotReady).
 bool host_event_clock() {
     const char* c = std::getenv("BS_FAKE_EVENT_CLOCK");
     return c && std::string_view(c) == "host";
 }
+fake_strict::Event* ev(BsGpuEvent* e) { return reinterpret_cast<fake_strict::Event*>(e); }
 int32_t event_create(BsGpuContext*, BsGpuEvent** out) {
-    *out = reinterpret_cast<BsGpuEvent*>(new int64_t(0));
+    *out = reinterpret_cast<BsGpuEvent*>(new fake_strict::Event);
     return BS_GPU_OK;
 }
-int32_t event_destroy(BsGpuContext*, BsGpuEvent* e) {
-    delete reinterpret_cast<int64_t*>(e);
+int32_t event_destroy(BsGpuContext* c, BsGpuEvent* e) {
+    if (c->strict) c->dead_events.emplace_back(ev(e));
+    else delete ev(e);
     return BS_GPU_OK;
 }
-int32_t event_record(BsGpuContext*, BsGpuEvent* e, int32_t) {
-    if (host_event_clock())
-        *reinterpret_cast<int64_t*>(e) =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+int32_t event_record(BsGpuContext* c, BsGpuEvent* e, int32_t stream) {
+    if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
+    if (c->strict) {
+        c->strict->record(ev(e), stream);
+    } else {
+        ++ev(e)->recorded;
+        ev(e)->completed = ev(e)->recorded;
+        if (host_event_clock()) ev(e)->t_ns = fake_strict::host_ns();
+    }
     return BS_GPU_OK;
 }
-int32_t stream_wait_event(BsGpuContext*, int32_t stream, BsGpuEvent*) {
+int32_t stream_wait_event(BsGpuContext* c, int32_t stream, BsGpuEvent* e) {
     op_log("wait", stream);
+    if (c->strict) c->strict->wait(stream, ev(e));
     return BS_GPU_OK;
 }
-int32_t event_synchronize(BsGpuContext*, BsGpuEvent*) {
+int32_t event_synchronize(BsGpuContext* c, BsGpuEvent* e) {
     op_log("sync_event", -1);
+    if (c->strict) c->strict->synchronize(ev(e));
+    if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
     return BS_GPU_OK;
 }
-int32_t event_elapsed_ms(BsGpuContext*, BsGpuEvent* a, BsGpuEvent* b, float* ms) {
-    *ms = host_event_clock()
-              ? static_cast<float>(*reinterpret_cast<int64_t*>(b) - *reinterpret_cast<int64_t*>(a)) / 1e6f
-              : 0.f;
+int32_t event_elapsed_ms(BsGpuContext* c, BsGpuEvent* a, BsGpuEvent* b, float* ms) {
+    if (c->strict) {
+        if (!c->strict->done(ev(a)) || !c->strict->done(ev(b)))
+            return fail(c, BS_GPU_ERR_CUDA,
+                        "cudaEventElapsedTime failed: cudaErrorNotReady (an event has not completed; fake strict)");
+        *ms = static_cast<float>(ev(b)->t_ns - ev(a)->t_ns) / 1e6f;
+        return BS_GPU_OK;
+    }
+    *ms = host_event_clock() ? static_cast<float>(ev(b)->t_ns - ev(a)->t_ns) / 1e6f : 0.f;
     return BS_GPU_OK;
 }
-int32_t stream_synchronize(BsGpuContext*, int32_t stream) {
+int32_t stream_synchronize(BsGpuContext* c, int32_t stream) {
     op_log("sync_stream", stream);
+    if (c->strict) c->strict->synchronize(stream);
+    if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
     return BS_GPU_OK;
 }
 
@@ -230,44 +328,70 @@ struct Unsupported<int32_t (*)(BsGpuContext*, A...)> {
 };
 #define BS_UNSUP(field) &Unsupported<decltype(BsGpuComputeApi::field)>::fn
 
-// An emulated kernel as one fake CUPTI kernel record named "fake_<field>" on the compute stream.
+// An emulated kernel on the compute stream: its pointer arguments checked, queued (strict) or run,
+// and, for the recorded ones, one fake CUPTI kernel record named "fake_<field>". The GEMM launches
+// through the "driver" (as cuBLAS does): its record's id follows the driver kind (fake_cupti.h).
 BsGpuComputeApi g_emulated;  // the kernels fake_kernels::install put in
 template <auto Member, typename F>
-struct Recorded;
+struct Kernel;
 template <auto Member, typename... A>
-struct Recorded<Member, int32_t (*)(BsGpuContext*, A...)> {
+struct Kernel<Member, int32_t (*)(BsGpuContext*, A...)> {
     static inline const char* name = "";
+    static inline bool recorded = false;
+    static inline bool driver = false;
     static int32_t fn(BsGpuContext* c, A... a) {
-        op_log(name, BS_GPU_STREAM_COMPUTE);
-        const int64_t t0 = fake_cupti::gpu_ns();
-        const int32_t st = (g_emulated.*Member)(c, a...);
-        fake_cupti::record(BS_GPU_ACTIVITY_KERNEL, 0, name, 0, stream_id(BS_GPU_STREAM_COMPUTE), false, t0,
-                           fake_cupti::gpu_ns());
-        return st;
+        if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
+        std::string bad = fake_checks::pointer_args_error(c->device, name, a...);
+        if constexpr (std::is_same_v<decltype(Member), decltype(&BsGpuComputeApi::sgemm)>)  // the only one of its type
+            if (bad.empty()) bad = fake_checks::sgemm_range_error(c->device, a...);
+        if (!bad.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, bad);
+        if (recorded) op_log(name, BS_GPU_STREAM_COMPUTE);
+        const fake_cupti::Tag tag = fake_cupti::current_tag(driver);
+        auto run = [=] {
+            const int64_t t0 = fake_cupti::gpu_ns();
+            (g_emulated.*Member)(c, a...);
+            if (recorded)
+                fake_cupti::record(BS_GPU_ACTIVITY_KERNEL, 0, name, 0, stream_id(BS_GPU_STREAM_COMPUTE), false, t0,
+                                   fake_cupti::gpu_ns(), tag);
+        };
+        if (!c->strict) return (run(), BS_GPU_OK);
+        c->strict->submit(BS_GPU_STREAM_COMPUTE, fake_checks::allocations_of(c->device, a...), run);
+        return BS_GPU_OK;
     }
 };
-#define BS_RECORDED(field)                                                                       \
+#define BS_KERNEL(field, is_recorded)                                                            \
     do {                                                                                         \
-        using R = Recorded<&BsGpuComputeApi::field, decltype(BsGpuComputeApi::field)>;           \
-        R::name = "fake_" #field;                                                                \
-        t.field = &R::fn;                                                                        \
+        using K = Kernel<&BsGpuComputeApi::field, decltype(BsGpuComputeApi::field)>;             \
+        K::name = "fake_" #field;                                                                \
+        K::recorded = is_recorded;                                                               \
+        K::driver = std::string_view(#field) == "sgemm";                                         \
+        t.field = &K::fn;                                                                        \
     } while (0)
 
-void record_emulated_kernels(BsGpuComputeApi& t) {
+void wrap_emulated_kernels(BsGpuComputeApi& t) {
     g_emulated = t;
-    BS_RECORDED(sgemm);
-    BS_RECORDED(bias_activation);
-    BS_RECORDED(activation_backward);
-    BS_RECORDED(softmax_xent);
-    BS_RECORDED(hinge);
-    BS_RECORDED(argmax_match);
-    BS_RECORDED(sgd_momentum);
-    BS_RECORDED(adam);
-    BS_RECORDED(sum);
-    BS_RECORDED(column_sum);
-    BS_RECORDED(im2col_batch);
-    BS_RECORDED(col2im_batch);
-    BS_RECORDED(transpose_outer);
+    BS_KERNEL(sgemm, true);
+    BS_KERNEL(bias_activation, true);
+    BS_KERNEL(activation_backward, true);
+    BS_KERNEL(softmax_xent, true);
+    BS_KERNEL(hinge, true);
+    BS_KERNEL(argmax_match, true);
+    BS_KERNEL(sgd_momentum, true);
+    BS_KERNEL(adam, true);
+    BS_KERNEL(sum, true);
+    BS_KERNEL(column_sum, true);
+    BS_KERNEL(im2col_batch, true);
+    BS_KERNEL(col2im_batch, true);
+    BS_KERNEL(transpose_outer, true);
+    BS_KERNEL(activation_forward, false);
+    BS_KERNEL(bias_add, false);
+    BS_KERNEL(bias_grad, false);
+    BS_KERNEL(dropout, false);
+    BS_KERNEL(dropout_grad, false);
+    BS_KERNEL(im2col, false);
+    BS_KERNEL(col2im, false);
+    BS_KERNEL(maxpool, false);
+    BS_KERNEL(maxpool_grad, false);
 }
 
 BsGpuComputeApi make_table() {
@@ -314,7 +438,7 @@ batchscope_gpu_plugin_entry(uint32_t requested_abi) {
     g_table = make_table();
     if (m == "emulate") {
         fake_kernels::install(g_table);
-        record_emulated_kernels(g_table);
+        wrap_emulated_kernels(g_table);
     }
     fake_graph::wrap(g_table, m == "emulate");
     if (fake_graph::mode() == "none") g_table.struct_size = offsetof(BsGpuComputeApi, graph_begin_capture);

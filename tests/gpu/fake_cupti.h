@@ -10,6 +10,12 @@
 //   BS_FAKE_CUPTI_LAG_MS=N          records are handed out once N ms old (CUPTI's flush delay);
 //                                   a forced flush hands out everything
 //   BS_FAKE_CUPTI_DROP_EVERY=N      every Nth record is lost and counted as dropped
+//   BS_FAKE_CUPTI_KINDS=runtime     the API kinds whose records carry the external ids (default
+//                                   "runtime,driver", as the plugin's session enables): like CUPTI,
+//                                   work launched through a kind not enabled gets no id. The
+//                                   emulated GEMM (cuBLAS-like) launches through the driver.
+// The tag is taken when the work is queued (CUPTI correlates the API call), and the record is
+// written when the work has run (in strict mode, on the stream's thread).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -33,6 +39,7 @@ struct BsCuptiSession {
     int64_t lag_ns = 0, flushed_upto = 0;
     uint64_t drop_every = 0;
     uint32_t correlation = 0;
+    bool runtime_ids = true, driver_ids = true;  // BS_FAKE_CUPTI_KINDS
 };
 
 namespace fake_cupti {
@@ -55,9 +62,22 @@ inline void copy_text(char* out, uint32_t cap, std::string_view s) {
     out[n] = '\0';
 }
 
+// The external id (and phase) CUPTI would correlate with work launched now on this thread
+// through the runtime or (`driver`) the driver API: none outside a push, or when that API kind
+// is not enabled.
+struct Tag {
+    int64_t id = -1;
+    uint8_t phase = BS_GPU_ACTIVITY_NO_PHASE;
+};
+inline Tag current_tag(bool driver) {
+    BsCuptiSession* s = g_session.load();
+    if (t_tags.empty() || !s || !(driver ? s->driver_ids : s->runtime_ids)) return {};
+    return {t_tags.back().first, t_tags.back().second};
+}
+
 // One finished piece of emulated GPU work, [start, end) on the fake GPU clock.
 inline void record(uint8_t kind, uint8_t copy_kind, std::string_view name, uint64_t bytes, uint32_t stream,
-                   bool pinned, int64_t start, int64_t end) {
+                   bool pinned, int64_t start, int64_t end, Tag tag) {
     BsCuptiSession* s = g_session.load();
     if (!s) return;
     std::lock_guard lock(s->m);
@@ -76,9 +96,9 @@ inline void record(uint8_t kind, uint8_t copy_kind, std::string_view name, uint6
     a.kind = kind;
     a.copy_kind = copy_kind;
     a.flags = pinned ? uint8_t{BS_GPU_ACTIVITY_FLAG_PINNED | BS_GPU_ACTIVITY_FLAG_ASYNC} : uint8_t{0};
-    if (!t_tags.empty()) {
-        a.external_id = t_tags.back().first;
-        a.phase = t_tags.back().second;
+    if (tag.id >= 0) {
+        a.external_id = tag.id;
+        a.phase = tag.phase;
         a.flags = static_cast<uint8_t>(a.flags | BS_GPU_ACTIVITY_FLAG_HAS_EXTERNAL);
     } else {
         a.external_id = -1;
@@ -105,6 +125,11 @@ inline BsCuptiSession* start(uint32_t, char* why, uint32_t cap) {
     auto* s = new BsCuptiSession;
     if (const char* lag = std::getenv("BS_FAKE_CUPTI_LAG_MS")) s->lag_ns = std::strtoll(lag, nullptr, 10) * 1'000'000;
     if (const char* d = std::getenv("BS_FAKE_CUPTI_DROP_EVERY")) s->drop_every = std::strtoull(d, nullptr, 10);
+    if (const char* k = std::getenv("BS_FAKE_CUPTI_KINDS")) {
+        const std::string_view kinds(k);
+        s->runtime_ids = kinds.find("runtime") != std::string_view::npos;
+        s->driver_ids = kinds.find("driver") != std::string_view::npos;
+    }
     BsCuptiSession* expected = nullptr;
     if (!g_session.compare_exchange_strong(expected, s)) {
         delete s;

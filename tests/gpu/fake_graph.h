@@ -6,6 +6,9 @@
 // pointers and sizes). Like CUDA: waiting on an event that was not recorded inside the capture,
 // or queuing on the other stream, invalidates the capture (this emulation records one stream);
 // graph_end_capture then fails with the reason and the stream is usable again.
+// Calls CUDA does not allow while a stream captures (in its default, global mode): a stream or
+// event synchronisation, device or page-locked allocation and free. Each fails with
+// cudaErrorStreamCaptureUnsupported and invalidates the capture, as CUDA does.
 // Environment, read at each call: BS_FAKE_GRAPH = fail_capture (every end_capture fails, as a
 // call CUDA cannot capture would make it) | fail_launch (every launch fails) | none (the table
 // ends before the graph functions: a plugin built before them).
@@ -137,6 +140,33 @@ inline int32_t destroy(BsGpuContext*, BsGpuGraph* g) {
     return BS_GPU_OK;
 }
 
+// A table entry CUDA refuses during a capture.
+template <auto Member, typename F>
+struct NotInCapture;
+template <auto Member, typename... A>
+struct NotInCapture<Member, int32_t (*)(BsGpuContext*, A...)> {
+    static inline const char* call = "";
+    static int32_t fn(BsGpuContext* c, A... a) {
+        if (c && capture_of(c).stream >= 0) {
+            Capture& cap = capture_of(c);
+            if (cap.invalid.empty())
+                cap.invalid = std::string(call) + " during the capture (cudaErrorStreamCaptureUnsupported, fake)";
+            return fail(c, BS_GPU_ERR_CUDA,
+                        std::string(call) +
+                            " failed: cudaErrorStreamCaptureUnsupported (operation not permitted when stream is "
+                            "capturing, fake)");
+        }
+        return (g_direct.*Member)(c, a...);
+    }
+};
+
+#define BS_FAKE_NOT_IN_CAPTURE(t, field, name)                                                  \
+    do {                                                                                        \
+        using N = NotInCapture<&BsGpuComputeApi::field, decltype(BsGpuComputeApi::field)>;      \
+        N::call = name;                                                                         \
+        t.field = &N::fn;                                                                       \
+    } while (0)
+
 #define BS_FAKE_CAPTURABLE(t, field, stream_arg) \
     t.field = &Capturable<&BsGpuComputeApi::field, stream_arg, decltype(BsGpuComputeApi::field)>::fn
 
@@ -149,6 +179,12 @@ inline void wrap(BsGpuComputeApi& t, bool kernels) {
     BS_FAKE_CAPTURABLE(t, fill, 3);
     t.event_record = &event_record;
     t.stream_wait_event = &stream_wait_event;
+    BS_FAKE_NOT_IN_CAPTURE(t, stream_synchronize, "cudaStreamSynchronize");
+    BS_FAKE_NOT_IN_CAPTURE(t, event_synchronize, "cudaEventSynchronize");
+    BS_FAKE_NOT_IN_CAPTURE(t, device_alloc, "cudaMalloc");
+    BS_FAKE_NOT_IN_CAPTURE(t, device_free, "cudaFree");
+    BS_FAKE_NOT_IN_CAPTURE(t, host_alloc, "cudaMallocHost");
+    BS_FAKE_NOT_IN_CAPTURE(t, host_free, "cudaFreeHost");
     if (kernels) {
         BS_FAKE_CAPTURABLE(t, sgemm, -1);
         BS_FAKE_CAPTURABLE(t, bias_activation, -1);
@@ -180,5 +216,6 @@ inline void wrap(BsGpuComputeApi& t, bool kernels) {
 }
 
 #undef BS_FAKE_CAPTURABLE
+#undef BS_FAKE_NOT_IN_CAPTURE
 
 }  // namespace fake_graph

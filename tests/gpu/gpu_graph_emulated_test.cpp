@@ -108,12 +108,15 @@ TEST_F(Graphs, AnInvalidatedCaptureEndsWithTheReasonAndTheStreamWorksAgain) {
         EXPECT_NE(std::string(e.what()).find("cudaStreamEndCapture"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("Capture"), std::string::npos) << e.what();
     }
-    h.floats()[0] = 7.f;  // not capturing any more: the copies run
+    // Not capturing any more: the copies run (in and back through two buffers: the upload reads
+    // `h` when it runs, so `h` is not written again before then).
+    PinnedBuffer back = gpu->pinned_floats(1);
+    h.floats()[0] = 7.f;
+    back.floats()[0] = 0.f;
     gpu->copy_h2d(d.data(), h.data(), sizeof(float), GpuStream::compute);
-    h.floats()[0] = 0.f;
-    gpu->copy_d2h(h.data(), d.data(), sizeof(float), GpuStream::compute);
+    gpu->copy_d2h(back.data(), d.data(), sizeof(float), GpuStream::compute);
     gpu->synchronize(GpuStream::compute);
-    EXPECT_EQ(h.floats()[0], 7.f);
+    EXPECT_EQ(back.floats()[0], 7.f);
 }
 
 TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
@@ -149,6 +152,41 @@ TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
     EXPECT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
     EXPECT_TRUE(graphed.graph_note().empty());
     EXPECT_FALSE(plain.cuda_graphs());
+}
+
+// A batch size between the captured ones (5, 6, 7 after 8 was captured) is padded to the next
+// graph size and replays its graph: nothing is captured on the request path, the graphs stay
+// bounded, and the rows served get the uncaptured path's logits.
+TEST_F(Graphs, ABatchBetweenTheGraphSizesReplaysTheNextOne) {
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    const std::vector<int> widths{20, 16, 12, 5};
+    const Mlp cpu(widths, 7);
+    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
+    plain.load_from(cpu);
+    graphed.load_from(cpu);
+    graphed.set_cuda_graphs(true);
+    ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
+    EXPECT_EQ(graphed.graph_rows(3), 3);
+    EXPECT_EQ(graphed.graph_rows(5), 8);
+    EXPECT_EQ(graphed.graph_rows(33), 64);
+    EXPECT_EQ(graphed.graph_rows(64), 64);
+    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5);
+    const auto in = random_floats(64 * 20, 99);
+    std::copy(in.begin(), in.end(), x.floats());
+    for (int round = 0; round < 3; ++round)  // size 8: uncaptured, then each slot's graph
+        gpu->synchronize(graphed.result_ready(graphed.predict_pinned(x.floats(), 8, b.floats())));
+    ASSERT_EQ(graphed.graphs_captured(), 2u);
+    for (int rows : {5, 6, 7, 5, 6, 7}) {
+        const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
+        gpu->synchronize(plain.result_ready(sp));
+        const std::vector<float> want(a.floats(), a.floats() + rows * 5);
+        const int sg = graphed.predict_pinned(x.floats(), rows, b.floats());
+        gpu->synchronize(graphed.result_ready(sg));
+        expect_same_logits(b.floats(), want, "batch " + std::to_string(rows));
+        EXPECT_EQ(graphed.graphs_captured(), 2u) << "batch " << rows << " was captured";
+    }
+    EXPECT_THROW(graphed.predict_pinned(x.floats(), 65, b.floats()), std::invalid_argument);
 }
 
 TEST_F(Graphs, ACaptureOrLaunchFailureServesWithoutGraphsAndSaysWhy) {

@@ -5,6 +5,8 @@
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/gpu_mlp.h"
 #include "batchscope/engine/mlp.h"
+#include "batchscope/engine/model/gpu_model.h"
+#include "batchscope/engine/model/model.h"
 #include "cpu_reference.h"
 
 #include <gtest/gtest.h>
@@ -128,3 +130,36 @@ TEST(GpuMlpEmulated, TooSmallADeviceIsAnOutOfMemoryErrorAndLeaksNothing) {
 }
 
 }  // namespace
+
+// A batch larger than the device buffers (a live batch-size increase) moves the tuned GPU MLP to
+// larger buffers; its SGD momentum moves with it, as the CPU model keeps its own: the two models
+// stay equal step by step (the momentum restarting would change every later update).
+TEST(GpuMlpEmulated, LargerBuffersKeepTheMomentum) {
+    auto gpu = open_emulated();
+    ASSERT_TRUE(gpu);
+    namespace m = batchscope::engine::model;
+    const m::ModelSpec spec = m::parse_model_spec("mlp:16,12");
+    const m::OptimizerConfig opt;  // SGD, momentum 0.9
+    const m::Shape in{1, 4, 5};    // 20 inputs
+    auto cpu = m::make_model(spec, in, 5, opt, 3, 1);
+    auto dev = m::make_gpu_training_model(std::move(gpu), spec, in, 5, opt, 3, /*batch=*/8);
+    ASSERT_TRUE(dev->gpu_backend());
+    std::mt19937 rng(11);
+    int step = 0;
+    for (const int rows : {8, 8, 20, 20, 20}) {  // the third step needs larger buffers
+        const auto x = random_floats(static_cast<size_t>(rows) * 20, 40 + step);
+        std::vector<int32_t> y(rows);
+        for (auto& v : y) v = static_cast<int32_t>(rng() % 5);
+        const float lc = cpu->train_step(x.data(), y.data(), rows, 0.1f);
+        const float lg = dev->train_step(x.data(), y.data(), rows, 0.1f);
+        EXPECT_NEAR(lg, lc, 1e-4f * std::abs(lc)) << "step " << step;
+        ++step;
+    }
+    const auto pc = cpu->parameters(), pg = dev->parameters();
+    ASSERT_EQ(pc.size(), pg.size());
+    for (size_t i = 0; i < pc.size(); ++i) {
+        std::vector<double> want(pc[i].values.begin(), pc[i].values.end());
+        std::vector<float> got(pg[i].values.begin(), pg[i].values.end());
+        EXPECT_LE(batchscope::test::rel_error(got, want), 1e-4) << "parameter " << i;
+    }
+}

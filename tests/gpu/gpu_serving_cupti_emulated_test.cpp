@@ -225,13 +225,16 @@ TEST_F(EmulatedServingCupti, CuptiRefusedOrTurnedOffGivesCudaEventsWithTheReason
         EXPECT_EQ(r.batches_from_records, 0);
         EXPECT_EQ(r.completed, 200);
         for (const RequestRecord& q : r.records) EXPECT_GT(q.compute_ns, 0);  // the CUDA events' times
-        int copy_lane = 0;
+        // The layer stack's service copies in on the compute stream: its h2d is drawn there.
+        int copy_lane = 0, h2d_on_compute = 0;
         for (const Event& e : sink->events) {
             if (!stream_lane(e)) continue;
             EXPECT_EQ(e.tag, 0);  // placed from CUDA events, not records
             copy_lane += e.lane.kind == LaneKind::CopyStream;
+            h2d_on_compute += e.lane.kind == LaneKind::ComputeStream && e.phase == Phase::H2D;
         }
-        EXPECT_EQ(copy_lane, r.batches);
+        EXPECT_EQ(copy_lane, 0);
+        EXPECT_EQ(h2d_on_compute, r.batches);
     }
 }
 

@@ -111,19 +111,21 @@ TEST_F(EmulatedGpuServing, AStreamRecordsDeviceTimedPhasesPerRequestAndTheirEven
     EXPECT_GT(r.mean_compute_ns, 0);
 
     // Per request: request, queue wait, h2d, compute, d2h on the requests lane, inside the request;
-    // per batch: the batch on the server lane, h2d on the copy stream, compute and d2h on the
-    // compute stream.
+    // per batch: the batch on the server lane, and h2d, compute and d2h on the compute stream, where
+    // the batch size's CUDA graph (on by default) queues them all, the copy in included.
     std::map<int64_t, std::map<Phase, Event>> per_request;
     int batches = 0, copy_lane = 0, compute_lane = 0;
     for (const Event& e : sink->events) {
         EXPECT_LE(e.start_ns, e.end_ns);
         if (e.lane.kind == LaneKind::Requests) per_request[e.id][e.phase] = e;
         if (e.lane.kind == LaneKind::Server && e.phase == Phase::Batch) ++batches;
-        if (e.lane.kind == LaneKind::CopyStream && e.phase == Phase::H2D) {
-            ++copy_lane;
-            EXPECT_GT(e.bytes, 0u);
+        if (e.lane.kind == LaneKind::CopyStream) ++copy_lane;
+        if (e.lane.kind == LaneKind::ComputeStream) {
+            ++compute_lane;
+            if (e.phase == Phase::H2D) {
+                EXPECT_GT(e.bytes, 0u);
+            }
         }
-        if (e.lane.kind == LaneKind::ComputeStream) ++compute_lane;
     }
     ASSERT_EQ(per_request.size(), 300u);
     for (const auto& [id, phases] : per_request) {
@@ -138,8 +140,8 @@ TEST_F(EmulatedGpuServing, AStreamRecordsDeviceTimedPhasesPerRequestAndTheirEven
         EXPECT_LE(phases.at(Phase::Compute).end_ns, phases.at(Phase::D2H).start_ns) << id;
     }
     EXPECT_EQ(batches, r.batches);
-    EXPECT_EQ(copy_lane, r.batches);
-    EXPECT_EQ(compute_lane, 2 * r.batches);
+    EXPECT_EQ(copy_lane, 0);
+    EXPECT_EQ(compute_lane, 3 * r.batches);
 }
 
 TEST_F(EmulatedGpuServing, LinearModelsTakeTheTunedPath) {

@@ -6,7 +6,8 @@
 //     into a page-locked slot first); the GPU machine has no dataset; batches are taken in order;
 //   - every iteration copies its batch host -> device asynchronously on the copy stream, which
 //     overlaps the previous batch's compute;
-//   - the loss of every iteration is read back (one iteration later, so it does not stall);
+//   - the loss of every iteration is read back one iteration late: after queueing step k the host
+//     waits for step k-1 and reads its loss (the PyTorch side waits the same way);
 //   - samples/s from the end of iteration `warmup` to the end of the epoch, GPU work included
 //     (an epoch of at most 2 x warmup iterations skips a quarter of them instead).
 // Prints one line per batch size: "RESULT impl=batchscope batch=B samples_per_s=... ...".
@@ -130,20 +131,25 @@ EpochResult run_epoch(GpuBackend& gpu, GpuMlp& g, const float* x, const int32_t*
     double loss_sum = 0;
     int steady_samples = 0;
     gpu.set_work_id(0);
-    int slot = stage(0);
+    int slot = stage(0), prev = -1;
     for (int it = 0; it < iters; ++it) {
         if (it == warmup) t0 = Clock::now();
         gpu.set_work_id(it);
         g.step(slot, 0.05f, 0.9f);
+        gpu.set_work_id(-1);
+        // The previous step's loss: waits for that step only (this one stays queued), and frees
+        // its slot for the next batch.
+        if (prev >= 0) loss_sum += static_cast<double>(g.loss(prev)) * rows(it - 1);
         int next = -1;
         gpu.set_work_id(it + 1);
         if (it + 1 < iters) next = stage(it + 1);
         gpu.set_work_id(-1);
-        loss_sum += static_cast<double>(g.loss(slot)) * rows(it);
         if (it >= warmup) steady_samples += rows(it);
         if (cupti) cupti->poll(false);
+        prev = slot;
         slot = next;
     }
+    loss_sum += static_cast<double>(g.loss(prev)) * rows(iters - 1);  // the epoch ends when its last step has
     if (cupti) cupti->poll(true);
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
     const int steady_iters = iters - warmup;

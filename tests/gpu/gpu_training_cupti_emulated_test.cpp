@@ -28,6 +28,8 @@ using batchscope::profiler::Phase;
 namespace {
 
 bool real_plugin() { return std::getenv("BS_USE_REAL_PLUGIN") != nullptr; }
+// The fake plugin's strict mode: its streams run asynchronously, as a GPU's do.
+bool async_streams() { return real_plugin() || std::getenv("BS_FAKE_STRICT") != nullptr; }
 
 class EmulatedCupti : public bs_test::EmulatedTraining {
 protected:
@@ -36,7 +38,8 @@ protected:
         setenv("BS_FAKE_CUPTI", "on", 1);
     }
     void TearDown() override {
-        for (const char* v : {"BS_FAKE_CUPTI", "BS_FAKE_CUPTI_LAG_MS", "BS_FAKE_CUPTI_DROP_EVERY"}) unsetenv(v);
+        for (const char* v : {"BS_FAKE_CUPTI", "BS_FAKE_CUPTI_LAG_MS", "BS_FAKE_CUPTI_DROP_EVERY", "BS_FAKE_CUPTI_KINDS"})
+            unsetenv(v);
         EmulatedTraining::TearDown();
     }
     TrainConfig config() const { return EmulatedTraining::config("cuda"); }
@@ -96,16 +99,16 @@ void expect_cupti_fed(const RunSnapshot& s, int64_t iterations) {
     // parts sum to the wall time.
     // Pipelined: an iteration's h2d is the next batch's staging where compute does not cover it (and
     // the part of its own upload it waited for); the epoch's last iteration stages nothing and its
-    // upload ran during the one before. Emulated kernels run inside the launch, so the staging is
-    // never covered; on a GPU it may be (hidden): there only the first iteration, which stages its own
-    // batch before any kernel, is sure to have some.
+    // upload ran during the one before. The synchronous fake's kernels run inside the launch, so the
+    // staging is never covered; on a GPU or the strict fake it may be (hidden): there only the first
+    // iteration, which stages its own batch before any kernel, is sure to have some.
     ASSERT_EQ(static_cast<int64_t>(s.recent.size()), iterations);
     for (const IterationRecord& r : s.recent) {
         const auto& b = r.breakdown;
         EXPECT_EQ(b.parts_sum(), b.wall_ns) << "iteration " << r.iteration;
         EXPECT_EQ(b.wall_ns, r.end_ns - r.start_ns);
         EXPECT_EQ(b.compute_ns, union_ns(kernels[r.iteration], r.start_ns, r.end_ns)) << "iteration " << r.iteration;
-        if (real_plugin() ? r.iteration == 0 : r.iteration + 1 < iterations) {
+        if (async_streams() ? r.iteration == 0 : r.iteration + 1 < iterations) {
             EXPECT_GT(b.h2d_ns, 0) << "iteration " << r.iteration;
         }
         EXPECT_GT(b.d2h_ns, 0);
@@ -176,6 +179,36 @@ TEST_F(EmulatedCupti, RecordsThatArriveLateStillJoinTheirIteration) {
     const auto s = train(config());
     expect_cupti_fed(*s, 12);
     EXPECT_EQ(s->message, "finished");  // every iteration got its records
+}
+
+// cuBLAS launches its GEMMs through the driver API (as the fake's GEMM does): with only the
+// runtime API kind enabled (the plugin's CUPTI session before it enabled DRIVER), those kernels run
+// inside their iterations without an id, so the breakdown cannot count them. The run says how much
+// device time it could not attribute, in the device view and the end message; with both kinds (what
+// the plugin enables) everything inside the iterations is attributed.
+TEST_F(EmulatedCupti, DeviceTimeWithoutAnIterationIdIsCountedAndSaid) {
+    if (real_plugin()) GTEST_SKIP() << "uses the fake CUPTI's BS_FAKE_CUPTI_KINDS";
+    setenv("BS_FAKE_CUPTI_KINDS", "runtime", 1);
+    const auto lost = train(config());
+    unsetenv("BS_FAKE_CUPTI_KINDS");
+    ASSERT_EQ(lost->state, RunState::Finished) << lost->message;
+    EXPECT_GT(lost->device.device_unattributed_ns, 0);
+    EXPECT_GT(lost->device.device_attributed_ns, 0);  // the copies and the other kernels kept their ids
+    EXPECT_GT(lost->device.unattributed_share(), kUnattributedNoteShare);
+    EXPECT_NE(lost->message.find("carried no id"), std::string::npos) << lost->message;
+    EXPECT_EQ(unattributed_note(lost->device).empty(), false);
+    // The GEMM's time is in no iteration's compute: the lanes show it untagged inside the windows.
+    int64_t untagged_gemm_ns = 0;
+    lost->events.for_each([&](const Event& e) {
+        if (stream_lane(e) && e.id < 0 && e.phase == Phase::Compute) untagged_gemm_ns += e.end_ns - e.start_ns;
+    });
+    EXPECT_GE(untagged_gemm_ns, lost->device.device_unattributed_ns);
+
+    const auto full = train(config());
+    ASSERT_EQ(full->state, RunState::Finished) << full->message;
+    EXPECT_EQ(full->device.device_unattributed_ns, 0);
+    EXPECT_GT(full->device.device_attributed_ns, lost->device.device_attributed_ns);
+    EXPECT_EQ(full->message, "finished");
 }
 
 TEST_F(EmulatedCupti, DroppedRecordsAreCountedAndSaid) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <span>
@@ -18,6 +19,14 @@
 #include "batchscope/engine/model/model.h"
 
 namespace batchscope::test {
+
+// Whether the device's events time the work: on a GPU, under the fake plugin's strict mode (work
+// runs on the streams' threads) or its host event clock; the synchronous fake's events read 0.
+inline bool events_time_work() {
+    const char* clock = std::getenv("BS_FAKE_EVENT_CLOCK");
+    return !std::getenv("BS_FAKE_COMPUTE") || std::getenv("BS_FAKE_STRICT") ||
+           (clock && std::string(clock) == "host");
+}
 
 namespace em = batchscope::engine::model;
 

@@ -32,7 +32,8 @@ host_tests=(gpu_probe_test gpu_backend_test gpu_mlp_emulated_test gpu_training_r
             plugin_cupti_collector_test cupti_loader_test)
 # gpu_network_gpu_test: every model (logreg, svm, GELU+dropout MLP, CNN) on the GPU layer backend vs the CPU,
 # the batched (chunked) convolution, and pipelined steps against one step at a time.
-gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test)
+# gpu_cupti_gemm_gpu_test: a cuBLAS GEMM's kernels carry the iteration id they were launched under.
+gpu_tests=(gpu_probe_gpu_test gpu_compute_gpu_test cupti_gpu_test gpu_network_gpu_test gpu_cupti_gemm_gpu_test)
 modules=(libbatchscope_cuda.so libbs_fake_plugin_no_entry.so libbs_fake_plugin_wrong_abi.so
          libbs_fake_plugin_scripted.so libbs_fake_compute_plugin.so)
 # Fails to load on purpose (its "CUDA library" is left behind): packed, not checked with ldd.
@@ -96,19 +97,52 @@ fi
 
 results=()
 failed=0
+skipped=0
 record() {  # record STATUS NAME
     results+=("$(printf '%-4s  %s' "$1" "$2")")
+    [[ "$1" == SKIP ]] && skipped=$((skipped + 1))
     [[ "$1" == PASS || "$1" == SKIP ]] || failed=1
 }
-# check NAME COMMAND...: runs it with a time limit, output to the log and $log_dir/NAME.log.
+# Why the tests of a gtest log skipped (the line after each "Skipped"), on one line.
+skip_reasons() {
+    grep -A1 ': Skipped$' "$1" | grep -v -e ': Skipped$' -e '^--$' | sort -u | head -3 | paste -sd ';' -
+}
+# check [--needed] [--skip-if REGEX] NAME COMMAND...: runs it with a time limit, output to the log
+# and $log_dir/NAME.log. PASS only when everything in it ran: a gtest binary some of whose tests
+# skipped (no CUPTI, no device, a switch only the fake plugin has), or a log matching REGEX (a
+# benchmark saying it could not measure), is SKIP with the reason; and a --needed check (its
+# figures are in the table, or it checks what only a GPU can) that skipped anything FAILS.
 log_dir=$(mktemp -d)
 check() {
+    local needed=0 skip_re=""
+    while [[ $1 == --* ]]; do
+        case "$1" in
+        --needed) needed=1; shift ;;
+        --skip-if) skip_re=$2; shift 2 ;;
+        esac
+    done
     local name=$1
     shift
     echo "=== $name: $*"
     timeout 300 "$@" 2>&1 | tee "$log_dir/$name.log"
     local rc=${PIPESTATUS[0]}
-    if [[ $rc == 0 ]]; then record PASS "$name"; else record FAIL "$name (exit $rc)"; fi
+    local log="$log_dir/$name.log" why=""
+    local n
+    n=$(grep -oE '^\[  SKIPPED \] [0-9]+ tests?, listed below' "$log" | grep -oE '[0-9]+' | head -1)
+    if [[ -n $n ]]; then
+        why="$n tests skipped: $(skip_reasons "$log")"
+    elif [[ -n $skip_re ]] && grep -qE "$skip_re" "$log"; then
+        why=$(grep -m1 -E "$skip_re" "$log")
+    fi
+    if [[ $rc != 0 ]]; then
+        record FAIL "$name (exit $rc)"
+    elif [[ -n $why && $needed == 1 ]]; then
+        record FAIL "$name (skipped, but the table needs it: $why)"
+    elif [[ -n $why ]]; then
+        record SKIP "$name ($why)"
+    else
+        record PASS "$name"
+    fi
 }
 
 echo "=== machine"
@@ -146,7 +180,7 @@ if [[ -n "$gpu_reason" ]]; then
         if [[ $mode == host ]]; then record SKIP "$t ($gpu_reason)"; else record FAIL "$t ($gpu_reason)"; fi
     done
 else
-    for t in "${gpu_tests[@]}"; do check "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
+    for t in "${gpu_tests[@]}"; do check --needed "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
     # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend; its
     # CUPTI test checks the records feed the lanes, the breakdown and the device view (or skips,
     # saying why CUPTI did not start).
@@ -172,7 +206,7 @@ else
     check "gpu_train_bench FP32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2
     check "gpu_train_bench TF32" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512,4096 --epochs 2 --tf32
     # Epochs alternate CUPTI off / on in one run (target: <= 5% throughput cost with CUPTI on).
-    check "gpu_train_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512 \
+    check --needed --skip-if '^CUPTI batch=[0-9]+ unavailable' "gpu_train_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_train_bench" --batches 32,128,512 \
         --epochs 3 --cupti-overhead
     check "bench_train_gpu.py FP32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2
     check "bench_train_gpu.py TF32" python3 "$repo/tests/bench/bench_train_gpu.py" --batches 32,128,512,4096 --epochs 2 --tf32
@@ -190,7 +224,7 @@ else
     check "bench_infer_gpu.py CNN" python3 "$repo/tests/bench/bench_infer_gpu.py" --batches 1,4 --requests 2000 \
         --model cnn:32,64:fc=128
     # Served streams alternate CUPTI off / on in one run: the cost of tracing serving (target <= 5%).
-    check "gpu_serve_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 \
+    check --needed --skip-if '^  CUPTI did not trace: ' "gpu_serve_bench CUPTI overhead" env LD_LIBRARY_PATH="$ours_ld" "$bin/gpu_serve_bench" --batches 1,4 \
         --requests 3000 --cupti-overhead
 fi
 
@@ -243,5 +277,6 @@ fi
 echo
 echo "=== summary ($bin)"
 printf '%s\n' "${results[@]}"
+echo "$(grep -c '^PASS' <<<"$(printf '%s\n' "${results[@]}")") passed, $skipped skipped, $(grep -c '^FAIL' <<<"$(printf '%s\n' "${results[@]}")") failed"
 rm -rf "$log_dir"
 exit "$failed"

@@ -162,7 +162,9 @@ TEST(CuptiRecords, CopyDirectionsAndPinnedHostMemory) {
 }
 
 TEST(CuptiRecords, MemsetRuntimeSyncOverheadAndBadRecords) {
-    CuptiRecordConverter c([](uint32_t cbid) { return cbid == 211 ? std::string("cudaLaunchKernel_v7000") : std::string(); });
+    CuptiRecordConverter c([](bool driver, uint32_t cbid) {
+        return !driver && cbid == 211 ? std::string("cudaLaunchKernel_v7000") : std::string();
+    });
     Buffer b;
     CUpti_ActivityMemset4 ms{};
     ms.kind = CUPTI_ACTIVITY_KIND_MEMSET;
@@ -219,6 +221,44 @@ TEST(CuptiRecords, MemsetRuntimeSyncOverheadAndBadRecords) {
     EXPECT_EQ(c.name(find(BS_GPU_ACTIVITY_RUNTIME, 52).name_id), "runtime API 9999");
     EXPECT_EQ(c.name(find(BS_GPU_ACTIVITY_SYNCHRONIZATION, 53).name_id), "cudaStreamSynchronize");
     EXPECT_EQ(c.name(find(BS_GPU_ACTIVITY_OVERHEAD, 0).name_id), "CUPTI buffer flush");
+}
+
+// cuBLAS launches its GEMM kernels with cuLaunchKernelEx: the external-correlation record comes
+// beside a DRIVER API record (CuptiSession enables that kind), the kernels in a later buffer.
+TEST(CuptiRecords, KernelsLaunchedThroughTheDriverApiJoinTheirIteration) {
+    CuptiRecordConverter c([](bool driver, uint32_t cbid) {
+        return driver && cbid == 652 ? std::string("cuLaunchKernelEx") : std::string();
+    });
+    Buffer b1;
+    CUpti_ActivityAPI launch{};
+    launch.kind = CUPTI_ACTIVITY_KIND_DRIVER;
+    launch.cbid = 652;
+    launch.start = 1'000'000;
+    launch.end = 1'000'400;
+    launch.correlationId = 70;
+    b1.add(launch);
+    b1.add(external(70, 12, kCompute));
+    b1.feed(c, 0);
+    Buffer b2;
+    b2.add(kernel(70, 1'100'000, 1'600'000, "sm90_xmma_gemm_f32f32_tf32f32_f32_nn"));
+    b2.feed(c, 10);
+    std::vector<BsGpuActivity> out;
+    ASSERT_EQ(c.take(offset_clock(), 10, false, out), 2u);  // joined: nothing waits for the 2 s timeout
+    EXPECT_EQ(c.unjoined(), 0u);
+    for (const BsGpuActivity& a : out) {
+        EXPECT_EQ(a.external_id, 12);
+        EXPECT_EQ(a.phase, kCompute);
+    }
+    const BsGpuActivity& api = out[0].kind == BS_GPU_ACTIVITY_RUNTIME ? out[0] : out[1];
+    EXPECT_EQ(c.name(api.name_id), "cuLaunchKernelEx");
+    // A driver callback id the namer does not know says which domain it is from.
+    launch.cbid = 9999;
+    launch.correlationId = 71;
+    Buffer b3;
+    b3.add(launch);
+    b3.feed(c, 20);
+    ASSERT_EQ(c.take(offset_clock(), 20, true, out), 1u);
+    EXPECT_EQ(c.name(out.back().name_id), "driver API 9999");
 }
 
 TEST(CuptiRecords, ExternalIdPacksIdAndPhase) {

@@ -106,6 +106,25 @@ TEST(GpuIterationJoin, LateAndUntaggedRecordsAreNotAnIterations) {
     EXPECT_EQ(j.late_events(), 1u);
 }
 
+// Device time inside an iteration's window without an id (a library's kernel launched where no
+// external id was written) is counted as unattributed; untagged work between the iterations
+// (evaluation) is not, and tagged work counts as attributed wherever it ran.
+TEST(GpuIterationJoin, UntaggedDeviceTimeInsideAnIterationIsCountedApart) {
+    GpuIterationJoin j;
+    j.add_iteration(0, 0, 1000, {}, fallback_of(1000));
+    j.add_iteration(1, 2000, 3000, {}, fallback_of(1000));
+    const Event gpu[] = {
+        make_event(Phase::Compute, 100, 400, kCompute, 0),     // tagged: 300 attributed
+        make_event(Phase::Compute, 400, 900, kCompute, -1),    // untagged inside iteration 0: 500
+        make_event(Phase::Compute, 1200, 1800, kCompute, -1),  // between the iterations (evaluation): neither
+        make_event(Phase::Compute, 2100, 2200, kCompute, -1),  // untagged inside iteration 1: 100
+        loss_copy(2900, 2950, kCopy, 1),                       // tagged: 50 attributed
+    };
+    j.add_gpu_events(gpu);
+    EXPECT_EQ(j.tagged_device_ns(), 350);
+    EXPECT_EQ(j.untagged_device_ns(), 600);
+}
+
 TEST(GpuIterationJoin, GpuIntervalsAreClippedToTheIteration) {
     GpuIterationJoin j;
     j.add_iteration(0, 100, 200, {}, fallback_of(100));

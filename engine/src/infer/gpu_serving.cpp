@@ -75,6 +75,7 @@ BatchTiming GpuServiceBase::serve(std::span<const int64_t> samples, std::span<in
 
     BatchTiming t;
     t.device = true;
+    t.h2d_on_compute_stream = e.h2d_on_compute;
     t.h2d_ns = event_ns(*gpu_, *e.h2d_start, *e.h2d_end);
     t.compute_ns = event_ns(*gpu_, *e.compute_start, *e.compute_end);
     t.d2h_ns = event_ns(*gpu_, *e.compute_end, *e.d2h_end);
@@ -87,6 +88,10 @@ BatchTiming GpuServiceBase::serve(std::span<const int64_t> samples, std::span<in
     t.h2d_at_ns = begin;
     t.compute_at_ns = begin + event_ns(*gpu_, *e.h2d_start, *e.compute_start);
     t.d2h_at_ns = begin + event_ns(*gpu_, *e.h2d_start, *e.compute_end);
+    // Each phase ends where the next begins (the events' float milliseconds, rounded apart, could
+    // otherwise overlap them by a nanosecond).
+    t.h2d_ns = std::max<int64_t>(0, std::min(t.h2d_ns, t.compute_at_ns - t.h2d_at_ns));
+    t.compute_ns = std::max<int64_t>(0, std::min(t.compute_ns, t.d2h_at_ns - t.compute_at_ns));
     return t;
 }
 

@@ -20,6 +20,7 @@ struct DeviceBatchEvents {
     GpuEvent* compute_start = nullptr;
     GpuEvent* compute_end = nullptr;
     GpuEvent* d2h_end = nullptr;  // the logits are on the host once this has completed
+    bool h2d_on_compute = false;  // the copy in ran on the compute stream (a CUDA graph replay)
 };
 
 class GpuServiceBase : public BatchService {

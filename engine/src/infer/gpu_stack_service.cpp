@@ -65,7 +65,7 @@ protected:
         const GpuBackend::Tag tag(gpu_, Phase::D2H);  // the last work of the batch
         gpu_.copy_d2h(logits, z, static_cast<size_t>(b) * classes_ * sizeof(float), GpuStream::compute);
         gpu_.record(d2h_end_, GpuStream::compute);
-        return {&h2d_start_, &h2d_end_, &h2d_end_, &compute_end_, &d2h_end_};
+        return {&h2d_start_, &h2d_end_, &h2d_end_, &compute_end_, &d2h_end_, /*h2d_on_compute=*/true};
     }
 
 private:

@@ -28,7 +28,8 @@ void append_batch_events(std::span<const RequestRecord> served, const BatchTimin
     for (const Part& p : parts) {
         Lane lane = server;
         if (t.device && !stream_lanes) break;
-        if (t.device) lane = {p.phase == Phase::H2D ? LaneKind::CopyStream : LaneKind::ComputeStream, 0};
+        if (t.device)  // the copy in on the copy stream, unless a graph replay queued it on the compute stream
+            lane = {p.phase == Phase::H2D && !t.h2d_on_compute_stream ? LaneKind::CopyStream : LaneKind::ComputeStream, 0};
         out.push_back(profiler::make_event(p.phase, p.begin, p.end, lane, batch_id, p.bytes));
     }
     const Lane requests{LaneKind::Requests, 0};

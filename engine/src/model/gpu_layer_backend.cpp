@@ -119,6 +119,7 @@ public:
         if (m == StepMark::InputCopied) tag_.emplace(*gpu_, profiler::Phase::Compute);
         if (m == StepMark::End) timed_ = true;
     }
+    void abandon_step() noexcept override { tag_.reset(); }
     GpuBackend* gpu() noexcept override { return gpu_.get(); }
     bool step_times(int64_t& h2d_ns, int64_t& compute_ns) override {
         h2d_ns = compute_ns = 0;

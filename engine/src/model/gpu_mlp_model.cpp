@@ -119,9 +119,14 @@ private:
         compute_ns_ = static_cast<int64_t>(gpu_->elapsed_ms(dev_->compute_start(slot), dev_->compute_done(slot)) * 1e6);
         settled_ = true;
     }
-    // Larger device buffers: the parameters go through the host mirror (momentum restarts).
+    // Larger device buffers: the parameters go through the host mirror, the momentum is read back
+    // and written again (a live batch-size change keeps it, as on the CPU).
     void regrow(int batch) {
-        if (dev_) sync_host();
+        std::vector<float> momentum;
+        if (dev_) {
+            sync_host();
+            momentum = dev_->read_momentum();
+        }
         dev_.reset();
         try {
             dev_ = std::make_unique<GpuMlp>(*gpu_, host_.widths(), batch);
@@ -130,6 +135,7 @@ private:
             throw DeviceOutOfMemory(out_of_memory_advice(batch, e.what()));
         }
         dev_->load_from(host_);
+        if (!momentum.empty()) dev_->write_momentum(momentum);
         stale_ = false;
     }
     // GpuMlp's device buffers: the parameters, their gradients and momentum; per sample every

@@ -151,7 +151,11 @@ public:
             be_->mark(StepMark::End);
             be_->queue_loss_read();
         } catch (const DeviceOutOfMemory& e) {
+            be_->abandon_step();
             throw DeviceOutOfMemory(out_of_memory_advice(s.b, e.what()));
+        } catch (...) {
+            be_->abandon_step();
+            throw;
         }
         launched_ = true;
         launched_rows_ = s.b;

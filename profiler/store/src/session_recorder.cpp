@@ -116,9 +116,12 @@ struct Writer {
     }
 
     // `events_pushed`/`events_dropped`: raw events offered to the recorder and those it dropped.
-    void write_summary(uint64_t events_pushed, uint64_t events_dropped, uint64_t events_saved) {
+    // `figures`: the ones set with set_summary.
+    void write_summary(uint64_t events_pushed, uint64_t events_dropped, uint64_t events_saved,
+                       const std::vector<std::pair<std::string, double>>& figures) {
         auto put = db.prepare("INSERT OR REPLACE INTO session_summary VALUES (?,?,?)");
         auto kv = [&](const char* key, double v) { put.bind(1, id).bind(2, key).bind(3, v).run(); };
+        for (const auto& [key, v] : figures) kv(key.c_str(), v);
         if (events_pushed + events_dropped > 0) {
             kv("events_saved", static_cast<double>(events_saved));
             kv("events_dropped", static_cast<double>(events_dropped));
@@ -225,6 +228,16 @@ size_t SessionRecorder::add_events(std::span<const EventRow> rows) {
     return n;
 }
 
+void SessionRecorder::set_summary(const std::string& key, double value) {
+    std::lock_guard lock(m_);
+    for (auto& [k, v] : figures_)
+        if (k == key) {
+            v = value;
+            return;
+        }
+    figures_.emplace_back(key, value);
+}
+
 void SessionRecorder::writer_main(detail::Db& db) {
     std::unique_ptr<Writer> w;
     std::optional<detail::Stmt> heartbeat;
@@ -241,6 +254,7 @@ void SessionRecorder::writer_main(detail::Db& db) {
     for (;;) {
         bool stopping;
         uint64_t dropped, ev_pushed, ev_dropped;
+        std::vector<std::pair<std::string, double>> figures;
         {
             std::unique_lock lock(m_);
             cv_.wait_for(lock, std::chrono::milliseconds(kFlushIntervalMs), [&] { return stop_; });
@@ -249,6 +263,7 @@ void SessionRecorder::writer_main(detail::Db& db) {
             dropped = dropped_;
             ev_pushed = events_pushed_;
             ev_dropped = events_dropped_;
+            if (stopping) figures = figures_;
         }
         const uint64_t ev_before = w ? w->events_written : 0;
         try {
@@ -256,7 +271,7 @@ void SessionRecorder::writer_main(detail::Db& db) {
             detail::Transaction tx(db);
             for (const Row& r : batch) std::visit(*w, r);
             w->flush();
-            if (stopping) w->write_summary(ev_pushed, ev_dropped, w->events_written);
+            if (stopping) w->write_summary(ev_pushed, ev_dropped, w->events_written, figures);
             heartbeat->bind(1, static_cast<int64_t>(dropped)).bind(2, id_).run();
             tx.commit();
             std::lock_guard lock(m_);

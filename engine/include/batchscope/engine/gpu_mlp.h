@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <span>
 #include <vector>
 
 namespace batchscope::engine {
@@ -29,6 +30,10 @@ public:
 
     // Copies the CPU model's parameters to the device and zeroes the momentum.
     void load_from(const Mlp& cpu);
+    // The SGD momentum, in the parameter block's layout: read back (waits for the compute stream)
+    // and written, so that a model moved to larger buffers keeps it as the CPU model does.
+    std::vector<float> read_momentum();
+    void write_momentum(std::span<const float> v);
     // Layer l's parameters, copied back (waits for the compute stream).
     void read_layer(size_t l, std::vector<float>& w, std::vector<float>& b);
 
@@ -66,6 +71,10 @@ public:
     bool cuda_graphs() const noexcept { return graphs_on_; }
     const std::string& graph_note() const noexcept { return graph_note_; }  // "" unless graphs were turned off
     size_t graphs_captured() const noexcept { return graphs_.size(); }
+    // With graphs on, a batch of b rows is served as graph_rows(b) rows (1, 2, 3, 4, 8, 16, ...
+    // up to max_batch: the sizes the serving warm-up captures), so x_pinned and logits_host must
+    // hold that many; the graphs stay at most 2 per size and pair of host buffers.
+    int graph_rows(int b) const noexcept;
     // stage_pinned(x, nullptr, b) + predict(slot, logits_host), through a graph when they are on.
     // Returns the slot (its events as after predict).
     int predict_pinned(const float* x_pinned, int b, float* logits_host);

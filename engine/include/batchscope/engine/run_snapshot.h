@@ -85,7 +85,27 @@ struct DeviceView {
     std::vector<profiler::CopyRow> copies;     // copies so far, by direction and pinned / pageable
     uint64_t cupti_records = 0;  // activity records received from CUPTI
     uint64_t cupti_dropped = 0;  // records CUPTI reported lost (its buffers were full)
+    // What the breakdown could not use: records with zero or reversed timestamps (left out), and
+    // records that carried no iteration id (evaluation's work among them).
+    uint64_t cupti_bad_timestamps = 0;
+    uint64_t cupti_unjoined = 0;
+    // Device time of the iterations (or served batches): what their ids attribute, and what ran
+    // inside one of them with no id (GpuIterationJoin): not in any breakdown.
+    int64_t device_attributed_ns = 0;
+    int64_t device_unattributed_ns = 0;
+    // The unattributed share of the iterations' device time (0 when there is none).
+    double unattributed_share() const noexcept {
+        const int64_t all = device_attributed_ns + device_unattributed_ns;
+        return all > 0 ? static_cast<double>(device_unattributed_ns) / static_cast<double>(all) : 0.0;
+    }
 };
+
+// Above this share of unattributed device time a run's verdict and end message say so.
+inline constexpr double kUnattributedNoteShare = 0.01;
+// "" when the breakdown covers the iterations' device work (or the share is at most 1%), else one
+// sentence: how much device time no iteration id attributes, that the verdict underestimates the
+// GPU's parts by as much, and what to check.
+std::string unattributed_note(const DeviceView& d);
 
 struct SeriesPoint {
     double t_s = 0;  // seconds since the run started

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "batchscope/profiler/breakdown.h"
@@ -56,6 +57,12 @@ public:
     size_t early() const noexcept { return early_.size(); }  // records of iterations not yet added
     uint64_t late_events() const noexcept { return late_; }      // tagged, but their iteration was gone
     uint64_t timed_out() const noexcept { return timed_out_; }  // given out with no GPU record
+    // Device time (kernels, copies, fills) of the iterations: what their ids tag, and what ran
+    // inside an iteration's window without any id (work launched where no external id was written,
+    // as for a library's kernels when CUPTI records no API kind it launches them through). Untagged
+    // work outside every window (evaluation, loading weights) is in neither.
+    int64_t tagged_device_ns() const noexcept { return tagged_ns_; }
+    int64_t untagged_device_ns() const noexcept { return untagged_ns_; }
 
 private:
     struct Pending {
@@ -68,6 +75,7 @@ private:
         int64_t device_records = 0;
     };
     Pending* find(int64_t id);
+    bool in_window(int64_t t) const;
 
     int64_t max_wait_ns_;
     size_t max_pending_;
@@ -77,6 +85,8 @@ private:
     int64_t last_added_ = -1;
     int64_t complete_upto_ = -1;  // iterations up to this id have all their GPU records in
     uint64_t late_ = 0, timed_out_ = 0;
+    std::deque<std::pair<int64_t, int64_t>> windows_;  // the newest iterations' [start, end], by start
+    int64_t tagged_ns_ = 0, untagged_ns_ = 0;
 };
 
 }  // namespace batchscope::profiler

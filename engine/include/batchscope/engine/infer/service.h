@@ -29,6 +29,7 @@ struct BatchTiming {
     int64_t h2d_at_ns = 0, compute_at_ns = 0, d2h_at_ns = 0;
     uint32_t h2d_bytes = 0, d2h_bytes = 0;  // bytes copied to and from the device (GPU only)
     bool device = false;
+    bool h2d_on_compute_stream = false;  // GPU: the copy in ran on the compute stream (a CUDA graph replay)
 };
 
 class BatchService {

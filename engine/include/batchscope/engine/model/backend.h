@@ -98,6 +98,9 @@ public:
     // On a GPU the marks also tag the step's work for CUPTI (Begin..InputCopied: h2d, then compute)
     // with the id the run set on the GpuBackend.
     virtual void mark(StepMark) {}
+    // A step that failed between Begin and End: its CUPTI tag comes off (else the work launched
+    // after it, evaluation's say, would carry its iteration id).
+    virtual void abandon_step() noexcept {}
     // The GPU backend underneath (CUPTI, device memory); null on the CPU.
     virtual GpuBackend* gpu() noexcept { return nullptr; }
     virtual bool step_times(int64_t& h2d_ns, int64_t& compute_ns) {

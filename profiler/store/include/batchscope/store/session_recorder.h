@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -44,6 +45,9 @@ public:
     // and counted, in dropped() and in events_dropped(). The counts are stored with the session
     // (session_summary keys "events_saved" and "events_dropped").
     size_t add_events(std::span<const EventRow> rows);
+    // A figure of the whole session (a session_summary key), written when the session finishes;
+    // setting a key again replaces its value.
+    void set_summary(const std::string& key, double value);
 
     // Writes what is queued, then the end state ("finished", "stopped", "failed"), and stops the
     // writer. Safe to call once; later calls do nothing.
@@ -65,6 +69,7 @@ private:
     mutable std::mutex m_;
     std::condition_variable cv_;
     std::vector<Row> pending_;
+    std::vector<std::pair<std::string, double>> figures_;  // set_summary, written at the end
     uint64_t dropped_ = 0;
     uint64_t events_dropped_ = 0;
     uint64_t events_pushed_ = 0;
