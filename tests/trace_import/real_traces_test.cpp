@@ -1,4 +1,5 @@
-// The importer against the four real traces in tests/data/traces. The expected values are in
+// The importer against the four real GPU traces in tests/data/traces and the CPU trace made
+// by make_cpu_trace.py. The expected values are in
 // expected_shares.json, produced by trace_shares.py (an independent implementation of the same
 // rules in python3 with gzip and json only), not by the importer.
 #include <gtest/gtest.h>
@@ -22,7 +23,7 @@ nlohmann::json expected() {
 
 TEST(RealTraces, MatchTheIndependentScript) {
     const nlohmann::json ex = expected();
-    ASSERT_EQ(ex["traces"].size(), 4u);
+    ASSERT_EQ(ex["traces"].size(), 5u);
     for (const auto& e : ex["traces"]) {
         const std::string file = e["file"];
         SCOPED_TRACE(file);
@@ -61,4 +62,18 @@ TEST(RealTraces, MetadataOfTheTwoRankJob) {
     ParsedTrace u = read_trace(std::string(BS_TRACE_DATA) + "/no-distributed-info.json.gz");
     EXPECT_EQ(u.meta.rank, -1);
     EXPECT_EQ(u.meta.world_size, -1);
+}
+
+// make_cpu_trace.py's Dataset sleeps 2 ms per sample, 4 samples a batch: every step waits at
+// least 8 ms on the DataLoader (legacy form: no "cat", pid a string).
+TEST(RealTraces, CpuTraceWaitsAtLeastTheDatasetSleep) {
+    ParsedTrace t = read_trace(std::string(BS_TRACE_DATA) + "/cpu-legacy.json.gz");
+    EXPECT_TRUE(t.meta.legacy_array);
+    const TraceAnalysis a = analyse_trace(t);
+    EXPECT_FALSE(a.has_gpu);
+    ASSERT_GE(a.steps.size(), 5u);
+    for (const StepParts& s : a.steps) {
+        EXPECT_GE(s.data_wait_ns, 8'000'000) << "step " << s.number;
+        EXPECT_LE(s.data_wait_ns, s.wall_ns);
+    }
 }
