@@ -36,12 +36,14 @@ TEST(BadTrace, NotJson) {
     EXPECT_HAS(e, d.path("bad.json"));
     EXPECT_HAS(e, "is not JSON: byte 0 is 'h'");
     EXPECT_HAS(error_for(d, ""), "empty");
+    EXPECT_HAS(error_for(d, "this is not json"), "is not JSON: byte 0 is 't'");
     EXPECT_HAS(error_for(d, R"({"traceEvents": [{"ph":"X","ts":1,"dur":1}] } trailing)"), "more text after the end");
 }
 
 TEST(BadTrace, JsonThatIsNotATrace) {
     TempDir d;
     EXPECT_HAS(error_for(d, "42"), "is JSON but not a trace");
+    EXPECT_HAS(error_for(d, " true"), "is JSON but not a trace");
     EXPECT_HAS(error_for(d, R"({"name": "config", "values": [1, 2, 3]})"), "no \"traceEvents\" array");
     EXPECT_HAS(error_for(d, R"({"traceEvents": {"a": 1}})"), "is not an array");
     EXPECT_HAS(error_for(d, R"({"traceEvents": [1, 2]})"), "the event at byte 17 is not a JSON object");

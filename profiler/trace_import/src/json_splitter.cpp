@@ -44,7 +44,7 @@ public:
             } else if (c == '{') {
                 ++pos_;
                 object(r);
-            } else if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+            } else if (c == '"' || c == '-' || (c >= '0' && c <= '9') || literal()) {
                 throw ImportError("is JSON but not a trace: a trace is an object with \"traceEvents\" or an array of "
                                   "events, this one starts with " + shown(static_cast<char>(c)));
             } else {
@@ -163,6 +163,14 @@ private:
             if (is_ws(ch) || ch == ',' || ch == '}' || ch == ']') return start;
             ++pos_;
         }
+    }
+
+    // Whether the text at pos_ is true, false or null (a JSON value, if not a trace).
+    bool literal() {
+        const size_t start = scan_value();
+        const std::string_view tok(buf_.data() + start, pos_ - start);
+        pos_ = start;
+        return tok == "true" || tok == "false" || tok == "null";
     }
 
     std::string read_key() {

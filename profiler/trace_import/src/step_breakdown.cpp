@@ -103,6 +103,10 @@ TraceAnalysis analyse_trace(ParsedTrace& t) {
             launches.emplace_back(a.correlation, a.start_ns);
         } else {
             iv.push_back({a.start_ns, a.end_ns, static_cast<int>(a.kind)});
+            if (a.kind == ActivityKind::H2D) {
+                ++out.h2d_copies;
+                out.h2d_pageable += a.pinned ? 0 : 1;
+            }
             out.has_gpu = out.has_gpu || a.kind <= ActivityKind::OtherGpu;
         }
     }

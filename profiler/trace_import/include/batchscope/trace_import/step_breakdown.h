@@ -39,6 +39,8 @@ struct TraceAnalysis {
     bool has_gpu = false;
     int steps_seen = 0;               // ProfilerStep spans read
     int steps_lost = 0;               // of which cut off by the end of a truncated file
+    int64_t h2d_copies = 0;           // host-to-device copies in the trace
+    int64_t h2d_pageable = 0;         // of which from pageable (not pinned) memory
 };
 
 // Sorts `t.activities` in place.
