@@ -1,5 +1,6 @@
 #include "json_splitter.h"
 
+#include <array>
 #include <cstring>
 
 #include "batchscope/trace_import/trace_model.h"
@@ -12,7 +13,14 @@ constexpr size_t kChunk = 4u << 20;               // bytes read at a time
 constexpr size_t kMaxValue = 512u << 20;          // one event or top-level member larger than this is refused
 constexpr size_t kProgressEvery = 8u << 20;       // bytes between progress() calls
 
-struct Truncated {};  // the text ended where more was expected
+struct Truncated {};
+
+// The bytes that matter outside strings when skipping over a value.
+constexpr auto kStructural = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {'"', '{', '}', '[', ']'}) t[c] = true;
+    return t;
+}();  // the text ended where more was expected
 
 bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
@@ -124,22 +132,40 @@ private:
                     continue;
                 }
                 const char* p = buf_.data() + pos_;
-                const char* e = buf_.data() + end_;
-                for (; p < e; ++p) {
-                    const char ch = *p;
+                const char* const e = buf_.data() + end_;
+                if (esc) {  // an escape cut by the end of the last chunk
+                    esc = false;
+                    ++p;
+                }
+                while (p < e) {
                     if (in_str) {
-                        if (esc) esc = false;
-                        else if (ch == '\\') esc = true;
-                        else if (ch == '"') in_str = false;
-                    } else if (ch == '"') {
-                        in_str = true;
-                    } else if (ch == '{' || ch == '[') {
-                        ++depth;
-                    } else if (ch == '}' || ch == ']') {
-                        if (--depth == 0) {
-                            pos_ = static_cast<size_t>(p - buf_.data()) + 1;
-                            return start;
+                        // Inside a string only '"' and '\\' matter: jump to the next quote.
+                        const char* q = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(e - p)));
+                        const char* b = static_cast<const char*>(std::memchr(p, '\\', static_cast<size_t>((q ? q : e) - p)));
+                        if (b) {  // an escape before the quote: skip the escaped byte
+                            if (b + 1 >= e) {
+                                esc = true;
+                                p = e;
+                            } else {
+                                p = b + 2;
+                            }
+                            continue;
                         }
+                        if (!q) {
+                            p = e;
+                            continue;
+                        }
+                        in_str = false;
+                        p = q + 1;
+                        continue;
+                    }
+                    const unsigned char ch = static_cast<unsigned char>(*p++);
+                    if (!kStructural[ch]) continue;
+                    if (ch == '"') in_str = true;
+                    else if (ch == '{' || ch == '[') ++depth;
+                    else if (--depth == 0) {
+                        pos_ = static_cast<size_t>(p - buf_.data());
+                        return start;
                     }
                 }
                 pos_ = end_;
