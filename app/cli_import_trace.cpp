@@ -1,11 +1,9 @@
 // batchscope-cli import-trace PATH...: PyTorch profiler traces (one file per rank) into sessions.
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "batchscope/store/session_store.h"
@@ -25,35 +23,6 @@ struct Args {
     int rank = -1;
     bool json = false;
 };
-
-bool is_trace_name(const std::string& name) {
-    auto ends = [&](const char* s) {
-        const std::string e(s);
-        return name.size() >= e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0;
-    };
-    return ends(".json") || ends(".json.gz");
-}
-
-// The trace files named: files as given, folders' *.json / *.json.gz (others skipped and listed).
-std::vector<std::string> collect(const std::vector<std::string>& paths, std::vector<std::string>& skipped) {
-    std::vector<std::string> files;
-    for (const auto& p : paths) {
-        std::error_code ec;
-        if (!fs::is_directory(p, ec)) {
-            files.push_back(p);
-            continue;
-        }
-        std::vector<std::string> here;
-        for (const auto& e : fs::directory_iterator(p, ec)) {
-            const std::string name = e.path().filename().string();
-            if (e.is_regular_file(ec) && is_trace_name(name)) here.push_back(e.path().string());
-            else skipped.push_back(e.path().string());
-        }
-        std::sort(here.begin(), here.end());
-        files.insert(files.end(), here.begin(), here.end());
-    }
-    return files;
-}
 
 class ProgressBar {
 public:
@@ -117,56 +86,38 @@ void print_rank(const ImportedTrace& t, int64_t id) {
 
 int run(const Args& a) {
     std::vector<std::string> skipped;
-    const std::vector<std::string> files = collect(a.paths, skipped);
+    const std::vector<std::string> files = trace_import::collect_trace_files(a.paths, skipped);
     for (const auto& s : skipped) std::cerr << "batchscope-cli import-trace: skipped (not a .json or .json.gz trace): " << s << "\n";
     if (files.empty()) {
         std::cerr << "batchscope-cli import-trace: no trace files (.json, .json.gz) in what was given\n";
         return kExitRunFailed;
     }
     ProgressBar bar(isatty(STDERR_FILENO) != 0);
-    std::vector<ImportedTrace> traces;
-    std::map<std::pair<int, int>, std::string> by_rank;  // (world size, rank): ranks of one job
+    trace_import::ImportBatch b;
     try {
-        for (size_t i = 0; i < files.size(); ++i) {
-            trace_import::ReadOptions opt;
-            opt.rank = files.size() == 1 ? a.rank : -1;
-            traces.push_back(trace_import::load_trace(files[i], opt, [&](uint64_t done, uint64_t total) {
-                bar.show(files[i], i, files.size(), done, total);
-            }));
-            const int r = traces.back().meta.rank;
-            const std::pair<int, int> key{traces.back().meta.world_size, r};
-            if (r >= 0 && !by_rank.emplace(key, files[i]).second)
-                throw trace_import::ImportError(files[i] + ": rank " + std::to_string(r) + " again (already in " +
-                                                by_rank[key] + "); import the ranks of one job once each");
-        }
+        b = trace_import::import_traces(files, a.db, a.name, a.rank, [&](size_t i, size_t n, uint64_t done, uint64_t total) {
+            bar.show(files[i], i, n, done, total);
+        });
     } catch (const trace_import::ImportError& e) {
         bar.done();
         std::cerr << "batchscope-cli import-trace: " << e.what() << "\nNothing was saved.\n";
         return kExitRunFailed;
-    }
-    bar.done();
-    const std::string tag = trace_import::import_tag();
-    std::vector<int64_t> ids;
-    try {
-        for (const auto& t : traces) {
-            std::string name = a.name.empty() ? fs::path(t.meta.file).filename().string() : a.name;
-            if (!a.name.empty() && traces.size() > 1)
-                name += " rank " + (t.meta.rank >= 0 ? std::to_string(t.meta.rank) : fs::path(t.meta.file).filename().string());
-            ids.push_back(trace_import::save_imported(a.db, t, name, tag));
-        }
     } catch (const store::StoreError& e) {
+        bar.done();
         std::cerr << "batchscope-cli import-trace: " << e.what() << "\n";
         return kExitRunFailed;
     }
+    bar.done();
     if (a.json) {
         nlohmann::json ranks = nlohmann::json::array();
-        for (const auto& t : traces) ranks.push_back(rank_json(t));
+        for (const auto& t : b.traces) ranks.push_back(rank_json(t));
         std::cout << nlohmann::json{{"ranks", ranks}}.dump(2) << "\n";
         return kExitOk;
     }
-    for (size_t i = 0; i < traces.size(); ++i) print_rank(traces[i], ids[i]);
-    std::printf("saved %zu session%s in %s, tag %s", ids.size(), ids.size() == 1 ? "" : "s", a.db.c_str(), tag.c_str());
-    if (ids.size() > 1) std::printf(" (compare: batchscope-cli sessions compare --tag %s)", tag.c_str());
+    for (size_t i = 0; i < b.traces.size(); ++i) print_rank(b.traces[i], b.ids[i]);
+    std::printf("saved %zu session%s in %s, tag %s", b.ids.size(), b.ids.size() == 1 ? "" : "s", a.db.c_str(),
+                b.tag.c_str());
+    if (b.ids.size() > 1) std::printf(" (compare: batchscope-cli sessions compare --tag %s)", b.tag.c_str());
     std::printf("\n");
     return kExitOk;
 }

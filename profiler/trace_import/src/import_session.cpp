@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <ctime>
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "batchscope/store/session_recorder.h"
@@ -48,6 +50,58 @@ ImportedTrace load_trace(const std::string& path, const ReadOptions& opt, const 
     t.meta = std::move(p.meta);
     t.events = p.events;
     return t;
+}
+
+std::vector<std::string> collect_trace_files(const std::vector<std::string>& paths, std::vector<std::string>& skipped) {
+    namespace fs = std::filesystem;
+    auto is_trace = [](const std::string& n) {
+        auto ends = [&](const std::string& e) { return n.size() >= e.size() && n.compare(n.size() - e.size(), e.size(), e) == 0; };
+        return ends(".json") || ends(".json.gz");
+    };
+    std::vector<std::string> files;
+    for (const auto& p : paths) {
+        std::error_code ec;
+        if (!fs::is_directory(p, ec)) {
+            files.push_back(p);
+            continue;
+        }
+        std::vector<std::string> here;
+        for (const auto& e : fs::directory_iterator(p, ec)) {
+            if (e.is_regular_file(ec) && is_trace(e.path().filename().string())) here.push_back(e.path().string());
+            else skipped.push_back(e.path().string());
+        }
+        std::sort(here.begin(), here.end());
+        files.insert(files.end(), here.begin(), here.end());
+    }
+    return files;
+}
+
+ImportBatch import_traces(const std::vector<std::string>& files, const std::string& db, const std::string& name,
+                          int rank, const BatchProgress& progress, const std::atomic<bool>* cancel) {
+    namespace fs = std::filesystem;
+    ImportBatch b;
+    std::map<std::pair<int, int>, std::string> seen;  // (world size, rank): the ranks of one job
+    for (size_t i = 0; i < files.size(); ++i) {
+        ReadOptions opt;
+        opt.rank = files.size() == 1 ? rank : -1;
+        b.traces.push_back(load_trace(files[i], opt, [&](uint64_t done, uint64_t total) {
+            if (progress) progress(i, files.size(), done, total);
+        }, cancel));
+        const TraceMeta& m = b.traces.back().meta;
+        const std::pair<int, int> key{m.world_size, m.rank};
+        if (m.rank >= 0 && !seen.emplace(key, files[i]).second)
+            throw ImportError(files[i] + ": rank " + std::to_string(m.rank) + " again (already in " + seen[key] +
+                              "); import the ranks of one job once each");
+    }
+    if (cancel && cancel->load()) throw ImportCancelled();
+    b.tag = import_tag();
+    for (const auto& t : b.traces) {
+        std::string n = name.empty() ? fs::path(t.meta.file).filename().string() : name;
+        if (!name.empty() && b.traces.size() > 1)
+            n += " rank " + (t.meta.rank >= 0 ? std::to_string(t.meta.rank) : fs::path(t.meta.file).filename().string());
+        b.ids.push_back(save_imported(db, t, n, b.tag));
+    }
+    return b;
 }
 
 std::string import_tag() {
