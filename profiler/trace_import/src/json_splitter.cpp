@@ -46,9 +46,7 @@ public:
                 r.legacy_array = true;
                 ++pos_;
                 r.saw_events = true;
-                in_events_ = true;
                 events();
-                in_events_ = false;
             } else if (c == '{') {
                 ++pos_;
                 object(r);
@@ -226,9 +224,7 @@ private:
                                       " is not an array");
                 ++pos_;
                 r.saw_events = true;
-                in_events_ = true;
                 events();
-                in_events_ = false;
             } else {
                 const uint64_t off = abs_pos();
                 const size_t start = scan_value();
@@ -274,7 +270,6 @@ private:
     size_t pos_ = 0, end_ = 0;
     uint64_t base_ = 0;
     uint64_t next_progress_ = 0;
-    bool in_events_ = false;
 };
 
 }  // namespace
