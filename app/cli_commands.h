@@ -19,5 +19,6 @@ Runner add_sessions_command(CLI::App& app);
 Runner add_infer_command(CLI::App& app);
 Runner add_sweep_command(CLI::App& app);
 Runner add_presets_command(CLI::App& app);
+Runner add_import_trace_command(CLI::App& app);
 
 }  // namespace batchscope::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     Runner infer = add_infer_command(app);
     Runner sweep = add_sweep_command(app);
     Runner presets = add_presets_command(app);
+    Runner import_trace = add_import_trace_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -34,5 +35,6 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("infer")) return infer();
     if (app.got_subcommand("sweep")) return sweep();
     if (app.got_subcommand("presets")) return presets();
+    if (app.got_subcommand("import-trace")) return import_trace();
     return kExitUsage;
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "batchscope/store/session_store.h"
+#include "cli_rank_compare.h"
 
 namespace batchscope::cli {
 namespace {
@@ -152,6 +153,7 @@ void print_comparison(const store::Comparison& c, bool as_json) {
             j["metrics"].push_back({{"name", m.name}, {"unit", m.unit}, {"higher_is_better", m.higher_is_better},
                                     {"values", vals}, {"delta_pct", deltas}});
         }
+        if (!c.ranks.ranks.empty()) j["ranks"] = rank_comparison_json(c.ranks);
         std::cout << j.dump(2) << "\n";
         return;
     }
@@ -186,6 +188,7 @@ void print_comparison(const store::Comparison& c, bool as_json) {
             std::printf("  #%lld changed %s %lld -> %lld at iteration %lld\n", static_cast<long long>(c.sessions[i].id),
                         k.knob.c_str(), static_cast<long long>(k.old_value), static_cast<long long>(k.new_value),
                         static_cast<long long>(k.iteration));
+    print_rank_comparison(c.ranks);
 }
 
 }  // namespace batchscope::cli

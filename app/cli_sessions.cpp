@@ -66,7 +66,8 @@ Runner add_sessions_command(CLI::App& app) {
     show->add_flag("--json", a->json, "JSON output");
 
     auto* compare = cmd->add_subcommand("compare", "Compare two or more sessions side by side");
-    compare->add_option("ids", a->ids, "Session ids (the first is the baseline)")->required()->expected(2, 64);
+    compare->add_option("ids", a->ids, "Session ids (the first is the baseline)")->expected(0, 4096);
+    compare->add_option("--tag", a->filter.tag, "Also every session with this tag (the ranks of one import-trace)");
     compare->add_flag("--json", a->json, "JSON output");
 
     auto* rename = cmd->add_subcommand("rename", "Rename a session");
@@ -104,8 +105,17 @@ Runner add_sessions_command(CLI::App& app) {
             return with_store(x, false, [&](SessionStore& s) { print_session_list(s.list(x.filter), x.json); });
         if (show->parsed())
             return with_store(x, false, [&](SessionStore& s) { print_session(s, x.id, x.json); });
+        if (compare->parsed() && x.filter.tag.empty() && x.ids.size() < 2) {
+            std::cerr << "batchscope-cli sessions compare: give at least two session ids, or --tag TAG\n";
+            return kExitUsage;
+        }
         if (compare->parsed())
-            return with_store(x, false, [&](SessionStore& s) { print_comparison(store::compare_sessions(s, x.ids), x.json); });
+            return with_store(x, false, [&](SessionStore& s) {
+                std::vector<int64_t> ids = x.ids;
+                if (!x.filter.tag.empty())
+                    for (const auto& i : s.list(store::SessionFilter{.tag = x.filter.tag})) ids.push_back(i.id);
+                print_comparison(store::compare_sessions(s, ids), x.json);
+            });
         if (rename->parsed()) return with_store(x, false, [&](SessionStore& s) { s.rename(x.id, x.text); });
         if (tag->parsed())
             return with_store(x, false, [&](SessionStore& s) {

@@ -14,7 +14,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3
   qt6-base-dev libqt6charts6-dev libqt6opengl6-dev libqt6svg6-dev libqt6sql6-sqlite libgl-dev qt6-qpa-plugins
   libopenblas-dev libopenblas0-pthread zlib1g-dev libsqlite3-dev libjpeg62-turbo-dev libpng-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libsimdjson-dev
   xvfb xauth fonts-dejavu-core
   dataset-fashion-mnist
 )

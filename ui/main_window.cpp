@@ -35,6 +35,7 @@
 #include "run_status_panel.h"
 #include "run_text.h"
 #include "sessions_view.h"
+#include "trace_import_ui.h"
 #include "verdict_panel.h"
 #include "window_settings.h"
 
@@ -138,6 +139,7 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     });
     layout->addWidget(tabs_, 1);
     setCentralWidget(central);
+    new TraceImportUi(this, sessions_, [this] { tabs_->setCurrentWidget(sessions_); });
 
     backend_label_->setText(tr("Backend: %1").arg(QString::fromStdString(backend_display_name("cpu"))));
     gpu_label_->setText(tr("GPU: probing\u2026"));

@@ -31,6 +31,8 @@ Breakdown& Breakdown::operator+=(const Breakdown& o) noexcept {
     d2h_ns += o.d2h_ns;
     data_wait_ns += o.data_wait_ns;
     host_ns += o.host_ns;
+    comm_ns += o.comm_ns;
+    other_gpu_ns += o.other_gpu_ns;
     return *this;
 }
 
@@ -83,7 +85,9 @@ Breakdown mean_breakdown(const Breakdown& total, int64_t n) noexcept {
     m.h2d_ns = total.h2d_ns / n;
     m.d2h_ns = total.d2h_ns / n;
     m.data_wait_ns = total.data_wait_ns / n;
-    m.host_ns = m.wall_ns - (m.compute_ns + m.h2d_ns + m.d2h_ns + m.data_wait_ns);
+    m.comm_ns = total.comm_ns / n;
+    m.other_gpu_ns = total.other_gpu_ns / n;
+    m.host_ns = m.wall_ns - (m.compute_ns + m.comm_ns + m.h2d_ns + m.d2h_ns + m.other_gpu_ns + m.data_wait_ns);
     return m;
 }
 

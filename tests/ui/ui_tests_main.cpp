@@ -13,6 +13,7 @@ int run_sweep_tests(int argc, char** argv);
 int run_presenter_tests(int argc, char** argv);
 int run_preset_tests(int argc, char** argv);
 int run_pipeline_views_tests(int argc, char** argv);
+int run_trace_import_tests(int argc, char** argv);
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -29,5 +30,6 @@ int main(int argc, char** argv) {
     failed += run_presenter_tests(argc, argv);
     failed += run_preset_tests(argc, argv);
     failed += run_pipeline_views_tests(argc, argv);
+    failed += run_trace_import_tests(argc, argv);
     return failed == 0 ? 0 : 1;
 }

@@ -30,6 +30,7 @@ std::map<std::string, std::string> flat_config(const std::string& json) {
 struct Measured {
     double samples_per_s = kNaN, accuracy = kNaN, iterations = kNaN;
     double wall = kNaN, data_wait = kNaN, h2d = kNaN, compute = kNaN, d2h = kNaN, host = kNaN;
+    double comm = kNaN, other_gpu = kNaN;  // imported traces only (NaN where all zero)
     double p50 = kNaN, p99 = kNaN, req_per_s = kNaN;
     // Training and serving side by side: the same quantities for batches and for a stream.
     double compute_per_sample = kNaN, samples_per_batch = kNaN, served_accuracy = kNaN;
@@ -48,7 +49,8 @@ Measured measure(detail::Db& db, int64_t id) {
     }
     auto it = db.prepare(
         "SELECT count(*), avg(wall_ns), avg(data_wait_ns), avg(h2d_ns), avg(compute_ns), avg(d2h_ns), avg(host_ns), "
-        "sum(compute_ns) * 1.0 / nullif(sum(batch_size), 0), avg(nullif(batch_size, 0)) "
+        "sum(compute_ns) * 1.0 / nullif(sum(batch_size), 0), avg(nullif(batch_size, 0)), "
+        "CASE WHEN max(comm_ns) > 0 THEN avg(comm_ns) END, CASE WHEN max(other_gpu_ns) > 0 THEN avg(other_gpu_ns) END "
         "FROM iterations WHERE session_id = ?");
     it.bind(1, id);
     if (it.step() && it.col_int(0) > 0) {
@@ -61,6 +63,8 @@ Measured measure(detail::Db& db, int64_t id) {
         m.host = it.col_double(6) / 1e6;
         if (!it.col_is_null(7)) m.compute_per_sample = it.col_double(7) / 1e3;
         if (!it.col_is_null(8)) m.samples_per_batch = it.col_double(8);
+        if (!it.col_is_null(9)) m.comm = it.col_double(9) / 1e6;
+        if (!it.col_is_null(10)) m.other_gpu = it.col_double(10) / 1e6;
     }
     auto sum = db.prepare("SELECT key, value FROM session_summary WHERE session_id = ?");
     sum.bind(1, id);
@@ -164,7 +168,9 @@ Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids
     metric("data wait", "ms", false, &Measured::data_wait);
     metric("h2d", "ms", false, &Measured::h2d);
     metric("compute", "ms", false, &Measured::compute);
+    metric("comm", "ms", false, &Measured::comm);
     metric("d2h", "ms", false, &Measured::d2h);
+    metric("other device", "ms", false, &Measured::other_gpu);
     metric("host", "ms", false, &Measured::host);
     metric("latency p50", "us", false, &Measured::p50);
     metric("latency p99", "us", false, &Measured::p99);
@@ -172,6 +178,7 @@ Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids
     metric("compute per sample", "us", false, &Measured::compute_per_sample);
     metric("samples per batch", "", true, &Measured::samples_per_batch);
     metric("served accuracy", "fraction", true, &Measured::served_accuracy);
+    c.ranks = compare_ranks(store, ids);
     return c;
 }
 

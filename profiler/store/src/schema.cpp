@@ -59,6 +59,12 @@ CREATE TABLE session_summary(
   session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
   key TEXT NOT NULL, value REAL, PRIMARY KEY(session_id, key)) WITHOUT ROWID;
 )sql",
+    // 1 -> 2: imported traces (mode 'imported') break a step down further: collectives (NCCL
+    // kernels) and other device work (memsets, DtoD and peer copies); zero on our own runs.
+    R"sql(
+ALTER TABLE iterations ADD COLUMN comm_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE iterations ADD COLUMN other_gpu_ns INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 static_assert(kLatest == kSchemaVersion, "kSchemaVersion must equal the number of migrations");

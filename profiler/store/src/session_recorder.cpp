@@ -50,14 +50,14 @@ struct Writer {
     Writer(detail::Db& d, int64_t session)
         : db(d),
           id(session),
-          it(d.prepare("INSERT OR REPLACE INTO iterations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+          it(d.prepare("INSERT OR REPLACE INTO iterations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
           ep(d.prepare("INSERT OR REPLACE INTO epochs VALUES (?,?,?,?,?,?,?,?,?)")),
           kn(d.prepare("INSERT INTO knob_changes VALUES (?,?,?,?,?,?)")),
           rq(d.prepare("INSERT OR REPLACE INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
           vd(d.prepare("INSERT INTO verdicts VALUES (?,?,?,?,?)")),
           ev(d.prepare("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)")),
           rq_many(d.prepare(multi_insert("INSERT OR REPLACE", "requests", 11, kRowsPerInsert))),
-          it_many(d.prepare(multi_insert("INSERT OR REPLACE", "iterations", 13, kRowsPerInsert))),
+          it_many(d.prepare(multi_insert("INSERT OR REPLACE", "iterations", 15, kRowsPerInsert))),
           ev_many(d.prepare(multi_insert("INSERT", "events", 8, kRowsPerInsert))) {
         rq_buf.reserve(kRowsPerInsert);
         it_buf.reserve(kRowsPerInsert);
@@ -68,7 +68,7 @@ struct Writer {
         s.bind(b + 1, id).bind(b + 2, r.iteration).bind(b + 3, int64_t{r.epoch}).bind(b + 4, int64_t{r.batch_size});
         s.bind(b + 5, r.start_ns).bind(b + 6, r.wall_ns).bind(b + 7, r.data_wait_ns).bind(b + 8, r.h2d_ns);
         s.bind(b + 9, r.compute_ns).bind(b + 10, r.d2h_ns).bind(b + 11, r.host_ns).bind(b + 12, r.loss);
-        s.bind(b + 13, int64_t{r.queue_depth});
+        s.bind(b + 13, int64_t{r.queue_depth}).bind(b + 14, r.comm_ns).bind(b + 15, r.other_gpu_ns);
     }
     void bind_request(detail::Stmt& s, int b, const RequestRow& r) {
         s.bind(b + 1, id).bind(b + 2, r.request_id).bind(b + 3, r.scheduled_ns).bind(b + 4, r.issued_ns);
@@ -83,7 +83,7 @@ struct Writer {
     // Writes buffered rows: full groups with one multi-row statement, the rest one by one.
     void flush() {
         if (it_buf.size() == kRowsPerInsert) {
-            for (int k = 0; k < kRowsPerInsert; ++k) bind_iteration(it_many, 13 * k, it_buf[static_cast<size_t>(k)]);
+            for (int k = 0; k < kRowsPerInsert; ++k) bind_iteration(it_many, 15 * k, it_buf[static_cast<size_t>(k)]);
             it_many.run();
         } else {
             for (const auto& r : it_buf) {

@@ -21,7 +21,7 @@ constexpr Child kChildren[] = {
     {"session_tags", "tag"},
     {"iterations",
      "iteration, epoch, batch_size, start_ns, wall_ns, data_wait_ns, h2d_ns, compute_ns, d2h_ns, host_ns, loss, "
-     "queue_depth"},
+     "queue_depth, comm_ns, other_gpu_ns"},
     {"epochs", "epoch, train_loss, test_accuracy, samples_per_s, steady_samples_per_s, wall_s, samples, iterations"},
     {"knob_changes", "t_ns, iteration, knob, old_value, new_value"},
     {"requests",
@@ -137,6 +137,8 @@ std::vector<IterationRow> SessionStore::iterations(int64_t id) {
         r.host_ns = s.col_int(9);
         r.loss = s.col_double(10);
         r.queue_depth = static_cast<int>(s.col_int(11));
+        r.comm_ns = s.col_int(12);
+        r.other_gpu_ns = s.col_int(13);
         out.push_back(r);
     }
     return out;
@@ -292,6 +294,11 @@ void SessionStore::export_session(int64_t id, const std::string& file) {
         throw;
     }
     db_->exec("DETACH DATABASE dst");
+}
+
+void SessionStore::set_summary(int64_t id, const std::string& key, double value) {
+    require(id);
+    db_->prepare("INSERT OR REPLACE INTO session_summary VALUES (?,?,?)").bind(1, id).bind(2, key).bind(3, value).run();
 }
 
 std::vector<int64_t> SessionStore::import_file(const std::string& file) {

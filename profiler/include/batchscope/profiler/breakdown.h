@@ -1,5 +1,6 @@
 #pragma once
-// Priority-ordered accounting of one iteration (docs/ARCHITECTURE.md): compute > h2d > d2h > data wait,
+// Priority-ordered accounting of one iteration (docs/ARCHITECTURE.md): compute > comm > h2d > d2h > other
+// device work > data wait (comm and other device work: imported traces only, zero on our runs),
 // each part only gets the time no higher part covers, and host is the rest, so the parts
 // always sum to the iteration's wall time even when phases overlap.
 #include <cstdint>
@@ -16,8 +17,12 @@ struct Breakdown {
     int64_t d2h_ns = 0;
     int64_t data_wait_ns = 0;
     int64_t host_ns = 0;
+    int64_t comm_ns = 0;       // collectives (NCCL kernels) of an imported trace
+    int64_t other_gpu_ns = 0;  // memsets, DtoD and peer copies of an imported trace
 
-    int64_t parts_sum() const noexcept { return compute_ns + h2d_ns + d2h_ns + data_wait_ns + host_ns; }
+    int64_t parts_sum() const noexcept {
+        return compute_ns + comm_ns + h2d_ns + d2h_ns + other_gpu_ns + data_wait_ns + host_ns;
+    }
     Breakdown& operator+=(const Breakdown& o) noexcept;
 };
 

@@ -25,11 +25,44 @@ struct MetricRow {
     std::vector<double> delta_pct;  // against values[0]; NaN where not comparable
 };
 
+// The ranks of one imported job (sessions of mode "imported") side by side.
+struct RankRow {
+    int64_t session_id = 0;
+    int rank = -1;  // -1: unknown
+    int64_t steps = 0;
+    // Means per step, in ms.
+    double step_ms = 0, compute_ms = 0, comm_ms = 0, h2d_ms = 0, d2h_ms = 0, other_gpu_ms = 0, data_wait_ms = 0,
+           host_ms = 0;
+};
+
+// One step (ProfilerStep#N, matched by N) across the ranks that have it: the straggler view.
+struct StepSpread {
+    int64_t step = 0;
+    int ranks = 0;              // ranks that have this step
+    int slowest_rank = -1;      // rank of the slowest (its session where the rank is unknown: see slowest_session)
+    int64_t slowest_session = 0;
+    double slowest_ms = 0, fastest_ms = 0;
+    double spread_ms() const { return slowest_ms - fastest_ms; }
+};
+
+struct RankComparison {
+    std::vector<RankRow> ranks;      // in rank order (unknown ranks last)
+    std::vector<StepSpread> steps;   // steps that at least two ranks have, in step order
+    double median_compute_ms = 0, median_data_wait_ms = 0;
+    // "rank 3: data wait 41.0 ms, +52% against the median 27.0 ms", for each rank whose mean
+    // data wait or compute differs from the median of the ranks by more than 20%.
+    std::vector<std::string> outliers;
+};
+
+// Empty (no ranks) unless at least two of the sessions are imported traces.
+RankComparison compare_ranks(SessionStore& store, const std::vector<int64_t>& ids);
+
 struct Comparison {
     std::vector<SessionInfo> sessions;
     std::vector<ConfigDiffRow> config_diff;  // only keys whose values differ
     std::vector<MetricRow> metrics;          // throughput, accuracy, breakdown parts, latency
     std::vector<std::vector<KnobRow>> knob_changes;  // changes made during each session
+    RankComparison ranks;                            // when the sessions are ranks of imported traces
 };
 
 // Throws StoreError if an id does not exist or fewer than two are given.

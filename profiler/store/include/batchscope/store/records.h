@@ -9,7 +9,7 @@ namespace batchscope::store {
 
 struct SessionMeta {
     std::string name;        // shown in lists; defaults to "<mode> <model> <time>"
-    std::string mode;        // "train" or "infer"
+    std::string mode;        // "train", "infer" or "imported" (a PyTorch profiler trace)
     std::string model;
     std::string dataset;
     std::string backend;
@@ -28,6 +28,7 @@ struct IterationRow {
     int64_t wall_ns = 0, data_wait_ns = 0, h2d_ns = 0, compute_ns = 0, d2h_ns = 0, host_ns = 0;
     double loss = 0;
     int queue_depth = 0;
+    int64_t comm_ns = 0, other_gpu_ns = 0;  // imported traces: collectives, other device work (schema 2)
 };
 
 struct EpochRow {

@@ -17,7 +17,7 @@ namespace detail {
 class Db;
 }
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct SessionFilter {
     std::string mode{}, model{}, dataset{}, tag{};
@@ -55,6 +55,8 @@ public:
     void add_tag(int64_t id, const std::string& tag);
     void remove_tag(int64_t id, const std::string& tag);
     void set_note(int64_t id, const std::string& note);
+    // Stores (or replaces) one figure of the session's summary (see summary()).
+    void set_summary(int64_t id, const std::string& key, double value);
     void remove(int64_t id);
 
     // PRAGMA integrity_check: "ok", or what SQLite found wrong.

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# import-trace end to end: the real traces in tests/data/traces give the shares that the
+# independent script trace_shares.py computed (expected_shares.json); a folder of ranks is one
+# import whose ranks `sessions compare --tag` sets side by side; bad input is refused, naming
+# the file, with the session file left exactly as it was.
+set -u
+cli=${1:?usage: cli_import_trace.sh path/to/batchscope-cli}
+source "$(dirname "$0")/check_lib.sh"
+data="$(cd "$(dirname "$0")/../data/traces" && pwd)"
+
+expect_exit "import the five test traces (--json)" 0 "$cli" import-trace --json \
+    "$data/rank-0.json.gz" "$data/rank-1.json.gz" "$data/nccl-2ranks-rank0.json.gz" \
+    "$data/no-distributed-info.json.gz" "$data/cpu-legacy.json.gz"
+python3 - "$tmp/out" "$data/expected_shares.json" <<'PY'; check "JSON: keys, steps, window and shares as the independent script" $?
+import json, os, sys
+got = json.load(open(sys.argv[1]))
+want = {t["file"]: t for t in json.load(open(sys.argv[2]))["traces"]}
+assert list(got) == ["ranks"] and len(got["ranks"]) == 5
+for r in got["ranks"]:
+    assert sorted(r) == ["file", "rank", "share", "steps", "window_ms", "world_size"], sorted(r)
+    w = want[os.path.basename(r["file"])]
+    assert r["steps"] == w["steps"] and r["rank"] == w["rank"] and r["world_size"] == w["world_size"], r
+    assert abs(r["window_ms"] - w["window_ns"] / 1e6) < 1e-9, r
+    assert sorted(r["share"]) == sorted(w["share"]), r["share"]
+    for k, v in w["share"].items():
+        assert abs(r["share"][k] - v) < 1e-12, (k, r["share"][k], v)
+    assert abs(sum(r["share"].values()) - 1) < 1e-9
+PY
+expect_exit "sessions list --mode imported" 0 "$cli" sessions list --mode imported --json
+[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$tmp/out")" = 5 ]; check "five imported sessions" $?
+grep -q '"tags": \[' "$tmp/out" && grep -q 'import-20' "$tmp/out"; check "tagged import-YYYYMMDD-HHMMSS" $?
+
+mkdir -p "$tmp/job"
+cp "$data/rank-0.json.gz" "$data/rank-1.json.gz" "$tmp/job/"; echo notes > "$tmp/job/README.txt"
+expect_exit "import a folder of ranks (text)" 0 "$cli" import-trace "$tmp/job" --name "job A"
+grep -q 'skipped.*README.txt' "$tmp/err"; check "lists the skipped file" $?
+grep -q '^rank 0 of 128' "$tmp/out" && grep -q '^rank 1 of 128' "$tmp/out"; check "prints each rank" $?
+grep -q 'compute .*comm .*h2d .*d2h .*other gpu .*data wait .*host' "$tmp/out"; check "prints each part's share" $?
+tag=$(grep -o 'import-[0-9]*-[0-9]*' "$tmp/out" | head -1)
+expect_exit "sessions compare --tag (the ranks)" 0 "$cli" sessions compare --tag "$tag"
+grep -q '^ranks (mean per step, ms)' "$tmp/out" && grep -q 'straggler' "$tmp/out"; check "per-rank and per-step tables" $?
+expect_exit "sessions compare --tag --json" 0 "$cli" sessions compare --tag "$tag" --json
+python3 - "$tmp/out" <<'PY'; check "JSON: two ranks, two steps with their slowest rank" $?
+import json, sys
+r = json.load(open(sys.argv[1]))["ranks"]
+assert [x["rank"] for x in r["ranks"]] == [0, 1]
+assert [s["step"] for s in r["steps"]] == [551, 552]
+for s in r["steps"]:
+    assert s["slowest_rank"] in (0, 1) and s["spread_ms"] >= 0
+PY
+
+before=$(sha256sum "$BATCHSCOPE_DB" | cut -d' ' -f1)
+printf 'this is not json' > "$tmp/bad.json"
+expect_exit "not JSON" 1 "$cli" import-trace "$tmp/bad.json"
+grep -q "$tmp/bad.json: is not JSON: byte 0" "$tmp/err" && grep -q 'Nothing was saved' "$tmp/err"; check "names the file and the byte" $?
+cp "$data/rank-0.json.gz" "$tmp/again.json.gz"
+expect_exit "the same rank twice" 1 "$cli" import-trace "$data/rank-0.json.gz" "$tmp/again.json.gz"
+grep -q 'rank 0 again' "$tmp/err"; check "says which rank and files" $?
+expect_exit "a folder without traces" 1 "$cli" import-trace "$tmp/job/README.txt" "$tmp/none"
+[ "$(sha256sum "$BATCHSCOPE_DB" | cut -d' ' -f1)" = "$before" ]; check "the session file is untouched" $?
+
+gzip -dc "$data/nccl-2ranks-rank0.json.gz" | head -c 8000000 > "$tmp/cut.json"
+expect_exit "a truncated trace" 0 "$cli" import-trace "$tmp/cut.json"
+grep -q 'warning: the file ends early at byte 8000000' "$tmp/out"; check "says where it ended and the steps lost" $?
+expect_exit "--rank for a trace that names none" 0 "$cli" import-trace --json --rank 5 "$data/no-distributed-info.json.gz"
+grep -q '"rank": 5' "$tmp/out"; check "rank 5" $?
+finish
