@@ -8,6 +8,7 @@
 
 #include "batchscope/engine/run_sink.h"
 #include "batchscope/engine/train_config.h"
+#include "batchscope/engine/verdict_context.h"
 #include "batchscope/profiler/breakdown.h"
 
 namespace batchscope::store {
@@ -67,8 +68,9 @@ private:
     struct Window {
         int64_t first = -1, last = -1, samples = 0, start_ns = 0, end_ns = 0;
         profiler::Breakdown total;
+        std::vector<IterationRecord> records;  // for the loader's figures in the verdict's context
     } window_;
-    int batch_size_ = 0, prefetch_ = 0, workers_ = 0;  // knobs in effect
+    VerdictSetting setting_;  // knobs in effect
     std::atomic<int64_t> verdicts_{0};
 
     std::string db_path_;
