@@ -165,7 +165,8 @@ void input_advice(const WindowSummary& w, const PipelineContext& c, Verdict& v) 
         v.note = "the loader's CPU work uses up the cores: nothing on this machine helps but lighter decoding (smaller "
                  "images, uint8 batches, fewer augmentations) or more cores";
     else
-        v.note = "the workers keep up and the queue has batches ready: the wait is the hand-off itself, no knob is likely to help";
+        v.note = "the workers keep up and the queue has batches ready: the wait is the hand-off (waking the trainer, the "
+                 "loader's lock, other threads on the cores), not loading; no knob is likely to help";
 }
 
 void batch_advice(const WindowSummary& w, const PipelineContext& c, const std::string& why, Verdict& v) {
