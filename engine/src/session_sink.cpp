@@ -169,6 +169,12 @@ void SessionSink::close_window() {
     for (const profiler::Advice& a : v.advice)
         row.advice += "\n" + a.text + (a.expected.valid() ? " — expected: " + profiler::describe(a.expected) : std::string());
     if (!v.note.empty()) row.advice += "\n" + v.note;
+    if (applied_) {  // the window after an applied advice: what it predicted against what this window measured
+        row.advice += "\nadvice applied (" + profiler::describe(profiler::KnobMarker{0, 0, applied_->knob, applied_->from, applied_->to}) +
+                      "): " + profiler::check_prediction(applied_->expected, w).text;
+        applied_.reset();
+    }
+    last_advice_ = v.advice;
     if (auto* rec = recorder()) {
         rec->add(row);
         verdicts_.fetch_add(1);
@@ -183,6 +189,9 @@ void SessionSink::on_epoch(const EpochRecord& e) {
 void SessionSink::on_knob_change(const KnobChange& k) {
     close_window();  // the knobs of a window are one setting
     setting_.apply(k.knob, k.new_value);
+    applied_.reset();
+    for (const profiler::Advice& a : last_advice_)
+        if (a.knob == k.knob && a.to == k.new_value && a.expected.valid()) applied_ = a;
     if (auto* rec = recorder()) rec->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,8 @@ private:
         std::vector<IterationRecord> records;  // for the loader's figures in the verdict's context
     } window_;
     VerdictSetting setting_;  // knobs in effect
+    std::vector<profiler::Advice> last_advice_;  // of the last window judged
+    std::optional<profiler::Advice> applied_;    // the change just made was that advice: checked in the next window
     std::atomic<int64_t> verdicts_{0};
 
     std::string db_path_;
