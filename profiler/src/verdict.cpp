@@ -181,7 +181,7 @@ void batch_advice(const WindowSummary& w, const PipelineContext& c, const std::s
                                          "the host's " + ms(static_cast<double>(w.total.host_ns) / static_cast<double>(std::max<int64_t>(1, w.iterations))) +
                                              " per step is shared by " + std::to_string(to) +
                                              " samples, the rest is assumed to grow with the batch (a lower bound)");
-    v.advice.push_back(make("batch_size", c.batch_size, to, why + cost, p));
+    if (gain(p, w) >= kWorthwhileGain) v.advice.push_back(make("batch_size", c.batch_size, to, why + cost, p));
 }
 
 }  // namespace
