@@ -11,6 +11,7 @@
 
 #include "batchscope/analysis/csv_export.h"
 #include "batchscope/analysis/session_trace.h"
+#include "batchscope/engine/verdict_context.h"
 #include "batchscope/profiler/chrome_trace.h"
 #include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/loader_overlap.h"
@@ -110,28 +111,10 @@ private:
         }
         in.iterations = its;
         in.knob_changes = knobs_;
-        in.context.batch_size = cfg_.batch_size;
-        in.context.prefetch_depth = cfg_.prefetch_depth;
-        in.context.workers = cfg_.workers;
-        for (const profiler::KnobMarker& k : knobs_) {  // the knobs in effect at the end
-            int* v = k.knob == "batch_size"       ? &in.context.batch_size
-                     : k.knob == "prefetch_depth" ? &in.context.prefetch_depth
-                     : k.knob == "workers"        ? &in.context.workers
-                                                  : nullptr;
-            if (v) *v = static_cast<int>(k.new_value);
-        }
-        in.context.max_batch = engine::KnobLimits::kMaxBatch;
-        in.context.max_prefetch = engine::KnobLimits::kMaxPrefetch;
-        in.context.max_workers = engine::KnobLimits::kMaxWorkers;
-        in.context.cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
+        engine::VerdictSetting setting = engine::VerdictSetting::of(cfg_);  // the knobs in effect at the end
+        for (const profiler::KnobMarker& k : knobs_) setting.apply(k.knob, k.new_value);
         const size_t window = std::min<size_t>(records_.size(), static_cast<size_t>(in.verdict_window));
-        for (size_t i = records_.size() - window; i < records_.size(); ++i) {
-            const engine::BatchTimes& b = records_[i].load;
-            if (b.end_ns > b.start_ns) {
-                in.context.loader_busy_ns += b.end_ns - b.start_ns;
-                ++in.context.batches_loaded;
-            }
-        }
+        in.context = engine::verdict_context(setting, std::span<const engine::IterationRecord>(records_).last(window));
         in.loader = &loader;
         in.gpu = gpu;  // GPU runs whose stream lanes were traced (CUPTI)
         in.kernels = device_.kernels;  // GPU runs with CUPTI

@@ -1,24 +1,12 @@
 // `batchscope-cli presets list|show|run`: the workshop scenarios of resources/presets. `run`
-// plays a preset like a presenter would: its starting settings for a segment, then each step
-// (a live knob change or a restart) for a segment each, and prints what every segment measured.
-#include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
+// plays a preset with the engine's preset player (preset_player.h) and prints what every
+// segment measured, its verdict and whether the step's expected outcome held.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
-#include "batchscope/engine/data/cache_file.h"
-#include "batchscope/engine/infer/infer_session_sink.h"
-#include "batchscope/engine/infer/inference_run.h"
-#include "batchscope/engine/infer/latency_stats.h"
 #include "batchscope/engine/preset.h"
-#include "batchscope/engine/session_sink.h"
-#include "batchscope/engine/training_run.h"
+#include "batchscope/engine/preset_player.h"
 #include "batchscope/profiler/verdict.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
@@ -30,7 +18,6 @@ namespace {
 using engine::Preset;
 using engine::PresetMode;
 using engine::PresetStep;
-using engine::RunState;
 using json = nlohmann::json;
 
 struct PresetOptions {
@@ -43,9 +30,9 @@ struct PresetOptions {
     bool json = false;
     bool quiet = false;
     std::string checkpoint;  // infer: serve this instead of training the preset's model
+    bool all = false;        // every built-in preset, in lesson order
+    bool check = false;      // exit non-zero when an expected outcome did not hold
 };
-
-bool ended(RunState s) { return engine::run_ended(s); }
 
 const char* mode_name(PresetMode m) { return m == PresetMode::Train ? "train" : "infer"; }
 
@@ -60,6 +47,8 @@ json preset_json(const Preset& p) {
               {"explanation", p.explanation}, {"mode", mode_name(p.mode)}, {"emulated_storage", p.emulated},
               {"source", p.source}, {"config", json::object()}, {"steps", json::array()}};
     for (const auto& [k, v] : p.config) j["config"][k] = v.is_text() ? json(v.text) : json(v.number);
+    j["expect"] = json::array();
+    for (const auto& e : p.start_expect) j["expect"].push_back(e.describe());
     for (const auto& s : p.steps) {
         json step = {{"title", s.title}, {"explanation", s.explanation}};
         if (s.is_restart()) {
@@ -69,346 +58,135 @@ json preset_json(const Preset& p) {
             step["knob"] = s.knob;
             step["value"] = s.value.is_text() ? json(s.value.text) : json(s.value.number);
         }
+        step["expect"] = json::array();
+        for (const auto& e : s.expect) step["expect"].push_back(e.describe());
         j["steps"].push_back(step);
     }
     return j;
 }
 
-// What one segment of a preset run measured.
-struct Segment {
-    std::string setting;        // "start" or the step's title
-    int64_t session = 0;
-    int64_t first = 0, last = -1;  // iterations (train) or request ids (infer) measured
-    // train
-    profiler::WindowSummary window;
-    std::string verdict;
-    // infer
-    int64_t requests = 0;
-    double seconds = 0, rps = 0, p50_us = 0, p99_us = 0, mean_batch = 0;
-};
-
-Segment segment(std::string setting, int64_t session, int64_t first) {
-    Segment s;
-    s.setting = std::move(setting);
-    s.session = session;
-    s.first = first;
-    return s;
-}
-
-// Forwards to the session sink and keeps the iterations for the per-segment figures.
-class CollectingRunSink : public engine::RunSink {
-public:
-    explicit CollectingRunSink(std::shared_ptr<engine::RunSink> inner) : inner_(std::move(inner)) {}
-    void on_iteration(const engine::IterationRecord& r) override {
-        {
-            std::lock_guard lock(m_);
-            samples_.push_back(profiler::IterationSample{r.iteration, r.epoch, r.batch_size, r.start_ns, r.end_ns,
-                                                         r.breakdown, r.loss, r.queue_depth});
-        }
-        if (inner_) inner_->on_iteration(r);
-    }
-    void on_epoch(const engine::EpochRecord& e) override { if (inner_) inner_->on_epoch(e); }
-    void on_knob_change(const engine::KnobChange& k) override { if (inner_) inner_->on_knob_change(k); }
-    void on_end(RunState s, const std::string& m) override { if (inner_) inner_->on_end(s, m); }
-    std::vector<profiler::IterationSample> samples() const {
-        std::lock_guard lock(m_);
-        return samples_;
-    }
-
-private:
-    std::shared_ptr<engine::RunSink> inner_;
-    mutable std::mutex m_;
-    std::vector<profiler::IterationSample> samples_;
-};
-
-struct ServedRequest {
-    int64_t id, latency_ns, done_ns;
-    int batch;
-};
-
-class CollectingInferSink : public engine::infer::InferSink {
-public:
-    explicit CollectingInferSink(std::shared_ptr<engine::infer::InferSink> inner) : inner_(std::move(inner)) {}
-    void on_batch(std::span<const engine::infer::RequestRecord> served) override {
-        {
-            std::lock_guard lock(m_);
-            for (const auto& r : served) done_.push_back({r.id, r.latency_ns(), r.done_ns, r.batch_size});
-        }
-        if (inner_) inner_->on_batch(served);
-    }
-    void on_knob_change(const engine::KnobChange& k) override { if (inner_) inner_->on_knob_change(k); }
-    void on_end(RunState s, const std::string& m, const engine::infer::InferResult& r) override {
-        if (inner_) inner_->on_end(s, m, r);
-    }
-    std::vector<ServedRequest> served() const {
-        std::lock_guard lock(m_);
-        return done_;
-    }
-
-private:
-    std::shared_ptr<engine::infer::InferSink> inner_;
-    mutable std::mutex m_;
-    std::vector<ServedRequest> done_;
-};
-
-constexpr int kSettle = 2;  // iterations skipped after a change while the pipeline refills
-
 void say(const PresetOptions& o, const std::string& line) {
     if (!o.json) std::printf("%s\n", line.c_str()), std::fflush(stdout);
 }
 
-// Waits `seconds` of run time (or until the run ends); false when it ended.
-template <class Run>
-bool run_for(Run& run, double seconds) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < until) {
-        if (ended(run.snapshot()->state)) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+std::string pct(double share) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f%%", share * 100);
+    return buf;
+}
+
+void print_segment(const engine::SegmentResult& s, bool train) {
+    if (train) {
+        std::printf("  measured %lld iterations: %.0f samples/s, step %.2f ms, data wait %s, compute %s — %s\n",
+                    static_cast<long long>(s.window.iterations), s.window.samples_per_s(), s.window.mean_step_ns() / 1e6,
+                    pct(s.window.data_wait_share()).c_str(), pct(s.window.compute_share()).c_str(), s.verdict.headline.c_str());
+        if (!s.verdict.diagnosis.empty()) std::printf("    why: %s\n", s.verdict.diagnosis.c_str());
+        if (!s.verdict.advice.empty()) {
+            const profiler::Advice& a = s.verdict.advice.front();
+            std::printf("    advice: try %s\n", a.text.c_str());
+            if (a.expected.valid()) std::printf("    expected: %s\n", profiler::describe(a.expected).c_str());
+        } else if (!s.verdict.note.empty()) {
+            std::printf("    no knob helps: %s\n", s.verdict.note.c_str());
+        }
+        if (!s.advice_check.empty()) std::printf("    %s\n", s.advice_check.c_str());
+    } else {
+        auto f = [&](const char* k) { auto it = s.figures.find(k); return it == s.figures.end() ? 0.0 : it->second; };
+        std::printf("  measured %lld requests: %.0f requests/s, latency p50 %.0f us, p99 %.0f us, mean batch %.2f%s%s\n",
+                    static_cast<long long>(s.requests), f("requests_per_s"), f("p50_us"), f("p99_us"), f("mean_batch"),
+                    s.note.empty() ? "" : " — ", s.note.c_str());
     }
-    return !ended(run.snapshot()->state);
+    for (const engine::Outcome& o : s.outcomes) std::printf("    %s %s\n", o.held ? "[held]" : "[DID NOT HOLD]", o.text.c_str());
+    if (static_cast<int>(s.outcomes.size()) < s.expectations)
+        std::printf("    [DID NOT HOLD] %d expected outcome(s) could not be measured\n", s.expectations - static_cast<int>(s.outcomes.size()));
+    std::fflush(stdout);
 }
 
-// Waits until the run is past loading (training has begun); false when it ended without training
-// (a run short enough to finish before it was first seen running has trained: true).
-bool wait_running(engine::TrainingRun& run) {
-    for (;;) {
-        auto s = run.snapshot();
-        if (ended(s->state)) return s->state == RunState::Finished && s->iterations_done > 0;
-        if (s->state == RunState::Running && s->iterations_done > 0) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+json segment_json(const engine::SegmentResult& s, bool train) {
+    json sj = {{"setting", s.setting}, {"session", s.session}, {"held", s.held()}, {"outcomes", json::array()}};
+    for (const auto& o : s.outcomes) sj["outcomes"].push_back({{"held", o.held}, {"text", o.text}});
+    if (train) {
+        std::string verdict = s.verdict.headline;
+        if (!s.verdict.advice.empty()) verdict += "; try " + s.verdict.advice.front().text;
+        sj.update({{"iterations", s.window.iterations}, {"first_iteration", s.first}, {"last_iteration", s.last},
+                   {"samples_per_s", s.window.samples_per_s()}, {"step_ms", s.window.mean_step_ns() / 1e6},
+                   {"data_wait_share", s.window.data_wait_share()}, {"compute_share", s.window.compute_share()},
+                   {"copy_share", s.window.copy_share()}, {"host_share", s.window.host_share()},
+                   {"verdict", verdict}, {"advice_check", s.advice_check}});
+        if (!s.verdict.advice.empty() && s.verdict.advice.front().expected.valid()) {
+            const profiler::Prediction& p = s.verdict.advice.front().expected;
+            sj["advice_expected"] = {{"step_ms", p.step_ns / 1e6}, {"samples_per_s", p.samples_per_s},
+                                     {"data_wait_share", p.data_wait_share}, {"reason", p.reason}};
+        }
+    } else {
+        auto f = [&](const char* k) { auto it = s.figures.find(k); return it == s.figures.end() ? 0.0 : it->second; };
+        sj.update({{"requests", s.requests}, {"requests_per_s", f("requests_per_s")}, {"p50_us", f("p50_us")},
+                   {"p99_us", f("p99_us")}, {"mean_batch", f("mean_batch")}, {"note", s.note}});
     }
+    return sj;
 }
 
-// Waits until the knob change just queued has been applied; its first iteration (or request id).
-template <class Run>
-int64_t wait_applied(Run& run, size_t changes_before) {
-    for (;;) {
-        auto s = run.snapshot();
-        if (s->knob_changes.size() > changes_before) return s->knob_changes.back().iteration;
-        if (ended(s->state)) return -1;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-}
-
-void finish_train_segment(Segment& seg, const std::vector<profiler::IterationSample>& all, int64_t end, int batch,
-                          int prefetch, int workers) {
-    std::vector<profiler::IterationSample> in;
-    for (const auto& s : all)
-        if (s.iteration >= seg.first + kSettle && s.iteration < end) in.push_back(s);
-    seg.window = profiler::summarize(in);
-    if (!in.empty()) seg.first = in.front().iteration, seg.last = in.back().iteration;
-    profiler::PipelineContext ctx;
-    ctx.batch_size = batch;
-    ctx.prefetch_depth = prefetch;
-    ctx.workers = workers;
-    ctx.cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
-    const profiler::Verdict v = profiler::judge(seg.window, ctx);
-    seg.verdict = v.headline;
-    if (!v.advice.empty()) seg.verdict += "; try " + v.advice.front().text;
-}
-
-std::shared_ptr<engine::SessionSink> open_train_sink(const PresetOptions& o, const Preset& p, const engine::TrainConfig& cfg,
-                                                     const std::string& setting) {
-    if (o.no_save) return nullptr;
-    return std::make_shared<engine::SessionSink>(o.db, cfg, "preset " + p.id + ": " + setting,
-                                                 engine::SessionSink::Open::Now, std::vector<std::string>{"preset:" + p.id});
-}
-
-int run_train_preset(const PresetOptions& o, const Preset& p, std::vector<Segment>& segments) {
-    auto settings = p.config;
-    engine::TrainConfig cfg;
-    engine::apply_settings(settings, cfg, p.id + " config");
-    const size_t steps = o.steps < 0 ? p.steps.size() : std::min<size_t>(p.steps.size(), static_cast<size_t>(o.steps));
-
-    auto sink = open_train_sink(o, p, cfg, "start");
-    auto collect = std::make_shared<CollectingRunSink>(sink);
-    auto run = std::make_unique<engine::TrainingRun>(cfg);
-    run->set_sink(collect);
-    run->start();
-    say(o, "lesson " + std::to_string(p.lesson) + ": " + p.title + "\nstart: " + settings_text(settings));
-    if (!wait_running(*run)) {
-        run->wait();
-        std::cerr << "batchscope-cli presets run: the run ended before training began: " << run->snapshot()->message << "\n";
+// Plays one preset; sets `held` to whether every expected outcome held.
+int play_one(const PresetOptions& o, const Preset& p, bool& held, json* all_json) {
+    if (p.emulated) say(o, "note: this preset uses an emulated storage profile (modelled device timing, labelled so)");
+    const bool train = p.mode == PresetMode::Train;
+    engine::PlayOptions po;
+    po.segment_s = o.segment_s;
+    po.steps = o.steps;
+    po.db = o.no_save ? std::string() : o.db;
+    po.checkpoint = o.checkpoint;
+    po.make_service = [](const engine::infer::InferConfig& cfg) {
+        ServedModelOptions model;
+        model.checkpoint = cfg.checkpoint;
+        return make_service(model, cfg);
+    };
+    engine::PlayEvents ev;
+    ev.say = [&o](const std::string& line) { say(o, line); };
+    ev.segment_done = [&o, train](const engine::SegmentResult& s) {
+        if (!o.json) print_segment(s, train);
+    };
+    engine::PlayResult r;
+    try {
+        r = engine::play_preset(p, po, ev);
+    } catch (const store::StoreError& e) {
+        std::cerr << "batchscope-cli presets run: cannot save the session: " << e.what()
+                  << "\n(use --db FILE for another database, or --no-save)\n";
+        return kExitRunFailed;
+    } catch (const std::exception& e) {
+        std::cerr << "batchscope-cli presets run: " << e.what() << "\n";
         return kExitRunFailed;
     }
-    int batch = cfg.batch_size, prefetch = cfg.prefetch_depth, workers = cfg.workers;
-    Segment seg = segment("start", sink ? sink->session_id() : 0, 0);
-    for (size_t k = 0;; ++k) {
-        const bool alive = run_for(*run, o.segment_s);
-        // A run that ended (all its epochs done) still goes on to a restart step: that is a new run.
-        const bool restart_next = k < steps && p.steps[k].is_restart();
-        const bool last = k == steps || (!alive && !restart_next);
-        if (!alive && k < steps && !restart_next)
-            say(o, "the run ended before step " + std::to_string(k + 1) +
-                       " (all its epochs are done): raise \"epochs\" in the preset or shorten --segment-s");
-        int64_t end = INT64_MAX;
-        const PresetStep* step = last ? nullptr : &p.steps[k];
-        if (step && !step->is_restart()) {
-            const size_t before = run->snapshot()->knob_changes.size();
-            const double value = engine::live_knob_value(*step, p.mode);
-            const int v = static_cast<int>(value);
-            std::string err = step->knob == "batch_size"       ? run->set_batch_size(v)
-                              : step->knob == "prefetch_depth" ? run->set_prefetch_depth(v)
-                              : step->knob == "workers"        ? run->set_workers(v)
-                                                               : run->set_storage_profile(static_cast<engine::data::StorageKind>(v));
-            if (!err.empty()) throw engine::PresetError("step \"" + step->title + "\": " + err);
-            end = wait_applied(*run, before);
-            if (end < 0) end = INT64_MAX;
-        }
-        finish_train_segment(seg, collect->samples(), end, batch, prefetch, workers);
-        segments.push_back(seg);
-        if (!o.json)
-            std::printf("  measured %lld iterations: %.0f samples/s, step %.2f ms, data wait %.0f%%, compute %.0f%% — %s\n",
-                        static_cast<long long>(seg.window.iterations), seg.window.samples_per_s(), seg.window.mean_step_ns() / 1e6,
-                        100 * seg.window.data_wait_share(), 100 * seg.window.compute_share(), seg.verdict.c_str());
-        if (last) break;
-        say(o, "step " + std::to_string(k + 1) + ": " + step->title);
-        if (step->is_restart()) {
-            run->stop();
-            run->wait();
-            for (const auto& [key, v] : step->restart) settings[key] = v;
-            cfg = engine::TrainConfig{};
-            engine::apply_settings(settings, cfg, p.id + " step " + std::to_string(k + 1));
-            run.reset();
-            sink = open_train_sink(o, p, cfg, step->title);
-            collect = std::make_shared<CollectingRunSink>(sink);
-            run = std::make_unique<engine::TrainingRun>(cfg);
-            run->set_sink(collect);
-            run->start();
-            if (!wait_running(*run)) break;
-            batch = cfg.batch_size, prefetch = cfg.prefetch_depth, workers = cfg.workers;
-            seg = segment(step->title, sink ? sink->session_id() : 0, 0);
-        } else {
-            const int v = static_cast<int>(engine::live_knob_value(*step, p.mode));
-            if (step->knob == "batch_size") batch = v;
-            if (step->knob == "prefetch_depth") prefetch = v;
-            if (step->knob == "workers") workers = v;
-            seg = segment(step->title, seg.session, end);
-        }
-    }
-    run->stop();
-    run->wait();
-    const auto s = run->snapshot();
-    if (s->state == RunState::Failed) {
-        std::cerr << "batchscope-cli presets run: " << s->message << "\n";
+    held = r.all_held();
+    if (!r.failure.empty()) {
+        std::cerr << "batchscope-cli presets run: " << r.failure << "\n";
         return kExitRunFailed;
     }
-    return kExitOk;
-}
-
-// The model an inference preset serves: --checkpoint, or one trained once with the preset's
-// serve_model settings and kept in the cache folder.
-std::string served_checkpoint(const PresetOptions& o, const Preset& p) {
-    if (!o.checkpoint.empty()) return o.checkpoint;
-    const std::filesystem::path dir = std::filesystem::path(engine::data::default_cache_dir()) / "presets";
-    const std::string path = (dir / (p.id + ".bsckpt")).string();
-    if (std::filesystem::exists(path)) return path;
-    std::filesystem::create_directories(dir);
-    engine::TrainConfig t;
-    engine::apply_settings(p.serve_model, t, p.id + " serve_model");
-    t.checkpoint_path = path + ".part";
-    say(o, "training the model this preset serves (once; kept in " + path + ")");
-    engine::TrainingRun run(t);
-    run.start();
-    run.wait();
-    const auto s = run.snapshot();
-    if (s->state != RunState::Finished) throw std::runtime_error("training the served model failed: " + s->message);
-    std::filesystem::rename(t.checkpoint_path, path);
-    if (!s->epochs_done.empty() && !o.json)
-        std::printf("  trained: test accuracy %.2f%% after %zu epochs\n", 100 * s->epochs_done.back().test_accuracy,
-                    s->epochs_done.size());
-    return path;
-}
-
-void finish_infer_segment(Segment& seg, const std::vector<ServedRequest>& all, int64_t end) {
-    std::vector<int64_t> lat;
-    int64_t batch_sum = 0, t0 = INT64_MAX, t1 = 0;
-    for (const auto& r : all)
-        if (r.id >= seg.first && r.id < end) {
-            lat.push_back(r.latency_ns);
-            batch_sum += r.batch;
-            t0 = std::min(t0, r.done_ns);
-            t1 = std::max(t1, r.done_ns);
-        }
-    seg.requests = static_cast<int64_t>(lat.size());
-    if (lat.empty()) return;
-    seg.seconds = static_cast<double>(t1 - t0) / 1e9;
-    seg.rps = seg.seconds > 0 ? static_cast<double>(lat.size() - 1) / seg.seconds : 0;
-    const double ps[] = {50, 99};
-    const auto sum = engine::infer::summarize(lat, ps);
-    seg.p50_us = static_cast<double>(sum.value_ns(50)) / 1e3;
-    seg.p99_us = static_cast<double>(sum.value_ns(99)) / 1e3;
-    seg.mean_batch = static_cast<double>(batch_sum) / static_cast<double>(seg.requests);
-    seg.last = end == INT64_MAX ? -1 : end - 1;
-    const auto* p99 = sum.at(99);
-    seg.verdict = p99 && !p99->enough ? "too few requests for a trusted p99" : "";
-}
-
-int run_infer_preset(const PresetOptions& o, const Preset& p, std::vector<Segment>& segments) {
-    engine::infer::InferConfig cfg;
-    engine::apply_settings(p.config, cfg, p.id + " config");
-    for (const auto& s : p.steps)
-        if (s.is_restart()) throw engine::PresetError(p.id + ": restart steps are for training presets");
-    ServedModelOptions model;
-    model.checkpoint = served_checkpoint(o, p);
-    cfg.checkpoint = model.checkpoint;
-    auto service = make_service(model, cfg);
-    std::shared_ptr<engine::infer::InferSessionSink> sink;
-    if (!o.no_save) {
-        sink = std::make_shared<engine::infer::InferSessionSink>(o.db, cfg, *service, "preset " + p.id, "stream",
-                                                                 std::vector<std::string>{"preset:" + p.id});
+    int stated = 0, missed = 0;
+    for (const auto& s : r.segments) {
+        stated += s.expectations;
+        for (const auto& out : s.outcomes) missed += out.held ? 0 : 1;
+        missed += s.expectations - static_cast<int>(s.outcomes.size());
     }
-    auto collect = std::make_shared<CollectingInferSink>(sink);
-    engine::infer::InferenceRun run(cfg, service);
-    run.set_sink(collect);
-    run.start();
-    say(o, "lesson " + std::to_string(p.lesson) + ": " + p.title + "\nstart: " + settings_text(p.config));
-    const size_t steps = o.steps < 0 ? p.steps.size() : std::min<size_t>(p.steps.size(), static_cast<size_t>(o.steps));
-    Segment seg = segment("start", sink ? sink->session_id() : 0, 0);
-    for (size_t k = 0;; ++k) {
-        const bool alive = run_for(run, o.segment_s);
-        const bool last = k == steps || !alive;
-        int64_t end = INT64_MAX;
-        const PresetStep* step = last ? nullptr : &p.steps[k];
-        if (step) {
-            const size_t before = run.snapshot()->knob_changes.size();
-            const double v = engine::live_knob_value(*step, p.mode);
-            std::string err = step->knob == "rate"          ? run.set_rate(v)
-                              : step->knob == "concurrency" ? run.set_concurrency(static_cast<int>(v))
-                              : step->knob == "max_batch"   ? run.set_max_batch(static_cast<int>(v))
-                                                            : run.set_queue_delay_us(static_cast<int64_t>(v));
-            if (!err.empty()) throw engine::PresetError("step \"" + step->title + "\": " + err);
-            end = wait_applied(run, before);
-            if (end < 0) end = INT64_MAX;
-        } else {
-            run.stop();
-            run.wait();
-        }
-        finish_infer_segment(seg, collect->served(), end);
-        segments.push_back(seg);
-        if (!o.json)
-            std::printf("  measured %lld requests: %.0f requests/s, latency p50 %.0f us, p99 %.0f us, mean batch %.2f%s%s\n",
-                        static_cast<long long>(seg.requests), seg.rps, seg.p50_us, seg.p99_us, seg.mean_batch,
-                        seg.verdict.empty() ? "" : " — ", seg.verdict.c_str());
-        if (last) break;
-        say(o, "step " + std::to_string(k + 1) + ": " + step->title);
-        seg = segment(step->title, seg.session, end);
-    }
-    run.stop();
-    run.wait();
-    const auto s = run.snapshot();
-    if (s->state == RunState::Failed) {
-        std::cerr << "batchscope-cli presets run: " << s->message << "\n";
-        return kExitRunFailed;
+    say(o, "lesson " + std::to_string(p.lesson) + ": " + std::to_string(stated - missed) + " of " + std::to_string(stated) +
+               " expected outcomes held" + (held ? "" : " — the lesson did not show what it claims"));
+    if (all_json) {
+        json j = preset_json(p);
+        j["segments"] = json::array();
+        for (const auto& s : r.segments) j["segments"].push_back(segment_json(s, train));
+        j["all_held"] = held;
+        all_json->push_back(j);
+    } else if (!o.no_save) {
+        std::printf("saved in %s, tagged preset:%s (compare: batchscope-cli sessions list --tag preset:%s)\n", o.db.c_str(),
+                    p.id.c_str(), p.id.c_str());
     }
     return kExitOk;
 }
 
 int run_preset(const PresetOptions& o) {
-    Preset p;
+    std::vector<Preset> chosen;
     try {
-        if (!o.file.empty()) p = engine::load_preset_file(o.file);
-        else if (const Preset* found = engine::find_preset(o.which)) p = *found;
+        if (o.all) chosen = engine::builtin_presets();
+        else if (!o.file.empty()) chosen.push_back(engine::load_preset_file(o.file));
+        else if (const Preset* found = engine::find_preset(o.which)) chosen.push_back(*found);
         else {
             std::cerr << "batchscope-cli presets run: no preset \"" << o.which << "\" (see `batchscope-cli presets list`)\n";
             return kExitUsage;
@@ -421,41 +199,23 @@ int run_preset(const PresetOptions& o) {
         std::cerr << "batchscope-cli presets run: --segment-s must be 1 to 3600 seconds\n";
         return kExitUsage;
     }
-    if (p.emulated) say(o, "note: this preset uses an emulated storage profile (modelled device timing, labelled so)");
-    std::vector<Segment> segments;
-    int rc = kExitOk;
-    try {
-        rc = p.mode == PresetMode::Train ? run_train_preset(o, p, segments) : run_infer_preset(o, p, segments);
-    } catch (const store::StoreError& e) {
-        std::cerr << "batchscope-cli presets run: cannot save the session: " << e.what()
-                  << "\n(use --db FILE for another database, or --no-save)\n";
-        return kExitRunFailed;
-    } catch (const std::exception& e) {
-        std::cerr << "batchscope-cli presets run: " << e.what() << "\n";
+    json all = json::array();
+    std::vector<std::string> not_held;
+    for (const Preset& p : chosen) {
+        bool held = true;
+        const int rc = play_one(o, p, held, o.json ? &all : nullptr);
+        if (rc != kExitOk) return rc;
+        if (!held) not_held.push_back(std::to_string(p.lesson));
+    }
+    if (o.json) std::cout << (o.all ? all : all.front()).dump(2) << "\n";
+    if (o.check && !not_held.empty()) {
+        std::string list;
+        for (const auto& l : not_held) list += (list.empty() ? "" : ", ") + l;
+        std::cerr << "batchscope-cli presets run --check: lesson " << list
+                  << " did not show what it claims (an expected outcome did not hold; see above)\n";
         return kExitRunFailed;
     }
-    if (o.json) {
-        json j = preset_json(p);
-        j["segments"] = json::array();
-        for (const auto& s : segments) {
-            json sj = {{"setting", s.setting}, {"session", s.session}};
-            if (p.mode == PresetMode::Train)
-                sj.update({{"iterations", s.window.iterations}, {"first_iteration", s.first}, {"last_iteration", s.last},
-                           {"samples_per_s", s.window.samples_per_s()}, {"step_ms", s.window.mean_step_ns() / 1e6},
-                           {"data_wait_share", s.window.data_wait_share()}, {"compute_share", s.window.compute_share()},
-                           {"copy_share", s.window.copy_share()}, {"host_share", s.window.host_share()},
-                           {"verdict", s.verdict}});
-            else
-                sj.update({{"requests", s.requests}, {"requests_per_s", s.rps}, {"p50_us", s.p50_us},
-                           {"p99_us", s.p99_us}, {"mean_batch", s.mean_batch}, {"note", s.verdict}});
-            j["segments"].push_back(sj);
-        }
-        std::cout << j.dump(2) << "\n";
-    } else if (!o.no_save) {
-        std::printf("saved in %s, tagged preset:%s (compare: batchscope-cli sessions list --tag preset:%s)\n", o.db.c_str(),
-                    p.id.c_str(), p.id.c_str());
-    }
-    return rc;
+    return kExitOk;
 }
 
 }  // namespace
@@ -477,7 +237,9 @@ Runner add_presets_command(CLI::App& app) {
     run->add_option("--db", o->db, "Session database the runs are saved in")->capture_default_str();
     run->add_flag("--no-save", o->no_save, "Do not save the runs as sessions");
     run->add_option("--checkpoint", o->checkpoint, "Inference presets: serve this checkpoint instead of training one");
-    run->add_flag("--json", o->json, "Print one JSON object at the end instead of text");
+    run->add_flag("--json", o->json, "Print one JSON object at the end instead of text (a list with --all)");
+    run->add_flag("--all", o->all, "Play every built-in preset, in lesson order");
+    run->add_flag("--check", o->check, "Exit with status 1 when an expected outcome of a step did not hold");
 
     return [o, list, show, run]() -> int {
         if (list->parsed()) {
@@ -506,17 +268,19 @@ Runner add_presets_command(CLI::App& app) {
             }
             std::printf("lesson %d: %s (%s, %s)\n%s\n\n%s\n\nstart: %s\n", p->lesson, p->title.c_str(), p->id.c_str(),
                         mode_name(p->mode), p->summary.c_str(), p->explanation.c_str(), settings_text(p->config).c_str());
+            for (const auto& e : p->start_expect) std::printf("  expected: %s\n", e.describe().c_str());
             for (size_t i = 0; i < p->steps.size(); ++i) {
                 const auto& s = p->steps[i];
                 std::printf("step %zu: %s [%s]\n  %s\n", i + 1, s.title.c_str(),
                             s.is_restart() ? ("restart with " + settings_text(s.restart)).c_str()
                                            : ("live: " + s.knob + " " + s.value.to_string()).c_str(),
                             s.explanation.c_str());
+                for (const auto& e : s.expect) std::printf("  expected: %s\n", e.describe().c_str());
             }
             return kExitOk;
         }
-        if (o->which.empty() == o->file.empty()) {
-            std::cerr << "batchscope-cli presets run: give a preset id (or lesson number) or --file, not both\n";
+        if ((o->which.empty() ? 0 : 1) + (o->file.empty() ? 0 : 1) + (o->all ? 1 : 0) != 1) {
+            std::cerr << "batchscope-cli presets run: give one of a preset id (or lesson number), --file or --all\n";
             return kExitUsage;
         }
         return run_preset(*o);

@@ -354,6 +354,7 @@ void MainWindow::refresh() {
     const engine::RunSnapshot& s = *shown_;
     timeline_.observe(s);
     live_tabs_->pipeline()->observe(s);  // the whole-run queue series, shown or not
+    if (redraws_ % kVerdictEvery == 0 || s.state != RunState::Running) measureWorkshop(s);
     // Numbers that change every frame relayout the side panel (its labels wrap): 10 a second
     // are as readable as 30. A new state is shown at once.
     if (state_changed || redraws_ % kTextEvery == 0 || s.state != RunState::Running) status_->showSnapshot(s);

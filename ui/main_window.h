@@ -90,6 +90,8 @@ public:
     // its steps one by one. False (and the reason shown) when something was refused.
     bool loadPreset(const engine::Preset* preset);
     bool nextPresetStep();
+    // The Workshop dock's lesson: the running segment's figures (the verdict's window).
+    void measureWorkshop(const engine::RunSnapshot& s);
     // Shows a tab: "live", "inference" or "sessions"; "pipeline" and "gpu": a Live sub-tab.
     void showView(const QString& view);
 

@@ -5,6 +5,8 @@
 #include <QSpinBox>
 
 #include "batchscope/engine/preset.h"
+#include "batchscope/engine/preset_player.h"
+#include "batchscope/profiler/window_summary.h"
 #include "charts/presenter_style.h"
 #include "control_panel.h"
 #include "data_panel.h"
@@ -12,6 +14,7 @@
 #include "main_window.h"
 #include "phase_style.h"
 #include "preset_panel.h"
+#include "verdict_logic.h"
 
 namespace batchscope::ui {
 
@@ -118,8 +121,21 @@ bool MainWindow::nextPresetStep() {
         controls_->showRefusal(tr("Step not made: %1").arg(QString::fromStdString(e.what())));
         return false;
     }
-    presets_->markStepDone();
+    presets_->markStepDone(shown_ && !infer && !step.is_restart() ? shown_->knob_changes.size() : 0);
     return true;
+}
+
+void MainWindow::measureWorkshop(const engine::RunSnapshot& s) {
+    const engine::Preset* p = presets_->loaded();
+    if (!p || p->mode != engine::PresetMode::Train) return;
+    const VerdictWindow w = verdict_window(s);
+    if (w.count < static_cast<size_t>(kVerdictMinWindow)) return;
+    // Not yet a window of the newest setting alone.
+    if (!s.knob_changes.empty() && s.recent[w.first].iteration < s.knob_changes.back().iteration) return;
+    std::vector<profiler::IterationSample> samples =
+        iteration_samples(std::vector<engine::IterationRecord>(s.recent.begin() + static_cast<std::ptrdiff_t>(w.first),
+                                                               s.recent.begin() + static_cast<std::ptrdiff_t>(w.first + w.count)));
+    presets_->showMeasured(engine::train_figures(profiler::summarize(samples)), s.knob_changes.size());
 }
 
 }  // namespace batchscope::ui

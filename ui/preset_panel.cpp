@@ -73,25 +73,66 @@ void PresetPanel::showSelected() {
 void PresetPanel::markLoaded(const engine::Preset* p) {
     loaded_ = p;
     next_ = 0;
+    progress_ = p ? engine::PresetProgress(*p) : engine::PresetProgress();
     if (p) combo_->setCurrentIndex(combo_->findData(QString::fromStdString(p->id)));  // shows it
     showSelected();
 }
 
-void PresetPanel::markStepDone() {
+void PresetPanel::markStepDone(size_t changes_now) {
     ++next_;
+    progress_.step_made(changes_now);
     updateSteps();
 }
+
+void PresetPanel::showMeasured(const engine::SegmentFigures& figures, size_t changes_now) {
+    if (!loaded_) return;
+    const int k = progress_.segment();
+    const std::vector<engine::Outcome> before = progress_.outcomes(k);
+    progress_.measured(figures, changes_now);
+    const std::vector<engine::Outcome>& now = progress_.outcomes(k);
+    bool same = before.size() == now.size();
+    for (size_t i = 0; same && i < now.size(); ++i) same = before[i].held == now[i].held && before[i].text == now[i].text;
+    if (!same) updateSteps();
+}
+
+namespace {
+
+// "expected: data wait falls by at least 50%" and, once measured, whether it held.
+QString outcome_lines(const engine::PresetProgress& g, int k, bool active) {
+    QStringList lines;
+    const auto& expect = g.expectations(k);
+    const auto& outs = g.outcomes(k);
+    if (active && g.measured_segment(k) && !outs.empty()) {
+        for (const engine::Outcome& o : outs)
+            lines << QStringLiteral("   %1 %2").arg(o.held ? QStringLiteral("\u2714 held:") : QStringLiteral("\u2716 did not hold:"),
+                                                     QString::fromStdString(o.text));
+    } else {
+        for (const engine::Expectation& e : expect)
+            lines << QStringLiteral("   ") + QObject::tr("expected: %1").arg(QString::fromStdString(e.describe()));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+}  // namespace
 
 void PresetPanel::updateSteps() {
     steps_->clear();
     const engine::Preset* p = selected();
     const bool active = p && p == loaded_;
     if (p) {
+        if (!p->start_expect.empty()) {
+            auto* item = new QListWidgetItem(tr("Start") + QLatin1Char('\n') + outcome_lines(progress_, 0, active));
+            if (active && next_ > 0) item->setForeground(QColor(0x66, 0x66, 0x66));
+            steps_->addItem(item);
+        }
         for (size_t i = 0; i < p->steps.size(); ++i) {
             const engine::PresetStep& s = p->steps[i];
             const bool done = active && static_cast<int>(i) < next_;
             const bool next = active && static_cast<int>(i) == next_;
-            auto* item = new QListWidgetItem(QStringLiteral("%1 %2").arg(done ? QStringLiteral("\u2713") : next ? QStringLiteral("\u25B6") : QStringLiteral("\u2022"), q(s.title)));
+            QString text = QStringLiteral("%1 %2").arg(done ? QStringLiteral("\u2713") : next ? QStringLiteral("\u25B6") : QStringLiteral("\u2022"), q(s.title));
+            const QString outcome = outcome_lines(progress_, static_cast<int>(i) + 1, active && done);
+            if (!outcome.isEmpty()) text += QLatin1Char('\n') + outcome;
+            auto* item = new QListWidgetItem(text);
             item->setToolTip(q(s.explanation));
             if (next) {
                 QFont f = item->font();

@@ -2,10 +2,12 @@
 // The workshop panel: pick one of the built-in lesson presets (resources/presets), read its
 // explanation, load it (the run restarts with its settings) and press "Next step" to make the
 // change the lesson is about. The window carries the preset out (MainWindow::loadPreset /
-// nextPresetStep); this panel shows the lesson and where the presenter is in it.
+// nextPresetStep); this panel shows the lesson, where the presenter is in it, what each step is
+// expected to show and, once measured, whether it held.
 #include <QWidget>
 
 #include "batchscope/engine/preset.h"
+#include "batchscope/engine/preset_player.h"
 
 class QComboBox;
 class QLabel;
@@ -24,7 +26,11 @@ public:
     int nextStep() const { return next_; }  // index of the step "Next step" makes
     // The window loaded `p` (steps start again) / made the next step.
     void markLoaded(const engine::Preset* p);
-    void markStepDone();
+    void markStepDone(size_t changes_now = 0);
+    // The running segment's figures (the live run's verdict window); `changes_now`: the run's
+    // knob changes so far.
+    void showMeasured(const engine::SegmentFigures& figures, size_t changes_now);
+    const engine::PresetProgress& progress() const { return progress_; }
 
     QComboBox* presetCombo() const { return combo_; }
     QPushButton* loadButton() const { return load_; }
@@ -47,6 +53,7 @@ private:
     QPushButton* next_button_;
     const engine::Preset* loaded_ = nullptr;
     int next_ = 0;
+    engine::PresetProgress progress_;
 };
 
 }  // namespace batchscope::ui

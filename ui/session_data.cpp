@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "batchscope/engine/train_config.h"
+#include "batchscope/engine/verdict_context.h"
 #include "batchscope/profiler/verdict.h"
 #include "batchscope/profiler/window_summary.h"
 #include "run_text.h"
@@ -124,7 +125,8 @@ SessionReport load_session_report(store::SessionStore& st, int64_t id) {
             r.facts.emplace_back("latency p99", format_metric(store::percentile(lat, 99) / 1e3, "us"));
         }
     }
-    const std::vector<profiler::IterationSample> its = iteration_samples(st.iterations(id));
+    const std::vector<store::IterationRow> rows = st.iterations(id);
+    const std::vector<profiler::IterationSample> its = iteration_samples(rows);
     std::vector<profiler::KnobMarker> knobs;
     for (const auto& k : st.knob_changes(id)) {
         knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
@@ -133,24 +135,14 @@ SessionReport load_session_report(store::SessionStore& st, int64_t id) {
     if (its.size() >= static_cast<size_t>(kVerdictMinWindow)) {
         const size_t n = std::min(its.size(), static_cast<size_t>(kVerdictWindow));
         const std::span<const profiler::IterationSample> window(its.data() + its.size() - n, n);
-        profiler::PipelineContext ctx;  // the knobs at the end: configured, then each change
-        const auto cfg = nlohmann::json::parse(i.config_json, nullptr, false);
-        auto knob = [&](const char* key) { return cfg.is_object() && cfg.contains(key) && cfg[key].is_number_integer() ? cfg[key].get<int>() : 0; };
-        ctx.batch_size = knob("batch_size");
-        ctx.prefetch_depth = knob("prefetch_depth");
-        ctx.workers = knob("workers");
-        for (const auto& k : knobs) {
-            if (k.knob == "batch_size") ctx.batch_size = static_cast<int>(k.new_value);
-            if (k.knob == "prefetch_depth") ctx.prefetch_depth = static_cast<int>(k.new_value);
-            if (k.knob == "workers") ctx.workers = static_cast<int>(k.new_value);
-        }
-        ctx.max_batch = engine::KnobLimits::kMaxBatch;
-        ctx.max_prefetch = engine::KnobLimits::kMaxPrefetch;
-        ctx.max_workers = engine::KnobLimits::kMaxWorkers;
+        const std::vector<store::KnobRow> changes = st.knob_changes(id);
+        const profiler::PipelineContext ctx =
+            engine::verdict_context(i, changes, std::span<const store::IterationRow>(rows).subspan(rows.size() - n, n));
         const profiler::Verdict v = profiler::judge(profiler::summarize(window), ctx);
         r.verdict = v.headline + " (iterations " + std::to_string(window.front().iteration) + "–" +
                     std::to_string(window.back().iteration) + ")";
         for (const auto& a : v.advice) r.advice.push_back(a.text);
+        if (!v.note.empty()) r.advice.push_back(v.note);
     }
     return r;
 }

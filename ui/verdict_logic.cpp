@@ -1,10 +1,11 @@
 #include "verdict_logic.h"
 
 #include <algorithm>
-#include <thread>
+#include <span>
 
 #include "batchscope/engine/train_config.h"
 #include "batchscope/knobs/knob.h"
+#include "batchscope/engine/verdict_context.h"
 
 namespace batchscope::ui {
 
@@ -42,23 +43,7 @@ VerdictWindow verdict_window(const engine::RunSnapshot& s) {
 }
 
 profiler::PipelineContext pipeline_context(const engine::RunSnapshot& s, VerdictWindow w) {
-    profiler::PipelineContext ctx;
-    ctx.batch_size = s.batch_size;
-    ctx.prefetch_depth = s.prefetch_depth;
-    ctx.workers = s.workers;
-    ctx.max_batch = engine::KnobLimits::kMaxBatch;
-    ctx.max_prefetch = engine::KnobLimits::kMaxPrefetch;
-    ctx.max_workers = engine::KnobLimits::kMaxWorkers;
-    ctx.cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
-    ctx.gpu = s.backend.rfind("cuda", 0) == 0;
-    for (size_t i = w.first; i < w.first + w.count; ++i) {
-        const engine::BatchTimes& b = s.recent[i].load;
-        if (b.end_ns > b.start_ns) {
-            ctx.loader_busy_ns += b.end_ns - b.start_ns;
-            ++ctx.batches_loaded;
-        }
-    }
-    return ctx;
+    return engine::verdict_context(s, std::span<const engine::IterationRecord>(s.recent).subspan(w.first, w.count));
 }
 
 std::optional<CurrentVerdict> current_verdict(const engine::RunSnapshot& s) {

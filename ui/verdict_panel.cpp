@@ -95,7 +95,8 @@ void VerdictPanel::clear() {
 }
 
 void VerdictPanel::noteApplied(const QString& knob, int from, int to) {
-    pending_ = Pending{knob, from, to};
+    pending_ = Pending{knob, from, to, {}};
+    if (knob == advised_knob_ && to == advised_value_) pending_->expected = advised_expected_;
     effect_->setText(tr("%1: applied, measuring\u2026")
                          .arg(QString::fromStdString(profiler::describe({0, 0, knob.toStdString(), from, to}))));
     effect_->show();
@@ -122,15 +123,25 @@ void VerdictPanel::showSnapshot(const engine::RunSnapshot& s) {
         headline_->setFont(bold);
         window_->setText(tr("iterations %1\u2013%2").arg(v->first_iteration).arg(v->last_iteration));
         QStringList lines;
-        for (const profiler::Advice& a : v->verdict.advice) lines << QStringLiteral("\u2022 ") + QString::fromStdString(a.text);
+        if (!v->verdict.diagnosis.empty()) lines << QString::fromStdString(v->verdict.diagnosis);
+        for (const profiler::Advice& a : v->verdict.advice) {
+            lines << QStringLiteral("\u2022 ") + QString::fromStdString(a.text);
+            if (a.expected.valid())
+                lines << tr("   expected: %1 (%2)").arg(QString::fromStdString(profiler::describe(a.expected)),
+                                                      QString::fromStdString(a.expected.reason));
+        }
+        if (v->verdict.advice.empty())
+            lines << (v->verdict.note.empty() ? tr("No advice: no knob is likely to help.")
+                                              : tr("No knob helps: %1").arg(QString::fromStdString(v->verdict.note)));
         // GPU work no iteration id attributes is in no part: the verdict cannot see it.
         if (const std::string note = engine::unattributed_note(s.device); !note.empty())
             lines.prepend(tr("Note: %1").arg(QString::fromStdString(note)));
-        advice_->setText(lines.isEmpty() ? tr("No advice: no knob is likely to help.") : lines.join(QLatin1Char('\n')));
+        advice_->setText(lines.join(QLatin1Char('\n')));
         const profiler::Advice* first = v->verdict.advice.empty() ? nullptr : &v->verdict.advice.front();
         const bool can = first && live_knob(first->knob) && is_live(s.state);
         advised_knob_ = can ? QString::fromStdString(first->knob) : QString();
         advised_value_ = can ? static_cast<int>(first->to) : 0;
+        advised_expected_ = can ? first->expected : profiler::Prediction{};
         apply_->setEnabled(can);
         apply_->setText(first ? tr("Apply: %1").arg(QString::fromStdString(profiler::describe(
                                     {0, 0, first->knob, first->from, first->to})))
@@ -151,7 +162,11 @@ void VerdictPanel::showSnapshot(const engine::RunSnapshot& s) {
     else if (!e.effect->measured)
         effect_->setText(tr("%1: not enough iterations on both sides to compare").arg(what));
     else
-        effect_->setText(tr("What changed: %1").arg(QString::fromStdString(e.effect->text)));
+        effect_->setText(tr("What changed: %1").arg(QString::fromStdString(e.effect->text)) +
+                         (pending_->expected.valid()
+                              ? QStringLiteral("\n") + tr("Advice: %1").arg(QString::fromStdString(
+                                                           profiler::check_prediction(pending_->expected, e.effect->after).text))
+                              : QString()));
 }
 
 }  // namespace batchscope::ui

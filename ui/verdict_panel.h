@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "batchscope/engine/run_snapshot.h"
+#include "batchscope/profiler/verdict.h"
 
 class QLabel;
 class QPushButton;
@@ -39,6 +40,7 @@ private:
     struct Pending {
         QString knob;
         int from = 0, to = 0;
+        profiler::Prediction expected;  // what the advice predicted (invalid: applied by hand)
     };
 
     QLabel* headline_;
@@ -48,6 +50,7 @@ private:
     QLabel* effect_;
     QString advised_knob_;
     int advised_value_ = 0;
+    profiler::Prediction advised_expected_;
     std::optional<Pending> pending_;
 };
 

@@ -167,6 +167,41 @@ const std::vector<std::string>& live_knobs(PresetMode m) {
     return m == PresetMode::Train ? train : serve;
 }
 
+// "expect": [{"metric": "data_wait", "falls_by": 0.5}, ...]
+std::vector<Expectation> expectations_of(const json& j, PresetMode mode, bool first, const std::string& where) {
+    std::vector<Expectation> out;
+    if (!j.is_array()) fail(where, "\"expect\" must be a list of {\"metric\": ..., \"above\"|\"below\"|\"rises_by\"|\"falls_by\"|\"within\": number}");
+    const auto& metrics = expectation_metrics(mode == PresetMode::Infer);
+    std::string allowed;
+    for (const auto& m : metrics) allowed += (allowed.empty() ? "" : ", ") + m;
+    for (const json& e : j) {
+        const bool against = e.is_object() && e.contains("against");
+        if (against && e["against"] != "start") fail(where, "\"against\" can only be \"start\"");
+        if (!e.is_object() || !e.contains("metric") || !e["metric"].is_string() || e.size() != (against ? 3u : 2u))
+            fail(where, "an expectation is {\"metric\": name, one of \"above\", \"below\", \"rises_by\", \"falls_by\", \"within\": number}");
+        Expectation x;
+        x.metric = e["metric"].get<std::string>();
+        if (std::find(metrics.begin(), metrics.end(), x.metric) == metrics.end())
+            fail(where, "unknown metric \"" + x.metric + "\" (allowed: " + allowed + ")");
+        bool found = false;
+        for (const auto& [key, kind] : {std::pair{"above", Expectation::Kind::Above}, {"below", Expectation::Kind::Below},
+                                        {"rises_by", Expectation::Kind::RisesBy}, {"falls_by", Expectation::Kind::FallsBy},
+                                        {"within", Expectation::Kind::Within}}) {
+            if (!e.contains(key)) continue;
+            if (!e[key].is_number() || !std::isfinite(e[key].get<double>()) || e[key].get<double>() < 0)
+                fail(where, std::string("\"") + key + "\" takes a number of at least 0");
+            x.kind = kind;
+            x.value = e[key].get<double>();
+            found = true;
+        }
+        if (!found) fail(where, "an expectation needs one of \"above\", \"below\", \"rises_by\", \"falls_by\", \"within\"");
+        x.against_start = against;
+        if (first && x.relative()) fail(where, "the starting segment has no segment before it: use \"above\" or \"below\"");
+        out.push_back(x);
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string PresetValue::to_string() const {
@@ -218,6 +253,7 @@ Preset parse_preset(const std::string& json_text, const std::string& source) {
         apply_settings(p.serve_model, t, where + " serve_model");
     }
     p.emulated = uses_emulated_storage(p.config);
+    if (j.contains("expect")) p.start_expect = expectations_of(j["expect"], p.mode, true, where + " expect");
     if (!j.contains("steps") || !j["steps"].is_array()) fail(where, "\"steps\" must be a list");
     for (size_t i = 0; i < j["steps"].size(); ++i) {
         const json& s = j["steps"][i];
@@ -249,6 +285,7 @@ Preset parse_preset(const std::string& json_text, const std::string& source) {
             }
             p.emulated |= uses_emulated_storage(step.restart);
         }
+        if (s.contains("expect")) step.expect = expectations_of(s["expect"], p.mode, false, sw + " expect");
         p.steps.push_back(std::move(step));
     }
     return p;

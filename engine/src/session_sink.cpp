@@ -95,9 +95,7 @@ SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, 
     m.config_json = config_json(config);
     m.env_json = environment_json();
     m.tags = std::move(tags);
-    batch_size_ = config.batch_size;
-    prefetch_ = config.prefetch_depth;
-    workers_ = config.workers;
+    setting_ = VerdictSetting::of(config);
     if (when == Open::Now) {
         rec_ = std::make_unique<store::SessionRecorder>(db_path, m);
         id_ = rec_->session_id();
@@ -150,7 +148,7 @@ void SessionSink::on_iteration(const IterationRecord& r) {
     window_.end_ns = r.end_ns;
     window_.samples += r.batch_size;
     window_.total += r.breakdown;
-    batch_size_ = r.batch_size;
+    window_.records.push_back(r);
     if (window_.end_ns - window_.start_ns >= kVerdictWindowNs) close_window();
 }
 
@@ -162,23 +160,25 @@ void SessionSink::close_window() {
     w.iterations = window_.last - window_.first + 1;
     w.samples = window_.samples;
     w.total = window_.total;
+    const std::vector<IterationRecord> records = std::move(window_.records);
     window_ = Window{};
     if (w.empty()) return;
-    profiler::PipelineContext ctx;
-    ctx.batch_size = batch_size_;
-    ctx.prefetch_depth = prefetch_;
-    ctx.workers = workers_;
-    ctx.max_batch = KnobLimits::kMaxBatch;
-    ctx.max_prefetch = KnobLimits::kMaxPrefetch;
-    ctx.max_workers = KnobLimits::kMaxWorkers;
-    ctx.cpu_cores = static_cast<int>(std::thread::hardware_concurrency());
-    const profiler::Verdict v = profiler::judge(w, ctx);
+    const profiler::Verdict v = profiler::judge(w, verdict_context(setting_, records));
     store::VerdictRow row;
     row.first_iteration = w.first_iteration;
     row.last_iteration = w.last_iteration;
     row.verdict = std::string(profiler::bottleneck_name(v.bottleneck));
     row.advice = v.headline;
-    for (const profiler::Advice& a : v.advice) row.advice += "\n" + a.text;
+    // The prediction is kept in the text (no schema change): "… — expected: step 4.10 ms, …".
+    for (const profiler::Advice& a : v.advice)
+        row.advice += "\n" + a.text + (a.expected.valid() ? " — expected: " + profiler::describe(a.expected) : std::string());
+    if (!v.note.empty()) row.advice += "\n" + v.note;
+    if (applied_) {  // the window after an applied advice: what it predicted against what this window measured
+        row.advice += "\nadvice applied (" + profiler::describe(profiler::KnobMarker{0, 0, applied_->knob, applied_->from, applied_->to}) +
+                      "): " + profiler::check_prediction(applied_->expected, w).text;
+        applied_.reset();
+    }
+    last_advice_ = v.advice;
     if (auto* rec = recorder()) {
         rec->add(row);
         verdicts_.fetch_add(1);
@@ -192,9 +192,10 @@ void SessionSink::on_epoch(const EpochRecord& e) {
 
 void SessionSink::on_knob_change(const KnobChange& k) {
     close_window();  // the knobs of a window are one setting
-    if (k.knob == "prefetch_depth") prefetch_ = static_cast<int>(k.new_value);
-    if (k.knob == "workers") workers_ = static_cast<int>(k.new_value);
-    if (k.knob == "batch_size") batch_size_ = static_cast<int>(k.new_value);
+    setting_.apply(k.knob, k.new_value);
+    applied_.reset();
+    for (const profiler::Advice& a : last_advice_)
+        if (a.knob == k.knob && a.to == k.new_value && a.expected.valid()) applied_ = a;
     if (auto* rec = recorder()) rec->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
 

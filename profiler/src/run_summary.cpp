@@ -41,8 +41,12 @@ void verdict_section(std::ostream& o, const RunSummaryInput& in) {
     const auto last = in.iterations.subspan(static_cast<size_t>(std::max<int64_t>(0, n - in.verdict_window)));
     const Verdict v = judge(summarize(last), in.context);
     o << "## Verdict (last " << last.size() << " iterations)\n\n**" << v.headline << "**\n\n";
-    for (const Advice& a : v.advice) o << "- Try " << a.text << "\n";
-    if (v.advice.empty()) o << "- No knob to turn for this bottleneck.\n";
+    if (!v.diagnosis.empty()) o << v.diagnosis << ".\n\n";
+    for (const Advice& a : v.advice) {
+        o << "- Try " << a.text << "\n";
+        if (a.expected.valid()) o << "  - expected: " << describe(a.expected) << " (" << a.expected.reason << ")\n";
+    }
+    if (v.advice.empty()) o << "- No knob to turn for this bottleneck" << (v.note.empty() ? "" : ": " + v.note) << ".\n";
     o << "\n";
 }
 

@@ -14,7 +14,8 @@ expect_exit "presets list --json" 0 "$cli" presets list --json
 python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert len(l)>=6 and all(p["steps"] for p in l)' "$tmp/out"
 check "JSON list has every preset with its steps" $?
 expect_exit "presets show by lesson number" 0 "$cli" presets show 2
-grep -q '^step 2: Prefetch depth 1 → 4 \[live: prefetch_depth 4\]' "$tmp/out"; check "show prints the steps" $?
+grep -q '^step 1: Prefetch depth 0 → 4 \[live: prefetch_depth 4\]' "$tmp/out"; check "show prints the steps" $?
+grep -q '^  expected: data wait below 5%' "$tmp/out"; check "show prints each step's expected outcome" $?
 expect_exit "presets show unknown" 2 "$cli" presets show 99
 grep -q 'no preset "99"' "$tmp/err"; check "names the unknown preset" $?
 expect_exit "presets run without a preset" 2 "$cli" presets run
@@ -77,9 +78,29 @@ s = json.load(open(sys.argv[1]))["segments"]
 assert len(s) == 4, s
 assert all(x["requests"] > 100 and 0 < x["p50_us"] <= x["p99_us"] for x in s), s
 assert s[0]["mean_batch"] == 1, s                          # max batch 1
-assert s[3]["requests_per_s"] > 3 * s[0]["requests_per_s"], s  # step 3 offers 10x the rate
+assert s[3]["requests_per_s"] > 3 * s[0]["requests_per_s"], s  # step 3 offers 5x the rate
 PY
+  # Expected outcomes: one that cannot hold (a training run above 10^12 samples/s) and one that
+  # must (above 0). --check makes the exit status say whether they held.
+  for what in "always 0 0" "never 1e12 1"; do
+    set -- $what
+    cat >"$tmp/expect-$1.json" <<JSON
+{"format": "batchscope-preset/1", "id": "expect-$1", "lesson": 2, "title": "t", "summary": "s", "explanation": "e",
+ "mode": "train", "config": {"epochs": 100, "train_limit": 5000, "test_limit": 100},
+ "expect": [{"metric": "samples_per_s", "above": $2}],
+ "steps": [{"title": "prefetch 4", "explanation": "e", "knob": "prefetch_depth", "value": 4,
+            "expect": [{"metric": "samples_per_s", "within": 1000}]}]}
+JSON
+    expect_exit "presets run --check ($1 holds)" "$3" "$cli" presets run --file "$tmp/expect-$1.json" --segment-s 1 --no-save --check
+  done
+  grep -q 'DID NOT HOLD.*samples/s' "$tmp/out"; check "names the outcome that did not hold" $?
+  expect_exit "presets run (the same, without --check)" 0 "$cli" presets run --file "$tmp/expect-never.json" --segment-s 1 --no-save
+  grep -q '1 of 2 expected outcomes held' "$tmp/out"; check "counts the outcomes that held" $?
+  expect_exit "presets run --check --json" 1 "$cli" presets run --file "$tmp/expect-never.json" --segment-s 1 --no-save --check --json
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["all_held"] is False and j["segments"][0]["held"] is False and j["segments"][1]["held"] is True, j' "$tmp/out"
+  check "JSON says which segment held" $?
 else
   echo "skip runs: dataset-fashion-mnist is not installed"
 fi
+expect_exit "presets run with a preset and --all" 2 "$cli" presets run 2 --all
 finish

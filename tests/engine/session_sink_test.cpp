@@ -34,6 +34,11 @@ IterationRecord iteration(int64_t i, int64_t t_ms, int64_t wall_ms, int64_t wait
     r.breakdown.wall_ns = wall_ms * 1'000'000;
     r.breakdown.data_wait_ns = wait_ms * 1'000'000;
     r.breakdown.compute_ns = (wall_ms - wait_ms) * 1'000'000;
+    // The loader: 30 ms of decoding per batch, and the queue empty whenever the step waited.
+    r.load.parts.decode_ns = 30'000'000;
+    r.load.start_ns = r.start_ns - 30'000'000;
+    r.load.end_ns = r.start_ns;
+    r.queue_depth = wait_ms > 5 ? 0 : 2;
     return r;
 }
 
@@ -54,7 +59,8 @@ TEST(SessionSinkVerdicts, OneVerdictPerWindowCutAtKnobChangesAndTheEnd) {
         for (; t < 3000; t += 100, ++i) sink.on_iteration(iteration(i, t, 100, 60));
         EXPECT_EQ(sink.verdicts_written(), 1);
         // The user raises the prefetch depth: the open (1 s) window closes with the old knobs.
-        sink.on_knob_change(KnobChange{t * 1'000'000, i, "prefetch_depth", 0, 4});
+        // It is the advice (prefetch 0 → 2), so the next window checks its prediction.
+        sink.on_knob_change(KnobChange{t * 1'000'000, i, "prefetch_depth", 0, 2});
         EXPECT_EQ(sink.verdicts_written(), 2);
         // Now compute-bound (2% waiting) until the end of the run.
         for (int k = 0; k < 5; ++k, t += 100, ++i) sink.on_iteration(iteration(i, t, 100, 2));
@@ -74,6 +80,11 @@ TEST(SessionSinkVerdicts, OneVerdictPerWindowCutAtKnobChangesAndTheEnd) {
     EXPECT_EQ(v[2].verdict, "compute-bound");
     EXPECT_EQ(v[2].first_iteration, 30);
     EXPECT_EQ(v[2].last_iteration, 34);
+    // Predicted with the trainer's own 40 ms per step; measured: 128 samples per 100 ms.
+    EXPECT_NE(v[1].advice.find("prefetch depth 0 → 2"), std::string::npos) << v[1].advice;
+    EXPECT_NE(v[1].advice.find("expected: step"), std::string::npos) << v[1].advice;
+    EXPECT_NE(v[2].advice.find("advice applied (prefetch depth 0 → 2): predicted"), std::string::npos) << v[2].advice;
+    EXPECT_NE(v[2].advice.find("measured 1,280 samples/s, data wait 2%"), std::string::npos) << v[2].advice;
     std::filesystem::remove(db);
 }
 

@@ -27,10 +27,18 @@ engine::IterationRecord rec(int64_t iteration, int64_t wait_us, int64_t compute_
     r.breakdown.host_ns = 50'000;
     r.breakdown.wall_ns = r.breakdown.parts_sum();
     r.end_ns = r.start_ns + r.breakdown.wall_ns;
+    // The loader: 1.5 ms of decoding per batch (one worker keeps up with a 1.9 ms compute on
+    // average), and the queue is empty when a starved step begins.
+    r.load.parts.decode_ns = 1'500'000;
+    r.load.start_ns = r.start_ns - 1'500'000;
+    r.load.end_ns = r.start_ns;
+    r.load.worker = 0;
+    r.queue_depth = wait_us > 100 ? 0 : 3;
     return r;
 }
 
-// `n` input-bound iterations (62% data wait) at prefetch 1, workers 1; then, if `after` > 0, a
+// `n` input-bound iterations (62% data wait) at prefetch 1, workers 1, the worker mostly idle
+// and the queue dry (the advice: a deeper queue); then, if `after` > 0, a
 // change of prefetch depth to 4 and `after` compute-bound iterations.
 engine::RunSnapshot input_bound_run(int n, int after = 0) {
     engine::RunSnapshot s;
@@ -65,6 +73,9 @@ private slots:
         QCOMPARE(v->first_iteration, int64_t(80 - kVerdictWindow));
         QVERIFY(!v->verdict.advice.empty());
         QVERIFY(live_knob(v->verdict.advice.front().knob));
+        QCOMPARE(v->verdict.advice.front().knob, std::string("prefetch_depth"));
+        QCOMPARE(v->verdict.advice.front().to, int64_t(4));
+        QVERIFY(v->verdict.advice.front().expected.valid());
         QVERIFY(!live_knob("pinned_memory"));
     }
 
@@ -112,6 +123,9 @@ private slots:
         panel.showSnapshot(input_bound_run(60, 40));
         QVERIFY2(panel.effectLabel()->text().startsWith(QStringLiteral("What changed")),
                  qPrintable(panel.effectLabel()->text()));
+        // The applied advice's prediction against what was measured after it.
+        QVERIFY2(panel.effectLabel()->text().contains(QStringLiteral("predicted")), qPrintable(panel.effectLabel()->text()));
+        QVERIFY2(panel.effectLabel()->text().contains(QStringLiteral("measured")), qPrintable(panel.effectLabel()->text()));
 
         s.state = engine::RunState::Stopped;  // nothing to apply to
         panel.showSnapshot(s);

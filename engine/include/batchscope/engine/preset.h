@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "batchscope/engine/infer/infer_config.h"
+#include "batchscope/engine/preset_outcome.h"
 #include "batchscope/engine/train_config.h"
 
 namespace batchscope::engine {
@@ -38,6 +39,8 @@ struct PresetStep {
     PresetValue value;
     // ... or a new run with these settings changed (for what cannot change live, e.g. shuffle).
     std::map<std::string, PresetValue> restart;
+    // What the segment after this step is expected to show (preset_outcome.h); may be empty.
+    std::vector<Expectation> expect;
     bool is_restart() const noexcept { return knob.empty(); }
 };
 
@@ -51,6 +54,7 @@ struct Preset {
     std::map<std::string, PresetValue> config;       // the starting settings
     std::map<std::string, PresetValue> serve_model;  // infer: how the served model is trained
     std::vector<PresetStep> steps;
+    std::vector<Expectation> start_expect;  // what the starting segment is expected to show
     bool emulated = false;    // some setting uses an emulated storage profile
     std::string source;       // "built-in" or the file it was read from
 };

@@ -3,11 +3,13 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "batchscope/engine/run_sink.h"
 #include "batchscope/engine/train_config.h"
+#include "batchscope/engine/verdict_context.h"
 #include "batchscope/profiler/breakdown.h"
 
 namespace batchscope::store {
@@ -68,8 +70,11 @@ private:
     struct Window {
         int64_t first = -1, last = -1, samples = 0, start_ns = 0, end_ns = 0;
         profiler::Breakdown total;
+        std::vector<IterationRecord> records;  // for the loader's figures in the verdict's context
     } window_;
-    int batch_size_ = 0, prefetch_ = 0, workers_ = 0;  // knobs in effect
+    VerdictSetting setting_;  // knobs in effect
+    std::vector<profiler::Advice> last_advice_;  // of the last window judged
+    std::optional<profiler::Advice> applied_;    // the change just made was that advice: checked in the next window
     std::atomic<int64_t> verdicts_{0};
 
     std::string db_path_;
