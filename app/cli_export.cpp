@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <span>
 #include <thread>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "batchscope/profiler/csv_export.h"
 #include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/loader_overlap.h"
+#include "batchscope/profiler/output_file.h"
 #include "batchscope/profiler/run_summary.h"
 
 namespace batchscope::cli {
@@ -95,12 +95,16 @@ public:
     }
 
 private:
+    // Whole or not at all (profiler/output_file.h); a failure is said and fails the command.
     template <class F>
     void write(const std::string& path, F&& f) {
         if (path.empty()) return;
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        if (out) f(out);
-        if (!out) std::cerr << "batchscope-cli train: cannot write " << path << "\n";
+        try {
+            profiler::write_output_file(path, f);
+        } catch (const profiler::OutputFileError& e) {
+            std::cerr << "batchscope-cli train: cannot write " << e.what() << "\n";
+            opts_.failures->push_back(e.what());
+        }
     }
 
     profiler::RunSummaryInput summary_input(std::span<const profiler::IterationSample> its,
@@ -253,6 +257,14 @@ void write_session_chrome_trace(store::SessionStore& s, int64_t id, std::ostream
     for (const store::KnobRow& k : s.knob_changes(id)) knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
     const std::string process = std::string("batchscope session ") + std::to_string(id) + ": " + info->name;
     profiler::write_chrome_trace(out, {events, {}, knobs, process, -1});
+}
+
+std::vector<std::string> ExportOptions::unwritable() const {
+    std::vector<std::string> out;
+    for (const std::string* p : {&trace_json, &csv, &summary})
+        if (!p->empty())
+            if (std::string why = profiler::check_output_path(*p); !why.empty()) out.push_back(why);
+    return out;
 }
 
 std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd) {

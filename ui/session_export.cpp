@@ -1,10 +1,10 @@
 #include "session_export.h"
 
-#include <fstream>
 #include <vector>
 
 #include "batchscope/profiler/chrome_trace.h"
 #include "batchscope/profiler/csv_export.h"
+#include "batchscope/profiler/output_file.h"
 #include "batchscope/store/store_error.h"
 #include "session_data.h"
 
@@ -20,13 +20,14 @@ store::SessionInfo info_of(store::SessionStore& st, int64_t id) {
     return *info;
 }
 
+// Whole or not at all, never over what is not a regular file (profiler/output_file.h).
 template <class F>
 void write_file(const std::string& file, F&& f) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    if (!out) throw store::StoreError(std::string("cannot write ") + file + ": check the folder exists and is writable");
-    f(out);
-    out.flush();
-    if (!out) throw store::StoreError(std::string("writing ") + file + " failed (disk full?)");
+    try {
+        profiler::write_output_file(file, f);
+    } catch (const profiler::OutputFileError& e) {
+        throw store::StoreError(std::string("cannot write ") + e.what());
+    }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "batchscope/profiler/pipelined_step.h"
 #include "gpu_run_trace.h"
 #include "training_checkpoint.h"
+#include "training_checks.h"
 #include "training_data.h"
 #include "training_run_impl.h"
 
@@ -119,6 +120,7 @@ void TrainingRun::Impl::controller_main() {
         opt.weight_decay = cfg.weight_decay;
         const model::LrSchedule schedule = model::parse_lr_schedule(cfg.lr_schedule);
         const model::Shape in_shape{data.sample_shape.channels, data.sample_shape.height, data.sample_shape.width};
+        refuse_if_out_of_memory(cfg, spec, in_shape, data.train->classes(), opt.kind);  // before any weight is allocated
         const std::unique_ptr<model::Model> net = make_training_model(cfg, spec, in_shape, data.train->classes(), opt);
         model::Model& model = *net;
         work.model = model.describe();
@@ -505,7 +507,8 @@ void TrainingRun::Impl::controller_main() {
             publish(true);
         }
         if (gpu_trace) poll_gpu(true, [](const IterationRecord&) {});  // evaluation's GPU work
-        if (!cfg.checkpoint_path.empty()) save_training_checkpoint(cfg, model, data, work);
+        refuse_if_nothing_trained(cfg, work, stop_requested);
+        if (!cfg.checkpoint_path.empty() && work.iterations_done > 0) save_training_checkpoint(cfg, model, data, work);
         work.state = stop_requested ? RunState::Stopped : RunState::Finished;
         work.message = stop_requested ? "stopped by the user" : "finished";
         if (gpu_trace) work.message += gpu_trace->incomplete_note();

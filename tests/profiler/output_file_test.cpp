@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "batchscope/profiler/output_file.h"
 
@@ -92,7 +94,14 @@ TEST_F(OutputFile, NeverTouchesTheUsersOwnTmpFile) {
 }
 
 TEST_F(OutputFile, RefusesADeviceAndLeavesItADevice) {
-    for (const char* dev : {"/dev/null", "/dev/full"}) {
+    // As root, nodes of our own for the same devices: a writer that wrongly replaced them would
+    // damage these copies, not the machine's.
+    std::vector<std::string> devices{"/dev/null", "/dev/full"};
+    if (::geteuid() == 0 && ::mknod(path("null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0 &&
+        ::mknod(path("full").c_str(), S_IFCHR | 0666, makedev(1, 7)) == 0)
+        devices = {path("null"), path("full")};
+    for (const std::string& d : devices) {
+        const char* dev = d.c_str();
         const std::string msg = failure(dev, "x");
         EXPECT_NE(msg.find(dev), std::string::npos) << msg;
         EXPECT_NE(msg.find("not a regular file"), std::string::npos) << msg;
@@ -132,7 +141,9 @@ TEST_F(OutputFile, FollowsALinkToARegularFileAndRefusesADanglingOne) {
     fs::create_symlink(path("nowhere/x.csv"), dangling);
     EXPECT_NE(failure(dangling, "x").find("symbolic link to nothing"), std::string::npos);
     EXPECT_TRUE(fs::is_symlink(dangling));
-    fs::create_symlink("/dev/null", path("to-device"));
+    std::string device = "/dev/null";  // as root, a node of our own (see above)
+    if (::geteuid() == 0 && ::mknod(path("null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) device = path("null");
+    fs::create_symlink(device, path("to-device"));
     EXPECT_NE(failure(path("to-device"), "x").find("not a regular file"), std::string::npos);
 }
 
