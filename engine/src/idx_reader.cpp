@@ -85,7 +85,7 @@ IdxArray read_idx_u8(const std::string& path) {
     if (trailing != 0) {  // most often a header of another IDX type (a wrong dimension count)
         std::string shape;
         for (uint32_t d : a.dims) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
-        fail(path, "the header describes " + std::to_string(ndim) + " dimension(s) (" + shape + ", " +
+        fail(path, "unexpected bytes after the data: the header describes " + std::to_string(ndim) + " dimension(s) (" + shape + ", " +
                        std::to_string(a.data.size()) + " bytes) but the file holds more data: not the IDX type it "
                        "claims to be (a wrong dimension count in its header), or a different file");
     }
