@@ -103,7 +103,7 @@ size_t HostTracer::drain(std::vector<Event>& out) {
     }
     size_t n = 0;
     bool any_retired = false;
-    for (Ring* r : rings) {
+    for (Ring*& r : rings) {
         // Read before the head: a ring retired by then has all its events published.
         const bool retired = r->retired.load(std::memory_order_acquire);
         const uint64_t t = r->tail.load(std::memory_order_relaxed);

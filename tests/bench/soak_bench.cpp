@@ -101,7 +101,7 @@ std::vector<Sample> soak(Run& run, const Options& o, Knob&& knob, Progress&& pro
 int soak_train(const Options& o) {
     TrainConfig cfg;
     cfg.model = "mlp:256,128";
-    cfg.epochs = 1'000'000;
+    cfg.epochs = 1000;  // the most allowed: with --train-limit 20000 more than an hour here
     cfg.train_limit = o.train_limit;  // short epochs: many loader generations (threads come and go)
     cfg.test_limit = 500;
     cfg.trace = true;

@@ -81,6 +81,28 @@ TEST(HostTracer, RingsOfEndedThreadsAreFreedOnceDrained) {
     EXPECT_EQ(tracer.thread_count(), 1u);  // this thread is alive: its ring stays
 }
 
+// Freeing an ended thread's ring must keep the rings of the threads still recording (a training
+// run's controller outlives each epoch's loader workers).
+TEST(HostTracer, FreeingAnEndedThreadsRingKeepsTheLiveOnes) {
+    HostTracer tracer(64);
+    std::vector<Event> got;
+    Event e;
+    e.id = 1;
+    tracer.record(e);  // this thread: alive throughout
+    std::thread([&] {
+        Event w;
+        w.id = 2;
+        tracer.record(w);
+    }).join();
+    EXPECT_EQ(tracer.drain(got), 2u);
+    EXPECT_EQ(tracer.thread_count(), 1u);
+    e.id = 3;
+    tracer.record(e);
+    got.clear();
+    ASSERT_EQ(tracer.drain(got), 1u);
+    EXPECT_EQ(got[0].id, 3);
+}
+
 TEST(HostTracer, FullRingDropsAndCountsInsteadOfGrowing) {
     HostTracer tracer(16);
     for (int i = 0; i < 40; ++i) {

@@ -21,8 +21,9 @@ void check_integrity(Db& db) {
     if (problems == 0) return;
     throw StoreError(db.path() + ": the session database is damaged (SQLite's quick_check: " + first +
                      (problems > 1 ? ", and " + std::to_string(problems - 1) + " more problem(s)" : std::string()) +
-                     "); nothing was written into it and the file was left as it is. Save into another file "
-                     "with --db, or try `sqlite3 FILE .recover` on a copy");
+                     "); nothing was written into it and the file was left as it is. Save into another session "
+                     "file (batchscope-cli: --db FILE; the dashboard: BATCHSCOPE_DB=FILE), or try "
+                     "`sqlite3 FILE .recover` on a copy");
 }
 
 }  // namespace batchscope::store::detail
