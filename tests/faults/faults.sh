@@ -121,9 +121,12 @@ PY
     "$cli" train --model mlp:64 --epochs 500 --train-limit 4000 --test-limit 200 --quiet --db "$w/sig.db" \
       --save-checkpoint "$w/sig.bsck" --csv "$w/sig.csv" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
-    delay=$(python3 -c 'import random; print(round(random.uniform(2.0, 5.0), 2))')
+    # A random point once training runs (after its first epoch, so that a loaded CI machine
+    # still has something trained to checkpoint).
+    for _ in $(seq 600); do grep -q "^epoch 1/" "$tmp/out" && break; sleep 0.1; done
+    delay=$(python3 -c 'import random; print(round(random.uniform(0.0, 2.0), 2))')
     sleep "$delay"; kill -s "$sig" $pid; wait $pid; rc=$?
-    [ $rc -eq 0 ] && grep -q "stopped by a signal" "$tmp/out"; check "SIG$sig after ${delay} s: the run stops cleanly (exit $rc)" $?
+    [ $rc -eq 0 ] && grep -q "stopped by a signal" "$tmp/out"; check "SIG$sig ${delay} s after the first epoch: the run stops cleanly (exit $rc)" $?
     [ "$(state_of "$w/sig.db")" = stopped ] && [ "$(integrity "$w/sig.db")" = ok ]; check "  the session is \"stopped\" and the file passes integrity_check" $?
     [ -s "$w/sig.bsck" ] && [ -s "$w/sig.csv" ]; check "  the checkpoint and the CSV were written" $?
   done
