@@ -218,7 +218,7 @@ Runner add_infer_command(CLI::App& app) {
     cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")
         ->capture_default_str();
     cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")
-        ->check(CLI::NonNegativeNumber)  // "-1" would wrap to 2^64-1
+        ->check(kSeedCheck)
         ->capture_default_str();
     cmd->add_option("--spin-us", o->cfg.spin_us,
                     "The generator spins the last N us before each arrival (precision against CPU)")

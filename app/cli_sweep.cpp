@@ -39,7 +39,7 @@ Runner add_sweep_command(CLI::App& app) {
     cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")
         ->capture_default_str();
     cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")
-        ->check(CLI::NonNegativeNumber)  // "-1" would wrap to 2^64-1
+        ->check(kSeedCheck)
         ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print one JSON object instead of a table");
     cmd->add_option("--db", o->db, "Session database the points are saved in")->capture_default_str();

@@ -116,7 +116,7 @@ Runner add_train_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("-e,--epochs", cfg->epochs, "Epochs")->capture_default_str();
     cmd->add_option("--seed", cfg->seed, "Seed for initialisation and shuffling")
-        ->check(CLI::NonNegativeNumber)  // "-1" would wrap to 2^64-1
+        ->check(kSeedCheck)
         ->capture_default_str();
     cmd->add_option("--model", cfg->model,
                     "Model: logreg, svm[:margin=M], mlp:W1,W2,...[:relu|gelu][:dropout=P], "

@@ -58,6 +58,14 @@ rm -f "$w/pipe"
 expect_exit "a summary into a folder path is refused up front" 2 "$cli" "${fast[@]}" --no-save --summary "$w"
 says "$w: is a folder"; check "  says it is a folder" $?
 
+# --- Knobs that used to be taken silently -----------------------------------------------------
+for c in train infer sweep; do
+  expect_exit "$c --seed -1 is refused (it wrapped to 2^64-1)" 2 "$cli" $c --seed -1 --no-save
+  says "a seed is 0 or more, not -1"; check "  says why" $?
+done
+expect_exit "sessions list --since notadate is refused (it listed nothing)" 2 "$cli" sessions --db "$w/none.db" list --since notadate
+says "not a date: notadate" && [ ! -e "$w/none.db" ]; check "  says why; no database created" $?
+
 if [ -f "$fm/train-images-idx3-ubyte.gz" ]; then
   "$cli" "${fast[@]}" --no-save >/dev/null 2>&1  # fills the sample cache (outside $w) before any file size limit
   # --- Writes that fail at the end: the old file stays, no partial file, exit 1 ---------------
