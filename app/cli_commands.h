@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 
 namespace batchscope::cli {
 
@@ -11,6 +12,10 @@ using Runner = std::function<int()>;
 
 // Exit codes: 0 success, 1 the run failed (bad data, out of memory, ...), 2 bad command line.
 inline constexpr int kExitOk = 0, kExitRunFailed = 1, kExitUsage = 2;
+
+// Seeds are unsigned 64-bit: "-1" would wrap to 2^64-1 without a word.
+inline const CLI::Validator kSeedCheck(
+    [](std::string& v) { return !v.empty() && v[0] == '-' ? "a seed is 0 or more, not " + v : std::string(); }, "SEED");
 
 Runner add_train_command(CLI::App& app);
 Runner add_devices_command(CLI::App& app);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <span>
 #include <thread>
 #include <iostream>
@@ -15,6 +14,7 @@
 #include "batchscope/profiler/chrome_trace.h"
 #include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/loader_overlap.h"
+#include "batchscope/profiler/output_file.h"
 #include "batchscope/profiler/run_summary.h"
 
 namespace batchscope::cli {
@@ -87,12 +87,16 @@ public:
 private:
     bool gpu_run() const { return analysis::is_gpu_backend(cfg_.backend); }
 
+    // Whole or not at all (profiler/output_file.h); a failure is said and fails the command.
     template <class F>
     void write(const std::string& path, F&& f) {
         if (path.empty()) return;
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        if (out) f(out);
-        if (!out) std::cerr << "batchscope-cli train: cannot write " << path << "\n";
+        try {
+            profiler::write_output_file(path, f);
+        } catch (const profiler::OutputFileError& e) {
+            std::cerr << "batchscope-cli train: cannot write " << e.what() << "\n";
+            opts_.failures->push_back(e.what());
+        }
     }
 
     profiler::RunSummaryInput summary_input(std::span<const profiler::IterationSample> its,
@@ -168,6 +172,14 @@ private:
 };
 
 }  // namespace
+
+std::vector<std::string> ExportOptions::unwritable() const {
+    std::vector<std::string> out;
+    for (const std::string* p : {&trace_json, &csv, &summary})
+        if (!p->empty())
+            if (std::string why = profiler::check_output_path(*p); !why.empty()) out.push_back(why);
+    return out;
+}
 
 std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd) {
     auto o = std::make_shared<ExportOptions>();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "batchscope/engine/run_sink.h"
 #include "batchscope/engine/train_config.h"
@@ -20,6 +21,11 @@ struct ExportOptions {
     std::string csv;
     std::string summary;
     bool any() const noexcept { return !trace_json.empty() || !csv.empty() || !summary.empty(); }
+    // Up front: "FILE: why" for each output file that cannot be written (empty when all can).
+    std::vector<std::string> unwritable() const;
+    // Filled when the run ends: "FILE: why" for each file that could not be written (it was then
+    // left as it was, or not created). Shared by the copies of these options.
+    std::shared_ptr<std::vector<std::string>> failures = std::make_shared<std::vector<std::string>>();
 };
 
 std::shared_ptr<ExportOptions> add_export_options(CLI::App& cmd);

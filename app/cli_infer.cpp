@@ -223,7 +223,9 @@ Runner add_infer_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option(flag(knobs::Knob::QueueDelayUs), o->cfg.queue_delay_us, help(knobs::Knob::QueueDelayUs) + " (us)")
         ->capture_default_str();
-    cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")->capture_default_str();
+    cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")
+        ->check(kSeedCheck)
+        ->capture_default_str();
     cmd->add_option("--spin-us", o->cfg.spin_us,
                     "The generator spins the last N us before each arrival (precision against CPU)")
         ->capture_default_str();

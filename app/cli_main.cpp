@@ -1,10 +1,14 @@
 // batchscope-cli: the headless front end of Batchscope.
+#include <csignal>
 #include <iostream>
 
 #include "cli_commands.h"
 
 int main(int argc, char** argv) {
     using namespace batchscope::cli;
+    // A file size limit (ulimit -f) then fails the write, which is reported with the file's name,
+    // instead of killing the process (SIGXFSZ's default) half-way through writing it.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"Batchscope: where the time of ML training goes (headless command line)", "batchscope-cli"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "batchscope-cli 0.1.0");

@@ -1,12 +1,14 @@
 // batchscope-cli sessions ...: browse, compare, edit, export and import saved sessions.
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
+#include <regex>
 #include <nlohmann/json.hpp>
 
 #include "batchscope/analysis/csv_export.h"
 #include "batchscope/analysis/session_trace.h"
+#include "batchscope/profiler/output_file.h"
 #include "batchscope/store/compare.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
@@ -27,6 +29,14 @@ struct Args {
     std::string text, format = "session", out, what = "auto";
     bool remove = false;
 };
+
+void write_checked(const std::string& path, const std::function<void(std::ostream&)>& body) {
+    try {
+        profiler::write_output_file(path, body);
+    } catch (const profiler::OutputFileError& e) {
+        throw StoreError(std::string(e.what()) + " (nothing was written)");
+    }
+}
 
 int with_store(const Args& a, bool read_only, const std::function<void(SessionStore&)>& f) {
     try {
@@ -57,8 +67,16 @@ Runner add_sessions_command(CLI::App& app) {
     list->add_option("--model", a->filter.model, "Model name contains");
     list->add_option("--dataset", a->filter.dataset, "Dataset name contains");
     list->add_option("--tag", a->filter.tag, "Has this tag");
-    list->add_option("--since", a->filter.since, "Created on or after (YYYY-MM-DD)");
-    list->add_option("--until", a->filter.until, "Created on or before (YYYY-MM-DD)");
+    // A date the prefix comparison understands: YYYY, YYYY-MM or YYYY-MM-DD (not "notadate", which
+    // matched nothing and looked like "no sessions").
+    const CLI::Validator iso_date(
+        [](std::string& v) -> std::string {
+            static const std::regex date(R"(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)");
+            return std::regex_match(v, date) ? std::string() : "not a date: " + v + " (use YYYY-MM-DD, YYYY-MM or YYYY)";
+        },
+        "DATE");
+    list->add_option("--since", a->filter.since, "Created on or after (YYYY-MM-DD)")->check(iso_date);
+    list->add_option("--until", a->filter.until, "Created on or before (YYYY-MM-DD)")->check(iso_date);
     list->add_flag("--json", a->json, "JSON output");
 
     auto* show = cmd->add_subcommand("show", "Show one session: configuration, environment, epochs, knob changes");
@@ -136,20 +154,21 @@ Runner add_sessions_command(CLI::App& app) {
                     return;
                 }
                 if (!s.info(x.id)) throw StoreError("no session " + std::to_string(x.id) + " in " + s.path());
-                std::ofstream file;
-                if (x.out != "-") {
-                    file.open(x.out, std::ios::binary | std::ios::trunc);
-                    if (!file) throw StoreError(x.out + ": cannot write");
-                }
-                std::ostream& os = x.out == "-" ? std::cout : file;
-                if (x.format == "csv") {
-                    analysis::write_session_csv(s, x.id, *analysis::csv_table_from_name(x.what), os);
-                } else if (x.format == "chrome") {
-                    for (const std::string& line : analysis::write_session_trace(s, x.id, os))
-                        std::cerr << "batchscope-cli sessions: " << line << "\n";
-                } else {
-                    os << session_json(s, x.id).dump(2) << "\n";
-                }
+                auto body = [&](std::ostream& os) {
+                    if (x.format == "csv") {
+                        analysis::write_session_csv(s, x.id, *analysis::csv_table_from_name(x.what), os);
+                    } else if (x.format == "chrome") {
+                        for (const std::string& line : analysis::write_session_trace(s, x.id, os))
+                            std::cerr << "batchscope-cli sessions: " << line << "\n";
+                    } else {
+                        os << session_json(s, x.id).dump(2) << "\n";
+                    }
+                };
+                // A file is written whole or not at all (profiler/output_file.h); a failed write
+                // fails the command, naming the file and the cause.
+                if (x.out != "-") return write_checked(x.out, body);
+                body(std::cout);
+                if (!std::cout.flush()) throw StoreError("standard output: write failed: " + profiler::write_error_cause(errno));
             });
         if (imp->parsed())
             return with_store(x, false, [&](SessionStore& s) {

@@ -38,7 +38,9 @@ Runner add_sweep_command(CLI::App& app) {
     cmd->add_option("--requests", o->cfg.requests, "Requests per point")->capture_default_str();
     cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")
         ->capture_default_str();
-    cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")->capture_default_str();
+    cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")
+        ->check(kSeedCheck)
+        ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print one JSON object instead of a table");
     cmd->add_option("--db", o->db, "Session database the points are saved in")->capture_default_str();
     cmd->add_flag("--no-save", o->no_save, "Do not save the points as sessions");

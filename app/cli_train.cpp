@@ -1,7 +1,10 @@
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,6 +15,7 @@
 #include "batchscope/engine/session_sink.h"
 #include "batchscope/store/session_store.h"
 #include "batchscope/engine/training_run.h"
+#include "batchscope/profiler/output_file.h"
 #include "cli_commands.h"
 #include "cli_device_format.h"
 #include "cli_export.h"
@@ -19,6 +23,9 @@
 
 namespace batchscope::cli {
 namespace {
+
+std::atomic<bool> g_interrupted{false};
+void on_interrupt(int) { g_interrupted.store(true); }
 
 using engine::EpochRecord;
 using engine::RunState;
@@ -111,7 +118,9 @@ Runner add_train_command(CLI::App& app) {
     cmd->add_option(flag(knobs::Knob::Workers), cfg->workers, help(knobs::Knob::Workers))
         ->capture_default_str();
     cmd->add_option("-e,--epochs", cfg->epochs, "Epochs")->capture_default_str();
-    cmd->add_option("--seed", cfg->seed, "Seed for initialisation and shuffling")->capture_default_str();
+    cmd->add_option("--seed", cfg->seed, "Seed for initialisation and shuffling")
+        ->check(kSeedCheck)
+        ->capture_default_str();
     cmd->add_option("--model", cfg->model,
                     "Model: logreg, svm[:margin=M], mlp:W1,W2,...[:relu|gelu][:dropout=P], "
                     "cnn:C1,C2,...[:fc=F][:relu|gelu][:dropout=P] (3x3 conv + 2x2 max-pool per Ci)")
@@ -159,6 +168,15 @@ Runner add_train_command(CLI::App& app) {
                          "it cannot go with " << (*no_save ? "--no-save" : "--no-trace") << "\n";
             return kExitUsage;
         }
+        // Every output file is checked before training: a typo in a folder must not lose the model.
+        std::vector<std::string> unwritable = exports->unwritable();
+        if (!cfg->checkpoint_path.empty())
+            if (std::string why = profiler::check_output_path(cfg->checkpoint_path); !why.empty()) unwritable.push_back(why);
+        if (!unwritable.empty()) {
+            for (const std::string& why : unwritable) std::cerr << "batchscope-cli train: cannot write " << why << "\n";
+            std::cerr << "batchscope-cli train: nothing was trained; fix the output path and run again\n";
+            return kExitUsage;
+        }
         const auto gpu = engine::probe_gpu();
         std::shared_ptr<engine::SessionSink> sink;
         if (!*no_save) {
@@ -173,6 +191,16 @@ Runner add_train_command(CLI::App& app) {
         }
         engine::TrainingRun run(*cfg);
         run.set_sink(export_sink(*exports, *cfg, sink));
+        // Ctrl-C (SIGINT) and SIGTERM stop the run at the next iteration boundary; the summary,
+        // checkpoint and exports are written and the session is saved "stopped". A second one ends
+        // the process at once (SA_RESETHAND).
+        g_interrupted.store(false);
+        struct sigaction stop_action {};
+        stop_action.sa_handler = on_interrupt;
+        stop_action.sa_flags = SA_RESETHAND;
+        sigemptyset(&stop_action.sa_mask);
+        sigaction(SIGINT, &stop_action, nullptr);
+        sigaction(SIGTERM, &stop_action, nullptr);
         run.start();
         const bool progress = !*json && !*quiet && isatty(STDERR_FILENO);
         size_t epochs_printed = 0;
@@ -267,13 +295,21 @@ Runner add_train_command(CLI::App& app) {
                                 static_cast<unsigned long long>(sink->events_dropped()),
                                 static_cast<unsigned long long>(s->dropped_events));
                 if (!cfg->checkpoint_path.empty() && s->state != RunState::Failed && !*json)
-                    std::printf("checkpoint written to %s\n", cfg->checkpoint_path.c_str());
+                    std::printf(s->iterations_done > 0 ? "checkpoint written to %s\n"
+                                                       : "no checkpoint written to %s: nothing was trained\n",
+                                cfg->checkpoint_path.c_str());
+                std::signal(SIGINT, SIG_DFL);
+                std::signal(SIGTERM, SIG_DFL);
+                if (s->state == RunState::Stopped && g_interrupted.load() && !*json)
+                    std::printf("stopped by a signal after %lld iterations\n", static_cast<long long>(s->iterations_done));
                 if (s->state == RunState::Failed) {
                     std::cerr << "batchscope-cli train: " << s->message << "\n";
                     return kExitRunFailed;
                 }
+                if (!exports->failures->empty()) return kExitRunFailed;  // each said when it failed
                 return kExitOk;
             }
+            if (g_interrupted.load()) run.stop();
             if (progress && s->state == RunState::Running) print_progress(*s);
             std::this_thread::sleep_for(std::chrono::milliseconds(progress ? 200 : 50));
         }

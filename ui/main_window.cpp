@@ -372,7 +372,7 @@ void MainWindow::refresh() {
     if (!state_changed && redraws_ % kTextEvery != 0) return;  // the status bar below: 10 a second
     if (const engine::SessionSink* sink = owner_.sink()) {
         const std::string err = sink->error();
-        session_label_->setText(!err.empty() ? tr("Not saved") : sink->session_id()
+        session_label_->setText(!err.empty() ? tr("Not saved: %1").arg(QString::fromStdString(err)) : sink->session_id()
                                     ? tr("Session %1").arg(sink->session_id()) : QString());
         session_label_->setToolTip(!err.empty() ? tr("This run is not being saved: %1").arg(QString::fromStdString(err))
                                                 : tr("Saved in %1").arg(QString::fromStdString(sink->db_path())));

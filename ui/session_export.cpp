@@ -1,10 +1,10 @@
 #include "session_export.h"
 
-#include <fstream>
 #include <sstream>
 
 #include "batchscope/analysis/csv_export.h"
 #include "batchscope/analysis/session_trace.h"
+#include "batchscope/profiler/output_file.h"
 #include "batchscope/store/store_error.h"
 
 namespace batchscope::ui {
@@ -12,13 +12,14 @@ namespace batchscope::ui {
 namespace {
 
 // The export is built in memory first, so that an unknown session or an unreadable store leaves
-// an existing file untouched.
+// an existing file untouched; then written whole or not at all, never over what is not a regular
+// file (profiler/output_file.h).
 void write_file(const std::string& file, const std::string& bytes) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    if (!out) throw store::StoreError(std::string("cannot write ") + file + ": check the folder exists and is writable");
-    out << bytes;
-    out.flush();
-    if (!out) throw store::StoreError(std::string("writing ") + file + " failed (disk full?)");
+    try {
+        profiler::write_output_file(file, bytes);
+    } catch (const profiler::OutputFileError& e) {
+        throw store::StoreError(std::string("cannot write ") + e.what());
+    }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "batchscope/profiler/output_file.h"
+
 namespace batchscope::engine {
 namespace {
 
@@ -74,23 +76,14 @@ private:
     throw CheckpointError(name + ": corrupt checkpoint: " + why);
 }
 
+// Never replaces what is not a regular file; a failed write leaves the old checkpoint as it was
+// (profiler/output_file.h).
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw CheckpointError(path + ": cannot write the checkpoint (" + std::strerror(errno) + ")");
-        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        f.flush();
-        if (!f) {
-            std::remove(tmp.c_str());
-            throw CheckpointError(path + ": writing the checkpoint failed (disk full?)");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw CheckpointError(path + ": cannot move the checkpoint into place: " + ec.message());
+    try {
+        profiler::write_output_file(
+            path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    } catch (const profiler::OutputFileError& e) {
+        throw CheckpointError(std::string(e.what()) + " (the checkpoint was not written)");
     }
 }
 

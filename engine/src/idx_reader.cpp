@@ -82,7 +82,13 @@ IdxArray read_idx_u8(const std::string& path) {
                        std::to_string(got));
     uint8_t extra[64];
     const size_t trailing = read_some(f.get(), path, extra, sizeof extra);
-    if (trailing != 0) fail(path, "unexpected bytes after the data (file is larger than its header says)");
+    if (trailing != 0) {  // most often a header of another IDX type (a wrong dimension count)
+        std::string shape;
+        for (uint32_t d : a.dims) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+        fail(path, "unexpected bytes after the data: the header describes " + std::to_string(ndim) + " dimension(s) (" + shape + ", " +
+                       std::to_string(a.data.size()) + " bytes) but the file holds more data: not the IDX type it "
+                       "claims to be (a wrong dimension count in its header), or a different file");
+    }
     return a;
 }
 

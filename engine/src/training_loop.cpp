@@ -9,6 +9,7 @@
 #include "batchscope/engine/model/gpu_model.h"
 #include "batchscope/profiler/breakdown.h"
 #include "training_checkpoint.h"
+#include "training_checks.h"
 #include "training_data.h"
 
 namespace batchscope::engine {
@@ -76,6 +77,7 @@ void TrainingLoop::open_model() {
     opt.weight_decay = cfg_.weight_decay;
     schedule_ = model::parse_lr_schedule(cfg_.lr_schedule);
     const model::Shape in{data_.sample_shape.channels, data_.sample_shape.height, data_.sample_shape.width};
+    refuse_if_out_of_memory(cfg_, spec, in, data_.train->classes(), opt.kind);  // before any weight is allocated
     model_ = make_training_model(cfg_, spec, in, data_.train->classes(), opt);
     work_.model = model_->describe();
     work_.model_spec = spec.canonical();
@@ -164,7 +166,8 @@ void TrainingLoop::evaluate_epoch(EpochRecord& er, int64_t trained) {
 
 void TrainingLoop::finish() {
     if (trace_) trace_->poll(true, work_.device, [](const IterationRecord&) {});  // evaluation's GPU work
-    if (!cfg_.checkpoint_path.empty()) save_training_checkpoint(cfg_, *model_, data_, work_);
+    refuse_if_nothing_trained(cfg_, work_, run_.stop_requested);
+    if (!cfg_.checkpoint_path.empty() && work_.iterations_done > 0) save_training_checkpoint(cfg_, *model_, data_, work_);
     work_.state = run_.stop_requested ? RunState::Stopped : RunState::Finished;
     work_.message = run_.stop_requested ? "stopped by the user" : "finished";
     if (trace_) work_.message += trace_->incomplete_note();

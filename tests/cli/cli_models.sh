@@ -50,11 +50,11 @@ assert m["total_bytes"] == sum(v for k, v in m.items() if k != "total_bytes"), m
 assert j["flops_per_sample"] > 0 and j["epochs"][0]["compute_gflops"] > 0, j["epochs"][0]
 PY
 
-  # Out of memory (an address-space limit stands in for a full machine): the run fails cleanly
-  # with the largest batch size that should fit.
+  # Out of memory (an address-space limit stands in for a full machine): the run is refused before
+  # it trains, with the largest batch size that should fit.
   oom=(train --model cnn:32,64 --optimizer adam --lr 0.001 --epochs 1 --test-limit 100 --workers 0 --prefetch 0 --no-save --quiet)
   (ulimit -v 2000000; "$cli" "${oom[@]}" --batch 8192 --train-limit 8192) >"$tmp/out" 2>"$tmp/err"; rc=$?
-  [ "$rc" -eq 1 ] && grep -q 'out of memory at batch size 8192; the largest batch size that should fit is [0-9]' "$tmp/err"
+  [ "$rc" -eq 1 ] && grep -q 'batch size 8192 does not fit in memory.*the largest batch size that should fit is [0-9]' "$tmp/err"
   check "out of memory: a clear error with the largest batch that fits (exit $rc)" $?
   fit=$(sed -n 's/.*should fit is \([0-9]*\) .*/\1/p' "$tmp/err")
   [ -n "$fit" ] && [ "$fit" -gt 0 ] && [ "$fit" -lt 8192 ]; check "the suggestion ($fit) is a batch size below the one that failed" $?

@@ -78,6 +78,18 @@ TEST(IdxReader, TrailingBytesAreRejected) {
     EXPECT_NE(error_of([&] { read_idx_u8(d.file("x.gz")); }).find("unexpected bytes"), std::string::npos);
 }
 
+// An image file whose header claims one dimension (a label file's type): said as such, not only
+// as "unexpected bytes".
+TEST(IdxReader, AHeaderOfTheWrongTypeIsNamed) {
+    TempDir d;
+    auto b = idx_bytes({10, 28, 28}, std::vector<uint8_t>(10 * 784, 7));
+    b[3] = 1;  // 1 dimension: 10 bytes of data, then what was the rest of the header and the images
+    bs_test::write_gz(d.file("w.gz"), b);
+    const std::string msg = error_of([&] { read_idx_u8(d.file("w.gz")); });
+    EXPECT_NE(msg.find("the header describes 1 dimension(s) (10, 10 bytes)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("a wrong dimension count"), std::string::npos) << msg;
+}
+
 TEST(IdxReader, TruncatedHeaderAndEmptyFile) {
     TempDir d;
     bs_test::write_gz(d.file("e.gz"), {});

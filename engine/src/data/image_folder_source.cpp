@@ -53,17 +53,35 @@ ImageFolderSource::ImageFolderSource(const ImageFolderOptions& o, std::shared_pt
     if (class_names_.empty())
         throw DatasetError(root_ + ": no class folders (expected one sub-folder of .jpg/.png images per class)");
     if (class_names_.size() > 65535) throw DatasetError(root_ + ": more than 65535 class folders");
+    // Each folder's label: its index among this folder's classes, or among the given ones (a test
+    // set labelled as its training set: matched by name, never by position).
+    const std::vector<std::string> folders = std::move(class_names_);
+    class_names_ = o.class_names.empty() ? folders : o.class_names;
+    std::vector<uint16_t> folder_label(folders.size());
+    for (size_t c = 0; c < folders.size(); ++c) {
+        const auto it = std::find(class_names_.begin(), class_names_.end(), folders[c]);
+        if (it == class_names_.end()) {
+            std::string known;
+            for (size_t k = 0; k < class_names_.size() && k < 8; ++k) known += (k ? ", " : "") + class_names_[k];
+            if (class_names_.size() > 8) known += ", ...";
+            throw DatasetError((fs::path(root_) / folders[c]).string() +
+                               ": a class the training set does not have (test classes are matched to training "
+                               "classes by folder name; the training classes are " + known + ")");
+        }
+        folder_label[c] = static_cast<uint16_t>(it - class_names_.begin());
+    }
+    class_dirs_.resize(class_names_.size());
     std::vector<std::string> all;
     std::vector<uint16_t> all_labels;
-    for (size_t c = 0; c < class_names_.size(); ++c) {
-        const fs::path cdir = fs::path(root_) / class_names_[c];
+    for (size_t c = 0; c < folders.size(); ++c) {
+        const fs::path cdir = fs::path(root_) / folders[c];
         auto files = sorted_entries(cdir, false);
         if (files.empty())
             throw DatasetError(cdir.string() + ": empty class folder (no .jpg, .jpeg or .png files)");
-        class_dirs_.push_back(open_folder(cdir.string()));
+        class_dirs_[folder_label[c]] = open_folder(cdir.string());
         for (auto& f : files) {
             all.push_back(std::move(f));
-            all_labels.push_back(static_cast<uint16_t>(c));
+            all_labels.push_back(folder_label[c]);
         }
     }
     const auto n = static_cast<int64_t>(all.size());

@@ -47,10 +47,8 @@ OpenedData open_training_data(const TrainConfig& c) {
                 o.root = t;
                 o.limit = c.test_limit;
                 o.channels = train->shape().channels;
-                d.test = std::make_unique<ImageFolderSource>(o, eval_storage);
-                if (d.test->classes() != train->classes())
-                    throw DatasetError(t + ": has " + std::to_string(d.test->classes()) + " class folders but " +
-                                       train->root() + " has " + std::to_string(train->classes()));
+                for (int k = 0; k < train->classes(); ++k) o.class_names.push_back(train->class_name(k));
+                d.test = std::make_unique<ImageFolderSource>(o, eval_storage);  // classes matched by name
             }
         d.description = "image folder " + c.data_dir;
         d.train = std::move(train);

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "batchscope/store/session_store.h"
+#include "integrity.h"
 #include "sqlite_db.h"
 
 namespace batchscope::store {
@@ -80,6 +81,9 @@ bool looks_like_sqlite(const std::string& path) {
 
 std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_only, int* version_out) {
     namespace fs = std::filesystem;
+    if (path.empty())  // SessionStore::default_path() with neither HOME nor a home folder
+        throw StoreError("no session database: HOME is not set and the user has no home folder; give one with --db FILE "
+                         "or BATCHSCOPE_DB");
     std::error_code ec;
     const bool exists = fs::exists(path, ec);
     if (!exists && read_only) throw StoreError(path + ": no such session database");
@@ -109,6 +113,7 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
         throw StoreError(path + ": was written by a newer Batchscope (schema " + std::to_string(version) +
                          ", this version reads up to " + std::to_string(kLatest) +
                          "); update Batchscope to open it. The file was left as it is");
+    if (!read_only && tables > 0) detail::check_integrity(*db);  // before anything is written into it
     if (!read_only) {
         db->exec("PRAGMA journal_mode=WAL");
         db->exec("PRAGMA synchronous=NORMAL");

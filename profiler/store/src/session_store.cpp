@@ -1,5 +1,8 @@
 #include "batchscope/store/session_store.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -70,7 +73,11 @@ std::string SessionStore::default_path() {
     if (const char* p = std::getenv("BATCHSCOPE_DB"); p && *p) return p;
     if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/batchscope/sessions.db";
     const char* home = std::getenv("HOME");
-    return std::string(home && *home ? home : ".") + "/.local/share/batchscope/sessions.db";
+    if (!home || !*home) {  // HOME unset: the user's home from the password database, never the current folder
+        const passwd* pw = getpwuid(getuid());
+        home = pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : nullptr;
+    }
+    return home ? std::string(home) + "/.local/share/batchscope/sessions.db" : std::string();  // refused on open
 }
 
 SessionStore::SessionStore(const std::string& path, bool read_only)

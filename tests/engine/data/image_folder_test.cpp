@@ -69,6 +69,33 @@ TEST(ImageFolder, StructuralProblemsAreClearErrors) {
     EXPECT_NE(e.find("empty class folder"), std::string::npos) << e;
 }
 
+// A test set is labelled by its training set's class names, not by the position of its folders:
+// a test set that lacks a class keeps the others' labels, and one with a class the training set
+// does not have is refused by name (it used to be labelled as whatever class sorted there).
+TEST(ImageFolder, TestClassesAreMatchedToTrainingClassesByName) {
+    bs_test::TempDir d;
+    for (const char* c : {"bee", "cat"}) {
+        fs::create_directories(d.path + "/" + c);
+        put_png(d.path + "/" + c + "/1.png", 1);
+    }
+    ImageFolderOptions o{d.path, 0, {}, 0};
+    o.class_names = {"ant", "bee", "cat"};  // the training set's
+    ImageFolderSource s(o, nullptr);
+    EXPECT_EQ(s.classes(), 3);
+    ASSERT_EQ(s.count(), 2);
+    EXPECT_EQ(s.label(0), 1);  // bee
+    EXPECT_EQ(s.label(1), 2);  // cat
+    EXPECT_EQ(fs::path(s.path(1)).parent_path().filename(), "cat");
+    SampleBuffers b;
+    s.read(1, b);  // read through the folder of label 2
+
+    fs::create_directories(d.path + "/dog");
+    put_png(d.path + "/dog/1.png", 1);
+    const std::string e = error_of(o);
+    EXPECT_NE(e.find(d.path + "/dog"), std::string::npos) << e;
+    EXPECT_NE(e.find("a class the training set does not have"), std::string::npos) << e;
+}
+
 TEST(ImageFolder, BadFilesFailWithTheirPath) {
     bs_test::TempDir d;
     fs::create_directories(d.path + "/a");

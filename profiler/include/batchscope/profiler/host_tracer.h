@@ -1,6 +1,8 @@
 #pragma once
 // Host tracer: each thread appends to its own single-producer ring, no lock on the hot path.
 // A reader drains all rings; a full ring drops the new event and counts it (bounded memory).
+// A thread's ring is freed once the thread has ended and its events are drained: threads that
+// come and go (a loader's workers, one set per epoch) do not leave their rings behind.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -31,8 +33,8 @@ public:
     // Also keeps the TSC clock of TraceScope fitted to the steady clock (tsc_clock_tick).
     size_t drain(std::vector<Event>& out);
 
-    uint64_t dropped() const noexcept;
-    size_t thread_count() const;
+    uint64_t dropped() const noexcept;  // ever, the rings of ended threads included
+    size_t thread_count() const;        // rings held now: threads recording, or ended and not drained yet
 
 private:
     struct Ring;
@@ -42,7 +44,8 @@ private:
     const uint64_t generation_;
     std::atomic<bool> enabled_{true};
     mutable std::mutex rings_mutex_;  // only taken the first time a thread records, and by drain
-    std::vector<std::unique_ptr<Ring>> rings_;
+    std::vector<std::shared_ptr<Ring>> rings_;  // shared with the thread writing to each
+    uint64_t retired_dropped_ = 0;               // drops counted in rings since freed
     std::mutex drain_mutex_;
 };
 

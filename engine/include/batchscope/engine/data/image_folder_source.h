@@ -18,12 +18,16 @@ struct ImageFolderOptions {
     int channels = 0;   // 1 or 3; 0: from the first readable image
     DecodeLimits limits;
     int64_t limit = 0;  // use N samples spread evenly over the folder (all classes); 0 = all
+    // The classes to label by (a test set: its training set's class names): each class folder is
+    // labelled by its name's index here, and one not here is refused. Empty: the folder's own.
+    std::vector<std::string> class_names{};
 };
 
 class ImageFolderSource final : public SampleSource {
 public:
     // Scans the folder. Throws DatasetError for a missing folder, no class folders, an empty
-    // class folder, or when none of the first images can be read (naming the file).
+    // class folder, a class folder not among `class_names`, or when none of the first images
+    // can be read (naming the file).
     ImageFolderSource(const ImageFolderOptions& o, std::shared_ptr<Storage> storage);
 
     std::string describe() const override;

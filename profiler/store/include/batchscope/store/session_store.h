@@ -27,6 +27,8 @@ struct SessionFilter {
 class SessionStore {
 public:
     // $BATCHSCOPE_DB, else $XDG_DATA_HOME/batchscope/sessions.db, else ~/.local/share/batchscope/sessions.db
+    // (the home folder from the password database when HOME is unset; "" when there is none, which
+    // opening refuses: never the current folder)
     static std::string default_path();
     // The SQLite library in use ("3.40.1"), for the environment a session records.
     static std::string sqlite_version();
