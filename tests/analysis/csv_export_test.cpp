@@ -46,8 +46,30 @@ TEST(IterationCsv, HeaderAndOneRowPerIteration) {
     write_iteration_csv(out, its);
     const auto l = lines(out.str());
     ASSERT_EQ(l.size(), 3u);
-    EXPECT_EQ(l[0], "iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,compute_ms,d2h_ms,host_ms,loss,queue_depth");
-    EXPECT_EQ(l[2], "6,1,128,2.000000,2.000000,0.500000,0.100000,1.200000,0.000000,0.200000,0.25,3");
+    EXPECT_EQ(l[0],
+              "iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,compute_ms,comm_ms,d2h_ms,other_gpu_ms,host_ms,"
+              "loss,queue_depth");
+    EXPECT_EQ(l[2], "6,1,128,2.000000,2.000000,0.500000,0.100000,1.200000,0.000000,0.000000,0.000000,0.200000,0.25,3");
+}
+
+// A step of an imported trace: its collectives and other device work have columns of their own.
+TEST(IterationCsv, ImportedRowsKeepCommAndOtherGpu) {
+    store::IterationRow r;
+    r.iteration = 551;
+    r.start_ns = 40'000'000;
+    r.wall_ns = 10'000'000;
+    r.compute_ns = 4'000'000;
+    r.comm_ns = 2'500'000;
+    r.h2d_ns = 250'000;
+    r.d2h_ns = 125'000;
+    r.other_gpu_ns = 75'000;
+    r.data_wait_ns = 1'000'000;
+    r.host_ns = 2'050'000;  // 10 - (4 + 2.5 + 0.25 + 0.125 + 0.075 + 1)
+    std::ostringstream out;
+    write_iteration_csv(out, iteration_samples({r}));
+    const auto l = lines(out.str());
+    ASSERT_EQ(l.size(), 2u);
+    EXPECT_EQ(l[1], "551,0,0,0.000000,10.000000,1.000000,0.250000,4.000000,2.500000,0.125000,0.075000,2.050000,0,0");
 }
 
 TEST(RequestCsv, TimesFromTheFirstScheduledArrival) {
@@ -110,7 +132,7 @@ TEST(IterationCsv, DecimalPointInAnyLocale) {
     write_iteration_csv(out, its);
     std::setlocale(LC_NUMERIC, saved.c_str());
     unsetenv("LOCPATH");
-    EXPECT_EQ(lines(out.str()).at(1), "0,1,128,0.000000,2.000000,0.500000,0.100000,1.200000,0.000000,0.200000,1.5,0");
+    EXPECT_EQ(lines(out.str()).at(1), "0,1,128,0.000000,2.000000,0.500000,0.100000,1.200000,0.000000,0.000000,0.000000,0.200000,1.5,0");
 }
 
 TEST(SessionCsv, AutoPicksIterationsOrRequestsAndUnknownIsAnError) {
@@ -146,7 +168,7 @@ TEST(SessionCsv, AutoPicksIterationsOrRequestsAndUnknownIsAnError) {
     store::SessionStore st(db.path, true);
     std::ostringstream t, i, e;
     write_session_csv(st, train, CsvTable::Auto, t);
-    EXPECT_EQ(lines(t.str()).at(1), "3,1,32,0.000000,3.000000,1.000000,0.000000,1.500000,0.000000,0.500000,0.75,0");
+    EXPECT_EQ(lines(t.str()).at(1), "3,1,32,0.000000,3.000000,1.000000,0.000000,1.500000,0.000000,0.000000,0.000000,0.500000,0.75,0");
     write_session_csv(st, infer, CsvTable::Auto, i);
     EXPECT_EQ(lines(i.str()).at(1), "0,1,0.000000,0.000000,0.000000,0.000000,0.060000,0.000000,0.080000,");
     write_session_csv(st, train, CsvTable::Epochs, e);

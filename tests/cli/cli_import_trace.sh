@@ -64,4 +64,45 @@ expect_exit "a truncated trace" 0 "$cli" import-trace "$tmp/cut.json"
 grep -q 'warning: the file ends early at byte 8000000' "$tmp/out"; check "says where it ended and the steps lost" $?
 expect_exit "--rank for a trace that names none" 0 "$cli" import-trace --json --rank 5 "$data/no-distributed-info.json.gz"
 grep -q '"rank": 5' "$tmp/out"; check "rank 5" $?
+# Round trip: a session of our own, exported by `sessions export --format chrome` and imported
+# into another session file, gives the session's own breakdown. On the CPU backend compute is a
+# cpu_op in the trace, which the importer counts as host: host comes back as compute + host.
+# The expected shares are computed here from the session's iteration rows (its CSV).
+data_dir=$(dpkg -L dataset-fashion-mnist 2>/dev/null | grep 'train-images-idx3-ubyte.gz$' | xargs -r dirname)
+if [ -n "$data_dir" ]; then
+  own="$tmp/own.db"
+  expect_exit "train a tiny run" 0 "$cli" train --db "$own" --epochs 1 --train-limit 600 --test-limit 100 \
+      --batch 100 --workers 0 --prefetch 0 --quiet
+  for events in rows events; do
+    id=1
+    if [ "$events" = events ]; then
+      expect_exit "train a tiny run (--save-events)" 0 "$cli" train --db "$own" --epochs 1 --train-limit 600 \
+          --test-limit 100 --batch 100 --workers 2 --prefetch 2 --quiet --save-events
+      id=2
+    fi
+    expect_exit "export session $id ($events) as a Chrome trace" 0 "$cli" sessions --db "$own" export $id \
+        --format chrome --out "$tmp/own-$events.json"
+    expect_exit "export session $id ($events) as CSV" 0 "$cli" sessions --db "$own" export $id --format csv \
+        --out "$tmp/own-$events.csv"
+    expect_exit "import-trace the export ($events)" 0 "$cli" import-trace --db "$tmp/reimported.db" --json \
+        "$tmp/own-$events.json"
+    python3 - "$tmp/out" "$tmp/own-$events.csv" <<'PY'; check "round trip ($events): the session's own shares" $?
+import csv, json, sys
+r = json.load(open(sys.argv[1]))["ranks"]
+assert len(r) == 1 and r[0]["rank"] == 0 and r[0]["world_size"] == 1, r
+rows = list(csv.DictReader(open(sys.argv[2])))
+total = lambda k: sum(float(x[k]) for x in rows)
+wall = total("wall_ms")
+want = {"data_wait": total("data_wait_ms") / wall, "h2d": total("h2d_ms") / wall, "d2h": total("d2h_ms") / wall,
+        "compute": 0.0, "comm": 0.0, "other_gpu": 0.0,
+        "host": (total("compute_ms") + total("host_ms") + total("comm_ms") + total("other_gpu_ms")) / wall}
+got = r[0]
+assert got["steps"] == len(rows), (got["steps"], len(rows))
+assert abs(got["window_ms"] - wall) < 1e-5 * len(rows), (got["window_ms"], wall)  # the CSV is rounded to the us
+for k, v in want.items():
+    assert abs(got["share"][k] - v) < 1e-5, (k, got["share"][k], v)
+assert want["data_wait"] > 0 and want["host"] > 0
+PY
+  done
+fi
 finish

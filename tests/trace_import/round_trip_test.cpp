@@ -1,94 +1,121 @@
-// Round trip: a Batchscope session written as a Kineto trace and imported again gives the same
-// breakdown. The trace is written here by write_session_as_kineto(), which follows what the
-// Chrome export is to write (a ProfilerStep#N user_annotation per iteration on the controller
-// thread, `kernel` and `gpu_memcpy` events joined to their launches by correlation, DataLoader
-// spans named enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__); once that export
-// writes Kineto's categories, point the helper at it.
+// Round trip: a stored Batchscope session exported by the product's own Chrome/Kineto export
+// (analysis::write_session_trace, what `sessions export --format chrome` and the dashboard
+// write) and imported again (read_trace, analyse_trace) gives the same breakdown per step.
+// The sessions are written with the real SessionRecorder into a temporary session file: a CPU
+// training session and one on an emulated GPU backend, from iteration rows and from stored raw
+// events. The expected parts are the rows written here.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "batchscope/analysis/session_trace.h"
+#include "batchscope/profiler/event.h"
 #include "batchscope/store/records.h"
+#include "batchscope/store/session_recorder.h"
+#include "batchscope/store/session_store.h"
 #include "batchscope/trace_import/step_breakdown.h"
 #include "batchscope/trace_import/trace_reader.h"
 #include "trace_files.h"
 
 using namespace batchscope;
 using namespace batchscope::trace_import;
+using profiler::LaneKind;
+using profiler::Phase;
 
 namespace {
 
-// Iterations one after another; inside each: data wait, launch of the copy, h2d, compute, d2h,
-// then host time. GPU work is launched 1 us before it starts (so it is queued, never idle).
-void write_session_as_kineto(const std::vector<store::IterationRow>& rows, const std::string& path, bool gpu) {
-    std::ofstream f(path);
-    f << R"({"schemaVersion": 1, "distributedInfo": {"backend": "nccl", "rank": 0, "world_size": 1}, "traceEvents": [)";
-    bool first = true;
-    auto ev = [&](const std::string& cat, const std::string& name, int tid, int64_t start_ns, int64_t dur_ns,
-                  int64_t corr) {
-        char ts[64], dur[64];
-        std::snprintf(ts, sizeof ts, "%lld.%03lld", static_cast<long long>(start_ns / 1000), static_cast<long long>(start_ns % 1000));
-        std::snprintf(dur, sizeof dur, "%lld.%03lld", static_cast<long long>(dur_ns / 1000), static_cast<long long>(dur_ns % 1000));
-        f << (first ? "" : ",\n") << R"({"ph": "X", "cat": ")" << cat << R"(", "name": ")" << name
-          << R"(", "pid": 1, "tid": )" << tid << R"(, "ts": )" << ts << R"(, "dur": )" << dur;
-        if (corr) f << R"(, "args": {"correlation": )" << corr << "}";
-        f << "}";
-        first = false;
-    };
-    int64_t corr = 0;
-    for (const auto& r : rows) {
-        const int64_t t0 = r.start_ns;
-        ev("user_annotation", "ProfilerStep#" + std::to_string(r.iteration), 1, t0, r.wall_ns, 0);
-        if (r.data_wait_ns)
-            ev("user_annotation", "enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__", 1, t0, r.data_wait_ns, 0);
-        int64_t t = t0 + r.data_wait_ns;
-        if (!gpu) {  // the CPU backend: compute is an operator on the host, which the import counts as host
-            ev("cpu_op", "aten::addmm", 1, t, r.compute_ns, 0);
-            continue;
-        }
-        auto gpu_op = [&](const std::string& cat, const std::string& name, int64_t dur) {
-            if (!dur) return;
-            ++corr;
-            ev("cuda_runtime", cat == "kernel" ? "cudaLaunchKernel" : "cudaMemcpyAsync", 1, t - 1000, 500, corr);
-            ev(cat, name, 7, t, dur, corr);
-            t += dur;
-        };
-        gpu_op("gpu_memcpy", "Memcpy HtoD (Pinned -> Device)", r.h2d_ns);
-        gpu_op("kernel", "sgemm_kernel", r.compute_ns);
-        gpu_op("gpu_memcpy", "Memcpy DtoH (Device -> Pinned)", r.d2h_ns);
-    }
-    f << "]}\n";
-}
+constexpr const char* kEmulatedGpu = "CUDA, emulated device";
 
+// Five iterations one after another (with a 20 us gap between them), parts in the controller's
+// order: data wait, h2d, compute, d2h, then host time.
 std::vector<store::IterationRow> session_rows() {
     std::vector<store::IterationRow> rows;
-    int64_t start = 1'000'000;
+    int64_t start = 5'000'000'000;
     for (int i = 0; i < 5; ++i) {
         store::IterationRow r;
-        r.iteration = i + 1;
+        r.iteration = i;
+        r.epoch = 1;
+        r.batch_size = 64;
         r.start_ns = start;
         r.data_wait_ns = (i % 2 ? 3'000'000 : 0) + 250'500;
         r.h2d_ns = 400'000 + 1'000 * i;
         r.compute_ns = 2'000'000 + 7'000 * i;
-        r.d2h_ns = 50'000;
+        r.d2h_ns = i == 3 ? 0 : 50'000;
         r.host_ns = 120'000 + 3 * i;
         r.wall_ns = r.data_wait_ns + r.h2d_ns + r.compute_ns + r.d2h_ns + r.host_ns;
-        start += r.wall_ns;
+        start += r.wall_ns + 20'000;
         rows.push_back(r);
     }
     return rows;
 }
 
-}  // namespace
+void add_event(store::SessionRecorder& rec, Phase phase, LaneKind lane, int64_t start, int64_t end, int64_t id) {
+    store::EventRow e;
+    e.start_ns = start;
+    e.end_ns = end;
+    e.id = id;
+    e.phase = static_cast<int>(phase);
+    e.lane_kind = static_cast<int>(lane);
+    rec.add(e);
+}
 
-TEST(RoundTrip, EmulatedGpuSessionGivesTheSameBreakdown) {
-    bs_trace_test::TempDir d;
+// The raw events a run saves with --save-events, for the rows above: the iteration, its data
+// wait and the host's side of each phase on the controller; with a GPU, the copies on copy
+// stream 0 and compute on compute stream 0 (the host's launch and wait stay on the controller).
+// A loader worker builds the batch meanwhile.
+void add_events(store::SessionRecorder& rec, const store::IterationRow& r, bool gpu) {
+    const int64_t t0 = r.start_ns, id = r.iteration;
+    add_event(rec, Phase::Iteration, LaneKind::Controller, t0, t0 + r.wall_ns, id);
+    add_event(rec, Phase::Load, LaneKind::LoaderWorker, t0 - 500'000, t0 + r.data_wait_ns, id + 1);
+    if (r.data_wait_ns) add_event(rec, Phase::DataWait, LaneKind::Controller, t0, t0 + r.data_wait_ns, id);
+    int64_t t = t0 + r.data_wait_ns;
+    for (auto [phase, ns] : {std::pair{Phase::H2D, r.h2d_ns}, {Phase::Compute, r.compute_ns}, {Phase::D2H, r.d2h_ns}}) {
+        if (!ns) continue;
+        const LaneKind lane = !gpu ? LaneKind::Controller : phase == Phase::Compute ? LaneKind::ComputeStream : LaneKind::CopyStream;
+        add_event(rec, phase, lane, t, t + ns, id);
+        if (gpu && phase == Phase::Compute)  // the host launches, then waits for the kernel: host time
+            add_event(rec, Phase::Compute, LaneKind::Controller, t, t + ns, id);
+        t += ns;
+    }
+}
+
+// A session recorded into `db`, exported with the product's export to `trace`; returns the
+// export's notes.
+std::vector<std::string> record_and_export(const std::string& db, const std::string& trace, const std::string& backend,
+                                           bool with_events) {
+    store::SessionMeta m;
+    m.name = "round trip " + backend;
+    m.mode = "train";
+    m.model = "mlp";
+    m.backend = backend;
+    m.env_json = R"({"gpu":"emulated device"})";
+    store::SessionRecorder rec(db, m);
+    const bool gpu = analysis::is_gpu_backend(backend);
+    for (const store::IterationRow& r : session_rows()) {
+        rec.add(r);
+        if (with_events) add_events(rec, r, gpu);
+    }
+    rec.finish("finished");
+    store::SessionStore st(db, true);
+    std::ofstream out(trace);
+    std::vector<std::string> notes = analysis::write_session_trace(st, rec.session_id(), out);
+    out.close();
+    EXPECT_TRUE(out.good()) << trace;
+    return notes;
+}
+
+TraceAnalysis import(const std::string& trace) {
+    ParsedTrace t = read_trace(trace);
+    return analyse_trace(t);
+}
+
+// On a GPU backend every part comes back as it was stored.
+void expect_gpu_breakdown(const TraceAnalysis& a) {
     const auto rows = session_rows();
-    write_session_as_kineto(rows, d.path("gpu.json"), true);
-    ParsedTrace t = read_trace(d.path("gpu.json"));
-    const TraceAnalysis a = analyse_trace(t);
+    EXPECT_TRUE(a.has_gpu);
+    EXPECT_FALSE(a.whole_trace_window);
     ASSERT_EQ(a.steps.size(), rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
         SCOPED_TRACE(i);
@@ -100,21 +127,68 @@ TEST(RoundTrip, EmulatedGpuSessionGivesTheSameBreakdown) {
         EXPECT_EQ(a.steps[i].d2h_ns, rows[i].d2h_ns);
         EXPECT_EQ(a.steps[i].host_ns, rows[i].host_ns);
         EXPECT_EQ(a.steps[i].comm_ns, 0);
+        EXPECT_EQ(a.steps[i].other_gpu_ns, 0);
     }
 }
 
-TEST(RoundTrip, CpuSessionKeepsItsDataWait) {
-    bs_trace_test::TempDir d;
+// On the CPU backend compute is an operator on the host (a `cpu_op` in the trace, as PyTorch
+// writes a CPU model's operators), which the importer counts as host time: host comes back as
+// compute + host. The batch copies (pageable `gpu_memcpy`) keep their h2d and d2h.
+void expect_cpu_breakdown(const TraceAnalysis& a) {
     const auto rows = session_rows();
-    write_session_as_kineto(rows, d.path("cpu.json"), false);
-    ParsedTrace t = read_trace(d.path("cpu.json"));
-    const TraceAnalysis a = analyse_trace(t);
+    EXPECT_FALSE(a.whole_trace_window);
     ASSERT_EQ(a.steps.size(), rows.size());
-    EXPECT_FALSE(a.has_gpu);
     for (size_t i = 0; i < rows.size(); ++i) {
+        SCOPED_TRACE(i);
+        EXPECT_EQ(a.steps[i].number, rows[i].iteration);
         EXPECT_EQ(a.steps[i].wall_ns, rows[i].wall_ns);
         EXPECT_EQ(a.steps[i].data_wait_ns, rows[i].data_wait_ns);
-        // A CPU trace has no kernels: what our CPU backend calls compute is host time here.
-        EXPECT_EQ(a.steps[i].host_ns, rows[i].wall_ns - rows[i].data_wait_ns);
+        EXPECT_EQ(a.steps[i].h2d_ns, rows[i].h2d_ns);
+        EXPECT_EQ(a.steps[i].d2h_ns, rows[i].d2h_ns);
+        EXPECT_EQ(a.steps[i].compute_ns, 0);
+        EXPECT_EQ(a.steps[i].host_ns, rows[i].compute_ns + rows[i].host_ns);
+        EXPECT_EQ(a.steps[i].comm_ns + a.steps[i].other_gpu_ns, 0);
     }
+}
+
+}  // namespace
+
+TEST(RoundTrip, EmulatedGpuSessionFromRowsGivesTheSameBreakdown) {
+    bs_trace_test::TempDir d;
+    const auto notes = record_and_export(d.path("s.db"), d.path("gpu.json"), kEmulatedGpu, false);
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("rebuilt from its 5 iteration rows"), std::string::npos) << notes[0];
+    const TraceAnalysis a = import(d.path("gpu.json"));
+    expect_gpu_breakdown(a);
+}
+
+TEST(RoundTrip, EmulatedGpuSessionFromStoredEventsGivesTheSameBreakdown) {
+    bs_trace_test::TempDir d;
+    EXPECT_TRUE(record_and_export(d.path("s.db"), d.path("gpu.json"), kEmulatedGpu, true).empty());
+    expect_gpu_breakdown(import(d.path("gpu.json")));
+}
+
+TEST(RoundTrip, CpuSessionFromRowsCountsComputeAsHost) {
+    bs_trace_test::TempDir d;
+    const auto notes = record_and_export(d.path("s.db"), d.path("cpu.json"), "cpu", false);
+    ASSERT_EQ(notes.size(), 1u);
+    EXPECT_NE(notes[0].find("controller lane only"), std::string::npos) << notes[0];
+    expect_cpu_breakdown(import(d.path("cpu.json")));
+}
+
+TEST(RoundTrip, CpuSessionFromStoredEventsCountsComputeAsHost) {
+    bs_trace_test::TempDir d;
+    EXPECT_TRUE(record_and_export(d.path("s.db"), d.path("cpu.json"), "cpu", true).empty());
+    expect_cpu_breakdown(import(d.path("cpu.json")));
+}
+
+TEST(RoundTrip, ExportCarriesKinetoMetadata) {
+    bs_trace_test::TempDir d;
+    record_and_export(d.path("s.db"), d.path("gpu.json"), kEmulatedGpu, false);
+    ParsedTrace t = read_trace(d.path("gpu.json"));
+    EXPECT_EQ(t.meta.rank, 0);
+    EXPECT_EQ(t.meta.rank_source, "distributedInfo");
+    EXPECT_EQ(t.meta.world_size, 1);
+    ASSERT_EQ(t.meta.devices.size(), 1u);
+    EXPECT_EQ(t.meta.devices[0], "emulated device");
 }

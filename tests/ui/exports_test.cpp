@@ -87,8 +87,8 @@ private slots:
         const QList<QByteArray> lines = read_all(csv).trimmed().split('\n');
         QCOMPARE(lines.size(), 201);
         QCOMPARE(lines[0].trimmed(), QByteArray("iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,"
-                                                "compute_ms,d2h_ms,host_ms,loss,queue_depth"));
-        QCOMPARE(lines[1].split(',').size(), 12);
+                                                "compute_ms,comm_ms,d2h_ms,other_gpu_ms,host_ms,loss,queue_depth"));
+        QCOMPARE(lines[1].split(',').size(), 14);
 
         const QString req = dir_.filePath(QStringLiteral("r.csv"));
         v.exportCsv(infer_, req);

@@ -36,13 +36,14 @@ std::string six_digits(double v) {
 }  // namespace
 
 void write_iteration_csv(std::ostream& out, std::span<const profiler::IterationSample> iterations) {
-    out << "iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,compute_ms,d2h_ms,host_ms,loss,queue_depth\n";
+    out << "iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,compute_ms,comm_ms,d2h_ms,other_gpu_ms,host_ms,loss,queue_depth\n";
     const int64_t origin = iterations.empty() ? 0 : iterations.front().start_ns;
     for (const profiler::IterationSample& it : iterations) {
         out << it.iteration << ',' << it.epoch << ',' << it.batch_size;
         put_ms(out, it.start_ns - origin);
         const profiler::Breakdown& b = it.breakdown;
-        for (int64_t v : {b.wall_ns, b.data_wait_ns, b.h2d_ns, b.compute_ns, b.d2h_ns, b.host_ns}) put_ms(out, v);
+        for (int64_t v : {b.wall_ns, b.data_wait_ns, b.h2d_ns, b.compute_ns, b.comm_ns, b.d2h_ns, b.other_gpu_ns, b.host_ns})
+            put_ms(out, v);
         out << ',' << six_digits(static_cast<double>(it.loss)) << ',' << it.queue_depth << '\n';
     }
 }
@@ -79,7 +80,7 @@ std::vector<profiler::IterationSample> iteration_samples(const std::vector<store
         s.batch_size = r.batch_size;
         s.start_ns = r.start_ns;
         s.end_ns = r.start_ns + r.wall_ns;
-        s.breakdown = {r.wall_ns, r.compute_ns, r.h2d_ns, r.d2h_ns, r.data_wait_ns, r.host_ns};
+        s.breakdown = {r.wall_ns, r.compute_ns, r.h2d_ns, r.d2h_ns, r.data_wait_ns, r.host_ns, r.comm_ns, r.other_gpu_ns};
         s.loss = static_cast<float>(r.loss);
         s.queue_depth = r.queue_depth;
         out.push_back(s);

@@ -16,8 +16,9 @@
 
 namespace batchscope::analysis {
 
-// iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,compute_ms,d2h_ms,host_ms,loss,queue_depth
-// start_ms counts from the first row's start.
+// iteration,epoch,batch_size,start_ms,wall_ms,data_wait_ms,h2d_ms,compute_ms,comm_ms,d2h_ms,other_gpu_ms,host_ms,loss,queue_depth
+// start_ms counts from the first row's start; comm_ms and other_gpu_ms (collectives, other device
+// work) are zero except for imported traces.
 void write_iteration_csv(std::ostream& out, std::span<const profiler::IterationSample> iterations);
 
 // request_id,batch_size,scheduled_ms,issued_ms,queue_ms,h2d_ms,compute_ms,d2h_ms,latency_ms,correct
