@@ -137,6 +137,8 @@ void expect_gpu_breakdown(const TraceAnalysis& a) {
 void expect_cpu_breakdown(const TraceAnalysis& a) {
     const auto rows = session_rows();
     EXPECT_FALSE(a.whole_trace_window);
+    // Its batch copies name no stream and no launch: a CPU session comes back as a CPU trace.
+    EXPECT_FALSE(a.has_gpu);
     ASSERT_EQ(a.steps.size(), rows.size());
     for (size_t i = 0; i < rows.size(); ++i) {
         SCOPED_TRACE(i);

@@ -181,6 +181,7 @@ void EventParser::event(std::string_view raw, uint64_t offset) {
     a.end_ns = end;
     a.correlation = corr;
     a.lane = lane_of(stream >= 0 ? stream : tid);
+    a.on_device = c == Cat::Kernel || stream >= 0 || corr != 0;
     switch (c) {
     case Cat::Kernel:
         a.kind = icontains(name, "nccl") ? ActivityKind::Comm : ActivityKind::Compute;

@@ -94,7 +94,7 @@ ImportBatch import_traces(const std::vector<std::string>& files, const std::stri
                               "); import the ranks of one job once each");
     }
     if (cancel && cancel->load()) throw ImportCancelled();
-    b.tag = import_tag();
+    b.tag = unused_import_tag(db);
     for (const auto& t : b.traces) {
         std::string n = name.empty() ? fs::path(t.meta.file).filename().string() : name;
         if (!name.empty() && b.traces.size() > 1)
@@ -111,6 +111,15 @@ std::string import_tag() {
     char b[40];
     std::strftime(b, sizeof b, "import-%Y%m%d-%H%M%S", &tm);
     return b;
+}
+
+std::string unused_import_tag(const std::string& db) {
+    const std::string base = import_tag();
+    store::SessionStore s(db);
+    store::SessionFilter f;
+    f.tag = base;
+    for (int n = 2; !s.list(f).empty(); ++n) f.tag = base + "-" + std::to_string(n);
+    return f.tag;
 }
 
 int64_t save_imported(const std::string& db, const ImportedTrace& t, const std::string& name, const std::string& tag) {

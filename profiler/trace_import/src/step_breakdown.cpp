@@ -107,7 +107,7 @@ TraceAnalysis analyse_trace(ParsedTrace& t) {
                 ++out.h2d_copies;
                 out.h2d_pageable += a.pinned ? 0 : 1;
             }
-            out.has_gpu = out.has_gpu || a.kind <= ActivityKind::OtherGpu;
+            out.has_gpu = out.has_gpu || (a.kind <= ActivityKind::OtherGpu && a.on_device);
         }
     }
     std::sort(launches.begin(), launches.end());

@@ -30,7 +30,7 @@ private:
 
 bool ParsedTrace::has_gpu() const {
     for (const Activity& a : activities)
-        if (a.kind <= ActivityKind::OtherGpu) return true;
+        if (a.kind <= ActivityKind::OtherGpu && a.on_device) return true;
     return false;
 }
 

@@ -44,6 +44,9 @@ ImportBatch import_traces(const std::vector<std::string>& files, const std::stri
 
 // "import-YYYYMMDD-HHMMSS" for now (UTC).
 std::string import_tag();
+// import_tag(), or with "-2", "-3", ... after it when sessions of the file `db` already carry it
+// (two imports in the same second), so that one tag always means one import.
+std::string unused_import_tag(const std::string& db);
 
 // Saves `t` into the session file `db`; returns the new session id. Throws store::StoreError.
 int64_t save_imported(const std::string& db, const ImportedTrace& t, const std::string& name, const std::string& tag);

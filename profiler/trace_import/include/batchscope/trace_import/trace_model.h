@@ -43,6 +43,9 @@ struct Activity {
     int32_t lane = 0;          // stream (GPU) or thread id (host)
     ActivityKind kind = ActivityKind::Compute;
     bool pinned = false;       // copies: the name says Pinned
+    // Ran on a GPU: every kernel; a copy or memset only when it names its stream or its launch
+    // (a CPU run's batch copy, as Batchscope's CPU backend exports it, names neither).
+    bool on_device = false;
 };
 static_assert(sizeof(Activity) <= 48, "millions of these are kept: keep Activity small");
 
