@@ -6,6 +6,7 @@
 #include <tuple>
 #include <nlohmann/json.hpp>
 
+#include "batchscope/analysis/csv_export.h"
 #include "batchscope/profiler/gpu_utilization.h"
 #include "batchscope/store/store_error.h"
 
@@ -113,16 +114,8 @@ SessionTrace session_trace(store::SessionStore& st, int64_t id) {
         if (its.empty())
             throw store::StoreError("session " + std::to_string(id) +
                                     " has neither stored trace events nor iterations or requests to build a Chrome trace from");
-        for (const store::IterationRow& r : its) {
-            profiler::Breakdown bd;
-            bd.wall_ns = r.wall_ns;
-            bd.data_wait_ns = r.data_wait_ns;
-            bd.h2d_ns = r.h2d_ns;
-            bd.compute_ns = r.compute_ns;
-            bd.d2h_ns = r.d2h_ns;
-            bd.host_ns = r.host_ns;
-            append_rebuilt_iteration(r.iteration, r.start_ns, r.start_ns + r.wall_ns, bd, gpu, t.events);
-        }
+        for (const profiler::IterationSample& r : iteration_samples(its))
+            append_rebuilt_iteration(r.iteration, r.start_ns, r.end_ns, r.breakdown, gpu, t.events);
         t.notes.push_back("session " + std::to_string(id) +
                           " has no stored trace events (record them with `train --save-events`): the trace is rebuilt "
                           "from its " + std::to_string(its.size()) + " iteration rows, " +
