@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <span>
 
-#include "batchscope/engine/train_config.h"
-#include "batchscope/knobs/knob.h"
 #include "batchscope/engine/verdict_context.h"
+#include "batchscope/knobs/knob.h"
 
 namespace batchscope::ui {
 
