@@ -7,6 +7,7 @@
 
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/preset_player.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/profiler/verdict.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
@@ -55,7 +56,7 @@ json preset_json(const Preset& p) {
             step["restart"] = json::object();
             for (const auto& [k, v] : s.restart) step["restart"][k] = v.is_text() ? json(v.text) : json(v.number);
         } else {
-            step["knob"] = s.knob;
+            step["knob"] = knobs::info(*s.knob).name;
             step["value"] = s.value.is_text() ? json(s.value.text) : json(s.value.number);
         }
         step["expect"] = json::array();
@@ -273,7 +274,7 @@ Runner add_presets_command(CLI::App& app) {
                 const auto& s = p->steps[i];
                 std::printf("step %zu: %s [%s]\n  %s\n", i + 1, s.title.c_str(),
                             s.is_restart() ? ("restart with " + settings_text(s.restart)).c_str()
-                                           : ("live: " + s.knob + " " + s.value.to_string()).c_str(),
+                                           : ("live: " + std::string(knobs::info(*s.knob).name) + " " + s.value.to_string()).c_str(),
                             s.explanation.c_str());
                 for (const auto& e : s.expect) std::printf("  expected: %s\n", e.describe().c_str());
             }

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "batchscope/engine/infer/scenarios.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
 #include "cli_infer_common.h"
@@ -34,9 +35,14 @@ Runner add_sweep_command(CLI::App& app) {
     o->cfg.queue_delay_us = 1000;
     add_served_model_options(*cmd, o->model, o->cfg);
     cmd->add_option("--rates", o->rates, "Offered Poisson rates, requests/s, comma-separated")->capture_default_str();
-    cmd->add_option("--max-batches", o->max_batches, "Max batch sizes (1-256), comma-separated")->capture_default_str();
+    using knobs::Knob;
+    cmd->add_option("--max-batches", o->max_batches,
+                    "Max batch sizes (" + std::to_string(knobs::min_int(Knob::MaxBatch)) + "-" +
+                        std::to_string(knobs::max_int(Knob::MaxBatch)) + "), comma-separated")
+        ->capture_default_str();
     cmd->add_option("--requests", o->cfg.requests, "Requests per point")->capture_default_str();
-    cmd->add_option("--queue-delay-us", o->cfg.queue_delay_us, "Dynamic batcher: longest wait for a fuller batch (us)")
+    cmd->add_option(std::string(knobs::info(Knob::QueueDelayUs).cli_flag), o->cfg.queue_delay_us,
+                    std::string(knobs::info(Knob::QueueDelayUs).help) + " (us)")
         ->capture_default_str();
     cmd->add_option("--seed", o->cfg.seed, "Seed of arrival times and sample order")
         ->check(kSeedCheck)

@@ -1,6 +1,7 @@
 #include "app_options.h"
 
 #include <QCommandLineParser>
+#include <optional>
 
 #include "batchscope/engine/data/storage_profile.h"
 #include "batchscope/engine/preset.h"
@@ -12,7 +13,7 @@ namespace batchscope::ui {
 namespace {
 
 // Reads an integer option into `out` if given; false (with `error` set) when it is not valid.
-bool read_int(const QCommandLineParser& p, const QCommandLineOption& o, const char* knob, int64_t lo,
+bool read_int(const QCommandLineParser& p, const QCommandLineOption& o, std::optional<knobs::Knob> knob, int64_t lo,
               int64_t hi, int64_t& out, QString& error) {
     if (!p.isSet(o)) return true;
     bool ok = false;
@@ -25,7 +26,7 @@ bool read_int(const QCommandLineParser& p, const QCommandLineOption& o, const ch
         return false;
     }
     if (knob) {
-        const std::string why = engine::validate_knob(knob, v);
+        const std::string why = engine::validate_knob(*knob, v);
         if (!why.empty()) {
             error = QString::fromStdString(why);
             return false;
@@ -33,6 +34,11 @@ bool read_int(const QCommandLineParser& p, const QCommandLineOption& o, const ch
     }
     out = v;
     return true;
+}
+
+// A knob's option, in the registry's range (knobs/knob.h).
+bool read_knob(const QCommandLineParser& p, const QCommandLineOption& o, knobs::Knob k, int64_t& out, QString& error) {
+    return read_int(p, o, k, knobs::min_int(k), knobs::max_int(k), out, error);
 }
 
 // A knob's option as batchscope-cli names it (its long flag) with the registry's help text.
@@ -111,11 +117,11 @@ AppOptions parse_app_options(const QStringList& arguments, engine::TrainConfig d
 
     int64_t b = o.config.batch_size, pf = o.config.prefetch_depth, w = o.config.workers,
             e = o.config.epochs, l = o.config.train_limit;
-    if (!read_int(p, batch, "batch_size", KnobLimits::kMinBatch, KnobLimits::kMaxBatch, b, o.error) ||
-        !read_int(p, prefetch, "prefetch_depth", KnobLimits::kMinPrefetch, KnobLimits::kMaxPrefetch, pf, o.error) ||
-        !read_int(p, workers, "workers", KnobLimits::kMinWorkers, KnobLimits::kMaxWorkers, w, o.error) ||
-        !read_int(p, epochs, nullptr, KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs, e, o.error) ||
-        !read_int(p, limit, nullptr, 0, INT64_MAX, l, o.error))
+    if (!read_knob(p, batch, knobs::Knob::BatchSize, b, o.error) ||
+        !read_knob(p, prefetch, knobs::Knob::PrefetchDepth, pf, o.error) ||
+        !read_knob(p, workers, knobs::Knob::Workers, w, o.error) ||
+        !read_int(p, epochs, std::nullopt, KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs, e, o.error) ||
+        !read_int(p, limit, std::nullopt, 0, INT64_MAX, l, o.error))
         return o;
     o.config.batch_size = static_cast<int>(b);
     o.config.prefetch_depth = static_cast<int>(pf);

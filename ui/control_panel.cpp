@@ -50,18 +50,10 @@ public:
 }  // namespace
 
 ControlPanel::ControlPanel(const engine::TrainConfig& initial, QWidget* parent) : QWidget(parent) {
-    batch_ = makeSpin(KnobLimits::kMinBatch, KnobLimits::kMaxBatch, initial.batch_size,
-                      QStringLiteral("batch_size"),
-                      tr("Samples per training iteration. Applied live at the next iteration."));
-    prefetch_ = makeSpin(KnobLimits::kMinPrefetch, KnobLimits::kMaxPrefetch, initial.prefetch_depth,
-                         QStringLiteral("prefetch_depth"),
-                         tr("Batches the loader may hold ready ahead of the training loop.\n"
-                            "0 = no prefetching. Applied live."));
-    workers_ = makeSpin(KnobLimits::kMinWorkers, KnobLimits::kMaxWorkers, initial.workers,
-                        QStringLiteral("workers"),
-                        tr("Loader threads building batches in the background.\n"
-                           "0 = load in the training thread. Applied live."));
-    epochs_ = makeSpin(KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs, initial.epochs, {},
+    batch_ = makeKnobSpin(knobs::Knob::BatchSize, initial.batch_size);
+    prefetch_ = makeKnobSpin(knobs::Knob::PrefetchDepth, initial.prefetch_depth);
+    workers_ = makeKnobSpin(knobs::Knob::Workers, initial.workers);
+    epochs_ = makeSpin(KnobLimits::kMinEpochs, KnobLimits::kMaxEpochs, initial.epochs,
                        tr("Passes over the training set. Used when the next run starts."));
 
     model_ = new QComboBox;
@@ -126,7 +118,7 @@ ControlPanel::ControlPanel(const engine::TrainConfig& initial, QWidget* parent) 
     setRunState(std::nullopt);
 }
 
-QSpinBox* ControlPanel::makeSpin(int min, int max, int value, const QString& knob, const QString& tip) {
+QSpinBox* ControlPanel::makeSpin(int min, int max, int value, const QString& tip) {
     auto* spin = new QSpinBox;
     spin->setRange(min, max);
     spin->setValue(value);
@@ -134,12 +126,17 @@ QSpinBox* ControlPanel::makeSpin(int min, int max, int value, const QString& kno
     spin->setAccelerated(true);
     spin->setToolTip(tip);
     spin->setAlignment(Qt::AlignRight);
-    if (!knob.isEmpty()) {
-        connect(spin, &QSpinBox::valueChanged, this, [this, knob](int v) { emit knobEdited(knob, v); });
-        // A user who retypes the value or tabs away: the owner ignores values it already sent.
-        connect(spin, &QSpinBox::editingFinished, this,
-                [this, knob, spin] { emit knobEdited(knob, spin->value()); });
-    }
+    return spin;
+}
+
+QSpinBox* ControlPanel::makeKnobSpin(knobs::Knob knob, int value) {
+    const knobs::KnobInfo& k = knobs::info(knob);
+    QString tip = QString::fromUtf8(k.help.data(), static_cast<qsizetype>(k.help.size())) + QLatin1Char('.');
+    if (k.live) tip += tr("\nApplied live at the next iteration.");
+    QSpinBox* spin = makeSpin(knobs::min_int(knob), knobs::max_int(knob), value, tip);
+    connect(spin, &QSpinBox::valueChanged, this, [this, knob](int v) { emit knobEdited(knob, v); });
+    // A user who retypes the value or tabs away: the owner ignores values it already sent.
+    connect(spin, &QSpinBox::editingFinished, this, [this, knob, spin] { emit knobEdited(knob, spin->value()); });
     return spin;
 }
 
@@ -176,11 +173,11 @@ void ControlPanel::setConfig(const engine::TrainConfig& c) {
     if (const int i = backend_->findData(QString::fromStdString(c.backend)); i >= 0) backend_->setCurrentIndex(i);
 }
 
-void ControlPanel::showKnob(const QString& knob, int value) {
-    QSpinBox* spin = knob == QLatin1String("batch_size")       ? batch_
-                     : knob == QLatin1String("prefetch_depth") ? prefetch_
-                     : knob == QLatin1String("workers")        ? workers_
-                                                               : nullptr;
+void ControlPanel::showKnob(knobs::Knob knob, int value) {
+    QSpinBox* spin = knob == knobs::Knob::BatchSize       ? batch_
+                     : knob == knobs::Knob::PrefetchDepth ? prefetch_
+                     : knob == knobs::Knob::Workers       ? workers_
+                                                          : nullptr;
     if (!spin || spin->value() == value) return;
     const QSignalBlocker block(spin);
     spin->setValue(value);

@@ -28,7 +28,7 @@ public:
     // Shows batch, prefetch, workers and epochs of `c` without reporting them as changes.
     void setConfig(const engine::TrainConfig& c);
     // Shows knob values without reporting them as changes (e.g. after a refusal).
-    void showKnob(const QString& knob, int value);
+    void showKnob(knobs::Knob knob, int value);
     // Why the next run cannot start with what the panel shows (a model spec still being typed);
     // empty when it can.
     QString problem() const;
@@ -53,14 +53,16 @@ public:
     QLabel* refusalLabel() const { return refusal_; }
 
 signals:
-    // knob is "batch_size", "prefetch_depth" or "workers".
-    void knobEdited(const QString& knob, int value);
+    // knob is BatchSize, PrefetchDepth or Workers.
+    void knobEdited(knobs::Knob knob, int value);
     void startClicked();
     void pauseClicked();
     void stopClicked();
 
 private:
-    QSpinBox* makeSpin(int min, int max, int value, const QString& knob, const QString& tip);
+    QSpinBox* makeSpin(int min, int max, int value, const QString& tip);
+    // A live knob's spin box: range and tooltip from the registry (knobs/knob.h), edits reported.
+    QSpinBox* makeKnobSpin(knobs::Knob knob, int value);
 
     QSpinBox* batch_;
     QSpinBox* prefetch_;

@@ -184,10 +184,10 @@ QWidget* InferPane::makeControls() {
         s->setAlignment(Qt::AlignRight);
         s->setAccelerated(true);
     }
-    connect(rate_, &QDoubleSpinBox::valueChanged, this, [this](double v) { sendKnob("rate", v); });
-    connect(concurrency_, &QSpinBox::valueChanged, this, [this](int v) { sendKnob("concurrency", v); });
-    connect(max_batch_, &QSpinBox::valueChanged, this, [this](int v) { sendKnob("max_batch", v); });
-    connect(delay_, &QSpinBox::valueChanged, this, [this](int v) { sendKnob("queue_delay_us", v); });
+    connect(rate_, &QDoubleSpinBox::valueChanged, this, [this](double v) { sendKnob(knobs::Knob::Rate, v); });
+    connect(concurrency_, &QSpinBox::valueChanged, this, [this](int v) { sendKnob(knobs::Knob::Concurrency, v); });
+    connect(max_batch_, &QSpinBox::valueChanged, this, [this](int v) { sendKnob(knobs::Knob::MaxBatch, v); });
+    connect(delay_, &QSpinBox::valueChanged, this, [this](int v) { sendKnob(knobs::Knob::QueueDelayUs, v); });
     connect(mode_, &QComboBox::currentIndexChanged, this, &InferPane::updateEnabled);
 
     checkpoint_->setToolTip(tr("The trained model to serve (a Batchscope checkpoint). By default the model of the "
@@ -336,14 +336,10 @@ void InferPane::stopRun() {
     if (owner_.run()) owner_.run()->stop();
 }
 
-void InferPane::sendKnob(const char* knob, double value) {
+void InferPane::sendKnob(knobs::Knob knob, double value) {
     infer::InferenceRun* r = owner_.run();
     if (!r || !active(r->snapshot()->state)) return;  // used when the next run starts
-    const std::string k = knob;
-    const std::string error = k == "rate"          ? r->set_rate(value)
-                              : k == "concurrency" ? r->set_concurrency(static_cast<int>(value))
-                              : k == "max_batch"   ? r->set_max_batch(static_cast<int>(value))
-                                                   : r->set_queue_delay_us(static_cast<int64_t>(value));
+    const std::string error = r->set_knob(knob, value);
     showMessage(error.empty() ? QString() : tr("Not applied: %1").arg(QString::fromStdString(error)), !error.empty());
 }
 

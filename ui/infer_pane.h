@@ -92,7 +92,7 @@ protected:
 
 private:
     QWidget* makeControls();
-    void sendKnob(const char* knob, double value);
+    void sendKnob(knobs::Knob knob, double value);
     void updateEnabled();
     void showMessage(const QString& text, bool error);
     // Why `c`'s checkpoint cannot be served (empty: it can).

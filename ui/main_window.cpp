@@ -153,10 +153,12 @@ MainWindow::MainWindow(engine::TrainConfig initial, QWidget* parent, const QStri
     connect(controls_, &ControlPanel::startClicked, this, &MainWindow::startRun);
     connect(controls_, &ControlPanel::pauseClicked, this, &MainWindow::togglePause);
     connect(controls_, &ControlPanel::stopClicked, this, &MainWindow::stopRun);
-    connect(controls_, &ControlPanel::knobEdited, this, &MainWindow::onKnobEdited);
+    connect(controls_, &ControlPanel::knobEdited, this, &MainWindow::sendKnob);
     connect(data_, &DataPanel::storageChanged, this,
-            [this](int kind) { onKnobEdited(QStringLiteral("storage_profile"), kind); });
-    connect(verdict_, &VerdictPanel::applyRequested, this, &MainWindow::applyKnob);
+            [this](int kind) { sendKnob(knobs::Knob::StorageProfile, kind); });
+    connect(verdict_, &VerdictPanel::applyRequested, this, [this](const QString& knob, int value) {
+        if (const auto k = knobs::from_name(knob.toStdString())) applyKnob(*k, value);
+    });
     connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A), this), &QShortcut::activated,
             verdict_, [this] {
                 if (verdict_->applyButton()->isEnabled()) verdict_->applyButton()->click();
@@ -253,10 +255,10 @@ void MainWindow::startRun() {
     shown_.reset();
     failure_label_->hide();
     controls_->showRefusal({});
-    requested_ = {{QStringLiteral("batch_size"), config.batch_size},
-                  {QStringLiteral("prefetch_depth"), config.prefetch_depth},
-                  {QStringLiteral("workers"), config.workers},
-                  {QStringLiteral("storage_profile"), static_cast<int>(config.storage)}};
+    requested_ = {{knobs::Knob::BatchSize, config.batch_size},
+                  {knobs::Knob::PrefetchDepth, config.prefetch_depth},
+                  {knobs::Knob::Workers, config.workers},
+                  {knobs::Knob::StorageProfile, static_cast<int>(config.storage)}};
     // The previous run, already ended, is destroyed in the background. Runs are saved as
     // sessions (`batchscope-cli sessions ...`), except for screenshots.
     // A run of a workshop lesson is tagged with it, as `batchscope-cli presets run` does.
@@ -281,24 +283,12 @@ void MainWindow::stopRun() {
     if (engine::TrainingRun* r = owner_.run()) r->stop();
 }
 
-QString MainWindow::sendKnob(const QString& knob, int value) {
+QString MainWindow::sendKnob(knobs::Knob knob, int value) {
     engine::TrainingRun* r = owner_.run();
     if (!r || !is_active(r->snapshot()->state)) return {};  // used when the next run starts
     auto it = requested_.find(knob);
     if (it != requested_.end() && it->second == value) return {};  // already sent
-    std::string error;
-    if (knob == QLatin1String("batch_size"))
-        error = r->set_batch_size(value);
-    else if (knob == QLatin1String("prefetch_depth"))
-        error = r->set_prefetch_depth(value);
-    else if (knob == QLatin1String("workers"))
-        error = r->set_workers(value);
-    else if (knob == QLatin1String("storage_profile"))
-        error = value >= 0 && value < engine::data::kStorageKindCount
-                    ? r->set_storage_profile(static_cast<engine::data::StorageKind>(value))
-                    : engine::validate_knob("storage_profile", value);
-    else
-        return tr("%1 is not a live knob").arg(knob);
+    const std::string error = r->set_knob(knob, value);  // refuses what is not a live training knob
     if (error.empty()) {
         requested_[knob] = value;
         controls_->showRefusal({});
@@ -308,14 +298,12 @@ QString MainWindow::sendKnob(const QString& knob, int value) {
     controls_->showRefusal(why);
     if (it != requested_.end()) {
         controls_->showKnob(knob, it->second);
-        if (knob == QLatin1String("storage_profile")) data_->showStorage(it->second);
+        if (knob == knobs::Knob::StorageProfile) data_->showStorage(it->second);
     }
     return why;
 }
 
-void MainWindow::onKnobEdited(const QString& knob, int value) { sendKnob(knob, value); }
-
-bool MainWindow::applyKnob(const QString& knob, int value) {
+bool MainWindow::applyKnob(knobs::Knob knob, int value) {
     engine::TrainingRun* r = owner_.run();
     if (!r || !is_active(r->snapshot()->state)) {
         controls_->showRefusal(tr("Not applied: no run is going on"));
@@ -325,7 +313,8 @@ bool MainWindow::applyKnob(const QString& knob, int value) {
     const int from = it != requested_.end() ? it->second : value;
     if (!sendKnob(knob, value).isEmpty()) return false;
     controls_->showKnob(knob, value);
-    verdict_->noteApplied(knob, from, value);
+    verdict_->noteApplied(QString::fromLatin1(knobs::info(knob).name.data(), static_cast<qsizetype>(knobs::info(knob).name.size())),
+                          from, value);
     return true;
 }
 

@@ -17,6 +17,7 @@
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/engine/train_config.h"
+#include "batchscope/knobs/knob.h"
 #include "run_owner.h"
 #include "run_timeline.h"
 
@@ -102,7 +103,7 @@ public slots:
     void refresh();  // the timer's slot; public so tests can force a frame
     // Sets a live knob as if typed into its control (the verdict panel's "apply"); false and
     // the refusal shown when the run refused it or there is no live run.
-    bool applyKnob(const QString& knob, int value);
+    bool applyKnob(knobs::Knob knob, int value);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -110,8 +111,7 @@ protected:
 
 private:
     // Sends a knob to the live run; empty when sent (or nothing to send), else the refusal.
-    QString sendKnob(const QString& knob, int value);
-    void onKnobEdited(const QString& knob, int value);
+    QString sendKnob(knobs::Knob knob, int value);
     void pollGpuProbe();
     // Feeds the Live tab's views the shown snapshot if the tab is visible (else marks them stale);
     // `catch_up`: only if they are stale (the tab was just shown).
@@ -148,7 +148,7 @@ private:
     QTimer timer_;
     std::shared_ptr<const engine::RunSnapshot> shown_;
     RunTimeline timeline_;
-    std::map<QString, int> requested_;  // knob values last sent to the current run
+    std::map<knobs::Knob, int> requested_;  // knob values last sent to the current run
     std::future<engine::GpuProbeResult> gpu_probe_;
     int redraws_ = 0;
     bool live_stale_ = false;  // the Live tab's views have not seen shown_

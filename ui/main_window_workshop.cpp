@@ -89,14 +89,14 @@ bool MainWindow::nextPresetStep() {
     try {
         if (!step.is_restart()) {
             const double v = engine::live_knob_value(step, p->mode);
+            const knobs::Knob knob = *step.knob;
             if (infer) {
-                if (step.knob == "rate") infer_->rateSpin()->setValue(v);
-                else if (step.knob == "concurrency") infer_->concurrencySpin()->setValue(static_cast<int>(v));
-                else if (step.knob == "max_batch") infer_->maxBatchSpin()->setValue(static_cast<int>(v));
+                if (knob == knobs::Knob::Rate) infer_->rateSpin()->setValue(v);
+                else if (knob == knobs::Knob::Concurrency) infer_->concurrencySpin()->setValue(static_cast<int>(v));
+                else if (knob == knobs::Knob::MaxBatch) infer_->maxBatchSpin()->setValue(static_cast<int>(v));
                 else infer_->queueDelaySpin()->setValue(static_cast<int>(v));
             } else {
-                const QString knob = QString::fromStdString(step.knob);
-                if (knob == QLatin1String("storage_profile")) {
+                if (knob == knobs::Knob::StorageProfile) {
                     data_->showStorage(static_cast<int>(v));
                     if (!sendKnob(knob, static_cast<int>(v)).isEmpty()) return false;
                 } else if (!applyKnob(knob, static_cast<int>(v))) {

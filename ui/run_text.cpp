@@ -10,7 +10,7 @@ namespace batchscope::ui {
 std::string knob_short_name(std::string_view knob) { return knobs::short_label_of(knob); }
 
 std::string knob_change_label(const engine::KnobChange& change) {
-    if (change.knob == "storage_profile") {
+    if (knobs::from_name(change.knob) == knobs::Knob::StorageProfile) {
         auto id = [](int64_t v) -> std::string {
             if (v < 0 || v >= engine::data::kStorageKindCount) return std::to_string(v);
             return engine::data::storage_profile(static_cast<engine::data::StorageKind>(v)).id;

@@ -156,15 +156,16 @@ bool uses_emulated_storage(const std::map<std::string, PresetValue>& s) {
 }
 
 // The live knobs of the knob registry, by kind of run.
-const std::vector<std::string>& live_knobs(PresetMode m) {
-    static const auto of = [](knobs::RunKind run) {
-        std::vector<std::string> out;
-        for (const knobs::KnobInfo& k : knobs::all())
-            if (k.live && k.run == run) out.emplace_back(k.name);
-        return out;
-    };
-    static const std::vector<std::string> train = of(knobs::RunKind::Train), serve = of(knobs::RunKind::Infer);
-    return m == PresetMode::Train ? train : serve;
+bool is_live_in(knobs::Knob k, PresetMode m) {
+    const knobs::KnobInfo& i = knobs::info(k);
+    return i.live && i.run == (m == PresetMode::Train ? knobs::RunKind::Train : knobs::RunKind::Infer);
+}
+
+[[noreturn]] void not_live_here(const std::string& title, std::string_view name, PresetMode m) {
+    std::string list;
+    for (const knobs::KnobInfo& k : knobs::all())
+        if (is_live_in(k.knob, m)) list += (list.empty() ? "" : ", ") + std::string(k.name);
+    throw PresetError("step \"" + title + "\": \"" + std::string(name) + "\" is not a live knob here (" + list + ")");
 }
 
 // "expect": [{"metric": "data_wait", "falls_by": 0.5}, ...]
@@ -265,11 +266,13 @@ Preset parse_preset(const std::string& json_text, const std::string& source) {
         const bool live = s.contains("knob"), restart = s.contains("restart");
         if (live == restart) fail(sw, "a step has either \"knob\" and \"value\" (live) or \"restart\" (new settings)");
         if (live) {
-            step.knob = text_of(s, "knob", sw);
+            const std::string name = text_of(s, "knob", sw);
+            step.knob = knobs::from_name(name);
+            if (!step.knob) not_live_here(step.title, name, p.mode);
             if (!s.contains("value")) fail(sw, "missing \"value\"");
             step.value = value_of(s["value"], sw + " value");
             (void)live_knob_value(step, p.mode);  // checks the knob and the value
-            if (step.knob == "storage_profile") p.emulated |= data::storage_profile(*data::parse_storage_kind(step.value.text)).emulated;
+            if (step.knob == knobs::Knob::StorageProfile) p.emulated |= data::storage_profile(*data::parse_storage_kind(step.value.text)).emulated;
         } else {
             step.restart = settings_of(s["restart"], sw + " restart");
             if (step.restart.empty()) fail(sw, "\"restart\" changes nothing");
@@ -330,23 +333,21 @@ void apply_settings(const std::map<std::string, PresetValue>& settings, infer::I
 }
 
 double live_knob_value(const PresetStep& step, PresetMode mode) {
-    const auto& knobs = live_knobs(mode);
-    if (std::find(knobs.begin(), knobs.end(), step.knob) == knobs.end()) {
-        std::string list;
-        for (const auto& k : knobs) list += (list.empty() ? "" : ", ") + k;
-        throw PresetError("step \"" + step.title + "\": \"" + step.knob + "\" is not a live knob here (" + list + ")");
-    }
-    if (step.knob == "storage_profile") {
+    if (!step.knob) throw PresetError("step \"" + step.title + "\": a restart step has no live knob value");
+    const knobs::Knob knob = *step.knob;
+    if (!is_live_in(knob, mode)) not_live_here(step.title, knobs::info(knob).name, mode);
+    if (knob == knobs::Knob::StorageProfile) {
         auto k = data::parse_storage_kind(step.value.text);
         if (!k) throw PresetError("step \"" + step.title + "\": unknown storage profile \"" + step.value.to_string() +
                                   "\" (one of: " + data::storage_ids() + ")");
         return static_cast<double>(static_cast<int>(*k));
     }
     if (step.value.is_text())
-        throw PresetError("step \"" + step.title + "\": knob " + step.knob + " takes a number, not \"" + step.value.text + "\"");
+        throw PresetError("step \"" + step.title + "\": knob " + std::string(knobs::info(knob).name) + " takes a number, not \"" +
+                          step.value.text + "\"");
     const std::string err = mode == PresetMode::Train
-                                ? validate_knob(step.knob, static_cast<int64_t>(step.value.number))
-                                : infer::validate_infer_knob(step.knob, step.value.number);
+                                ? validate_knob(knob, static_cast<int64_t>(step.value.number))
+                                : infer::validate_infer_knob(knob, step.value.number);
     if (!err.empty()) throw PresetError("step \"" + step.title + "\": " + err);
     return step.value.number;
 }

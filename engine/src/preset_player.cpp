@@ -173,7 +173,7 @@ void judge_segment(const Preset& p, size_t k, SegmentResult& seg, const SegmentR
     if (k == 0 || !before || p.steps[k - 1].is_restart() || seg.window.empty()) return;
     const PresetStep& step = p.steps[k - 1];
     for (const profiler::Advice& a : before->verdict.advice)
-        if (a.knob == step.knob && a.expected.valid() && static_cast<double>(a.to) == step.value.number) {
+        if (a.knob == knobs::info(*step.knob).name && a.expected.valid() && static_cast<double>(a.to) == step.value.number) {
             seg.advice_check = "the advice \"" + profiler::describe(profiler::KnobMarker{0, 0, a.knob, a.from, a.to}) +
                                "\" " + profiler::check_prediction(a.expected, seg.window).text;
             break;
@@ -184,14 +184,6 @@ std::shared_ptr<SessionSink> open_train_sink(const PlayOptions& o, const Preset&
     if (o.db.empty()) return nullptr;
     return std::make_shared<SessionSink>(o.db, cfg, "preset " + p.id + ": " + setting, SessionSink::Open::Now,
                                          std::vector<std::string>{"preset:" + p.id});
-}
-
-std::string set_knob(TrainingRun& run, const PresetStep& step, double value) {
-    const int v = static_cast<int>(value);
-    return step.knob == "batch_size"       ? run.set_batch_size(v)
-           : step.knob == "prefetch_depth" ? run.set_prefetch_depth(v)
-           : step.knob == "workers"        ? run.set_workers(v)
-                                           : run.set_storage_profile(static_cast<data::StorageKind>(v));
 }
 
 void play_train(const Preset& p, const PlayOptions& o, const PlayEvents& ev, PlayResult& out) {
@@ -225,7 +217,7 @@ void play_train(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
         const PresetStep* step = last ? nullptr : &p.steps[k];
         if (step && !step->is_restart()) {
             const size_t before = run->snapshot()->knob_changes.size();
-            const std::string err = set_knob(*run, *step, live_knob_value(*step, p.mode));
+            const std::string err = run->set_knob(*step->knob, static_cast<int64_t>(live_knob_value(*step, p.mode)));
             if (!err.empty()) throw PresetError("step \"" + step->title + "\": " + err);
             end = wait_applied(*run, before);
             if (end < 0) end = INT64_MAX;
@@ -253,7 +245,7 @@ void play_train(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
             setting = VerdictSetting::of(cfg);
             seg = segment(step->title, sink ? sink->session_id() : 0, 0);
         } else {
-            setting.apply(step->knob, static_cast<int64_t>(live_knob_value(*step, p.mode)));
+            setting.apply(*step->knob, static_cast<int64_t>(live_knob_value(*step, p.mode)));
             seg = segment(step->title, seg.session, end);
         }
     }
@@ -261,13 +253,6 @@ void play_train(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
     run->wait();
     const auto s = run->snapshot();
     if (s->state == RunState::Failed) out.failure = s->message;
-}
-
-std::string set_knob(infer::InferenceRun& run, const PresetStep& step, double v) {
-    return step.knob == "rate"          ? run.set_rate(v)
-           : step.knob == "concurrency" ? run.set_concurrency(static_cast<int>(v))
-           : step.knob == "max_batch"   ? run.set_max_batch(static_cast<int>(v))
-                                        : run.set_queue_delay_us(static_cast<int64_t>(v));
 }
 
 void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, PlayResult& out) {
@@ -296,7 +281,7 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
         const PresetStep* step = last ? nullptr : &p.steps[k];
         if (step) {
             const size_t before = run.snapshot()->knob_changes.size();
-            const std::string err = set_knob(run, *step, live_knob_value(*step, p.mode));
+            const std::string err = run.set_knob(*step->knob, live_knob_value(*step, p.mode));
             if (!err.empty()) throw PresetError("step \"" + step->title + "\": " + err);
             end = wait_applied(run, before);
             if (end < 0) end = INT64_MAX;

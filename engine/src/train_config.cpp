@@ -23,23 +23,30 @@ const char* to_string(DatasetKind k) noexcept {
     return "?";
 }
 
-std::string validate_knob(const std::string& name, int64_t value) {
-    const auto k = knobs::from_name(name);
-    if (!k || !knobs::info(*k).live || knobs::info(*k).run != knobs::RunKind::Train) return "unknown knob '" + name + "'";
-    if (*k == knobs::Knob::StorageProfile) {
+std::string validate_knob(knobs::Knob k, int64_t value) {
+    const knobs::KnobInfo& i = knobs::info(k);
+    if (!i.live || i.run != knobs::RunKind::Train) return "unknown knob '" + std::string(i.name) + "'";
+    if (k == knobs::Knob::StorageProfile) {
         if (value >= 0 && value < data::kStorageKindCount) return {};
         return "storage profile " + std::to_string(value) + " is unknown: use one of " + data::storage_ids();
     }
-    return knobs::range_error(*k, value);
+    return knobs::range_error(k, value);
+}
+
+std::string validate_knob(const std::string& name, int64_t value) {
+    const auto k = knobs::from_name(name);
+    if (!k) return "unknown knob '" + name + "'";
+    return validate_knob(*k, value);
 }
 
 std::string validate(const TrainConfig& c) {
     using L = KnobLimits;
-    for (auto [name, v] : {std::pair<const char*, int64_t>{"batch_size", c.batch_size},
-                           {"prefetch_depth", c.prefetch_depth},
-                           {"workers", c.workers},
-                           {"storage_profile", static_cast<int64_t>(c.storage)}})
-        if (auto e = validate_knob(name, v); !e.empty()) return e;
+    using knobs::Knob;
+    for (auto [k, v] : {std::pair<Knob, int64_t>{Knob::BatchSize, c.batch_size},
+                        {Knob::PrefetchDepth, c.prefetch_depth},
+                        {Knob::Workers, c.workers},
+                        {Knob::StorageProfile, static_cast<int64_t>(c.storage)}})
+        if (auto e = validate_knob(k, v); !e.empty()) return e;
     if (auto e = range_error("epochs", c.epochs, L::kMinEpochs, L::kMaxEpochs, ""); !e.empty()) return e;
     if (c.backend != "cpu" && c.backend != "cuda") return "backend \"" + c.backend + "\" is not one of cpu, cuda";
     if (c.tf32 && c.backend != "cuda") return "TF32 is a CUDA option: use it with backend cuda";

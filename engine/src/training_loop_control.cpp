@@ -47,23 +47,25 @@ bool TrainingLoop::wait_while_paused(std::vector<KnobCommand>& cmds) {
 void TrainingLoop::apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0) {
     bool rebuild = false, batch_size_changed = false;
     for (const KnobCommand& c : cmds) {
-        int* target = c.knob == "batch_size"        ? &work_.batch_size
-                      : c.knob == "prefetch_depth"  ? &work_.prefetch_depth
-                      : c.knob == "storage_profile" ? &work_.storage_profile
-                                                    : &work_.workers;
+        using knobs::Knob;
+        int* target = c.knob == Knob::BatchSize        ? &work_.batch_size
+                      : c.knob == Knob::PrefetchDepth  ? &work_.prefetch_depth
+                      : c.knob == Knob::StorageProfile ? &work_.storage_profile
+                                                       : &work_.workers;
         if (*target == c.value) continue;
-        work_.knob_changes.push_back({t0, next_fetch_iteration(), c.knob, *target, c.value});
+        work_.knob_changes.push_back(
+            {t0, next_fetch_iteration(), std::string(knobs::info(c.knob).name), *target, c.value});
         if (run_.sink) run_.sink->on_knob_change(work_.knob_changes.back());
         *target = c.value;
-        if (c.knob == "prefetch_depth") {
+        if (c.knob == Knob::PrefetchDepth) {
             epoch_.loader->set_prefetch_depth(c.value);
-        } else if (c.knob == "storage_profile") {  // the next read uses it
+        } else if (c.knob == Knob::StorageProfile) {  // the next read uses it
             data_.storage->set_profile(static_cast<data::StorageKind>(c.value));
             work_.storage = data::storage_profile(data_.storage->profile()).name;
             data_.train->begin_epoch();
         } else {
             rebuild = true;
-            batch_size_changed |= c.knob == "batch_size";
+            batch_size_changed |= c.knob == Knob::BatchSize;
         }
     }
     if (!rebuild) return;

@@ -51,21 +51,21 @@ void TrainingRun::wait() {
     if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::string TrainingRun::queue_knob(const char* knob, int value) {
+std::string TrainingRun::set_knob(knobs::Knob knob, int64_t value) {
     if (auto err = validate_knob(knob, value); !err.empty()) return err;
     {
         std::lock_guard lock(impl_->ctl_m);
-        impl_->commands.push_back({knob, value});
+        impl_->commands.push_back({knob, static_cast<int>(value)});
     }
     impl_->ctl_cv.notify_all();
     return {};
 }
 
-std::string TrainingRun::set_batch_size(int n) { return queue_knob("batch_size", n); }
-std::string TrainingRun::set_prefetch_depth(int n) { return queue_knob("prefetch_depth", n); }
-std::string TrainingRun::set_workers(int n) { return queue_knob("workers", n); }
+std::string TrainingRun::set_batch_size(int n) { return set_knob(knobs::Knob::BatchSize, n); }
+std::string TrainingRun::set_prefetch_depth(int n) { return set_knob(knobs::Knob::PrefetchDepth, n); }
+std::string TrainingRun::set_workers(int n) { return set_knob(knobs::Knob::Workers, n); }
 std::string TrainingRun::set_storage_profile(data::StorageKind k) {
-    return queue_knob("storage_profile", static_cast<int>(k));
+    return set_knob(knobs::Knob::StorageProfile, static_cast<int>(k));
 }
 
 std::shared_ptr<const RunSnapshot> TrainingRun::snapshot() const {

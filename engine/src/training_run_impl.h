@@ -16,7 +16,7 @@
 namespace batchscope::engine {
 
 struct KnobCommand {
-    std::string knob;  // "batch_size", "prefetch_depth", "workers"
+    knobs::Knob knob;  // a live training knob
     int value = 0;
 };
 

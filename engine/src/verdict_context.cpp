@@ -47,26 +47,32 @@ VerdictSetting VerdictSetting::of_json(const std::string& config_json) {
     VerdictSetting s;
     const auto j = nlohmann::json::parse(config_json, nullptr, false);
     if (!j.is_object()) return s;
-    auto integer = [&](const char* key, int& out) {
+    auto integer = [&](knobs::Knob k, int& out) {
+        const std::string key(knobs::info(k).config_key);
         if (j.contains(key) && j[key].is_number_integer()) out = j[key].get<int>();
     };
-    integer("batch_size", s.batch_size);
-    integer("prefetch_depth", s.prefetch_depth);
-    integer("workers", s.workers);
-    integer("threads", s.compute_threads);
-    if (j.contains("storage") && j["storage"].is_string())
-        if (auto k = data::parse_storage_kind(j["storage"].get<std::string>())) s.storage = *k;
+    integer(knobs::Knob::BatchSize, s.batch_size);
+    integer(knobs::Knob::PrefetchDepth, s.prefetch_depth);
+    integer(knobs::Knob::Workers, s.workers);
+    integer(knobs::Knob::Threads, s.compute_threads);
+    const std::string storage(knobs::info(knobs::Knob::StorageProfile).config_key);
+    if (j.contains(storage) && j[storage].is_string())
+        if (auto k = data::parse_storage_kind(j[storage].get<std::string>())) s.storage = *k;
     if (j.contains("backend") && j["backend"].is_string()) s.gpu = j["backend"].get<std::string>().rfind("cuda", 0) == 0;
     return s;
 }
 
-void VerdictSetting::apply(const std::string& knob, int64_t value) {
+void VerdictSetting::apply(knobs::Knob knob, int64_t value) {
     const int v = static_cast<int>(value);
-    if (knob == "batch_size") batch_size = v;
-    else if (knob == "prefetch_depth") prefetch_depth = v;
-    else if (knob == "workers") workers = v;
-    else if (knob == "storage_profile" && value >= 0 && value < data::kStorageKindCount)
+    if (knob == knobs::Knob::BatchSize) batch_size = v;
+    else if (knob == knobs::Knob::PrefetchDepth) prefetch_depth = v;
+    else if (knob == knobs::Knob::Workers) workers = v;
+    else if (knob == knobs::Knob::StorageProfile && value >= 0 && value < data::kStorageKindCount)
         storage = static_cast<data::StorageKind>(value);
+}
+
+void VerdictSetting::apply(std::string_view knob, int64_t value) {
+    if (const auto k = knobs::from_name(knob)) apply(*k, value);
 }
 
 profiler::PipelineContext verdict_context(const VerdictSetting& s, std::span<const IterationRecord> window) {

@@ -68,7 +68,7 @@ private slots:
         const engine::PresetStep& first = p->steps[0];
         w.presetPanel()->nextButton()->click();
         const auto v = static_cast<int64_t>(engine::live_knob_value(first, p->mode));
-        QTRY_VERIFY_WITH_TIMEOUT(has_change(w, first.knob, v), 15'000);
+        QTRY_VERIFY_WITH_TIMEOUT(has_change(w, std::string(knobs::info(*first.knob).name), v), 15'000);
         QCOMPARE(w.presetPanel()->nextStep(), 1);
         w.stopRun();
     }

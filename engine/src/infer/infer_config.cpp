@@ -14,29 +14,37 @@ std::string out_of_range(const char* what, double v, double lo, double hi) {
 
 }  // namespace
 
-std::string validate_infer_knob(const std::string& name, double v) {
+std::string validate_infer_knob(knobs::Knob k, double v) {
     using L = InferLimits;
-    if (!std::isfinite(v)) return name + " must be a number";
-    if (name == "rate" && (v < L::kMinRate || v > L::kMaxRate))
+    using knobs::Knob;
+    const knobs::KnobInfo& i = knobs::info(k);
+    if (!i.live || i.run != knobs::RunKind::Infer) return "unknown knob " + std::string(i.name);
+    if (!std::isfinite(v)) return std::string(i.name) + " must be a number";
+    if (k == Knob::Rate && (v < L::kMinRate || v > L::kMaxRate))
         return out_of_range("rate (requests/s)", v, L::kMinRate, L::kMaxRate);
-    if (name == "concurrency" && (v < L::kMinConcurrency || v > L::kMaxConcurrency))
+    if (k == Knob::Concurrency && (v < L::kMinConcurrency || v > L::kMaxConcurrency))
         return out_of_range("concurrency", v, L::kMinConcurrency, L::kMaxConcurrency);
-    if (name == "max_batch" && (v < L::kMinMaxBatch || v > L::kMaxMaxBatch))
+    if (k == Knob::MaxBatch && (v < L::kMinMaxBatch || v > L::kMaxMaxBatch))
         return out_of_range("max batch", v, L::kMinMaxBatch, L::kMaxMaxBatch);
-    if (name == "queue_delay_us" && (v < 0 || v > static_cast<double>(L::kMaxQueueDelayUs)))
+    if (k == Knob::QueueDelayUs && (v < 0 || v > static_cast<double>(L::kMaxQueueDelayUs)))
         return out_of_range("queue delay (us)", v, 0, static_cast<double>(L::kMaxQueueDelayUs));
-    if (name != "rate" && name != "concurrency" && name != "max_batch" && name != "queue_delay_us")
-        return "unknown knob " + name;
     return {};
+}
+
+std::string validate_infer_knob(const std::string& name, double v) {
+    const auto k = knobs::from_name(name);
+    if (!k) return "unknown knob " + name;
+    return validate_infer_knob(*k, v);
 }
 
 std::string validate(const InferConfig& c) {
     using L = InferLimits;
-    for (const auto& [name, v] : {std::pair<const char*, double>{"rate", c.rate},
-                                  {"concurrency", static_cast<double>(c.concurrency)},
-                                  {"max_batch", static_cast<double>(c.max_batch)},
-                                  {"queue_delay_us", static_cast<double>(c.queue_delay_us)}})
-        if (auto err = validate_infer_knob(name, v); !err.empty()) return err;
+    using knobs::Knob;
+    for (const auto& [k, v] : {std::pair<Knob, double>{Knob::Rate, c.rate},
+                               {Knob::Concurrency, static_cast<double>(c.concurrency)},
+                               {Knob::MaxBatch, static_cast<double>(c.max_batch)},
+                               {Knob::QueueDelayUs, static_cast<double>(c.queue_delay_us)}})
+        if (auto err = validate_infer_knob(k, v); !err.empty()) return err;
     if (c.burst < L::kMinBurst || c.burst > L::kMaxBurst)
         return out_of_range("burst", c.burst, L::kMinBurst, L::kMaxBurst);
     if (c.requests < 0 || c.requests > L::kMaxRequests)

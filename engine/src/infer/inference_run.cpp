@@ -51,7 +51,7 @@ void InferenceRun::wait() {
     if (impl_->controller.joinable()) impl_->controller.join();
 }
 
-std::string InferenceRun::queue_knob(const char* knob, double value) {
+std::string InferenceRun::set_knob(knobs::Knob knob, double value) {
     if (auto err = validate_infer_knob(knob, value); !err.empty()) return err;
     {
         std::lock_guard lock(impl_->ctl_m);
@@ -62,10 +62,12 @@ std::string InferenceRun::queue_knob(const char* knob, double value) {
     return {};
 }
 
-std::string InferenceRun::set_rate(double r) { return queue_knob("rate", r); }
-std::string InferenceRun::set_concurrency(int n) { return queue_knob("concurrency", n); }
-std::string InferenceRun::set_max_batch(int n) { return queue_knob("max_batch", n); }
-std::string InferenceRun::set_queue_delay_us(int64_t us) { return queue_knob("queue_delay_us", static_cast<double>(us)); }
+std::string InferenceRun::set_rate(double r) { return set_knob(knobs::Knob::Rate, r); }
+std::string InferenceRun::set_concurrency(int n) { return set_knob(knobs::Knob::Concurrency, n); }
+std::string InferenceRun::set_max_batch(int n) { return set_knob(knobs::Knob::MaxBatch, n); }
+std::string InferenceRun::set_queue_delay_us(int64_t us) {
+    return set_knob(knobs::Knob::QueueDelayUs, static_cast<double>(us));
+}
 
 std::shared_ptr<const InferSnapshot> InferenceRun::snapshot() const {
     std::lock_guard lock(impl_->snap_m);

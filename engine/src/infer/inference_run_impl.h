@@ -20,7 +20,7 @@
 namespace batchscope::engine::infer {
 
 struct InferKnobCommand {
-    std::string knob;  // "rate", "concurrency", "max_batch", "queue_delay_us"
+    knobs::Knob knob;  // a live inference knob
     double value = 0;
 };
 
@@ -33,7 +33,7 @@ struct InferenceRun::Impl {
     void generate_closed_loop();
     void generate_offline();
     bool apply_commands(ArrivalProcess* arrivals);  // true when the rate changed
-    void record_knob(const char* knob, int64_t old_value, int64_t new_value);
+    void record_knob(knobs::Knob knob, int64_t old_value, int64_t new_value);
     void issue(int64_t scheduled_ns);
 
     // Server thread (infer_server.cpp).

@@ -34,8 +34,8 @@ void InferenceRun::Impl::issue(int64_t scheduled_ns) {
     issued.store(id + 1, std::memory_order_relaxed);
 }
 
-void InferenceRun::Impl::record_knob(const char* knob, int64_t old_value, int64_t new_value) {
-    const KnobChange k{profiler::now_ns(), issued.load(), knob, old_value, new_value};
+void InferenceRun::Impl::record_knob(knobs::Knob knob, int64_t old_value, int64_t new_value) {
+    const KnobChange k{profiler::now_ns(), issued.load(), std::string(knobs::info(knob).name), old_value, new_value};
     {
         std::lock_guard lock(info_m);
         knob_log.push_back(k);
@@ -52,14 +52,15 @@ bool InferenceRun::Impl::apply_commands(ArrivalProcess* arrivals) {
     }
     bool rate_changed = false;
     for (const InferKnobCommand& c : cmds) {
-        if (c.knob == "rate") {
+        using knobs::Knob;
+        if (c.knob == Knob::Rate) {
             const double old = rate.load();
             if (old == c.value) continue;
             rate.store(c.value);
             if (arrivals) arrivals->set_rate(c.value);
             rate_changed = true;
-            record_knob("rate", std::llround(old), std::llround(c.value));
-        } else if (c.knob == "concurrency") {
+            record_knob(Knob::Rate, std::llround(old), std::llround(c.value));
+        } else if (c.knob == Knob::Concurrency) {
             const int old = concurrency.load(), now = static_cast<int>(c.value);
             if (old == now) continue;
             concurrency.store(now);
@@ -75,16 +76,16 @@ bool InferenceRun::Impl::apply_commands(ArrivalProcess* arrivals) {
                     else ++slot_debt;
                 }
             }
-            record_knob("concurrency", old, now);
+            record_knob(Knob::Concurrency, old, now);
         } else {
-            const bool is_batch = c.knob == "max_batch";
+            const bool is_batch = c.knob == Knob::MaxBatch;
             const int64_t old = is_batch ? max_batch.load() : queue_delay_us.load();
             const auto now = static_cast<int64_t>(c.value);
             if (old == now) continue;
             if (is_batch) max_batch.store(static_cast<int>(now));
             else queue_delay_us.store(now);
             batcher.set_policy({max_batch.load(), queue_delay_us.load() * 1000});
-            record_knob(c.knob.c_str(), old, now);
+            record_knob(c.knob, old, now);
         }
     }
     return rate_changed;

@@ -4,6 +4,7 @@
 // a live knob change, or a restart with some settings changed). Format: resources/presets/README.md.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,15 +34,15 @@ struct PresetValue {
 struct PresetStep {
     std::string title;        // "Prefetch 0 → 4"
     std::string explanation;  // what to watch for
-    // Either a live knob change (TrainingRun / InferenceRun knob names) ...
-    std::string knob;         // "prefetch_depth", "workers", "batch_size", "storage_profile",
-                              // "rate", "concurrency", "max_batch", "queue_delay_us"
+    // Either a live knob change (a live knob of the preset's mode; the file names it by the
+    // registry's name, "prefetch_depth") ...
+    std::optional<knobs::Knob> knob;
     PresetValue value;
     // ... or a new run with these settings changed (for what cannot change live, e.g. shuffle).
     std::map<std::string, PresetValue> restart;
     // What the segment after this step is expected to show (preset_outcome.h); may be empty.
     std::vector<Expectation> expect;
-    bool is_restart() const noexcept { return knob.empty(); }
+    bool is_restart() const noexcept { return !knob.has_value(); }
 };
 
 struct Preset {

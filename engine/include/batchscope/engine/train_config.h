@@ -74,8 +74,10 @@ struct TrainConfig {
 // Empty when valid, else a message that names the bad field, its value and the allowed range.
 std::string validate(const TrainConfig& c);
 
-// Empty when `value` is in range for the knob called `name` ("batch_size", "prefetch_depth",
-// "workers", "storage_profile"), else a message saying what is allowed.
+// Empty when `value` is in range for the live training knob `knob`, else a message saying what
+// is allowed (a knob that is not one of them is refused too).
+std::string validate_knob(knobs::Knob knob, int64_t value);
+// The same for a knob named in text from outside (a preset file, a command line, saved options).
 std::string validate_knob(const std::string& name, int64_t value);
 
 }  // namespace batchscope::engine

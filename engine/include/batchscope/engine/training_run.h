@@ -38,6 +38,8 @@ public:
     // The storage profile the training reads go through (recorded as knob "storage_profile",
     // values data::StorageKind as int). Batches already built keep the old profile's timing.
     std::string set_storage_profile(data::StorageKind k);
+    // Any live training knob of the registry (knobs/knob.h); a storage profile as its int.
+    std::string set_knob(knobs::Knob knob, int64_t value);
 
     // Never blocks on the controller: at most a pointer copy under a tiny lock.
     std::shared_ptr<const RunSnapshot> snapshot() const;
@@ -48,7 +50,6 @@ public:
     struct Impl;  // defined in engine/src (controller state)
 
 private:
-    std::string queue_knob(const char* knob, int value);
     std::unique_ptr<Impl> impl_;
 };
 

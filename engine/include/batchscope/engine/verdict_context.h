@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/engine/train_config.h"
@@ -28,8 +29,11 @@ struct VerdictSetting {
     static VerdictSetting of(const TrainConfig& c);
     // From a stored session's config JSON (the keys session_sink writes); unknown keys keep defaults.
     static VerdictSetting of_json(const std::string& config_json);
-    // After a live change of `knob` ("batch_size", "prefetch_depth", "workers", "storage_profile").
-    void apply(const std::string& knob, int64_t value);
+    // After a live change of `knob` (batch size, prefetch depth, workers, storage profile; other
+    // knobs leave the setting as it is).
+    void apply(knobs::Knob knob, int64_t value);
+    // The same for a recorded change, which names its knob (a KnobChange, a stored knob row).
+    void apply(std::string_view knob, int64_t value);
 };
 
 // From the setting and the iterations of the window (oldest first).

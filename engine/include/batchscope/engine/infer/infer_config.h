@@ -45,6 +45,8 @@ std::string validate(const InferConfig& c);
 
 // Empty when `value` is allowed for the live knob `name` ("rate", "concurrency", "max_batch",
 // "queue_delay_us"), else what is allowed.
+std::string validate_infer_knob(knobs::Knob knob, double value);
+// The same for a knob named in text from outside (a preset file, a command line).
 std::string validate_infer_knob(const std::string& name, double value);
 
 }  // namespace batchscope::engine::infer

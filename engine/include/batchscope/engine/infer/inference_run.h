@@ -33,6 +33,8 @@ public:
     std::string set_concurrency(int n);
     std::string set_max_batch(int n);
     std::string set_queue_delay_us(int64_t us);
+    // Any live inference knob of the registry (knobs/knob.h).
+    std::string set_knob(knobs::Knob knob, double value);
 
     // Never blocks on the run: at most a pointer copy under a tiny lock.
     std::shared_ptr<const InferSnapshot> snapshot() const;
@@ -44,7 +46,6 @@ public:
     struct Impl;
 
 private:
-    std::string queue_knob(const char* knob, double value);
     std::unique_ptr<Impl> impl_;
 };
 
