@@ -4,7 +4,7 @@
 #include <QWidget>
 #include <vector>
 
-#include "batchscope/engine/loader_stats.h"
+#include "batchscope/engine/loader/loader_stats.h"
 
 namespace batchscope::ui {
 

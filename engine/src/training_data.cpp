@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "batchscope/engine/memory_fit.h"
-#include "batchscope/engine/sampler.h"
+#include "batchscope/engine/loader/sampler.h"
 
 namespace batchscope::engine {
 

@@ -3,7 +3,7 @@
 // statistics across restarts, per-epoch augmentation seeds, epoch record fields).
 #include <cstdint>
 
-#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/loader/batch_loader.h"
 #include "batchscope/engine/data/open_data.h"
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/run_snapshot.h"

@@ -12,11 +12,11 @@
 #include <optional>
 #include <vector>
 
-#include "batchscope/engine/batch_loader.h"
-#include "batchscope/engine/batch_pool.h"
+#include "batchscope/engine/loader/batch_loader.h"
+#include "batchscope/engine/loader/batch_pool.h"
 #include "batchscope/engine/data/open_data.h"
 #include "batchscope/engine/model/model.h"
-#include "batchscope/engine/sampler.h"
+#include "batchscope/engine/loader/sampler.h"
 #include "training_run_impl.h"
 #include "training_trace.h"
 

@@ -38,12 +38,12 @@
 #include <thread>
 #include <vector>
 
-#include "batchscope/engine/batch_loader.h"
-#include "batchscope/engine/batch_pool.h"
+#include "batchscope/engine/loader/batch_loader.h"
+#include "batchscope/engine/loader/batch_pool.h"
 #include "batchscope/engine/data/fashion_mnist_source.h"
 #include "batchscope/engine/data/image_codec.h"
 #include "batchscope/engine/data/image_folder_source.h"
-#include "batchscope/engine/sampler.h"
+#include "batchscope/engine/loader/sampler.h"
 #include "cpu_steal.h"
 
 using namespace batchscope::engine;

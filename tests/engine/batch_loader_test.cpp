@@ -7,9 +7,9 @@
 #include <thread>
 #include <tuple>
 
-#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/loader/batch_loader.h"
 #include "batchscope/engine/data/memory_source.h"
-#include "batchscope/engine/sampler.h"
+#include "batchscope/engine/loader/sampler.h"
 #include "batchscope/profiler/host_tracer.h"
 
 using namespace batchscope::engine;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "batchscope/engine/sampler.h"
+#include "batchscope/engine/loader/sampler.h"
 
 using batchscope::engine::EpochSampler;
 

@@ -5,9 +5,9 @@
 #include <set>
 #include <string>
 
-#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/loader/batch_loader.h"
 #include "batchscope/engine/data/memory_source.h"
-#include "batchscope/engine/sampler.h"
+#include "batchscope/engine/loader/sampler.h"
 #include "batchscope/profiler/host_tracer.h"
 #include "data_fixtures.h"
 

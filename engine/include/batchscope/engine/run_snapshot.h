@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "batchscope/engine/loader_stats.h"
+#include "batchscope/engine/loader/loader_stats.h"
 #include "batchscope/profiler/breakdown.h"
 #include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/gpu_activity.h"

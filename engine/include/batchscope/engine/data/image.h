@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "batchscope/engine/host_memory.h"
+#include "batchscope/engine/loader/host_memory.h"
 
 namespace batchscope::engine::data {
 

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <exception>
 
-#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/loader/batch_loader.h"
 #include "batchscope/engine/train_config.h"
 
 namespace batchscope::engine {

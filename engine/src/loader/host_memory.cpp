@@ -1,4 +1,4 @@
-#include "batchscope/engine/host_memory.h"
+#include "batchscope/engine/loader/host_memory.h"
 
 namespace batchscope::engine {
 namespace {

@@ -1,6 +1,6 @@
 // BatchLoader: the workers, the chunks they claim, the prefetch window and the hand-over to the
 // consumer in sampler order. Building a chunk is in batch_build.cpp.
-#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/loader/batch_loader.h"
 
 #include <algorithm>
 #include <cstring>

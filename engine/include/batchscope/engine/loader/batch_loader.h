@@ -17,11 +17,11 @@
 #include <thread>
 #include <vector>
 
-#include "batchscope/engine/batch_pool.h"
+#include "batchscope/engine/loader/batch_pool.h"
 #include "batchscope/engine/data/augment.h"
 #include "batchscope/engine/data/sample_source.h"
-#include "batchscope/engine/host_memory.h"
-#include "batchscope/engine/loader_stats.h"
+#include "batchscope/engine/loader/host_memory.h"
+#include "batchscope/engine/loader/loader_stats.h"
 
 namespace batchscope::profiler {
 class HostTracer;

@@ -1,6 +1,6 @@
-#include "batchscope/engine/batch_pool.h"
+#include "batchscope/engine/loader/batch_pool.h"
 
-#include "batchscope/engine/batch_loader.h"
+#include "batchscope/engine/loader/batch_loader.h"
 
 namespace batchscope::engine {
 

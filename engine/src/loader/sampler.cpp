@@ -1,4 +1,4 @@
-#include "batchscope/engine/sampler.h"
+#include "batchscope/engine/loader/sampler.h"
 
 #include <algorithm>
 #include <numeric>
