@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "../gpu_run_trace.h"
+#include "../gpu/gpu_run_trace.h"
 #include "batchscope/engine/infer/request.h"
 #include "batchscope/engine/infer/service.h"
 
