@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "batchscope/engine/run_snapshot.h"
-#include "gpu/gpu_run_trace.h"
+#include "../gpu/gpu_run_trace.h"
 
 namespace batchscope::engine {
 
