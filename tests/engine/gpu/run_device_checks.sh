@@ -14,7 +14,7 @@
 #         GPU checks SKIP (how this script is checked on a machine without a GPU).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
+repo=$(cd "$here/../../.." && pwd)
 mode=run
 build=build-gpu
 for a in "$@"; do
