@@ -9,7 +9,7 @@
 #include "batchscope/engine/data/memory_source.h"
 #include "batchscope/engine/loader/sampler.h"
 #include "batchscope/profiler/host_tracer.h"
-#include "data_fixtures.h"
+#include "../data/data_fixtures.h"
 
 using namespace batchscope::engine;
 using namespace batchscope::engine::data;

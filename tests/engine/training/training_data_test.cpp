@@ -8,7 +8,7 @@
 
 #include "batchscope/engine/data/image_folder_writer.h"
 #include "batchscope/engine/training_run.h"
-#include "data_fixtures.h"
+#include "../data/data_fixtures.h"
 #include "idx_fixture.h"
 #include "run_wait.h"
 
