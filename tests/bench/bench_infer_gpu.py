@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""MLP serving on the GPU with PyTorch eager: the reference for tests/gpu/gpu_serve_bench.
+"""MLP serving on the GPU with PyTorch eager: the reference for tests/engine/gpu/gpu_serve_bench.
 
 Same protocol as the C++ benchmark (same GPU, same run), so the two lines can be set side by side:
   model     MLP 784-256-128-10 (ReLU), or --model as gpu_serve_bench's (mlp:W1,W2[:gelu], or

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""MLP training on the GPU with PyTorch: the reference for tests/gpu/gpu_train_bench.
+"""MLP training on the GPU with PyTorch: the reference for tests/engine/gpu/gpu_train_bench.
 
 Same protocol as the C++ benchmark, so the two lines can be set side by side (same GPU, same run):
   model   MLP 784-256-128-10 (ReLU), cross-entropy, SGD lr 0.05 momentum 0.9, PyTorch's default init;

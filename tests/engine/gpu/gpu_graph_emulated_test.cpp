@@ -3,7 +3,7 @@
 // capture and running them again at each launch (fake_graph.h), with host-loop kernels. This checks
 // what the core asks for (what is captured, with which pointers, the fallback and its reason, the
 // CUPTI tags of a replay), not CUDA's graphs themselves. With BS_USE_REAL_PLUGIN=1 the tests that
-// need no fake switch run on the real plugin and a GPU (tests/gpu/run_device_checks.sh).
+// need no fake switch run on the real plugin and a GPU (tests/engine/gpu/run_device_checks.sh).
 #include <gtest/gtest.h>
 
 #include <algorithm>

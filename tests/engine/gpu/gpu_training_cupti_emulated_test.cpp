@@ -3,7 +3,7 @@
 // copies with the external ids the run pushes. Checks the stream-lane events, the per-iteration
 // breakdown built from them, RunSnapshot::device, dropped records, and the fallback to CUDA
 // events when CUPTI refuses. With BS_USE_REAL_PLUGIN=1 the first test runs on the real plugin
-// and a GPU (tests/gpu/run_device_checks.sh); the others need the fake's switches and skip.
+// and a GPU (tests/engine/gpu/run_device_checks.sh); the others need the fake's switches and skip.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -2,7 +2,7 @@
 // at the fake plugin whose compute table runs host-emulated kernels (labelled emulated; it checks
 // the wiring: backend choice, staging, live batch growth, checkpoints, the refusals), against
 // the same run on the CPU. With BS_USE_REAL_PLUGIN=1 the same tests run on the real plugin and a
-// GPU (tests/gpu/run_device_checks.sh does that on a GPU machine).
+// GPU (tests/engine/gpu/run_device_checks.sh does that on a GPU machine).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# The checks that need a GPU, in one call, with a summary table last (tests/gpu/README.md).
+# The checks that need a GPU, in one call, with a summary table last (tests/engine/gpu/README.md).
 #
 #   On the build machine (no GPU needed):
-#     tests/gpu/run_device_checks.sh --pack [BUILD]      builds what is missing in BUILD (default
+#     tests/engine/gpu/run_device_checks.sh --pack [BUILD]      builds what is missing in BUILD (default
 #         build-gpu, configured as in README.md) and gathers BUILD/device/: bin/ (tests, benchmark,
 #         plugin, fake modules) and lib/ (the non-CUDA shared libraries they need that a bare GPU
 #         machine lacks: OpenBLAS, SQLite, ...). Carry BUILD/device to the GPU machine.
 #   On the GPU machine:
-#     tests/gpu/run_device_checks.sh [BUILD]             runs everything from BUILD/device (or
+#     tests/engine/gpu/run_device_checks.sh [BUILD]             runs everything from BUILD/device (or
 #         BUILD/bin), then the PyTorch reference; exits non-zero if any check failed.
 #   Anywhere:
-#     tests/gpu/run_device_checks.sh --host-only [BUILD] runs only what needs no GPU and marks the
+#     tests/engine/gpu/run_device_checks.sh --host-only [BUILD] runs only what needs no GPU and marks the
 #         GPU checks SKIP (how this script is checked on a machine without a GPU).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +44,7 @@ programs=("${host_tests[@]}" "${gpu_tests[@]}" gpu_train_bench gpu_serve_bench b
 # ---- pack (build machine) -------------------------------------------------------------------
 if [[ $mode == pack ]]; then
     if [[ ! -f "$build/CMakeCache.txt" ]]; then
-        echo "no $build/CMakeCache.txt: configure it first (tests/gpu/README.md)" >&2
+        echo "no $build/CMakeCache.txt: configure it first (tests/engine/gpu/README.md)" >&2
         exit 2
     fi
     cmake --build "$build" -j2 --target "${programs[@]}" batchscope_cuda bs_fake_plugin_no_entry \
@@ -64,7 +64,7 @@ if [[ $mode == pack ]]; then
             esac
         done
     du -sh "$dev" "$dev/lib"
-    echo "packed $dev: carry it to the GPU machine, then run tests/gpu/run_device_checks.sh $build"
+    echo "packed $dev: carry it to the GPU machine, then run tests/engine/gpu/run_device_checks.sh $build"
     exit 0
 fi
 
@@ -73,7 +73,7 @@ bin="$build/device/bin"
 [[ -d "$bin" ]] || bin="$build/bin"
 if [[ ! -d "$bin" ]]; then
     echo "no $build/device/bin or $build/bin: pack a build folder on the build machine and carry it" \
-         "(tests/gpu/README.md: run_device_checks.sh --pack)" >&2
+         "(tests/engine/gpu/README.md: run_device_checks.sh --pack)" >&2
     exit 2
 fi
 # Our binaries get the carried libraries first; python3 and nvidia-smi keep the machine's own.

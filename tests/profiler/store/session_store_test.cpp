@@ -185,7 +185,7 @@ TEST(SessionStore, ExportOneSessionAndImportItElsewhere) {
 }
 
 TEST(SessionStore, OpensTheCheckedInDatabaseOfEverySchemaVersion) {
-    // tests/store/data/sessions-v<N>.db: one small file per released schema version.
+    // tests/profiler/store/data/sessions-v<N>.db: one small file per released schema version.
     for (int v = 1; v <= kSchemaVersion; ++v) {
         const std::string src = std::string(BS_STORE_TESTDATA) + "/sessions-v" + std::to_string(v) + ".db";
         ASSERT_TRUE(std::filesystem::exists(src)) << "keep a database of schema " << v << " as test data: " << src;
