@@ -6,8 +6,15 @@
 #include "batchscope/store/session_recorder.h"
 
 namespace batchscope::engine::infer {
+namespace {
+
+// A knob's key in the saved configuration (knobs/knob.h): unchanged, so saved sessions still read.
+std::string key(knobs::Knob k) { return std::string(knobs::info(k).config_key); }
+
+}  // namespace
 
 std::string infer_config_json(const InferConfig& c, const BatchService& service, const std::string& scenario) {
+    using knobs::Knob;
     nlohmann::json j = {{"mode", "infer"},
                         {"load", to_string(c.mode)},
                         {"model", service.model()},
@@ -15,13 +22,13 @@ std::string infer_config_json(const InferConfig& c, const BatchService& service,
                         {"backend", service.backend()},
                         {"compute_backend", c.backend},
                         {"checkpoint", c.checkpoint},
-                        {"rate", c.rate},
-                        {"concurrency", c.concurrency},
+                        {key(Knob::Rate), c.rate},
+                        {key(Knob::Concurrency), c.concurrency},
                         {"burst", c.burst},
                         {"requests", c.requests},
-                        {"max_batch", c.max_batch},
-                        {"queue_delay_us", c.queue_delay_us},
-                        {"threads", c.threads},
+                        {key(Knob::MaxBatch), c.max_batch},
+                        {key(Knob::QueueDelayUs), c.queue_delay_us},
+                        {key(Knob::Threads), c.threads},
                         {"seed", c.seed},
                         {"test_limit", c.test_limit},
                         {"cupti", c.cupti}};

@@ -57,19 +57,23 @@ std::string as_checked_text(const PresetValue& v, const std::string& where, Pars
     return v.text;
 }
 
+// A knob's key in a preset's settings: its key in a saved configuration (knobs/knob.h).
+std::string key(knobs::Knob k) { return std::string(knobs::info(k).config_key); }
+
 const std::map<std::string, Setter<TrainConfig>>& train_setters() {
+    using knobs::Knob;
     static const std::map<std::string, Setter<TrainConfig>> m = {
-        {"batch_size", [](auto& v, auto& c, auto& w) { c.batch_size = as_int(v, w); }},
-        {"prefetch_depth", [](auto& v, auto& c, auto& w) { c.prefetch_depth = as_int(v, w); }},
-        {"workers", [](auto& v, auto& c, auto& w) { c.workers = as_int(v, w); }},
+        {key(Knob::BatchSize), [](auto& v, auto& c, auto& w) { c.batch_size = as_int(v, w); }},
+        {key(Knob::PrefetchDepth), [](auto& v, auto& c, auto& w) { c.prefetch_depth = as_int(v, w); }},
+        {key(Knob::Workers), [](auto& v, auto& c, auto& w) { c.workers = as_int(v, w); }},
         {"epochs", [](auto& v, auto& c, auto& w) { c.epochs = as_int(v, w); }},
         {"seed", [](auto& v, auto& c, auto& w) { c.seed = static_cast<uint64_t>(whole(v, w)); }},
         {"learning_rate", [](auto& v, auto& c, auto& w) { c.learning_rate = static_cast<float>(as_number(v, w)); }},
         {"momentum", [](auto& v, auto& c, auto& w) { c.momentum = static_cast<float>(as_number(v, w)); }},
-        {"threads", [](auto& v, auto& c, auto& w) { c.threads = as_int(v, w); }},
+        {key(Knob::Threads), [](auto& v, auto& c, auto& w) { c.threads = as_int(v, w); }},
         {"train_limit", [](auto& v, auto& c, auto& w) { c.train_limit = whole(v, w); }},
         {"test_limit", [](auto& v, auto& c, auto& w) { c.test_limit = whole(v, w); }},
-        {"storage", [](auto& v, auto& c, auto& w) { c.storage = as_storage(v, w); }},
+        {key(Knob::StorageProfile), [](auto& v, auto& c, auto& w) { c.storage = as_storage(v, w); }},
         {"shuffle", [](auto& v, auto& c, auto& w) { c.shuffle = as_bool(v, w); }},
         {"drop_last", [](auto& v, auto& c, auto& w) { c.drop_last = as_bool(v, w); }},
         {"random_crop", [](auto& v, auto& c, auto& w) { c.random_crop = as_bool(v, w); }},
@@ -85,6 +89,7 @@ const std::map<std::string, Setter<TrainConfig>>& train_setters() {
 }
 
 const std::map<std::string, Setter<infer::InferConfig>>& infer_setters() {
+    using knobs::Knob;
     static const std::map<std::string, Setter<infer::InferConfig>> m = {
         {"mode",
          [](auto& v, auto& c, auto& w) {
@@ -92,13 +97,13 @@ const std::map<std::string, Setter<infer::InferConfig>>& infer_setters() {
              if (!mode) fail(w, "unknown load mode \"" + v.to_string() + "\" (poisson, constant, bursts, closed, offline)");
              c.mode = *mode;
          }},
-        {"rate", [](auto& v, auto& c, auto& w) { c.rate = as_number(v, w); }},
+        {key(Knob::Rate), [](auto& v, auto& c, auto& w) { c.rate = as_number(v, w); }},
         {"burst", [](auto& v, auto& c, auto& w) { c.burst = as_int(v, w); }},
-        {"concurrency", [](auto& v, auto& c, auto& w) { c.concurrency = as_int(v, w); }},
+        {key(Knob::Concurrency), [](auto& v, auto& c, auto& w) { c.concurrency = as_int(v, w); }},
         {"requests", [](auto& v, auto& c, auto& w) { c.requests = whole(v, w); }},
-        {"max_batch", [](auto& v, auto& c, auto& w) { c.max_batch = as_int(v, w); }},
-        {"queue_delay_us", [](auto& v, auto& c, auto& w) { c.queue_delay_us = whole(v, w); }},
-        {"threads", [](auto& v, auto& c, auto& w) { c.threads = as_int(v, w); }},
+        {key(Knob::MaxBatch), [](auto& v, auto& c, auto& w) { c.max_batch = as_int(v, w); }},
+        {key(Knob::QueueDelayUs), [](auto& v, auto& c, auto& w) { c.queue_delay_us = whole(v, w); }},
+        {key(Knob::Threads), [](auto& v, auto& c, auto& w) { c.threads = as_int(v, w); }},
         {"seed", [](auto& v, auto& c, auto& w) { c.seed = static_cast<uint64_t>(whole(v, w)); }},
         {"test_limit", [](auto& v, auto& c, auto& w) { c.test_limit = whole(v, w); }},
     };
