@@ -12,6 +12,7 @@
 
 #include "batchscope/engine/infer/infer_config.h"
 #include "batchscope/engine/infer/latency_stats.h"
+#include "batchscope/knobs/knob.h"
 #include "batchscope/store/store_error.h"
 #include "run_text.h"
 
@@ -195,14 +196,16 @@ LoadedSweep load_saved_sweep(store::SessionStore& st, const std::string& tag) {
         const auto cfg = nlohmann::json::parse(i.config_json, nullptr, false);
         const auto summary = st.summary(i.id);
         const double requests = summary_value(summary, "requests", 0);
-        if (i.state != "finished" || !cfg.is_object() || !cfg.contains("max_batch") || !cfg.contains("rate") ||
-            !cfg["max_batch"].is_number() || !cfg["rate"].is_number() || requests <= 0) {
+        const std::string max_batch(knobs::info(knobs::Knob::MaxBatch).config_key);
+        const std::string rate(knobs::info(knobs::Knob::Rate).config_key);
+        if (i.state != "finished" || !cfg.is_object() || !cfg.contains(max_batch) || !cfg.contains(rate) ||
+            !cfg[max_batch].is_number() || !cfg[rate].is_number() || requests <= 0) {
             ++out.skipped;
             continue;
         }
         SweepCurvePoint p;
-        p.max_batch = cfg["max_batch"].get<int>();
-        p.offered_rps = cfg["rate"].get<double>();
+        p.max_batch = cfg[max_batch].get<int>();
+        p.offered_rps = cfg[rate].get<double>();
         p.achieved_rps = summary_value(summary, "requests_per_s", 0);
         p.p50_us = summary_value(summary, "latency_p50_ns", 0) / 1e3;
         p.p99_us = summary_value(summary, "latency_p99_ns", 0) / 1e3;

@@ -1,4 +1,5 @@
-// The plain C++ view logic: shares, columns, labels, axis arithmetic, the run timeline.
+// View logic that needs Qt: the run status panel's shares, axis arithmetic, the epoch table model
+// (the Qt-free view models are tested without a window in tests/ui/views).
 #include <QAbstractItemModelTester>
 #include <QTest>
 #include <QLabel>
@@ -6,68 +7,22 @@
 #include "breakdown_stats.h"
 #include "charts/axis_range.h"
 #include "epoch_table_model.h"
-#include "run_text.h"
 #include "share_bar.h"
 #include "run_status_panel.h"
-#include "run_timeline.h"
 
 using namespace batchscope;
 using namespace batchscope::ui;
 
-namespace {
-engine::IterationRecord record(int64_t iteration, int64_t wait_ms, int64_t compute_ms, int64_t host_ms,
-                               int batch = 128) {
-    engine::IterationRecord r;
-    r.iteration = iteration;
-    r.batch_size = batch;
-    r.start_ns = iteration * 100'000'000;
-    r.breakdown.data_wait_ns = wait_ms * 1'000'000;
-    r.breakdown.compute_ns = compute_ms * 1'000'000;
-    r.breakdown.host_ns = host_ms * 1'000'000;
-    r.breakdown.wall_ns = r.breakdown.parts_sum();
-    r.end_ns = r.start_ns + r.breakdown.wall_ns;
-    return r;
-}
-}  // namespace
-
 class ViewLogicTest : public QObject {
     Q_OBJECT
 private slots:
-    void sharesAreFractionsOfTheWindow() {
-        const std::vector<engine::IterationRecord> recent = {record(0, 41, 52, 7), record(1, 41, 52, 7)};
-        const PartShares s = mean_shares(recent);
-        QCOMPARE(s[static_cast<size_t>(Part::DataWait)], 0.41);
-        QCOMPARE(s[static_cast<size_t>(Part::Compute)], 0.52);
-        QCOMPARE(s[static_cast<size_t>(Part::H2D)], 0.0);
-        QCOMPARE(QString::fromStdString(format_shares(s)),
-                 QString::fromUtf8("data wait 41% \u00b7 compute 52% \u00b7 host 7%"));
-        QCOMPARE(QString::fromStdString(format_shares(mean_shares({}))), QString());
-    }
-
-    void columnsKeepTheNewestAtTheRight() {
-        std::vector<engine::IterationRecord> recent;
-        for (int i = 0; i < 5; ++i) recent.push_back(record(i, 1, 2 + i, 0));
-        const BreakdownColumns few = last_columns(recent, 8);
-        QCOMPARE(few.iteration.size(), size_t(8));
-        QCOMPARE(few.iteration.front(), int64_t(-1));
-        QCOMPARE(few.iteration.back(), int64_t(4));
-        QCOMPARE(few.ms[static_cast<size_t>(Part::Compute)].back(), 6.0);
-        QCOMPARE(few.max_total_ms, 7.0);
-        const BreakdownColumns last3 = last_columns(recent, 3);
-        QCOMPARE(last3.iteration, (std::vector<int64_t>{2, 3, 4}));
-    }
-
-    void wholeRunShares() {
+    // The shares themselves: tests/ui/views (no window).
+    void runStatusPanelShowsWholeRunShares() {
         profiler::Breakdown b;
         b.data_wait_ns = 30;
         b.compute_ns = 60;
         b.host_ns = 10;
         b.wall_ns = 100;
-        const PartShares sh = shares_of(b);
-        QCOMPARE(sh[static_cast<size_t>(Part::DataWait)], 0.3);
-        QCOMPARE(sh[static_cast<size_t>(Part::Compute)], 0.6);
-        QCOMPARE(sh[static_cast<size_t>(Part::Host)], 0.1);
-        QCOMPARE(shares_of(profiler::Breakdown{})[0], 0.0);
         engine::RunSnapshot s;
         s.run_breakdown = b;
         s.run_breakdown_iterations = 1234;
@@ -76,33 +31,6 @@ private slots:
         panel.showSnapshot(s);
         QCOMPARE(panel.runShareBar()->shares()[static_cast<size_t>(Part::Compute)], 0.6);
         QVERIFY(panel.runSharesLabel()->text().contains(QStringLiteral("30%")));
-    }
-
-    void knobLabels() {
-        engine::KnobChange k;
-        k.knob = "batch_size";
-        k.old_value = 128;
-        k.new_value = 64;
-        QCOMPARE(QString::fromStdString(knob_change_label(k)), QString::fromUtf8("batch 128\u219264"));
-        k.knob = "prefetch_depth";
-        QCOMPARE(QString::fromStdString(knob_change_label(k)), QString::fromUtf8("prefetch 128\u219264"));
-        QCOMPARE(QString::fromStdString(backend_display_name("cpu")), QStringLiteral("CPU (OpenBLAS)"));
-        QCOMPARE(QString::fromStdString(backend_display_name("CPU, OpenBLAS 0.3.21 DYNAMIC_ARCH (core: Haswell)")),
-                 QStringLiteral("CPU (OpenBLAS 0.3.21)"));
-        engine::RunSnapshot cpu;
-        QCOMPARE(QString::fromStdString(backend_status(cpu)), QStringLiteral("Backend: CPU (OpenBLAS)"));
-        engine::RunSnapshot gpu;
-        gpu.backend = "cuda";
-        gpu.device.name = "NVIDIA H100";
-        gpu.gpu_timing.mode = profiler::GpuTimingMode::CudaEvents;
-        QCOMPARE(QString::fromStdString(backend_status(gpu)),
-                 QString::fromUtf8("Backend: GPU (CUDA) \u00b7 NVIDIA H100 \u00b7 timing: CUDA events (no CUPTI)"));
-        gpu.gpu_timing.mode = profiler::GpuTimingMode::Cupti;
-        gpu.device.cupti_dropped = 12;
-        QCOMPARE(QString::fromStdString(backend_status(gpu)),
-                 QString::fromUtf8("Backend: GPU (CUDA) \u00b7 NVIDIA H100 \u00b7 timing: CUPTI \u00b7 12 CUPTI records dropped"));
-        QCOMPARE(QString::fromStdString(group_thousands(1234567.4)), QString::fromUtf8("1\u2009234\u2009567"));
-        QCOMPARE(QString::fromStdString(group_thousands(999)), QStringLiteral("999"));
     }
 
     void axisArithmetic() {
@@ -126,39 +54,6 @@ private slots:
         QCOMPARE(idx.front(), size_t(0));
         QCOMPARE(idx.back(), size_t(9'999));
         QCOMPARE(decimation_indices(5, 600).size(), size_t(5));
-    }
-
-    void timelinePlacesEpochsAndKnobChanges() {
-        engine::RunSnapshot s;
-        s.recent = {record(0, 1, 8, 1), record(1, 1, 8, 1)};
-        s.elapsed_s = 2.0;  // the newest iteration ends at 2.0 s
-        engine::KnobChange k;
-        k.knob = "batch_size";
-        k.time_ns = s.recent.back().end_ns - 500'000'000;  // 0.5 s before
-        s.knob_changes = {k};
-        engine::EpochRecord e;
-        e.epoch = 1;
-        e.test_accuracy = 0.8;
-        s.epochs_done = {e};
-        RunTimeline t;
-        t.observe(s);
-        QCOMPARE(t.knob_changes().size(), size_t(1));
-        QVERIFY(qAbs(t.knob_changes()[0].t_s - 1.5) < 1e-9);
-        QCOMPARE(t.test_accuracy().size(), size_t(1));
-        QCOMPARE(t.test_accuracy()[0].value, 80.0);
-        s.elapsed_s = 3.0;
-        t.observe(s);  // already placed: nothing moves
-        QVERIFY(qAbs(t.knob_changes()[0].t_s - 1.5) < 1e-9);
-        QCOMPARE(t.test_accuracy()[0].t_s, 2.0);
-        engine::EpochRecord stopped;  // a stopped epoch is not evaluated: no accuracy point
-        stopped.epoch = 2;
-        stopped.test_accuracy = -1;
-        s.epochs_done.push_back(stopped);
-        t.observe(s);
-        QCOMPARE(t.test_accuracy().size(), size_t(1));
-        QCOMPARE(t.epoch_loss().size(), size_t(2));
-        t.reset();
-        QVERIFY(t.knob_changes().empty());
     }
 
     void epochTableModelIsAWellBehavedModel() {

@@ -1,0 +1,128 @@
+// The dashboard's view models without a window: shares, columns, labels, the run timeline.
+// This test links batchscope_ui_views only (no Qt, no QApplication).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "breakdown_stats.h"
+#include "run_text.h"
+#include "run_timeline.h"
+
+using namespace batchscope;
+using namespace batchscope::ui;
+
+namespace {
+
+engine::IterationRecord record(int64_t iteration, int64_t wait_ms, int64_t compute_ms, int64_t host_ms,
+                               int batch = 128) {
+    engine::IterationRecord r;
+    r.iteration = iteration;
+    r.batch_size = batch;
+    r.start_ns = iteration * 100'000'000;
+    r.breakdown.data_wait_ns = wait_ms * 1'000'000;
+    r.breakdown.compute_ns = compute_ms * 1'000'000;
+    r.breakdown.host_ns = host_ms * 1'000'000;
+    r.breakdown.wall_ns = r.breakdown.parts_sum();
+    r.end_ns = r.start_ns + r.breakdown.wall_ns;
+    return r;
+}
+
+double share(const PartShares& s, Part p) { return s[static_cast<size_t>(p)]; }
+
+}  // namespace
+
+TEST(BreakdownStats, SharesAreFractionsOfTheWindow) {
+    const std::vector<engine::IterationRecord> recent = {record(0, 41, 52, 7), record(1, 41, 52, 7)};
+    const PartShares s = mean_shares(recent);
+    EXPECT_DOUBLE_EQ(share(s, Part::DataWait), 0.41);
+    EXPECT_DOUBLE_EQ(share(s, Part::Compute), 0.52);
+    EXPECT_DOUBLE_EQ(share(s, Part::H2D), 0.0);
+    EXPECT_EQ(format_shares(s), "data wait 41% \u00b7 compute 52% \u00b7 host 7%");
+    EXPECT_EQ(format_shares(mean_shares({})), "");
+}
+
+TEST(BreakdownStats, ColumnsKeepTheNewestAtTheRight) {
+    std::vector<engine::IterationRecord> recent;
+    for (int i = 0; i < 5; ++i) recent.push_back(record(i, 1, 2 + i, 0));
+    const BreakdownColumns few = last_columns(recent, 8);
+    ASSERT_EQ(few.iteration.size(), size_t(8));
+    EXPECT_EQ(few.iteration.front(), -1);
+    EXPECT_EQ(few.iteration.back(), 4);
+    EXPECT_DOUBLE_EQ(few.ms[static_cast<size_t>(Part::Compute)].back(), 6.0);
+    EXPECT_DOUBLE_EQ(few.max_total_ms, 7.0);
+    EXPECT_EQ(last_columns(recent, 3).iteration, (std::vector<int64_t>{2, 3, 4}));
+}
+
+TEST(BreakdownStats, WholeRunShares) {
+    profiler::Breakdown b;
+    b.data_wait_ns = 30;
+    b.compute_ns = 60;
+    b.host_ns = 10;
+    b.wall_ns = 100;
+    const PartShares sh = shares_of(b);
+    EXPECT_DOUBLE_EQ(share(sh, Part::DataWait), 0.3);
+    EXPECT_DOUBLE_EQ(share(sh, Part::Compute), 0.6);
+    EXPECT_DOUBLE_EQ(share(sh, Part::Host), 0.1);
+    EXPECT_DOUBLE_EQ(shares_of(profiler::Breakdown{})[0], 0.0);
+}
+
+TEST(RunText, KnobAndBackendLabels) {
+    engine::KnobChange k;
+    k.knob = "batch_size";
+    k.old_value = 128;
+    k.new_value = 64;
+    EXPECT_EQ(knob_change_label(k), "batch 128\u219264");
+    k.knob = "prefetch_depth";
+    EXPECT_EQ(knob_change_label(k), "prefetch 128\u219264");
+    k.knob = "storage_profile";  // values are storage kinds: shown by their ids
+    k.old_value = 0;
+    k.new_value = 99;
+    EXPECT_EQ(knob_change_label(k), "storage page-cache\u219299");
+    EXPECT_EQ(backend_display_name("cpu"), "CPU (OpenBLAS)");
+    EXPECT_EQ(backend_display_name("CPU, OpenBLAS 0.3.21 DYNAMIC_ARCH (core: Haswell)"), "CPU (OpenBLAS 0.3.21)");
+    engine::RunSnapshot cpu;
+    EXPECT_EQ(backend_status(cpu), "Backend: CPU (OpenBLAS)");
+    engine::RunSnapshot gpu;
+    gpu.backend = "cuda";
+    gpu.device.name = "NVIDIA H100";
+    gpu.gpu_timing.mode = profiler::GpuTimingMode::CudaEvents;
+    EXPECT_EQ(backend_status(gpu), "Backend: GPU (CUDA) \u00b7 NVIDIA H100 \u00b7 timing: CUDA events (no CUPTI)");
+    gpu.gpu_timing.mode = profiler::GpuTimingMode::Cupti;
+    gpu.device.cupti_dropped = 12;
+    EXPECT_EQ(backend_status(gpu), "Backend: GPU (CUDA) \u00b7 NVIDIA H100 \u00b7 timing: CUPTI \u00b7 12 CUPTI records dropped");
+    EXPECT_EQ(group_thousands(1234567.4), "1\u2009234\u2009567");
+    EXPECT_EQ(group_thousands(999), "999");
+}
+
+TEST(RunTimeline, PlacesEpochsAndKnobChanges) {
+    engine::RunSnapshot s;
+    s.recent = {record(0, 1, 8, 1), record(1, 1, 8, 1)};
+    s.elapsed_s = 2.0;  // the newest iteration ends at 2.0 s
+    engine::KnobChange k;
+    k.knob = "batch_size";
+    k.time_ns = s.recent.back().end_ns - 500'000'000;  // 0.5 s before
+    s.knob_changes = {k};
+    engine::EpochRecord e;
+    e.epoch = 1;
+    e.test_accuracy = 0.8;
+    s.epochs_done = {e};
+    RunTimeline t;
+    t.observe(s);
+    ASSERT_EQ(t.knob_changes().size(), size_t(1));
+    EXPECT_NEAR(t.knob_changes()[0].t_s, 1.5, 1e-9);
+    ASSERT_EQ(t.test_accuracy().size(), size_t(1));
+    EXPECT_DOUBLE_EQ(t.test_accuracy()[0].value, 80.0);
+    s.elapsed_s = 3.0;
+    t.observe(s);  // already placed: nothing moves
+    EXPECT_NEAR(t.knob_changes()[0].t_s, 1.5, 1e-9);
+    EXPECT_DOUBLE_EQ(t.test_accuracy()[0].t_s, 2.0);
+    engine::EpochRecord stopped;  // a stopped epoch is not evaluated: no accuracy point
+    stopped.epoch = 2;
+    stopped.test_accuracy = -1;
+    s.epochs_done.push_back(stopped);
+    t.observe(s);
+    EXPECT_EQ(t.test_accuracy().size(), size_t(1));
+    EXPECT_EQ(t.epoch_loss().size(), size_t(2));
+    t.reset();
+    EXPECT_TRUE(t.knob_changes().empty());
+}
