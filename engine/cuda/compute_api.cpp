@@ -245,6 +245,7 @@ const BsGpuComputeApi kCompute{
     &api_im2col, &api_col2im, &api_maxpool, &api_maxpool_grad,
     &api_im2col_batch, &api_col2im_batch, &api_transpose_outer,
     &api_graph_begin_capture, &api_graph_end_capture, &api_graph_launch, &api_graph_destroy,
+    &api_collate_u8,
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "batchscope/engine/gpu_plugin_abi.h"
+
 namespace batchscope::cuda {
 
 cudaError_t launch_fill(cudaStream_t s, float* dst, size_t n, float value);
@@ -48,5 +50,8 @@ cudaError_t launch_im2col_batch(cudaStream_t s, const float* x, int n, int c, in
 cudaError_t launch_col2im_batch(cudaStream_t s, const float* col, int n, int c, int h, int w, int k, int stride,
                                 int pad, float* x);
 cudaError_t launch_transpose_outer(cudaStream_t s, const float* x, int a, int b, int inner, float* y);
+// 8-bit HWC samples into CHW floats (collate_kernels.cu), bit-identical to the host's collate.
+cudaError_t launch_collate_u8(cudaStream_t s, const uint8_t* hwc, int n, int pixels, int channels, BsGpuCollate p,
+                              float* chw);
 
 }  // namespace batchscope::cuda

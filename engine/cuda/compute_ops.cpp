@@ -218,6 +218,16 @@ int32_t api_transpose_outer(BsGpuContext* ctx, const float* x, int32_t a, int32_
     return check_cuda(ctx, launch_transpose_outer(ctx->compute, x, a, b, inner, y), "transpose_outer kernel launch");
 }
 
+int32_t api_collate_u8(BsGpuContext* ctx, const uint8_t* hwc, int32_t n, int32_t pixels, int32_t channels,
+                       BsGpuCollate params, float* chw) {
+    BS_REQUIRE_CTX();
+    BS_REQUIRE(n > 0 && pixels > 0, "n (samples) and pixels must be positive");
+    BS_REQUIRE(channels == 1 || channels == 3, "channels must be 1 or 3");
+    BS_REQUIRE(hwc && chw, "hwc and chw must not be null");
+    return check_cuda(ctx, launch_collate_u8(ctx->compute, hwc, n, pixels, channels, params, chw),
+                      "collate_u8 kernel launch");
+}
+
 #undef BS_REQUIRE
 #undef BS_REQUIRE_CTX
 

@@ -40,5 +40,7 @@ int32_t api_im2col_batch(BsGpuContext* ctx, const float* x, int32_t n, int32_t c
 int32_t api_col2im_batch(BsGpuContext* ctx, const float* col, int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
                          int32_t stride, int32_t pad, float* x);
 int32_t api_transpose_outer(BsGpuContext* ctx, const float* x, int32_t a, int32_t b, int32_t inner, float* y);
+int32_t api_collate_u8(BsGpuContext* ctx, const uint8_t* hwc, int32_t n, int32_t pixels, int32_t channels,
+                       BsGpuCollate params, float* chw);
 
 }  // namespace batchscope::cuda::ops

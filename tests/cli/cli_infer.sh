@@ -158,7 +158,9 @@ import json, sys
 g, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert g["backend"].startswith("CUDA") and g["compute_backend"] == "cuda", g["backend"]
 assert "CUDA events" in g["timing"] and "CUPTI unavailable: the GPU plugin has no CUPTI collector" in g["timing"], g["timing"]
-assert g["backend"].endswith("tuned MLP, CUDA graphs"), g["backend"]  # the path, and graphs on by default
+# the path, graphs on by default, every size captured before the stream (no capture while serving)
+assert g["backend"].endswith("tuned MLP, CUDA graphs (10 batch sizes up to 256, captured before the stream; "
+                             "a batch is padded to the next)"), g["backend"]
 assert g["result"]["gpu_timing"]["mode"] == "CUDA events" and g["result"]["device"]["kernels"] == [], g["result"]
 assert "host clock" in c["timing"], c["timing"]
 assert g["config"]["compute_backend"] == "cuda" and c["compute_backend"] == "cpu", g["config"]

@@ -308,6 +308,7 @@ bool GpuBackend::graphs() const noexcept {
 
 void GpuBackend::begin_capture(GpuStream s) {
     if (!graphs()) throw GpuError(GpuErrc::unsupported, "the GPU plugin has no CUDA graphs (it was built before them)");
+    captures_begun_.fetch_add(1, std::memory_order_relaxed);
     core_->call("graph_begin_capture", core_->api->graph_begin_capture, static_cast<int32_t>(s));
 }
 
@@ -398,6 +399,20 @@ void GpuBackend::col2im_batch(const float* col, int n, int c, int h, int w, int 
 }
 void GpuBackend::transpose_outer(const float* x, int a, int b, int inner, float* y) {
     core_->call("transpose_outer", core_->api->transpose_outer, x, a, b, inner, y);
+}
+
+bool GpuBackend::device_collate() const noexcept {
+    const BsGpuComputeApi& c = *core_->api;
+    return BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, collate_u8, c.struct_size) && c.collate_u8;
+}
+
+void GpuBackend::collate_u8(const uint8_t* hwc, int n, int pixels, int channels, const std::array<float, 3>& scale,
+                            const std::array<float, 3>& bias, float* chw) {
+    if (!device_collate())
+        throw GpuError(GpuErrc::unsupported, "the GPU plugin has no device collate (it was built before it)");
+    BsGpuCollate p{};
+    for (size_t c = 0; c < 3; ++c) p.scale[c] = scale[c], p.bias[c] = bias[c];
+    core_->call("collate_u8", core_->api->collate_u8, hwc, int32_t{n}, int32_t{pixels}, int32_t{channels}, p, chw);
 }
 
 }  // namespace batchscope::engine

@@ -16,6 +16,7 @@ GpuMlp::GpuMlp(GpuBackend& gpu, std::vector<int> widths, int max_batch)
     if (widths_.size() < 2 || max_batch_ <= 0 ||
         std::any_of(widths_.begin(), widths_.end(), [](int w) { return w <= 0; }))
         throw std::invalid_argument("GpuMlp: need at least two positive widths and a positive batch size");
+    max_graphs_ = graph_sizes().size() * kSlots;
     const size_t layers = widths_.size() - 1;
     for (size_t l = 0; l < layers; ++l) {
         w_off_.push_back(params_n_);
@@ -242,6 +243,8 @@ void GpuMlp::predict(int slot, float* logits_host) {
 void GpuMlp::set_cuda_graphs(bool on) {
     graphs_.clear();
     warmed_.clear();
+    graphs_frozen_ = false;
+    uncaptured_ = 0;
     graph_note_.clear();
     graphs_on_ = on;
     if (on && !gpu_.graphs()) graphs_off("the GPU plugin has no CUDA graphs (it was built before them)");
@@ -286,6 +289,15 @@ int GpuMlp::graph_rows(int b) const noexcept {
     return std::min(rows, max_batch_);
 }
 
+std::vector<int> GpuMlp::graph_sizes() const {
+    std::vector<int> sizes;
+    for (int b = 1; b <= max_batch_; b = graph_rows(b + 1)) {
+        sizes.push_back(b);
+        if (b == max_batch_) break;
+    }
+    return sizes;
+}
+
 int GpuMlp::predict_pinned(const float* x_pinned, int b_asked, float* logits_host) {
     if (!graphs_on_) {
         const int slot = stage_pinned(x_pinned, nullptr, b_asked);
@@ -310,6 +322,12 @@ int GpuMlp::predict_pinned(const float* x_pinned, int b_asked, float* logits_hos
     const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);
     const GraphKey key{b, si, x_pinned, logits_host};
     auto it = graphs_.find(key);
+    if (it == graphs_.end() && (graphs_frozen_ || graphs_.size() >= max_graphs_)) {
+        // No capture here: this batch would pay for it (and the graphs stay bounded).
+        ++uncaptured_;
+        enqueue_serving(s, x_pinned, b, logits_host);
+        return si;
+    }
     if (it == graphs_.end() && warmed_.insert(b).second) {
         // A batch size's first batch runs uncaptured on the same stream: cuBLAS picks and sets up
         // what it needs for these shapes (workspace, kernels) before a capture, where it could not.

@@ -52,7 +52,13 @@ public:
 
 protected:
     std::string backend_note() const override {
-        if (dev_->cuda_graphs()) return ", CUDA graphs";
+        if (dev_->cuda_graphs()) {
+            const std::vector<int> sizes = dev_->graph_sizes();
+            std::string note = ", CUDA graphs (" + std::to_string(sizes.size()) + " batch sizes up to " +
+                               std::to_string(sizes.back()) + ", captured before the stream; a batch is padded to the next";
+            if (const uint64_t n = dev_->uncaptured_batches()) note += "; " + std::to_string(n) + " batches without a graph ran uncaptured";
+            return note + ")";
+        }
         if (!dev_->graph_note().empty()) return ", no CUDA graphs: " + dev_->graph_note();
         return graphs_asked_ ? ", no CUDA graphs" : ", no CUDA graphs (--no-cuda-graphs)";
     }
@@ -62,6 +68,14 @@ protected:
     // With CUDA graphs, three rounds: a size's first batch runs uncaptured, the next two capture
     // the graphs of both staging slots, so the stream itself only replays them.
     int warm_up_rounds() const override { return dev_->cuda_graphs() ? 3 : 1; }
+    // With CUDA graphs: every graph size the model holds (up to the largest max batch a live
+    // change can set), whatever this run's max batch, and then no capture on the request path.
+    std::vector<int> warm_up_sizes(int max_batch) const override {
+        return dev_->cuda_graphs() ? dev_->graph_sizes() : GpuServiceBase::warm_up_sizes(max_batch);
+    }
+    void warmed_up() override {
+        if (dev_->cuda_graphs()) dev_->freeze_graphs();
+    }
 
     DeviceBatchEvents run(const float* x, int b, float* logits) override {
         if (dev_->cuda_graphs()) {  // tagged inside: the launch (or the uncaptured batch) as compute

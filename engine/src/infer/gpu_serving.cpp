@@ -48,15 +48,27 @@ std::string GpuServiceBase::timing() const {
            timing_note();
 }
 
+std::vector<int> GpuServiceBase::warm_up_sizes(int max_batch) const {
+    const int top = std::clamp(max_batch, 1, InferLimits::kMaxMaxBatch);
+    std::vector<int> sizes;
+    for (int b = 1; b < top; b = b < 4 ? b + 1 : b * 2) sizes.push_back(b);
+    sizes.push_back(top);
+    return sizes;
+}
+
 void GpuServiceBase::warm_up(int max_batch) {
     // Every batch size the stream may use starts cuBLAS's choices and the pool once.
-    std::vector<int64_t> s(static_cast<size_t>(std::clamp(max_batch, 1, InferLimits::kMaxMaxBatch)));
+    const std::vector<int> sizes = warm_up_sizes(max_batch);
+    const int top = sizes.empty() ? 1 : *std::max_element(sizes.begin(), sizes.end());
+    std::vector<int64_t> s(static_cast<size_t>(std::clamp(top, 1, InferLimits::kMaxMaxBatch)));
     for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<int64_t>(i) % test_.count;
     std::vector<int8_t> c(s.size());
     const int rounds = std::max(1, warm_up_rounds());
-    for (size_t b = 1; b <= s.size(); b = b < 4 ? b + 1 : b * 2)
-        for (int r = 0; r < rounds; ++r) serve(std::span<const int64_t>(s.data(), b), std::span<int8_t>(c.data(), b));
-    for (int r = 0; r < rounds; ++r) serve(s, c);
+    for (const int b : sizes) {
+        const size_t n = static_cast<size_t>(std::clamp(b, 1, static_cast<int>(s.size())));
+        for (int r = 0; r < rounds; ++r) serve(std::span<const int64_t>(s.data(), n), std::span<int8_t>(c.data(), n));
+    }
+    warmed_up();
 }
 
 BatchTiming GpuServiceBase::serve(std::span<const int64_t> samples, std::span<int8_t> correct) {

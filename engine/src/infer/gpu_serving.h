@@ -7,6 +7,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/infer/service.h"
@@ -49,6 +50,10 @@ protected:
     virtual std::string backend_note() const { return {}; }
     virtual std::string timing_note() const { return {}; }
     virtual int warm_up_rounds() const { return 1; }
+    // The batch sizes warm_up(max_batch) serves (default: 1 to 4, the powers of two below
+    // max_batch, and max_batch), and what a path does once they are served.
+    virtual std::vector<int> warm_up_sizes(int max_batch) const;
+    virtual void warmed_up() {}
     // The page-locked input and logits buffers, and the given samples scaled into the first.
     float* input_staging() noexcept { return x_.floats(); }
     float* logits_staging() noexcept { return logits_.floats(); }

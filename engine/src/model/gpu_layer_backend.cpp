@@ -55,7 +55,14 @@ public:
                                         to_string(kind) + ")");
             throw;
         }
-        gpu_->fill(d.floats(), std::max<size_t>(1, n), 0.f);
+        {
+            // The zero fill is device work of the iteration that needs the buffer (a step's
+            // activations grow on its first batch, an upload slot when the batch is staged): it
+            // carries the run's work id, as the step's kernels do, or CUPTI leaves it untagged
+            // inside that iteration's window. Outside a step (no work id) nothing is pushed.
+            const GpuBackend::Tag tag(*gpu_, profiler::Phase::Compute);
+            gpu_->fill(d.floats(), std::max<size_t>(1, n), 0.f);
+        }
         float* p = d.floats();
         std::lock_guard lock(m_);
         ++allocations_;

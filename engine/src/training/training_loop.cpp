@@ -96,6 +96,11 @@ void TrainingLoop::open_model() {
         trace_ = std::make_unique<TrainingTrace>(*g, cfg_.cupti, std::move(out));
         work_.gpu_timing = trace_->timing();
         trace_->fill(work_.device, true);
+        // The model's setup (its parameters uploaded, buffers zero-filled) is queued on the
+        // streams untagged: it ends here, before the first iteration's window opens, or it runs
+        // inside that window as GPU time no iteration claims.
+        g->synchronize(GpuStream::copy);
+        g->synchronize(GpuStream::compute);
     }
     // Pipelined GPU models: batch k+1 is staged (copied up on the copy stream) while k computes.
     pipelined_ = model_->pipelined() && trace_ != nullptr;

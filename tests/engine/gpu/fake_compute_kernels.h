@@ -197,6 +197,19 @@ inline int32_t transpose_outer(BsGpuContext*, const float* x, int32_t a, int32_t
     return BS_GPU_OK;
 }
 
+// 8-bit HWC samples into CHW floats: data::Collator's arithmetic (product, then sum, each rounded).
+inline int32_t collate_u8(BsGpuContext*, const uint8_t* hwc, int32_t n, int32_t pixels, int32_t channels,
+                          BsGpuCollate p, float* chw) {
+    for (int32_t s = 0; s < n; ++s)
+        for (int32_t c = 0; c < channels; ++c)
+            for (int32_t px = 0; px < pixels; ++px) {
+                const size_t in = (static_cast<size_t>(s) * pixels + px) * channels + c;
+                const size_t out = (static_cast<size_t>(s) * channels + c) * pixels + px;
+                chw[out] = static_cast<float>(hwc[in]) * p.scale[c] + p.bias[c];
+            }
+    return BS_GPU_OK;
+}
+
 inline void install(BsGpuComputeApi& t) {
     t.sgemm = &sgemm;
     t.bias_activation = &bias_activation;
@@ -220,6 +233,7 @@ inline void install(BsGpuComputeApi& t) {
     t.im2col_batch = &im2col_batch;
     t.col2im_batch = &col2im_batch;
     t.transpose_outer = &transpose_outer;
+    t.collate_u8 = &collate_u8;
 }
 
 }  // namespace fake_kernels

@@ -383,6 +383,7 @@ void wrap_emulated_kernels(BsGpuComputeApi& t) {
     BS_KERNEL(im2col_batch, true);
     BS_KERNEL(col2im_batch, true);
     BS_KERNEL(transpose_outer, true);
+    BS_KERNEL(collate_u8, true);
     BS_KERNEL(activation_forward, false);
     BS_KERNEL(bias_add, false);
     BS_KERNEL(bias_grad, false);
@@ -408,7 +409,8 @@ BsGpuComputeApi make_table() {
                       BS_UNSUP(dropout_grad), BS_UNSUP(im2col), BS_UNSUP(col2im), BS_UNSUP(maxpool),
                       BS_UNSUP(maxpool_grad),
                       BS_UNSUP(im2col_batch), BS_UNSUP(col2im_batch), BS_UNSUP(transpose_outer),
-                      nullptr, nullptr, nullptr, nullptr};  // the graph functions: fake_graph::wrap
+                      nullptr, nullptr, nullptr, nullptr,  // the graph functions: fake_graph::wrap
+                      BS_UNSUP(collate_u8)};
     return t;
 }
 

@@ -3,6 +3,7 @@
 // plugin whose "device" memory is host memory.
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/gpu_plugin_abi.h"
+#include "collate_check.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -138,6 +139,30 @@ TEST_F(GpuBackendHost, CopiesRoundTripThroughTheDevice) {
     EXPECT_EQ(std::vector<float>(out.floats(), out.floats() + 64), std::vector<float>(in.floats(), in.floats() + 64));
 }
 
+// 8-bit batches converted to float on the device: the fake plugin's EMULATED kernel (the table's
+// collate_u8) gives the host collate's bits; a plugin built before it says so.
+TEST_F(GpuBackendHost, EightBitBatchesConvertOnTheDeviceToTheHostsBits) {
+    setenv("BS_FAKE_COMPUTE", "emulate", 1);
+    auto gpu = open_fake();
+    ASSERT_TRUE(gpu);
+    bs_test::expect_device_collate_matches_host(*gpu);
+    gpu.reset();
+    setenv("BS_FAKE_GRAPH", "none", 1);  // the table ends before the graphs and the collate
+    auto old = open_fake();
+    unsetenv("BS_FAKE_GRAPH");
+    ASSERT_TRUE(old);
+    EXPECT_FALSE(old->device_collate());
+    DeviceBuffer d = old->device(64);
+    try {
+        old->collate_u8(static_cast<const uint8_t*>(d.data()), 1, 16, 1, {1.f, 1.f, 1.f}, {0.f, 0.f, 0.f},
+                        static_cast<float*>(d.data()));
+        FAIL() << "expected unsupported";
+    } catch (const GpuError& e) {
+        EXPECT_EQ(e.code(), GpuErrc::unsupported);
+        EXPECT_THAT(e.what(), HasSubstr("no device collate"));
+    }
+}
+
 TEST_F(GpuBackendHost, OutOfMemoryIsAnErrorWithTheSizes) {
     setenv("BS_FAKE_DEVICE_BYTES", "4096", 1);
     auto gpu = open_fake();
@@ -220,6 +245,7 @@ TEST(RealComputeTable, NullContextAndBadArgumentsAreRefusedNotCrashed) {
     EXPECT_EQ(c->graph_end_capture(nullptr, BS_GPU_STREAM_COMPUTE, &g), BS_GPU_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(c->graph_launch(nullptr, g, BS_GPU_STREAM_COMPUTE), BS_GPU_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(c->graph_destroy(nullptr, g), BS_GPU_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(c->collate_u8(nullptr, nullptr, 1, 1, 1, BsGpuCollate{}, nullptr), BS_GPU_ERR_INVALID_ARGUMENT);
     c->destroy(nullptr);
     BsGpuContext* ctx = reinterpret_cast<BsGpuContext*>(1);
     char why[256] = "unchanged";

@@ -5,6 +5,7 @@
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/gpu_mlp.h"
 #include "batchscope/engine/mlp.h"
+#include "collate_check.h"
 #include "cpu_reference.h"
 
 #include <gmock/gmock.h>
@@ -294,6 +295,9 @@ TEST_F(GpuCompute, LayerStackBatchedConvolutionKernelsMatchTheCpu) {
     EXPECT_THROW(gpu().transpose_outer(dt.floats(), a, b, inner, dt.floats()), GpuError);
     EXPECT_THROW(gpu().im2col_batch(dx.floats(), 0, c, h, w, k, stride, pad, dcol.floats()), GpuError);
 }
+
+// 8-bit batches to float on the device: the same bits as the host's collate (no fused multiply-add).
+TEST_F(GpuCompute, EightBitCollateMatchesTheHostBitForBit) { bs_test::expect_device_collate_matches_host(gpu()); }
 
 TEST_F(GpuCompute, Im2colCol2imAndMaxPoolMatchTheCpu) {
     const int c = 3, h = 9, w = 7, k = 3, stride = 2, pad = 1;

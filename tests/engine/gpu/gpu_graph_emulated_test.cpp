@@ -189,6 +189,95 @@ TEST_F(Graphs, ABatchBetweenTheGraphSizesReplaysTheNextOne) {
     EXPECT_THROW(graphed.predict_pinned(x.floats(), 65, b.floats()), std::invalid_argument);
 }
 
+// The rows a batch is padded with (the staging buffer's rows beyond it: an older batch's, or
+// anything) never reach the rows served: their logits are the uncaptured path's, however wild the
+// padding (NaN, 1e30).
+TEST_F(Graphs, PaddedRowsNeverLeakIntoTheRowsServed) {
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    const std::vector<int> widths{20, 16, 12, 5};
+    const Mlp cpu(widths, 7);
+    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
+    plain.load_from(cpu);
+    graphed.load_from(cpu);
+    graphed.set_cuda_graphs(true);
+    ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
+    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5);
+    const auto in = random_floats(64 * 20, 5);
+    std::copy(in.begin(), in.end(), x.floats());
+    for (int round = 0; round < 3; ++round)  // size 16: uncaptured, then each slot's graph
+        gpu->synchronize(graphed.result_ready(graphed.predict_pinned(x.floats(), 16, b.floats())));
+    ASSERT_EQ(graphed.graphs_captured(), 2u);
+    for (const float junk : {std::nanf(""), 1e30f, -1e30f}) {
+        for (int rows : {9, 13, 15}) {
+            std::copy(in.begin(), in.end(), x.floats());
+            const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
+            gpu->synchronize(plain.result_ready(sp));
+            const std::vector<float> want(a.floats(), a.floats() + rows * 5);
+            std::fill(x.floats() + rows * 20, x.floats() + 16 * 20, junk);  // the padding: rows..15
+            std::fill(b.floats(), b.floats() + 64 * 5, -7.f);
+            const int sg = graphed.predict_pinned(x.floats(), rows, b.floats());
+            gpu->synchronize(graphed.result_ready(sg));
+            expect_same_logits(b.floats(), want, "batch " + std::to_string(rows) + " padded with " + std::to_string(junk));
+            for (int i = 0; i < rows * 5; ++i) ASSERT_TRUE(std::isfinite(b.floats()[i])) << "row " << i / 5;
+        }
+    }
+    EXPECT_EQ(graphed.graphs_captured(), 2u) << "the padded batches replayed the size-16 graphs";
+    EXPECT_EQ(graphed.uncaptured_batches(), 0u);
+}
+
+// The graphs are bounded: one per graph size and slot. A caller serving from a second pair of host
+// buffers once the bound is reached runs uncaptured (counted), and once frozen nothing is captured
+// at all: a size never warmed runs uncaptured instead of paying for a capture.
+TEST_F(Graphs, TheGraphsAreBoundedAndAFrozenModelNeverCaptures) {
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    const std::vector<int> widths{20, 16, 12, 5};
+    const Mlp cpu(widths, 7);
+    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
+    plain.load_from(cpu);
+    graphed.load_from(cpu);
+    graphed.set_cuda_graphs(true);
+    ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
+    EXPECT_EQ(graphed.graph_sizes(), (std::vector<int>{1, 2, 3, 4, 8, 16, 32, 64}));
+    EXPECT_EQ(graphed.max_graphs(), 16u);
+    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5),
+                 b2 = gpu->pinned_floats(64 * 5);
+    const auto in = random_floats(64 * 20, 11);
+    std::copy(in.begin(), in.end(), x.floats());
+    for (int rows : graphed.graph_sizes())
+        for (int round = 0; round < 3; ++round)
+            gpu->synchronize(graphed.result_ready(graphed.predict_pinned(x.floats(), rows, b.floats())));
+    ASSERT_EQ(graphed.graphs_captured(), 16u);
+    const uint64_t begun = gpu->captures_begun();
+    for (int rows : {1, 7, 64}) {
+        const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
+        gpu->synchronize(plain.result_ready(sp));
+        const std::vector<float> want(a.floats(), a.floats() + rows * 5);
+        for (int round = 0; round < 3; ++round) {
+            const int sg = graphed.predict_pinned(x.floats(), rows, b2.floats());  // another pair of buffers
+            gpu->synchronize(graphed.result_ready(sg));
+            expect_same_logits(b2.floats(), want, "batch " + std::to_string(rows) + " beyond the bound");
+        }
+    }
+    EXPECT_EQ(graphed.graphs_captured(), 16u);
+    EXPECT_EQ(gpu->captures_begun(), begun);
+    EXPECT_EQ(graphed.uncaptured_batches(), 9u);
+    EXPECT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
+
+    GpuMlp frozen(*gpu, widths, 64);
+    frozen.load_from(cpu);
+    frozen.set_cuda_graphs(true);
+    frozen.freeze_graphs();
+    for (int round = 0; round < 3; ++round) {
+        const int sg = frozen.predict_pinned(x.floats(), 5, b.floats());
+        gpu->synchronize(frozen.result_ready(sg));
+    }
+    EXPECT_EQ(frozen.graphs_captured(), 0u);
+    EXPECT_EQ(gpu->captures_begun(), begun);
+    EXPECT_EQ(frozen.uncaptured_batches(), 3u);
+}
+
 TEST_F(Graphs, ACaptureOrLaunchFailureServesWithoutGraphsAndSaysWhy) {
     if (skip_on_real()) GTEST_SKIP() << "needs the fake plugin's failure switches";
     const std::vector<int> widths{8, 6, 3};
@@ -327,7 +416,10 @@ TEST_F(GraphServing, ACaptureFailureIsInTheBackendLineAndServingGoesOn) {
     EXPECT_EQ(serve_all(*gpu, 4), serve_all(*cpu, 4));
 }
 
-TEST_F(GraphServing, ALiveMaxBatchChangeCapturesTheNewSizesAndAnswersStayRight) {
+// The warm-up captures every graph size up to the largest max batch (whatever the run's), so a
+// live max-batch change serves its new sizes from graphs captured before the stream: nothing is
+// captured on the request path (no latency spike), and every answer is still the CPU's.
+TEST_F(GraphServing, ALiveMaxBatchChangeCapturesNothingOnTheRequestPath) {
     InferConfig c;
     c.checkpoint = ckpt();
     c.data_dir = dir_->path;
@@ -340,6 +432,11 @@ TEST_F(GraphServing, ALiveMaxBatchChangeCapturesTheNewSizesAndAnswersStayRight) 
     std::shared_ptr<BatchService> gpu = make_checkpoint_service(c);
     InferenceRun run(c, gpu);
     run.start();
+    while (run.snapshot()->state != RunState::Running && !run.result())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Warmed: 10 graph sizes (1, 2, 3, 4, 8, ... 256) x 2 staging slots.
+    const uint64_t warmed = gpu->gpu()->captures_begun();
+    EXPECT_EQ(warmed, 20u);
     while (run.snapshot()->totals.completed < 300 && !run.result()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     EXPECT_EQ(run.set_max_batch(8), "");
     const int64_t at_change = run.snapshot()->totals.completed;
@@ -352,7 +449,10 @@ TEST_F(GraphServing, ALiveMaxBatchChangeCapturesTheNewSizesAndAnswersStayRight) 
     int64_t larger = 0;
     for (size_t b = 2; b < r->batch_sizes.size(); ++b) larger += r->batch_sizes[b];
     EXPECT_GT(larger, 0) << "batches above 1 after the change";
-    EXPECT_NE(gpu->backend().find(", CUDA graphs"), std::string::npos) << gpu->backend();
+    EXPECT_EQ(gpu->gpu()->captures_begun(), warmed) << "a capture on the request path";
+    EXPECT_NE(gpu->backend().find(", CUDA graphs (10 batch sizes up to 256, captured before the stream"), std::string::npos)
+        << gpu->backend();
+    EXPECT_EQ(gpu->backend().find("ran uncaptured"), std::string::npos) << gpu->backend();
     // Every answer, through whichever graph served it, is the CPU's answer for its sample.
     c.backend = "cpu";
     std::shared_ptr<BatchService> cpu = make_checkpoint_service(c);

@@ -182,8 +182,9 @@ if [[ -n "$gpu_reason" ]]; then
 else
     for t in "${gpu_tests[@]}"; do check --needed "$t" env LD_LIBRARY_PATH="$ours_ld" "$bin/$t"; done
     # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend; its
-    # CUPTI test checks the records feed the lanes, the breakdown and the device view (or skips,
-    # saying why CUPTI did not start).
+    # CUPTI test checks the records feed the lanes, the breakdown and the device view, and that
+    # under 1% of the layer stack's GPU time inside its iterations went untagged (or skips, saying
+    # why CUPTI did not start).
     check "training run on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 \
         "$bin/gpu_training_run_emulated_test"
     # Checkpoints served with --backend cuda on the real plugin (the tuned path and the layer stack:
@@ -191,7 +192,9 @@ else
     # traced by CUPTI (its tests that need the fake collector's switches skip).
     check "serving on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_serving_emulated_test"
     # CUDA graphs on the real plugin: capture/replay, the serving graphs' logits against the uncaptured
-    # path at batch 1/2/3/4/64, the service with graphs (the fake-only failure switches skip).
+    # path at batch 1/2/3/4/64, padded batches (the padding never reaches the rows served), the bound
+    # on graphs, the service with graphs: every size captured before the stream, none captured while
+    # serving, a live max-batch change included (the fake-only failure switches skip).
     check "CUDA graphs on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 "$bin/gpu_graph_emulated_test"
     # The kernels under NVIDIA's checkers: out-of-bounds and misaligned accesses, shared-memory races.
     if command -v compute-sanitizer >/dev/null; then

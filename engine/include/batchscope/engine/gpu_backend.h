@@ -6,6 +6,8 @@
 // Device pointers are opaque here: pass them back to the backend, never dereference them.
 // Streams: kernels and GEMMs run on the compute stream; copies go to the stream asked for, and
 // events order the two (record on one, wait on the other). One thread at a time per backend.
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -213,6 +215,13 @@ public:
     void im2col_batch(const float* x, int n, int c, int h, int w, int k, int stride, int pad, float* col);
     void col2im_batch(const float* col, int n, int c, int h, int w, int k, int stride, int pad, float* x);
     void transpose_outer(const float* x, int a, int b, int inner, float* y);
+    // 8-bit batches on the device: n samples of `pixels` x `channels` (1 or 3) bytes, HWC, into
+    // CHW floats (byte * scale[c] + bias[c], rounded as the host's data::Collator does: the same
+    // bits), on the compute stream. device_collate() is false for a plugin built before it (the
+    // call then throws GpuError unsupported).
+    bool device_collate() const noexcept;
+    void collate_u8(const uint8_t* hwc, int n, int pixels, int channels, const std::array<float, 3>& scale,
+                    const std::array<float, 3>& bias, float* chw);
 
     // CUDA graphs. graphs() is false for a plugin built before them (the calls below then throw
     // GpuError unsupported). Between begin_capture(s) and end_capture(s), the work queued on s
@@ -224,6 +233,9 @@ public:
     void begin_capture(GpuStream s);
     GpuGraph end_capture(GpuStream s);
     void launch(GpuGraph& g, GpuStream s);
+    // How many captures this backend has begun (each is a one-off cost where it happens: a serving
+    // path makes them before the stream, never on a request's path). Any thread may read it.
+    uint64_t captures_begun() const noexcept { return captures_begun_.load(std::memory_order_relaxed); }
 
     // CUPTI tagging. The plugin's collector table (null when it has none). While a started
     // collector is attached and a work id (>= 0, the iteration) is set, the GPU work launched
@@ -254,6 +266,7 @@ private:
     const BsCuptiCollectorApi* cupti_ = nullptr;
     PluginCuptiCollector* tagger_ = nullptr;
     int64_t work_id_ = -1;
+    std::atomic<uint64_t> captures_begun_{0};
 };
 
 }  // namespace batchscope::engine

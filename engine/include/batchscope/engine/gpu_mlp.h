@@ -71,10 +71,20 @@ public:
     bool cuda_graphs() const noexcept { return graphs_on_; }
     const std::string& graph_note() const noexcept { return graph_note_; }  // "" unless graphs were turned off
     size_t graphs_captured() const noexcept { return graphs_.size(); }
-    // With graphs on, a batch of b rows is served as graph_rows(b) rows (1, 2, 3, 4, 8, 16, ...
-    // up to max_batch: the sizes the serving warm-up captures), so x_pinned and logits_host must
-    // hold that many; the graphs stay at most 2 per size and pair of host buffers.
+    // With graphs on, a batch of b rows is served as graph_rows(b) rows, the next of graph_sizes()
+    // (1, 2, 3, 4, 8, 16, ... up to max_batch), so x_pinned and logits_host must hold that many;
+    // the rows beyond b compute whatever x_pinned holds there and their logits are not read.
     int graph_rows(int b) const noexcept;
+    std::vector<int> graph_sizes() const;
+    // The bound on graphs: one per graph size and slot. Once it is reached (a caller serving from
+    // more than one pair of host buffers), a batch without a graph runs uncaptured.
+    size_t max_graphs() const noexcept { return max_graphs_; }
+    // From now on nothing is captured: a batch whose graph is missing runs uncaptured (counted),
+    // so no request pays for a capture. A serving warm-up captures every size, then freezes.
+    void freeze_graphs() noexcept { graphs_frozen_ = true; }
+    // Batches served uncaptured, with graphs on, because their graph was missing and could not be
+    // captured (frozen, or the bound reached).
+    uint64_t uncaptured_batches() const noexcept { return uncaptured_; }
     // stage_pinned(x, nullptr, b) + predict(slot, logits_host), through a graph when they are on.
     // Returns the slot (its events as after predict).
     int predict_pinned(const float* x_pinned, int b, float* logits_host);
@@ -132,6 +142,9 @@ private:
     std::map<GraphKey, GpuGraph> graphs_;
     std::set<int> warmed_;  // batch sizes served once uncaptured (cuBLAS set up) before their capture
     bool graphs_on_ = false;
+    size_t max_graphs_ = 0;
+    bool graphs_frozen_ = false;
+    uint64_t uncaptured_ = 0;
     std::string graph_note_;
 };
 

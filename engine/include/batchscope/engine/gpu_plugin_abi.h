@@ -167,6 +167,12 @@ typedef struct BsCuptiCollectorApi {
 // BS_GPU_COMPUTE_ABI_VERSION (a function changed meaning); new functions are appended.
 #define BS_GPU_COMPUTE_ABI_VERSION 1u
 
+// collate_u8's per-channel affine map (channel 0 only for one channel), passed by value.
+typedef struct BsGpuCollate {
+    float scale[3];
+    float bias[3];
+} BsGpuCollate;
+
 typedef enum BsGpuStatus {
     BS_GPU_OK = 0,
     BS_GPU_ERR_OUT_OF_MEMORY = 1,     // device pool or page-locked host memory exhausted
@@ -340,6 +346,16 @@ typedef struct BsGpuComputeApi {
     // was captured with.
     int32_t (*graph_launch)(BsGpuContext* ctx, BsGpuGraph* graph, int32_t stream);
     int32_t (*graph_destroy)(BsGpuContext* ctx, BsGpuGraph* graph);  // waits for both streams first
+
+    // ---- Appended (same compute ABI version): 8-bit batches converted to float on the device. Check
+    // BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, collate_u8, struct_size) first; a plugin built before it has a
+    // smaller table. n samples of `pixels` pixels x `channels` (1 or 3) bytes, HWC as decoded, become n
+    // samples of CHW floats on the compute stream:
+    //   chw[(s * channels + c) * pixels + p] = float(hwc[(s * pixels + p) * channels + c]) * scale[c] + bias[c]
+    // rounded after the product and after the sum (never a fused multiply-add), as the host's collate
+    // (data::Collator) computes it: the results are bit-identical to it. hwc and chw are device memory.
+    int32_t (*collate_u8)(BsGpuContext* ctx, const uint8_t* hwc, int32_t n, int32_t pixels, int32_t channels,
+                          BsGpuCollate params, float* chw);
 } BsGpuComputeApi;
 
 // The one exported symbol. Returns NULL when the plugin cannot serve `requested_abi`.

@@ -65,6 +65,9 @@ public:
     Collator(const AugmentOptions& o, int channels) noexcept;
     void operator()(const Image& img, float* dst) const noexcept { (*this)(img.data(), img.shape, dst); }
     void operator()(const uint8_t* hwc, ImageShape shape, float* dst) const noexcept;
+    // Each channel's value = byte * scale + bias (rounded after each): what a device collate applies.
+    const std::array<float, 3>& scale() const noexcept { return scale_; }
+    const std::array<float, 3>& bias() const noexcept { return bias_; }
 
 private:
     std::array<float, 3> scale_{}, bias_{};
