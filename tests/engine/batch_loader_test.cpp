@@ -1,11 +1,7 @@
 #include <gtest/gtest.h>
 
-#include <sched.h>
-
 #include <chrono>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <thread>
@@ -220,42 +216,6 @@ TEST(BatchLoader, SplitsBatchesUnlessTheWindowHoldsTwoPerWorker) {
         ASSERT_EQ(loads.size(), 10u);
         for (const auto& [id, n] : loads) EXPECT_EQ(n, chunks) << id;
     }
-}
-
-// The loader's threads, found by their name in /proc/self/task: each thread's scheduling policy.
-std::vector<int> loader_thread_policies() {
-    std::vector<int> policies;
-    for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
-        std::ifstream comm(t.path() / "comm");
-        std::string name;
-        std::getline(comm, name);
-        if (name != "bs-loader") continue;
-        policies.push_back(sched_getscheduler(static_cast<pid_t>(std::stol(t.path().filename().string()))));
-    }
-    return policies;
-}
-
-TEST(BatchLoader, WorkersDoNotPreemptTheTrainerWhenWoken) {
-    // Each batch the trainer takes frees a slot and wakes a worker. Under the default policy, the
-    // woken worker took the trainer's core at once on a busy machine, and the trainer's time
-    // until it ran again was counted as data wait with the batch in hand. SCHED_BATCH workers
-    // never preempt at wake-up; the trainer keeps its policy.
-    const int trainer_policy = sched_getscheduler(0);
-    const data::MemorySource d = make_dataset(400);
-    const auto order = EpochSampler(d.count(), 1).order(1);
-    BatchLoader l(d, order, 0, opts(10, 3, 2, false), nullptr, 0);
-    std::vector<int> policies = loader_thread_policies();
-    for (int i = 0; i < 400 && policies.size() < 3; ++i) {  // until all three threads have started
-        std::this_thread::sleep_for(5ms);
-        policies = loader_thread_policies();
-    }
-    ASSERT_EQ(policies.size(), 3u);
-    for (const int p : policies) EXPECT_EQ(p, SCHED_BATCH);
-    EXPECT_EQ(sched_getscheduler(0), trainer_policy);
-    int64_t expect_id = 0;
-    std::vector<uint32_t> seen;
-    drain(l, seen, expect_id);
-    EXPECT_EQ(seen, order);
 }
 
 TEST(BatchLoader, StartPositionAtTheEndGivesNothing) {
