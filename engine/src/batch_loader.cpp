@@ -3,7 +3,6 @@
 #include "batchscope/engine/batch_loader.h"
 
 #include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <cstring>
@@ -24,21 +23,8 @@ using profiler::now_ns;
 void add(std::atomic<int64_t>& a, int64_t v) { a.fetch_add(v, std::memory_order_relaxed); }
 int64_t get(const std::atomic<int64_t>& a) { return a.load(std::memory_order_relaxed); }
 
-// A loader worker is a throughput thread: named "bs-loader" (top, perf, the tests find it by
-// that name) and scheduled SCHED_BATCH, so that waking it never preempts the thread that woke it.
-// Under the default policy, a worker woken by next() (a slot just freed) took the trainer's core
-// at once on a busy machine, and the trainer's next step started late: that time was counted as
-// data wait although the batch was ready (measured in bench_data_loader --consumer-us, see
-// docs/ADVICE.md). SCHED_BATCH keeps the thread's share of the CPU (same weight as its nice
-// value); it only gives up preempting at wake-up. It needs no privilege; where the system refuses
-// it the worker runs as before (the loader's results do not depend on it, only where its wake-up
-// time is counted).
-void become_loader_thread() {
-    pthread_setname_np(pthread_self(), "bs-loader");
-    sched_param p{};
-    p.sched_priority = 0;
-    (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &p);
-}
+// Loader workers are named "bs-loader" (top, perf and gdb show which threads load).
+void name_loader_thread() { pthread_setname_np(pthread_self(), "bs-loader"); }
 
 int chunks_per_batch(int workers, int depth) {
     // Batches are handed out in order, so a worker that finishes a batch while an earlier one is
@@ -166,7 +152,7 @@ void BatchLoader::finish_chunk_locked(int64_t seq, int chunk, const ChunkResult&
 }
 
 void BatchLoader::worker_main(int index) {
-    become_loader_thread();
+    name_loader_thread();
     Worker& w = *workers_[static_cast<size_t>(index)];
     std::unique_lock lock(m_);
     for (;;) {
