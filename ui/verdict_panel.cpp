@@ -139,16 +139,15 @@ void VerdictPanel::showSnapshot(const engine::RunSnapshot& s) {
         advice_->setText(lines.join(QLatin1Char('\n')));
         const profiler::Advice* first = v->verdict.advice.empty() ? nullptr : &v->verdict.advice.front();
         const bool can = first && live_knob(first->knob) && is_live(s.state);
-        advised_knob_ = can ? QString::fromStdString(first->knob) : QString();
+        advised_knob_ = can ? QString::fromStdString(first->knob_name()) : QString();
         advised_value_ = can ? static_cast<int>(first->to) : 0;
         advised_expected_ = can ? first->expected : profiler::Prediction{};
         apply_->setEnabled(can);
-        apply_->setText(first ? tr("Apply: %1").arg(QString::fromStdString(profiler::describe(
-                                    {0, 0, first->knob, first->from, first->to})))
+        apply_->setText(first ? tr("Apply: %1").arg(QString::fromStdString(profiler::describe(first->marker())))
                               : tr("Apply advice"));
         apply_->setToolTip(first && !live_knob(first->knob)
                                ? tr("%1 is not a knob the dashboard can change on a live run.")
-                                     .arg(QString::fromStdString(profiler::knob_words(first->knob)))
+                                     .arg(QString::fromStdString(std::string(knobs::info(first->knob).label)))
                                : apply_tip());
     }
     if (!pending_) return;

@@ -44,10 +44,11 @@ std::string thousands(double v) {
 
 std::string workers_words(int n) { return std::to_string(n) + (n == 1 ? " worker" : " workers"); }
 
-Advice make(std::string knob, int64_t from, int64_t to, const std::string& why, Prediction expected = {}) {
-    Advice a{std::move(knob), from, to, {}, std::move(expected)};
-    KnobMarker m{0, 0, a.knob, from, to};
-    a.text = describe(m) + ": " + why;
+using knobs::Knob;
+
+Advice make(Knob knob, int64_t from, int64_t to, const std::string& why, Prediction expected = {}) {
+    Advice a{knob, from, to, {}, std::move(expected)};
+    a.text = describe(a.marker()) + ": " + why;
     return a;
 }
 
@@ -92,9 +93,9 @@ void in_thread_advice(const WindowSummary& w, const PipelineContext& c, const Pi
                                            ms(detail::loader_interval(m, to)) + " while the trainer needs one every " +
                                            ms(m.own_ns)
                                      : std::string());
-    v.advice.push_back(make("workers", 0, to, "loader threads build the batches while the trainer computes", p));
+    v.advice.push_back(make(Knob::Workers, 0, to, "loader threads build the batches while the trainer computes", p));
     if (c.prefetch_depth < 2)  // no prediction: it is a second change, after the workers
-        v.advice.push_back(make("prefetch_depth", c.prefetch_depth, 2, "then lets those workers build batches ahead"));
+        v.advice.push_back(make(Knob::PrefetchDepth, c.prefetch_depth, 2, "then lets those workers build batches ahead"));
     (void)w;
 }
 
@@ -106,7 +107,7 @@ void input_advice(const WindowSummary& w, const PipelineContext& c, Verdict& v) 
     if (!m.load_known()) {
         v.diagnosis = "the loader's per-batch times are not known for this window";
         if (c.prefetch_depth == 0)
-            v.advice.push_back(make("prefetch_depth", 0, std::min(c.max_prefetch, std::max(2, c.workers)),
+            v.advice.push_back(make(Knob::PrefetchDepth, 0, std::min(c.max_prefetch, std::max(2, c.workers)),
                                     "with no batch allowed ahead, the workers cannot run ahead of the trainer"));
         else
             v.note = "without the loader's figures no knob can be judged: watch Live → Pipeline while it runs";
@@ -130,7 +131,7 @@ void input_advice(const WindowSummary& w, const PipelineContext& c, Verdict& v) 
         Prediction p = detail::predict_pipeline(m, c.workers, to,
                                                 "the workers deliver a batch every " + ms(interval) + " and the trainer uses one every " +
                                                     ms(m.own_ns) + ": with batches built ahead the wait is the difference");
-        candidates.push_back(make("prefetch_depth", c.prefetch_depth, to,
+        candidates.push_back(make(Knob::PrefetchDepth, c.prefetch_depth, to,
                                   c.prefetch_depth == 0 ? "nothing is built ahead, so the trainer waits for every batch while the workers idle"
                                                         : "the queue runs dry while the workers idle: let them build further ahead",
                                   p));
@@ -143,7 +144,7 @@ void input_advice(const WindowSummary& w, const PipelineContext& c, Verdict& v) 
                                                     loader_words(m) + "; " + workers_words(to) + " deliver one every " +
                                                         ms(detail::loader_interval(m, to)) + ", the trainer needs one every " +
                                                         ms(m.own_ns));
-            candidates.push_back(make("workers", c.workers, to,
+            candidates.push_back(make(Knob::Workers, c.workers, to,
                                       storage >= kStorageBound
                                           ? std::string("the workers spend most of their time waiting on storage; more of them overlap more reads") +
                                                 (beyond ? " (beyond the core count: waiting uses no core)" : "")
@@ -181,7 +182,7 @@ void batch_advice(const WindowSummary& w, const PipelineContext& c, const std::s
                                          "the host's " + ms(static_cast<double>(w.total.host_ns) / static_cast<double>(std::max<int64_t>(1, w.iterations))) +
                                              " per step is shared by " + std::to_string(to) +
                                              " samples, the rest is assumed to grow with the batch (a lower bound)");
-    if (gain(p, w) >= kWorthwhileGain) v.advice.push_back(make("batch_size", c.batch_size, to, why + cost, p));
+    if (gain(p, w) >= kWorthwhileGain) v.advice.push_back(make(Knob::BatchSize, c.batch_size, to, why + cost, p));
 }
 
 }  // namespace
@@ -231,7 +232,7 @@ Verdict judge(const WindowSummary& w, const PipelineContext& c) {
                 p.samples_per_s = m.batch * 1e9 / p.step_ns;
                 p.data_wait_share = m.wait_ns / p.step_ns;
                 p.reason = "copies take " + ms(copy) + " per step; page-locked copies are taken to run twice as fast (typical over PCIe)";
-                v.advice.push_back(make("pinned_memory", 0, 1, "use page-locked buffers: pageable copies are staged "
+                v.advice.push_back(make(Knob::PinnedMemory, 0, 1, "use page-locked buffers: pageable copies are staged "
                                                                "through a bounce buffer and cannot overlap compute", p));
             }
             if (c.batch_size < kSmallBatch) batch_advice(w, c, "fewer, larger copies carry less fixed cost each", v);

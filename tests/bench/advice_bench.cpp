@@ -86,12 +86,19 @@ std::string set(engine::TrainingRun& run, const std::string& knob, int v) {
     return "not a live knob: " + knob;
 }
 
-// Measures `seconds` of iterations after `from` (+2 to let the pipeline refill).
+constexpr size_t kMinWindow = 5;  // iterations: fewer is no window to judge (a slow disk on a busy machine)
+
+// Measures `seconds` of iterations after `from` (+2 to let the pipeline refill), longer (up to
+// 4 x seconds more) until the window holds kMinWindow iterations.
 profiler::WindowSummary measure(engine::TrainingRun& run, Collect& c, int64_t from, double seconds,
                                 std::vector<engine::IterationRecord>* kept = nullptr) {
     sleep_s(seconds);
     (void)run;
     auto rs = c.since(from + 2);
+    for (int i = 0; i < 8 && rs.size() < kMinWindow; ++i) {
+        sleep_s(seconds / 2);
+        rs = c.since(from + 2);
+    }
     if (kept) *kept = rs;
     return summary(rs);
 }
@@ -160,8 +167,8 @@ int main(int argc, char** argv) {
         std::string advice = "none", hit = "miss", pred = "-", meas = "-", err = "-", wait = "-";
         if (!v.advice.empty()) {
             const profiler::Advice& a = v.advice.front();
-            advice = profiler::describe(profiler::KnobMarker{0, 0, a.knob, a.from, a.to});
-            const std::string e = set(run, a.knob, static_cast<int>(a.to));
+            advice = profiler::describe(a.marker());
+            const std::string e = set(run, a.knob_name(), static_cast<int>(a.to));
             const int64_t at = e.empty() ? applied(run, 1) : -1;
             if (at >= 0) {
                 const profiler::WindowSummary after = measure(run, *sink, at, segment);

@@ -2,7 +2,10 @@
 // the figure is what the data pipeline alone can deliver. Prints one JSON object per line.
 //
 //   bench_data_loader fashion [--workers 1,2] [--prefetch 0,2,8] [--batch 128] [--seconds 2]
-//                             [--storage page-cache] [--cache-dir DIR]
+//                             [--storage page-cache] [--cache-dir DIR] [--consumer-us N]
+//       --consumer-us N: after each batch the consumer computes (spins) N microseconds, as a
+//       trainer does; each line then also gives the hand-off: how long next() took when a batch
+//       was already ready ("ready_next_us": mean, p50, p99) and that time as a share of the step.
 //   bench_data_loader folder DIR [--workers ..] [--prefetch ..] [--batch 64] [--seconds 3]
 //   bench_data_loader decode DIR [--seconds 3] [--threads 1]
 //       libjpeg-turbo's decode rate: --threads 1 is the single-thread rate; --threads N runs N
@@ -61,6 +64,7 @@ struct Args {
     int threads = 1;
     int rounds = 15;
     int slice = 3200;
+    int consumer_us = 0;
 };
 
 std::vector<int> ints(const std::string& s) {
@@ -82,18 +86,29 @@ double cpu_s() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// The consumer's own work per batch: spins (a trainer computing does not sleep).
+void spin_ns(int64_t ns) {
+    if (ns <= 0) return;
+    const auto until = Clock::now() + std::chrono::nanoseconds(ns);
+    while (Clock::now() < until) {
+    }
+}
+
 struct Rate {
     double wall = 0;   // samples per second
     double cpu = 0;    // samples per CPU-second of the whole process (what one core can do)
     double steal = 0;  // percent of the machine's CPU time the hypervisor took meanwhile
     LoadTimes parts;   // summed over every sample built (warm-up included)
     int64_t built = 0;
+    std::vector<double> ready_next_us;  // next() when a batch was ready before the call (timed part)
+    double step_us = 0;                 // mean wall time per batch (timed part)
+    int64_t steps = 0, ready_steps = 0;
 };
 
 // Samples/s of the loader over `src`, whole epochs (reshuffled) until `seconds` have passed,
 // after one warm-up batch per worker.
 Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int batch, double seconds,
-                 BatchFormat format, bool shuffle) {
+                 BatchFormat format, bool shuffle, int64_t consumer_ns) {
     const EpochSampler sampler(src.count(), 1, shuffle);
     LoaderOptions o;
     o.batch_size = batch;
@@ -109,6 +124,8 @@ Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int b
     int64_t built = 0;
     BatchPool pool;  // as a training run does: one set of batch buffers for all its epochs
     o.pool = &pool;
+    std::vector<double> all_ready;
+    int64_t all_steps = 0;
     for (int epoch = 1;; ++epoch) {
         const auto order = sampler.order(epoch);
         BatchLoader l(src, order, 0, o, nullptr, 0);
@@ -118,7 +135,16 @@ Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int b
             built += st.samples;
         };
         int k = 0;
-        while (auto b = l.next()) {
+        std::vector<double> ready_next;
+        auto next = [&] {
+            const bool ready = timing && l.ready_count() > 0;
+            const auto a0 = Clock::now();
+            auto b = l.next();
+            if (ready) ready_next.push_back(std::chrono::duration<double, std::micro>(Clock::now() - a0).count());
+            return b;
+        };
+        int64_t steps = 0;
+        while (auto b = next()) {
             if (!timing && ++k > std::max(1, workers)) {
                 timing = true;
                 t0 = Clock::now();
@@ -126,32 +152,68 @@ Rate loader_rate(const data::SampleSource& src, int workers, int prefetch, int b
                 s0 = batchscope::bench::CpuTicks::now();
             } else if (timing) {
                 samples += b->size;
+                ++steps;
             }
+            spin_ns(consumer_ns);
             l.recycle(std::move(b));
             if (timing && since(t0) >= seconds) {
                 const double wall = since(t0), cpu = cpu_s() - c0;
                 const double steal = batchscope::bench::steal_percent(s0, batchscope::bench::CpuTicks::now());
                 take_stats();
-                return {static_cast<double>(samples) / wall, static_cast<double>(samples) / cpu, steal, parts, built};
+                all_ready.insert(all_ready.end(), ready_next.begin(), ready_next.end());
+                all_steps += steps;
+                Rate r;
+                r.wall = static_cast<double>(samples) / wall;
+                r.cpu = static_cast<double>(samples) / cpu;
+                r.steal = steal;
+                r.parts = parts;
+                r.built = built;
+                r.ready_next_us = std::move(all_ready);
+                r.steps = all_steps;
+                r.ready_steps = static_cast<int64_t>(r.ready_next_us.size());
+                r.step_us = all_steps > 0 ? wall * 1e6 / static_cast<double>(all_steps) : 0;
+                return r;
             }
         }
         take_stats();
+        all_ready.insert(all_ready.end(), ready_next.begin(), ready_next.end());
+        all_steps += steps;
     }
+}
+
+double quantile(std::vector<double> v, double q);
+
+// The hand-off with a batch already ready: next()'s mean, median and 99th percentile, and the
+// mean as a share of the consumer's step.
+std::string handoff_json(const Rate& r, int consumer_us) {
+    if (r.ready_next_us.empty()) return "";
+    double sum = 0;
+    for (const double v : r.ready_next_us) sum += v;
+    const double mean = sum / static_cast<double>(r.ready_next_us.size());
+    char b[320];
+    std::snprintf(b, sizeof b,
+                  ", \"consumer_us\": %.0f, \"step_us\": %.1f, \"steps_with_a_batch_ready_pct\": %.1f, "
+                  "\"ready_next_us\": {\"mean\": %.2f, \"p50\": %.2f, \"p99\": %.2f}, \"ready_wait_share_pct\": %.2f",
+                  static_cast<double>(consumer_us), r.step_us, 100.0 * static_cast<double>(r.ready_steps) / static_cast<double>(std::max<int64_t>(1, r.steps)),
+                  mean, quantile(r.ready_next_us, 0.5), quantile(r.ready_next_us, 0.99),
+                  r.step_us > 0 ? 100.0 * mean / r.step_us : 0.0);
+    return b;
 }
 
 void run_loader(const Args& a, const data::SampleSource& src, const char* dataset) {
     for (int w : a.workers)
         for (int p : a.prefetch) {
-            const Rate r = loader_rate(src, w, p, a.batch, a.seconds, a.format, a.shuffle);
+            const Rate r = loader_rate(src, w, p, a.batch, a.seconds, a.format, a.shuffle, int64_t{a.consumer_us} * 1000);
+            const std::string handoff = a.consumer_us > 0 ? handoff_json(r, a.consumer_us) : "";
             const double n = static_cast<double>(std::max<int64_t>(1, r.built)) * 1e3;  // ns -> us per sample
             std::printf("{\"dataset\": \"%s\", \"storage\": \"%s\", \"workers\": %d, \"prefetch\": %d, \"batch\": %d, "
                         "\"format\": \"%s\", \"order\": \"%s\", \"samples_per_s\": %.1f, \"samples_per_cpu_s\": %.1f, \"steal_pct\": %s, "
-                        "\"us_per_sample\": {\"read\": %.2f, \"decode\": %.2f, \"augment\": %.2f, \"collate\": %.2f}}\n",
+                        "\"us_per_sample\": {\"read\": %.2f, \"decode\": %.2f, \"augment\": %.2f, \"collate\": %.2f}%s}\n",
                         dataset, a.storage.c_str(), w, p, a.batch, a.format == BatchFormat::Uint8 ? "uint8" : "float32",
                         a.shuffle ? "shuffled" : "sequential", r.wall, r.cpu,
                         batchscope::bench::steal_text(r.steal, true).c_str(), static_cast<double>(r.parts.read_ns) / n,
                         static_cast<double>(r.parts.decode_ns) / n, static_cast<double>(r.parts.augment_ns) / n,
-                        static_cast<double>(r.parts.collate_ns) / n);
+                        static_cast<double>(r.parts.collate_ns) / n, handoff.c_str());
             std::fflush(stdout);
         }
 }
@@ -338,6 +400,7 @@ int main(int argc, char** argv) {
         else if (k == "--threads") a.threads = std::atoi(val().c_str());
         else if (k == "--rounds") a.rounds = std::max(1, std::atoi(val().c_str()));
         else if (k == "--slice") a.slice = std::atoi(val().c_str());
+        else if (k == "--consumer-us") a.consumer_us = std::max(0, std::atoi(val().c_str()));
         else pos.push_back(k);
     }
     if (pos.empty() || (pos[0] != "fashion" && pos.size() < 2)) {

@@ -5,6 +5,7 @@
 
 using namespace batchscope::profiler;
 using batchscope::profiler::test::iterations;
+using batchscope::knobs::Knob;
 
 namespace {
 
@@ -33,7 +34,7 @@ void loader(PipelineContext& c, double read_ms, double cpu_ms, bool waits, int p
     c.storage_parallelism = parallelism;
 }
 
-const Advice* find(const Verdict& v, const std::string& knob) {
+const Advice* find(const Verdict& v, Knob knob) {
     for (const Advice& a : v.advice)
         if (a.knob == knob) return &a;
     return nullptr;
@@ -67,7 +68,7 @@ TEST(Verdict, QueueDryWhileWorkersIdleAsksForDeeperPrefetch) {
     EXPECT_EQ(v.bottleneck, Bottleneck::InputBound);
     ASSERT_EQ(v.advice.size(), 1u);
     const Advice& a = v.advice.front();
-    EXPECT_EQ(a.knob, "prefetch_depth");
+    EXPECT_EQ(a.knob, Knob::PrefetchDepth);
     EXPECT_EQ(a.from, 1);
     EXPECT_EQ(a.to, 4);
     EXPECT_NE(a.text.find("prefetch depth 1 → 4"), std::string::npos) << a.text;
@@ -104,14 +105,14 @@ TEST(Verdict, SaturatedWorkersWaitingOnStorageGoBeyondTheCores) {
     const Verdict v = judge(window(10 * kMs, 6 * kMs, 4 * kMs), c);
     ASSERT_FALSE(v.advice.empty());
     const Advice& a = v.advice.front();
-    EXPECT_EQ(a.knob, "workers");
+    EXPECT_EQ(a.knob, Knob::Workers);
     EXPECT_EQ(a.from, 2);
     EXPECT_EQ(a.to, 5);
     EXPECT_NE(a.text.find("beyond the core count"), std::string::npos) << a.text;
     EXPECT_NEAR(a.expected.step_ns, 4e6, 1);
     EXPECT_NEAR(a.expected.samples_per_s, 32000, 1e-6);
     EXPECT_NEAR(a.expected.data_wait_share, 0, 1e-9);
-    EXPECT_EQ(find(v, "prefetch_depth"), nullptr);  // a deeper queue cannot help saturated workers
+    EXPECT_EQ(find(v, Knob::PrefetchDepth), nullptr);  // a deeper queue cannot help saturated workers
     EXPECT_NE(v.diagnosis.find("busy 100%"), std::string::npos) << v.diagnosis;
     EXPECT_NE(v.diagnosis.find("90% of it waiting on storage"), std::string::npos) << v.diagnosis;
 }
@@ -155,7 +156,7 @@ TEST(Verdict, SaturatedCpuBoundLoaderWithSpareCoresAsksForWorkers) {
     const Verdict v = judge(window(10 * kMs, 6 * kMs, 4 * kMs), c);
     ASSERT_FALSE(v.advice.empty());
     const Advice& a = v.advice.front();
-    EXPECT_EQ(a.knob, "workers");
+    EXPECT_EQ(a.knob, Knob::Workers);
     EXPECT_EQ(a.to, 3);
     EXPECT_EQ(a.text.find("beyond the core count"), std::string::npos) << a.text;
     EXPECT_NEAR(a.expected.step_ns, 4e6, 1);
@@ -170,12 +171,12 @@ TEST(Verdict, LoadingInTheTrainingThreadAsksForWorkers) {
     loader(c, 0, 6, false);
     const Verdict v = judge(window(10 * kMs, 6 * kMs, 4 * kMs), c);
     ASSERT_EQ(v.advice.size(), 2u);
-    EXPECT_EQ(v.advice[0].knob, "workers");
+    EXPECT_EQ(v.advice[0].knob, Knob::Workers);
     EXPECT_EQ(v.advice[0].from, 0);
     EXPECT_EQ(v.advice[0].to, 2);
     EXPECT_NEAR(v.advice[0].expected.step_ns, 7e6, 1);
     EXPECT_NEAR(v.advice[0].expected.data_wait_share, 3.0 / 7.0, 1e-9);
-    EXPECT_EQ(v.advice[1].knob, "prefetch_depth");
+    EXPECT_EQ(v.advice[1].knob, Knob::PrefetchDepth);
     EXPECT_NE(v.diagnosis.find("training thread"), std::string::npos) << v.diagnosis;
 }
 
@@ -189,7 +190,7 @@ TEST(Verdict, NoPrefetchWithIdleWorkersAsksForPrefetchFirst) {
     c.queue_dry_share = 1.0;
     const Verdict v = judge(window(8 * kMs, 2 * kMs, 6 * kMs), c);
     ASSERT_FALSE(v.advice.empty());
-    EXPECT_EQ(v.advice[0].knob, "prefetch_depth");
+    EXPECT_EQ(v.advice[0].knob, Knob::PrefetchDepth);
     EXPECT_EQ(v.advice[0].to, 2);
     EXPECT_NEAR(v.advice[0].expected.step_ns, 6e6, 1);
 }
@@ -197,7 +198,7 @@ TEST(Verdict, NoPrefetchWithIdleWorkersAsksForPrefetchFirst) {
 TEST(Verdict, UnknownLoaderFiguresGivePrefetchOnlyWhenNothingIsBuiltAhead) {
     const Verdict none = judge(window(1000, 300, 700), knobs(64, 0, 2));
     ASSERT_EQ(none.advice.size(), 1u);
-    EXPECT_EQ(none.advice[0].knob, "prefetch_depth");
+    EXPECT_EQ(none.advice[0].knob, Knob::PrefetchDepth);
     EXPECT_FALSE(none.advice[0].expected.valid());
     const Verdict some = judge(window(1000, 300, 700), knobs(64, 2, 2));
     EXPECT_TRUE(some.advice.empty());
@@ -212,10 +213,10 @@ TEST(Verdict, CopyBoundAdvisesPinnedBuffersAndBiggerBatches) {
     const Verdict v = judge(window(1000, 0, 200, 600, 100, 32), c);
     EXPECT_EQ(v.bottleneck, Bottleneck::CopyBound);
     ASSERT_EQ(v.advice.size(), 2u);
-    EXPECT_EQ(v.advice[0].knob, "pinned_memory");
+    EXPECT_EQ(v.advice[0].knob, Knob::PinnedMemory);
     EXPECT_NE(v.advice[0].text.find("page-locked"), std::string::npos);
     EXPECT_NEAR(v.advice[0].expected.step_ns, 650, 1e-9);  // 700 ns of copies at twice the rate
-    EXPECT_EQ(v.advice[1].knob, "batch_size");
+    EXPECT_EQ(v.advice[1].knob, Knob::BatchSize);
     EXPECT_EQ(v.advice[1].to, 128);
 }
 

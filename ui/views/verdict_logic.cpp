@@ -63,8 +63,10 @@ std::optional<CurrentVerdict> current_verdict(const engine::RunSnapshot& s) {
 
 bool live_knob(const std::string& knob) {
     const auto k = knobs::from_name(knob);
-    return k && knobs::info(*k).live && knobs::info(*k).run == knobs::RunKind::Train;
+    return k && live_knob(*k);
 }
+
+bool live_knob(knobs::Knob k) { return knobs::info(k).live && knobs::info(k).run == knobs::RunKind::Train; }
 
 AppliedEffect applied_effect(const engine::RunSnapshot& s, const std::string& knob, int64_t value) {
     AppliedEffect out;

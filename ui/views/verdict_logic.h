@@ -40,6 +40,7 @@ std::optional<CurrentVerdict> current_verdict(const engine::RunSnapshot& s);
 
 // Whether the dashboard can turn this knob on a live run.
 bool live_knob(const std::string& knob);
+bool live_knob(knobs::Knob knob);
 
 // The effect of the change of `knob` to `value` (the newest such change in the snapshot):
 // nullopt while the change has not been applied or fewer than kEffectMinAfter iterations ran

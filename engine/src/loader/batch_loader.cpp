@@ -2,6 +2,8 @@
 // consumer in sampler order. Building a chunk is in batch_build.cpp.
 #include "batchscope/engine/loader/batch_loader.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -20,6 +22,9 @@ using profiler::now_ns;
 
 void add(std::atomic<int64_t>& a, int64_t v) { a.fetch_add(v, std::memory_order_relaxed); }
 int64_t get(const std::atomic<int64_t>& a) { return a.load(std::memory_order_relaxed); }
+
+// Loader workers are named "bs-loader" (top, perf and gdb show which threads load).
+void name_loader_thread() { pthread_setname_np(pthread_self(), "bs-loader"); }
 
 int chunks_per_batch(int workers, int depth) {
     // Batches are handed out in order, so a worker that finishes a batch while an earlier one is
@@ -147,6 +152,7 @@ void BatchLoader::finish_chunk_locked(int64_t seq, int chunk, const ChunkResult&
 }
 
 void BatchLoader::worker_main(int index) {
+    name_loader_thread();
     Worker& w = *workers_[static_cast<size_t>(index)];
     std::unique_lock lock(m_);
     for (;;) {
@@ -196,7 +202,9 @@ std::unique_ptr<Batch> BatchLoader::next() {
     --ready_;
     ++next_consume_;
     lock.unlock();
-    if (opts_.workers > 0) cv_work_.notify_all();
+    // One slot freed: one batch may open, and the worker that opens it wakes another while chunks
+    // of it remain (worker_main). Waking them all only had the others take the lock and sleep again.
+    if (opts_.workers > 0) cv_work_.notify_one();
     consumed_positions_ += b->positions;
     if (b->error) {
         const std::exception_ptr e = b->error;

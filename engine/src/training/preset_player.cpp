@@ -173,8 +173,8 @@ void judge_segment(const Preset& p, size_t k, SegmentResult& seg, const SegmentR
     if (k == 0 || !before || p.steps[k - 1].is_restart() || seg.window.empty()) return;
     const PresetStep& step = p.steps[k - 1];
     for (const profiler::Advice& a : before->verdict.advice)
-        if (a.knob == knobs::info(*step.knob).name && a.expected.valid() && static_cast<double>(a.to) == step.value.number) {
-            seg.advice_check = "the advice \"" + profiler::describe(profiler::KnobMarker{0, 0, a.knob, a.from, a.to}) +
+        if (step.knob && a.knob == *step.knob && a.expected.valid() && static_cast<double>(a.to) == step.value.number) {
+            seg.advice_check = "the advice \"" + profiler::describe(a.marker()) +
                                "\" " + profiler::check_prediction(a.expected, seg.window).text;
             break;
         }

@@ -174,7 +174,7 @@ void SessionSink::close_window() {
         row.advice += "\n" + a.text + (a.expected.valid() ? " — expected: " + profiler::describe(a.expected) : std::string());
     if (!v.note.empty()) row.advice += "\n" + v.note;
     if (applied_) {  // the window after an applied advice: what it predicted against what this window measured
-        row.advice += "\nadvice applied (" + profiler::describe(profiler::KnobMarker{0, 0, applied_->knob, applied_->from, applied_->to}) +
+        row.advice += "\nadvice applied (" + profiler::describe(applied_->marker()) +
                       "): " + profiler::check_prediction(applied_->expected, w).text;
         applied_.reset();
     }
@@ -195,7 +195,7 @@ void SessionSink::on_knob_change(const KnobChange& k) {
     setting_.apply(k.knob, k.new_value);
     applied_.reset();
     for (const profiler::Advice& a : last_advice_)
-        if (a.knob == k.knob && a.to == k.new_value && a.expected.valid()) applied_ = a;
+        if (a.knob_name() == k.knob && a.to == k.new_value && a.expected.valid()) applied_ = a;
     if (auto* rec = recorder()) rec->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
 

@@ -1,5 +1,7 @@
 #include "batchscope/engine/training_run.h"
 
+#include <algorithm>
+
 #include "training_run_impl.h"
 
 namespace batchscope::engine {
@@ -8,6 +10,7 @@ TrainingRun::TrainingRun(TrainConfig config) : impl_(std::make_unique<Impl>(std:
     impl_->work.batch_size = impl_->cfg.batch_size;
     impl_->work.prefetch_depth = impl_->cfg.prefetch_depth;
     impl_->work.workers = impl_->cfg.workers;
+    impl_->work.threads = std::max(1, impl_->cfg.threads);
     impl_->work.epochs = impl_->cfg.epochs;
     impl_->work.storage_profile = static_cast<int>(impl_->cfg.storage);
     impl_->work.storage = data::storage_profile(impl_->cfg.storage).name;

@@ -98,6 +98,7 @@ profiler::PipelineContext verdict_context(const RunSnapshot& s, std::span<const 
     v.batch_size = s.batch_size;
     v.prefetch_depth = s.prefetch_depth;
     v.workers = s.workers;
+    v.compute_threads = s.threads;
     v.storage = static_cast<data::StorageKind>(std::clamp(s.storage_profile, 0, data::kStorageKindCount - 1));
     v.gpu = s.backend.rfind("cuda", 0) == 0;
     profiler::PipelineContext c = verdict_context(v, window);

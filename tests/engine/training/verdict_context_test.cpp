@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "batchscope/engine/data/storage_profile.h"
+#include "batchscope/engine/training_run.h"
 #include "batchscope/engine/verdict_context.h"
 
 using namespace batchscope;
@@ -86,4 +87,16 @@ TEST(VerdictContext, LiveChangesAndStoredSessionsGiveTheKnobsInEffect) {
     EXPECT_EQ(c.cpu_cores, 6);
     EXPECT_DOUBLE_EQ(c.queue_dry_share, 0.3);
     EXPECT_EQ(c.batches_loaded, 0);  // the store keeps no loader times
+}
+
+TEST(VerdictContext, ALiveRunsSnapshotCarriesItsComputeThreads) {
+    TrainConfig cfg;
+    cfg.threads = 3;
+    cfg.workers = 1;
+    TrainingRun run(cfg);  // not started: the snapshot holds the configured knobs
+    const auto snap = run.snapshot();
+    EXPECT_EQ(snap->threads, 3);
+    const profiler::PipelineContext c = verdict_context(*snap, {});
+    EXPECT_EQ(c.compute_threads, 3);  // the trainer's CPU time counts 3 cores of compute
+    EXPECT_EQ(c.workers, 1);
 }

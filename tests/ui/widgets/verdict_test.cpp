@@ -73,7 +73,8 @@ private slots:
         QCOMPARE(v->first_iteration, int64_t(80 - kVerdictWindow));
         QVERIFY(!v->verdict.advice.empty());
         QVERIFY(live_knob(v->verdict.advice.front().knob));
-        QCOMPARE(v->verdict.advice.front().knob, std::string("prefetch_depth"));
+        QVERIFY(v->verdict.advice.front().knob == knobs::Knob::PrefetchDepth);
+        QCOMPARE(v->verdict.advice.front().knob_name(), std::string("prefetch_depth"));
         QCOMPARE(v->verdict.advice.front().to, int64_t(4));
         QVERIFY(v->verdict.advice.front().expected.valid());
         QVERIFY(!live_knob("pinned_memory"));

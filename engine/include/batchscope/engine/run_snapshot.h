@@ -119,6 +119,7 @@ struct RunSnapshot {
     int batch_size = 0;
     int prefetch_depth = 0;
     int workers = 0;
+    int threads = 1;  // cores the trainer's compute uses (CPU backend; fixed for the run)
     int epochs = 0;
     std::string backend = "cpu";
     std::string dataset;

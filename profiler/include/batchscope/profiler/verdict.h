@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "batchscope/knobs/knob.h"
 #include "batchscope/profiler/window_summary.h"
 
 namespace batchscope::profiler {
@@ -69,14 +70,18 @@ struct Prediction {
     bool valid() const noexcept { return step_ns > 0; }
 };
 
-// One thing to try. `knob` is the engine's knob name ("prefetch_depth", "workers",
-// "batch_size", "pinned_memory"), with the value in effect and the value to try.
+// One thing to try: a knob of the registry (prefetch depth, workers, batch size, page-locked
+// buffers), with the value in effect and the value to try.
 struct Advice {
-    std::string knob;
+    knobs::Knob knob = knobs::Knob::BatchSize;
     int64_t from = 0;
     int64_t to = 0;
     std::string text;  // "prefetch depth 1 → 4: the loader keeps up on average, ..."
     Prediction expected;
+    // The knob's name as knob changes and saved sessions spell it ("prefetch_depth").
+    std::string knob_name() const { return std::string(knobs::info(knob).name); }
+    // "prefetch depth 2 → 4"
+    KnobMarker marker() const { return {0, 0, knob_name(), from, to}; }
 };
 
 struct Verdict {
