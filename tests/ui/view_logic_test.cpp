@@ -4,6 +4,8 @@
 #include <QLabel>
 
 #include "breakdown_stats.h"
+#include "charts/breakdown_bar_chart.h"
+#include "phase_style.h"
 #include "charts/axis_range.h"
 #include "epoch_table_model.h"
 #include "run_text.h"
@@ -76,6 +78,43 @@ private slots:
         panel.showSnapshot(s);
         QCOMPARE(panel.runShareBar()->shares()[static_cast<size_t>(Part::Compute)], 0.6);
         QVERIFY(panel.runSharesLabel()->text().contains(QStringLiteral("30%")));
+    }
+
+    void importedPartsAreDrawnAndListedOnlyWhenThere() {
+        // An imported step: 40 compute, 30 comm, 10 other GPU work, 20 host (ms).
+        engine::IterationRecord r = record(0, 0, 40, 20);
+        r.breakdown.comm_ns = 30'000'000;
+        r.breakdown.other_gpu_ns = 10'000'000;
+        r.breakdown.wall_ns = r.breakdown.parts_sum();
+        const std::vector<engine::IterationRecord> imported = {r};
+        const PartShares s = mean_shares(imported);
+        QCOMPARE(s[static_cast<size_t>(Part::Comm)], 0.3);
+        QCOMPARE(s[static_cast<size_t>(Part::OtherGpu)], 0.1);
+        QCOMPARE(s[static_cast<size_t>(Part::Host)], 0.2);
+        QCOMPARE(QString::fromStdString(format_shares(s)),
+                 QString::fromUtf8("compute 40% \u00b7 comm 30% \u00b7 other gpu 10% \u00b7 host 20%"));
+        const BreakdownColumns cols = last_columns(imported, 4);
+        QCOMPARE(cols.ms[static_cast<size_t>(Part::Comm)].back(), 30.0);
+        QCOMPARE(cols.max_total_ms, 100.0);
+
+        BreakdownBarChart chart;
+        chart.setColumns(last_columns(std::vector<engine::IterationRecord>{record(0, 1, 2, 1)}, BreakdownBarChart::kColumns));
+        const QStringList own = {QStringLiteral("Data wait"), QStringLiteral("H2D copy"), QStringLiteral("Compute"),
+                                 QStringLiteral("D2H copy"), QStringLiteral("Host")};
+        QCOMPARE(chart.legendLabels(), own);
+        chart.setColumns(last_columns(imported, BreakdownBarChart::kColumns));
+        QCOMPARE(chart.legendLabels(),
+                 (QStringList{QStringLiteral("Data wait"), QStringLiteral("H2D copy"), QStringLiteral("Compute"),
+                              QStringLiteral("Comm"), QStringLiteral("D2H copy"), QStringLiteral("Other GPU work"),
+                              QStringLiteral("Host")}));
+        QVERIFY(part_colour(Part::Comm) != part_colour(Part::Host));
+        QVERIFY(part_colour(Part::OtherGpu) != part_colour(Part::Host));
+
+        ShareBar bar;
+        bar.setShares(s);
+        QVERIFY(bar.toolTip().contains(QStringLiteral("Comm: 30.0%")));
+        bar.setShares(mean_shares(std::vector<engine::IterationRecord>{record(0, 1, 2, 1)}));
+        QVERIFY(!bar.toolTip().contains(QStringLiteral("Comm")));
     }
 
     void knobLabels() {
