@@ -43,8 +43,7 @@ QTableWidget* table() {
 }  // namespace
 
 QString throughput_title(const ComparisonData& d) {
-    return d.throughput_in_steps() ? QObject::tr("Throughput in steps/s (a profiler trace records no batch size)")
-                                   : QObject::tr("Throughput");
+    return d.throughput_in_steps() ? QObject::tr("Throughput (steps/s)") : QObject::tr("Throughput");
 }
 
 QString loss_title(const ComparisonData& d) {
@@ -52,9 +51,8 @@ QString loss_title(const ComparisonData& d) {
     for (const SessionCurves& s : d.sessions)
         if (!s.has_loss) without << QStringLiteral("#%1").arg(s.info.id);
     if (without.isEmpty()) return QObject::tr("Training loss");
-    if (without.size() == static_cast<qsizetype>(d.sessions.size()))
-        return QObject::tr("Training loss: none (a profiler trace records no loss)");
-    return QObject::tr("Training loss (%1: a profiler trace records none)").arg(without.join(QStringLiteral(", ")));
+    if (without.size() == static_cast<qsizetype>(d.sessions.size())) return QObject::tr("Training loss (none in traces)");
+    return QObject::tr("Training loss (%1: none in traces)").arg(without.join(QStringLiteral(", ")));
 }
 
 QColor session_colour(int i) {
@@ -96,12 +94,18 @@ void CompareView::rebuildCharts(int sessions) {
     throughput_ = new TimeSeriesChart(data_ ? throughput_title(*data_) : tr("Throughput"),
                                       steps ? tr("steps/s") : tr("samples/s"));
     loss_ = new TimeSeriesChart(data_ ? loss_title(*data_) : tr("Training loss"), tr("loss"));
-    loss_->setPlaceholderText(data_ ? tr("A PyTorch profiler trace records no loss: imported sessions have no loss curve")
-                                    : tr("Waiting for data"));
+    loss_->setPlaceholderText(data_ ? tr("A profiler trace records no loss") : tr("Waiting for data"));
+    if (steps)
+        throughput_->setToolTip(tr("A PyTorch profiler trace records no batch size: throughput is in steps per "
+                                   "second for every session compared here."));
+    loss_series_.assign(static_cast<size_t>(sessions), -1);
     for (int i = 0; i < sessions; ++i) {
         const QString name = data_ ? session_title(data_->sessions[static_cast<size_t>(i)].info) : QString();
-        throughput_->addSeries(name, session_colour(i));
-        loss_->addSeries(name, session_colour(i));
+        const SessionCurves* c = data_ ? &data_->sessions[static_cast<size_t>(i)] : nullptr;
+        // Curves of a few points (a trace of a few steps) get a dot at each point: one point draws no line.
+        throughput_->addSeries(name, session_colour(i), TimeSeriesChart::Axis::Left,
+                               c && data_->throughput(static_cast<size_t>(i)).size() < 20);
+        if (c && c->has_loss) loss_series_[static_cast<size_t>(i)] = loss_->addSeries(name, session_colour(i));
     }
     add_chart_save_menu(throughput_, QStringLiteral("compare-throughput"));
     add_chart_save_menu(loss_, QStringLiteral("compare-loss"));
@@ -138,7 +142,7 @@ void CompareView::showComparison(std::shared_ptr<const ComparisonData> compariso
     for (int i = 0; i < n; ++i) {
         const SessionCurves& s = data_->sessions[static_cast<size_t>(i)];
         throughput_->setPoints(i, points(data_->throughput(static_cast<size_t>(i))));
-        loss_->setPoints(i, points(s.loss));
+        if (loss_series_[static_cast<size_t>(i)] >= 0) loss_->setPoints(loss_series_[static_cast<size_t>(i)], points(s.loss));
         for (Part p : kParts) ms[static_cast<size_t>(p)].push_back(static_cast<double>(part_ns(s.mean, p)) / 1e6);
     }
     QStringList short_names;

@@ -6,6 +6,7 @@
 // ranks of one imported job also get the per-rank and straggler tables.
 #include <QWidget>
 #include <memory>
+#include <vector>
 
 #include "session_data.h"
 
@@ -44,6 +45,7 @@ private:
     QWidget* chart_row_;
     TimeSeriesChart* throughput_ = nullptr;
     TimeSeriesChart* loss_ = nullptr;
+    std::vector<int> loss_series_;  // per session: its series in loss_, -1 when it has no loss
     ComparisonBarChart* bars_;
     QTableWidget* config_;
     QTableWidget* metrics_;

@@ -84,7 +84,7 @@ private slots:
         }
         const TimeSeriesChart* loss = view->compareView()->lossChart();
         QCOMPARE(loss->pointCount(0) + loss->pointCount(1), qsizetype(0));
-        QVERIFY2(loss->title().contains(QStringLiteral("records no loss")), qPrintable(loss->title()));
+        QVERIFY2(loss->title().contains(QStringLiteral("none in traces")), qPrintable(loss->title()));
         QVERIFY(loss->placeholderText().contains(QStringLiteral("records no loss")));
 
         // The straggler view of the CLI's `sessions compare --tag`: per rank, per step the slowest.

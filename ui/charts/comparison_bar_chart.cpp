@@ -36,7 +36,7 @@ ComparisonBarChart::ComparisonBarChart(QWidget* parent)
     chart_->addAxis(y_axis_, Qt::AlignLeft);
     series_->attachAxis(x_axis_);
     series_->attachAxis(y_axis_);
-    chart_->legend()->setAlignment(Qt::AlignTop);
+    chart_->legend()->setAlignment(Qt::AlignRight);  // seven parts: listed one under another, names in full
     const auto legend_markers = chart_->legend()->markers(series_);
     for (qsizetype i = 0; i < legend_markers.size() && i < kPartCount; ++i) {
         const Part p = kParts[static_cast<size_t>(i)];
