@@ -11,6 +11,7 @@
 #include "charts/comparison_bar_chart.h"
 #include "charts/time_series_chart.h"
 #include "phase_style.h"
+#include "rank_comparison_view.h"
 
 namespace batchscope::ui {
 
@@ -41,6 +42,19 @@ QTableWidget* table() {
 
 }  // namespace
 
+QString throughput_title(const ComparisonData& d) {
+    return d.throughput_in_steps() ? QObject::tr("Throughput (steps/s)") : QObject::tr("Throughput");
+}
+
+QString loss_title(const ComparisonData& d) {
+    QStringList without;
+    for (const SessionCurves& s : d.sessions)
+        if (!s.has_loss) without << QStringLiteral("#%1").arg(s.info.id);
+    if (without.isEmpty()) return QObject::tr("Training loss");
+    if (without.size() == static_cast<qsizetype>(d.sessions.size())) return QObject::tr("Training loss (none in traces)");
+    return QObject::tr("Training loss (%1: none in traces)").arg(without.join(QStringLiteral(", ")));
+}
+
 QColor session_colour(int i) {
     static const QRgb colours[] = {palette::kBlue, palette::kVermillion, palette::kBluishGreen, palette::kReddishPurple,
                                    palette::kOrange, palette::kSkyBlue, palette::kYellow, palette::kGrey};
@@ -49,7 +63,7 @@ QColor session_colour(int i) {
 
 CompareView::CompareView(QWidget* parent)
     : QWidget(parent), title_(new QLabel), chart_row_(new QWidget), bars_(new ComparisonBarChart),
-      config_(table()), metrics_(table()) {
+      config_(table()), metrics_(table()), ranks_(new RankComparisonView) {
     title_->setWordWrap(true);
     auto* row = new QHBoxLayout(chart_row_);
     row->setContentsMargins(0, 0, 0, 0);
@@ -61,6 +75,7 @@ CompareView::CompareView(QWidget* parent)
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(chart_row_);
     split->addWidget(tables);
+    split->addWidget(ranks_);
     split->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -75,12 +90,22 @@ CompareView::CompareView(QWidget* parent)
 void CompareView::rebuildCharts(int sessions) {
     delete throughput_;
     delete loss_;
-    throughput_ = new TimeSeriesChart(tr("Throughput"), tr("samples/s"));
-    loss_ = new TimeSeriesChart(tr("Training loss"), tr("loss"));
+    const bool steps = data_ && data_->throughput_in_steps();
+    throughput_ = new TimeSeriesChart(data_ ? throughput_title(*data_) : tr("Throughput"),
+                                      steps ? tr("steps/s") : tr("samples/s"));
+    loss_ = new TimeSeriesChart(data_ ? loss_title(*data_) : tr("Training loss"), tr("loss"));
+    loss_->setPlaceholderText(data_ ? tr("A profiler trace records no loss") : tr("Waiting for data"));
+    if (steps)
+        throughput_->setToolTip(tr("A PyTorch profiler trace records no batch size: throughput is in steps per "
+                                   "second for every session compared here."));
+    loss_series_.assign(static_cast<size_t>(sessions), -1);
     for (int i = 0; i < sessions; ++i) {
         const QString name = data_ ? session_title(data_->sessions[static_cast<size_t>(i)].info) : QString();
-        throughput_->addSeries(name, session_colour(i));
-        loss_->addSeries(name, session_colour(i));
+        const SessionCurves* c = data_ ? &data_->sessions[static_cast<size_t>(i)] : nullptr;
+        // Curves of a few points (a trace of a few steps) get a dot at each point: one point draws no line.
+        throughput_->addSeries(name, session_colour(i), TimeSeriesChart::Axis::Left,
+                               c && data_->throughput(static_cast<size_t>(i)).size() < 20);
+        if (c && c->has_loss) loss_series_[static_cast<size_t>(i)] = loss_->addSeries(name, session_colour(i));
     }
     add_chart_save_menu(throughput_, QStringLiteral("compare-throughput"));
     add_chart_save_menu(loss_, QStringLiteral("compare-loss"));
@@ -100,6 +125,7 @@ void CompareView::clear() {
     metrics_->setColumnCount(0);
     rebuildCharts(0);
     bars_->setBars({}, {});
+    ranks_->showRanks({});
 }
 
 void CompareView::showComparison(std::shared_ptr<const ComparisonData> comparison) {
@@ -115,8 +141,8 @@ void CompareView::showComparison(std::shared_ptr<const ComparisonData> compariso
     std::array<std::vector<double>, kPartCount> ms;
     for (int i = 0; i < n; ++i) {
         const SessionCurves& s = data_->sessions[static_cast<size_t>(i)];
-        throughput_->setPoints(i, points(s.throughput));
-        loss_->setPoints(i, points(s.loss));
+        throughput_->setPoints(i, points(data_->throughput(static_cast<size_t>(i))));
+        if (loss_series_[static_cast<size_t>(i)] >= 0) loss_->setPoints(loss_series_[static_cast<size_t>(i)], points(s.loss));
         for (Part p : kParts) ms[static_cast<size_t>(p)].push_back(static_cast<double>(part_ns(s.mean, p)) / 1e6);
     }
     QStringList short_names;
@@ -158,6 +184,7 @@ void CompareView::showComparison(std::shared_ptr<const ComparisonData> compariso
         }
     }
     metrics_->setVerticalHeaderLabels(rows);
+    ranks_->showRanks(c.ranks);
 }
 
 }  // namespace batchscope::ui

@@ -179,8 +179,9 @@ QString write_comparison_report(const QString& file, const ComparisonData& d) {
     page.text(QObject::tr("Configuration differences (* live knob):"), 10, true);
     page.text(diff.isEmpty() ? QObject::tr("none") : diff.join(QLatin1Char('\n')), 8);
 
-    TimeSeriesChart tp(QObject::tr("Throughput"), QObject::tr("samples/s"));
-    TimeSeriesChart loss(QObject::tr("Training loss"), QObject::tr("loss"));
+    TimeSeriesChart tp(throughput_title(d), d.throughput_in_steps() ? QObject::tr("steps/s") : QObject::tr("samples/s"));
+    TimeSeriesChart loss(loss_title(d), QObject::tr("loss"));
+    loss.setPlaceholderText(QObject::tr("A PyTorch profiler trace records no loss"));
     ComparisonBarChart bars;
     std::array<std::vector<double>, kPartCount> ms;
     QStringList names;
@@ -188,7 +189,7 @@ QString write_comparison_report(const QString& file, const ComparisonData& d) {
         const SessionCurves& s = d.sessions[i];
         const QString name = QStringLiteral("#%1").arg(s.info.id);
         names << name;
-        tp.setPoints(tp.addSeries(name, session_colour(static_cast<int>(i))), points(s.throughput));
+        tp.setPoints(tp.addSeries(name, session_colour(static_cast<int>(i))), points(d.throughput(i)));
         loss.setPoints(loss.addSeries(name, session_colour(static_cast<int>(i))), points(s.loss));
         for (Part p : kParts) ms[static_cast<size_t>(p)].push_back(static_cast<double>(part_ns(s.mean, p)) / 1e6);
     }

@@ -20,7 +20,8 @@ void ShareBar::setShares(const PartShares& shares) {
     shares_ = shares;
     QStringList tip;
     for (Part p : kParts)
-        tip << QStringLiteral("%1: %2%").arg(part_label(p)).arg(shares_[static_cast<size_t>(p)] * 100, 0, 'f', 1);
+        if (part_shown_when_zero(p) || shares_[static_cast<size_t>(p)] > 0)
+            tip << QStringLiteral("%1: %2%").arg(part_label(p)).arg(shares_[static_cast<size_t>(p)] * 100, 0, 'f', 1);
     setToolTip(tip.join(QLatin1Char('\n')));
     update();
 }

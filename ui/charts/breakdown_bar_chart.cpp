@@ -98,6 +98,9 @@ void BreakdownBarChart::setColumns(const BreakdownColumns& columns) {
         y_max_ = y_max;
         set_nice_range(y_axis_, 0, y_max_);
     }
+    const auto legend_markers = chart_->legend()->markers(series_);
+    for (qsizetype i = 0; i < legend_markers.size() && i < kPartCount; ++i)
+        legend_markers[i]->setVisible(part_listed(kParts[static_cast<size_t>(i)], columns.ms[static_cast<size_t>(i)]));
     const bool empty = columns.iteration.empty() || columns.iteration.back() < 0;
     placeholder_->setVisible(empty);
     shown_ = columns;
@@ -121,6 +124,8 @@ void BreakdownBarChart::setPlaceholderText(const QString& text) { placeholder_->
 double BreakdownBarChart::axisMaxMs() const { return y_axis_->max(); }
 
 int BreakdownBarChart::columnCount() const { return static_cast<int>(sets_[0]->count()); }
+
+QStringList BreakdownBarChart::legendLabels() const { return visible_legend_labels(chart_, series_); }
 
 void BreakdownBarChart::showBarTooltip(Part part, bool hovered, int index) {
     if (!hovered || index < 0 || static_cast<size_t>(index) >= shown_.iteration.size() ||

@@ -2,6 +2,7 @@
 // Stacked bars of the last iterations' breakdown in milliseconds (data wait, h2d, compute,
 // d2h, host), newest at the right, with a legend and tooltips that explain each part.
 #include <QList>
+#include <QStringList>
 #include <QWidget>
 #include <array>
 #include <memory>
@@ -39,6 +40,7 @@ public:
 
     double axisMaxMs() const;
     int columnCount() const;  // bars per part currently shown
+    QStringList legendLabels() const;  // the parts the legend lists now
 
 private:
     void showBarTooltip(Part part, bool hovered, int index);

@@ -4,6 +4,8 @@
 #include <QChartView>
 #include <QFont>
 #include <QGraphicsSimpleTextItem>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QValueAxis>
 
 #include <cmath>
@@ -56,6 +58,13 @@ void style_value_axis(QValueAxis* axis, const QString& title) {
     axis->setLabelFormat(QStringLiteral("%.0f"));
 }
 
+QStringList visible_legend_labels(const QChart* chart, QAbstractSeries* series) {
+    QStringList out;
+    for (const QLegendMarker* m : chart->legend()->markers(series))
+        if (m->isVisible()) out << m->label();
+    return out;
+}
+
 void set_nice_range(QValueAxis* axis, double min, double max, int target_ticks) {
     if (!(max > min)) max = min + 1;
     const double step = nice_step(max - min, target_ticks);
@@ -83,6 +92,8 @@ ChartPlaceholder::ChartPlaceholder(QChart* chart, const QString& text)
 void ChartPlaceholder::setVisible(bool visible) {
     if (item_->isVisible() != visible) item_->setVisible(visible);
 }
+
+QString ChartPlaceholder::text() const { return item_->text(); }
 
 void ChartPlaceholder::setText(const QString& text) {
     item_->setText(text);

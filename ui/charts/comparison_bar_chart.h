@@ -1,6 +1,7 @@
 #pragma once
 // Per-phase breakdowns side by side: one stacked bar per session (mean milliseconds per
-// iteration of data wait, h2d, compute, d2h, host), labelled with the session's name.
+// iteration of each part: data wait, h2d, compute, comm, d2h, other GPU work, host), labelled
+// with the session's name. Comm and other GPU work are listed only when a session has some.
 #include <QStringList>
 #include <QWidget>
 #include <array>
@@ -27,8 +28,12 @@ public:
     // ms[part][session]; `names` one per session.
     void setBars(const QStringList& names, const std::array<std::vector<double>, kPartCount>& ms);
     int barCount() const { return static_cast<int>(names_.size()); }
+    double value(Part p, int bar) const;  // ms shown; 0 outside
+    QStringList legendLabels() const;     // the parts the legend lists now
 
 private:
+    void showBarTooltip(Part part, bool hovered, int index);
+
     QChartView* view_;
     QChart* chart_;
     QStackedBarSeries* series_;
@@ -36,6 +41,7 @@ private:
     QBarCategoryAxis* x_axis_;
     QValueAxis* y_axis_;
     QStringList names_;
+    std::array<std::vector<double>, kPartCount> ms_{};
 };
 
 }  // namespace batchscope::ui

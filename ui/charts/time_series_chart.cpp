@@ -101,6 +101,15 @@ qsizetype TimeSeriesChart::pointCount(int series) const {
     return series_[static_cast<size_t>(series)].line->count();
 }
 
+QList<QPointF> TimeSeriesChart::points(int series) const {
+    if (series < 0 || static_cast<size_t>(series) >= series_.size()) return {};
+    return series_[static_cast<size_t>(series)].points;
+}
+
+QString TimeSeriesChart::title() const { return chart_->title(); }
+
+QString TimeSeriesChart::placeholderText() const { return placeholder_->text(); }
+
 double TimeSeriesChart::xMax() const { return x_axis_->max(); }
 
 void TimeSeriesChart::updateRanges() {

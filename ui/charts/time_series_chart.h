@@ -43,6 +43,9 @@ public:
     void clear();
 
     qsizetype pointCount(int series) const;
+    QList<QPointF> points(int series) const;  // as drawn (thinned out beyond kMaxPoints)
+    QString title() const;
+    QString placeholderText() const;
     double xMax() const;
 
 private:

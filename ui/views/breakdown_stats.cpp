@@ -10,7 +10,9 @@ std::string_view part_name(Part p) noexcept {
         case Part::DataWait: return "data wait";
         case Part::H2D: return "h2d";
         case Part::Compute: return "compute";
+        case Part::Comm: return "comm";
         case Part::D2H: return "d2h";
+        case Part::OtherGpu: return "other gpu";
         case Part::Host: return "host";
     }
     return "?";
@@ -21,10 +23,18 @@ int64_t part_ns(const profiler::Breakdown& b, Part p) noexcept {
         case Part::DataWait: return b.data_wait_ns;
         case Part::H2D: return b.h2d_ns;
         case Part::Compute: return b.compute_ns;
+        case Part::Comm: return b.comm_ns;
         case Part::D2H: return b.d2h_ns;
+        case Part::OtherGpu: return b.other_gpu_ns;
         case Part::Host: return b.host_ns;
     }
     return 0;
+}
+
+bool part_shown_when_zero(Part p) noexcept { return p != Part::Comm && p != Part::OtherGpu; }
+
+bool part_listed(Part p, std::span<const double> values) noexcept {
+    return part_shown_when_zero(p) || std::any_of(values.begin(), values.end(), [](double v) { return v > 0; });
 }
 
 PartShares mean_shares(std::span<const engine::IterationRecord> recent) {

@@ -13,14 +13,22 @@
 
 namespace batchscope::ui {
 
-// The five parts of an iteration, in the order they are stacked (bottom first) and listed.
-enum class Part { DataWait = 0, H2D, Compute, D2H, Host };
-inline constexpr int kPartCount = 5;
-inline constexpr std::array<Part, kPartCount> kParts = {Part::DataWait, Part::H2D, Part::Compute,
-                                                        Part::D2H, Part::Host};
+// The seven parts of an iteration, in the order they are stacked (bottom first) and listed.
+// Comm (collectives) and OtherGpu (memsets, DtoD and peer copies) come only from imported PyTorch
+// traces; on Batchscope's own runs they are zero and stay out of legends (part_shown_when_zero).
+enum class Part { DataWait = 0, H2D, Compute, Comm, D2H, OtherGpu, Host };
+inline constexpr int kPartCount = 7;
+inline constexpr std::array<Part, kPartCount> kParts = {Part::DataWait, Part::H2D,      Part::Compute, Part::Comm,
+                                                        Part::D2H,      Part::OtherGpu, Part::Host};
 
-std::string_view part_name(Part p) noexcept;  // "data wait", "h2d", "compute", "d2h", "host"
+// "data wait", "h2d", "compute", "comm", "d2h", "other gpu", "host"
+std::string_view part_name(Part p) noexcept;
 int64_t part_ns(const profiler::Breakdown& b, Part p) noexcept;
+// False for the parts only imported traces have (comm, other gpu): a legend lists them only
+// when some value shown is not zero.
+bool part_shown_when_zero(Part p) noexcept;
+// Whether a legend lists `p` for these values of it (any chart's values of one part).
+bool part_listed(Part p, std::span<const double> values) noexcept;
 
 using PartShares = std::array<double, kPartCount>;  // fractions 0..1, indexed by Part
 

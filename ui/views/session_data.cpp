@@ -50,6 +50,20 @@ std::vector<engine::SeriesPoint> throughput_curve(const std::vector<store::Itera
     return out;
 }
 
+std::vector<engine::SeriesPoint> step_rate_curve(const std::vector<store::IterationRow>& its, size_t max_points) {
+    std::vector<double> steps(std::min(max_points, its.size())), wall(steps.size()), t_end(steps.size());
+    const int64_t t0 = its.empty() ? 0 : its.front().start_ns;
+    const size_t n = bin_rows(its, max_points, [&](size_t b, const store::IterationRow& r) {
+        steps[b] += 1;
+        wall[b] += static_cast<double>(r.wall_ns);
+        t_end[b] = std::max(t_end[b], static_cast<double>(r.start_ns + r.wall_ns - t0) / 1e9);
+    });
+    std::vector<engine::SeriesPoint> out;
+    for (size_t b = 0; b < n; ++b)
+        if (wall[b] > 0) out.push_back({t_end[b], steps[b] / (wall[b] / 1e9)});
+    return out;
+}
+
 std::vector<engine::SeriesPoint> loss_curve(const std::vector<store::IterationRow>& its, size_t max_points) {
     std::vector<double> sum(std::min(max_points, its.size())), count(sum.size()), t_end(sum.size());
     const int64_t t0 = its.empty() ? 0 : its.front().start_ns;
@@ -73,6 +87,8 @@ profiler::Breakdown mean_breakdown(const std::vector<store::IterationRow>& its) 
         total.compute_ns += r.compute_ns;
         total.d2h_ns += r.d2h_ns;
         total.host_ns += r.host_ns;
+        total.comm_ns += r.comm_ns;
+        total.other_gpu_ns += r.other_gpu_ns;
     }
     return profiler::mean_breakdown(total, static_cast<int64_t>(its.size()));
 }
@@ -83,10 +99,21 @@ SessionCurves session_curves(store::SessionStore& st, int64_t id) {
     if (!info) throw store::StoreError(std::string("no session ") + std::to_string(id) + " in " + st.path());
     c.info = std::move(*info);
     const std::vector<store::IterationRow> its = st.iterations(id);
-    c.throughput = throughput_curve(its);
-    c.loss = loss_curve(its);
+    c.batch_known = std::any_of(its.begin(), its.end(), [](const store::IterationRow& r) { return r.batch_size > 0; });
+    c.has_loss = c.info.mode != "imported";
+    if (c.batch_known) c.throughput = throughput_curve(its);
+    c.step_rate = step_rate_curve(its);
+    if (c.has_loss) c.loss = loss_curve(its);
     c.mean = mean_breakdown(its);
     return c;
+}
+
+bool ComparisonData::throughput_in_steps() const {
+    return std::any_of(sessions.begin(), sessions.end(), [](const SessionCurves& s) { return !s.batch_known; });
+}
+
+const std::vector<engine::SeriesPoint>& ComparisonData::throughput(size_t i) const {
+    return throughput_in_steps() ? sessions[i].step_rate : sessions[i].throughput;
 }
 
 ComparisonData load_comparison(store::SessionStore& st, const std::vector<int64_t>& ids) {

@@ -24,6 +24,10 @@ inline constexpr size_t kCurvePoints = 600;  // per curve; decimated beyond it
 // most `max_points` equal time bins, each point the bin's samples / the bin's summed wall time.
 std::vector<engine::SeriesPoint> throughput_curve(const std::vector<store::IterationRow>& its,
                                                   size_t max_points = kCurvePoints);
+// Steps/s over time, binned like throughput_curve: for sessions whose batch size is unknown
+// (imported PyTorch traces record none).
+std::vector<engine::SeriesPoint> step_rate_curve(const std::vector<store::IterationRow>& its,
+                                                 size_t max_points = kCurvePoints);
 // Mean training loss per time bin.
 std::vector<engine::SeriesPoint> loss_curve(const std::vector<store::IterationRow>& its,
                                             size_t max_points = kCurvePoints);
@@ -32,15 +36,22 @@ profiler::Breakdown mean_breakdown(const std::vector<store::IterationRow>& its);
 
 struct SessionCurves {
     store::SessionInfo info;
-    std::vector<engine::SeriesPoint> throughput;
-    std::vector<engine::SeriesPoint> loss;
+    std::vector<engine::SeriesPoint> throughput;  // samples/s; empty when the batch size is unknown
+    std::vector<engine::SeriesPoint> step_rate;   // steps/s
+    std::vector<engine::SeriesPoint> loss;        // empty when the session has none (imported traces)
     profiler::Breakdown mean;  // per iteration
+    bool batch_known = false;  // an iteration row has a batch size
+    bool has_loss = false;     // the session recorded a loss (not an imported trace)
 };
 SessionCurves session_curves(store::SessionStore& st, int64_t id);
 
 struct ComparisonData {
     store::Comparison comparison;
     std::vector<SessionCurves> sessions;  // in the order of the ids
+    // Throughput in steps/s for every session when one of them has no batch size (an imported
+    // trace), so that the curves share one axis; samples/s otherwise.
+    bool throughput_in_steps() const;
+    const std::vector<engine::SeriesPoint>& throughput(size_t i) const;
 };
 // Throws store::StoreError (unknown id, fewer than two).
 ComparisonData load_comparison(store::SessionStore& st, const std::vector<int64_t>& ids);

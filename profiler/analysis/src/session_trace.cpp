@@ -65,16 +65,32 @@ std::vector<profiler::TraceDevice> devices_of(const store::SessionInfo& info, bo
 }  // namespace
 
 void append_rebuilt_iteration(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
-                              bool gpu, std::vector<Event>& out) {
+                              bool gpu, std::vector<Event>& out, std::vector<profiler::GpuActivity>* device_work) {
     const Lane ctl{LaneKind::Controller, 0};
     const Lane copy = gpu ? Lane{LaneKind::CopyStream, 0} : ctl, compute = gpu ? Lane{LaneKind::ComputeStream, 0} : ctl;
     out.push_back(profiler::make_event(Phase::Iteration, start_ns, end_ns, ctl, iteration));
+    auto device = [&](profiler::GpuActivityKind kind, int64_t t, int64_t ns, uint32_t stream, const char* name) {
+        if (!gpu || !device_work) return;
+        profiler::GpuActivity a;
+        a.kind = kind;
+        a.start_ns = t;
+        a.end_ns = t + ns;
+        a.id = iteration;
+        a.stream_id = stream;
+        a.name = name;
+        device_work->push_back(std::move(a));
+    };
     int64_t t = start_ns;
     for (auto [phase, ns, lane] : {std::tuple{Phase::DataWait, bd.data_wait_ns, ctl}, {Phase::H2D, bd.h2d_ns, copy},
                                    {Phase::Compute, bd.compute_ns, compute}, {Phase::D2H, bd.d2h_ns, copy}}) {
+        if (phase == Phase::D2H && bd.comm_ns > 0) {  // comm follows compute, before the results come back
+            device(profiler::GpuActivityKind::Kernel, t, bd.comm_ns, 1, "ncclKernel (rebuilt: the step's collectives)");
+            t += bd.comm_ns;
+        }
         if (ns > 0) out.push_back(profiler::make_event(phase, t, t + ns, lane, iteration));
         t += ns;
     }
+    if (bd.other_gpu_ns > 0) device(profiler::GpuActivityKind::Memset, t, bd.other_gpu_ns, 0, "Memset (Device)");
 }
 
 bool is_gpu_backend(const std::string& backend) {
@@ -86,6 +102,7 @@ bool is_gpu_backend(const std::string& backend) {
 profiler::ChromeTraceInput SessionTrace::input() const {
     profiler::ChromeTraceInput in;
     in.events = events;
+    in.gpu = gpu;
     in.knob_changes = knobs;
     in.process_name = process_name;
     in.devices = devices;
@@ -115,12 +132,13 @@ SessionTrace session_trace(store::SessionStore& st, int64_t id) {
             throw store::StoreError("session " + std::to_string(id) +
                                     " has neither stored trace events nor iterations or requests to build a Chrome trace from");
         for (const profiler::IterationSample& r : iteration_samples(its))
-            append_rebuilt_iteration(r.iteration, r.start_ns, r.end_ns, r.breakdown, gpu, t.events);
+            append_rebuilt_iteration(r.iteration, r.start_ns, r.end_ns, r.breakdown, gpu, t.events, &t.gpu);
         t.notes.push_back("session " + std::to_string(id) +
                           " has no stored trace events (record them with `train --save-events`): the trace is rebuilt "
                           "from its " + std::to_string(its.size()) + " iteration rows, " +
                           (gpu ? "controller and one copy and one compute stream lane" : "controller lane only") +
-                          ", phases laid end to end");
+                          ", phases laid end to end" +
+                          (t.gpu.empty() ? "" : " (collectives as one NCCL kernel per step, other device work as one memset)"));
     }
     for (const store::KnobRow& k : st.knob_changes(id)) t.knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
     t.devices = devices_of(*info, gpu);

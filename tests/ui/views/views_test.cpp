@@ -66,6 +66,23 @@ TEST(BreakdownStats, WholeRunShares) {
     EXPECT_DOUBLE_EQ(shares_of(profiler::Breakdown{})[0], 0.0);
 }
 
+TEST(BreakdownStats, ImportedCommAndOtherDeviceWorkKeepTheirOwnParts) {
+    // An imported step: 40 compute, 30 comm, 10 other GPU work, 20 host (ms).
+    engine::IterationRecord r = record(0, 0, 40, 20);
+    r.breakdown.comm_ns = 30'000'000;
+    r.breakdown.other_gpu_ns = 10'000'000;
+    r.breakdown.wall_ns = r.breakdown.parts_sum();
+    const std::vector<engine::IterationRecord> imported = {r};
+    const PartShares s = mean_shares(imported);
+    EXPECT_DOUBLE_EQ(s[static_cast<size_t>(Part::Comm)], 0.3);
+    EXPECT_DOUBLE_EQ(s[static_cast<size_t>(Part::OtherGpu)], 0.1);
+    EXPECT_DOUBLE_EQ(s[static_cast<size_t>(Part::Host)], 0.2);
+    EXPECT_EQ(format_shares(s), "compute 40% \u00b7 comm 30% \u00b7 other gpu 10% \u00b7 host 20%");
+    const BreakdownColumns cols = last_columns(imported, 4);
+    EXPECT_DOUBLE_EQ(cols.ms[static_cast<size_t>(Part::Comm)].back(), 30.0);
+    EXPECT_DOUBLE_EQ(cols.max_total_ms, 100.0);
+}
+
 TEST(RunText, KnobAndBackendLabels) {
     engine::KnobChange k;
     k.knob = "batch_size";

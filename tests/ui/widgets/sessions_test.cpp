@@ -107,6 +107,10 @@ private slots:
         QCOMPARE(c->throughputChart()->pointCount(1), qsizetype(400));
         QVERIFY(c->lossChart()->pointCount(1) > 0);
         QCOMPARE(c->breakdownChart()->barCount(), 2);
+        // Our own runs have no collectives and no other device work: those stay out of the legend.
+        QCOMPARE(c->breakdownChart()->legendLabels(),
+                 (QStringList{QStringLiteral("Data wait"), QStringLiteral("H2D copy"), QStringLiteral("Compute"),
+                              QStringLiteral("D2H copy"), QStringLiteral("Host")}));
 
         // The configuration diff holds prefetch_depth (a knob, starred) and not batch_size (equal).
         QTableWidget* cfg = c->configTable();

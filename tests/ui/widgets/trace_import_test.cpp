@@ -4,11 +4,19 @@
 #include <QMainWindow>
 #include <QProgressDialog>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 
 #include "batchscope/store/session_store.h"
+#include "charts/comparison_bar_chart.h"
+#include "charts/time_series_chart.h"
+#include "compare_view.h"
+#include "rank_comparison_view.h"
 #include "sessions_view.h"
 #include "trace_import_ui.h"
 
@@ -42,12 +50,65 @@ private slots:
         QCOMPARE(ids.size(), size_t{2});
         QVERIFY(shown);
         QVERIFY(compared.count() > 0 || compared.wait(30'000));
-        store::SessionStore s(db.toStdString(), true);
-        const auto list = s.list();
+        // The comparison draws every part: mean comm per step from tests/data/traces/expected_shares.json
+        // (worked out by trace_shares.py): rank 0 336.983 ms over 2 steps, rank 1 303.523 ms; other
+        // GPU work 0.331 ms and 4.162 ms. The file names sort rank 0 first.
+        const ComparisonBarChart* bars = view->compareView()->breakdownChart();
+        QCOMPARE(bars->barCount(), 2);
+        QCOMPARE(bars->value(Part::Comm, 0), 168.4915);
+        QCOMPARE(bars->value(Part::Comm, 1), 151.7615);
+        QCOMPARE(bars->value(Part::OtherGpu, 0), 0.1655);
+        QCOMPARE(bars->value(Part::OtherGpu, 1), 2.081);
+        QCOMPARE(bars->value(Part::Host, 0), 341.292);  // 682.584 ms of host over 2 steps, comm not in it
+        QVERIFY(bars->legendLabels().contains(QStringLiteral("Comm")));
+        QVERIFY(bars->legendLabels().contains(QStringLiteral("Other GPU work")));
+
+        // A trace has no batch size and no loss: throughput in steps/s (each point between
+        // 1 / the longest and 1 / the shortest stored step, the last at the end of the last step),
+        // and a loss chart that says why it is empty.
+        store::SessionStore st(db.toStdString(), true);
+        const std::vector<int64_t> compared_ids = {view->compareView()->shown()->sessions[0].info.id,
+                                            view->compareView()->shown()->sessions[1].info.id};
+        const TimeSeriesChart* tp = view->compareView()->throughputChart();
+        QVERIFY2(tp->title().contains(QStringLiteral("steps/s")), qPrintable(tp->title()));
+        for (int i = 0; i < 2; ++i) {
+            const auto rows = st.iterations(compared_ids[static_cast<size_t>(i)]);
+            int64_t lo = INT64_MAX, hi = 0;
+            for (const auto& r : rows) lo = std::min(lo, r.wall_ns), hi = std::max(hi, r.wall_ns);
+            const QList<QPointF> pts = tp->points(i);
+            QVERIFY(!pts.isEmpty());
+            for (const QPointF& p : pts)
+                QVERIFY2(p.y() >= 1e9 / static_cast<double>(hi) * (1 - 1e-9) && p.y() <= 1e9 / static_cast<double>(lo) * (1 + 1e-9),
+                         qPrintable(QString::number(p.y())));
+            QCOMPARE(pts.back().x(), static_cast<double>(rows.back().start_ns + rows.back().wall_ns - rows.front().start_ns) / 1e9);
+        }
+        const TimeSeriesChart* loss = view->compareView()->lossChart();
+        QCOMPARE(loss->pointCount(0) + loss->pointCount(1), qsizetype(0));
+        QVERIFY2(loss->title().contains(QStringLiteral("none in traces")), qPrintable(loss->title()));
+        QVERIFY(loss->placeholderText().contains(QStringLiteral("records no loss")));
+
+        // The straggler view of the CLI's `sessions compare --tag`: per rank, per step the slowest.
+        const RankComparisonView* ranks = view->compareView()->rankView();
+        QVERIFY(!ranks->isHidden());
+        QCOMPARE(ranks->rankTable()->rowCount(), 2);
+        QCOMPARE(ranks->rankTable()->item(0, 0)->text(), QStringLiteral("0"));
+        QCOMPARE(ranks->rankTable()->item(1, 5)->text(), QStringLiteral("151.76"));  // comm ms per step, rank 1
+        const auto r0 = st.iterations(compared_ids[0]), r1 = st.iterations(compared_ids[1]);
+        QCOMPARE(ranks->stepTable()->rowCount(), int(r0.size()));
+        for (int k = 0; k < ranks->stepTable()->rowCount(); ++k) {
+            const auto i = static_cast<size_t>(k);
+            QCOMPARE(ranks->stepTable()->item(k, 0)->text(), QString::number(r0[i].iteration));
+            QCOMPARE(r0[i].iteration, r1[i].iteration);
+            QCOMPARE(ranks->stepTable()->item(k, 2)->text(),
+                     r0[i].wall_ns >= r1[i].wall_ns ? QStringLiteral("0") : QStringLiteral("1"));
+            const double spread = static_cast<double>(std::abs(r0[i].wall_ns - r1[i].wall_ns)) / 1e6;
+            QCOMPARE(ranks->stepTable()->item(k, 5)->text(), QString::number(spread, 'f', 2));
+        }
+        const auto list = st.list();
         QCOMPARE(list.size(), size_t{2});
         QCOMPARE(QString::fromStdString(list[0].mode), QStringLiteral("imported"));
         QCOMPARE(list[0].tags, list[1].tags);
-        QCOMPARE(s.iterations(list[1].id).size(), size_t{2});
+        QCOMPARE(st.iterations(list[1].id).size(), size_t{2});
     }
 
     void badFileIsRefusedAndNothingSaved() {

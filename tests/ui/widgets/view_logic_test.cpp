@@ -5,6 +5,8 @@
 #include <QLabel>
 
 #include "breakdown_stats.h"
+#include "charts/breakdown_bar_chart.h"
+#include "phase_style.h"
 #include "charts/axis_range.h"
 #include "epoch_table_model.h"
 #include "share_bar.h"
@@ -31,6 +33,42 @@ private slots:
         panel.showSnapshot(s);
         QCOMPARE(panel.runShareBar()->shares()[static_cast<size_t>(Part::Compute)], 0.6);
         QVERIFY(panel.runSharesLabel()->text().contains(QStringLiteral("30%")));
+    }
+
+    // An imported step's comm and other GPU work are drawn and listed; our own runs keep five parts.
+    void importedPartsAreDrawnAndListedOnlyWhenThere() {
+        auto step = [](int64_t compute_ms, int64_t comm_ms, int64_t other_ms, int64_t host_ms) {
+            engine::IterationRecord r;
+            r.batch_size = 128;
+            r.breakdown.compute_ns = compute_ms * 1'000'000;
+            r.breakdown.comm_ns = comm_ms * 1'000'000;
+            r.breakdown.other_gpu_ns = other_ms * 1'000'000;
+            r.breakdown.host_ns = host_ms * 1'000'000;
+            r.breakdown.wall_ns = r.breakdown.parts_sum();
+            r.end_ns = r.breakdown.wall_ns;
+            return r;
+        };
+        const std::vector<engine::IterationRecord> imported = {step(40, 30, 10, 20)};
+        const std::vector<engine::IterationRecord> own = {step(2, 0, 0, 1)};
+
+        BreakdownBarChart chart;
+        chart.setColumns(last_columns(own, BreakdownBarChart::kColumns));
+        QCOMPARE(chart.legendLabels(), (QStringList{QStringLiteral("Data wait"), QStringLiteral("H2D copy"),
+                                                    QStringLiteral("Compute"), QStringLiteral("D2H copy"),
+                                                    QStringLiteral("Host")}));
+        chart.setColumns(last_columns(imported, BreakdownBarChart::kColumns));
+        QCOMPARE(chart.legendLabels(),
+                 (QStringList{QStringLiteral("Data wait"), QStringLiteral("H2D copy"), QStringLiteral("Compute"),
+                              QStringLiteral("Comm"), QStringLiteral("D2H copy"), QStringLiteral("Other GPU work"),
+                              QStringLiteral("Host")}));
+        QVERIFY(part_colour(Part::Comm) != part_colour(Part::Host));
+        QVERIFY(part_colour(Part::OtherGpu) != part_colour(Part::Host));
+
+        ShareBar bar;
+        bar.setShares(mean_shares(imported));
+        QVERIFY(bar.toolTip().contains(QStringLiteral("Comm: 30.0%")));
+        bar.setShares(mean_shares(own));
+        QVERIFY(!bar.toolTip().contains(QStringLiteral("Comm")));
     }
 
     void axisArithmetic() {

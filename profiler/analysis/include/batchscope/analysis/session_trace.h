@@ -11,6 +11,7 @@
 #include "batchscope/profiler/breakdown.h"
 #include "batchscope/profiler/chrome_trace.h"
 #include "batchscope/profiler/event.h"
+#include "batchscope/profiler/gpu_activity.h"
 #include "batchscope/profiler/iteration_sample.h"
 #include "batchscope/store/session_store.h"
 
@@ -18,16 +19,22 @@ namespace batchscope::analysis {
 
 // One iteration rebuilt from its breakdown, for runs and sessions without raw events: the
 // iteration on the controller lane and its phases laid end to end from its start in the CPU
-// controller's order, data wait → h2d → compute → d2h. With `gpu`, the copies go on copy
-// stream 0 and compute on compute stream 0 (so that a reader counts them as GPU work).
+// controller's order, data wait → h2d → compute → comm → d2h → other GPU work. With `gpu`, the
+// copies go on copy stream 0 and compute on compute stream 0 (so that a reader counts them as
+// GPU work). Comm and other GPU work (imported traces only) have no phase of their own: with
+// `gpu` and `device_work`, they are appended there as a collective kernel ("nccl..." on stream 1)
+// and a memset, so that a Kineto reader counts them as comm and other device work again;
+// otherwise they stay untimed gaps (host).
 void append_rebuilt_iteration(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
-                              bool gpu, std::vector<profiler::Event>& out);
+                              bool gpu, std::vector<profiler::Event>& out,
+                              std::vector<profiler::GpuActivity>* device_work = nullptr);
 
 // "cuda", "CUDA, NVIDIA H100 ...", "gpu": a backend that runs on a GPU.
 bool is_gpu_backend(const std::string& backend);
 
 struct SessionTrace {
     std::vector<profiler::Event> events;
+    std::vector<profiler::GpuActivity> gpu;      // rebuilt collectives and other device work (imported sessions)
     std::vector<profiler::KnobMarker> knobs;
     std::vector<profiler::TraceDevice> devices;  // the session's GPU (from its environment), if it ran on one
     std::string process_name;                    // "batchscope session 3: <name>"
