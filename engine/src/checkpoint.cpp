@@ -250,6 +250,8 @@ std::vector<uint8_t> encode_checkpoint(const Mlp& mlp, const CheckpointInfo& inf
 }
 
 LoadedCheckpoint decode_checkpoint(const std::vector<uint8_t>& bytes, const std::string& name) {
+    // (An empty file also passed a null pointer to memcmp below: found by fuzzing, tests/fuzz.)
+    if (bytes.empty()) throw CheckpointError(name + ": truncated: the file is empty (0 bytes)");
     const size_t magic_n = std::min(bytes.size(), sizeof kMagic);
     if (std::memcmp(bytes.data(), kMagic, magic_n) != 0)
         throw CheckpointError(name + ": not a Batchscope checkpoint (the file does not start with its magic bytes)");

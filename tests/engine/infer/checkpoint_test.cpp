@@ -143,3 +143,9 @@ TEST(Checkpoint, MissingFileAndMismatchedShapeAreClearErrors) {
     wrong.width = 5;  // 3 x 5 != 12 inputs
     EXPECT_THROW(encode_checkpoint(trained_model(), wrong), CheckpointError);
 }
+
+// An empty file (found by fuzzing: it passed a null pointer to memcmp) is named as such.
+TEST(Checkpoint, AnEmptyFileIsNamedEmpty) {
+    const std::string e = error_of({});
+    EXPECT_NE(e.find("f.ckpt: truncated: the file is empty"), std::string::npos) << e;
+}
