@@ -70,8 +70,11 @@ void export_session_file(SessionStore& s, int64_t id, const std::string& out) {
     if (const std::string why = profiler::check_output_path(out); !why.empty())
         throw StoreError(why + " (nothing was written)");
     std::error_code ec;
-    const fs::path target = fs::is_symlink(out, ec) ? fs::canonical(out, ec) : fs::path(out);
-    if (ec) throw StoreError(out + ": " + ec.message() + " (nothing was written)");
+    fs::path target = out;
+    if (fs::is_symlink(out, ec)) {  // false (and ec set) when nothing is there yet
+        target = fs::canonical(out, ec);
+        if (ec) throw StoreError(out + ": " + ec.message() + " (nothing was written)");
+    }
     const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()));
     s.export_session(id, tmp.string());  // refuses a name that exists; removes what it made on failure
     fs::rename(tmp, target, ec);
