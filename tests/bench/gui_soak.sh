@@ -55,6 +55,7 @@ kill "$pid" 2>/dev/null || true
 wait "$wrapper" 2>/dev/null || true
 
 awk -v warm=$((warm * 60)) '
+  BEGIN { n = 0 }
   $1 >= warm { t[n] = $1; r[n] = $2; n++ }
   END {
     if (n < 4) { print "verdict: none: too few samples after the warm-up (run longer)"; exit 1 }
