@@ -38,23 +38,35 @@ void add_served_model_options(CLI::App& cmd, ServedModelOptions& m, engine::infe
     cmd.add_option("--test-limit", cfg.test_limit, "Serve only the first N test samples (0 = all)");
     cmd.add_option("-t,--threads", cfg.threads, "BLAS threads for compute")->capture_default_str();
     cmd.add_option("--synthetic-us", m.synthetic_us,
-                   "Serve with a synthetic service taking this many microseconds per batch instead of a model");
+                   "Serve with a synthetic service taking this many microseconds per batch instead of a model")
+        ->each([&m](const std::string&) { m.synthetic_given = true; });
     cmd.add_option("--synthetic-per-request-us", m.synthetic_per_request_us,
                    "With --synthetic-us: extra microseconds per request of a batch");
 }
 
 std::string check_served_model(const ServedModelOptions& m) {
-    const bool synthetic = m.synthetic_us >= 0;
+    const bool synthetic = m.synthetic_given;
+    auto text = [](double v) {
+        std::ostringstream os;
+        os << v;
+        return os.str();
+    };
+    // A value out of range was taken for "not given" (a negative one then asked for a checkpoint,
+    // or was ignored beside --checkpoint): say what is wrong with the value itself.
+    if (synthetic && !(m.synthetic_us >= 0 && m.synthetic_us <= 1e7))
+        return "--synthetic-us " + text(m.synthetic_us) + ": the service time per batch is 0 to 10000000 microseconds";
+    if (!(m.synthetic_per_request_us >= 0 && m.synthetic_per_request_us <= 1e6))
+        return "--synthetic-per-request-us " + text(m.synthetic_per_request_us) +
+               ": the extra time per request is 0 to 1000000 microseconds";
+    if (!synthetic && m.synthetic_per_request_us != 0) return "--synthetic-per-request-us needs --synthetic-us";
     if (m.checkpoint.empty() && !synthetic) return "needs --checkpoint FILE (or --synthetic-us US)";
     if (!m.checkpoint.empty() && synthetic) return "--checkpoint and --synthetic-us exclude each other";
-    if (synthetic && (m.synthetic_us > 1e7 || m.synthetic_per_request_us < 0 || m.synthetic_per_request_us > 1e6))
-        return "--synthetic-us must be 0 to 10000000 and --synthetic-per-request-us 0 to 1000000";
     return {};
 }
 
 std::string check_backend(const ServedModelOptions& m, const engine::infer::InferConfig& cfg) {
     if (cfg.backend != "cuda") return {};
-    if (m.synthetic_us >= 0) return "--backend cuda serves a --checkpoint; the synthetic service has no GPU side";
+    if (m.synthetic_given) return "--backend cuda serves a --checkpoint; the synthetic service has no GPU side";
     const engine::GpuProbeResult gpu = engine::probe_gpu();
     if (!gpu.usable) return "--backend cuda: " + engine::infer::gpu_unavailable(gpu.reason);
     return {};
@@ -68,7 +80,7 @@ int service_error_exit(const std::exception& e) {
 
 std::shared_ptr<engine::infer::BatchService> make_service(const ServedModelOptions& m,
                                                           const engine::infer::InferConfig& cfg) {
-    if (m.synthetic_us >= 0) {
+    if (m.synthetic_given) {
         std::ostringstream name;
         name << "synthetic " << m.synthetic_us << " us/batch";
         if (m.synthetic_per_request_us > 0) name << " + " << m.synthetic_per_request_us << " us/request";

@@ -15,8 +15,9 @@ namespace batchscope::cli {
 
 struct ServedModelOptions {
     std::string checkpoint;
-    double synthetic_us = -1;           // >= 0: a synthetic service instead of a model
+    double synthetic_us = -1;           // with synthetic_given: a synthetic service instead of a model
     double synthetic_per_request_us = 0;
+    bool synthetic_given = false;       // --synthetic-us was on the command line (any value, checked later)
 };
 
 // --checkpoint, --backend, --data, --test-limit, --threads, --synthetic-us, --synthetic-per-request-us.

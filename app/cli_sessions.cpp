@@ -1,8 +1,12 @@
 // batchscope-cli sessions ...: browse, compare, edit, export and import saved sessions.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 #include <regex>
 #include <nlohmann/json.hpp>
 
@@ -38,14 +42,45 @@ void write_checked(const std::string& path, const std::function<void(std::ostrea
     }
 }
 
+// read_only: commands that only read (list, show, compare, export) open the file read-only, so
+// that they never create a file, write a schema into an empty one or leave -wal/-shm files beside
+// a file in rollback mode (an exported one); a file of an older schema is migrated first, as
+// any opening for writing does.
 int with_store(const Args& a, bool read_only, const std::function<void(SessionStore&)>& f) {
     try {
-        SessionStore s(a.db, read_only);
-        f(s);
+        std::unique_ptr<SessionStore> s;
+        try {
+            s = std::make_unique<SessionStore>(a.db, read_only);
+        } catch (const store::StoreNeedsMigration&) {
+            s = std::make_unique<SessionStore>(a.db, false);
+        }
+        f(*s);
         return kExitOk;
     } catch (const StoreError& e) {
         std::cerr << "batchscope-cli sessions: " << e.what() << "\n";
         return kExitRunFailed;
+    }
+}
+
+// `sessions export --format session`: like the other formats, an existing regular file is
+// replaced whole (the session file is made beside it under a unique name, then renamed over it;
+// a link is followed), and a device, FIFO or folder at the path is refused.
+void export_session_file(SessionStore& s, int64_t id, const std::string& out) {
+    namespace fs = std::filesystem;
+    if (const std::string why = profiler::check_output_path(out); !why.empty())
+        throw StoreError(why + " (nothing was written)");
+    std::error_code ec;
+    fs::path target = out;
+    if (fs::is_symlink(out, ec)) {  // false (and ec set) when nothing is there yet
+        target = fs::canonical(out, ec);
+        if (ec) throw StoreError(out + ": " + ec.message() + " (nothing was written)");
+    }
+    const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()));
+    s.export_session(id, tmp.string());  // refuses a name that exists; removes what it made on failure
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        fs::remove(tmp);
+        throw StoreError(out + ": could not replace it: " + ec.message() + " (nothing was written)");
     }
 }
 
@@ -119,16 +154,25 @@ Runner add_sessions_command(CLI::App& app) {
 
     return [=]() -> int {
         Args& x = *a;
+        if (list->parsed()) {
+            // Nothing saved yet (no file, or an empty one): an empty list, and no file made.
+            std::error_code ec;
+            if (!std::filesystem::exists(x.db, ec) ||
+                (std::filesystem::is_regular_file(x.db, ec) && std::filesystem::file_size(x.db, ec) == 0)) {
+                print_session_list({}, x.json);
+                return kExitOk;
+            }
+        }
         if (list->parsed())
-            return with_store(x, false, [&](SessionStore& s) { print_session_list(s.list(x.filter), x.json); });
+            return with_store(x, true, [&](SessionStore& s) { print_session_list(s.list(x.filter), x.json); });
         if (show->parsed())
-            return with_store(x, false, [&](SessionStore& s) { print_session(s, x.id, x.json); });
+            return with_store(x, true, [&](SessionStore& s) { print_session(s, x.id, x.json); });
         if (compare->parsed() && x.filter.tag.empty() && x.ids.size() < 2) {
             std::cerr << "batchscope-cli sessions compare: give at least two session ids, or --tag TAG\n";
             return kExitUsage;
         }
         if (compare->parsed())
-            return with_store(x, false, [&](SessionStore& s) {
+            return with_store(x, true, [&](SessionStore& s) {
                 std::vector<int64_t> ids = x.ids;
                 if (!x.filter.tag.empty())
                     for (const auto& i : s.list(store::SessionFilter{.tag = x.filter.tag})) ids.push_back(i.id);
@@ -147,9 +191,10 @@ Runner add_sessions_command(CLI::App& app) {
                 std::printf("deleted session %lld\n", static_cast<long long>(x.id));
             });
         if (exp->parsed())
-            return with_store(x, false, [&](SessionStore& s) {
+            // The session format copies through this store's own connection (ATTACH): read-write.
+            return with_store(x, x.format != "session", [&](SessionStore& s) {
                 if (x.format == "session") {
-                    s.export_session(x.id, x.out);
+                    export_session_file(s, x.id, x.out);
                     std::printf("exported session %lld to %s\n", static_cast<long long>(x.id), x.out.c_str());
                     return;
                 }

@@ -11,3 +11,7 @@ source "$repo/scripts/setup.sh"
 say "running the tests"
 export QT_QPA_PLATFORM=offscreen
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$(nproc)" --timeout 600
+# A minute of fuzzing of every parser that reads a user's files, in a small clang build of its
+# own (libFuzzer, ASan, UBSan) linked against the libraries just built (docs/FAULTS.md).
+say "fuzzing the file parsers for a minute"
+bash "$repo/tests/fuzz/smoke.sh" -s 60 -m "$BUILD_DIR" -b "$BUILD_DIR-fuzz"

@@ -16,6 +16,7 @@ packages=(
   libopenblas-dev libopenblas0-pthread zlib1g-dev libsqlite3-dev libjpeg62-turbo-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev libsimdjson-dev
   xvfb xauth fonts-dejavu-core
+  clang-14 libclang-rt-14-dev
   dataset-fashion-mnist
 )
 

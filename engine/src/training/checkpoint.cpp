@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "batchscope/engine/training_footprint.h"
 #include "batchscope/profiler/output_file.h"
 
 namespace batchscope::engine {
@@ -184,6 +185,20 @@ std::unique_ptr<model::Model> decode_v2(Reader& r, bool crc_ok, CheckpointInfo& 
     read_input_and_metadata(r, info, name);
     std::unique_ptr<model::Model> m;
     try {
+        // The parameters the header implies (4 bytes each) must be in the file before the model
+        // is built: a damaged class count or input size made a 200-byte file allocate the 11 GB
+        // it implied (found by fuzzing, tests/fuzz).
+        const int64_t params =
+            estimate_training_footprint(spec, model::Shape{info.channels, info.height, info.width},
+                                        static_cast<int>(classes), model::OptimizerKind::Sgd, 1)
+                .parameters;
+        if (params < 0 || static_cast<uint64_t>(params) > r.remaining() / 4) {
+            if (crc_ok)  // a whole file whose header lies
+                corrupt(name, "its header describes " + spec_text + " with " + std::to_string(params) +
+                                  " parameters (" + std::to_string(params * 4) + " bytes), but only " +
+                                  std::to_string(r.remaining()) + " bytes follow");
+            (void)r.need(r.remaining() + 1, "parameter tensors");  // else it ends early: truncated
+        }
         m = model::make_model(spec, model::Shape{info.channels, info.height, info.width}, static_cast<int>(classes),
                               model::OptimizerConfig{}, 0);
     } catch (const std::invalid_argument& e) {
@@ -250,6 +265,8 @@ std::vector<uint8_t> encode_checkpoint(const Mlp& mlp, const CheckpointInfo& inf
 }
 
 LoadedCheckpoint decode_checkpoint(const std::vector<uint8_t>& bytes, const std::string& name) {
+    // (An empty file also passed a null pointer to memcmp below: found by fuzzing, tests/fuzz.)
+    if (bytes.empty()) throw CheckpointError(name + ": truncated: the file is empty (0 bytes)");
     const size_t magic_n = std::min(bytes.size(), sizeof kMagic);
     if (std::memcmp(bytes.data(), kMagic, magic_n) != 0)
         throw CheckpointError(name + ": not a Batchscope checkpoint (the file does not start with its magic bytes)");

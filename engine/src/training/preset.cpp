@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -18,6 +19,17 @@ namespace {
 using json = nlohmann::json;
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) { throw PresetError(where + ": " + what); }
+
+// Refuses a key the format does not have (a typo such as "cofig" was ignored, and the preset
+// ran on the defaults without a word).
+void only_keys(const json& j, std::initializer_list<const char*> allowed, const std::string& where) {
+    for (const auto& item : j.items())
+        if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return item.key() == k; })) {
+            std::string list;
+            for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
+            fail(where, "unknown key \"" + item.key() + "\" (the keys here are: " + list + ")");
+        }
+}
 
 template <class Config>
 using Setter = std::function<void(const PresetValue&, Config&, const std::string&)>;
@@ -225,6 +237,8 @@ Preset parse_preset(const std::string& json_text, const std::string& source) {
         fail(source, std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object()) fail(source, "a preset is a JSON object");
+    only_keys(j, {"format", "id", "lesson", "title", "summary", "explanation", "mode", "config", "serve_model", "expect", "steps"},
+              source);
     if (text_of(j, "format", source) != "batchscope-preset/1")
         fail(source, "\"format\" must be \"batchscope-preset/1\" (a newer Batchscope may read it)");
     Preset p;
@@ -265,6 +279,7 @@ Preset parse_preset(const std::string& json_text, const std::string& source) {
         const json& s = j["steps"][i];
         const std::string sw = where + " step " + std::to_string(i + 1);
         if (!s.is_object()) fail(sw, "a step is an object");
+        only_keys(s, {"title", "explanation", "knob", "value", "restart", "expect"}, sw);
         PresetStep step;
         step.title = text_of(s, "title", sw);
         step.explanation = text_of(s, "explanation", sw);

@@ -11,6 +11,8 @@ namespace {
 
 // 'BSCP': marks a session file as ours (PRAGMA application_id).
 constexpr int64_t kApplicationId = 0x42534350;
+// How to choose another session file, in each front end (the dashboard has no --db).
+constexpr const char* kChooseAnother = "batchscope-cli: --db FILE; the dashboard: BATCHSCOPE_DB=FILE";
 
 // migrations[v] takes a database from schema v to v + 1. Never edit a released entry: append.
 const char* const kMigrations[] = {
@@ -82,15 +84,18 @@ bool looks_like_sqlite(const std::string& path) {
 std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_only, int* version_out) {
     namespace fs = std::filesystem;
     if (path.empty())  // SessionStore::default_path() with neither HOME nor a home folder
-        throw StoreError("no session database: HOME is not set and the user has no home folder; give one with --db FILE "
-                         "or BATCHSCOPE_DB");
+        throw StoreError("no session database: HOME is not set and the user has no home folder; give one (" +
+                         std::string(kChooseAnother) + ")");
     std::error_code ec;
     const bool exists = fs::exists(path, ec);
     if (!exists && read_only) throw StoreError(path + ": no such session database");
     if (exists && fs::is_directory(path, ec)) throw StoreError(path + ": is a folder, not a session database");
+    // Read-only, an empty file stays empty (it was given a schema by `sessions list`).
+    if (exists && read_only && fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0)
+        throw StoreError(path + ": is an empty file, not a session database yet; it was left as it is");
     if (exists && !looks_like_sqlite(path))
         throw StoreError(path + ": is not a Batchscope session database (not an SQLite file); the file was left as "
-                                "it is — choose another file with --db");
+                                "it is — choose another file (" + kChooseAnother + ")");
     if (!exists) {
         const fs::path parent = fs::path(path).parent_path();
         if (!parent.empty()) fs::create_directories(parent, ec);
@@ -108,12 +113,14 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
     }
     if (app_id != kApplicationId && !(app_id == 0 && tables == 0))
         throw StoreError(path + ": is an SQLite database of another program, not a Batchscope session file; the "
-                                "file was left as it is — choose another file with --db");
+                                "file was left as it is — choose another file (" + kChooseAnother + ")");
     if (version > kLatest)
         throw StoreError(path + ": was written by a newer Batchscope (schema " + std::to_string(version) +
                          ", this version reads up to " + std::to_string(kLatest) +
                          "); update Batchscope to open it. The file was left as it is");
-    if (!read_only && tables > 0) detail::check_integrity(*db);  // before anything is written into it
+    // Before anything is written into it, and before anything is read from it: a damaged page can
+    // otherwise read as "no session N" or as fewer rows than were saved.
+    if (tables > 0) detail::check_integrity(*db);
     if (!read_only) {
         db->exec("PRAGMA journal_mode=WAL");
         db->exec("PRAGMA synchronous=NORMAL");
@@ -121,7 +128,7 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
     db->exec("PRAGMA foreign_keys=ON");
     if (version < kLatest) {
         if (read_only)
-            throw StoreError(path + ": uses an older schema (" + std::to_string(version) +
+            throw StoreNeedsMigration(path + ": uses an older schema (" + std::to_string(version) +
                              ") and was opened read-only; open it once for writing to migrate it");
         detail::Transaction tx(*db);
         for (int v = static_cast<int>(version); v < kLatest; ++v) db->exec(kMigrations[v]);

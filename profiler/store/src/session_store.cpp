@@ -301,6 +301,9 @@ void SessionStore::export_session(int64_t id, const std::string& file) {
         throw;
     }
     db_->exec("DETACH DATABASE dst");
+    // A file to hand around: in rollback mode, so that opening it read-only (`sessions import`,
+    // `sessions --db FILE list`) leaves no -wal or -shm file beside it.
+    detail::Db(file, false, false).exec("PRAGMA journal_mode=DELETE");
 }
 
 void SessionStore::set_summary(int64_t id, const std::string& key, double value) {

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +13,8 @@
 #include <zlib.h>
 
 #include "batchscope/engine/checkpoint.h"
+#include "batchscope/engine/model/model.h"
+#include "batchscope/engine/model/model_spec.h"
 
 using namespace batchscope::engine;
 
@@ -142,4 +148,50 @@ TEST(Checkpoint, MissingFileAndMismatchedShapeAreClearErrors) {
     CheckpointInfo wrong = info_for_12();
     wrong.width = 5;  // 3 x 5 != 12 inputs
     EXPECT_THROW(encode_checkpoint(trained_model(), wrong), CheckpointError);
+}
+
+// An empty file (found by fuzzing: it passed a null pointer to memcmp) is named as such.
+TEST(Checkpoint, AnEmptyFileIsNamedEmpty) {
+    const std::string e = error_of({});
+    EXPECT_NE(e.find("f.ckpt: truncated: the file is empty"), std::string::npos) << e;
+}
+
+// A damaged header that implies a huge model (found by fuzzing: 65,282 classes of 22,531 x 2
+// inputs, 11 GB of weights, in a 200-byte file) is refused before the model is built: in a
+// child process whose address space leaves about 1 GiB free, the refusal must come, not
+// bad_alloc.
+TEST(Checkpoint, AHeaderImplyingAHugeModelIsRefusedBeforeAllocating) {
+    CheckpointInfo info;
+    info.height = 3, info.width = 2;
+    auto m = model::make_model(model::parse_model_spec("logreg"), {1, 3, 2}, 2, model::OptimizerConfig{}, 1);
+    std::vector<uint8_t> b = encode_checkpoint(*m, info);
+    ASSERT_EQ(std::string(b.begin() + 20, b.begin() + 26), "logreg");
+    auto put32 = [&](size_t at, uint32_t v) { std::memcpy(b.data() + at, &v, 4); };
+    put32(26, 65282);  // classes
+    put32(30, 22531);  // height
+    const uLong crc = crc32(0L, b.data(), static_cast<uInt>(b.size() - 4));
+    put32(b.size() - 4, static_cast<uint32_t>(crc));  // a consistent file: only the header lies
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        long vm_kib = 0;
+        std::ifstream status("/proc/self/status");
+        for (std::string line; std::getline(status, line);)
+            if (line.rfind("VmSize:", 0) == 0) vm_kib = std::strtol(line.c_str() + 7, nullptr, 10);
+        const rlim_t limit = static_cast<rlim_t>(vm_kib + (1L << 20)) * 1024;
+        const rlimit rl{limit, limit};
+        if (vm_kib <= 0 || setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
+        try {
+            decode_checkpoint(b, "huge.bsck");
+        } catch (const CheckpointError& e) {
+            _exit(std::string(e.what()).find("its header describes logreg with 2941802766 parameters") != std::string::npos ? 0 : 1);
+        } catch (const std::bad_alloc&) {
+            _exit(2);
+        }
+        _exit(4);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: another message, 2: bad_alloc (the model was built), 3: no limit set";
 }

@@ -130,3 +130,15 @@ TEST(Presets, BadFilesAreRefusedNamingTheProblem) {
     EXPECT_EQ(error_of(minimal("train", "{}", ok_step)), "");  // the minimal file itself is fine
     EXPECT_THROW(load_preset_file("/nonexistent/preset.json"), PresetError);
 }
+
+// A misspelt key ("cofig" for "config") was ignored and the preset ran on the defaults.
+TEST(Presets, UnknownKeysAreRefusedNotIgnored) {
+    const std::string ok_step = R"([{"title": "a", "explanation": "b", "knob": "workers", "value": 2}])";
+    std::string text = minimal("train", "{}", ok_step);
+    text.replace(text.find("\"config\""), 8, "\"cofig\"");
+    std::string e = error_of(text);
+    EXPECT_NE(e.find("test.json: unknown key \"cofig\""), std::string::npos) << e;
+    EXPECT_NE(e.find("config"), std::string::npos) << e;  // names the keys there are
+    e = error_of(minimal("train", "{}", R"([{"title": "a", "explanation": "b", "knob": "workers", "vaule": 2}])"));
+    EXPECT_NE(e.find("step 1: unknown key \"vaule\""), std::string::npos) << e;
+}

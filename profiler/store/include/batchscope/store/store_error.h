@@ -11,4 +11,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Opening read-only a session file of an older schema: it must be opened once for writing,
+// which migrates it (the read-only commands then do that, as any other opening would).
+class StoreNeedsMigration : public StoreError {
+public:
+    using StoreError::StoreError;
+};
+
 }  // namespace batchscope::store
