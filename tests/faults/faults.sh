@@ -85,7 +85,8 @@ for off in range(page, page + 16):
 open(p, "wb").write(bytes(b))
 PY
 }
-v2=$(dirname "$0")/../store/data/sessions-v2.db  # one session, schema 2, rollback journal
+v2=$(dirname "$0")/../profiler/store/data/sessions-v2.db  # one session, schema 2, rollback journal
+[ -f "$v2" ] || { echo "faults.sh: the session fixture $v2 is missing" >&2; exit 1; }
 : >"$w/empty.db"; cp "$v2" "$w/shared.db"; before=$(snap)
 expect_exit "sessions list of a zero-length file lists nothing" 0 "$cli" sessions --db "$w/empty.db" list
 [ ! -s "$w/empty.db" ]; check "  no schema is written into it" $?
