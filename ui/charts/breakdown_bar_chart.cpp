@@ -13,6 +13,7 @@
 
 #include "charts/axis_range.h"
 #include "charts/chart_style.h"
+#include "charts/part_legend.h"
 #include "phase_style.h"
 
 namespace batchscope::ui {
@@ -54,17 +55,7 @@ BreakdownBarChart::BreakdownBarChart(QWidget* parent)
 
     chart_->legend()->setAlignment(Qt::AlignTop);
     chart_->legend()->setToolTip(tr("Hover a colour to see what the part means"));
-    const auto legend_markers = chart_->legend()->markers(series_);
-    for (qsizetype i = 0; i < legend_markers.size() && i < kPartCount; ++i) {
-        const Part p = kParts[static_cast<size_t>(i)];
-        connect(legend_markers[i], &QLegendMarker::hovered, this, [p](bool on) {
-            if (on)
-                QToolTip::showText(QCursor::pos(),
-                                   QStringLiteral("<b>%1</b><br>%2").arg(part_label(p), part_explanation(p)));
-            else
-                QToolTip::hideText();
-        });
-    }
+    explain_parts_on_hover(chart_, series_, this);
 
     markers_ = new ChartMarkers(chart_, x_axis_);
     placeholder_ = std::make_unique<ChartPlaceholder>(

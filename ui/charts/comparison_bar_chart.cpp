@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "charts/chart_style.h"
+#include "charts/part_legend.h"
 #include "phase_style.h"
 
 namespace batchscope::ui {
@@ -37,17 +38,7 @@ ComparisonBarChart::ComparisonBarChart(QWidget* parent)
     series_->attachAxis(x_axis_);
     series_->attachAxis(y_axis_);
     chart_->legend()->setAlignment(Qt::AlignRight);  // seven parts: listed one under another, names in full
-    const auto legend_markers = chart_->legend()->markers(series_);
-    for (qsizetype i = 0; i < legend_markers.size() && i < kPartCount; ++i) {
-        const Part p = kParts[static_cast<size_t>(i)];
-        connect(legend_markers[i], &QLegendMarker::hovered, this, [p](bool on) {
-            if (on)
-                QToolTip::showText(QCursor::pos(),
-                                   QStringLiteral("<b>%1</b><br>%2").arg(part_label(p), part_explanation(p)));
-            else
-                QToolTip::hideText();
-        });
-    }
+    explain_parts_on_hover(chart_, series_, this);
     view_->setChart(chart_);
     style_view(view_);
     auto* layout = new QVBoxLayout(this);

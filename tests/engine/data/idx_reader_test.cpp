@@ -1,12 +1,10 @@
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "address_space_limit.h"
 #include "batchscope/engine/dataset_error.h"
 #include "batchscope/engine/idx_reader.h"
 #include "batchscope/engine/image_dataset.h"
@@ -174,27 +172,15 @@ TEST(IdxReader, AHeaderClaimingGigabytesAllocatesOnlyWhatIsRead) {
     for (int i = 0; i < 14; ++i) b.push_back(static_cast<uint8_t>(i));
     const std::string path = d.file("claims-4g-idx3-ubyte");
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-    const pid_t child = fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        long vm_kib = 0;
-        std::ifstream status("/proc/self/status");
-        for (std::string line; std::getline(status, line);)
-            if (line.rfind("VmSize:", 0) == 0) vm_kib = std::strtol(line.c_str() + 7, nullptr, 10);
-        const rlim_t limit = static_cast<rlim_t>(vm_kib + (1L << 20)) * 1024;  // 1 GiB more than now
-        const rlimit rl{limit, limit};
-        if (vm_kib <= 0 || setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
+    const int status = bs_test::exit_status_with_1gib_headroom([&] {
         try {
             read_idx_u8(path);
         } catch (const DatasetError& e) {
-            _exit(std::string(e.what()).find("truncated: the header promises 4290772992 bytes of data, the file has 14") != std::string::npos ? 0 : 1);
+            return std::string(e.what()).find("truncated: the header promises 4290772992 bytes of data, the file has 14") != std::string::npos ? 0 : 1;
         } catch (const std::bad_alloc&) {
-            _exit(2);
+            return 2;
         }
-        _exit(4);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: another message, 2: bad_alloc (the claimed size was allocated), 3: no limit set";
+        return 4;
+    });
+    EXPECT_EQ(status, 0) << "1: another message, 2: bad_alloc (the claimed size was allocated), 3: no limit set";
 }

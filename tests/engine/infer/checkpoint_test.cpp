@@ -1,7 +1,4 @@
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +9,7 @@
 
 #include <zlib.h>
 
+#include "address_space_limit.h"
 #include "batchscope/engine/checkpoint.h"
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/model/model_spec.h"
@@ -171,27 +169,15 @@ TEST(Checkpoint, AHeaderImplyingAHugeModelIsRefusedBeforeAllocating) {
     put32(30, 22531);  // height
     const uLong crc = crc32(0L, b.data(), static_cast<uInt>(b.size() - 4));
     put32(b.size() - 4, static_cast<uint32_t>(crc));  // a consistent file: only the header lies
-    const pid_t child = fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        long vm_kib = 0;
-        std::ifstream status("/proc/self/status");
-        for (std::string line; std::getline(status, line);)
-            if (line.rfind("VmSize:", 0) == 0) vm_kib = std::strtol(line.c_str() + 7, nullptr, 10);
-        const rlim_t limit = static_cast<rlim_t>(vm_kib + (1L << 20)) * 1024;
-        const rlimit rl{limit, limit};
-        if (vm_kib <= 0 || setrlimit(RLIMIT_AS, &rl) != 0) _exit(3);
+    const int status = bs_test::exit_status_with_1gib_headroom([&] {
         try {
             decode_checkpoint(b, "huge.bsck");
         } catch (const CheckpointError& e) {
-            _exit(std::string(e.what()).find("its header describes logreg with 2941802766 parameters") != std::string::npos ? 0 : 1);
+            return std::string(e.what()).find("its header describes logreg with 2941802766 parameters") != std::string::npos ? 0 : 1;
         } catch (const std::bad_alloc&) {
-            _exit(2);
+            return 2;
         }
-        _exit(4);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: another message, 2: bad_alloc (the model was built), 3: no limit set";
+        return 4;
+    });
+    EXPECT_EQ(status, 0) << "1: another message, 2: bad_alloc (the model was built), 3: no limit set";
 }

@@ -8,6 +8,7 @@
 
 using namespace batchscope::store;
 using bs_store_test::TempFile;
+using bs_store_test::error_of;
 
 namespace {
 
@@ -34,16 +35,6 @@ int64_t record_session(const std::string& path, const std::string& mode, const s
     rec.add(KnobRow{5, 3, "batch_size", 32, 64});
     rec.finish("finished");
     return rec.session_id();
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const StoreError& e) {
-        return e.what();
-    }
-    return {};
 }
 
 }  // namespace

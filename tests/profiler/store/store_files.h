@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "batchscope/store/store_error.h"
+
 namespace bs_store_test {
 
 struct TempFile {
@@ -18,5 +20,16 @@ struct TempFile {
 void patch_be32(const std::string& path, long offset, uint32_t value);
 std::string read_all(const std::string& path);
 void write_all(const std::string& path, const std::string& bytes);
+
+// The message of the StoreError that f() throws, or "" when it throws none.
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const batchscope::store::StoreError& e) {
+        return e.what();
+    }
+    return {};
+}
 
 }  // namespace bs_store_test

@@ -11,6 +11,7 @@
 
 using namespace batchscope::store;
 using bs_store_test::TempFile;
+using bs_store_test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,16 +31,6 @@ int64_t record(const std::string& path, int iters) {
     }
     rec.finish("finished");
     return rec.session_id();
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const StoreError& e) {
-        return e.what();
-    }
-    return {};
 }
 
 }  // namespace
