@@ -38,7 +38,7 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 s = j["segments"]
 assert len(s) == 2, s
-assert s[0]["setting"] == "start" and s[1]["setting"].startswith("Batch 16"), s
+assert s[0]["setting"] == "start" and s[1]["setting"].startswith("Batch 8 "), s
 assert all(x["iterations"] > 0 and x["samples_per_s"] > 0 for x in s), s
 assert s[1]["first_iteration"] > s[0]["last_iteration"], s
 PY
