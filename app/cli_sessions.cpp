@@ -62,6 +62,20 @@ int with_store(const Args& a, bool read_only, const std::function<void(SessionSt
     }
 }
 
+// An export never replaces the session database it reads from, nor a database that is open
+// elsewhere (its -wal/-shm beside it: the dashboard or a run may be writing to it): replacing it
+// would lose every other session, and a live writer's log would land beside another file.
+void refuse_live_database(const SessionStore& s, const std::string& out) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(out, ec)) return;
+    if (fs::equivalent(out, s.path(), ec))
+        throw StoreError(out + ": is the session database being read; choose another file (nothing was written)");
+    if (fs::exists(out + "-wal", ec) || fs::exists(out + "-shm", ec))
+        throw StoreError(out + ": is a session database in use (its -wal/-shm files are beside it); choose another file "
+                               "(nothing was written)");
+}
+
 // `sessions export --format session`: like the other formats, an existing regular file is
 // replaced whole (the session file is made beside it under a unique name, then renamed over it;
 // a link is followed), and a device, FIFO or folder at the path is refused.
@@ -75,8 +89,15 @@ void export_session_file(SessionStore& s, int64_t id, const std::string& out) {
         target = fs::canonical(out, ec);
         if (ec) throw StoreError(out + ": " + ec.message() + " (nothing was written)");
     }
+    refuse_live_database(s, target.string());
     const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()));
-    s.export_session(id, tmp.string());  // refuses a name that exists; removes what it made on failure
+    try {
+        s.export_session(id, tmp.string());  // refuses a name that exists
+    } catch (...) {
+        fs::remove(tmp, ec);  // a failure after the copy (the journal-mode switch) leaves no temporary file
+        throw;
+    }
+    if (fs::exists(target, ec)) fs::permissions(tmp, fs::status(target, ec).permissions(), ec);  // keep the old mode
     fs::rename(tmp, target, ec);
     if (ec) {
         fs::remove(tmp);
@@ -157,8 +178,10 @@ Runner add_sessions_command(CLI::App& app) {
         if (list->parsed()) {
             // Nothing saved yet (no file, or an empty one): an empty list, and no file made.
             std::error_code ec;
-            if (!std::filesystem::exists(x.db, ec) ||
-                (std::filesystem::is_regular_file(x.db, ec) && std::filesystem::file_size(x.db, ec) == 0)) {
+            // (Not when the file cannot be looked at, a folder without permission say: the store
+            // then says why.)
+            const bool missing = !std::filesystem::exists(x.db, ec) && !ec;
+            if (missing || (std::filesystem::is_regular_file(x.db, ec) && std::filesystem::file_size(x.db, ec) == 0)) {
                 print_session_list({}, x.json);
                 return kExitOk;
             }
@@ -211,7 +234,10 @@ Runner add_sessions_command(CLI::App& app) {
                 };
                 // A file is written whole or not at all (profiler/output_file.h); a failed write
                 // fails the command, naming the file and the cause.
-                if (x.out != "-") return write_checked(x.out, body);
+                if (x.out != "-") {
+                    refuse_live_database(s, x.out);
+                    return write_checked(x.out, body);
+                }
                 body(std::cout);
                 if (!std::cout.flush()) throw StoreError("standard output: write failed: " + profiler::write_error_cause(errno));
             });

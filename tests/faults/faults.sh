@@ -112,7 +112,20 @@ expect_exit "  the file is now that session" 0 "$cli" sessions --db "$w/exists.b
 no_temps; check "  no temporary file left" $?
 expect_exit "sessions export --format session onto a device is refused" 1 "$cli" sessions --db "$w/src.db" export 1 --format session -o "$full"
 says "$full: is not a regular file" && [ -c "$full" ]; check "  names it; it is still a device" $?
-rm -f "$w/exists.bscope" "$w/src.db"*
+# An export onto the database it reads from would replace every session with one.
+cp "$w/src.db" "$w/src.copy"
+for f in session csv; do
+  expect_exit "sessions export --format $f onto the database it reads is refused" 1 \
+    "$cli" sessions --db "$w/src.db" export 1 --format $f -o "$w/src.db"
+  says "$w/src.db: is the session database being read" && cmp -s "$w/src.db" "$w/src.copy" && no_temps
+  check "  says so; the database is unchanged; no temporary file" $?
+done
+# ... or a database another program has open (its -wal beside it).
+cp "$w/src.copy" "$w/live.db"; : >"$w/live.db-wal"
+expect_exit "sessions export --format session onto a database in use is refused" 1 \
+  "$cli" sessions --db "$w/src.db" export 1 --format session -o "$w/live.db"
+says "$w/live.db: is a session database in use" && cmp -s "$w/live.db" "$w/src.copy"; check "  says so; it is unchanged" $?
+rm -f "$w/exists.bscope" "$w/src.db"* "$w/src.copy" "$w/live.db"*
 
 if [ -f "$fm/train-images-idx3-ubyte.gz" ]; then
   "$cli" "${fast[@]}" --no-save >/dev/null 2>&1  # fills the sample cache (outside $w) before any file size limit
