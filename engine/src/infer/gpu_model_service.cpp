@@ -81,7 +81,8 @@ protected:
         if (dev_->cuda_graphs()) {  // tagged inside: the launch (or the uncaptured batch) as compute
             const int slot = dev_->predict_pinned(x, b, logits);
             return {&dev_->copy_start(slot), &dev_->copy_done(slot), &dev_->compute_start(slot),
-                    &dev_->compute_done(slot), &dev_->result_ready(slot), /*h2d_on_compute=*/true};
+                    &dev_->compute_done(slot), &dev_->result_ready(slot), /*h2d_on_compute=*/true,
+                    /*rows=*/dev_->graph_rows(b)};
         }
         const int slot = dev_->stage_pinned(x, nullptr, b);  // tagged h2d inside
         {

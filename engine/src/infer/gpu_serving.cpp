@@ -91,8 +91,10 @@ BatchTiming GpuServiceBase::serve(std::span<const int64_t> samples, std::span<in
     t.h2d_ns = event_ns(*gpu_, *e.h2d_start, *e.h2d_end);
     t.compute_ns = event_ns(*gpu_, *e.compute_start, *e.compute_end);
     t.d2h_ns = event_ns(*gpu_, *e.compute_end, *e.d2h_end);
-    t.h2d_bytes = static_cast<uint32_t>(static_cast<size_t>(b) * features_ * sizeof(float));
-    t.d2h_bytes = static_cast<uint32_t>(static_cast<size_t>(b) * classes_ * sizeof(float));
+    // The bytes the copies moved: a graph replay copies its padded batch both ways.
+    const size_t rows = static_cast<size_t>(e.rows > 0 ? e.rows : b);
+    t.h2d_bytes = static_cast<uint32_t>(rows * features_ * sizeof(float));
+    t.d2h_bytes = static_cast<uint32_t>(rows * classes_ * sizeof(float));
     // On the host clock: the device's work ended when the wait returned (t2), and began no
     // earlier than the inputs were staged (t1).
     const int64_t span = event_ns(*gpu_, *e.h2d_start, *e.d2h_end);

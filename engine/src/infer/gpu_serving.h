@@ -22,6 +22,7 @@ struct DeviceBatchEvents {
     GpuEvent* compute_end = nullptr;
     GpuEvent* d2h_end = nullptr;  // the logits are on the host once this has completed
     bool h2d_on_compute = false;  // the copy in ran on the compute stream (a CUDA graph replay)
+    int rows = 0;                 // rows copied each way (a graph pads the batch); 0: the batch's own
 };
 
 class GpuServiceBase : public BatchService {

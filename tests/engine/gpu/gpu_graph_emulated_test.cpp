@@ -404,6 +404,20 @@ TEST_F(GraphServing, GraphsAreOnByDefaultAndAnswerAsTheCpu) {
     EXPECT_EQ(serve_all(*off, 3), want);
 }
 
+// A padded batch's copies move the padded rows: the bytes reported (and the bandwidth worked
+// out from them) are those of the copies that ran, as CUPTI sees them.
+TEST_F(GraphServing, APaddedBatchReportsTheBytesItsCopiesMoved) {
+    auto gpu = make_gpu_model_service(ckpt(), dir_->path);
+    auto off = make_gpu_model_service(ckpt(), dir_->path, 0, {}, /*cuda_graphs=*/false);
+    const std::vector<int64_t> samples{0, 1, 2, 3, 4};  // a batch of 5, served as the graph of 8
+    std::vector<int8_t> correct(samples.size());
+    const BatchTiming padded = gpu->serve(samples, correct);
+    const BatchTiming plain = off->serve(samples, correct);
+    EXPECT_EQ(plain.h2d_bytes % 5, 0u);
+    EXPECT_EQ(padded.h2d_bytes, plain.h2d_bytes / 5 * 8);
+    EXPECT_EQ(padded.d2h_bytes, plain.d2h_bytes / 5 * 8);
+}
+
 TEST_F(GraphServing, ACaptureFailureIsInTheBackendLineAndServingGoesOn) {
     if (skip_on_real()) GTEST_SKIP() << "needs the fake plugin's failure switches";
     setenv("BS_FAKE_GRAPH", "fail_capture", 1);
