@@ -180,6 +180,14 @@ void judge_segment(const Preset& p, size_t k, SegmentResult& seg, const SegmentR
         }
 }
 
+// Judges segment `k` against the segment before it and the start, keeps it, and reports it.
+void keep_segment(const Preset& p, size_t k, SegmentResult& seg, const PlayEvents& ev, PlayResult& out) {
+    judge_segment(p, k, seg, out.segments.empty() ? nullptr : &out.segments.back(),
+                  out.segments.empty() ? nullptr : &out.segments.front());
+    out.segments.push_back(seg);
+    if (ev.segment_done) ev.segment_done(out.segments.back());
+}
+
 std::shared_ptr<SessionSink> open_train_sink(const PlayOptions& o, const Preset& p, const TrainConfig& cfg, const std::string& setting) {
     if (o.db.empty()) return nullptr;
     return std::make_shared<SessionSink>(o.db, cfg, "preset " + p.id + ": " + setting, SessionSink::Open::Now,
@@ -223,10 +231,7 @@ void play_train(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
             if (end < 0) end = INT64_MAX;
         }
         finish_train_segment(seg, collect->records(), end, setting);
-        judge_segment(p, k, seg, out.segments.empty() ? nullptr : &out.segments.back(),
-                      out.segments.empty() ? nullptr : &out.segments.front());
-        out.segments.push_back(seg);
-        if (ev.segment_done) ev.segment_done(out.segments.back());
+        keep_segment(p, k, seg, ev, out);
         if (last) break;
         say(ev, "step " + std::to_string(k + 1) + ": " + step->title);
         if (step->is_restart()) {
@@ -290,10 +295,7 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
             run.wait();
         }
         finish_infer_segment(seg, collect->served(), end);
-        judge_segment(p, k, seg, out.segments.empty() ? nullptr : &out.segments.back(),
-                      out.segments.empty() ? nullptr : &out.segments.front());
-        out.segments.push_back(seg);
-        if (ev.segment_done) ev.segment_done(out.segments.back());
+        keep_segment(p, k, seg, ev, out);
         if (last) break;
         say(ev, "step " + std::to_string(k + 1) + ": " + step->title);
         seg = segment(step->title, seg.session, end);

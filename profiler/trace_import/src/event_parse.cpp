@@ -69,29 +69,24 @@ std::string us_to_ns(std::string_view t, int64_t& ns) {
     if (ec == std::errc::result_out_of_range || (ec == std::errc() && us > kMaxExactUs))
         return "is an integer beyond 2^53 (" + std::string(whole) + "), larger than any real time stamp";
     if (ec != std::errc() || p != whole.data() + whole.size() || whole.empty()) return "is not a number";
+    // A time with an exponent, exact enough through a double for times this small.
+    auto via_double = [&]() -> std::string {
+        double d = 0;
+        auto [q, ec2] = std::from_chars(t.data(), t.data() + t.size(), d);
+        if (ec2 != std::errc() || q != t.data() + t.size() || !std::isfinite(d)) return "is not a number";
+        if (std::fabs(d) > static_cast<double>(kMaxExactUs)) return "is beyond 2^53 microseconds";
+        ns = static_cast<int64_t>(std::llround((neg ? -d : d) * 1000.0));
+        return {};
+    };
     int64_t frac_ns = 0;
     if (dot != std::string_view::npos) {
-        if (t[dot] != '.') {  // an exponent: exact enough through a double for times this small
-            double d = 0;
-            auto [q, ec2] = std::from_chars(t.data(), t.data() + t.size(), d);
-            if (ec2 != std::errc() || q != t.data() + t.size() || !std::isfinite(d)) return "is not a number";
-            if (std::fabs(d) > static_cast<double>(kMaxExactUs)) return "is beyond 2^53 microseconds";
-            ns = static_cast<int64_t>(std::llround((neg ? -d : d) * 1000.0));
-            return {};
-        }
+        if (t[dot] != '.') return via_double();  // an exponent
         std::string_view f = t.substr(dot + 1);
         if (f.empty()) return "is not a number";
         int digits = 0;
         for (char c : f) {
             if (c < '0' || c > '9') {
-                if (c == 'e' || c == 'E') {  // fraction with exponent: through a double
-                    double d = 0;
-                    auto [q, ec2] = std::from_chars(t.data(), t.data() + t.size(), d);
-                    if (ec2 != std::errc() || q != t.data() + t.size() || !std::isfinite(d)) return "is not a number";
-                    if (std::fabs(d) > static_cast<double>(kMaxExactUs)) return "is beyond 2^53 microseconds";
-                    ns = static_cast<int64_t>(std::llround((neg ? -d : d) * 1000.0));
-                    return {};
-                }
+                if (c == 'e' || c == 'E') return via_double();  // a fraction with an exponent
                 return "is not a number";
             }
             if (digits < 3) frac_ns = frac_ns * 10 + (c - '0');
