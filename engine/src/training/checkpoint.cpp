@@ -147,9 +147,16 @@ std::unique_ptr<model::Model> decode_v1(Reader& r, const std::vector<uint8_t>& b
         corrupt(name, std::string("parameter count ") + std::to_string(params) + " for widths that need " +
                           std::to_string(expect));
     const size_t need_total = r.pos() + params * 4 + 4;
-    if (bytes.size() < need_total && !crc_ok)
+    if (bytes.size() < need_total) {
+        // The parameters must be in the file before the MLP is built: a whole file whose header
+        // lies would otherwise allocate what the widths imply (as version 2 once did).
+        if (crc_ok)
+            corrupt(name, "its header describes an MLP with " + std::to_string(params) + " parameters (" +
+                              std::to_string(params * 4) + " bytes), but only " + std::to_string(r.remaining()) +
+                              " bytes follow");
         throw CheckpointError(name + std::string(": truncated checkpoint: ") + std::to_string(bytes.size()) + " bytes of " +
                               std::to_string(need_total));
+    }
     if (bytes.size() > need_total) corrupt(name, std::to_string(bytes.size() - need_total) + " trailing bytes");
     if (!crc_ok) corrupt(name, "CRC32 mismatch (the file was damaged after it was written)");
     Mlp mlp(widths, 0);

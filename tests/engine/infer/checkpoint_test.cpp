@@ -181,3 +181,61 @@ TEST(Checkpoint, AHeaderImplyingAHugeModelIsRefusedBeforeAllocating) {
     });
     EXPECT_EQ(status, 0) << "1: another message, 2: bad_alloc (the model was built), 3: no limit set";
 }
+
+namespace {
+
+// A version-1 file (an MLP given by its widths; no writer is left, older Batchscope wrote them),
+// consistent: CRC over everything, one float per parameter.
+std::vector<uint8_t> v1_file(const std::vector<uint32_t>& widths, uint32_t h, uint32_t w, uint64_t params_written,
+                             uint64_t params_claimed) {
+    std::vector<uint8_t> b = {0x89, 'B', 'S', 'C', 'K', 'P', 'T', '\n'};
+    auto put = [&](const auto& v) {
+        const auto* p = reinterpret_cast<const uint8_t*>(&v);
+        b.insert(b.end(), p, p + sizeof v);
+    };
+    put(uint32_t{1});  // version
+    put(uint32_t{0});  // flags
+    put(static_cast<uint32_t>(widths.size()));
+    for (uint32_t x : widths) put(x);
+    put(h), put(w), put(uint32_t{1});  // input shape
+    put(0.25f), put(0.5f);             // mean, std
+    put(uint32_t{0});                  // no metadata
+    put(params_claimed);
+    for (uint64_t i = 0; i < params_written; ++i) put(static_cast<float>(i % 7) * 0.125f);
+    put(uint32_t{0});
+    fix_crc(b);
+    return b;
+}
+
+}  // namespace
+
+TEST(Checkpoint, AVersionOneFileStillLoads) {
+    const std::vector<uint8_t> b = v1_file({12, 8, 3}, 3, 4, 12 * 8 + 8 + 8 * 3 + 3, 12 * 8 + 8 + 8 * 3 + 3);
+    const LoadedCheckpoint c = decode_checkpoint(b, "v1.ckpt");
+    EXPECT_EQ(c.version, 1u);
+    EXPECT_EQ(c.info.height, 3);
+    EXPECT_EQ(c.info.width, 4);
+    ASSERT_NE(c.model, nullptr);
+    EXPECT_EQ(c.model->input_shape().size(), 12);
+}
+
+// The same lie as above, in version 1: widths of 2^20 claim 4 TB of weights in a 100-byte file
+// whose CRC is right. It must be refused before the MLP is built (found on review: the version-1
+// reader built it first, and only a bad CRC stopped it).
+TEST(Checkpoint, AVersionOneHeaderImplyingAHugeModelIsRefusedBeforeAllocating) {
+    const uint64_t claimed = (uint64_t{1} << 40) + (uint64_t{1} << 20) + (uint64_t{1} << 21) + 2;
+    const std::vector<uint8_t> b = v1_file({1u << 20, 1u << 20, 2}, 1024, 1024, 4, claimed);
+    const int status = bs_test::exit_status_with_1gib_headroom([&] {
+        try {
+            decode_checkpoint(b, "huge-v1.bsck");
+        } catch (const CheckpointError& e) {
+            const std::string want =
+                "huge-v1.bsck: corrupt checkpoint: its header describes an MLP with " + std::to_string(claimed) + " parameters";
+            return std::string(e.what()).find(want) != std::string::npos ? 0 : 1;
+        } catch (const std::bad_alloc&) {
+            return 2;
+        }
+        return 4;
+    });
+    EXPECT_EQ(status, 0) << "1: another message, 2: bad_alloc (the model was built), 3: no limit set, 4: it loaded";
+}
