@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QMainWindow>
 #include <QProgressDialog>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -15,7 +16,12 @@
 #include "batchscope/store/session_store.h"
 #include "charts/comparison_bar_chart.h"
 #include "charts/time_series_chart.h"
+#include "batchscope/analysis/session_detail.h"
+#include "batchscope/trace_import/import_session.h"
 #include "compare_view.h"
+#include "device_tables.h"
+#include "lane_timeline.h"
+#include "session_detail_view.h"
 #include "rank_comparison_view.h"
 #include "sessions_view.h"
 #include "trace_import_ui.h"
@@ -109,6 +115,71 @@ private slots:
         QCOMPARE(QString::fromStdString(list[0].mode), QStringLiteral("imported"));
         QCOMPARE(list[0].tags, list[1].tags);
         QCOMPARE(st.iterations(list[1].id).size(), size_t{2});
+    }
+
+    void detailViewOfAnImportedSessionShowsItsLanesAndTables() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("sessions.db"));
+        const trace_import::ImportBatch b =
+            trace_import::import_traces({std::string(BS_TRACE_DATA) + "/nccl-2ranks-rank0.json.gz"}, db.toStdString());
+        const int64_t id = b.ids.at(0);
+        SessionsView view(db);
+        QSignalSpy listed(&view, &SessionsView::listed);
+        view.refresh();
+        QVERIFY(listed.wait(30'000));
+        view.selectIds({id});
+        QSignalSpy shown(&view, &SessionsView::detailShown);
+        view.showDetails(id);
+        QVERIFY(shown.wait(30'000));
+        auto* d = shown[0][0].value<SessionDetailView*>();
+        QVERIFY(d != nullptr);
+        QCOMPARE(d->sessionId(), id);
+        d->resize(1200, 800);
+        // Lanes: the CPU threads with steps and DataLoader waits, and each GPU stream.
+        const LaneTimeline* tl = d->timeline();
+        QVERIFY2(tl->emptyText().isEmpty(), qPrintable(tl->emptyText()));
+        QVERIFY(tl->laneCount() >= 2);
+        int threads = 0, streams = 0;
+        for (const profiler::Lane& lane : tl->model().lanes()) {
+            const QString name = tl->laneLabel(lane);
+            threads += name.startsWith(QStringLiteral("CPU thread ")) ? 1 : 0;
+            streams += name.startsWith(QStringLiteral("GPU stream ")) ? 1 : 0;
+        }
+        QVERIFY(threads >= 1);
+        QVERIFY(streams >= 1);
+        QVERIFY(tl->model().fixed());
+        QVERIFY(!tl->rects().empty());
+        bool step = false, comm = false;
+        for (const LaneRect& r : tl->rects()) {
+            step = step || r.phase == profiler::Phase::Iteration;
+            comm = comm || r.part == store::kPartComm;  // the collectives, in comm's colour
+        }
+        QVERIFY(step);
+        QVERIFY(comm);
+        // Scrolling moves the window along the session, keeping its span.
+        const int64_t span = tl->model().viewEndNs() - tl->model().viewStartNs();
+        if (d->scrollBar()->maximum() > 0) {
+            d->scrollBar()->setValue(d->scrollBar()->maximum());
+            QVERIFY(tl->model().viewStartNs() > tl->model().firstNs());
+            QCOMPARE(tl->model().viewEndNs() - tl->model().viewStartNs(), span);
+        }
+        // The tables: kernels by name (NCCL among them), copies; the same numbers as the store's.
+        QVERIFY(d->kernelTableShown());
+        QVERIFY(d->kernelModel()->rowCount() > 0);
+        store::SessionStore st(db.toStdString(), true);
+        const analysis::SessionDetail det = analysis::session_detail(st, id);
+        QCOMPARE(d->kernelModel()->rowCount(), int(det.kernels.size()));
+        QCOMPARE(d->copyModel()->rowCount(), int(det.copies.size()));
+        bool nccl = false;
+        for (int r = 0; r < d->kernelModel()->rowCount(); ++r)
+            nccl = nccl || d->kernelModel()->index(r, KernelTableModel::Name).data().toString().contains(QStringLiteral("nccl"));
+        QVERIFY(nccl);
+        if (const QByteArray shot = qgetenv("BATCHSCOPE_DETAIL_SHOT"); !shot.isEmpty()) {
+            d->show();
+            QTest::qWait(200);
+            QVERIFY(d->grab().save(QString::fromLocal8Bit(shot)));
+        }
+        d->close();
     }
 
     void badFileIsRefusedAndNothingSaved() {
