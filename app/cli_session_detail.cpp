@@ -12,6 +12,14 @@
 
 namespace batchscope::cli {
 
+namespace {
+// "pinned", "pageable", or "-" for copies between device memories.
+const char* host_memory(const profiler::CopyRow& c) {
+    if (c.direction == profiler::CopyDirection::DtoD || c.direction == profiler::CopyDirection::PtoP) return "-";
+    return c.pinned ? "pinned" : "pageable";
+}
+}  // namespace
+
 void print_session_tables(store::SessionStore& s, int64_t id, bool kernels, bool copies, bool json, int top) {
     const analysis::SessionDetail d = analysis::session_detail(s, id);
     const auto share = [&](int64_t ns) {
@@ -33,7 +41,7 @@ void print_session_tables(store::SessionStore& s, int64_t id, bool kernels, bool
             j["copies"] = nlohmann::json::array();
             for (const auto& c : d.copies)
                 j["copies"].push_back({{"direction", std::string(profiler::copy_direction_name(c.direction))},
-                                       {"host_memory", c.pinned ? "pinned" : "pageable"}, {"calls", c.calls},
+                                       {"host_memory", host_memory(c)}, {"calls", c.calls},
                                        {"bytes", c.bytes}, {"total_ns", c.total_ns}, {"gb_per_s", c.gb_per_s()}});
         }
         std::cout << j.dump(2) << "\n";
@@ -59,7 +67,7 @@ void print_session_tables(store::SessionStore& s, int64_t id, bool kernels, bool
         std::printf("  %-9s %-11s %8s %12s %11s %9s\n", "direction", "host memory", "calls", "MiB", "total ms", "GB/s");
         for (const auto& c : d.copies)
             std::printf("  %-9s %-11s %8lld %12.3f %11.3f %9.3f\n",
-                        std::string(profiler::copy_direction_name(c.direction)).c_str(), c.pinned ? "pinned" : "pageable",
+                        std::string(profiler::copy_direction_name(c.direction)).c_str(), host_memory(c),
                         static_cast<long long>(c.calls), static_cast<double>(c.bytes) / (1024.0 * 1024.0),
                         static_cast<double>(c.total_ns) / 1e6, c.gb_per_s());
     }

@@ -61,7 +61,8 @@ assert k and any("nccl" in x["name"].lower() for x in k), [x["name"] for x in k]
 assert abs(sum(x["share"] for x in k) - 1) < 1e-9
 assert all(x["total_ns"] >= x["max_ns"] > 0 and x["calls"] >= 1 for x in k)
 assert c and all(x["direction"] in ("HtoD", "DtoH", "DtoD", "HtoH", "PtoP", "unknown") for x in c), c
-assert all(x["host_memory"] in ("pinned", "pageable") for x in c)
+assert all(x["host_memory"] == ("-" if x["direction"] in ("DtoD", "PtoP") else x["host_memory"]) for x in c)
+assert all(x["host_memory"] in ("pinned", "pageable", "-") for x in c)
 assert "steps" in j["scope"], j["scope"]
 PY
 expect_exit "sessions show --kernels (text)" 0 "$cli" sessions show "$id" --kernels --top 3
