@@ -1,6 +1,7 @@
 // File -> Open trace... / drops: a folder of ranks is imported off the GUI thread behind a
 // progress dialog, the sessions are listed and compared; a bad file is refused, nothing saved.
 #include <QFile>
+#include <QFileInfo>
 #include <QMainWindow>
 #include <QProgressDialog>
 #include <QScrollBar>
@@ -22,6 +23,7 @@
 #include "device_tables.h"
 #include "lane_timeline.h"
 #include "session_detail_view.h"
+#include "pdf_report.h"
 #include "rank_comparison_view.h"
 #include "sessions_view.h"
 #include "trace_import_ui.h"
@@ -174,6 +176,15 @@ private slots:
         for (int r = 0; r < d->kernelModel()->rowCount(); ++r)
             nccl = nccl || d->kernelModel()->index(r, KernelTableModel::Name).data().toString().contains(QStringLiteral("nccl"));
         QVERIFY(nccl);
+        // The session's PDF report draws charts for a trace too: steps/s and the mean step's parts
+        // (before: none, as a trace has no batch size and no loss).
+        const SessionReport report = load_session_report(st, id);
+        const QStringList charts = session_report_charts(report);
+        QCOMPARE(charts.size(), qsizetype(2));
+        QVERIFY2(charts[0].contains(QStringLiteral("steps/s")), qPrintable(charts[0]));
+        const QString pdf = dir.filePath(QStringLiteral("rank0.pdf"));
+        QCOMPARE(write_session_report(pdf, report), QString());
+        QVERIFY(QFileInfo(pdf).size() > 10'000);
         if (const QByteArray shot = qgetenv("BATCHSCOPE_DETAIL_SHOT"); !shot.isEmpty()) {
             d->show();
             QTest::qWait(200);
