@@ -48,7 +48,7 @@ void print_session_tables(store::SessionStore& s, int64_t id, bool kernels, bool
         return;
     }
     std::printf("session %lld: %s\n", static_cast<long long>(id), d.scope.c_str());
-    if (!d.tables_note.empty()) std::printf("  (%s)\n", d.tables_note.c_str());
+    if (!d.tables_note.empty()) std::printf("  %s\n", d.tables_note.c_str());
     if (kernels && !d.kernels.empty()) {
         std::printf("\nkernels (%zu names, %.3f ms of kernel time):\n", d.kernels.size(),
                     static_cast<double>(d.kernel_total_ns) / 1e6);

@@ -71,8 +71,8 @@ SessionDetail session_detail(store::SessionStore& st, int64_t id) {
 
     if (d.kernels.empty() && d.copies.empty())
         d.tables_note = info->mode == "imported"
-                            ? "this imported session has no stored kernels or copies (a CPU trace, or imported before "
-                              "Batchscope kept a trace's events: import it again)"
+                            ? "this imported session has no stored kernels or copies: a CPU trace, or one imported "
+                              "before Batchscope kept a trace's events (import it again)"
                             : "sessions of Batchscope's own runs do not store kernel or copy names; the live run's "
                               "GPU & memory tab shows its tables";
     return d;
