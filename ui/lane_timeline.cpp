@@ -344,7 +344,8 @@ QString LaneTimeline::tooltipAt(QPoint pos) const {
     else if (e->phase == Phase::Evaluate)
         which = tr("after epoch %1").arg(e->id);
     else
-        which = e->id >= 0 ? tr("iteration %1").arg(e->id) : QString();
+        // An imported trace's lanes are named (CPU threads, GPU streams): its iterations are steps.
+        which = e->id < 0 ? QString() : (lane_names_.empty() ? tr("iteration %1") : tr("step %1")).arg(e->id);
     if (lane.kind == profiler::LaneKind::LoaderWorker) {
         const int64_t it = model_.iterationAt(e->start_ns);
         if (it >= 0) which += tr(" (while the training loop ran iteration %1)").arg(it);

@@ -137,6 +137,8 @@ private slots:
         QVERIFY(d != nullptr);
         QCOMPARE(d->sessionId(), id);
         d->resize(1200, 800);
+        d->show();
+        QVERIFY(QTest::qWaitForWindowExposed(d));
         // Lanes: the CPU threads with steps and DataLoader waits, and each GPU stream.
         const LaneTimeline* tl = d->timeline();
         QVERIFY2(tl->emptyText().isEmpty(), qPrintable(tl->emptyText()));
@@ -158,6 +160,18 @@ private slots:
         }
         QVERIFY(step);
         QVERIFY(comm);
+        // Hovering a collective names it, its stream and its step.
+        bool hovered = false;
+        for (const LaneRect& r : tl->rects())
+            if (r.part == store::kPartComm && r.x1 - r.x0 >= 3) {
+                hovered = true;
+                const QString tip = tl->tooltipAt(tl->centreOf(r));
+                QVERIFY2(tip.contains(QStringLiteral("nccl")) && tip.contains(QStringLiteral("counted as comm")) &&
+                             tip.contains(QStringLiteral("GPU stream")) && tip.contains(QStringLiteral("step ")),
+                         qPrintable(tip));
+                break;
+            }
+        QVERIFY(hovered);
         // Scrolling moves the window along the session, keeping its span.
         const int64_t span = tl->model().viewEndNs() - tl->model().viewStartNs();
         if (d->scrollBar()->maximum() > 0) {
@@ -186,7 +200,6 @@ private slots:
         QCOMPARE(write_session_report(pdf, report), QString());
         QVERIFY(QFileInfo(pdf).size() > 10'000);
         if (const QByteArray shot = qgetenv("BATCHSCOPE_DETAIL_SHOT"); !shot.isEmpty()) {
-            d->show();
             QTest::qWait(200);
             QVERIFY(d->grab().save(QString::fromLocal8Bit(shot)));
         }
