@@ -98,6 +98,34 @@ std::vector<profiler::TraceDevice> devices_of(const store::SessionInfo& info, bo
 
 }  // namespace
 
+namespace {
+// An imported session keeps the events of its first steps only: the steps after them are rebuilt
+// from their rows (as for a session without events), so that the trace holds every step. The kept
+// events are cut at the first rebuilt step's start: what ran past it is in that step's rows.
+void append_steps_not_kept(store::SessionStore& st, int64_t id, bool gpu, SessionTrace& t) {
+    std::vector<int64_t> kept;
+    for (const Event& e : t.events)
+        if (e.phase == Phase::Iteration && e.lane.kind == LaneKind::Controller) kept.push_back(e.id);
+    std::sort(kept.begin(), kept.end());
+    std::vector<profiler::IterationSample> rest;
+    for (const profiler::IterationSample& r : iteration_samples(st.iterations(id)))
+        if (!std::binary_search(kept.begin(), kept.end(), r.iteration)) rest.push_back(r);
+    if (rest.empty()) return;
+    const int64_t cut = rest.front().start_ns;
+    auto clip = [cut](auto& v) {
+        std::erase_if(v, [cut](const auto& x) { return x.start_ns >= cut; });
+        for (auto& x : v) x.end_ns = std::min(x.end_ns, cut);
+    };
+    clip(t.events);
+    clip(t.gpu);
+    for (const profiler::IterationSample& r : rest)
+        append_rebuilt_iteration(r.iteration, r.start_ns, r.end_ns, r.breakdown, gpu, t.events, &t.gpu);
+    t.notes.push_back("session " + std::to_string(id) + ": its other " + std::to_string(rest.size()) +
+                      " steps are rebuilt from their rows, phases laid end to end (collectives as one NCCL kernel "
+                      "per step, other device work as one memset)");
+}
+}  // namespace
+
 void append_rebuilt_iteration(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
                               bool gpu, std::vector<Event>& out, std::vector<profiler::GpuActivity>* device_work) {
     const Lane ctl{LaneKind::Controller, 0};
@@ -159,6 +187,7 @@ SessionTrace session_trace(store::SessionStore& st, int64_t id) {
         if (cfg.is_object() && cfg.contains("events_kept_note") && cfg["events_kept_note"].is_string())
             t.notes.push_back("session " + std::to_string(id) + " holds the events kept at import: " +
                               cfg["events_kept_note"].get<std::string>());
+        append_steps_not_kept(st, id, is_gpu_backend(info->backend) || !t.gpu.empty(), t);
     }
     const bool gpu = is_gpu_backend(info->backend) || !t.gpu.empty() ||
                      std::any_of(t.events.begin(), t.events.end(), [](const Event& e) { return profiler::is_stream_lane(e.lane); });

@@ -169,6 +169,40 @@ TEST(StoredEvents, ChromeExportOfAnImportedSessionUsesTheStoredNamesAndReadsBack
     EXPECT_EQ(s8.host_ns, 10 * us);
 }
 
+TEST(StoredEvents, TheChromeExportRebuildsTheStepsNotKeptSoEveryStepComesBack) {
+    bs_trace_test::TempDir d;
+    bs_trace_test::write_text(d.path("job.json"), bs_trace_test::small_gpu_trace());
+    ReadOptions opt;
+    opt.keep_events = 7;  // step 7's events only
+    const std::string db = d.path("s.db");
+    const int64_t id = save_imported(db, load_trace(d.path("job.json"), opt), "cut", "t");
+    store::SessionStore s(db);
+    EXPECT_EQ(s.events(id).size(), 7u);
+    std::ostringstream os;
+    const std::vector<std::string> notes = analysis::write_session_trace(s, id, os);
+    ASSERT_EQ(notes.size(), 2u);
+    EXPECT_NE(notes[1].find("other 1 steps are rebuilt"), std::string::npos) << notes[1];
+    bs_trace_test::write_text(d.path("again.json"), os.str());
+    ParsedTrace t = read_trace(d.path("again.json"));
+    const TraceAnalysis a = analyse_trace(t);
+    // Both steps as the original (trace_reader_test.cpp): step 7 from its kept events (the late
+    // kernel cut at step 8's start), step 8 rebuilt from its row.
+    ASSERT_EQ(a.steps.size(), 2u);
+    const StepParts& s7 = a.steps[0];
+    EXPECT_EQ(s7.wall_ns, 150 * us);
+    EXPECT_EQ(s7.compute_ns, 50 * us);
+    EXPECT_EQ(s7.comm_ns, 15 * us);
+    EXPECT_EQ(s7.other_gpu_ns, 20 * us);
+    EXPECT_EQ(s7.host_ns, 35 * us);
+    const StepParts& s8 = a.steps[1];
+    EXPECT_EQ(s8.number, 8);
+    EXPECT_EQ(s8.wall_ns, 50 * us);
+    EXPECT_EQ(s8.compute_ns, 10 * us);
+    EXPECT_EQ(s8.d2h_ns, 20 * us);
+    EXPECT_EQ(s8.data_wait_ns, 10 * us);
+    EXPECT_EQ(s8.host_ns, 10 * us);
+}
+
 TEST(StoredEvents, TheCapKeepsWholeStepsFromTheFirstAndSaysWhatWasLeftOut) {
     bs_trace_test::TempDir d;
     bs_trace_test::write_text(d.path("job.json"), bs_trace_test::small_gpu_trace());
