@@ -36,6 +36,8 @@ expect_exit "import a folder of ranks (text)" 0 "$cli" import-trace "$tmp/job" -
 grep -q 'skipped.*README.txt' "$tmp/err"; check "lists the skipped file" $?
 grep -q '^rank 0 of 128' "$tmp/out" && grep -q '^rank 1 of 128' "$tmp/out"; check "prints each rank" $?
 grep -q 'compute .*comm .*h2d .*d2h .*other gpu .*data wait .*host' "$tmp/out"; check "prints each part's share" $?
+grep -q '^  kept for the timeline and tables: [0-9]* events of 2 of 2 steps (sessions show [0-9]* --kernels' "$tmp/out"
+check "says which events were kept for the timeline and tables" $?
 tag=$(grep -oE 'import-[0-9]+-[0-9]+(-[0-9]+)?' "$tmp/out" | head -1)
 expect_exit "sessions compare --tag (the ranks)" 0 "$cli" sessions compare --tag "$tag"
 grep -q '^ranks (mean per step, ms)' "$tmp/out" && grep -q 'straggler' "$tmp/out"; check "per-rank and per-step tables" $?
