@@ -200,3 +200,37 @@ TEST(SessionEvents, ASchema2FileWithEventsMigratesAndItsEventsReadAsBefore) {
     EXPECT_TRUE(s.lane_names(list[0].id).empty());
     EXPECT_EQ(s.check_integrity(), "ok");
 }
+
+TEST(SessionEvents, BatchesOfHostEventsAndNamedRecordsBothReadBackWhole) {
+    // The writer inserts 64 rows a statement: all-host batches take a shorter insert than batches
+    // with a named record; 200 rows give full batches of each kind and a rest.
+    TempFile t;
+    SessionMeta m;
+    m.mode = "imported";
+    int64_t id = 0;
+    std::vector<EventRow> rows;
+    for (int i = 0; i < 200; ++i) {
+        EventRow r{i * 10, i * 10 + 5, i, 0, 2, 3, 0};
+        if (i >= 64 && i < 128 && i % 3 == 0) {  // only the second batch has named records
+            r.gpu_kind = 0;
+            r.name = "kernel_" + std::to_string(i % 2);
+        }
+        rows.push_back(r);
+    }
+    {
+        SessionRecorder rec(t.path, m);
+        id = rec.session_id();
+        EXPECT_EQ(rec.add_events(rows), 200u);
+        rec.finish("finished");
+        EXPECT_EQ(rec.last_error(), "");
+    }
+    SessionStore s(t.path);
+    const auto ev = s.events(id);
+    ASSERT_EQ(ev.size(), 200u);
+    for (size_t i = 0; i < ev.size(); ++i) {
+        ASSERT_EQ(ev[i].start_ns, rows[i].start_ns);
+        ASSERT_EQ(ev[i].id, rows[i].id);
+        ASSERT_EQ(ev[i].name, rows[i].name) << i;
+        ASSERT_EQ(ev[i].gpu_kind, rows[i].gpu_kind) << i;
+    }
+}
