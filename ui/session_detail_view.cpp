@@ -1,5 +1,7 @@
 #include "session_detail_view.h"
 
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableView>
@@ -9,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <QSignalBlocker>
 
 #include "batchscope/store/records.h"
 #include "device_table_view.h"
@@ -21,7 +24,7 @@ SessionDetailView::SessionDetailView(int64_t id, const QString& name,
                                      std::shared_ptr<const analysis::SessionDetail> detail, QWidget* parent)
     : QWidget(parent), id_(id), detail_(std::move(detail)), timeline_(new LaneTimeline),
       scroll_(new QScrollBar(Qt::Horizontal)), kernels_(new KernelTableModel(this)), copies_(new CopyTableModel(this)),
-      scope_(new QLabel) {
+      scope_(new QLabel), zoom_(new QComboBox) {
     setWindowTitle(tr("Session %1: %2 \u2014 timeline, kernels and copies").arg(id).arg(name));
     const analysis::SessionDetail& d = *detail_;
     scope_->setWordWrap(true);
@@ -40,15 +43,22 @@ SessionDetailView::SessionDetailView(int64_t id, const QString& name,
                              "hover a rectangle for its name, step and duration."));
     timeline_->showEvents(d.events, std::move(labels), d.parts, d.lane_names,
                           tr("This session has no stored events and no iterations to draw."));
-    const LaneModel& m = timeline_->model();
-    span_ns_ = std::max<int64_t>(1, m.viewEndNs() - m.viewStartNs());
-    const int64_t total = std::max<int64_t>(0, m.lastNs() - m.firstNs() - span_ns_);
-    unit_ns_ = std::max<int64_t>(1, std::max(total, span_ns_) / 100'000);
-    scroll_->setRange(0, static_cast<int>(total / unit_ns_));
-    scroll_->setPageStep(static_cast<int>(std::max<int64_t>(1, span_ns_ / unit_ns_)));
-    scroll_->setSingleStep(std::max(1, scroll_->pageStep() / 10));
+    // The steps' starts (controller iterations), for the zoom.
+    for (const profiler::Event& e : d.events)
+        if (e.phase == profiler::Phase::Iteration && e.lane.kind == profiler::LaneKind::Controller)
+            step_starts_.push_back(e.start_ns);
+    std::sort(step_starts_.begin(), step_starts_.end());
+    zoom_->addItem(tr("1 step"), 1);
+    zoom_->addItem(tr("4 steps"), 4);
+    zoom_->addItem(tr("16 steps"), LaneModel::kIterations);
+    zoom_->addItem(tr("all"), 0);
+    zoom_->setCurrentIndex(2);  // what LaneModel::load shows first
+    zoom_->setToolTip(tr("How much of the session the timeline shows at once"));
     scroll_->setToolTip(tr("Move the timeline along the session"));
+    connect(zoom_, &QComboBox::currentIndexChanged, this, [this] { setZoom(zoom_->currentData().toInt()); });
     connect(scroll_, &QScrollBar::valueChanged, this, &SessionDetailView::scrolled);
+    const LaneModel& m = timeline_->model();
+    configureScroll(m.viewEndNs() - m.viewStartNs());
 
     kernels_->setRows(d.kernels);
     copies_->setRows(d.copies);
@@ -73,7 +83,11 @@ SessionDetailView::SessionDetailView(int64_t id, const QString& name,
     auto* top_layout = new QVBoxLayout(top);
     top_layout->setContentsMargins(0, 0, 0, 0);
     top_layout->addWidget(timeline_, 1);
-    top_layout->addWidget(scroll_);
+    auto* scroll_row = new QHBoxLayout;
+    scroll_row->addWidget(scroll_, 1);
+    scroll_row->addWidget(new QLabel(tr("Show:")));
+    scroll_row->addWidget(zoom_);
+    top_layout->addLayout(scroll_row);
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(top);
     split->addWidget(kernel_copy_tables(kernel_stack_, copy_stack_));
@@ -84,6 +98,28 @@ SessionDetailView::SessionDetailView(int64_t id, const QString& name,
     layout->addWidget(scope_);
     layout->addWidget(split, 1);
     resize(1100, 800);
+}
+
+void SessionDetailView::configureScroll(int64_t span_ns) {
+    const LaneModel& m = timeline_->model();
+    span_ns_ = std::max<int64_t>(1, span_ns);
+    const int64_t total = std::max<int64_t>(0, m.lastNs() - m.firstNs() - span_ns_);
+    unit_ns_ = std::max<int64_t>(1, std::max(total, span_ns_) / 100'000);
+    const QSignalBlocker quiet(scroll_);
+    scroll_->setRange(0, static_cast<int>(total / unit_ns_));
+    scroll_->setPageStep(static_cast<int>(std::max<int64_t>(1, span_ns_ / unit_ns_)));
+    scroll_->setSingleStep(std::max(1, scroll_->pageStep() / 10));
+    scroll_->setValue(static_cast<int>((m.viewStartNs() - m.firstNs()) / unit_ns_));
+}
+
+void SessionDetailView::setZoom(int steps) {
+    const LaneModel& m = timeline_->model();
+    int64_t span = m.lastNs() - m.firstNs();
+    if (steps > 0 && static_cast<size_t>(steps) < step_starts_.size())
+        span = step_starts_[static_cast<size_t>(steps)] - step_starts_.front();
+    // Keep the left edge where it is (within the session).
+    timeline_->setView(m.viewStartNs(), std::max<int64_t>(1, span));
+    configureScroll(m.viewEndNs() - m.viewStartNs());
 }
 
 void SessionDetailView::scrolled(int value) {

@@ -7,9 +7,11 @@
 #include <QWidget>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "batchscope/analysis/session_detail.h"
 
+class QComboBox;
 class QLabel;
 class QScrollBar;
 class QStackedWidget;
@@ -32,11 +34,14 @@ public:
     KernelTableModel* kernelModel() const { return kernels_; }
     CopyTableModel* copyModel() const { return copies_; }
     QLabel* scopeLabel() const { return scope_; }
+    QComboBox* zoomBox() const { return zoom_; }  // 1 step, 4 steps, 16 steps, all
     bool kernelTableShown() const;  // the table, not the grey reason
     bool copyTableShown() const;
 
 private:
     void scrolled(int value);
+    void setZoom(int steps);  // 0: the whole session
+    void configureScroll(int64_t span_ns);
 
     int64_t id_;
     std::shared_ptr<const analysis::SessionDetail> detail_;
@@ -47,6 +52,8 @@ private:
     QStackedWidget* kernel_stack_;
     QStackedWidget* copy_stack_;
     QLabel* scope_;
+    QComboBox* zoom_;
+    std::vector<int64_t> step_starts_;
     int64_t span_ns_ = 1;
     int64_t unit_ns_ = 1;  // nanoseconds per scroll-bar step (the bar's range is an int)
 };

@@ -1,5 +1,6 @@
 // File -> Open trace... / drops: a folder of ranks is imported off the GUI thread behind a
 // progress dialog, the sessions are listed and compared; a bad file is refused, nothing saved.
+#include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
 #include <QMainWindow>
@@ -179,6 +180,27 @@ private slots:
             QVERIFY(tl->model().viewStartNs() > tl->model().firstNs());
             QCOMPARE(tl->model().viewEndNs() - tl->model().viewStartNs(), span);
         }
+        // Zoom: one step shows the first step's window; "all" the whole session, with nothing to scroll.
+        d->zoomBox()->setCurrentIndex(0);
+        d->scrollBar()->setValue(0);
+        int64_t second_step = -1;  // the start of the second step shown: one step is up to there
+        {
+            std::vector<int64_t> starts;
+            store::SessionStore s0(db.toStdString(), true);
+            for (const store::EventRow& e : s0.events(id))
+                if (e.phase == static_cast<int>(profiler::Phase::Iteration)) starts.push_back(e.start_ns);
+            std::sort(starts.begin(), starts.end());
+            QVERIFY(starts.size() >= 2);
+            second_step = starts[1] - starts[0];
+        }
+        QCOMPARE(tl->model().viewStartNs(), tl->model().firstNs());
+        QCOMPARE(tl->model().viewEndNs() - tl->model().viewStartNs(), second_step);
+        QVERIFY(d->scrollBar()->maximum() > 0);
+        d->zoomBox()->setCurrentIndex(3);
+        QCOMPARE(tl->model().viewStartNs(), tl->model().firstNs());
+        QCOMPARE(tl->model().viewEndNs(), tl->model().lastNs());
+        QCOMPARE(d->scrollBar()->maximum(), 0);
+
         // The tables: kernels by name (NCCL among them), copies; the same numbers as the store's.
         QVERIFY(d->kernelTableShown());
         QVERIFY(d->kernelModel()->rowCount() > 0);
