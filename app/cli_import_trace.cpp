@@ -78,6 +78,12 @@ void print_rank(const ImportedTrace& t, int64_t id) {
         std::printf("  of host: GPU idle with nothing queued %.1f%% of the window; collectives overlapped with compute "
                     "%.1f%% of their time\n",
                     100 * share(s.host_wait_ns, s.wall_ns), 100 * share(s.comm_overlap_ns, s.comm_busy_ns));
+    if (const auto& k = t.kept; !k.activities.empty())
+        std::printf("  kept for the timeline and tables: %zu events of %s (sessions show %lld --kernels / --copies)\n",
+                    k.activities.size(),
+                    k.partial ? ("step " + std::to_string(k.first_step) + ", in part").c_str()
+                              : (std::to_string(k.steps_kept) + " of " + std::to_string(a.steps.size()) + " steps").c_str(),
+                    static_cast<long long>(id));
     if (t.meta.truncated)
         std::printf("  warning: the file ends early at byte %llu%s: %zu complete steps kept, %d lost\n",
                     static_cast<unsigned long long>(t.meta.truncated_at),

@@ -32,6 +32,8 @@ struct Args {
     int64_t id = 0;
     std::string text, format = "session", out, what = "auto";
     bool remove = false;
+    bool kernels = false, copies = false;
+    int top = 20;
 };
 
 void write_checked(const std::string& path, const std::function<void(std::ostream&)>& body) {
@@ -138,6 +140,12 @@ Runner add_sessions_command(CLI::App& app) {
     auto* show = cmd->add_subcommand("show", "Show one session: configuration, environment, epochs, knob changes");
     add_id(show, *a);
     show->add_flag("--json", a->json, "JSON output");
+    show->add_flag("--kernels", a->kernels,
+                   "The kernel table instead (per kernel name: calls, total, mean, max, share), from the session's "
+                   "stored events (imported traces keep theirs)");
+    show->add_flag("--copies", a->copies,
+                   "The copy table instead (per direction and host memory: calls, bytes, time, achieved GB/s)");
+    show->add_option("--top", a->top, "With --kernels: the first N kernels by total time (0: all)")->capture_default_str();
 
     auto* compare = cmd->add_subcommand("compare", "Compare two or more sessions side by side");
     compare->add_option("ids", a->ids, "Session ids (the first is the baseline)")->expected(0, 4096);
@@ -189,7 +197,10 @@ Runner add_sessions_command(CLI::App& app) {
         if (list->parsed())
             return with_store(x, true, [&](SessionStore& s) { print_session_list(s.list(x.filter), x.json); });
         if (show->parsed())
-            return with_store(x, true, [&](SessionStore& s) { print_session(s, x.id, x.json); });
+            return with_store(x, true, [&](SessionStore& s) {
+                if (x.kernels || x.copies) print_session_tables(s, x.id, x.kernels, x.copies, x.json, x.top);
+                else print_session(s, x.id, x.json);
+            });
         if (compare->parsed() && x.filter.tag.empty() && x.ids.size() < 2) {
             std::cerr << "batchscope-cli sessions compare: give at least two session ids, or --tag TAG\n";
             return kExitUsage;

@@ -106,7 +106,9 @@ QVariant CopyTableModel::data(const QModelIndex& index, int role) const {
     if (index.column() >= Calls && role == Qt::TextAlignmentRole) return right(role);
     const QString dir = QString::fromLatin1(profiler::copy_direction_name(r.direction).data(),
                                             static_cast<qsizetype>(profiler::copy_direction_name(r.direction).size()));
-    const QString host = r.pinned ? tr("pinned") : tr("pageable");
+    // Device-to-device and peer copies touch no host memory.
+    const bool no_host = r.direction == profiler::CopyDirection::DtoD || r.direction == profiler::CopyDirection::PtoP;
+    const QString host = no_host ? QStringLiteral("\u2014") : r.pinned ? tr("pinned") : tr("pageable");
     if (role == kSortRole) {
         switch (index.column()) {
             case Direction: return dir;
@@ -119,7 +121,8 @@ QVariant CopyTableModel::data(const QModelIndex& index, int role) const {
         }
     }
     if (role == Qt::ToolTipRole && index.column() == HostMemory)
-        return r.pinned ? tr("Page-locked host memory: the copy engine reads it directly (fast, asynchronous)")
+        return no_host ? tr("A copy between device memories: no host memory involved")
+               : r.pinned ? tr("Page-locked host memory: the copy engine reads it directly (fast, asynchronous)")
                         : tr("Pageable host memory: the driver stages it through a pinned buffer (slower, synchronous)");
     if (role != Qt::DisplayRole) return {};
     switch (index.column()) {

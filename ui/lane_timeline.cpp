@@ -40,12 +40,27 @@ double nice_step(double span) {
     return 10 * mag;
 }
 
+// A legend entry: a phase, or (saved sessions with collectives or other device work) a part.
+struct LegendItem {
+    QColor colour;
+    QString label;
+};
+
+std::vector<LegendItem> legend_items(const LaneModel& m) {
+    std::vector<LegendItem> out;
+    for (Phase p : kLegend)  // a saved session's legend: what it holds
+        if (!m.fixed() || m.hasPhase(p)) out.push_back({phase_colour(p), phase_label(p)});
+    if (m.hasPart(1)) out.push_back({part_colour(Part::Comm), part_label(Part::Comm)});
+    if (m.hasPart(2)) out.push_back({part_colour(Part::OtherGpu), part_label(Part::OtherGpu)});
+    return out;
+}
+
 // Legend items laid out left to right, wrapping at `width`; returns the rows used.
-int legend_rows(const QFontMetrics& fm, int width, std::vector<QRect>* boxes) {
+int legend_rows(const QFontMetrics& fm, int width, const std::vector<LegendItem>& items, std::vector<QRect>* boxes) {
     int x = 0, row = 0;
     const int h = fm.height();
-    for (Phase p : kLegend) {
-        const int w = kSwatch + 4 + fm.horizontalAdvance(phase_label(p)) + 12;
+    for (const LegendItem& item : items) {
+        const int w = kSwatch + 4 + fm.horizontalAdvance(item.label) + 12;
         if (x > 0 && x + w > width) {
             x = 0;
             ++row;
@@ -134,6 +149,7 @@ LaneTimeline::LaneTimeline(QWidget* parent) : QWidget(parent) {
 
 void LaneTimeline::clear() {
     model_.reset();
+    lane_names_.clear();
     empty_ = tr("No iterations yet \u2014 press Start (Ctrl+R)");
     update();
 }
@@ -158,12 +174,33 @@ void LaneTimeline::showSnapshot(const engine::RunSnapshot& s) {
     }
 }
 
+void LaneTimeline::showEvents(std::vector<profiler::Event> events, std::vector<std::string> labels,
+                              std::vector<int> parts, std::vector<std::pair<profiler::Lane, std::string>> lane_names,
+                              const QString& empty) {
+    lane_names_ = std::move(lane_names);
+    model_.load(std::move(events), std::move(labels), std::move(parts));
+    name_w_ = 0;
+    empty_ = model_.eventCount() > 0 ? QString() : empty;
+    update();
+}
+
+void LaneTimeline::setView(int64_t start_ns, int64_t span_ns) {
+    model_.setView(start_ns, span_ns);
+    update();
+}
+
+QString LaneTimeline::laneLabel(profiler::Lane lane) const {
+    for (const auto& [l, name] : lane_names_)
+        if (l == lane) return QString::fromStdString(name);
+    return QString::fromStdString(profiler::lane_name(lane));
+}
+
 int LaneTimeline::nameWidth() const {
     if (name_w_ > 0 && model_.lanes() == name_w_lanes_ && font() == name_w_font_) return name_w_;
     const QFontMetrics fm = fontMetrics();
     int w = fm.horizontalAdvance(QStringLiteral("compute stream 00"));
     for (const profiler::Lane& lane : model_.lanes())
-        w = std::max(w, fm.horizontalAdvance(QString::fromStdString(profiler::lane_name(lane))));
+        w = std::max(w, fm.horizontalAdvance(laneLabel(lane)));
     name_w_lanes_ = model_.lanes();
     name_w_font_ = font();
     name_w_ = w;
@@ -174,7 +211,7 @@ LaneTimeline::Geometry LaneTimeline::geometry() const {
     Geometry g;
     const QFontMetrics fm = fontMetrics();
     g.label_w = nameWidth() + 2 * kPad;
-    g.legend_h = legend_rows(fm, width() - 2 * kPad, nullptr) * fm.height() + kPad;
+    g.legend_h = legend_rows(fm, width() - 2 * kPad, legend_items(model_), nullptr) * fm.height() + kPad;
     const int axis_h = fm.height() + kPad;
     const QRect area(g.label_w, kPad + g.legend_h, width() - g.label_w - kPad,
                      height() - 2 * kPad - g.legend_h - axis_h);
@@ -188,14 +225,15 @@ std::vector<LaneRect> LaneTimeline::rects() const { return model_.layout(geometr
 
 void LaneTimeline::paintLegend(QPainter& p, const QRect& area) const {
     std::vector<QRect> boxes;
-    legend_rows(p.fontMetrics(), area.width(), &boxes);
+    const std::vector<LegendItem> items = legend_items(model_);
+    legend_rows(p.fontMetrics(), area.width(), items, &boxes);
     for (size_t i = 0; i < boxes.size(); ++i) {
         const QRect b = boxes[i].translated(area.topLeft());
         const QRect sw(b.left(), b.center().y() - kSwatch / 2, kSwatch, kSwatch);
-        p.fillRect(sw, phase_colour(kLegend[i]));
+        p.fillRect(sw, items[i].colour);
         p.setPen(palette().color(QPalette::Text));
         p.drawText(QRect(sw.right() + 5, b.top(), b.width(), b.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                   phase_label(kLegend[i]));
+                   items[i].label);
     }
 }
 
@@ -220,7 +258,7 @@ void LaneTimeline::paintEvent(QPaintEvent*) {
         if (row % 2) p.fillRect(band, palette().color(QPalette::AlternateBase));
         p.setPen(text);
         p.drawText(QRect(kPad, band.top(), g.label_w - 2 * kPad, g.row_h), Qt::AlignRight | Qt::AlignVCenter,
-                   QString::fromStdString(profiler::lane_name(model_.lanes()[static_cast<size_t>(row)])));
+                   laneLabel(model_.lanes()[static_cast<size_t>(row)]));
     }
     // Exposed loading: a band across every lane while the training loop waited for data.
     QColor wait_band = phase_colour(Phase::DataWait);
@@ -239,7 +277,9 @@ void LaneTimeline::paintEvent(QPaintEvent*) {
             const double y0 = load_part ? top + g.row_h * 0.55 : top + inset;
             const double y1 = load_part ? top + g.row_h - 4.0 : top + g.row_h - inset;
             const QRectF box(plot.left() + r.x0, y0, std::max(1.0, r.x1 - r.x0), std::max(1.0, y1 - y0));
-            QColor c = phase_colour(r.phase);
+            QColor c = r.part == 1   ? part_colour(Part::Comm)
+                       : r.part == 2 ? part_colour(Part::OtherGpu)
+                                     : phase_colour(r.phase);
             if (r.phase == Phase::Iteration) {
                 p.setPen(QPen(c, 1));
                 p.setBrush(Qt::NoBrush);
@@ -257,12 +297,18 @@ void LaneTimeline::paintEvent(QPaintEvent*) {
     if (span > 0) {
         const double span_ms = static_cast<double>(span) / 1e6;
         const double step = nice_step(span_ms);
-        for (double t = 0; t <= span_ms + 1e-9; t += step) {
-            const double x = plot.right() - t / span_ms * plot.width();
+        // Live: milliseconds before the newest event; a saved session: since its start.
+        const double origin_ms = static_cast<double>(model_.viewStartNs() - model_.firstNs()) / 1e6;
+        const double first = model_.fixed() ? std::ceil(origin_ms / step) * step - origin_ms : 0;
+        for (double t = first; t <= span_ms + 1e-9; t += step) {
+            const double x = model_.fixed() ? plot.left() + t / span_ms * plot.width()
+                                             : plot.right() - t / span_ms * plot.width();
             p.setPen(QColor(0xC8, 0xC8, 0xC8));
             p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
             p.setPen(text);
-            const QString label = t == 0 ? tr("now") : QStringLiteral("\u2212%1 ms").arg(t, 0, 'g', 4);
+            const QString label = model_.fixed() ? QStringLiteral("%1 ms").arg(origin_ms + t, 0, 'g', 6)
+                                  : t == 0       ? tr("now")
+                                                 : QStringLiteral("\u2212%1 ms").arg(t, 0, 'g', 4);
             const int w = p.fontMetrics().horizontalAdvance(label);
             p.drawText(QPointF(std::clamp(x - w / 2.0, double(plot.left()), double(plot.right() - w)),
                                plot.bottom() + p.fontMetrics().ascent() + 3),
@@ -298,14 +344,16 @@ QString LaneTimeline::tooltipAt(QPoint pos) const {
     else if (e->phase == Phase::Evaluate)
         which = tr("after epoch %1").arg(e->id);
     else
-        which = e->id >= 0 ? tr("iteration %1").arg(e->id) : QString();
+        // An imported trace's lanes are named (CPU threads, GPU streams): its iterations are steps.
+        which = e->id < 0 ? QString() : (lane_names_.empty() ? tr("iteration %1") : tr("step %1")).arg(e->id);
     if (lane.kind == profiler::LaneKind::LoaderWorker) {
         const int64_t it = model_.iterationAt(e->start_ns);
         if (it >= 0) which += tr(" (while the training loop ran iteration %1)").arg(it);
     }
+    const std::string& label = model_.labelOf(e);
     QString tip = QStringLiteral("<b>%1</b> \u2014 %2<br>%3<br>%4")
-                      .arg(phase_label(e->phase), QString::fromStdString(profiler::lane_name(lane)), which,
-                           ms_text(e->duration_ns()));
+                      .arg(label.empty() ? phase_label(e->phase) : QString::fromStdString(label).toHtmlEscaped(),
+                           laneLabel(lane), which, ms_text(e->duration_ns()));
     if (e->bytes) tip += tr(", %1 KiB").arg(e->bytes / 1024.0, 0, 'f', 1);
     return tip + QStringLiteral("<br><i>%1</i>").arg(phase_explanation(e->phase));
 }

@@ -9,6 +9,8 @@
 #include <QColor>
 #include <QString>
 #include <QWidget>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "batchscope/engine/run_snapshot.h"
@@ -29,6 +31,15 @@ public:
     // state changed).
     void showSnapshot(const engine::RunSnapshot& s);
     void clear();
+    // A saved session's events (LaneModel::load): no live updates; the time axis counts from the
+    // session's start. `labels`: a name per event for the tooltip; `lane_names`: names shown for
+    // lanes instead of the profiler's ("CPU thread 4711"); `empty`: shown when there are none.
+    // `parts`: per event, 0 or the breakdown part it counted in (1 comm, 2 other device work),
+    // drawn in that part's colour and added to the legend.
+    void showEvents(std::vector<profiler::Event> events, std::vector<std::string> labels, std::vector<int> parts,
+                    std::vector<std::pair<profiler::Lane, std::string>> lane_names, const QString& empty);
+    void setView(int64_t start_ns, int64_t span_ns);  // fixed sets (showEvents) only
+    QString laneLabel(profiler::Lane lane) const;
 
     const LaneModel& model() const { return model_; }
     int laneCount() const { return static_cast<int>(model_.lanes().size()); }
@@ -59,6 +70,7 @@ private:
     void paintLegend(QPainter& p, const QRect& area) const;
 
     LaneModel model_;
+    std::vector<std::pair<profiler::Lane, std::string>> lane_names_;
     QString empty_;
     int paints_ = 0;
     mutable std::vector<profiler::Lane> name_w_lanes_;  // the lanes and font the cached width is for

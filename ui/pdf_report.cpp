@@ -131,15 +131,31 @@ QString write_session_report(const QString& file, const SessionReport& r) {
         if (r.knob_changes.size() > 8) k << QObject::tr("\u2026 and %1 more").arg(r.knob_changes.size() - 8);
         page.text(QObject::tr("Knob changes: %1").arg(k.join(QStringLiteral("; "))), 9);
     }
+    const QStringList charts = session_report_charts(r);
     if (!r.curves.throughput.empty()) {
-        TimeSeriesChart tp(QObject::tr("Throughput"), QObject::tr("samples/s"));
+        TimeSeriesChart tp(charts.value(0), QObject::tr("samples/s"));
         tp.setPoints(tp.addSeries(QObject::tr("samples/s"), QColor(palette::kBlue)), points(r.curves.throughput));
-        TimeSeriesChart loss(QObject::tr("Training loss"), QObject::tr("loss"));
+        TimeSeriesChart loss(charts.value(1), QObject::tr("loss"));
         loss.setPoints(loss.addSeries(QObject::tr("loss"), QColor(palette::kOrange)), points(r.curves.loss));
         page.widgets({&tp, &loss}, QSize(640, 420));
+    } else if (!charts.isEmpty()) {  // a trace: steps/s and the mean step's parts (comm included)
+        TimeSeriesChart tp(charts.value(0), QObject::tr("steps/s"));
+        tp.setPoints(tp.addSeries(QObject::tr("steps/s"), QColor(palette::kBlue)), points(r.curves.step_rate));
+        ComparisonBarChart bars;
+        std::array<std::vector<double>, kPartCount> ms;
+        for (Part p : kParts) ms[static_cast<size_t>(p)].push_back(static_cast<double>(part_ns(r.curves.mean, p)) / 1e6);
+        bars.setBars({QStringLiteral("#%1").arg(r.curves.info.id)}, ms);
+        page.widgets({&tp, &bars}, QSize(640, 420));
     }
     page.footer(footer_text());
     return page.end() ? QString() : cannot_write(file);
+}
+
+QStringList session_report_charts(const SessionReport& r) {
+    if (!r.curves.throughput.empty()) return {QObject::tr("Throughput"), QObject::tr("Training loss")};
+    if (!r.curves.step_rate.empty() && r.curves.mean.wall_ns > 0)
+        return {QObject::tr("Throughput (steps/s: a trace records no batch size)"), QObject::tr("Mean step, ms per part")};
+    return {};
 }
 
 QString write_comparison_report(const QString& file, const ComparisonData& d) {

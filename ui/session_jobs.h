@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "batchscope/analysis/session_detail.h"
 #include "batchscope/store/records.h"
 #include "session_data.h"
 
@@ -18,6 +19,7 @@ struct SessionJobResult {
     std::vector<store::SessionInfo> sessions;           // list jobs
     std::shared_ptr<const ComparisonData> comparison;   // compare jobs
     std::shared_ptr<const SessionReport> report;        // report jobs (the PDF is drawn on the GUI thread)
+    std::shared_ptr<const analysis::SessionDetail> detail;  // detail jobs (timeline and tables)
     QString file;                                       // export jobs: the file written (or to write)
     QString message;                                    // what a write job did, for the status line
     QString error;                                      // why the job failed (empty: it worked)

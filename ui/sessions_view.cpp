@@ -20,6 +20,7 @@
 
 #include "compare_view.h"
 #include "pdf_report.h"
+#include "session_detail_view.h"
 #include "session_export.h"
 #include "session_jobs.h"
 #include "session_table_model.h"
@@ -44,6 +45,8 @@ SessionsView::SessionsView(const QString& db_path, QWidget* parent)
       compare_button_(button(tr("Compare"), tr("Compare the selected sessions (two or more; Ctrl+Shift+C)"))),
       export_(button(tr("Export"), tr("Write the selected session as CSV, a Chrome trace (Perfetto) or a one-page PDF report"))),
       compare_pdf_(button(tr("Comparison PDF…"), tr("Write the comparison shown as a one-page PDF report"))),
+      details_(button(tr("Details\u2026"), tr("Open the selected session's lane timeline, kernel table and copy table "
+                                               "(imported traces and runs saved with their events)"))),
       status_(new QLabel), compare_(new CompareView) {
     mode_->addItem(tr("any mode"), QString());
     mode_->addItem(tr("training"), QStringLiteral("train"));
@@ -68,7 +71,7 @@ SessionsView::SessionsView(const QString& db_path, QWidget* parent)
     filters->addWidget(tag_);
     filters->addWidget(refresh_button);
     filters->addStretch(1);
-    for (QPushButton* b : {rename_, tag_button_, note_, delete_, export_, compare_button_, compare_pdf_})
+    for (QPushButton* b : {details_, rename_, tag_button_, note_, delete_, export_, compare_button_, compare_pdf_})
         filters->addWidget(b);
     auto* export_menu = new QMenu(export_);
     export_menu->addAction(tr("CSV (one row per iteration or request)…"), this, [this] { askExport(QStringLiteral("csv")); });
@@ -110,6 +113,9 @@ SessionsView::SessionsView(const QString& db_path, QWidget* parent)
     connect(note_, &QPushButton::clicked, this, &SessionsView::askNote);
     connect(delete_, &QPushButton::clicked, this, &SessionsView::askDelete);
     connect(compare_button_, &QPushButton::clicked, this, [this] { compare(selectedIds()); });
+    connect(details_, &QPushButton::clicked, this, [this] {
+        if (selectedIds().size() == 1) showDetails(selectedIds().front());
+    });
     auto shortcut = [this](QKeySequence k, auto slot) {
         auto* s = new QShortcut(k, this);
         s->setContext(Qt::WidgetWithChildrenShortcut);
@@ -202,6 +208,18 @@ void SessionsView::compare(const std::vector<int64_t>& ids) {
     });
 }
 
+void SessionsView::showDetails(int64_t id) {
+    status_->setText(tr("Loading the events of session %1\u2026").arg(id));
+    detail_jobs_.insert(jobs_->submit([id](store::SessionStore& st) {
+        SessionJobResult r;
+        r.detail = std::make_shared<const analysis::SessionDetail>(analysis::session_detail(st, id));
+        if (const auto info = st.info(id)) {
+            r.sessions.push_back(*info);
+        }
+        return r;
+    }));
+}
+
 void SessionsView::exportCsv(int64_t id, const QString& file) {
     export_jobs_.insert(jobs_->submit([id, file](store::SessionStore& st) {
         SessionJobResult r;
@@ -267,6 +285,22 @@ void SessionsView::onJobFinished(int job, const SessionJobResult& r) {
         emit exported(r.file, error);
         return;
     }
+    if (detail_jobs_.erase(job)) {
+        if (!r.error.isEmpty() || !r.detail || r.sessions.empty()) {
+            status_->setStyleSheet(QStringLiteral("color: #B00020;"));
+            status_->setText(tr("No details: %1").arg(r.error));
+            return;
+        }
+        status_->setStyleSheet(QString());
+        const store::SessionInfo& info = r.sessions.front();
+        auto* view = new SessionDetailView(info.id, QString::fromStdString(info.name), r.detail, this);
+        view->setWindowFlag(Qt::Window);
+        view->setAttribute(Qt::WA_DeleteOnClose);
+        view->show();
+        status_->setText(tr("Session %1: %2").arg(info.id).arg(QString::fromStdString(r.detail->scope)));
+        emit detailShown(view);
+        return;
+    }
     if (!r.error.isEmpty()) {
         status_->setText(r.error);
         status_->setStyleSheet(QStringLiteral("color: #B00020;"));
@@ -319,6 +353,7 @@ void SessionsView::updateButtons() {
     delete_->setEnabled(n >= 1);
     compare_button_->setEnabled(n >= 2);
     export_->setEnabled(n == 1);
+    details_->setEnabled(n == 1);
     compare_pdf_->setEnabled(compare_->shown() != nullptr);
 }
 

@@ -20,6 +20,7 @@ class QTableView;
 namespace batchscope::ui {
 
 class CompareView;
+class SessionDetailView;
 class SessionJobs;
 class SessionTableModel;
 struct SessionJobResult;
@@ -40,6 +41,9 @@ public:
     void setNote(int64_t id, const QString& note);
     void deleteSessions(const std::vector<int64_t>& ids);
     void compare(const std::vector<int64_t>& ids);
+    // Loads the session's stored events off the GUI thread, then opens its detail window
+    // (SessionDetailView: lane timeline, kernel and copy tables); detailShown() tells when.
+    void showDetails(int64_t id);
     // Exports; each ends with exported(file, error).
     void exportCsv(int64_t id, const QString& file);
     void exportTrace(int64_t id, const QString& file);
@@ -64,6 +68,7 @@ signals:
     void listed();
     void compared();
     void exported(const QString& file, const QString& error);
+    void detailShown(batchscope::ui::SessionDetailView* view);
 
 private:
     void onJobFinished(int job, const SessionJobResult& r);
@@ -89,11 +94,13 @@ private:
     QPushButton* compare_button_;
     QPushButton* export_;
     QPushButton* compare_pdf_;
+    QPushButton* details_;
     QLabel* status_;
     CompareView* compare_;
     int list_job_ = 0;     // newest list job; older results are dropped
     int compare_job_ = 0;  // newest compare job
     std::set<int> export_jobs_;
+    std::set<int> detail_jobs_;
 };
 
 }  // namespace batchscope::ui

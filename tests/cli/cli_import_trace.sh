@@ -36,6 +36,8 @@ expect_exit "import a folder of ranks (text)" 0 "$cli" import-trace "$tmp/job" -
 grep -q 'skipped.*README.txt' "$tmp/err"; check "lists the skipped file" $?
 grep -q '^rank 0 of 128' "$tmp/out" && grep -q '^rank 1 of 128' "$tmp/out"; check "prints each rank" $?
 grep -q 'compute .*comm .*h2d .*d2h .*other gpu .*data wait .*host' "$tmp/out"; check "prints each part's share" $?
+grep -q '^  kept for the timeline and tables: [0-9]* events of 2 of 2 steps (sessions show [0-9]* --kernels' "$tmp/out"
+check "says which events were kept for the timeline and tables" $?
 tag=$(grep -oE 'import-[0-9]+-[0-9]+(-[0-9]+)?' "$tmp/out" | head -1)
 expect_exit "sessions compare --tag (the ranks)" 0 "$cli" sessions compare --tag "$tag"
 grep -q '^ranks (mean per step, ms)' "$tmp/out" && grep -q 'straggler' "$tmp/out"; check "per-rank and per-step tables" $?
@@ -48,6 +50,25 @@ assert [s["step"] for s in r["steps"]] == [551, 552]
 for s in r["steps"]:
     assert s["slowest_rank"] in (0, 1) and s["spread_ms"] >= 0
 PY
+
+# The kernel and copy tables of an imported session, from the events it kept.
+expect_exit "sessions list --tag (ids)" 0 "$cli" sessions list --tag "$tag" --json
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$tmp/out")
+expect_exit "sessions show --kernels --copies --json" 0 "$cli" sessions show "$id" --kernels --copies --top 0 --json
+python3 - "$tmp/out" <<'PY'; check "kernel table (NCCL kernels among them, shares sum to 1) and copy table" $?
+import json, sys
+j = json.load(open(sys.argv[1]))
+k, c = j["kernels"], j["copies"]
+assert k and any("nccl" in x["name"].lower() for x in k), [x["name"] for x in k][:5]
+assert abs(sum(x["share"] for x in k) - 1) < 1e-9
+assert all(x["total_ns"] >= x["max_ns"] > 0 and x["calls"] >= 1 for x in k)
+assert c and all(x["direction"] in ("HtoD", "DtoH", "DtoD", "HtoH", "PtoP", "unknown") for x in c), c
+assert all(x["host_memory"] == ("-" if x["direction"] in ("DtoD", "PtoP") else x["host_memory"]) for x in c)
+assert all(x["host_memory"] in ("pinned", "pageable", "-") for x in c)
+assert "steps" in j["scope"], j["scope"]
+PY
+expect_exit "sessions show --kernels (text)" 0 "$cli" sessions show "$id" --kernels --top 3
+grep -q '^kernels (' "$tmp/out" && grep -q 'more (--top 0 for all)' "$tmp/out"; check "the first 3 kernels, and how many more" $?
 
 before=$(sha256sum "$BATCHSCOPE_DB" | cut -d' ' -f1)
 printf 'this is not json' > "$tmp/bad.json"

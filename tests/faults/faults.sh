@@ -85,9 +85,9 @@ for off in range(page, page + 16):
 open(p, "wb").write(bytes(b))
 PY
 }
-v2=$(dirname "$0")/../profiler/store/data/sessions-v2.db  # one session, schema 2, rollback journal
-[ -f "$v2" ] || { echo "faults.sh: the session fixture $v2 is missing" >&2; exit 1; }
-: >"$w/empty.db"; cp "$v2" "$w/shared.db"; before=$(snap)
+latest=$(dirname "$0")/../profiler/store/data/sessions-v3.db  # one session of the latest schema (3), rollback journal
+[ -f "$latest" ] || { echo "faults.sh: the session fixture $latest is missing" >&2; exit 1; }
+: >"$w/empty.db"; cp "$latest" "$w/shared.db"; before=$(snap)
 expect_exit "sessions list of a zero-length file lists nothing" 0 "$cli" sessions --db "$w/empty.db" list
 [ ! -s "$w/empty.db" ]; check "  no schema is written into it" $?
 expect_exit "sessions show of a zero-length file is refused" 1 "$cli" sessions --db "$w/empty.db" show 1
@@ -96,7 +96,7 @@ for cmd in list "show 1" "compare 1 1" "export 1 --format json -o -"; do
   expect_exit "sessions $cmd of an exported session file" 0 "$cli" sessions --db "$w/shared.db" $cmd
 done
 unchanged "  read-only commands leave no -wal/-shm file and change nothing" "$before"
-cp "$v2" "$w/damaged.db"; damage_page2 "$w/damaged.db"; before=$(snap)
+cp "$latest" "$w/damaged.db"; damage_page2 "$w/damaged.db"; before=$(snap)
 for cmd in list "show 1" "export 1 --format csv -o $w/d.csv"; do
   expect_exit "sessions $cmd of a damaged session file is refused" 1 "$cli" sessions --db "$w/damaged.db" $cmd
   says "$w/damaged.db: the session database is damaged"; check "  names the file and the cause" $?
@@ -105,7 +105,7 @@ unchanged "  damaged file" "$before"
 rm -f "$w/empty.db" "$w/damaged.db"
 
 # --- sessions export --format session replaces a file as the other formats do ---------------
-echo old >"$w/exists.bscope"; cp "$v2" "$w/src.db"
+echo old >"$w/exists.bscope"; cp "$latest" "$w/src.db"
 expect_exit "sessions export --format session over an existing file replaces it (as --format csv does)" 0 \
   "$cli" sessions --db "$w/src.db" export 1 --format session -o "$w/exists.bscope"
 expect_exit "  the file is now that session" 0 "$cli" sessions --db "$w/exists.bscope" show 1

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace batchscope::ui {
@@ -28,6 +29,11 @@ bool is_whole_phase(Phase p) { return p == Phase::Iteration || p == Phase::Load 
 
 void LaneModel::reset() {
     events_.clear();
+    labels_.clear();
+    parts_.clear();
+    fixed_ = false;
+    phases_ = 0;
+    first_ns_ = last_ns_ = 0;
     lanes_.clear();
     end_seq_ = 0;
     any_ = any_work_ = false;
@@ -35,6 +41,7 @@ void LaneModel::reset() {
 }
 
 bool LaneModel::ingest(const profiler::EventWindow& window) {
+    if (fixed_) reset();  // a live run after a saved session's events
     if (window.end_sequence() < end_seq_) reset();  // another run's events
     if (window.end_sequence() == end_seq_ && any_) return false;
     const std::vector<Event> fresh = window.since(end_seq_);
@@ -57,6 +64,49 @@ bool LaneModel::ingest(const profiler::EventWindow& window) {
     std::sort(lanes_.begin(), lanes_.end(), [](Lane a, Lane b) { return lane_order(a) < lane_order(b); });
     updateView();
     return true;
+}
+
+void LaneModel::load(std::vector<Event> events, std::vector<std::string> labels, std::vector<int> parts) {
+    reset();
+    fixed_ = true;
+    labels.resize(events.size());
+    parts.resize(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+        const Event& e = events[i];
+        if (e.end_ns < e.start_ns) continue;  // never drawn: a broken interval
+        first_ns_ = any_ ? std::min(first_ns_, e.start_ns) : e.start_ns;
+        last_ns_ = any_ ? std::max(last_ns_, e.end_ns) : e.end_ns;
+        any_ = true;
+        events_.push_back(e);
+        labels_.push_back(std::move(labels[i]));
+        parts_.push_back(parts[i]);
+        if (parts[i] == 0) phases_ |= 1u << static_cast<int>(e.phase);
+        if (std::find(lanes_.begin(), lanes_.end(), e.lane) == lanes_.end()) lanes_.push_back(e.lane);
+    }
+    std::sort(lanes_.begin(), lanes_.end(), [](Lane a, Lane b) { return lane_order(a) < lane_order(b); });
+    // The first kIterations controller iterations (all of them when fewer).
+    std::vector<int64_t> starts;
+    for (const Event& e : events_)
+        if (e.phase == Phase::Iteration && e.lane.kind == LaneKind::Controller) starts.push_back(e.start_ns);
+    std::sort(starts.begin(), starts.end());
+    const int64_t end = static_cast<int>(starts.size()) > kIterations ? starts[static_cast<size_t>(kIterations)] : last_ns_;
+    setView(first_ns_, std::max<int64_t>(end - first_ns_, 1));
+}
+
+void LaneModel::setView(int64_t start_ns, int64_t span_ns) {
+    if (!fixed_) return;
+    span_ns = std::clamp<int64_t>(span_ns, 1, std::max<int64_t>(last_ns_ - first_ns_, 1));
+    view_start_ = std::clamp(start_ns, first_ns_, std::max(first_ns_, last_ns_ - span_ns));
+    view_end_ = view_start_ + span_ns;
+}
+
+bool LaneModel::hasPart(int part) const { return std::find(parts_.begin(), parts_.end(), part) != parts_.end(); }
+
+const std::string& LaneModel::labelOf(const Event* e) const {
+    static const std::string none;
+    for (size_t i = 0; i < labels_.size() && i < events_.size(); ++i)
+        if (&events_[i] == e) return labels_[i];
+    return none;
 }
 
 void LaneModel::updateView() {
@@ -87,14 +137,16 @@ std::vector<LaneRect> LaneModel::layout(double width) const {
     if (span <= 0 || width <= 0 || events_.empty()) return out;
     const double px_per_ns = width / static_cast<double>(span);
     // The last rectangle of each (row, phase), to merge neighbours closer than a pixel.
-    std::map<std::pair<int, int>, size_t> last;
-    for (const Event& e : events_) {
+    std::map<std::tuple<int, int, int>, size_t> last;
+    for (size_t i = 0; i < events_.size(); ++i) {
+        const Event& e = events_[i];
+        const int part = i < parts_.size() ? parts_[i] : 0;
         if (e.end_ns < view_start_ || e.start_ns > view_end_) continue;
         const int row = laneRow(e.lane);
         if (row < 0) continue;
         const double x0 = std::max(0.0, static_cast<double>(e.start_ns - view_start_) * px_per_ns);
         const double x1 = std::min(width, static_cast<double>(e.end_ns - view_start_) * px_per_ns);
-        const auto key = std::make_pair(row, static_cast<int>(e.phase));
+        const auto key = std::make_tuple(row, static_cast<int>(e.phase), part);
         const auto found = last.find(key);
         if (found != last.end()) {
             LaneRect& r = out[found->second];
@@ -107,7 +159,7 @@ std::vector<LaneRect> LaneModel::layout(double width) const {
             }
         }
         last[key] = out.size();
-        out.push_back({row, is_whole_phase(e.phase) ? 0 : 1, e.phase, x0, x1, 1});
+        out.push_back({row, is_whole_phase(e.phase) ? 0 : 1, e.phase, x0, x1, 1, part});
     }
     return out;
 }

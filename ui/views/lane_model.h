@@ -21,6 +21,7 @@ struct LaneRect {
     profiler::Phase phase = profiler::Phase::Host;
     double x0 = 0, x1 = 0;
     int merged = 1;      // events drawn by this rectangle
+    int part = 0;        // fixed sets: the breakdown part a device record counted in (1 comm, 2 other device work)
 };
 
 class LaneModel {
@@ -35,6 +36,23 @@ public:
     // window has moved past what was seen). True when something new arrived.
     bool ingest(const profiler::EventWindow& events);
     void reset();
+
+    // A fixed set of events (a saved session's, in time order): shown from its first kIterations
+    // controller iterations and moved with setView(); ingest() is not used with it. `labels`: a
+    // name per event ("" for none), for the tooltip.
+    // `parts`: per event, 0 or the part it counted in (store::kPartComm, kPartOtherGpu), drawn in
+    // that part's colour.
+    void load(std::vector<profiler::Event> events, std::vector<std::string> labels = {}, std::vector<int> parts = {});
+    bool hasPart(int part) const;
+    // Fixed sets: whether some event drawn in `p`'s own colour (no part) was loaded.
+    bool hasPhase(profiler::Phase p) const { return (phases_ >> static_cast<int>(p)) & 1u; }
+    bool fixed() const { return fixed_; }
+    int64_t firstNs() const { return first_ns_; }  // the loaded events' span
+    int64_t lastNs() const { return last_ns_; }
+    // Shows [start_ns, start_ns + span_ns), kept inside the loaded events' span (fixed sets only).
+    void setView(int64_t start_ns, int64_t span_ns);
+    // The label load() gave `e` (an event of this model), or "".
+    const std::string& labelOf(const profiler::Event* e) const;
 
     // Rows in display order: loader workers, controller, copy streams, compute streams.
     const std::vector<profiler::Lane>& lanes() const { return lanes_; }
@@ -58,6 +76,11 @@ private:
     int laneRow(profiler::Lane lane) const;
 
     std::deque<profiler::Event> events_;  // by append order (≈ end time)
+    std::vector<std::string> labels_;     // fixed sets: events_[i]'s label
+    std::vector<int> parts_;              // fixed sets: events_[i]'s part
+    uint32_t phases_ = 0;                 // fixed sets: bit p: a Phase p event without a part
+    bool fixed_ = false;
+    int64_t first_ns_ = 0, last_ns_ = 0;
     std::vector<profiler::Lane> lanes_;
     uint64_t end_seq_ = 0;
     bool any_ = false, any_work_ = false;

@@ -18,25 +18,48 @@ using profiler::Lane;
 using profiler::LaneKind;
 using profiler::Phase;
 
-// Raw event rows back to events; rows this version does not know are counted and left out.
-std::vector<Event> stored_events(store::SessionStore& st, int64_t id, std::vector<std::string>& notes) {
-    std::vector<Event> events;
+}  // namespace
+
+StoredEvents stored_events(store::SessionStore& st, int64_t id, std::vector<std::string>& notes) {
+    StoredEvents out;
     size_t bad = 0;
-    for (const store::EventRow& r : st.events(id)) {
+    for (store::EventRow& r : st.events(id)) {
         if (r.phase < 0 || r.phase >= profiler::kPhaseCount || r.lane_kind < 0 || r.lane_kind >= profiler::kLaneKindCount ||
-            r.lane_index < 0 || r.lane_index > 255 || r.end_ns < r.start_ns || r.bytes < 0 || r.bytes > UINT32_MAX) {
+            r.lane_index < 0 || r.lane_index > 255 || r.end_ns < r.start_ns || r.bytes < 0 || r.bytes > UINT32_MAX ||
+            r.gpu_kind < -1 || r.gpu_kind > static_cast<int>(profiler::GpuActivityKind::Memset) || r.direction < 0 ||
+            r.direction > static_cast<int>(profiler::CopyDirection::PtoP)) {
             ++bad;
             continue;
         }
-        events.push_back(profiler::make_event(static_cast<Phase>(r.phase), r.start_ns, r.end_ns,
-                                              {static_cast<LaneKind>(r.lane_kind), static_cast<uint8_t>(r.lane_index)},
-                                              r.id, static_cast<uint32_t>(r.bytes)));
+        const Event e = profiler::make_event(static_cast<Phase>(r.phase), r.start_ns, r.end_ns,
+                                             {static_cast<LaneKind>(r.lane_kind), static_cast<uint8_t>(r.lane_index)},
+                                             r.id, static_cast<uint32_t>(r.bytes));
+        if (r.gpu_kind < 0) {
+            out.host.push_back(e);
+            continue;
+        }
+        profiler::GpuActivity a;
+        a.start_ns = r.start_ns;
+        a.end_ns = r.end_ns;
+        a.id = r.id;
+        a.bytes = static_cast<uint64_t>(r.bytes);
+        a.stream_id = static_cast<uint32_t>(r.lane_index);
+        a.kind = static_cast<profiler::GpuActivityKind>(r.gpu_kind);
+        a.direction = static_cast<profiler::CopyDirection>(r.direction);
+        a.pinned = r.pinned;
+        a.name = std::move(r.name);
+        out.device_events.push_back(e);
+        out.device_parts.push_back(r.part);
+        out.device.push_back(std::move(a));
     }
     if (bad)
         notes.push_back(std::to_string(bad) + " stored event row(s) of session " + std::to_string(id) +
-                        " are not events of this version (unknown phase or lane, or negative length) and were left out");
-    return events;
+                        " are not events of this version (unknown phase, lane or device record, or negative length) "
+                        "and were left out");
+    return out;
 }
+
+namespace {
 
 // An inference stream saved without its events: each request from its row, its phases laid end
 // to end from its batch's start (exact on the CPU; on the GPU the launches are left out).
@@ -59,9 +82,48 @@ std::vector<profiler::TraceDevice> devices_of(const store::SessionInfo& info, bo
     const auto env = nlohmann::json::parse(info.env_json, nullptr, false);
     std::string name;
     if (env.is_object() && env.contains("gpu") && env["gpu"].is_string()) name = env["gpu"].get<std::string>();
+    // An imported trace: its deviceProperties names, ", "-joined.
+    if (name.empty() && env.is_object() && env.contains("devices") && env["devices"].is_string()) {
+        std::vector<profiler::TraceDevice> out;
+        const std::string all = env["devices"].get<std::string>();
+        for (size_t at = 0; at < all.size();) {
+            const size_t end = std::min(all.find(", ", at), all.size());
+            if (end > at) out.push_back({static_cast<int>(out.size()), all.substr(at, end - at), 0});
+            at = end + 2;
+        }
+        if (!out.empty()) return out;
+    }
     return {{0, name.empty() ? std::string("GPU") : name, 0}};
 }
 
+}  // namespace
+
+namespace {
+// An imported session keeps the events of its first steps only: the steps after them are rebuilt
+// from their rows (as for a session without events), so that the trace holds every step. The kept
+// events are cut at the first rebuilt step's start: what ran past it is in that step's rows.
+void append_steps_not_kept(store::SessionStore& st, int64_t id, bool gpu, SessionTrace& t) {
+    std::vector<int64_t> kept;
+    for (const Event& e : t.events)
+        if (e.phase == Phase::Iteration && e.lane.kind == LaneKind::Controller) kept.push_back(e.id);
+    std::sort(kept.begin(), kept.end());
+    std::vector<profiler::IterationSample> rest;
+    for (const profiler::IterationSample& r : iteration_samples(st.iterations(id)))
+        if (!std::binary_search(kept.begin(), kept.end(), r.iteration)) rest.push_back(r);
+    if (rest.empty()) return;
+    const int64_t cut = rest.front().start_ns;
+    auto clip = [cut](auto& v) {
+        std::erase_if(v, [cut](const auto& x) { return x.start_ns >= cut; });
+        for (auto& x : v) x.end_ns = std::min(x.end_ns, cut);
+    };
+    clip(t.events);
+    clip(t.gpu);
+    for (const profiler::IterationSample& r : rest)
+        append_rebuilt_iteration(r.iteration, r.start_ns, r.end_ns, r.breakdown, gpu, t.events, &t.gpu);
+    t.notes.push_back("session " + std::to_string(id) + ": its other " + std::to_string(rest.size()) +
+                      " steps are rebuilt from their rows, phases laid end to end (collectives as one NCCL kernel "
+                      "per step, other device work as one memset)");
+}
 }  // namespace
 
 void append_rebuilt_iteration(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
@@ -114,10 +176,22 @@ SessionTrace session_trace(store::SessionStore& st, int64_t id) {
     if (!info) throw store::StoreError("no session " + std::to_string(id) + " in " + st.path());
     SessionTrace t;
     t.process_name = "batchscope session " + std::to_string(id) + ": " + info->name;
-    t.events = stored_events(st, id, t.notes);
-    const bool gpu = is_gpu_backend(info->backend) ||
+    StoredEvents stored = stored_events(st, id, t.notes);
+    t.events = std::move(stored.host);
+    t.gpu = std::move(stored.device);
+    // Named device records (imported traces) go to `gpu`; without any host event they still
+    // make a trace.
+    const bool any_stored = !t.events.empty() || !t.gpu.empty();
+    if (any_stored && info->mode == "imported") {
+        const auto cfg = nlohmann::json::parse(info->config_json, nullptr, false);
+        if (cfg.is_object() && cfg.contains("events_kept_note") && cfg["events_kept_note"].is_string())
+            t.notes.push_back("session " + std::to_string(id) + " holds the events kept at import: " +
+                              cfg["events_kept_note"].get<std::string>());
+        append_steps_not_kept(st, id, is_gpu_backend(info->backend) || !t.gpu.empty(), t);
+    }
+    const bool gpu = is_gpu_backend(info->backend) || !t.gpu.empty() ||
                      std::any_of(t.events.begin(), t.events.end(), [](const Event& e) { return profiler::is_stream_lane(e.lane); });
-    if (t.events.empty() && info->mode == "infer") {
+    if (!any_stored && info->mode == "infer") {
         const std::vector<store::RequestRow> rows = st.requests(id);
         rebuild_requests(rows, t.events);
         if (!rows.empty())
@@ -126,7 +200,7 @@ SessionTrace session_trace(store::SessionStore& st, int64_t id) {
                               "from its " + std::to_string(rows.size()) +
                               " request rows, requests only, phases laid end to end from each batch's start");
     }
-    if (t.events.empty()) {
+    if (!any_stored && t.events.empty()) {
         const std::vector<store::IterationRow> its = st.iterations(id);
         if (its.empty())
             throw store::StoreError("session " + std::to_string(id) +

@@ -122,6 +122,9 @@ double percentile(std::vector<int64_t>& v, double p) {
     return static_cast<double>(v[k]);
 }
 
+// Parts of the step below this share of the first session's step time get no % change.
+constexpr double kTinyPartShare = 0.01;
+
 Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids) {
     if (ids.size() < 2) throw StoreError("compare needs at least two session ids");
     Comparison c;
@@ -147,7 +150,9 @@ Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids
         if (std::adjacent_find(row.values.begin(), row.values.end(), std::not_equal_to<>()) != row.values.end())
             c.config_diff.push_back(std::move(row));
     }
-    auto metric = [&](const char* name, const char* unit, bool higher, double Measured::*field) {
+    // A part of the step (`part`) whose base is under 1% of the base's step time gets no % change:
+    // +6166.7% of 0.003 ms says nothing; the values themselves are still shown.
+    auto metric = [&](const char* name, const char* unit, bool higher, double Measured::*field, bool part = false) {
         MetricRow r{name, unit, higher, {}, {}};
         bool any = false;
         for (const auto& m : ms) {
@@ -155,23 +160,24 @@ Comparison compare_sessions(SessionStore& store, const std::vector<int64_t>& ids
             any = any || !std::isnan(m.*field);
         }
         if (!any) return;
+        const double base = r.values[0];
+        const bool tiny = part && !std::isnan(ms[0].wall) && std::fabs(base) < kTinyPartShare * ms[0].wall;
         for (double v : r.values)
-            r.delta_pct.push_back(std::isnan(v) || std::isnan(r.values[0]) || r.values[0] == 0
-                                      ? kNaN
-                                      : 100.0 * (v - r.values[0]) / r.values[0]);
+            r.delta_pct.push_back(std::isnan(v) || std::isnan(base) || base == 0 || tiny ? kNaN
+                                                                                          : 100.0 * (v - base) / base);
         c.metrics.push_back(std::move(r));
     };
     metric("throughput", "samples/s", true, &Measured::samples_per_s);
     metric("test accuracy", "fraction", true, &Measured::accuracy);
     metric("iterations", "", true, &Measured::iterations);
     metric("iteration time", "ms", false, &Measured::wall);
-    metric("data wait", "ms", false, &Measured::data_wait);
-    metric("h2d", "ms", false, &Measured::h2d);
-    metric("compute", "ms", false, &Measured::compute);
-    metric("comm", "ms", false, &Measured::comm);
-    metric("d2h", "ms", false, &Measured::d2h);
-    metric("other device", "ms", false, &Measured::other_gpu);
-    metric("host", "ms", false, &Measured::host);
+    metric("data wait", "ms", false, &Measured::data_wait, true);
+    metric("h2d", "ms", false, &Measured::h2d, true);
+    metric("compute", "ms", false, &Measured::compute, true);
+    metric("comm", "ms", false, &Measured::comm, true);
+    metric("d2h", "ms", false, &Measured::d2h, true);
+    metric("other device", "ms", false, &Measured::other_gpu, true);
+    metric("host", "ms", false, &Measured::host, true);
     metric("latency p50", "us", false, &Measured::p50);
     metric("latency p99", "us", false, &Measured::p99);
     metric("requests", "req/s", true, &Measured::req_per_s);

@@ -68,6 +68,26 @@ CREATE TABLE session_summary(
 ALTER TABLE iterations ADD COLUMN comm_ns INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE iterations ADD COLUMN other_gpu_ns INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 2 -> 3: stored events of imported traces carry what the session-detail views need: a name
+    // (kernel or copy name, interned per session in event_names), the kind of device record
+    // (-1: a host event, else profiler::GpuActivityKind), a copy's direction and host memory, the
+    // breakdown part a device record counted in when its phase alone cannot say it (1: comm,
+    // 2: other device work), and names for the lanes (CPU threads, GPU streams). Old rows read as
+    // host events without names, as before.
+    R"sql(
+ALTER TABLE events ADD COLUMN name_id INTEGER;
+ALTER TABLE events ADD COLUMN gpu_kind INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE events ADD COLUMN direction INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN part INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE event_names(
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  name_id INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY(session_id, name_id)) WITHOUT ROWID;
+CREATE TABLE event_lanes(
+  session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  lane_kind INTEGER NOT NULL, lane_index INTEGER NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY(session_id, lane_kind, lane_index)) WITHOUT ROWID;
+)sql",
 };
 constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 static_assert(kLatest == kSchemaVersion, "kSchemaVersion must equal the number of migrations");

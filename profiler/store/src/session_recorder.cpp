@@ -5,6 +5,7 @@
 #include <climits>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "batchscope/store/compare.h"
 #include "batchscope/store/session_store.h"
@@ -26,6 +27,15 @@ std::string multi_insert(const char* verb, const char* table, int cols, int rows
 }
 
 constexpr int kRowsPerInsert = 64;  // rows per multi-row INSERT for the high-volume tables
+constexpr int kEventCols = 13;      // session_id and the 12 columns of an event row (schema 3)
+// A host event (our own runs' events: no name, no device record) needs only the first 8; the
+// others take their defaults, and the inserts bind 40% fewer values.
+constexpr int kPlainEventCols = 8;
+constexpr const char* kPlainEvents = "events(session_id, start_ns, end_ns, id, bytes, phase, lane_kind, lane_index)";
+
+bool plain(const EventRow& r) {
+    return r.name.empty() && r.gpu_kind == -1 && r.direction == 0 && !r.pinned && r.part == 0;
+}
 
 // Summary of the requests seen, stored with the session at the end (compare reads it instead
 // of millions of rows).
@@ -40,12 +50,16 @@ struct RequestSummary {
 struct Writer {
     detail::Db& db;
     int64_t id;
-    detail::Stmt it, ep, kn, rq, vd, ev, rq_many, it_many, ev_many;
+    detail::Stmt it, ep, kn, rq, vd, ev, ev_plain, nm, rq_many, it_many, ev_many, ev_many_plain;
     std::vector<RequestRow> rq_buf;
     std::vector<IterationRow> it_buf;
     std::vector<EventRow> ev_buf;
     RequestSummary summary;
     uint64_t events_written = 0;  // in committed transactions (the caller counts after commit)
+    // Event names interned for this session (event_names): name -> id; ids are given in order,
+    // and those at or above names_committed were written in a transaction not yet committed.
+    std::unordered_map<std::string, int64_t> names;
+    size_t names_committed = 0;
 
     Writer(detail::Db& d, int64_t session)
         : db(d),
@@ -55,10 +69,13 @@ struct Writer {
           kn(d.prepare("INSERT INTO knob_changes VALUES (?,?,?,?,?,?)")),
           rq(d.prepare("INSERT OR REPLACE INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?)")),
           vd(d.prepare("INSERT INTO verdicts VALUES (?,?,?,?,?)")),
-          ev(d.prepare("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)")),
+          ev(d.prepare(multi_insert("INSERT", "events", kEventCols, 1))),
+          ev_plain(d.prepare(multi_insert("INSERT", kPlainEvents, kPlainEventCols, 1))),
+          nm(d.prepare("INSERT INTO event_names VALUES (?,?,?)")),
           rq_many(d.prepare(multi_insert("INSERT OR REPLACE", "requests", 11, kRowsPerInsert))),
           it_many(d.prepare(multi_insert("INSERT OR REPLACE", "iterations", 15, kRowsPerInsert))),
-          ev_many(d.prepare(multi_insert("INSERT", "events", 8, kRowsPerInsert))) {
+          ev_many(d.prepare(multi_insert("INSERT", "events", kEventCols, kRowsPerInsert))),
+          ev_many_plain(d.prepare(multi_insert("INSERT", kPlainEvents, kPlainEventCols, kRowsPerInsert))) {
         rq_buf.reserve(kRowsPerInsert);
         it_buf.reserve(kRowsPerInsert);
         ev_buf.reserve(kRowsPerInsert);
@@ -75,9 +92,24 @@ struct Writer {
         s.bind(b + 5, r.queue_ns).bind(b + 6, r.h2d_ns).bind(b + 7, r.compute_ns).bind(b + 8, r.d2h_ns);
         s.bind(b + 9, r.latency_ns).bind(b + 10, int64_t{r.batch_size}).bind(b + 11, int64_t{r.correct});
     }
-    void bind_event(detail::Stmt& s, int b, const EventRow& r) {
+    void bind_event(detail::Stmt& s, int b, const EventRow& r, bool all = true) {
         s.bind(b + 1, id).bind(b + 2, r.start_ns).bind(b + 3, r.end_ns).bind(b + 4, r.id).bind(b + 5, r.bytes);
         s.bind(b + 6, int64_t{r.phase}).bind(b + 7, int64_t{r.lane_kind}).bind(b + 8, int64_t{r.lane_index});
+        if (!all) return;
+        if (r.name.empty()) s.bind_null(b + 9);
+        else s.bind(b + 9, name_id(r.name));
+        s.bind(b + 10, int64_t{r.gpu_kind}).bind(b + 11, int64_t{r.direction}).bind(b + 12, int64_t{r.pinned});
+        s.bind(b + 13, int64_t{r.part});
+    }
+    // The id of `name` in event_names, written there the first time it is seen.
+    int64_t name_id(const std::string& name) {
+        const auto [found, fresh] = names.try_emplace(name, static_cast<int64_t>(names.size()));
+        if (fresh) nm.bind(1, id).bind(2, found->second).bind(3, name).run();
+        return found->second;
+    }
+    void committed() { names_committed = names.size(); }
+    void rolled_back() {
+        std::erase_if(names, [&](const auto& kv) { return kv.second >= static_cast<int64_t>(names_committed); });
     }
 
     // Writes buffered rows: full groups with one multi-row statement, the rest one by one.
@@ -103,12 +135,16 @@ struct Writer {
         }
         rq_buf.clear();
         if (ev_buf.size() == kRowsPerInsert) {
-            for (int k = 0; k < kRowsPerInsert; ++k) bind_event(ev_many, 8 * k, ev_buf[static_cast<size_t>(k)]);
-            ev_many.run();
+            const bool all_plain = std::all_of(ev_buf.begin(), ev_buf.end(), plain);
+            detail::Stmt& s = all_plain ? ev_many_plain : ev_many;
+            const int cols = all_plain ? kPlainEventCols : kEventCols;
+            for (int k = 0; k < kRowsPerInsert; ++k) bind_event(s, cols * k, ev_buf[static_cast<size_t>(k)], !all_plain);
+            s.run();
         } else {
             for (const auto& r : ev_buf) {
-                bind_event(ev, 0, r);
-                ev.run();
+                detail::Stmt& s = plain(r) ? ev_plain : ev;
+                bind_event(s, 0, r, !plain(r));
+                s.run();
             }
         }
         events_written += ev_buf.size();
@@ -118,7 +154,11 @@ struct Writer {
     // `events_pushed`/`events_dropped`: raw events offered to the recorder and those it dropped.
     // `figures`: the ones set with set_summary.
     void write_summary(uint64_t events_pushed, uint64_t events_dropped, uint64_t events_saved,
-                       const std::vector<std::pair<std::string, double>>& figures) {
+                       const std::vector<std::pair<std::string, double>>& figures,
+                       const std::vector<LaneNameRow>& lanes) {
+        auto lane = db.prepare("INSERT OR REPLACE INTO event_lanes VALUES (?,?,?,?)");
+        for (const LaneNameRow& l : lanes)
+            lane.bind(1, id).bind(2, int64_t{l.lane_kind}).bind(3, int64_t{l.lane_index}).bind(4, l.name).run();
         auto put = db.prepare("INSERT OR REPLACE INTO session_summary VALUES (?,?,?)");
         auto kv = [&](const char* key, double v) { put.bind(1, id).bind(2, key).bind(3, v).run(); };
         for (const auto& [key, v] : figures) kv(key.c_str(), v);
@@ -238,6 +278,16 @@ void SessionRecorder::set_summary(const std::string& key, double value) {
     figures_.emplace_back(key, value);
 }
 
+void SessionRecorder::set_lane_name(int lane_kind, int lane_index, const std::string& name) {
+    std::lock_guard lock(m_);
+    for (auto& l : lanes_)
+        if (l.lane_kind == lane_kind && l.lane_index == lane_index) {
+            l.name = name;
+            return;
+        }
+    lanes_.push_back({lane_kind, lane_index, name});
+}
+
 void SessionRecorder::writer_main(detail::Db& db) {
     std::unique_ptr<Writer> w;
     std::optional<detail::Stmt> heartbeat;
@@ -255,6 +305,7 @@ void SessionRecorder::writer_main(detail::Db& db) {
         bool stopping;
         uint64_t dropped, ev_pushed, ev_dropped;
         std::vector<std::pair<std::string, double>> figures;
+        std::vector<LaneNameRow> lanes;
         {
             std::unique_lock lock(m_);
             cv_.wait_for(lock, std::chrono::milliseconds(kFlushIntervalMs), [&] { return stop_; });
@@ -263,7 +314,7 @@ void SessionRecorder::writer_main(detail::Db& db) {
             dropped = dropped_;
             ev_pushed = events_pushed_;
             ev_dropped = events_dropped_;
-            if (stopping) figures = figures_;
+            if (stopping) figures = figures_, lanes = lanes_;
         }
         const uint64_t ev_before = w ? w->events_written : 0;
         try {
@@ -271,14 +322,16 @@ void SessionRecorder::writer_main(detail::Db& db) {
             detail::Transaction tx(db);
             for (const Row& r : batch) std::visit(*w, r);
             w->flush();
-            if (stopping) w->write_summary(ev_pushed, ev_dropped, w->events_written, figures);
+            if (stopping) w->write_summary(ev_pushed, ev_dropped, w->events_written, figures, lanes);
             heartbeat->bind(1, static_cast<int64_t>(dropped)).bind(2, id_).run();
             tx.commit();
+            w->committed();
             std::lock_guard lock(m_);
             events_written_ = w->events_written;
         } catch (const std::exception& e) {
             std::lock_guard lock(m_);
             if (w) w->events_written = ev_before;  // rolled back
+            if (w) w->rolled_back();
             dropped_ += batch.size();
             for (const Row& r : batch) events_dropped_ += std::holds_alternative<EventRow>(r) ? 1 : 0;
             error_ = e.what();

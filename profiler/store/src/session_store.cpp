@@ -30,8 +30,10 @@ constexpr Child kChildren[] = {
     {"requests",
      "request_id, scheduled_ns, issued_ns, queue_ns, h2d_ns, compute_ns, d2h_ns, latency_ns, batch_size, correct"},
     {"verdicts", "first_iteration, last_iteration, verdict, advice"},
-    {"events", "start_ns, end_ns, id, bytes, phase, lane_kind, lane_index"},
+    {"events", "start_ns, end_ns, id, bytes, phase, lane_kind, lane_index, name_id, gpu_kind, direction, pinned, part"},
     {"session_summary", "key, value"},
+    {"event_names", "name_id, name"},
+    {"event_lanes", "lane_kind, lane_index, name"},
 };
 
 SessionInfo read_info(detail::Stmt& s) {
@@ -211,12 +213,38 @@ std::vector<VerdictRow> SessionStore::verdicts(int64_t id) {
 }
 
 std::vector<EventRow> SessionStore::events(int64_t id) {
-    auto s = db_->prepare(std::string("SELECT ") + kChildren[6].cols + " FROM events WHERE session_id = ? ORDER BY start_ns");
+    auto s = db_->prepare(
+        "SELECT e.start_ns, e.end_ns, e.id, e.bytes, e.phase, e.lane_kind, e.lane_index, e.gpu_kind, e.direction, "
+        "e.pinned, e.part, n.name FROM events e LEFT JOIN event_names n ON n.session_id = e.session_id AND "
+        "n.name_id = e.name_id WHERE e.session_id = ? ORDER BY e.start_ns");
     s.bind(1, id);
     std::vector<EventRow> out;
+    while (s.step()) {
+        EventRow r;
+        r.start_ns = s.col_int(0);
+        r.end_ns = s.col_int(1);
+        r.id = s.col_int(2);
+        r.bytes = s.col_int(3);
+        r.phase = static_cast<int>(s.col_int(4));
+        r.lane_kind = static_cast<int>(s.col_int(5));
+        r.lane_index = static_cast<int>(s.col_int(6));
+        r.gpu_kind = static_cast<int>(s.col_int(7));
+        r.direction = static_cast<int>(s.col_int(8));
+        r.pinned = s.col_int(9) != 0;
+        r.part = static_cast<int>(s.col_int(10));
+        if (!s.col_is_null(11)) r.name = s.col_text(11);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<LaneNameRow> SessionStore::lane_names(int64_t id) {
+    auto s = db_->prepare("SELECT lane_kind, lane_index, name FROM event_lanes WHERE session_id = ? "
+                          "ORDER BY lane_kind, lane_index");
+    s.bind(1, id);
+    std::vector<LaneNameRow> out;
     while (s.step())
-        out.push_back({s.col_int(0), s.col_int(1), s.col_int(2), s.col_int(3), static_cast<int>(s.col_int(4)),
-                       static_cast<int>(s.col_int(5)), static_cast<int>(s.col_int(6))});
+        out.push_back({static_cast<int>(s.col_int(0)), static_cast<int>(s.col_int(1)), s.col_text(2)});
     return out;
 }
 

@@ -180,8 +180,12 @@ void EventParser::event(std::string_view raw, uint64_t offset) {
     switch (c) {
     case Cat::Kernel:
         a.kind = icontains(name, "nccl") ? ActivityKind::Comm : ActivityKind::Compute;
+        a.record = kKernelRecord;
+        a.name = intern(name);
         break;
     case Cat::Memcpy:
+        a.record = kMemcpyRecord;
+        a.name = intern(name);
         a.kind = name.find("HtoD") != std::string_view::npos   ? ActivityKind::H2D
                  : name.find("DtoH") != std::string_view::npos ? ActivityKind::D2H
                                                                : ActivityKind::OtherGpu;
@@ -189,6 +193,8 @@ void EventParser::event(std::string_view raw, uint64_t offset) {
         a.pinned = name.find("Pinned") != std::string_view::npos;
         break;
     case Cat::Memset:
+        a.record = kMemsetRecord;
+        a.name = intern(name);
         a.kind = ActivityKind::OtherGpu;
         a.value = bytes;
         break;
@@ -216,6 +222,15 @@ void EventParser::event(std::string_view raw, uint64_t offset) {
         break;
     }
     out_.activities.push_back(a);
+}
+
+uint32_t EventParser::intern(std::string_view name) {
+    if (name.empty()) return 0;
+    if (const auto it = names_.find(name); it != names_.end()) return it->second;
+    const auto id = static_cast<uint32_t>(out_.names.size());
+    out_.names.emplace_back(name);
+    names_.emplace(std::string(name), id);
+    return id;
 }
 
 void EventParser::member(std::string_view key, std::string_view raw) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "batchscope/trace_import/trace_model.h"
 
@@ -19,8 +20,15 @@ public:
     void member(std::string_view key, std::string_view raw);
 
 private:
+    uint32_t intern(std::string_view name);
+
+    struct Hash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
     simdjson::ondemand::parser parser_;
     ParsedTrace& out_;
+    std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> names_;
     bool any_x_ = false;
 };
 

@@ -47,6 +47,7 @@ ImportedTrace load_trace(const std::string& path, const ReadOptions& opt, const 
     ParsedTrace p = read_trace(path, opt, progress, cancel);
     ImportedTrace t;
     t.analysis = analyse_trace(p);
+    t.kept = keep_events(p, t.analysis, opt.keep_events);
     t.meta = std::move(p.meta);
     t.events = p.events;
     return t;
@@ -141,6 +142,16 @@ int64_t save_imported(const std::string& db, const ImportedTrace& t, const std::
         cfg["truncated_at_byte"] = m.truncated_at;
         cfg["steps_lost"] = a.steps_lost;
     }
+    if (!t.kept.activities.empty()) {
+        const KeptEvents& k = t.kept;
+        cfg["events_kept"] = k.activities.size();
+        cfg["events_kept_note"] =
+            k.partial ? "the first " + std::to_string(k.activities.size()) + " events of step " +
+                            std::to_string(k.first_step) + " (a step alone holds more than the cap)"
+            : std::to_string(k.steps_kept) + " of " + std::to_string(a.steps.size()) + " steps (" +
+                  std::to_string(k.first_step) + (k.steps_kept > 1 ? "–" + std::to_string(k.last_step) : "") +
+                  "): the first whole steps whose events fit under the cap";
+    }
     nlohmann::json env = {{"devices", join(m.devices, ", ")}, {"device_count", m.devices.size()}};
 
     store::SessionMeta meta;
@@ -176,6 +187,15 @@ int64_t save_imported(const std::string& db, const ImportedTrace& t, const std::
     vr.verdict = v.verdict;
     vr.advice = v.verdict + ": " + headline(a.total) + (v.advice.empty() ? "" : "\n") + join(v.advice, "\n");
     rec.add(vr);
+    std::vector<store::LaneNameRow> lanes;
+    uint64_t lanes_dropped = 0;
+    const std::vector<store::EventRow> rows = event_rows(t.kept, a, a.total.start_ns, lanes, lanes_dropped);
+    rec.add_events(rows);
+    for (const store::LaneNameRow& l : lanes) rec.set_lane_name(l.lane_kind, l.lane_index, l.name);
+    if (!rows.empty()) {
+        rec.set_summary("events_steps_kept", t.kept.steps_kept);
+        rec.set_summary("events_left_out", static_cast<double>(t.kept.left_out + lanes_dropped));
+    }
     std::string msg;
     if (m.truncated)
         msg = "the trace ends early at byte " + std::to_string(m.truncated_at) +

@@ -67,6 +67,24 @@ TEST(Compare, ConfigDiffKnobsAndDeltas) {
     for (const auto& m : c.metrics) EXPECT_NE(m.name, "latency p50");  // not measured in either
 }
 
+TEST(Compare, APartUnderOnePercentOfTheBaseStepGetsNoPercentChange) {
+    bs_store_test::TempFile t;
+    // Base: data wait 5 us of a 1.005 ms step (0.5%); then 400 us. Without the rule: +7900%.
+    const int64_t a = make(t.path, "{}", 5'000, 10000, 0);
+    const int64_t b = make(t.path, "{}", 400'000, 10000, 0);
+    // Base 20 us of 1.02 ms (2%): its change stays, -75% to 5 us.
+    const int64_t c20 = make(t.path, "{}", 20'000, 10000, 0);
+    SessionStore s(t.path);
+    const Comparison ab = compare_sessions(s, {a, b});
+    const MetricRow& dw = metric(ab, "data wait");
+    EXPECT_DOUBLE_EQ(dw.values[0], 0.005);
+    EXPECT_DOUBLE_EQ(dw.values[1], 0.4);
+    EXPECT_TRUE(std::isnan(dw.delta_pct[1]));
+    EXPECT_DOUBLE_EQ(metric(ab, "iteration time").delta_pct[1], 100.0 * (1.4 - 1.005) / 1.005);  // whole steps keep theirs
+    const Comparison ca = compare_sessions(s, {c20, a});
+    EXPECT_DOUBLE_EQ(metric(ca, "data wait").delta_pct[1], -75.0);
+}
+
 TEST(Compare, LatencyPercentilesAndErrors) {
     bs_store_test::TempFile t;
     const int64_t a = make(t.path, "{}", 0, 1, 1000);

@@ -2,6 +2,7 @@
 // in time order, counted when the queue is full (never silently lost), exported with the session.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <vector>
 
@@ -108,4 +109,128 @@ TEST(SessionEvents, NoEventsNoEventFigures) {
     SessionStore s(t.path);
     EXPECT_TRUE(s.events(id).empty());
     EXPECT_EQ(summary_of(s, id).count("events_saved"), 0u);
+}
+
+TEST(SessionEvents, NamedDeviceRecordsAndLaneNamesRoundTripAndTravelWithTheSession) {
+    TempFile t;
+    SessionMeta m;
+    m.mode = "imported";
+    int64_t id = 0;
+    {
+        SessionRecorder rec(t.path, m);
+        id = rec.session_id();
+        std::vector<EventRow> rows(4);
+        rows[0] = {0, 100, 7, 0, 6, 0, 0};  // a host span, no name
+        rows[1] = {10, 50, 7, 0, 2, 3, 1};
+        rows[1].gpu_kind = 0;
+        rows[1].name = "ncclKernel_AllReduce";
+        rows[1].part = kPartComm;
+        rows[2] = {60, 70, 7, 4096, 1, 3, 1};
+        rows[2].gpu_kind = 1;
+        rows[2].direction = 1;
+        rows[2].pinned = true;
+        rows[2].name = "Memcpy HtoD (Pinned -> Device)";
+        rows[3] = {80, 90, 8, 0, 2, 3, 1};
+        rows[3].gpu_kind = 0;
+        rows[3].name = "ncclKernel_AllReduce";  // the same name again: interned once
+        rows[3].part = kPartComm;
+        EXPECT_EQ(rec.add_events(rows), 4u);
+        rec.set_lane_name(3, 1, "GPU stream 7");
+        rec.set_lane_name(0, 0, "CPU thread 4711");
+        rec.finish("finished");
+        EXPECT_EQ(rec.last_error(), "");
+    }
+    SessionStore s(t.path);
+    auto check = [](SessionStore& st, int64_t sid) {
+        const auto ev = st.events(sid);
+        ASSERT_EQ(ev.size(), 4u);
+        EXPECT_EQ(ev[0].gpu_kind, -1);
+        EXPECT_EQ(ev[0].name, "");
+        EXPECT_EQ(ev[1].name, "ncclKernel_AllReduce");
+        EXPECT_EQ(ev[1].gpu_kind, 0);
+        EXPECT_EQ(ev[1].part, kPartComm);
+        EXPECT_EQ(ev[2].name, "Memcpy HtoD (Pinned -> Device)");
+        EXPECT_EQ(ev[2].direction, 1);
+        EXPECT_TRUE(ev[2].pinned);
+        EXPECT_EQ(ev[2].bytes, 4096);
+        EXPECT_EQ(ev[3].name, "ncclKernel_AllReduce");
+        const auto lanes = st.lane_names(sid);
+        ASSERT_EQ(lanes.size(), 2u);
+        EXPECT_EQ(lanes[0].name, "CPU thread 4711");
+        EXPECT_EQ(lanes[1].lane_kind, 3);
+        EXPECT_EQ(lanes[1].name, "GPU stream 7");
+    };
+    check(s, id);
+    // Exported alone and imported into another file, the names and lanes come along; deleting
+    // the session leaves none behind.
+    const std::string one = t.sibling("one.db");
+    s.export_session(id, one);
+    TempFile other;
+    SessionStore o(other.path);
+    const auto ids = o.import_file(one);
+    ASSERT_EQ(ids.size(), 1u);
+    check(o, ids[0]);
+    o.remove(ids[0]);
+    EXPECT_TRUE(o.events(ids[0]).empty());
+    EXPECT_TRUE(o.lane_names(ids[0]).empty());
+}
+
+TEST(SessionEvents, ASchema2FileWithEventsMigratesAndItsEventsReadAsBefore) {
+    // sessions-v2-events.db: sessions-v2.db with three event rows of the schema-2 layout
+    // (iteration on the controller, an h2d on copy stream 0, compute on compute stream 0).
+    TempFile t;
+    std::filesystem::create_directories(t.dir);
+    std::filesystem::copy_file(std::string(BS_STORE_TESTDATA) + "/sessions-v2-events.db", t.path);
+    SessionStore s(t.path);
+    EXPECT_EQ(s.schema_version(), kSchemaVersion);
+    const auto list = s.list();
+    ASSERT_EQ(list.size(), 1u);
+    const auto ev = s.events(list[0].id);
+    ASSERT_EQ(ev.size(), 3u);
+    EXPECT_EQ(ev[0].phase, 6);
+    EXPECT_EQ(ev[1].start_ns, 1200);
+    EXPECT_EQ(ev[1].bytes, 4096);
+    EXPECT_EQ(ev[1].lane_kind, 2);
+    EXPECT_EQ(ev[2].phase, 2);
+    for (const EventRow& r : ev) {
+        EXPECT_EQ(r.name, "");
+        EXPECT_EQ(r.gpu_kind, -1);
+        EXPECT_EQ(r.part, kPartAsPhase);
+    }
+    EXPECT_TRUE(s.lane_names(list[0].id).empty());
+    EXPECT_EQ(s.check_integrity(), "ok");
+}
+
+TEST(SessionEvents, BatchesOfHostEventsAndNamedRecordsBothReadBackWhole) {
+    // The writer inserts 64 rows a statement: all-host batches take a shorter insert than batches
+    // with a named record; 200 rows give full batches of each kind and a rest.
+    TempFile t;
+    SessionMeta m;
+    m.mode = "imported";
+    int64_t id = 0;
+    std::vector<EventRow> rows;
+    for (int i = 0; i < 200; ++i) {
+        EventRow r{i * 10, i * 10 + 5, i, 0, 2, 3, 0};
+        if (i >= 64 && i < 128 && i % 3 == 0) {  // only the second batch has named records
+            r.gpu_kind = 0;
+            r.name = "kernel_" + std::to_string(i % 2);
+        }
+        rows.push_back(r);
+    }
+    {
+        SessionRecorder rec(t.path, m);
+        id = rec.session_id();
+        EXPECT_EQ(rec.add_events(rows), 200u);
+        rec.finish("finished");
+        EXPECT_EQ(rec.last_error(), "");
+    }
+    SessionStore s(t.path);
+    const auto ev = s.events(id);
+    ASSERT_EQ(ev.size(), 200u);
+    for (size_t i = 0; i < ev.size(); ++i) {
+        ASSERT_EQ(ev[i].start_ns, rows[i].start_ns);
+        ASSERT_EQ(ev[i].id, rows[i].id);
+        ASSERT_EQ(ev[i].name, rows[i].name) << i;
+        ASSERT_EQ(ev[i].gpu_kind, rows[i].gpu_kind) << i;
+    }
 }

@@ -6,6 +6,7 @@
 
 #include "breakdown_stats.h"
 #include "run_text.h"
+#include "lane_model.h"
 #include "run_timeline.h"
 
 using namespace batchscope;
@@ -142,4 +143,51 @@ TEST(RunTimeline, PlacesEpochsAndKnobChanges) {
     EXPECT_EQ(t.epoch_loss().size(), size_t(2));
     t.reset();
     EXPECT_TRUE(t.knob_changes().empty());
+}
+
+// A saved session's events in the lane model: shown from the first 16 iterations, moved along
+// the session within its span, each event with its label and breakdown part.
+TEST(LaneModelFixed, ShowsTheFirstIterationsAndMovesWithinTheSession) {
+    using profiler::Lane;
+    using profiler::LaneKind;
+    using profiler::Phase;
+    std::vector<profiler::Event> ev;
+    std::vector<std::string> labels;
+    std::vector<int> parts;
+    const Lane cpu{LaneKind::Controller, 0}, stream{LaneKind::ComputeStream, 1};
+    for (int64_t i = 0; i < 20; ++i) {  // 20 steps of 10 ms, each with a 4 ms collective at 5 ms
+        ev.push_back(profiler::make_event(Phase::Iteration, i * 10'000'000, (i + 1) * 10'000'000, cpu, i));
+        labels.emplace_back();
+        parts.push_back(0);
+        ev.push_back(profiler::make_event(Phase::Compute, i * 10'000'000 + 5'000'000, i * 10'000'000 + 9'000'000, stream, i));
+        labels.push_back("ncclKernel " + std::to_string(i));
+        parts.push_back(1);
+    }
+    LaneModel m;
+    m.load(ev, labels, parts);
+    EXPECT_TRUE(m.fixed());
+    ASSERT_EQ(m.lanes().size(), 2u);
+    EXPECT_EQ(m.lanes()[0], cpu);  // the controller above the streams
+    EXPECT_EQ(m.firstNs(), 0);
+    EXPECT_EQ(m.lastNs(), 200'000'000);
+    EXPECT_EQ(m.viewStartNs(), 0);
+    EXPECT_EQ(m.viewEndNs(), 160'000'000);  // the first 16 steps
+    EXPECT_TRUE(m.hasPart(1));
+    EXPECT_FALSE(m.hasPart(2));
+    EXPECT_FALSE(m.hasPhase(Phase::Compute));  // the only compute-phase events are collectives
+    EXPECT_TRUE(m.hasPhase(Phase::Iteration));
+    EXPECT_FALSE(m.hasPhase(Phase::Load));
+    const std::vector<LaneRect> rs = m.layout(1600);
+    int comm = 0;
+    for (const LaneRect& r : rs) comm += r.part == 1 ? 1 : 0;
+    EXPECT_EQ(comm, 16);  // the collectives of the steps shown, drawn as comm
+    const profiler::Event* e = m.eventAt(1, 26'000'000);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(m.labelOf(e), "ncclKernel 2");
+    m.setView(150'000'000, 160'000'000);  // past the end: kept inside the session
+    EXPECT_EQ(m.viewStartNs(), 40'000'000);
+    EXPECT_EQ(m.viewEndNs(), 200'000'000);
+    m.setView(-5, 10'000'000);
+    EXPECT_EQ(m.viewStartNs(), 0);
+    EXPECT_EQ(m.viewEndNs(), 10'000'000);
 }

@@ -1,8 +1,11 @@
 // File -> Open trace... / drops: a folder of ranks is imported off the GUI thread behind a
 // progress dialog, the sessions are listed and compared; a bad file is refused, nothing saved.
+#include <QComboBox>
 #include <QFile>
+#include <QFileInfo>
 #include <QMainWindow>
 #include <QProgressDialog>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -15,7 +18,13 @@
 #include "batchscope/store/session_store.h"
 #include "charts/comparison_bar_chart.h"
 #include "charts/time_series_chart.h"
+#include "batchscope/analysis/session_detail.h"
+#include "batchscope/trace_import/import_session.h"
 #include "compare_view.h"
+#include "device_tables.h"
+#include "lane_timeline.h"
+#include "session_detail_view.h"
+#include "pdf_report.h"
 #include "rank_comparison_view.h"
 #include "sessions_view.h"
 #include "trace_import_ui.h"
@@ -109,6 +118,114 @@ private slots:
         QCOMPARE(QString::fromStdString(list[0].mode), QStringLiteral("imported"));
         QCOMPARE(list[0].tags, list[1].tags);
         QCOMPARE(st.iterations(list[1].id).size(), size_t{2});
+    }
+
+    void detailViewOfAnImportedSessionShowsItsLanesAndTables() {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("sessions.db"));
+        const trace_import::ImportBatch b =
+            trace_import::import_traces({std::string(BS_TRACE_DATA) + "/nccl-2ranks-rank0.json.gz"}, db.toStdString());
+        const int64_t id = b.ids.at(0);
+        SessionsView view(db);
+        QSignalSpy listed(&view, &SessionsView::listed);
+        view.refresh();
+        QVERIFY(listed.wait(30'000));
+        view.selectIds({id});
+        QSignalSpy shown(&view, &SessionsView::detailShown);
+        view.showDetails(id);
+        QVERIFY(shown.wait(30'000));
+        auto* d = shown[0][0].value<SessionDetailView*>();
+        QVERIFY(d != nullptr);
+        QCOMPARE(d->sessionId(), id);
+        d->resize(1200, 800);
+        d->show();
+        QVERIFY(QTest::qWaitForWindowExposed(d));
+        // Lanes: the CPU threads with steps and DataLoader waits, and each GPU stream.
+        const LaneTimeline* tl = d->timeline();
+        QVERIFY2(tl->emptyText().isEmpty(), qPrintable(tl->emptyText()));
+        QVERIFY(tl->laneCount() >= 2);
+        int threads = 0, streams = 0;
+        for (const profiler::Lane& lane : tl->model().lanes()) {
+            const QString name = tl->laneLabel(lane);
+            threads += name.startsWith(QStringLiteral("CPU thread ")) ? 1 : 0;
+            streams += name.startsWith(QStringLiteral("GPU stream ")) ? 1 : 0;
+        }
+        QVERIFY(threads >= 1);
+        QVERIFY(streams >= 1);
+        QVERIFY(tl->model().fixed());
+        QVERIFY(!tl->rects().empty());
+        bool step = false, comm = false;
+        for (const LaneRect& r : tl->rects()) {
+            step = step || r.phase == profiler::Phase::Iteration;
+            comm = comm || r.part == store::kPartComm;  // the collectives, in comm's colour
+        }
+        QVERIFY(step);
+        QVERIFY(comm);
+        // Hovering a collective names it, its stream and its step.
+        bool hovered = false;
+        for (const LaneRect& r : tl->rects())
+            if (r.part == store::kPartComm && r.x1 - r.x0 >= 3) {
+                hovered = true;
+                const QString tip = tl->tooltipAt(tl->centreOf(r));
+                QVERIFY2(tip.contains(QStringLiteral("nccl")) && tip.contains(QStringLiteral("counted as comm")) &&
+                             tip.contains(QStringLiteral("GPU stream")) && tip.contains(QStringLiteral("step ")),
+                         qPrintable(tip));
+                break;
+            }
+        QVERIFY(hovered);
+        // Scrolling moves the window along the session, keeping its span.
+        const int64_t span = tl->model().viewEndNs() - tl->model().viewStartNs();
+        if (d->scrollBar()->maximum() > 0) {
+            d->scrollBar()->setValue(d->scrollBar()->maximum());
+            QVERIFY(tl->model().viewStartNs() > tl->model().firstNs());
+            QCOMPARE(tl->model().viewEndNs() - tl->model().viewStartNs(), span);
+        }
+        // Zoom: one step shows the first step's window; "all" the whole session, with nothing to scroll.
+        d->zoomBox()->setCurrentIndex(0);
+        d->scrollBar()->setValue(0);
+        int64_t second_step = -1;  // the start of the second step shown: one step is up to there
+        {
+            std::vector<int64_t> starts;
+            store::SessionStore s0(db.toStdString(), true);
+            for (const store::EventRow& e : s0.events(id))
+                if (e.phase == static_cast<int>(profiler::Phase::Iteration)) starts.push_back(e.start_ns);
+            std::sort(starts.begin(), starts.end());
+            QVERIFY(starts.size() >= 2);
+            second_step = starts[1] - starts[0];
+        }
+        QCOMPARE(tl->model().viewStartNs(), tl->model().firstNs());
+        QCOMPARE(tl->model().viewEndNs() - tl->model().viewStartNs(), second_step);
+        QVERIFY(d->scrollBar()->maximum() > 0);
+        d->zoomBox()->setCurrentIndex(3);
+        QCOMPARE(tl->model().viewStartNs(), tl->model().firstNs());
+        QCOMPARE(tl->model().viewEndNs(), tl->model().lastNs());
+        QCOMPARE(d->scrollBar()->maximum(), 0);
+
+        // The tables: kernels by name (NCCL among them), copies; the same numbers as the store's.
+        QVERIFY(d->kernelTableShown());
+        QVERIFY(d->kernelModel()->rowCount() > 0);
+        store::SessionStore st(db.toStdString(), true);
+        const analysis::SessionDetail det = analysis::session_detail(st, id);
+        QCOMPARE(d->kernelModel()->rowCount(), int(det.kernels.size()));
+        QCOMPARE(d->copyModel()->rowCount(), int(det.copies.size()));
+        bool nccl = false;
+        for (int r = 0; r < d->kernelModel()->rowCount(); ++r)
+            nccl = nccl || d->kernelModel()->index(r, KernelTableModel::Name).data().toString().contains(QStringLiteral("nccl"));
+        QVERIFY(nccl);
+        // The session's PDF report draws charts for a trace too: steps/s and the mean step's parts
+        // (before: none, as a trace has no batch size and no loss).
+        const SessionReport report = load_session_report(st, id);
+        const QStringList charts = session_report_charts(report);
+        QCOMPARE(charts.size(), qsizetype(2));
+        QVERIFY2(charts[0].contains(QStringLiteral("steps/s")), qPrintable(charts[0]));
+        const QString pdf = dir.filePath(QStringLiteral("rank0.pdf"));
+        QCOMPARE(write_session_report(pdf, report), QString());
+        QVERIFY(QFileInfo(pdf).size() > 10'000);
+        if (const QByteArray shot = qgetenv("BATCHSCOPE_DETAIL_SHOT"); !shot.isEmpty()) {
+            QTest::qWait(200);
+            QVERIFY(d->grab().save(QString::fromLocal8Bit(shot)));
+        }
+        d->close();
     }
 
     void badFileIsRefusedAndNothingSaved() {

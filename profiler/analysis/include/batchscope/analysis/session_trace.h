@@ -1,6 +1,7 @@
 #pragma once
 // The Chrome/Kineto trace of a stored session (profiler/chrome_trace.h has the format): from the
-// raw events saved with `--save-events`, else rebuilt from its iteration rows (training) or its
+// raw events saved with `--save-events` or kept by a trace import (kernels and copies under their
+// stored names), else rebuilt from its iteration rows (training) or its
 // request rows (inference). One builder for `sessions export --format chrome` and the
 // dashboard's export; the notes say what was rebuilt or left out, for the front end to show.
 #include <cstdint>
@@ -28,6 +29,18 @@ namespace batchscope::analysis {
 void append_rebuilt_iteration(int64_t iteration, int64_t start_ns, int64_t end_ns, const profiler::Breakdown& bd,
                               bool gpu, std::vector<profiler::Event>& out,
                               std::vector<profiler::GpuActivity>* device_work = nullptr);
+
+// A session's stored event rows: host events, and (schema 3, imported traces) named device
+// records, both as the GPU activities the kernel and copy tables and the Chrome export take and
+// as timeline events on their stream lanes. Rows this version does not know are left out and
+// counted in `notes`.
+struct StoredEvents {
+    std::vector<profiler::Event> host;
+    std::vector<profiler::GpuActivity> device;
+    std::vector<profiler::Event> device_events;  // device[i] as a timeline event (phase, lane, bytes)
+    std::vector<int> device_parts;               // device[i]'s store::kPart* (comm, other device work)
+};
+StoredEvents stored_events(store::SessionStore& st, int64_t id, std::vector<std::string>& notes);
 
 // "cuda", "CUDA, NVIDIA H100 ...", "gpu": a backend that runs on a GPU.
 bool is_gpu_backend(const std::string& backend);

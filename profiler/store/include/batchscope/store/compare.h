@@ -22,7 +22,8 @@ struct MetricRow {
     std::string unit;
     bool higher_is_better = true;
     std::vector<double> values;     // NaN where not measured in that session
-    std::vector<double> delta_pct;  // against values[0]; NaN where not comparable
+    std::vector<double> delta_pct;  // against values[0]; NaN where not comparable (for the parts of
+                                    // a step: also where values[0] is under 1% of the first session's step)
 };
 
 // The ranks of one imported job (sessions of mode "imported") side by side.

@@ -68,10 +68,28 @@ struct VerdictRow {
     std::string advice;
 };
 
-// A raw trace event (kept only when asked for): the profiler's Event, field for field.
+// A raw trace event (kept only when asked for): the profiler's Event, field for field, and (schema
+// 3, imported traces) what a device record needs for the kernel and copy tables.
 struct EventRow {
     int64_t start_ns = 0, end_ns = 0, id = 0, bytes = 0;
     int phase = 0, lane_kind = 0, lane_index = 0;
+    // Device records: profiler::GpuActivityKind (0 kernel, 1 memcpy, 2 memset); -1: a host event.
+    int gpu_kind = -1;
+    int direction = 0;    // copies: profiler::CopyDirection
+    bool pinned = false;  // copies: from page-locked host memory
+    // The breakdown part a device record counted in, where its phase cannot say it (a collective
+    // is drawn as Compute, a memset too): kPartAsPhase, kPartComm or kPartOtherGpu.
+    int part = 0;
+    std::string name{};   // kernel or copy name as the trace wrote it; "" when none
+};
+inline constexpr int kPartAsPhase = 0;
+inline constexpr int kPartComm = 1;
+inline constexpr int kPartOtherGpu = 2;
+
+// A name for a lane of a session's stored events (profiler::LaneKind and index).
+struct LaneNameRow {
+    int lane_kind = 0, lane_index = 0;
+    std::string name;
 };
 
 struct SessionInfo {

@@ -48,6 +48,9 @@ public:
     // A figure of the whole session (a session_summary key), written when the session finishes;
     // setting a key again replaces its value.
     void set_summary(const std::string& key, double value);
+    // A name for a lane of the stored events (SessionStore::lane_names), written when the
+    // session finishes.
+    void set_lane_name(int lane_kind, int lane_index, const std::string& name);
 
     // Writes what is queued, then the end state ("finished", "stopped", "failed"), and stops the
     // writer. Safe to call once; later calls do nothing.
@@ -70,6 +73,7 @@ private:
     std::condition_variable cv_;
     std::vector<Row> pending_;
     std::vector<std::pair<std::string, double>> figures_;  // set_summary, written at the end
+    std::vector<LaneNameRow> lanes_;                       // set_lane_name, written at the end
     uint64_t dropped_ = 0;
     uint64_t events_dropped_ = 0;
     uint64_t events_pushed_ = 0;

@@ -17,7 +17,7 @@ namespace detail {
 class Db;
 }
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct SessionFilter {
     std::string mode{}, model{}, dataset{}, tag{};
@@ -49,7 +49,11 @@ public:
     std::vector<KnobRow> knob_changes(int64_t id);
     std::vector<RequestRow> requests(int64_t id);
     std::vector<VerdictRow> verdicts(int64_t id);
+    // In time order, with their names (schema 3; "" for rows without one).
     std::vector<EventRow> events(int64_t id);
+    // Names given to the lanes of the stored events ("CPU thread 4711", "GPU stream 7"); lanes
+    // without one keep the profiler's name.
+    std::vector<LaneNameRow> lane_names(int64_t id);
     // Figures stored at the end of a session (latency percentiles, "events_saved", "events_dropped").
     std::vector<std::pair<std::string, double>> summary(int64_t id);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "batchscope/trace_import/step_breakdown.h"
+#include "batchscope/trace_import/stored_events.h"
 #include "batchscope/trace_import/trace_model.h"
 #include "batchscope/trace_import/trace_reader.h"
 
@@ -18,9 +19,11 @@ struct ImportedTrace {
     TraceMeta meta;
     TraceAnalysis analysis;
     uint64_t events = 0;
+    KeptEvents kept;  // the raw events saved with the session (bounded: ReadOptions::keep_events)
 };
 
-// Reads and analyses one file, keeping only the analysis (see read_trace for what it throws).
+// Reads and analyses one file, keeping the analysis and a bounded number of raw events (see
+// read_trace for what it throws).
 ImportedTrace load_trace(const std::string& path, const ReadOptions& opt = {}, const ReadProgress& progress = {},
                          const std::atomic<bool>* cancel = nullptr);
 

@@ -23,6 +23,9 @@ public:
     ImportCancelled() : std::runtime_error("import cancelled") {}
 };
 
+// The category of a device record (Activity::record).
+enum DeviceRecord : uint8_t { kNoRecord = 0, kKernelRecord = 1, kMemcpyRecord = 2, kMemsetRecord = 3 };
+
 // Kinds in the breakdown's priority order first (lower value wins an overlap).
 enum class ActivityKind : uint8_t {
     Compute = 0,   // GPU kernel, not a collective
@@ -46,6 +49,8 @@ struct Activity {
     // Ran on a GPU: every kernel; a copy or memset only when it names its stream or its launch
     // (a CPU run's batch copy, as Batchscope's CPU backend exports it, names neither).
     bool on_device = false;
+    uint8_t record = 0;        // what the trace called it: a DeviceRecord (0 for host spans and launches)
+    uint32_t name = 0;         // kernels, copies, memsets: index into ParsedTrace::names (0: none)
 };
 static_assert(sizeof(Activity) <= 48, "millions of these are kept: keep Activity small");
 
@@ -70,6 +75,7 @@ struct TraceMeta {
 struct ParsedTrace {
     TraceMeta meta;
     std::vector<Activity> activities;  // unsorted, as read
+    std::vector<std::string> names{std::string()};  // device records' names, each once (0: none)
     int64_t first_ns = 0, last_ns = 0; // span of every complete ("X") event read
     uint64_t events = 0;               // trace events read
     uint64_t cpu_ops = 0;              // cpu_op / Operator events (counted, not kept)

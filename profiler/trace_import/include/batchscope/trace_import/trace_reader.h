@@ -5,6 +5,7 @@
 // broke) on bad input; a file that ends early inside its events is not an error: it is
 // returned with meta.truncated set and the events read before the end.
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -16,6 +17,8 @@ namespace batchscope::trace_import {
 
 struct ReadOptions {
     int rank = -1;  // used when the trace names no rank (distributedInfo) and the file name none either
+    // load_trace(): raw events kept for the session's timeline and tables (stored_events.h); 0: none.
+    size_t keep_events = 20'000;
 };
 
 // Called now and then with the bytes of the file read so far (compressed bytes for .gz) and
