@@ -167,7 +167,8 @@ void write_request_slices(std::ostream& out, std::vector<Event>& requests, const
 
 int chrome_tid(Lane lane) noexcept {
     switch (lane.kind) {
-        case LaneKind::Controller: return 1;
+        // Controller 0 is the run's own thread; others are the CPU threads of an imported trace.
+        case LaneKind::Controller: return lane.index == 0 ? 1 : 700 + lane.index;
         case LaneKind::LoaderWorker: return 100 + lane.index;
         case LaneKind::CopyStream: return 200 + lane.index;
         case LaneKind::ComputeStream: return 300 + lane.index;
@@ -196,6 +197,11 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
     slices.reserve(in.events.size() + in.gpu.size());
     std::map<int, std::string> threads;
     std::vector<Event> requests;  // the Requests lane: async slices, one nest per request id
+    auto name_of = [&](Lane lane) {
+        for (const auto& [l, name] : in.lane_names)
+            if (l == lane) return name;
+        return lane_name(lane);
+    };
     const bool streams = !in.gpu.empty() || std::any_of(in.events.begin(), in.events.end(),
                                                         [](const Event& e) { return is_stream_lane(e.lane); });
     for (const Event& e : in.events) {
@@ -203,7 +209,7 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
             requests.push_back(e);
             continue;
         }
-        threads.emplace(chrome_tid(e.lane), lane_name(e.lane));
+        threads.emplace(chrome_tid(e.lane), name_of(e.lane));
         slices.push_back(host_slice(e, streams));
     }
     StreamLanes lanes;
@@ -212,7 +218,7 @@ void write_chrome_trace(std::ostream& out, const ChromeTraceInput& in) {
         const int tid = slices.back().tid;
         if (tid == kTidCudaRuntime) threads.emplace(tid, "CUDA runtime");
         else if (tid == kTidCuptiOverhead) threads.emplace(tid, "CUPTI overhead");
-        else threads.emplace(tid, lane_name({tid >= 300 ? LaneKind::ComputeStream : LaneKind::CopyStream,
+        else threads.emplace(tid, name_of({tid >= 300 ? LaneKind::ComputeStream : LaneKind::CopyStream,
                                              static_cast<uint8_t>(tid % 100)}));
     }
     std::stable_sort(slices.begin(), slices.end(), [](const Slice& a, const Slice& b) {

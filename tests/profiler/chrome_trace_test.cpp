@@ -71,7 +71,7 @@ TEST(ChromeTrace, LanesNamedIterationsNestedKnobChangesGlobal) {
     const std::vector<GpuActivity> gpu = {k, c, rt};
     const std::vector<KnobMarker> knobs = {{t0 + 50'000, 0, "prefetch_depth", 1, 4}};
 
-    const Parsed p = parse({events, gpu, knobs, "batchscope test", -1, {}});
+    const Parsed p = parse({events, gpu, knobs, "batchscope test", -1, {}, {}});
 
     EXPECT_EQ(p.doc.at("displayTimeUnit"), "ns");
     EXPECT_EQ(p.doc.at("schemaVersion"), 1);
@@ -144,7 +144,7 @@ TEST(ChromeTrace, NamesNeedingEscapesSurvive) {
     k.name = "void f<\"x\">(float*, \\n)";
     k.end_ns = 10;
     const std::vector<GpuActivity> gpu = {k};
-    const Parsed p = parse({{}, gpu, {}, "p", 0, {}});
+    const Parsed p = parse({{}, gpu, {}, "p", 0, {}, {}});
     ASSERT_EQ(p.slices.size(), 1u);
     EXPECT_EQ(p.slices[0].at("name"), k.name);
 }
@@ -162,7 +162,7 @@ TEST(ChromeTrace, RequestsAreAsyncNestsWithTheirPhasesInside) {
         ev(Phase::Compute, 1'000, 4'000, req, 0),
         ev(Phase::Batch, 1'000, 4'000, server, 0), ev(Phase::Batch, 5'000, 9'000, server, 1),
     };
-    const json doc = json::parse(chrome_trace_json({events, {}, {}, "p", 0, {}}));
+    const json doc = json::parse(chrome_trace_json({events, {}, {}, "p", 0, {}, {}}));
     std::map<int64_t, std::vector<json>> by_id;
     std::vector<json> batches;
     std::map<int, std::string> names;
@@ -221,7 +221,7 @@ TEST(ChromeTrace, KinetoCategoriesOnTheCpuAndOnStreams) {
         ev(Phase::D2H, 9'000, 9'500, kCtl, 7, 40),       ev(Phase::Host, 9'500, 10'000, kCtl, 7),
     };
     std::map<std::string, std::string> cat;  // name -> category
-    const Parsed p = parse({cpu, {}, {}, "cpu", -1, {}});
+    const Parsed p = parse({cpu, {}, {}, "cpu", -1, {}, {}});
     for (const json& s : p.slices) cat[s.at("name")] = s.at("cat");
     EXPECT_EQ(cat.at("ProfilerStep#7"), "user_annotation");
     EXPECT_EQ(cat.at(kDataWaitAnnotation), "user_annotation");
@@ -236,7 +236,7 @@ TEST(ChromeTrace, KinetoCategoriesOnTheCpuAndOnStreams) {
     gpu.push_back(ev(Phase::Compute, 3'100, 8'000, Lane{LaneKind::ComputeStream, 0}, 7));
     gpu.push_back(ev(Phase::D2H, 9'100, 9'400, Lane{LaneKind::CopyStream, 0}, 7, 40));
     const std::vector<TraceDevice> devices = {{0, "NVIDIA H100", 80'000'000'000}};
-    ChromeTraceInput in{gpu, {}, {}, "gpu", -1, devices};
+    ChromeTraceInput in{gpu, {}, {}, "gpu", -1, devices, {}};
     const Parsed g = parse(in);
     EXPECT_EQ(g.doc.at("deviceProperties"), json::parse(R"([{"id":0,"name":"NVIDIA H100","totalGlobalMem":80000000000}])"));
     std::multimap<std::string, json> by_name;
@@ -255,4 +255,22 @@ TEST(ChromeTrace, KinetoCategoriesOnTheCpuAndOnStreams) {
         compute_cats.insert(it->second.at("cat").get<std::string>() + "@" + std::to_string(it->second.at("tid").get<int>()));
     EXPECT_EQ(compute_cats, (std::set<std::string>{"cpu_op@1", "kernel@300"}));
     EXPECT_EQ(by_name.find("h2d")->second.at("cat"), "cpu_op");
+}
+
+// An imported trace's CPU threads are controller lanes 0, 1, 2, ...: each keeps a thread of its
+// own in the export (they all became thread 1 before, and their slices overlapped on one row).
+TEST(ChromeTrace, EveryControllerLaneIsAThreadOfItsOwn) {
+    const std::vector<Event> events = {
+        ev(Phase::Iteration, 0, 1'000, kCtl, 0),
+        ev(Phase::DataWait, 0, 400, Lane{LaneKind::Controller, 1}, 0),
+        ev(Phase::DataWait, 100, 500, Lane{LaneKind::Controller, 2}, 0),
+    };
+    ChromeTraceInput in;
+    in.events = events;
+    const Parsed p = parse(in);
+    std::set<int> tids;
+    for (const json& s : p.slices) tids.insert(s.at("tid").get<int>());
+    EXPECT_EQ(tids.size(), 3u);
+    EXPECT_EQ(p.thread_names.size(), 3u);
+    EXPECT_TRUE(tids.count(1));
 }

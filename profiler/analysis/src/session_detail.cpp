@@ -24,9 +24,7 @@ SessionDetail session_detail(store::SessionStore& st, int64_t id) {
         d.names.push_back(s.device[i].name);
         d.parts.push_back(s.device_parts[i]);
     }
-    for (const store::LaneNameRow& l : st.lane_names(id))
-        if (l.lane_kind >= 0 && l.lane_kind < profiler::kLaneKindCount && l.lane_index >= 0 && l.lane_index <= 255)
-            d.lane_names.push_back({{static_cast<profiler::LaneKind>(l.lane_kind), static_cast<uint8_t>(l.lane_index)}, l.name});
+    d.lane_names = stored_lane_names(st, id);
     d.kernels = profiler::kernel_table(s.device);
     d.copies = profiler::copy_table(s.device);
     for (const auto& k : d.kernels) d.kernel_total_ns += k.total_ns;

@@ -168,7 +168,16 @@ profiler::ChromeTraceInput SessionTrace::input() const {
     in.knob_changes = knobs;
     in.process_name = process_name;
     in.devices = devices;
+    in.lane_names = lane_names;
     return in;
+}
+
+std::vector<std::pair<Lane, std::string>> stored_lane_names(store::SessionStore& st, int64_t id) {
+    std::vector<std::pair<Lane, std::string>> out;
+    for (const store::LaneNameRow& l : st.lane_names(id))
+        if (l.lane_kind >= 0 && l.lane_kind < profiler::kLaneKindCount && l.lane_index >= 0 && l.lane_index <= 255)
+            out.push_back({{static_cast<LaneKind>(l.lane_kind), static_cast<uint8_t>(l.lane_index)}, l.name});
+    return out;
 }
 
 SessionTrace session_trace(store::SessionStore& st, int64_t id) {
@@ -216,6 +225,7 @@ SessionTrace session_trace(store::SessionStore& st, int64_t id) {
     }
     for (const store::KnobRow& k : st.knob_changes(id)) t.knobs.push_back({k.t_ns, k.iteration, k.knob, k.old_value, k.new_value});
     t.devices = devices_of(*info, gpu);
+    t.lane_names = stored_lane_names(st, id);
     return t;
 }
 

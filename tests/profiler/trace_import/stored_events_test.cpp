@@ -146,6 +146,11 @@ TEST(StoredEvents, ChromeExportOfAnImportedSessionUsesTheStoredNamesAndReadsBack
     EXPECT_NE(json.find("Memcpy HtoD (Pinned -> Device)"), std::string::npos);
     EXPECT_NE(json.find("Memcpy DtoH (Device -> Pageable)"), std::string::npos);
     EXPECT_EQ(json.find("rebuilt"), std::string::npos);  // the stored events, not the rebuilt steps
+    // Its lanes carry the names stored at import (they read "training loop (controller)" and
+    // "compute stream 7" before).
+    EXPECT_NE(json.find("\"name\":\"CPU thread 1\""), std::string::npos);
+    EXPECT_NE(json.find("\"name\":\"GPU stream 8\""), std::string::npos);
+    EXPECT_EQ(json.find("training loop (controller)"), std::string::npos);
     // Read again, the steps are the original's (trace_reader_test.cpp works them out): step 7
     // is stored as its window [0, 150), so the export needs no runtime calls to extend it.
     bs_trace_test::write_text(d.path("again.json"), json);

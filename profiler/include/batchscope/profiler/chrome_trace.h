@@ -17,6 +17,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "batchscope/profiler/event.h"
 #include "batchscope/profiler/gpu_activity.h"
@@ -41,9 +42,12 @@ struct ChromeTraceInput {
     std::string process_name = "batchscope";
     int64_t origin_ns = -1;  // subtracted from every time; -1: the earliest time in the input
     std::span<const TraceDevice> devices;     // "deviceProperties"; left out when empty
+    // Names for lanes that have one of their own (an imported trace's "CPU thread 2910249");
+    // the others are named by lane_name().
+    std::span<const std::pair<Lane, std::string>> lane_names;
 };
 
-// Thread ids: controller 1, loader worker k 100+k, copy stream k 200+k, compute stream k 300+k,
+// Thread ids: controller 1 (controller k > 0, an imported trace's other CPU threads: 700+k), loader worker k 100+k, copy stream k 200+k, compute stream k 300+k,
 // CUDA runtime 400, CUPTI overhead 401, inference server 500 (+k).
 inline constexpr int kTidCudaRuntime = 400;
 inline constexpr int kTidCuptiOverhead = 401;

@@ -42,6 +42,9 @@ struct StoredEvents {
 };
 StoredEvents stored_events(store::SessionStore& st, int64_t id, std::vector<std::string>& notes);
 
+// The names the session gave lanes of its own (an imported trace's "CPU thread 2910249").
+std::vector<std::pair<profiler::Lane, std::string>> stored_lane_names(store::SessionStore& st, int64_t id);
+
 // "cuda", "CUDA, NVIDIA H100 ...", "gpu": a backend that runs on a GPU.
 bool is_gpu_backend(const std::string& backend);
 
@@ -50,6 +53,7 @@ struct SessionTrace {
     std::vector<profiler::GpuActivity> gpu;      // rebuilt collectives and other device work (imported sessions)
     std::vector<profiler::KnobMarker> knobs;
     std::vector<profiler::TraceDevice> devices;  // the session's GPU (from its environment), if it ran on one
+    std::vector<std::pair<profiler::Lane, std::string>> lane_names;  // stored lane names (imported traces)
     std::string process_name;                    // "batchscope session 3: <name>"
     std::vector<std::string> notes;              // what was rebuilt or left out
 
