@@ -50,6 +50,12 @@ int64_t applied(InferenceRun& run, size_t n) {
     return -1;
 }
 
+// Lets the queue that built up before a change drain (at most 10 s), then `seconds` more settle.
+void settle(InferenceRun& run, int max_batch, double seconds) {
+    for (int i = 0; i < 1000 && run.snapshot()->queue_depth > 2 * max_batch; ++i) sleep_s(0.01);
+    sleep_s(seconds);
+}
+
 // `seconds` of requests issued from now on, judged as served by then.
 ServingVerdict measure(InferenceRun& run, RequestWindowSink& sink, const ServingSetting& s, double seconds,
                        std::span<const BatchPoint> profile) {
@@ -127,7 +133,7 @@ int run_serving_bench(double segment, size_t first, size_t count) {
             const std::string e = run.set_knob(a.knob, a.to);
             if (e.empty() && applied(run, ++changes) >= 0) {
                 setting.apply(a.knob, a.to);
-                sleep_s(segment / 4);  // the queue settles
+                settle(run, setting.max_batch, segment / 4);
                 const ServingVerdict after = measure(run, *sink, setting, segment, profile);
                 const bool ok = after.window.p99_us <= before.p99_us * (2.0 / 3.0) || after.window.throughput_rps >= before.throughput_rps * 1.10;
                 hit = ok ? "hit" : "miss";
@@ -157,7 +163,7 @@ int run_serving_bench(double segment, size_t first, size_t count) {
                 const double old = knob == Knob::MaxBatch ? sc.max_batch : knob == Knob::QueueDelayUs ? double(sc.delay_us) : sc.concurrency;
                 if (value == old || !run.set_knob(knob, value).empty() || applied(run, ++changes) < 0) continue;
                 now.apply(knob, value);
-                sleep_s(segment / 4);
+                settle(run, now.max_batch, segment / 4);
                 const ServingVerdict alt = measure(run, *sink, now, segment, profile);
                 char b[128];
                 std::snprintf(b, sizeof b, "%s%s %.0f: p99 %+.0f%%, req/s %+.0f%%", tried.empty() ? "" : "; ",
@@ -167,7 +173,7 @@ int run_serving_bench(double segment, size_t first, size_t count) {
                 gained |= gains(before, alt.window, 0.20);
                 run.set_knob(knob, old);  // back to the scenario's setting
                 if (applied(run, ++changes) < 0) break;
-                sleep_s(segment / 4);
+                settle(run, setting.max_batch, segment / 4);
             }
             hit = gained ? "miss" : "hit";
             hits += !gained;

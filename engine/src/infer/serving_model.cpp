@@ -16,7 +16,9 @@ void set_noise(ServiceFit& f, std::span<const BatchPoint> batches) {
     f.noise.clear();
     for (const BatchPoint& b : batches) {
         const double line = f.at(b.size);
-        f.noise.push_back(line > 0 ? static_cast<double>(b.service_ns) / line : 1.0);
+        // At most 3 times the line: a longer batch is a stall of the machine (a thread off its core),
+        // not a property of the setting, and replayed it would stall the changed setting too.
+        f.noise.push_back(line > 0 ? std::clamp(static_cast<double>(b.service_ns) / line, 0.0, 3.0) : 1.0);
     }
 }
 

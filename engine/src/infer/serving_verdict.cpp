@@ -94,13 +94,16 @@ ServingExpectation corrected(const SimResult& sim, const SimResult& base, const 
     return e;
 }
 
-double score(const ServingExpectation& e, const ServingWindow& w) {
-    if (!e.valid() || e.p99_us <= 0 || w.throughput_rps <= 0) return 0;
-    return (w.p99_us / e.p99_us) * (e.throughput_rps / w.throughput_rps);
+// Gains are read model against model (the change's replay against the replay of the setting now),
+// so that what the model misses of this window is not taken for a gain.
+double score(const SimResult& sim, const SimResult& base) {
+    if (sim.p99_us <= 0 || base.throughput_rps <= 0) return 0;
+    return (base.p99_us / sim.p99_us) * (sim.throughput_rps / base.throughput_rps);
 }
 
-bool material(const ServingExpectation& e, const ServingWindow& w, const ServingJudgeOptions& o, bool rate) {
-    const double p99_gain = 1 - e.p99_us / w.p99_us, tp_gain = e.throughput_rps / w.throughput_rps - 1;
+bool material(const SimResult& sim, const SimResult& base, const ServingJudgeOptions& o, bool rate) {
+    if (sim.p99_us <= 0 || base.p99_us <= 0 || base.throughput_rps <= 0) return false;
+    const double p99_gain = 1 - sim.p99_us / base.p99_us, tp_gain = sim.throughput_rps / base.throughput_rps - 1;
     if (rate) return p99_gain >= 1.0 / 3.0;  // a lower rate gives up throughput: only for a large cut
     return (p99_gain >= o.min_p99_gain && tp_gain >= -0.05) || (tp_gain >= o.min_throughput_gain && p99_gain >= -0.10);
 }
@@ -213,6 +216,7 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
             if (n >= 1 && n < s.concurrency) c.values.push_back(n);
         cands.push_back(c);
     }
+    std::vector<std::pair<double, ServingAdvice>> scored;
     for (const Candidate& c : cands) {
         ServingAdvice best;
         double best_score = 0;
@@ -221,19 +225,20 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
             if (c.knob == Knob::MaxBatch) p.max_batch = static_cast<int>(to);
             if (c.knob == Knob::QueueDelayUs) p.queue_delay_ns = static_cast<int64_t>(to) * 1000;
             if (c.knob == Knob::Concurrency) p.concurrency = static_cast<int>(to);
-            const ServingExpectation e = corrected(simulate(arrivals, p, v.service, think), v.model_now, w);
-            const double sc = score(e, w);
-            if (!material(e, w, o, false) || sc <= best_score * 1.05) continue;
+            const SimResult sim = simulate(arrivals, p, v.service, think);
+            const double sc = score(sim, v.model_now);
+            if (!material(sim, v.model_now, o, false) || sc <= best_score * 1.05) continue;
             best_score = sc;
+            const ServingExpectation e = corrected(sim, v.model_now, w);
             best = {c.knob, c.knob == Knob::MaxBatch ? double(mb) : c.knob == Knob::Concurrency ? double(s.concurrency) : double(s.queue_delay_us), to, e, {}};
         }
         if (best_score > 0) {
             best.reason = why(best.knob, best.from, best.to, v, s);
-            v.advice.push_back(best);
+            scored.push_back({best_score, best});
         }
     }
-    std::sort(v.advice.begin(), v.advice.end(),
-              [&](const ServingAdvice& a, const ServingAdvice& b) { return score(a.expected, w) > score(b.expected, w); });
+    std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [sc, a] : scored) v.advice.push_back(a);
 
     // Open loop and overloaded, and no server knob helps: a lower rate, the last resort.
     if (v.advice.empty() && is_open_loop(s.mode) && s.rate > 0) {
@@ -244,8 +249,9 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         if (to >= knobs::info(Knob::Rate).min && to < s.rate) {
             ServingPolicy p = now;
             p.rate_scale = to / s.rate;
-            const ServingExpectation e = corrected(simulate(arrivals, p, v.service, think), v.model_now, w);
-            if (material(e, w, o, true)) v.advice.push_back({Knob::Rate, s.rate, to, e, why(Knob::Rate, s.rate, to, v, s)});
+            const SimResult sim = simulate(arrivals, p, v.service, think);
+            if (material(sim, v.model_now, o, true))
+                v.advice.push_back({Knob::Rate, s.rate, to, corrected(sim, v.model_now, w), why(Knob::Rate, s.rate, to, v, s)});
         }
     }
     if (v.advice.empty()) {

@@ -21,7 +21,7 @@ struct ServiceFit {
     std::string source;  // "fitted over 412 batches of 1 to 8 requests", ...
     // Each measured batch's time over the line's, in the order served: the simulation gives its
     // k-th batch the line's time times noise[k % size] (the window's own spread and its runs of
-    // slow batches, which make queues longer than a constant service time would). Empty: none.
+    // slow batches, which make queues longer than a constant service time would), at most 3. Empty: none.
     std::vector<double> noise;
     double at(double b) const noexcept { return fixed_ns + per_row_ns * b; }
 };
