@@ -56,7 +56,8 @@ std::optional<std::string> InferOwner::poll() {
     session_error_ = p->session_error;
     if (p->sink) session_id_ = p->sink->session_id();
     run_ = std::make_unique<infer::InferenceRun>(config_, p->service);
-    if (p->sink) run_->set_sink(p->sink);
+    window_ = std::make_shared<infer::RequestWindowSink>(p->sink, 200'000);
+    run_->set_sink(window_);
     run_->start();
     return std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "batchscope/engine/infer/request_window_sink.h"
 
+#include <algorithm>
+
 namespace batchscope::engine::infer {
 
 void RequestWindowSink::on_batch(std::span<const RequestRecord> served) {
@@ -25,6 +27,15 @@ std::vector<RequestRecord> RequestWindowSink::between(int64_t first, int64_t end
     std::vector<RequestRecord> out;
     for (const RequestRecord& r : recs_)
         if (r.id >= first && r.id < end) out.push_back(r);
+    return out;
+}
+
+std::vector<RequestRecord> RequestWindowSink::answered_since(int64_t done_from_ns, int64_t first_id) const {
+    std::lock_guard lock(m_);
+    std::vector<RequestRecord> out;
+    for (auto it = recs_.rbegin(); it != recs_.rend() && it->done_ns >= done_from_ns; ++it)
+        if (it->id >= first_id) out.push_back(*it);
+    std::reverse(out.begin(), out.end());
     return out;
 }
 

@@ -192,6 +192,10 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         v.note = "no model of this window";
         return v;
     }
+    if (v.bottleneck == ServingBottleneck::GeneratorLate) {  // no server knob brings the client back on schedule
+        v.note = "no knob: the load generator cannot keep its schedule (a busy client machine); the latency measured includes its delay";
+        return v;
+    }
 
     // Single changes of each knob, smallest first; per knob the best, a larger change kept only
     // when it is predicted 5% better than a smaller one.
@@ -256,9 +260,6 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
     }
     if (v.advice.empty()) {
         switch (v.bottleneck) {
-        case ServingBottleneck::GeneratorLate:
-            v.note = "no knob: the load generator cannot keep its schedule (a busy client machine); the latency measured includes its delay";
-            break;
         case ServingBottleneck::Compute:
             v.note = "no knob is predicted to help: the model's own work is the latency (a smaller model or a faster device would)";
             break;

@@ -28,6 +28,8 @@ public:
 
     // The kept requests with id in [first, end).
     std::vector<RequestRecord> between(int64_t first, int64_t end = INT64_MAX) const;
+    // The kept requests answered at or after `done_from_ns` whose id is `first_id` or more.
+    std::vector<RequestRecord> answered_since(int64_t done_from_ns, int64_t first_id = 0) const;
     int64_t served() const;  // requests seen so far
 
 private:
