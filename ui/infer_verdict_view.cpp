@@ -12,6 +12,7 @@ using namespace engine::infer;
 
 namespace {
 constexpr int64_t kWindowNs = 2'000'000'000, kEveryNs = 1'000'000'000;
+constexpr size_t kMaxRequests = 20'000;
 }
 
 InferVerdictView::InferVerdictView(QWidget* parent)
@@ -58,6 +59,8 @@ void InferVerdictView::update(const InferSnapshot& s, const RequestWindowSink* w
     if (!s.knob_changes.empty()) first = s.knob_changes.back().iteration;
     ServingSetting setting{s.mode, s.rate, s.concurrency, s.max_batch, s.queue_delay_us};
     std::vector<RequestRecord> recs = window->answered_since(now - kWindowNs, first);
+    // On the GUI thread: at most the last 20,000 requests (a few ms to judge).
+    if (recs.size() > kMaxRequests) recs.erase(recs.begin(), recs.end() - static_cast<std::ptrdiff_t>(kMaxRequests));
     ServingVerdict v = judge_serving(recs, setting);
     if (v.bottleneck == ServingBottleneck::Unknown) return;  // too few requests: keep what is shown
     // An applied advice is checked on the first window wholly after its change.
