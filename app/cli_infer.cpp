@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -133,7 +134,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     std::optional<ServingVerdict> before;     // --apply-advice: the verdict half-way
     std::optional<ServingAdvice> applied;
     size_t changes_before = 0;
-    int64_t change_at = -1;
+    int64_t change_at = -1, change_ns = 0;
     InferenceRun run(cfg, service);
     run.set_sink(window);
     g_interrupted.store(false);
@@ -161,7 +162,10 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         if (engine::run_ended(s->state))
             break;
         if (g_interrupted.load()) run.stop();
-        if (o.apply_advice && !before && s->totals.completed >= cfg.requests / 2) {
+        // Half-way through issuing (or serving, when the server keeps up), once some requests after
+        // the warm-up were answered.
+        if (o.apply_advice && !before &&
+            ((s->totals.issued >= cfg.requests / 2 && s->totals.completed >= warm + 100) || s->totals.completed >= cfg.requests / 2)) {
             before = judge_serving(window->between(warm), setting, judge_opts);
             if (!before->advice.empty()) {
                 applied = before->advice.front();
@@ -172,7 +176,10 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
                 }
             }
         }
-        if (applied && change_at < 0 && s->knob_changes.size() > changes_before) change_at = s->knob_changes.back().iteration;
+        if (applied && change_at < 0 && s->knob_changes.size() > changes_before) {
+            change_at = s->knob_changes.back().iteration;
+            change_ns = s->knob_changes.back().time_ns;
+        }
         if (progress && s->state == engine::RunState::Running)
             std::fprintf(stderr, "\r  %lld/%lld requests  queue %lld  p99 %.1f us   ",
                          static_cast<long long>(s->totals.completed), static_cast<long long>(cfg.requests),
@@ -193,8 +200,15 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     // The verdict of the run (without --apply-advice) or of the part after the applied advice,
     // the first fifth of that part left out while the queue settles.
     if (applied && change_at >= 0) setting.apply(applied->knob, applied->to);
-    const int64_t after_from = change_at >= 0 ? change_at + (std::max<int64_t>(cfg.requests, change_at) - change_at) / 5 : warm;
-    const ServingVerdict verdict = judge_serving(window->between(before && change_at < 0 ? warm : after_from), setting, judge_opts);
+    // After a change: the requests whose batch started after it (those queued before it count too:
+    // the batcher's new policy served them), the first fifth left out while the queue settles.
+    std::vector<RequestRecord> judged = window->between(warm);
+    if (change_at >= 0) {
+        std::erase_if(judged, [&](const RequestRecord& rr) { return rr.start_ns < change_ns; });
+        std::sort(judged.begin(), judged.end(), [](const RequestRecord& a, const RequestRecord& b) { return a.start_ns < b.start_ns; });
+        judged.erase(judged.begin(), judged.begin() + static_cast<std::ptrdiff_t>(judged.size() / 5));
+    }
+    const ServingVerdict verdict = judge_serving(judged, setting, judge_opts);
     std::optional<ServingCheck> check;
     if (applied && change_at >= 0 && !verdict.window.empty()) check = check_serving_prediction(applied->expected, verdict.window);
     if (o.json) {
@@ -234,7 +248,8 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
             std::printf("half-way, ");
             print_serving_verdict(*before);
             if (applied && change_at >= 0)
-                std::printf("applied %s from request %lld\nafter it, ", applied->change().c_str(), static_cast<long long>(change_at));
+                std::printf("applied %s (from request %lld on, and to those still queued)\nafter it, ", applied->change().c_str(),
+                            static_cast<long long>(change_at));
             else if (applied)
                 std::printf("the advice %s was not applied before the run ended\n", applied->change().c_str());
         }

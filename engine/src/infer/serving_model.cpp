@@ -109,7 +109,8 @@ std::vector<Arrival> arrivals_of(std::span<const RequestRecord> recs) {
     return a;
 }
 
-SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const ServiceFit& service, int64_t think_ns) {
+SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const ServiceFit& service, int64_t think_ns,
+                   int64_t busy_until_ns) {
     SimResult res;
     if (in.empty() || !service.valid) return res;
     const size_t total = in.size();
@@ -131,7 +132,7 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
     const size_t mb = static_cast<size_t>(std::max(1, p.max_batch));
     std::vector<int64_t> lat;
     lat.reserve(total);
-    int64_t free_at = std::numeric_limits<int64_t>::min(), last_done = t0;
+    int64_t free_at = busy_until_ns, last_done = t0;
     size_t i = 0;
     while (i < a.size()) {
         const int64_t full_at = i + mb - 1 < a.size() ? a[i + mb - 1].issued_ns : std::numeric_limits<int64_t>::max();

@@ -10,10 +10,12 @@ namespace {
 struct Busy {
     std::vector<int64_t> start, end;  // the batches' intervals, sorted, not overlapping (one server)
     std::vector<double> before;       // busy time before interval k
-    // Busy time in [a, b].
+    // Busy time in [a, b]. Before the first batch of the window the server is taken as busy: the
+    // requests are served in order, so one still queued then waited behind batches before the window.
     double within(int64_t a, int64_t b) const {
         if (b <= a) return 0;
-        return upto(b) - upto(a);
+        const double before_first = static_cast<double>(std::max<int64_t>(0, std::min(b, start.front()) - a));
+        return before_first + upto(b) - upto(std::max(a, start.front()));
     }
     double upto(int64_t t) const {
         const auto k = static_cast<size_t>(std::upper_bound(start.begin(), start.end(), t) - start.begin());
@@ -93,6 +95,7 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
     w.seconds = static_cast<double>(last_done - first_sched) / 1e9;
     if (w.seconds > 0) w.throughput_rps = static_cast<double>(w.requests) / w.seconds;
     if (last_sched > first_sched) w.offered_rps = static_cast<double>(w.requests - 1) / (static_cast<double>(last_sched - first_sched) / 1e9);
+    w.first_start_ns = busy.start.front();
     const double span = static_cast<double>(last_done - busy.start.front());
     w.utilisation = span > 0 ? std::min(1.0, static_cast<double>(service_sum) / span) : 1.0;
 

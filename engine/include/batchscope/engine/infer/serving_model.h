@@ -4,6 +4,7 @@
 // that replays a window's arrivals through the dynamic batcher's policy (batcher.h) with that
 // service time. What a knob change would do is read off the simulation of the changed setting.
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,8 +65,11 @@ struct SimResult {
 // it was issued, never before the server is free; it takes service.at(size). Open loop (and
 // offline): the arrivals as measured, their gaps divided by rate_scale, each keeping its lateness.
 // Closed loop: `concurrency` requests at the first arrival, each response lets the next one in
-// (issued after `think_ns`), until as many requests as `arrivals` holds were served.
-SimResult simulate(std::span<const Arrival> arrivals, const ServingPolicy& p, const ServiceFit& service, int64_t think_ns = 0);
+// (issued after `think_ns`), until as many requests as `arrivals` holds were served. The server is
+// busy until `busy_until_ns` (the window's first batch: what queued before it waits behind earlier
+// requests).
+SimResult simulate(std::span<const Arrival> arrivals, const ServingPolicy& p, const ServiceFit& service, int64_t think_ns = 0,
+                   int64_t busy_until_ns = std::numeric_limits<int64_t>::min());
 
 // The arrivals of a window's records, sorted by issue time.
 std::vector<Arrival> arrivals_of(std::span<const RequestRecord> recs);

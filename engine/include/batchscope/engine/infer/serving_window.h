@@ -6,7 +6,8 @@
 // the generator's lateness (issued − scheduled), the queue wait while the server was busy with
 // earlier batches, the queue wait while the server idled (the batcher holding requests for a fuller
 // batch, or waking the server), its batch's copies (h2d + d2h) and the rest of its batch's service
-// time (compute, with the host's work around it).
+// time (compute, with the host's work around it). Requests are served in order, so a wait before
+// the window's first batch is counted as behind a busy server (it waited behind earlier requests).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -41,6 +42,7 @@ struct ServingWindow {
     double mean_batch = 0;
     double mean_service_ns = 0; // per batch
     double utilisation = 0;     // the server's busy time / (first batch start to last response)
+    int64_t first_start_ns = 0; // the window's first batch began (the server was busy until then)
     LatencyParts mean;          // over all requests
     LatencyParts tail;          // over the requests at or above p99
     std::vector<BatchPoint> batch_points;
