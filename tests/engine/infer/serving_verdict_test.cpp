@@ -113,6 +113,27 @@ TEST(ServingWindow, DividesEachRequestsLatencyIntoItsParts) {
     EXPECT_NEAR(w.throughput_rps, 3 / 500e-6, 1);
 }
 
+TEST(ServingWindow, AWaitBeforeTheWindowsFirstBatchIsBehindABusyServer) {
+    // Requests 10 and 11 queued behind batches served before the window (a backlog): the server
+    // was busy, not idle, while they waited.
+    const std::vector<RequestRecord> rs{rec(10, 0, 0, 500, 600, 1), rec(11, 100, 100, 600, 700, 1)};
+    const ServingWindow w = summarize_serving(rs);
+    EXPECT_NEAR(w.mean.busy_wait, 500.0 * kUs, 1);
+    EXPECT_NEAR(w.mean.idle_wait, 0, 1);
+    EXPECT_EQ(w.first_start_ns, 500 * kUs);
+}
+
+TEST(ServingModel, AServerBusyAtTheStartServesTheBacklogFirst) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 100 * kUs;
+    const std::vector<Arrival> a{{0, 0}, {50 * kUs, 50 * kUs}};
+    // Busy until 1 ms: the first is served 1.0-1.1 ms, the second 1.1-1.2 ms.
+    const SimResult r = simulate(a, {LoadMode::Constant, 1, 1, 0, 1}, f, 0, 1000 * kUs);
+    EXPECT_DOUBLE_EQ(r.p50_us, 1100);
+    EXPECT_DOUBLE_EQ(r.p99_us, 1150);
+}
+
 TEST(ServingVerdict, GeneratorBehindWhenLatenessIsAQuarterOfTheLatency) {
     const auto rs = serve(every(1000, 200), 1, 0, 100, 0, /*late_us=*/300);
     const ServingVerdict v = judge_serving(rs, open(1000, 1, 0));
