@@ -187,7 +187,11 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
     const bool closed = s.mode == LoadMode::Closed;
     const int64_t think = closed ? std::llround(w.mean.late) : 0;
     const ServingPolicy now{s.mode, s.concurrency, s.max_batch, s.queue_delay_us * 1000, 1};
+    // The setting now, replayed with the server busy until the window's first batch (a backlog the
+    // window inherited): what was measured. Changes are predicted for a steady state (no inherited
+    // backlog) and compared with the setting now replayed the same way.
     v.model_now = simulate(arrivals, now, v.service, think, w.first_start_ns);
+    const SimResult steady_now = simulate(arrivals, now, v.service, think);
     if (v.model_now.requests == 0 || w.throughput_rps <= 0 || w.p99_us <= 0) {
         v.note = "no model of this window";
         return v;
@@ -229,9 +233,9 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
             if (c.knob == Knob::MaxBatch) p.max_batch = static_cast<int>(to);
             if (c.knob == Knob::QueueDelayUs) p.queue_delay_ns = static_cast<int64_t>(to) * 1000;
             if (c.knob == Knob::Concurrency) p.concurrency = static_cast<int>(to);
-            const SimResult sim = simulate(arrivals, p, v.service, think, w.first_start_ns);
-            const double sc = score(sim, v.model_now);
-            if (!material(sim, v.model_now, o, false) || sc <= best_score * 1.05) continue;
+            const SimResult sim = simulate(arrivals, p, v.service, think);
+            const double sc = score(sim, steady_now);
+            if (!material(sim, steady_now, o, false) || sc <= best_score * 1.05) continue;
             best_score = sc;
             const ServingExpectation e = corrected(sim, v.model_now, w);
             best = {c.knob, c.knob == Knob::MaxBatch ? double(mb) : c.knob == Knob::Concurrency ? double(s.concurrency) : double(s.queue_delay_us), to, e, {}};
@@ -253,8 +257,8 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         if (to >= knobs::info(Knob::Rate).min && to < s.rate) {
             ServingPolicy p = now;
             p.rate_scale = to / s.rate;
-            const SimResult sim = simulate(arrivals, p, v.service, think, w.first_start_ns);
-            if (material(sim, v.model_now, o, true))
+            const SimResult sim = simulate(arrivals, p, v.service, think);
+            if (material(sim, steady_now, o, true))
                 v.advice.push_back({Knob::Rate, s.rate, to, corrected(sim, v.model_now, w), why(Knob::Rate, s.rate, to, v, s)});
         }
     }

@@ -58,7 +58,8 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
         size_t j = i;
         while (j < recs.size() && recs[j].start_ns == recs[i].start_ns && recs[j].done_ns == recs[i].done_ns) ++j;
         const int64_t s = recs[i].start_ns, e = std::max(recs[i].done_ns, s);
-        w.batch_points.push_back({static_cast<int>(j - i), e - s});
+        // The batch's own size: a batch at the window's edge may have only some of its requests here.
+        w.batch_points.push_back({std::max(static_cast<int>(j - i), recs[i].batch_size), e - s});
         busy.before.push_back(busy.before.empty() ? 0.0 : busy.before.back() + static_cast<double>(busy.end.back() - busy.start.back()));
         busy.start.push_back(s);
         busy.end.push_back(std::max(e, busy.end.empty() ? e : busy.end.back()));
@@ -67,7 +68,9 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
     }
     w.requests = static_cast<int64_t>(recs.size());
     w.batches = static_cast<int64_t>(w.batch_points.size());
-    w.mean_batch = static_cast<double>(w.requests) / static_cast<double>(w.batches);
+    int64_t rows = 0;
+    for (const BatchPoint& b : w.batch_points) rows += b.size;
+    w.mean_batch = static_cast<double>(rows) / static_cast<double>(w.batches);
     w.mean_service_ns = static_cast<double>(service_sum) / static_cast<double>(w.batches);
 
     std::vector<LatencyParts> parts(recs.size());

@@ -123,6 +123,18 @@ TEST(ServingWindow, AWaitBeforeTheWindowsFirstBatchIsBehindABusyServer) {
     EXPECT_EQ(w.first_start_ns, 500 * kUs);
 }
 
+TEST(ServingWindow, ABatchAtTheWindowsEdgeKeepsItsOwnSize) {
+    // Only 2 of the first batch's 8 requests are in the window: it is still a batch of 8 (the
+    // service fit must not see a batch of 2 that took as long as 8).
+    std::vector<RequestRecord> rs{rec(6, 0, 0, 0, 800, 8), rec(7, 0, 0, 0, 800, 8)};
+    for (int64_t k = 0; k < 2; ++k) rs.push_back(rec(8 + k, 800, 800, 800, 1000, 2));
+    const ServingWindow w = summarize_serving(rs);
+    ASSERT_EQ(w.batch_points.size(), 2u);
+    EXPECT_EQ(w.batch_points[0].size, 8);
+    EXPECT_EQ(w.batch_points[1].size, 2);
+    EXPECT_NEAR(w.mean_batch, 5.0, 1e-9);
+}
+
 TEST(ServingModel, AServerBusyAtTheStartServesTheBacklogFirst) {
     ServiceFit f;
     f.valid = true;
