@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -126,7 +125,6 @@ int run_serving_bench(double segment, size_t first, size_t count) {
         sleep_s(0.5);  // warm-up
         const ServingVerdict v = measure(run, *sink, setting, segment, profile);
         const ServingWindow& before = v.window;
-        if (std::getenv("BS_DEBUG")) std::fprintf(stderr, "late mean %.0f tail %.0f; busy mean %.0f tail %.0f; model now p99 %.0f; %s\n", before.mean.late/1e3, before.tail.late/1e3, before.mean.busy_wait/1e3, before.tail.busy_wait/1e3, v.model_now.p99_us, v.service.source.c_str());
         std::string advice = "none", hit = "miss", pred = "-", meas = "-", err = "-";
         size_t changes = 0;
         if (!v.advice.empty()) {
