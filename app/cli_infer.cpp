@@ -126,6 +126,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     // service is fitted from the stream's own batches), the requests kept for the windows.
     std::vector<BatchPoint> profile;
     if (!service->gpu()) profile = profile_service(*service, 64);
+    if (sink) sink->set_service_profile(profile);
     auto window = std::make_shared<RequestWindowSink>(sink);
     ServingSetting setting{cfg.mode, cfg.rate, cfg.concurrency, cfg.max_batch, cfg.queue_delay_us};
     ServingJudgeOptions judge_opts;

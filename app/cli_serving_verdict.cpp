@@ -17,7 +17,7 @@ void print_serving_verdict(const ServingVerdict& v, const std::string& indent) {
     const LatencyParts& m = v.window.mean;
     std::printf("%s  mean latency: late %.1f + queue (server busy) %.1f + queue (server idle) %.1f + compute %.1f + copies %.1f us\n", in,
                 m.late / 1e3, m.busy_wait / 1e3, m.idle_wait / 1e3, m.compute / 1e3, m.copies / 1e3);
-    for (const ServingAdvice& a : v.advice) std::printf("%s  advice: %s\n", in, a.text().c_str());
+    for (const ServingAdvice& a : v.advice) std::printf("%s  advice: try %s\n", in, a.text().c_str());
     if (v.advice.empty() && !v.note.empty()) std::printf("%s  no advice: %s\n", in, v.note.c_str());
 }
 

@@ -74,7 +74,7 @@ void InferVerdictView::update(const InferSnapshot& s, const RequestWindowSink* w
     }
     QString html = QStringLiteral("<b>%1</b>").arg(QString::fromStdString(v.headline).toHtmlEscaped());
     if (!v.advice.empty())
-        html += QStringLiteral("<br>%1").arg(QString::fromStdString(v.advice.front().text()).toHtmlEscaped());
+        html += tr("<br>Try %1").arg(QString::fromStdString(v.advice.front().text()).toHtmlEscaped());
     else if (!v.note.empty())
         html += QStringLiteral("<br>%1").arg(QString::fromStdString(v.note).toHtmlEscaped());
     if (!check_.isEmpty()) html += QStringLiteral("<br><i>%1</i>").arg(check_.toHtmlEscaped());

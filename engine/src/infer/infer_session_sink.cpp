@@ -115,7 +115,9 @@ void InferSessionSink::judge(const Job& job) {
             if (a.knob == job.change->first && std::llround(a.to) == std::llround(job.change->second)) applied_ = a;
         return;
     }
-    const ServingVerdict v = judge_serving(job.window, job.setting);
+    ServingJudgeOptions o;
+    o.profile = profile_;
+    const ServingVerdict v = judge_serving(job.window, job.setting, o);
     if (v.bottleneck == ServingBottleneck::Unknown) return;
     // As the training verdict rows: first and last request ids, the verdict's name, and the text
     // (headline, each advice with " — expected: …", the note, the check of an applied advice).

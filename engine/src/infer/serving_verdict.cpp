@@ -169,7 +169,7 @@ std::string ServingAdvice::change() const {
 }
 
 std::string ServingAdvice::text() const {
-    return "try " + change() + " — expected: " + describe(expected) + "; because " + reason;
+    return change() + " — expected: " + describe(expected) + "; because " + reason;
 }
 
 ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingSetting& s, const ServingJudgeOptions& o) {

@@ -53,6 +53,9 @@ public:
     uint64_t events_saved() const;    // written to the file (final after on_end)
     uint64_t events_dropped() const;  // offered while the writer's queue was full
     uint64_t verdicts() const;        // verdict rows written so far
+    // Service times timed before the run (serving_model.h: profile_service), for the verdicts of
+    // windows whose batches all have one size. Before the run.
+    void set_service_profile(std::vector<BatchPoint> profile) { profile_ = std::move(profile); }
 
     static constexpr int64_t kVerdictWindowNs = 2'000'000'000;
 
@@ -79,6 +82,7 @@ private:
     uint64_t verdicts_ = 0;
     // The judge thread's own.
     std::vector<ServingAdvice> last_advice_;
+    std::vector<BatchPoint> profile_;
     std::optional<ServingAdvice> applied_;  // the advice the last knob change applied
     std::thread judge_thread_;
     bool save_events_ = false;

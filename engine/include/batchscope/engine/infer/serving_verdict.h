@@ -50,7 +50,8 @@ struct ServingAdvice {
     ServingExpectation expected;
     std::string reason;  // one line with the numbers it came from
     std::string change() const;  // "max batch 1 → 8"
-    std::string text() const;    // change, expectation and reason
+    // "max batch 1 → 8 — expected: p50 …; because …" (as a training advice's text: the caller says "try")
+    std::string text() const;
 };
 
 struct ServingVerdict {
