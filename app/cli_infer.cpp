@@ -127,7 +127,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     std::vector<BatchPoint> profile;
     if (!service->gpu()) profile = profile_service(*service, 64);
     if (sink) sink->set_service_profile(profile);
-    auto window = std::make_shared<RequestWindowSink>(sink);
+    auto window = std::make_shared<RequestWindowSink>(sink, 500'000);  // the last 500,000 requests (40 MB)
     ServingSetting setting{cfg.mode, cfg.rate, cfg.concurrency, cfg.max_batch, cfg.queue_delay_us};
     ServingJudgeOptions judge_opts;
     judge_opts.profile = profile;
