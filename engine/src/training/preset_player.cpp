@@ -134,7 +134,7 @@ void finish_train_segment(SegmentResult& seg, const std::vector<IterationRecord>
 }
 
 void finish_infer_segment(SegmentResult& seg, const std::vector<infer::RequestRecord>& all, int64_t end,
-                          const infer::ServingSetting& setting) {
+                          const infer::ServingSetting& setting, std::span<const infer::BatchPoint> profile) {
     std::vector<int64_t> lat;
     std::vector<infer::RequestRecord> in;
     int64_t batch_sum = 0, t0 = INT64_MAX, t1 = 0;
@@ -157,7 +157,9 @@ void finish_infer_segment(SegmentResult& seg, const std::vector<infer::RequestRe
     seg.last = end == INT64_MAX ? -1 : end - 1;
     const auto* p99 = sum.at(99);
     seg.note = p99 && !p99->enough ? "too few requests for a trusted p99" : "";
-    seg.serving = infer::judge_serving(in, setting);
+    infer::ServingJudgeOptions jo;
+    jo.profile = profile;
+    seg.serving = infer::judge_serving(in, setting, jo);
 }
 
 // The expectations of segment `k` (0: start) and, for a live step, the check of the advice it applied.
@@ -276,10 +278,14 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
     if (!o.make_service) throw PresetError(p.id + ": no way to build the served model was given");
     cfg.checkpoint = served_checkpoint(p, o.checkpoint, ev.say);
     auto service = o.make_service(cfg);
+    // The serving verdict's service times of each batch size (CPU services; timed before the run).
+    const std::vector<infer::BatchPoint> profile = service->gpu() ? std::vector<infer::BatchPoint>{} : infer::profile_service(*service, 64);
     std::shared_ptr<infer::InferSessionSink> sink;
-    if (!o.db.empty())
+    if (!o.db.empty()) {
         sink = std::make_shared<infer::InferSessionSink>(o.db, cfg, *service, "preset " + p.id, "stream",
                                                          std::vector<std::string>{"preset:" + p.id});
+        sink->set_service_profile(profile);
+    }
     auto collect = std::make_shared<CollectingInferSink>(sink);
     infer::InferenceRun run(cfg, service);
     run.set_sink(collect);
@@ -303,7 +309,7 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
             run.stop();
             run.wait();
         }
-        finish_infer_segment(seg, collect->served(), end, setting);
+        finish_infer_segment(seg, collect->served(), end, setting, profile);
         if (step) setting.apply(*step->knob, live_knob_value(*step, p.mode));
         keep_segment(p, k, seg, ev, out);
         if (last) break;
