@@ -394,7 +394,7 @@ void InferPane::refresh() {
         while (marker_t_.size() < shown_->knob_changes.size()) marker_t_.push_back(shown_->elapsed_s);
         updateEnabled();
     }
-    if (shown_ && isVisible() && active(shown_->state)) verdict_->update(*shown_, owner_.window());
+    if (shown_ && isVisible() && active(shown_->state)) verdict_->update(*shown_, owner_.window(), owner_.serviceProfile());
     // Drawing costs the GUI thread most: only while the tab shows it, and once per snapshot.
     if (!shown_ || shown_ == drawn_ || !isVisible()) return;
     drawn_ = shown_;

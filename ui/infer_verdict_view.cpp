@@ -49,7 +49,7 @@ void InferVerdictView::clear() {
 
 QString InferVerdictView::text() const { return text_->text(); }
 
-void InferVerdictView::update(const InferSnapshot& s, const RequestWindowSink* window) {
+void InferVerdictView::update(const InferSnapshot& s, const RequestWindowSink* window, std::span<const BatchPoint> profile) {
     changes_seen_ = s.knob_changes.size();
     const int64_t now = profiler::now_ns();
     if (!window || now - last_judged_ns_ < kEveryNs) return;
@@ -61,7 +61,9 @@ void InferVerdictView::update(const InferSnapshot& s, const RequestWindowSink* w
     std::vector<RequestRecord> recs = window->answered_since(now - kWindowNs, first);
     // On the GUI thread: at most the last 20,000 requests (a few ms to judge).
     if (recs.size() > kMaxRequests) recs.erase(recs.begin(), recs.end() - static_cast<std::ptrdiff_t>(kMaxRequests));
-    ServingVerdict v = judge_serving(recs, setting);
+    ServingJudgeOptions o;
+    o.profile = profile;
+    ServingVerdict v = judge_serving(recs, setting, o);
     if (v.bottleneck == ServingBottleneck::Unknown) return;  // too few requests: keep what is shown
     // An applied advice is checked on the first window wholly after its change.
     if (applied_ && s.knob_changes.size() >= applied_changes_ && !s.knob_changes.empty() &&

@@ -22,7 +22,9 @@ public:
     explicit InferVerdictView(QWidget* parent = nullptr);
 
     // From the pane's timer: judges again when a second has passed since the last verdict.
-    void update(const engine::infer::InferSnapshot& s, const engine::infer::RequestWindowSink* window);
+    // `profile`: the service timed at each batch size before the run (may be empty).
+    void update(const engine::infer::InferSnapshot& s, const engine::infer::RequestWindowSink* window,
+                std::span<const engine::infer::BatchPoint> profile = {});
     void clear();  // a new run
 
     // For tests: what is shown.
