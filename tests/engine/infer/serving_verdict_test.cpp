@@ -1,11 +1,12 @@
 // The serving verdict on hand-built windows: how a request's latency is divided, each rule of
-// what dominates, the service-time fit, the batcher simulation on cases computed by hand, and the
-// advice with its predicted effect.
+// what dominates, the service-time fit, the batcher simulation on cases computed by hand, the
+// advice with its predicted effect, and the window of requests the views judge.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 
+#include "batchscope/engine/infer/request_window_sink.h"
 #include "batchscope/engine/infer/serving_model.h"
 #include "batchscope/engine/infer/serving_verdict.h"
 #include "batchscope/engine/infer/serving_window.h"
@@ -319,4 +320,21 @@ TEST(ServingCheck, ErrorsAreRelativeToWhatWasMeasured) {
     EXPECT_NEAR(c.p99_error, 0.2, 1e-9);
     EXPECT_NEAR(c.throughput_error, 0.1, 1e-9);
     EXPECT_NE(c.text.find("p99 error 20%"), std::string::npos) << c.text;
+}
+
+TEST(RequestWindowSink, KeepsTheLastRequestsAndSelectsByIdAndByAnswerTime) {
+    RequestWindowSink sink(nullptr, 5);
+    for (int64_t b = 0; b < 4; ++b) {
+        const std::vector<RequestRecord> batch{rec(2 * b, 0, 0, 100 * b, 100 * b + 50, 2), rec(2 * b + 1, 0, 0, 100 * b, 100 * b + 50, 2)};
+        sink.on_batch(batch);
+    }
+    EXPECT_EQ(sink.served(), 8);
+    const auto kept = sink.between(0);
+    ASSERT_EQ(kept.size(), 5u);  // the oldest three dropped
+    EXPECT_EQ(kept.front().id, 3);
+    EXPECT_EQ(sink.between(4, 6).size(), 2u);
+    const auto late = sink.answered_since(250 * kUs);  // batches answered at 250 and 350 us
+    ASSERT_EQ(late.size(), 4u);
+    EXPECT_EQ(late.front().id, 4);
+    EXPECT_EQ(sink.answered_since(250 * kUs, 7).size(), 1u);
 }
