@@ -136,7 +136,8 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
     size_t i = 0;
     while (i < a.size()) {
         const int64_t full_at = i + mb - 1 < a.size() ? a[i + mb - 1].issued_ns : std::numeric_limits<int64_t>::max();
-        const int64_t release = std::max(free_at, std::min(full_at, a[i].issued_ns + p.queue_delay_ns));
+        const int64_t ready = std::min(full_at, a[i].issued_ns + p.queue_delay_ns);
+        const int64_t release = ready > free_at ? ready + service.wake_ns : free_at;  // an idle server wakes first
         size_t j = i;
         while (j < a.size() && j - i < mb && a[j].issued_ns <= release) ++j;
         const double noise = service.noise.empty() ? 1.0 : service.noise[static_cast<size_t>(res.batches) % service.noise.size()];

@@ -183,6 +183,10 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
     v.bottleneck = classify(w.mean);
     v.headline = headline(v.bottleneck, w, s);
     v.service = window_service(w, o.profile);
+    if (s.queue_delay_us == 0 && w.idle_start_ns > 0) {  // with no queue delay, an idle server's late start is its wake-up
+        v.service.wake_ns = std::llround(w.idle_start_ns);
+        v.service.source += "; an idle server starts " + num(w.idle_start_ns / 1e3) + " us after a request is ready";
+    }
     const std::vector<Arrival> arrivals = arrivals_of(recs);
     const bool closed = s.mode == LoadMode::Closed;
     const int64_t think = closed ? std::llround(w.mean.late) : 0;

@@ -53,11 +53,19 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
     });
     // Batches: consecutive requests with the same start and response.
     Busy busy;
-    int64_t service_sum = 0;
+    int64_t service_sum = 0, wake_sum = 0, wakes = 0;
     for (size_t i = 0; i < recs.size();) {
         size_t j = i;
-        while (j < recs.size() && recs[j].start_ns == recs[i].start_ns && recs[j].done_ns == recs[i].done_ns) ++j;
+        int64_t first_issued = INT64_MAX;
+        while (j < recs.size() && recs[j].start_ns == recs[i].start_ns && recs[j].done_ns == recs[i].done_ns)
+            first_issued = std::min(first_issued, std::max(recs[j].issued_ns, recs[j].scheduled_ns)), ++j;
         const int64_t s = recs[i].start_ns, e = std::max(recs[i].done_ns, s);
+        // Begun with the server idle (after the previous batch's end and its first request's issue):
+        // from the later of those to its start.
+        if (!busy.end.empty() && s > busy.end.back() && s >= first_issued) {
+            wake_sum += s - std::max(busy.end.back(), first_issued);
+            ++wakes;
+        }
         // The batch's own size: a batch at the window's edge may have only some of its requests here.
         w.batch_points.push_back({std::max(static_cast<int>(j - i), recs[i].batch_size), e - s});
         busy.before.push_back(busy.before.empty() ? 0.0 : busy.before.back() + static_cast<double>(busy.end.back() - busy.start.back()));
@@ -68,6 +76,7 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
     }
     w.requests = static_cast<int64_t>(recs.size());
     w.batches = static_cast<int64_t>(w.batch_points.size());
+    if (wakes > 0) w.idle_start_ns = static_cast<double>(wake_sum) / static_cast<double>(wakes);
     int64_t rows = 0;
     for (const BatchPoint& b : w.batch_points) rows += b.size;
     w.mean_batch = static_cast<double>(rows) / static_cast<double>(w.batches);

@@ -136,6 +136,27 @@ TEST(ServingWindow, ABatchAtTheWindowsEdgeKeepsItsOwnSize) {
     EXPECT_NEAR(w.mean_batch, 5.0, 1e-9);
 }
 
+TEST(ServingWindow, AnIdleServersLateStartIsMeasured) {
+    // The second batch could begin at 200 (its request issued, the server free since 100) and
+    // began at 240; the first has no batch before it in the window.
+    const std::vector<RequestRecord> rs{rec(0, 0, 0, 30, 100, 1), rec(1, 200, 200, 240, 300, 1)};
+    EXPECT_NEAR(summarize_serving(rs).idle_start_ns, 40.0 * kUs, 1);
+}
+
+TEST(ServingModel, AnIdleServerWakesBeforeItServes) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 50 * kUs;
+    f.wake_ns = 20 * kUs;
+    std::vector<Arrival> a;
+    for (int i = 0; i < 4; ++i) a.push_back({i * 100 * kUs, i * 100 * kUs});
+    const SimResult r = simulate(a, {LoadMode::Constant, 1, 1, 0, 1}, f);
+    EXPECT_DOUBLE_EQ(r.p99_us, 70);  // 20 us to wake, 50 us to serve
+    // A busy server takes the next batch at once: two requests at 0, the second waits 50, no wake.
+    const std::vector<Arrival> two{{0, 0}, {0, 0}};
+    EXPECT_DOUBLE_EQ(simulate(two, {LoadMode::Constant, 1, 1, 0, 1}, f).p99_us, 120);
+}
+
 TEST(ServingModel, AServerBusyAtTheStartServesTheBacklogFirst) {
     ServiceFit f;
     f.valid = true;

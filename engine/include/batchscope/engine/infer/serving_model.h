@@ -24,6 +24,9 @@ struct ServiceFit {
     // k-th batch the line's time times noise[k % size] (the window's own spread and its runs of
     // slow batches, which make queues longer than a constant service time would), at most 3. Empty: none.
     std::vector<double> noise;
+    // A batch released while the server idles starts this much later (the server thread's
+    // wake-up, measured where no queue delay hides it).
+    int64_t wake_ns = 0;
     double at(double b) const noexcept { return fixed_ns + per_row_ns * b; }
 };
 

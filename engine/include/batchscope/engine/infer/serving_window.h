@@ -43,6 +43,10 @@ struct ServingWindow {
     double mean_service_ns = 0; // per batch
     double utilisation = 0;     // the server's busy time / (first batch start to last response)
     int64_t first_start_ns = 0; // the window's first batch began (the server was busy until then)
+    // Mean, over the batches begun with the server idle, of the time from when one could have
+    // begun (its first request issued, the previous batch done) to its start: with no queue delay,
+    // the server thread's wake-up; with one, the delay as well.
+    double idle_start_ns = 0;
     LatencyParts mean;          // over all requests
     LatencyParts tail;          // over the requests at or above p99
     std::vector<BatchPoint> batch_points;
