@@ -60,8 +60,9 @@ ServiceFit fit_service(std::span<const BatchPoint> batches) {
     return f;
 }
 
-std::vector<BatchPoint> profile_service(BatchService& service, int max_size, int reps) {
+std::vector<BatchPoint> profile_service(BatchService& service, int max_size, int reps, int64_t budget_ns) {
     max_size = std::max(1, max_size);
+    const int64_t t_start = profiler::now_ns();
     service.warm_up(max_size);
     std::vector<BatchPoint> out;
     std::vector<int64_t> samples;
@@ -77,7 +78,7 @@ std::vector<BatchPoint> profile_service(BatchService& service, int max_size, int
             service.serve(samples, correct);
             out.push_back({size, profiler::now_ns() - t0});
         }
-        if (size == max_size) break;
+        if (size == max_size || profiler::now_ns() - t_start > budget_ns) break;
     }
     return out;
 }

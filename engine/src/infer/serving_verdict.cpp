@@ -8,6 +8,7 @@ namespace batchscope::engine::infer {
 namespace {
 
 using knobs::Knob;
+constexpr int64_t kMinAdviceRequests = 100;
 
 std::string fmt(const char* f, double a) {
     char b[64];
@@ -129,7 +130,7 @@ std::string why(Knob k, double from, double to, const ServingVerdict& v, const S
         break;
     default: break;
     }
-    r += "; service " + v.service.source + "; the window's " + num(static_cast<double>(w.requests)) +
+    r += "; service " + v.service.source + "; the window's " + fmt("%.0f", static_cast<double>(w.requests)) +
          " arrivals replayed through the batcher: p99 " + num(v.model_now.p99_us) + " us now (measured " + num(w.p99_us) + ")";
     return r;
 }
@@ -198,6 +199,11 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
     const SimResult steady_now = simulate(arrivals, now, v.service, think);
     if (v.model_now.requests == 0 || w.throughput_rps <= 0 || w.p99_us <= 0) {
         v.note = "no model of this window";
+        return v;
+    }
+    if (w.requests < kMinAdviceRequests) {
+        v.note = "no advice from " + std::to_string(w.requests) + " requests (" + std::to_string(kMinAdviceRequests) +
+                 " needed): their p99 is a few of the slowest";
         return v;
     }
     if (v.bottleneck == ServingBottleneck::GeneratorLate) {  // no server knob brings the client back on schedule

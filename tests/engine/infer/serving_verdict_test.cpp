@@ -265,6 +265,15 @@ TEST(ServingVerdict, TooFewRequestsAreNotJudged) {
     EXPECT_FALSE(v.note.empty());
 }
 
+TEST(ServingVerdict, NoAdviceFromFewerThanAHundredRequests) {
+    // Saturated as above, but 60 requests: judged, not advised on.
+    const auto rs = serve(poisson(2300, 60), 1, 0, 400, 10);
+    const ServingVerdict v = judge_serving(rs, open(2300, 1, 0));
+    EXPECT_NE(v.bottleneck, ServingBottleneck::Unknown);
+    EXPECT_TRUE(v.advice.empty());
+    EXPECT_NE(v.note.find("100 needed"), std::string::npos) << v.note;
+}
+
 TEST(ServiceFit, RecoversFixedAndPerRowCosts) {
     const std::vector<BatchPoint> ps{{1, 110'000}, {2, 120'000}, {4, 140'000}, {8, 180'000}};
     const ServiceFit f = fit_service(ps);

@@ -37,8 +37,9 @@ struct ServiceFit {
 ServiceFit fit_service(std::span<const BatchPoint> batches);
 
 // Service times measured outside a stream: serves `reps` batches of each size 1, 2, 4, ... up to
-// `max_size` (after warm_up(max_size)) and returns the points. Not while a run uses the service.
-std::vector<BatchPoint> profile_service(BatchService& service, int max_size, int reps = 5);
+// `max_size` (after warm_up(max_size)) and returns the points; stops at the size being timed once
+// `budget_ns` have passed (a slow service). Not while a run uses the service.
+std::vector<BatchPoint> profile_service(BatchService& service, int max_size, int reps = 5, int64_t budget_ns = 500'000'000);
 
 // A window's service time: fitted from its own batches when they have two sizes or more;
 // otherwise `profile` (points from profile_service) scaled to the window's measured time at its

@@ -71,7 +71,8 @@ struct ServingJudgeOptions {
     std::span<const BatchPoint> profile;  // service times measured before the run (profile_service), if any
 };
 
-// `recs`: the window's requests (any order). Nothing is judged with fewer than 20 requests.
+// `recs`: the window's requests (any order). Nothing is judged with fewer than 20 requests, and no
+// advice is given from fewer than 100.
 ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingSetting& s, const ServingJudgeOptions& o = {});
 
 struct ServingCheck {
