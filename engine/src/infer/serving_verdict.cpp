@@ -130,7 +130,7 @@ std::string why(Knob k, double from, double to, const ServingVerdict& v, const S
         break;
     default: break;
     }
-    r += "; service " + v.service.source + "; the window's " + fmt("%.0f", static_cast<double>(w.requests)) +
+    r += "; service " + v.service.source + "; the window's " + (w.requests < 100 ? std::to_string(w.requests) : num(static_cast<double>(w.requests))) +
          " arrivals replayed through the batcher: p99 " + num(v.model_now.p99_us) + " us now (measured " + num(w.p99_us) + ")";
     return r;
 }
