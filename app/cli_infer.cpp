@@ -3,11 +3,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "batchscope/engine/checkpoint.h"
@@ -15,12 +17,16 @@
 #include "batchscope/engine/gpu_probe.h"
 #include "batchscope/engine/infer/infer_session_sink.h"
 #include "batchscope/engine/infer/inference_run.h"
+#include "batchscope/engine/infer/request_window_sink.h"
 #include "batchscope/engine/infer/scenarios.h"
+#include "batchscope/engine/infer/serving_model.h"
+#include "batchscope/engine/infer/serving_verdict.h"
 #include "batchscope/knobs/knob.h"
 #include "batchscope/store/session_store.h"
 #include "batchscope/store/store_error.h"
 #include "cli_commands.h"
 #include "cli_infer_common.h"
+#include "cli_serving_verdict.h"
 
 namespace batchscope::cli {
 namespace {
@@ -38,6 +44,7 @@ struct InferOptions {
     bool json = false, quiet = false, no_save = false, save_events = false;
     std::string db = store::SessionStore::default_path(), name;
     bool requests_given = false;
+    bool apply_advice = false;  // judge half-way, apply the first advice live, check it at the end
 };
 
 int run_server_scenario(const InferOptions& o, std::shared_ptr<BatchService> service) {
@@ -115,8 +122,22 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
                     cfg.max_batch, static_cast<long long>(cfg.queue_delay_us));
         std::fflush(stdout);
     }
+    // The serving verdict: service times of each batch size measured first (CPU services; a GPU
+    // service is fitted from the stream's own batches), the requests kept for the windows.
+    std::vector<BatchPoint> profile;
+    if (!service->gpu()) profile = profile_service(*service, 64);
+    if (sink) sink->set_service_profile(profile);
+    auto window = std::make_shared<RequestWindowSink>(sink, 500'000);  // the last 500,000 requests (40 MB)
+    ServingSetting setting{cfg.mode, cfg.rate, cfg.concurrency, cfg.max_batch, cfg.queue_delay_us};
+    ServingJudgeOptions judge_opts;
+    judge_opts.profile = profile;
+    const int64_t warm = cfg.requests / 10;  // the first tenth is left out of every window (warm-up)
+    std::optional<ServingVerdict> before;     // --apply-advice: the verdict half-way
+    std::optional<ServingAdvice> applied;
+    size_t changes_before = 0;
+    int64_t change_at = -1, change_ns = 0;
     InferenceRun run(cfg, service);
-    run.set_sink(sink);
+    run.set_sink(window);
     g_interrupted.store(false);
     // Ctrl-C (SIGINT) and SIGTERM stop the stream; the results so far are kept and printed.
     struct sigaction stop_action {};
@@ -142,6 +163,24 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
         if (engine::run_ended(s->state))
             break;
         if (g_interrupted.load()) run.stop();
+        // Half-way through issuing (or serving, when the server keeps up), once some requests after
+        // the warm-up were answered.
+        if (o.apply_advice && !before &&
+            ((s->totals.issued >= cfg.requests / 2 && s->totals.completed >= warm + 100) || s->totals.completed >= cfg.requests / 2)) {
+            before = judge_serving(window->between(warm), setting, judge_opts);
+            if (!before->advice.empty()) {
+                applied = before->advice.front();
+                changes_before = s->knob_changes.size();
+                if (const std::string err = run.set_knob(applied->knob, applied->to); !err.empty()) {
+                    before->note = "the advice was refused: " + err;
+                    applied.reset();
+                }
+            }
+        }
+        if (applied && change_at < 0 && s->knob_changes.size() > changes_before) {
+            change_at = s->knob_changes.back().iteration;
+            change_ns = s->knob_changes.back().time_ns;
+        }
         if (progress && s->state == engine::RunState::Running)
             std::fprintf(stderr, "\r  %lld/%lld requests  queue %lld  p99 %.1f us   ",
                          static_cast<long long>(s->totals.completed), static_cast<long long>(cfg.requests),
@@ -159,6 +198,20 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     }
     const InferResult& r = *run.result();
     show_timing(*s);
+    // The verdict of the run (without --apply-advice) or of the part after the applied advice,
+    // the first fifth of that part left out while the queue settles.
+    if (applied && change_at >= 0) setting.apply(applied->knob, applied->to);
+    // After a change: the requests whose batch started after it (those queued before it count too:
+    // the batcher's new policy served them), the first fifth left out while the queue settles.
+    std::vector<RequestRecord> judged = window->between(warm);
+    if (change_at >= 0) {
+        std::erase_if(judged, [&](const RequestRecord& rr) { return rr.start_ns < change_ns; });
+        std::sort(judged.begin(), judged.end(), [](const RequestRecord& a, const RequestRecord& b) { return a.start_ns < b.start_ns; });
+        judged.erase(judged.begin(), judged.begin() + static_cast<std::ptrdiff_t>(judged.size() / 5));
+    }
+    const ServingVerdict verdict = judge_serving(judged, setting, judge_opts);
+    std::optional<ServingCheck> check;
+    if (applied && change_at >= 0 && !verdict.window.empty()) check = check_serving_prediction(applied->expected, verdict.window);
     if (o.json) {
         nlohmann::json j = {{"scenario", to_string(scenario)},
                             {"state", engine::to_string(s->state)},
@@ -171,6 +224,12 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
                             {"config", nlohmann::json::parse(infer_config_json(cfg, *service, to_string(scenario)))},
                             {"result", result_json(r)}};
         if (scenario == Scenario::SingleStream) j["p90_us"] = us(static_cast<double>(r.latency.value_ns(90)));
+        if (before) j["verdict_before"] = serving_verdict_json(*before);
+        if (applied) j["applied"] = {{"knob", std::string(knobs::info(applied->knob).name)}, {"to", applied->to},
+                                     {"expected", serving_expectation_json(applied->expected)},
+                                     {"first_request", change_at}};
+        j["verdict"] = serving_verdict_json(verdict);
+        if (check) j["advice_check"] = {{"text", check->text}, {"p99_error", check->p99_error}, {"throughput_error", check->throughput_error}};
         if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
         if (sink && o.save_events) {
             j["session"]["events_saved"] = sink->events_saved();
@@ -186,6 +245,17 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
             std::printf("single stream: p90 latency %.1f us\n", us(static_cast<double>(r.latency.value_ns(90))));
         if (scenario == Scenario::Offline)
             std::printf("offline: %.1f samples/s at max batch %d\n", r.throughput_rps, cfg.max_batch);
+        if (before) {
+            std::printf("half-way, ");
+            print_serving_verdict(*before);
+            if (applied && change_at >= 0)
+                std::printf("applied %s (from request %lld on, and to those still queued)\nafter it, ", applied->change().c_str(),
+                            static_cast<long long>(change_at));
+            else if (applied)
+                std::printf("the advice %s was not applied before the run ended\n", applied->change().c_str());
+        }
+        print_serving_verdict(verdict);
+        if (check) std::printf("advice check: %s\n", check->text.c_str());
         if (sink)
             std::printf("saved as session %lld in %s%s\n", static_cast<long long>(sink->session_id()),
                         sink->db_path().c_str(), sink->dropped() ? " (some request rows dropped)" : "");
@@ -242,6 +312,9 @@ Runner add_infer_command(CLI::App& app) {
                   "Also keep the per-request trace events (queue wait, h2d, compute, d2h) in the session "
                   "(for `sessions export ID --format chrome`)");
     cmd->add_option("--name", o->name, "Session name (default: describes the load)");
+    cmd->add_flag("--apply-advice", o->apply_advice,
+                  "Half-way through the requests, judge the stream and apply the verdict's first advice live; at the end, "
+                  "print what it predicted against what was measured");
     cmd->footer("Latency is measured from each request's scheduled arrival, so queueing behind a stalled server is\n"
                 "counted (no coordinated omission). A percentile is flagged when fewer than 10 samples lie beyond\n"
                 "it (p99 needs 1,000 requests, p99.9 10,000).");
@@ -264,6 +337,9 @@ Runner add_infer_command(CLI::App& app) {
         if (auto err = validate(apply_scenario(*scenario, o->cfg)); !err.empty()) return usage(err);
         if (o->save_events && o->no_save)
             return usage("--save-events keeps the trace events in the saved session; it cannot go with --no-save");
+        if (o->apply_advice && (*scenario == Scenario::Server || o->cfg.requests == 0 || *mode == LoadMode::Offline))
+            return usage("--apply-advice needs one stream of a given number of requests (not the server scenario, "
+                         "--requests 0 or offline)");
         if (o->save_events && *scenario == Scenario::Server)
             return usage("--save-events saves one stream's events; the server scenario runs many (use --scenario stream)");
         if (auto err = check_backend(o->model, o->cfg); !err.empty()) return usage(err);

@@ -12,6 +12,7 @@
 #include "batchscope/store/session_store.h"
 #include "cli_commands.h"
 #include "cli_infer_common.h"
+#include "cli_serving_verdict.h"
 
 namespace batchscope::cli {
 namespace {
@@ -95,6 +96,8 @@ void print_segment(const engine::SegmentResult& s, bool train) {
         std::printf("  measured %lld requests: %.0f requests/s, latency p50 %.0f us, p99 %.0f us, mean batch %.2f%s%s\n",
                     static_cast<long long>(s.requests), f("requests_per_s"), f("p50_us"), f("p99_us"), f("mean_batch"),
                     s.note.empty() ? "" : " — ", s.note.c_str());
+        print_serving_verdict(s.serving, "    ");
+        if (!s.advice_check.empty()) std::printf("    %s\n", s.advice_check.c_str());
     }
     for (const engine::Outcome& o : s.outcomes) std::printf("    %s %s\n", o.held ? "[held]" : "[DID NOT HOLD]", o.text.c_str());
     if (static_cast<int>(s.outcomes.size()) < s.expectations)
@@ -121,7 +124,8 @@ json segment_json(const engine::SegmentResult& s, bool train) {
     } else {
         auto f = [&](const char* k) { auto it = s.figures.find(k); return it == s.figures.end() ? 0.0 : it->second; };
         sj.update({{"requests", s.requests}, {"requests_per_s", f("requests_per_s")}, {"p50_us", f("p50_us")},
-                   {"p99_us", f("p99_us")}, {"mean_batch", f("mean_batch")}, {"note", s.note}});
+                   {"p99_us", f("p99_us")}, {"mean_batch", f("mean_batch")}, {"note", s.note},
+                   {"verdict", serving_verdict_json(s.serving)}, {"advice_check", s.advice_check}});
     }
     return sj;
 }

@@ -6,6 +6,7 @@
 
 #include "batchscope/engine/infer/infer_session_sink.h"
 #include "batchscope/engine/infer/service.h"
+#include "batchscope/engine/infer/serving_model.h"
 
 namespace batchscope::ui {
 
@@ -14,6 +15,7 @@ namespace infer = engine::infer;
 struct InferOwner::Prepared {
     std::shared_ptr<infer::BatchService> service;
     std::shared_ptr<infer::InferSessionSink> sink;
+    std::vector<infer::BatchPoint> profile;  // the service timed at each batch size (CPU services)
     std::string error;          // the model or data could not be loaded: no run
     std::string session_error;  // the run goes on, unsaved
 };
@@ -33,6 +35,7 @@ void InferOwner::start(const infer::InferConfig& config, const std::string& db_p
         auto p = std::make_shared<Prepared>();
         try {
             p->service = infer::make_checkpoint_service(config);  // on config.backend
+            if (!p->service->gpu()) p->profile = infer::profile_service(*p->service, 64);
         } catch (const std::exception& e) {
             p->error = e.what();
             return p;
@@ -40,6 +43,7 @@ void InferOwner::start(const infer::InferConfig& config, const std::string& db_p
         if (!db_path.empty()) {
             try {
                 p->sink = std::make_shared<infer::InferSessionSink>(db_path, config, *p->service);
+                p->sink->set_service_profile(p->profile);
             } catch (const std::exception& e) {
                 p->session_error = e.what();
             }
@@ -56,7 +60,9 @@ std::optional<std::string> InferOwner::poll() {
     session_error_ = p->session_error;
     if (p->sink) session_id_ = p->sink->session_id();
     run_ = std::make_unique<infer::InferenceRun>(config_, p->service);
-    if (p->sink) run_->set_sink(p->sink);
+    window_ = std::make_shared<infer::RequestWindowSink>(p->sink, 200'000);
+    profile_ = p->profile;
+    run_->set_sink(window_);
     run_->start();
     return std::nullopt;
 }

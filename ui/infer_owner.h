@@ -11,6 +11,8 @@
 
 #include "batchscope/engine/infer/infer_config.h"
 #include "batchscope/engine/infer/inference_run.h"
+#include "batchscope/engine/infer/request_window_sink.h"
+#include "batchscope/engine/infer/serving_window.h"
 
 namespace batchscope::ui {
 
@@ -28,6 +30,10 @@ public:
     std::optional<std::string> poll();
     bool preparing() const { return prepared_.valid(); }
     engine::infer::InferenceRun* run() const { return run_.get(); }
+    // The run's answered requests (the last 200,000), for the serving verdict.
+    const engine::infer::RequestWindowSink* window() const { return window_.get(); }
+    // The service's time at each batch size, measured before the run (empty on a GPU).
+    const std::vector<engine::infer::BatchPoint>& serviceProfile() const { return profile_; }
     int64_t sessionId() const { return session_id_; }
     std::string sessionError() const { return session_error_; }
     void retire();
@@ -39,6 +45,8 @@ private:
     std::future<std::shared_ptr<Prepared>> prepared_;
     engine::infer::InferConfig config_;
     std::unique_ptr<engine::infer::InferenceRun> run_;
+    std::shared_ptr<engine::infer::RequestWindowSink> window_;
+    std::vector<engine::infer::BatchPoint> profile_;
     int64_t session_id_ = 0;
     std::string session_error_;
     std::vector<std::future<void>> retiring_;

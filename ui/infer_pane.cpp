@@ -27,6 +27,7 @@
 #include "charts/sweep_chart.h"
 #include "charts/time_series_chart.h"
 #include "infer_gpu_view.h"
+#include "infer_verdict_view.h"
 #include "phase_style.h"
 #include "run_text.h"
 #include "sweep_panel.h"
@@ -101,7 +102,7 @@ InferPane::InferPane(const QString& checkpoint, QWidget* parent)
                                        QColor(palette::kBlue))),
       batch_hist_(new HistogramChart(tr("Batch sizes served"), tr("requests per batch"), tr("batches"),
                                      QColor(palette::kBluishGreen))),
-      sweep_(new SweepPanel), gpu_view_(new InferGpuView), view_tabs_(new QTabWidget) {
+      sweep_(new SweepPanel), gpu_view_(new InferGpuView), verdict_(new InferVerdictView), view_tabs_(new QTabWidget) {
     p50_ = percentiles_->addSeries(tr("p50"), QColor(palette::kBluishGreen));
     p90_ = percentiles_->addSeries(tr("p90"), QColor(palette::kOrange));
     p99_ = percentiles_->addSeries(tr("p99"), QColor(palette::kVermillion));
@@ -133,7 +134,16 @@ InferPane::InferPane(const QString& checkpoint, QWidget* parent)
     auto* side_layout = new QVBoxLayout(side);
     side_layout->setContentsMargins(0, 0, 0, 0);
     side_layout->addWidget(makeControls());
+    side_layout->addWidget(verdict_);
     side_layout->addWidget(sweep_);
+    verdict_->setFixedWidth(330);
+    // Apply sets the control, which sends the knob to the run as a change by hand would.
+    connect(verdict_, &InferVerdictView::applyRequested, this, [this](knobs::Knob knob, double value) {
+        if (knob == knobs::Knob::Rate) rate_->setValue(value);
+        else if (knob == knobs::Knob::Concurrency) concurrency_->setValue(static_cast<int>(value));
+        else if (knob == knobs::Knob::MaxBatch) max_batch_->setValue(static_cast<int>(value));
+        else if (knob == knobs::Knob::QueueDelayUs) delay_->setValue(static_cast<int>(value));
+    });
     side_layout->addStretch(1);
     sweep_->setFixedWidth(330);
     connect(sweep_, &SweepPanel::runRequested, this, &InferPane::startSweep);
@@ -379,10 +389,12 @@ void InferPane::refresh() {
         }
         if (shown_->state == engine::RunState::Failed)
             showMessage(tr("Failed: %1").arg(QString::fromStdString(shown_->message)), true);
+        if (first) verdict_->clear();
         // When each knob change was first seen: kept while hidden, so markers stay in place.
         while (marker_t_.size() < shown_->knob_changes.size()) marker_t_.push_back(shown_->elapsed_s);
         updateEnabled();
     }
+    if (shown_ && isVisible() && active(shown_->state)) verdict_->update(*shown_, owner_.window(), owner_.serviceProfile());
     // Drawing costs the GUI thread most: only while the tab shows it, and once per snapshot.
     if (!shown_ || shown_ == drawn_ || !isVisible()) return;
     drawn_ = shown_;

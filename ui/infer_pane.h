@@ -26,6 +26,7 @@ class QTabWidget;
 namespace batchscope::ui {
 
 class InferGpuView;
+class InferVerdictView;
 
 class HistogramChart;
 class SweepPanel;
@@ -78,6 +79,7 @@ public:
     SweepPanel* sweepPanel() const { return sweep_; }
     QTabWidget* viewTabs() const { return view_tabs_; }
     InferGpuView* gpuView() const { return gpu_view_; }
+    InferVerdictView* verdictView() const { return verdict_; }
 
 public slots:
     void startRun();
@@ -117,6 +119,7 @@ private:
     HistogramChart* batch_hist_;
     SweepPanel* sweep_;
     InferGpuView* gpu_view_;
+    InferVerdictView* verdict_;
     QTabWidget* view_tabs_;
     int p50_ = -1, p90_ = -1, p99_ = -1;
     QTimer timer_;

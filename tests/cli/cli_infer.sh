@@ -14,6 +14,24 @@ grep -q '^served 400 of 400 requests' "$tmp/out"; check "serves every request" $
 grep -q 'p99 .* us .*(400 requests, 5 at or above)  too few samples: 1000 needed' "$tmp/out"; check "flags p99 with too few samples" $?
 grep -q 'generator lateness' "$tmp/out" && grep -q '^batch sizes:' "$tmp/out"; check "prints lateness and batch sizes" $?
 
+# The serving verdict: 1 ms per batch at any size, 3,000 requests/s at max batch 1: the server falls
+# behind on any machine; the advice (a larger max batch) is applied half-way and checked.
+expect_exit "infer --apply-advice" 0 "$cli" infer --synthetic-us 1000 --rate 3000 --requests 3000 --apply-advice --json --no-save
+python3 - "$tmp/out" <<'PY'; check "judged half-way, the advice applied live, checked at the end" $?
+import json, sys
+j = json.load(open(sys.argv[1]))
+b = j["verdict_before"]
+assert b["bottleneck"] == "queue behind a busy server", b
+assert b["advice"] and b["advice"][0]["knob"] == "max_batch" and b["advice"][0]["to"] > 1, b
+assert j["applied"]["knob"] == "max_batch" and j["applied"]["first_request"] > 0, j["applied"]
+assert "predicted p99" in j["advice_check"]["text"], j["advice_check"]
+assert j["verdict"]["bottleneck"] != "unknown", j["verdict"]
+PY
+expect_exit "infer prints its verdict" 0 "$cli" infer --synthetic-us 100 --rate 500 --requests 300 --no-save
+grep -q '^verdict (requests [0-9]*-299): ' "$tmp/out" && grep -q '^  mean latency: late ' "$tmp/out"
+check "the verdict and the mean latency's parts" $?
+expect_exit "--apply-advice with --requests 0" 2 "$cli" infer --synthetic-us 100 --requests 0 --apply-advice --no-save
+
 expect_exit "server scenario" 0 "$cli" infer --synthetic-us 500 --scenario server --p99-bound-us 5000 \
     --requests 300 --rate 500 --db "$tmp/probes.db"
 grep -q '^probes saved as sessions 1-[0-9]* in .*probes.db, tagged server-' "$tmp/out"; check "the probes are saved as sessions" $?

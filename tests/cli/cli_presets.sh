@@ -79,6 +79,9 @@ assert len(s) == 4, s
 assert all(x["requests"] > 100 and 0 < x["p50_us"] <= x["p99_us"] for x in s), s
 assert s[0]["mean_batch"] == 1, s                          # max batch 1
 assert s[3]["requests_per_s"] > 2 * s[0]["requests_per_s"], s  # step 3 offers 5x the rate (1 s segments on a shared machine: ask for 2x)
+# Each segment's serving verdict: what dominated its latency, with the parts it came from.
+assert all(x["verdict"]["bottleneck"] != "unknown" and "of the mean latency" in x["verdict"]["headline"] for x in s), [x["verdict"] for x in s]
+assert s[2]["verdict"]["bottleneck"] in ("waiting for a fuller batch", "generator behind"), s[2]["verdict"]  # 500 us queue delay at 1000/s
 PY
   # Expected outcomes: one that cannot hold (a training run above 10^12 samples/s) and one that
   # must (above 0). --check makes the exit status say whether they held.

@@ -1,5 +1,6 @@
 #include "batchscope/engine/infer/infer_session_sink.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "batchscope/engine/session_sink.h"  // environment_json
@@ -57,9 +58,11 @@ InferSessionSink::InferSessionSink(const std::string& db_path, const InferConfig
     m.env_json = environment_json();
     m.tags = std::move(tags);
     rec_ = std::make_unique<store::SessionRecorder>(db_path, m);
+    setting_ = {config.mode, config.rate, config.concurrency, config.max_batch, config.queue_delay_us};
+    judge_thread_ = std::thread([this] { judge_main(); });
 }
 
-InferSessionSink::~InferSessionSink() = default;
+InferSessionSink::~InferSessionSink() { stop_judge(); }
 
 int64_t InferSessionSink::session_id() const { return rec_->session_id(); }
 const std::string& InferSessionSink::db_path() const { return rec_->path(); }
@@ -80,9 +83,89 @@ void InferSessionSink::on_batch(std::span<const RequestRecord> served) {
         row.correct = r.correct;
         rec_->add(row);
     }
+    std::lock_guard lock(m_);
+    window_.insert(window_.end(), served.begin(), served.end());
+    if (window_.back().done_ns - window_.front().done_ns >= kVerdictWindowNs) close_window();
+}
+
+void InferSessionSink::close_window() {
+    if (window_.empty()) return;
+    jobs_.push_back({std::move(window_), setting_, std::nullopt});
+    window_.clear();
+    cv_.notify_one();
+}
+
+void InferSessionSink::judge_main() {
+    std::unique_lock lock(m_);
+    for (;;) {
+        cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;  // stopping, all judged
+        const Job job = std::move(jobs_.front());
+        jobs_.pop_front();
+        lock.unlock();
+        judge(job);
+        lock.lock();
+    }
+}
+
+void InferSessionSink::judge(const Job& job) {
+    if (job.change) {
+        applied_.reset();
+        for (const ServingAdvice& a : last_advice_)
+            if (a.knob == job.change->first && std::llround(a.to) == std::llround(job.change->second)) applied_ = a;
+        return;
+    }
+    ServingJudgeOptions o;
+    o.profile = profile_;
+    const ServingVerdict v = judge_serving(job.window, job.setting, o);
+    if (v.bottleneck == ServingBottleneck::Unknown) return;
+    // As the training verdict rows: first and last request ids, the verdict's name, and the text
+    // (headline, each advice with " — expected: …", the note, the check of an applied advice).
+    store::VerdictRow row;
+    row.first_iteration = v.window.first_id;
+    row.last_iteration = v.window.last_id;
+    row.verdict = bottleneck_name(v.bottleneck);
+    row.advice = v.headline;
+    auto line = [&](const std::string& text) {
+        row.advice += '\n';
+        row.advice += text;
+    };
+    for (const ServingAdvice& a : v.advice) line(a.text());
+    if (v.advice.empty() && !v.note.empty()) line(v.note);
+    if (applied_) {
+        line("advice applied (" + applied_->change() + "): " + check_serving_prediction(applied_->expected, v.window).text);
+        applied_.reset();
+    }
+    last_advice_ = v.advice;
+    rec_->add(row);
+    std::lock_guard lock(m_);
+    ++verdicts_;
+}
+
+void InferSessionSink::stop_judge() {
+    {
+        std::lock_guard lock(m_);
+        stopping_ = true;
+    }
+    cv_.notify_one();
+    if (judge_thread_.joinable()) judge_thread_.join();
+}
+
+uint64_t InferSessionSink::verdicts() const {
+    std::lock_guard lock(m_);
+    return verdicts_;
 }
 
 void InferSessionSink::on_knob_change(const KnobChange& k) {
+    {
+        std::lock_guard lock(m_);
+        close_window();  // the knobs of a window are one setting
+        if (const auto knob = knobs::from_name(k.knob)) {
+            setting_.apply(*knob, static_cast<double>(k.new_value));
+            jobs_.push_back({{}, setting_, std::make_pair(*knob, static_cast<double>(k.new_value))});
+            cv_.notify_one();
+        }
+    }
     rec_->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
 
@@ -99,6 +182,11 @@ uint64_t InferSessionSink::events_saved() const { return rec_->events_written();
 uint64_t InferSessionSink::events_dropped() const { return rec_->events_dropped(); }
 
 void InferSessionSink::on_end(RunState state, const std::string& message, const InferResult& result) {
+    {
+        std::lock_guard lock(m_);
+        close_window();
+    }
+    stop_judge();  // every window judged before the session is finished
     // A GPU stream's session keeps how its phases were timed (CUPTI, or CUDA events and why).
     if (result.gpu_timing.mode == profiler::GpuTimingMode::None) rec_->finish(to_string(state), message);
     else rec_->finish(to_string(state), message + "; " + result.gpu_timing.describe());

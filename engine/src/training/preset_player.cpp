@@ -54,18 +54,13 @@ private:
     std::vector<IterationRecord> records_;
 };
 
-struct ServedRequest {
-    int64_t id, latency_ns, done_ns;
-    int batch;
-};
-
 class CollectingInferSink : public infer::InferSink {
 public:
     explicit CollectingInferSink(std::shared_ptr<infer::InferSink> inner) : inner_(std::move(inner)) {}
     void on_batch(std::span<const infer::RequestRecord> served) override {
         {
             std::lock_guard lock(m_);
-            for (const auto& r : served) done_.push_back({r.id, r.latency_ns(), r.done_ns, r.batch_size});
+            done_.insert(done_.end(), served.begin(), served.end());
         }
         if (inner_) inner_->on_batch(served);
     }
@@ -73,7 +68,7 @@ public:
     void on_end(RunState s, const std::string& m, const infer::InferResult& r) override {
         if (inner_) inner_->on_end(s, m, r);
     }
-    std::vector<ServedRequest> served() const {
+    std::vector<infer::RequestRecord> served() const {
         std::lock_guard lock(m_);
         return done_;
     }
@@ -81,7 +76,7 @@ public:
 private:
     std::shared_ptr<infer::InferSink> inner_;
     mutable std::mutex m_;
-    std::vector<ServedRequest> done_;
+    std::vector<infer::RequestRecord> done_;
 };
 
 // Waits `seconds` of run time (or until the run ends); false when it ended.
@@ -138,13 +133,16 @@ void finish_train_segment(SegmentResult& seg, const std::vector<IterationRecord>
     if (!seg.window.empty()) seg.figures = train_figures(seg.window);
 }
 
-void finish_infer_segment(SegmentResult& seg, const std::vector<ServedRequest>& all, int64_t end) {
+void finish_infer_segment(SegmentResult& seg, const std::vector<infer::RequestRecord>& all, int64_t end,
+                          const infer::ServingSetting& setting, std::span<const infer::BatchPoint> profile) {
     std::vector<int64_t> lat;
+    std::vector<infer::RequestRecord> in;
     int64_t batch_sum = 0, t0 = INT64_MAX, t1 = 0;
     for (const auto& r : all)
         if (r.id >= seg.first && r.id < end) {
-            lat.push_back(r.latency_ns);
-            batch_sum += r.batch;
+            in.push_back(r);
+            lat.push_back(r.latency_ns());
+            batch_sum += r.batch_size;
             t0 = std::min(t0, r.done_ns);
             t1 = std::max(t1, r.done_ns);
         }
@@ -159,6 +157,9 @@ void finish_infer_segment(SegmentResult& seg, const std::vector<ServedRequest>& 
     seg.last = end == INT64_MAX ? -1 : end - 1;
     const auto* p99 = sum.at(99);
     seg.note = p99 && !p99->enough ? "too few requests for a trusted p99" : "";
+    infer::ServingJudgeOptions jo;
+    jo.profile = profile;
+    seg.serving = infer::judge_serving(in, setting, jo);
 }
 
 // The expectations of segment `k` (0: start) and, for a live step, the check of the advice it applied.
@@ -170,8 +171,17 @@ void judge_segment(const Preset& p, size_t k, SegmentResult& seg, const SegmentR
         const SegmentResult* against = e.against_start ? start : before;
         if (auto o = evaluate(e, against ? &against->figures : nullptr, seg.figures)) seg.outcomes.push_back(std::move(*o));
     }
-    if (k == 0 || !before || p.steps[k - 1].is_restart() || seg.window.empty()) return;
+    if (k == 0 || !before || p.steps[k - 1].is_restart()) return;
     const PresetStep& step = p.steps[k - 1];
+    if (p.mode == PresetMode::Infer) {
+        for (const infer::ServingAdvice& a : before->serving.advice)
+            if (step.knob && a.knob == *step.knob && a.to == step.value.number && !seg.serving.window.empty()) {
+                seg.advice_check = "the advice \"" + a.change() + "\" " + infer::check_serving_prediction(a.expected, seg.serving.window).text;
+                break;
+            }
+        return;
+    }
+    if (seg.window.empty()) return;
     for (const profiler::Advice& a : before->verdict.advice)
         if (step.knob && a.knob == *step.knob && a.expected.valid() && static_cast<double>(a.to) == step.value.number) {
             seg.advice_check = "the advice \"" + profiler::describe(a.marker()) +
@@ -268,10 +278,14 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
     if (!o.make_service) throw PresetError(p.id + ": no way to build the served model was given");
     cfg.checkpoint = served_checkpoint(p, o.checkpoint, ev.say);
     auto service = o.make_service(cfg);
+    // The serving verdict's service times of each batch size (CPU services; timed before the run).
+    const std::vector<infer::BatchPoint> profile = service->gpu() ? std::vector<infer::BatchPoint>{} : infer::profile_service(*service, 64);
     std::shared_ptr<infer::InferSessionSink> sink;
-    if (!o.db.empty())
+    if (!o.db.empty()) {
         sink = std::make_shared<infer::InferSessionSink>(o.db, cfg, *service, "preset " + p.id, "stream",
                                                          std::vector<std::string>{"preset:" + p.id});
+        sink->set_service_profile(profile);
+    }
     auto collect = std::make_shared<CollectingInferSink>(sink);
     infer::InferenceRun run(cfg, service);
     run.set_sink(collect);
@@ -279,6 +293,7 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
     say(ev, "lesson " + std::to_string(p.lesson) + ": " + p.title + "\nstart: " + settings_text(p.config));
     const size_t steps = o.steps < 0 ? p.steps.size() : std::min<size_t>(p.steps.size(), static_cast<size_t>(o.steps));
     SegmentResult seg = segment("start", sink ? sink->session_id() : 0, 0);
+    infer::ServingSetting setting{cfg.mode, cfg.rate, cfg.concurrency, cfg.max_batch, cfg.queue_delay_us};
     for (size_t k = 0;; ++k) {
         const bool alive = run_for(run, o.segment_s);
         const bool last = k == steps || !alive;
@@ -294,7 +309,8 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
             run.stop();
             run.wait();
         }
-        finish_infer_segment(seg, collect->served(), end);
+        finish_infer_segment(seg, collect->served(), end, setting, profile);
+        if (step) setting.apply(*step->knob, live_knob_value(*step, p.mode));
         keep_segment(p, k, seg, ev, out);
         if (last) break;
         say(ev, "step " + std::to_string(k + 1) + ": " + step->title);

@@ -1,6 +1,7 @@
 // The inference tab on the real engine: a missing checkpoint is refused with what to do; a run
 // serves a checkpoint and fills the percentile lines, the latency histogram and the batch-size
-// histogram; a knob typed while serving reaches the run and is marked.
+// histogram; a knob typed while serving reaches the run and is marked; the serving verdict of a
+// hand-built window shows its advice and Apply sends it.
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
@@ -18,6 +19,8 @@
 #include "device_tables.h"
 #include "infer_gpu_view.h"
 #include "infer_pane.h"
+#include "infer_verdict_view.h"
+#include "batchscope/profiler/clock.h"
 
 using namespace batchscope;
 using namespace batchscope::ui;
@@ -146,6 +149,49 @@ private slots:
         QVERIFY(v.kernelEmptyText().contains(QStringLiteral("another profiler is attached")));
         QVERIFY(v.summaryText().contains(QStringLiteral("CUDA events")));
         QVERIFY(!v.summaryText().contains(QStringLiteral("CUPTI records")));
+    }
+
+    void servingVerdictShowsTheAdviceAndApplySendsIt() {
+        // The last 1.5 s: every 5 ms, 18 requests 100 us apart; max batch 32 and a 5 ms queue delay
+        // hold each group until 5 ms after its first, then it is served in 200 us: the requests
+        // wait for a fuller batch while the server idles.
+        using namespace engine::infer;
+        RequestWindowSink window;
+        const int64_t t0 = profiler::now_ns() - 1'500'000'000;
+        std::vector<RequestRecord> batch;
+        for (int64_t b = 0; b < 280; ++b) {
+            batch.clear();
+            const int64_t first = t0 + b * 5'000'000, start = first + 5'000'000 - 1'000;
+            for (int64_t k = 0; k < 18; ++k) {
+                RequestRecord r;
+                r.id = b * 18 + k;
+                r.scheduled_ns = r.issued_ns = first + k * 100'000;
+                r.start_ns = start;
+                r.done_ns = start + 200'000;
+                r.compute_ns = 200'000;
+                r.batch_size = 18;
+                batch.push_back(r);
+            }
+            window.on_batch(batch);
+        }
+        InferSnapshot s;
+        s.state = engine::RunState::Running;
+        s.mode = LoadMode::Poisson;
+        s.rate = 3600;
+        s.max_batch = 32;
+        s.queue_delay_us = 5000;
+        InferVerdictView v;
+        v.update(s, &window);
+        QVERIFY2(v.text().contains(QStringLiteral("waiting for a fuller batch")), qPrintable(v.text()));
+        QVERIFY2(v.text().contains(QStringLiteral("expected:")), qPrintable(v.text()));
+        QVERIFY(v.applyButton()->isEnabled());
+        knobs::Knob sent = knobs::Knob::Rate;
+        double value = -1;
+        connect(&v, &InferVerdictView::applyRequested, this, [&](knobs::Knob k, double x) { sent = k, value = x; });
+        v.applyButton()->click();
+        QCOMPARE(sent, knobs::Knob::QueueDelayUs);
+        QVERIFY2(value >= 0 && value < 5000, qPrintable(QString::number(value)));
+        QVERIFY(!v.applyButton()->isEnabled());
     }
 };
 

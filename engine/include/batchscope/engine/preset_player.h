@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "batchscope/engine/infer/inference_run.h"
+#include "batchscope/engine/infer/serving_verdict.h"
 #include "batchscope/engine/preset.h"
 #include "batchscope/engine/preset_outcome.h"
 #include "batchscope/profiler/verdict.h"
@@ -38,8 +39,9 @@ struct SegmentResult {
     // train
     profiler::WindowSummary window;
     profiler::Verdict verdict;
-    std::string advice_check;  // the step applied the previous segment's advice: predicted against measured
+    std::string advice_check;  // the step applied the previous segment's advice: predicted against measured (train and infer)
     // infer
+    infer::ServingVerdict serving;  // what dominated the latency, and the advice
     int64_t requests = 0;
     double seconds = 0;
     std::string note;  // "too few requests for a trusted p99"

@@ -1,14 +1,23 @@
 #pragma once
 // Saves an inference run as a session (mode "infer") in a session file: one request row per
-// request, the knob changes, and a configuration whose keys `sessions compare` diffs (rate,
-// concurrency, max_batch, queue_delay_us, ...).
+// request, the knob changes, a configuration whose keys `sessions compare` diffs (rate,
+// concurrency, max_batch, queue_delay_us, ...), and a serving verdict per window of about 2 s
+// (cut at each knob change; serving_verdict.h) whose text keeps the advice, its expectation and,
+// after an applied advice, what it predicted against what was measured.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "batchscope/engine/infer/infer_config.h"
 #include "batchscope/engine/infer/infer_sink.h"
 #include "batchscope/engine/infer/service.h"
+#include "batchscope/engine/infer/serving_verdict.h"
 
 namespace batchscope::store {
 class SessionRecorder;
@@ -43,9 +52,39 @@ public:
     void on_events(std::span<const profiler::Event> events) override;
     uint64_t events_saved() const;    // written to the file (final after on_end)
     uint64_t events_dropped() const;  // offered while the writer's queue was full
+    uint64_t verdicts() const;        // verdict rows written so far
+    // Service times timed before the run (serving_model.h: profile_service), for the verdicts of
+    // windows whose batches all have one size. Before the run.
+    void set_service_profile(std::vector<BatchPoint> profile) { profile_ = std::move(profile); }
+
+    static constexpr int64_t kVerdictWindowNs = 2'000'000'000;
 
 private:
+    // A window to judge, or a knob change (to match against the advice of the window before it).
+    struct Job {
+        std::vector<RequestRecord> window;
+        ServingSetting setting;
+        std::optional<std::pair<knobs::Knob, double>> change;
+    };
+    void close_window();  // hands the window to the judge thread (under m_)
+    void judge_main();    // judges windows off the server thread and stores their verdict rows
+    void judge(const Job& job);
+    void stop_judge();    // judges what is queued, then ends the judge thread
+
     std::unique_ptr<store::SessionRecorder> rec_;
+    // The verdict's window (on_batch: server thread; on_knob_change: controller thread).
+    mutable std::mutex m_;
+    std::condition_variable cv_;
+    std::vector<RequestRecord> window_;
+    ServingSetting setting_;
+    std::deque<Job> jobs_;
+    bool stopping_ = false;
+    uint64_t verdicts_ = 0;
+    // The judge thread's own.
+    std::vector<ServingAdvice> last_advice_;
+    std::vector<BatchPoint> profile_;
+    std::optional<ServingAdvice> applied_;  // the advice the last knob change applied
+    std::thread judge_thread_;
     bool save_events_ = false;
     std::vector<store::EventRow> event_rows_;
 };

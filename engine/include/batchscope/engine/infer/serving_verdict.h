@@ -1,0 +1,85 @@
+#pragma once
+// The serving verdict: what dominates the latency of a window of an inference stream, and which
+// knob (max batch, queue delay, concurrency, rate) to turn, with what the change is expected to do
+// (p50, p99, throughput and mean batch from the queueing model of serving_model.h) and the numbers
+// it came from. An advice is given only when the model predicts a material gain. docs/ADVICE.md,
+// "Inference streams".
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "batchscope/engine/infer/arrivals.h"
+#include "batchscope/engine/infer/serving_model.h"
+#include "batchscope/engine/infer/serving_window.h"
+#include "batchscope/knobs/knob.h"
+
+namespace batchscope::engine::infer {
+
+enum class ServingBottleneck : uint8_t {
+    Unknown,        // no requests
+    GeneratorLate,  // the load generator fell behind its schedule
+    QueueBusy,      // queue wait behind a busy server
+    BatchWait,      // waiting for a fuller batch while the server idles
+    Compute,        // the model's own work
+    Copies,         // h2d + d2h
+};
+// "generator behind", "queue behind a busy server", "waiting for a fuller batch", "compute", "copies".
+const char* bottleneck_name(ServingBottleneck b) noexcept;
+
+// The knobs a window was served with.
+struct ServingSetting {
+    LoadMode mode = LoadMode::Poisson;
+    double rate = 0;
+    int concurrency = 1;
+    int max_batch = 1;
+    int64_t queue_delay_us = 0;
+    void apply(knobs::Knob k, double value);  // a live knob change
+};
+
+struct ServingExpectation {
+    double p50_us = 0, p99_us = 0, throughput_rps = 0, mean_batch = 0;
+    bool valid() const noexcept { return throughput_rps > 0; }
+};
+// "p50 120 us, p99 480 us, 950 requests/s, mean batch 3.2"
+std::string describe(const ServingExpectation& e);
+
+struct ServingAdvice {
+    knobs::Knob knob = knobs::Knob::MaxBatch;
+    double from = 0, to = 0;
+    ServingExpectation expected;
+    std::string reason;  // one line with the numbers it came from
+    std::string change() const;  // "max batch 1 → 8"
+    // "max batch 1 → 8 — expected: p50 …; because …" (as a training advice's text: the caller says "try")
+    std::string text() const;
+};
+
+struct ServingVerdict {
+    ServingBottleneck bottleneck = ServingBottleneck::Unknown;
+    // "queue behind a busy server: 71% of mean latency (p99: 83%); the server was busy 97% of the time"
+    std::string headline;
+    ServingWindow window;
+    ServiceFit service;
+    SimResult model_now;  // the model of the window's own setting (how well it matches what was measured)
+    std::vector<ServingAdvice> advice;  // best first; empty: no knob is predicted to help
+    std::string note;                   // why no advice, or what limits the prediction
+};
+
+struct ServingJudgeOptions {
+    double min_p99_gain = 0.10;        // an advice must cut p99 by this much (without losing 5% throughput)
+    double min_throughput_gain = 0.10; // or raise throughput by this much (p99 no more than 10% worse)
+    std::span<const BatchPoint> profile;  // service times measured before the run (profile_service), if any
+};
+
+// `recs`: the window's requests (any order). Nothing is judged with fewer than 20 requests, and no
+// advice is given from fewer than 100.
+ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingSetting& s, const ServingJudgeOptions& o = {});
+
+struct ServingCheck {
+    double p99_error = 0, throughput_error = 0;  // |measured - predicted| / measured
+    // "predicted p99 480 us, 950 requests/s; measured p99 510 us, 940 requests/s (p99 error 6%, throughput error 1%)"
+    std::string text;
+};
+ServingCheck check_serving_prediction(const ServingExpectation& e, const ServingWindow& after);
+
+}  // namespace batchscope::engine::infer

@@ -1,0 +1,301 @@
+#include "batchscope/engine/infer/serving_verdict.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace batchscope::engine::infer {
+namespace {
+
+using knobs::Knob;
+constexpr int64_t kMinAdviceRequests = 100;
+
+std::string fmt(const char* f, double a) {
+    char b[64];
+    std::snprintf(b, sizeof b, f, a);
+    return b;
+}
+
+// "1,234" for a count, "12.3" under 100.
+std::string num(double v) {
+    if (std::fabs(v) < 100) return fmt("%.1f", v);
+    std::string s = fmt("%.0f", v), out;
+    const size_t lead = s[0] == '-' ? 1 : 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (i > lead && (s.size() - i) % 3 == 0) out += ',';
+        out += s[i];
+    }
+    return out;
+}
+
+std::string pct(double share) { return fmt("%.0f%%", 100 * share); }
+
+// The part that names a bottleneck, as a share of the mean and of the p99 tail.
+double part(const LatencyParts& p, ServingBottleneck b) {
+    switch (b) {
+    case ServingBottleneck::GeneratorLate: return p.late;
+    case ServingBottleneck::QueueBusy: return p.busy_wait;
+    case ServingBottleneck::BatchWait: return p.idle_wait;
+    case ServingBottleneck::Compute: return p.compute;
+    case ServingBottleneck::Copies: return p.copies;
+    case ServingBottleneck::Unknown: break;
+    }
+    return 0;
+}
+
+ServingBottleneck classify(const LatencyParts& m) {
+    const double total = m.total();
+    if (total <= 0) return ServingBottleneck::Unknown;
+    if (share(m.late, total) >= 0.25) return ServingBottleneck::GeneratorLate;
+    ServingBottleneck best = ServingBottleneck::QueueBusy;
+    for (ServingBottleneck b : {ServingBottleneck::BatchWait, ServingBottleneck::Compute, ServingBottleneck::Copies})
+        if (part(m, b) > part(m, best)) best = b;
+    return best;
+}
+
+std::string headline(ServingBottleneck b, const ServingWindow& w, const ServingSetting& s) {
+    std::string h = bottleneck_name(b);
+    h += ": " + pct(share(part(w.mean, b), w.mean.total())) + " of the mean latency (" + num(w.mean_us) + " us; p99 " +
+         num(w.p99_us) + " us, of which " + pct(share(part(w.tail, b), w.tail.total())) + ")";
+    switch (b) {
+    case ServingBottleneck::GeneratorLate:
+        h += "; requests were issued " + num(w.mean.late / 1e3) + " us behind schedule on average: the client, not the server";
+        break;
+    case ServingBottleneck::QueueBusy:
+        h += "; requests queue while the server is busy " + pct(w.utilisation) + " of the time";
+        break;
+    case ServingBottleneck::BatchWait:
+        if (s.queue_delay_us > 0)
+            h += "; the batcher holds requests up to " + num(static_cast<double>(s.queue_delay_us)) + " us for a fuller batch while the server idles (busy " +
+                 pct(w.utilisation) + ")";
+        else
+            h += "; requests wait for the idle server to wake (no queue delay is set; busy " + pct(w.utilisation) + ")";
+        break;
+    case ServingBottleneck::Compute:
+        h += "; batches of " + num(w.mean_batch) + " take " + num(w.mean_service_ns / 1e3) + " us each, the server busy " + pct(w.utilisation);
+        break;
+    case ServingBottleneck::Copies:
+        h += "; copying requests in and answers out (h2d + d2h) takes " + num(w.mean.copies / 1e3) + " us per request";
+        break;
+    case ServingBottleneck::Unknown: break;
+    }
+    return h;
+}
+
+// The new setting's model, moved by what the model of the setting now missed of the measured
+// figures (latency: the difference, at most a quarter of the new model's value either way, as the
+// server's wake-ups; throughput: the ratio).
+ServingExpectation corrected(const SimResult& sim, const SimResult& base, const ServingWindow& w) {
+    ServingExpectation e;
+    auto lat = [](double x, double b, double m) { return x + std::clamp(m - b, -0.25 * x, 0.25 * x); };
+    e.p50_us = lat(sim.p50_us, base.p50_us, w.p50_us);
+    e.p99_us = std::max(e.p50_us, lat(sim.p99_us, base.p99_us, w.p99_us));
+    e.throughput_rps = base.throughput_rps > 0 ? sim.throughput_rps * (w.throughput_rps / base.throughput_rps) : sim.throughput_rps;
+    e.mean_batch = sim.mean_batch;
+    return e;
+}
+
+// Gains are read model against model (the change's replay against the replay of the setting now),
+// so that what the model misses of this window is not taken for a gain.
+double score(const SimResult& sim, const SimResult& base) {
+    if (sim.p99_us <= 0 || base.throughput_rps <= 0) return 0;
+    return (base.p99_us / sim.p99_us) * (sim.throughput_rps / base.throughput_rps);
+}
+
+bool material(const SimResult& sim, const SimResult& base, const ServingJudgeOptions& o, bool rate) {
+    if (sim.p99_us <= 0 || base.p99_us <= 0 || base.throughput_rps <= 0) return false;
+    const double p99_gain = 1 - sim.p99_us / base.p99_us, tp_gain = sim.throughput_rps / base.throughput_rps - 1;
+    if (rate) return p99_gain >= 1.0 / 3.0;  // a lower rate gives up throughput: only for a large cut
+    return (p99_gain >= o.min_p99_gain && tp_gain >= -0.05) || (tp_gain >= o.min_throughput_gain && p99_gain >= -0.10);
+}
+
+std::string why(Knob k, double from, double to, const ServingVerdict& v, const ServingSetting& s) {
+    const ServingWindow& w = v.window;
+    std::string r;
+    switch (k) {
+    case Knob::MaxBatch:
+        r = to > from ? "larger batches share each batch's fixed " + num(v.service.fixed_ns / 1e3) + " us"
+                      : "smaller batches finish sooner (" + num(v.service.per_row_ns / 1e3) + " us per request)";
+        break;
+    case Knob::QueueDelayUs:
+        r = "the batcher holds requests up to " + num(from) + " us while the server is busy only " + pct(w.utilisation) + " of the time";
+        break;
+    case Knob::Concurrency:
+        r = to < from ? "fewer requests outstanding queue less behind one another (server busy " + pct(w.utilisation) + ")"
+                      : "the server idles " + pct(1 - w.utilisation) + " of the time between responses";
+        break;
+    case Knob::Rate:
+        r = "the server answers at most about " + num(std::max(1, s.max_batch) / std::max(1e-9, v.service.at(s.max_batch)) * 1e9) +
+            " requests/s at max batch " + std::to_string(s.max_batch) + "; " + num(from) + " requests/s overload it";
+        break;
+    default: break;
+    }
+    r += "; service " + v.service.source + "; the window's " + (w.requests < 100 ? std::to_string(w.requests) : num(static_cast<double>(w.requests))) +
+         " arrivals replayed through the batcher: p99 " + num(v.model_now.p99_us) + " us now (measured " + num(w.p99_us) + ")";
+    return r;
+}
+
+}  // namespace
+
+const char* bottleneck_name(ServingBottleneck b) noexcept {
+    switch (b) {
+    case ServingBottleneck::GeneratorLate: return "generator behind";
+    case ServingBottleneck::QueueBusy: return "queue behind a busy server";
+    case ServingBottleneck::BatchWait: return "waiting for a fuller batch";
+    case ServingBottleneck::Compute: return "compute";
+    case ServingBottleneck::Copies: return "copies";
+    case ServingBottleneck::Unknown: break;
+    }
+    return "unknown";
+}
+
+void ServingSetting::apply(Knob k, double value) {
+    switch (k) {
+    case Knob::Rate: rate = value; break;
+    case Knob::Concurrency: concurrency = static_cast<int>(value); break;
+    case Knob::MaxBatch: max_batch = static_cast<int>(value); break;
+    case Knob::QueueDelayUs: queue_delay_us = static_cast<int64_t>(value); break;
+    default: break;
+    }
+}
+
+std::string describe(const ServingExpectation& e) {
+    return "p50 " + num(e.p50_us) + " us, p99 " + num(e.p99_us) + " us, " + num(e.throughput_rps) + " requests/s, mean batch " +
+           fmt("%.1f", e.mean_batch);
+}
+
+std::string ServingAdvice::change() const {
+    auto value = [](double x) { return x == std::floor(x) && std::fabs(x) < 100 ? fmt("%.0f", x) : num(x); };
+    return std::string(knobs::info(knob).label) + " " + value(from) + " → " + value(to);
+}
+
+std::string ServingAdvice::text() const {
+    return change() + " — expected: " + describe(expected) + "; because " + reason;
+}
+
+ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingSetting& s, const ServingJudgeOptions& o) {
+    ServingVerdict v;
+    v.window = summarize_serving(recs);
+    const ServingWindow& w = v.window;
+    if (w.requests < 20) {
+        v.note = "too few requests to judge (" + std::to_string(w.requests) + "; 20 needed)";
+        return v;
+    }
+    v.bottleneck = classify(w.mean);
+    v.headline = headline(v.bottleneck, w, s);
+    v.service = window_service(w, o.profile);
+    if (s.queue_delay_us == 0 && w.idle_start_ns > 0) {  // with no queue delay, an idle server's late start is its wake-up
+        v.service.wake_ns = std::llround(w.idle_start_ns);
+        v.service.source += "; an idle server starts " + num(w.idle_start_ns / 1e3) + " us after a request is ready";
+    }
+    const std::vector<Arrival> arrivals = arrivals_of(recs);
+    const bool closed = s.mode == LoadMode::Closed;
+    const int64_t think = closed ? std::llround(w.mean.late) : 0;
+    const ServingPolicy now{s.mode, s.concurrency, s.max_batch, s.queue_delay_us * 1000, 1};
+    // The setting now, replayed with the server busy until the window's first batch (a backlog the
+    // window inherited): what was measured. Changes are predicted for a steady state (no inherited
+    // backlog) and compared with the setting now replayed the same way.
+    v.model_now = simulate(arrivals, now, v.service, think, w.first_start_ns);
+    const SimResult steady_now = simulate(arrivals, now, v.service, think);
+    if (v.model_now.requests == 0 || w.throughput_rps <= 0 || w.p99_us <= 0) {
+        v.note = "no model of this window";
+        return v;
+    }
+    if (w.requests < kMinAdviceRequests) {
+        v.note = "no advice from " + std::to_string(w.requests) + " requests (" + std::to_string(kMinAdviceRequests) +
+                 " needed): their p99 is a few of the slowest";
+        return v;
+    }
+    if (v.bottleneck == ServingBottleneck::GeneratorLate) {  // no server knob brings the client back on schedule
+        v.note = "no knob: the load generator cannot keep its schedule (a busy client machine); the latency measured includes its delay";
+        return v;
+    }
+
+    // Single changes of each knob, smallest first; per knob the best, a larger change kept only
+    // when it is predicted 5% better than a smaller one.
+    struct Candidate {
+        Knob knob;
+        std::vector<double> values;
+    };
+    std::vector<Candidate> cands;
+    const int mb = s.max_batch, kMaxBatch = knobs::max_int(Knob::MaxBatch);
+    Candidate batch{Knob::MaxBatch, {}};
+    for (int m : {mb * 2, mb * 4, mb * 8, mb * 16})
+        if (m <= kMaxBatch) batch.values.push_back(m);
+    for (int m : {mb / 2, mb / 4})
+        if (m >= 1 && m < mb) batch.values.push_back(m);
+    cands.push_back(batch);
+    if (s.queue_delay_us > 0) cands.push_back({Knob::QueueDelayUs, {static_cast<double>(s.queue_delay_us / 2), static_cast<double>(s.queue_delay_us / 4), 0.0}});
+    if (closed) {
+        Candidate c{Knob::Concurrency, {}};
+        for (int n : {s.concurrency * 2, s.concurrency * 4})
+            if (n <= knobs::max_int(Knob::Concurrency)) c.values.push_back(n);
+        for (int n : {s.concurrency / 2, s.concurrency / 4})
+            if (n >= 1 && n < s.concurrency) c.values.push_back(n);
+        cands.push_back(c);
+    }
+    std::vector<std::pair<double, ServingAdvice>> scored;
+    for (const Candidate& c : cands) {
+        ServingAdvice best;
+        double best_score = 0;
+        for (double to : c.values) {
+            ServingPolicy p = now;
+            if (c.knob == Knob::MaxBatch) p.max_batch = static_cast<int>(to);
+            if (c.knob == Knob::QueueDelayUs) p.queue_delay_ns = static_cast<int64_t>(to) * 1000;
+            if (c.knob == Knob::Concurrency) p.concurrency = static_cast<int>(to);
+            const SimResult sim = simulate(arrivals, p, v.service, think);
+            const double sc = score(sim, steady_now);
+            if (!material(sim, steady_now, o, false) || sc <= best_score * 1.05) continue;
+            best_score = sc;
+            const ServingExpectation e = corrected(sim, v.model_now, w);
+            best = {c.knob, c.knob == Knob::MaxBatch ? double(mb) : c.knob == Knob::Concurrency ? double(s.concurrency) : double(s.queue_delay_us), to, e, {}};
+        }
+        if (best_score > 0) {
+            best.reason = why(best.knob, best.from, best.to, v, s);
+            scored.push_back({best_score, best});
+        }
+    }
+    std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [sc, a] : scored) v.advice.push_back(a);
+
+    // Open loop and overloaded, and no server knob helps: a lower rate, the last resort.
+    if (v.advice.empty() && is_open_loop(s.mode) && s.rate > 0) {
+        double capacity = 0;
+        for (int b = 1; b <= std::max(1, mb); b *= 2) capacity = std::max(capacity, b / std::max(1.0, v.service.at(b)) * 1e9);
+        capacity = std::max(capacity, mb / std::max(1.0, v.service.at(mb)) * 1e9);
+        const double to = std::floor(0.8 * capacity * (s.rate / std::max(1.0, w.offered_rps)));
+        if (to >= knobs::info(Knob::Rate).min && to < s.rate) {
+            ServingPolicy p = now;
+            p.rate_scale = to / s.rate;
+            const SimResult sim = simulate(arrivals, p, v.service, think);
+            if (material(sim, steady_now, o, true))
+                v.advice.push_back({Knob::Rate, s.rate, to, corrected(sim, v.model_now, w), why(Knob::Rate, s.rate, to, v, s)});
+        }
+    }
+    if (v.advice.empty()) {
+        switch (v.bottleneck) {
+        case ServingBottleneck::Compute:
+            v.note = "no knob is predicted to help: the model's own work is the latency (a smaller model or a faster device would)";
+            break;
+        case ServingBottleneck::Copies:
+            v.note = "no knob is predicted to help: the copies are the latency (smaller inputs or page-locked buffers would)";
+            break;
+        default:
+            v.note = "no single change of max batch, queue delay, concurrency or rate is predicted to cut p99 by 10% or raise throughput by 10%";
+            break;
+        }
+    }
+    return v;
+}
+
+ServingCheck check_serving_prediction(const ServingExpectation& e, const ServingWindow& after) {
+    ServingCheck c;
+    c.p99_error = after.p99_us > 0 ? std::fabs(after.p99_us - e.p99_us) / after.p99_us : 0;
+    c.throughput_error = after.throughput_rps > 0 ? std::fabs(after.throughput_rps - e.throughput_rps) / after.throughput_rps : 0;
+    c.text = "predicted p99 " + num(e.p99_us) + " us, " + num(e.throughput_rps) + " requests/s, mean batch " + fmt("%.1f", e.mean_batch) +
+             "; measured p99 " + num(after.p99_us) + " us, " + num(after.throughput_rps) + " requests/s, mean batch " +
+             fmt("%.1f", after.mean_batch) + " (p99 error " + pct(c.p99_error) + ", throughput error " + pct(c.throughput_error) + ")";
+    return c;
+}
+
+}  // namespace batchscope::engine::infer

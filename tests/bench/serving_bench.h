@@ -1,0 +1,7 @@
+#pragma once
+// The serving half of bench_advice (advice_bench.cpp): see serving_bench.cpp.
+#include <cstddef>
+
+// Plays the serving scenarios [first, first + count), `segment_s` seconds per measured window;
+// prints a Markdown table and the hit rate and median prediction errors. Returns 0.
+int run_serving_bench(double segment_s, size_t first, size_t count);

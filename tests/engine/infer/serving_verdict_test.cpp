@@ -1,0 +1,370 @@
+// The serving verdict on hand-built windows: how a request's latency is divided, each rule of
+// what dominates, the service-time fit, the batcher simulation on cases computed by hand, the
+// advice with its predicted effect, and the window of requests the views judge.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "batchscope/engine/infer/request_window_sink.h"
+#include "batchscope/engine/infer/serving_model.h"
+#include "batchscope/engine/infer/serving_verdict.h"
+#include "batchscope/engine/infer/serving_window.h"
+
+using namespace batchscope::engine::infer;
+using batchscope::knobs::Knob;
+
+namespace {
+
+constexpr int64_t kUs = 1000;
+
+RequestRecord rec(int64_t id, int64_t sched_us, int64_t issued_us, int64_t start_us, int64_t done_us, int batch,
+                  int64_t h2d_us = 0, int64_t d2h_us = 0) {
+    RequestRecord r;
+    r.id = id;
+    r.scheduled_ns = sched_us * kUs;
+    r.issued_ns = issued_us * kUs;
+    r.start_ns = start_us * kUs;
+    r.done_ns = done_us * kUs;
+    r.batch_size = batch;
+    r.h2d_ns = h2d_us * kUs;
+    r.d2h_ns = d2h_us * kUs;
+    r.compute_ns = (done_us - start_us - h2d_us - d2h_us) * kUs;
+    return r;
+}
+
+// A tiny server for building windows: the batcher's rule (release at max batch or when the oldest
+// has waited `delay`, never before the server is free), service fixed + per_row × size, the
+// generator `late_us` behind each scheduled arrival.
+std::vector<RequestRecord> serve(const std::vector<int64_t>& sched_us, int max_batch, int64_t delay_us, double fixed_us,
+                                 double per_row_us, int64_t late_us = 0, int64_t copies_us = 0) {
+    std::vector<RequestRecord> out;
+    int64_t free_at = 0;
+    for (size_t i = 0; i < sched_us.size();) {
+        const int64_t first = sched_us[i] + late_us;
+        const size_t mb = static_cast<size_t>(max_batch);
+        const int64_t full = i + mb - 1 < sched_us.size() ? sched_us[i + mb - 1] + late_us : INT64_MAX;
+        const int64_t release = std::max(free_at, std::min(full, first + delay_us));
+        size_t j = i;
+        while (j < sched_us.size() && j - i < mb && sched_us[j] + late_us <= release) ++j;
+        const int n = static_cast<int>(j - i);
+        const int64_t done = release + static_cast<int64_t>(fixed_us + per_row_us * n) + copies_us;
+        for (size_t k = i; k < j; ++k)
+            out.push_back(rec(static_cast<int64_t>(k), sched_us[k], sched_us[k] + late_us, release, done, n, copies_us / 2, copies_us / 2));
+        free_at = done;
+        i = j;
+    }
+    return out;
+}
+
+std::vector<int64_t> every(int64_t gap_us, int n, int64_t jitter_us = 0) {
+    std::vector<int64_t> v;
+    for (int i = 0; i < n; ++i) v.push_back(i * gap_us + (jitter_us ? (i * 7919) % jitter_us : 0));
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+// Poisson arrivals at `rate` per second (seeded: the same on every run), in µs.
+std::vector<int64_t> poisson(double rate, int n, uint64_t seed = 1) {
+    std::mt19937_64 rng(seed);
+    std::exponential_distribution<double> gap(rate / 1e6);
+    std::vector<int64_t> v;
+    double t = 0;
+    for (int i = 0; i < n; ++i) {
+        v.push_back(static_cast<int64_t>(t));
+        t += gap(rng);
+    }
+    return v;
+}
+
+// Service times of sizes 1 to 64 as profile_service would measure them.
+std::vector<BatchPoint> profile_of(double fixed_us, double per_row_us) {
+    std::vector<BatchPoint> p;
+    for (int b = 1; b <= 64; b *= 2) p.push_back({b, static_cast<int64_t>((fixed_us + per_row_us * b) * kUs)});
+    return p;
+}
+
+ServingSetting open(double rate, int max_batch, int64_t delay_us) {
+    ServingSetting s;
+    s.mode = LoadMode::Poisson;
+    s.rate = rate;
+    s.max_batch = max_batch;
+    s.queue_delay_us = delay_us;
+    return s;
+}
+
+}  // namespace
+
+TEST(ServingWindow, DividesEachRequestsLatencyIntoItsParts) {
+    // Batch A [0, 100] serves request 0; request 1 (due 50) waits behind it and is served in B
+    // [100, 200]; request 2 is due at 300, issued 10 late, and the server idles until 400 (C).
+    const std::vector<RequestRecord> rs{rec(0, 0, 0, 0, 100, 1), rec(1, 50, 50, 100, 200, 1, 10, 10),
+                                        rec(2, 300, 310, 400, 500, 1)};
+    const ServingWindow w = summarize_serving(rs);
+    EXPECT_EQ(w.requests, 3);
+    EXPECT_EQ(w.batches, 3);
+    EXPECT_NEAR(w.mean.late, 10.0 * kUs / 3, 1);
+    EXPECT_NEAR(w.mean.busy_wait, 50.0 * kUs / 3, 1);
+    EXPECT_NEAR(w.mean.idle_wait, 90.0 * kUs / 3, 1);
+    EXPECT_NEAR(w.mean.copies, 20.0 * kUs / 3, 1);
+    EXPECT_NEAR(w.mean.compute, 280.0 * kUs / 3, 1);
+    EXPECT_NEAR(w.mean.total() / 1e3, w.mean_us, 0.01);  // the parts sum to the latency
+    EXPECT_NEAR(w.utilisation, 300.0 / 500.0, 1e-9);
+    EXPECT_NEAR(w.mean_batch, 1.0, 1e-9);
+    EXPECT_NEAR(w.throughput_rps, 3 / 500e-6, 1);
+}
+
+TEST(ServingWindow, AWaitBeforeTheWindowsFirstBatchIsBehindABusyServer) {
+    // Requests 10 and 11 queued behind batches served before the window (a backlog): the server
+    // was busy, not idle, while they waited.
+    const std::vector<RequestRecord> rs{rec(10, 0, 0, 500, 600, 1), rec(11, 100, 100, 600, 700, 1)};
+    const ServingWindow w = summarize_serving(rs);
+    EXPECT_NEAR(w.mean.busy_wait, 500.0 * kUs, 1);
+    EXPECT_NEAR(w.mean.idle_wait, 0, 1);
+    EXPECT_EQ(w.first_start_ns, 500 * kUs);
+}
+
+TEST(ServingWindow, ABatchAtTheWindowsEdgeKeepsItsOwnSize) {
+    // Only 2 of the first batch's 8 requests are in the window: it is still a batch of 8 (the
+    // service fit must not see a batch of 2 that took as long as 8).
+    std::vector<RequestRecord> rs{rec(6, 0, 0, 0, 800, 8), rec(7, 0, 0, 0, 800, 8)};
+    for (int64_t k = 0; k < 2; ++k) rs.push_back(rec(8 + k, 800, 800, 800, 1000, 2));
+    const ServingWindow w = summarize_serving(rs);
+    ASSERT_EQ(w.batch_points.size(), 2u);
+    EXPECT_EQ(w.batch_points[0].size, 8);
+    EXPECT_EQ(w.batch_points[1].size, 2);
+    EXPECT_NEAR(w.mean_batch, 5.0, 1e-9);
+}
+
+TEST(ServingWindow, AnIdleServersLateStartIsMeasured) {
+    // The second batch could begin at 200 (its request issued, the server free since 100) and
+    // began at 240; the first has no batch before it in the window.
+    const std::vector<RequestRecord> rs{rec(0, 0, 0, 30, 100, 1), rec(1, 200, 200, 240, 300, 1)};
+    EXPECT_NEAR(summarize_serving(rs).idle_start_ns, 40.0 * kUs, 1);
+}
+
+TEST(ServingModel, AnIdleServerWakesBeforeItServes) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 50 * kUs;
+    f.wake_ns = 20 * kUs;
+    std::vector<Arrival> a;
+    for (int i = 0; i < 4; ++i) a.push_back({i * 100 * kUs, i * 100 * kUs});
+    const SimResult r = simulate(a, {LoadMode::Constant, 1, 1, 0, 1}, f);
+    EXPECT_DOUBLE_EQ(r.p99_us, 70);  // 20 us to wake, 50 us to serve
+    // A busy server takes the next batch at once: two requests at 0, the second waits 50, no wake.
+    const std::vector<Arrival> two{{0, 0}, {0, 0}};
+    EXPECT_DOUBLE_EQ(simulate(two, {LoadMode::Constant, 1, 1, 0, 1}, f).p99_us, 120);
+}
+
+TEST(ServingModel, AServerBusyAtTheStartServesTheBacklogFirst) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 100 * kUs;
+    const std::vector<Arrival> a{{0, 0}, {50 * kUs, 50 * kUs}};
+    // Busy until 1 ms: the first is served 1.0-1.1 ms, the second 1.1-1.2 ms.
+    const SimResult r = simulate(a, {LoadMode::Constant, 1, 1, 0, 1}, f, 0, 1000 * kUs);
+    EXPECT_DOUBLE_EQ(r.p50_us, 1100);
+    EXPECT_DOUBLE_EQ(r.p99_us, 1150);
+}
+
+TEST(ServingVerdict, GeneratorBehindWhenLatenessIsAQuarterOfTheLatency) {
+    const auto rs = serve(every(1000, 200), 1, 0, 100, 0, /*late_us=*/300);
+    const ServingVerdict v = judge_serving(rs, open(1000, 1, 0));
+    EXPECT_EQ(v.bottleneck, ServingBottleneck::GeneratorLate);
+    EXPECT_NE(v.headline.find("behind schedule"), std::string::npos) << v.headline;
+    EXPECT_TRUE(v.advice.empty());
+    EXPECT_NE(v.note.find("generator"), std::string::npos);
+}
+
+TEST(ServingVerdict, QueueBehindABusyServerAdvisesALargerBatchThatCutsP99) {
+    // 400 us + 10 us per request at max batch 1 serves 2,439 requests/s; 2,300 arrive (Poisson).
+    // The window's batches are all of one size: the profile measured before the run gives the slope.
+    const auto rs = serve(poisson(2300, 3000), 1, 0, 400, 10);
+    const auto profile = profile_of(400, 10);
+    ServingJudgeOptions o;
+    o.profile = profile;
+    const ServingVerdict v = judge_serving(rs, open(2300, 1, 0), o);
+    EXPECT_EQ(v.bottleneck, ServingBottleneck::QueueBusy) << v.headline;
+    EXPECT_GT(v.window.utilisation, 0.9);
+    ASSERT_FALSE(v.advice.empty()) << v.note;
+    const ServingAdvice& a = v.advice.front();
+    EXPECT_EQ(a.knob, Knob::MaxBatch);
+    EXPECT_GT(a.to, 1);
+    EXPECT_LT(a.expected.p99_us, v.window.p99_us * 0.5);
+    EXPECT_GT(a.expected.mean_batch, 1.0);
+    EXPECT_NE(a.text().find("max batch 1 → "), std::string::npos) << a.text();
+}
+
+TEST(ServingVerdict, WaitingForAFullerBatchAdvisesAShorterQueueDelay) {
+    // 500 requests/s, max batch 32, queue delay 5 ms: each batch waits the delay, then takes ~300 us.
+    const auto rs = serve(poisson(500, 1000), 32, 5000, 200, 20);
+    const ServingVerdict v = judge_serving(rs, open(500, 32, 5000));
+    EXPECT_EQ(v.bottleneck, ServingBottleneck::BatchWait) << v.headline;
+    ASSERT_FALSE(v.advice.empty()) << v.note;
+    EXPECT_EQ(v.advice.front().knob, Knob::QueueDelayUs);
+    EXPECT_LT(v.advice.front().to, 5000);
+    EXPECT_LT(v.advice.front().expected.p99_us, v.window.p99_us * 0.67);
+}
+
+TEST(ServingVerdict, ComputeWhenTheServerIdlesAndTheModelIsTheLatencyAndNoKnobHelps) {
+    const auto rs = serve(poisson(1000, 2000), 1, 0, 100, 10);
+    const auto profile = profile_of(100, 10);
+    ServingJudgeOptions o;
+    o.profile = profile;
+    const ServingVerdict v = judge_serving(rs, open(1000, 1, 0), o);
+    EXPECT_EQ(v.bottleneck, ServingBottleneck::Compute) << v.headline;
+    EXPECT_TRUE(v.advice.empty()) << v.advice.front().text();
+    EXPECT_NE(v.note.find("model's own work"), std::string::npos);
+}
+
+TEST(ServingVerdict, CopiesWhenH2dAndD2hDominate) {
+    const auto rs = serve(every(1000, 300), 1, 0, 20, 0, 0, /*copies_us=*/200);
+    const ServingVerdict v = judge_serving(rs, open(1000, 1, 0));
+    EXPECT_EQ(v.bottleneck, ServingBottleneck::Copies) << v.headline;
+}
+
+TEST(ServingVerdict, ClosedLoopWithPerRequestCostAdvisesFewerOutstanding) {
+    // 16 outstanding, batching saves nothing (100 us per request): halving concurrency halves the
+    // latency at the same throughput. The window: a closed loop of 16 served one batch of 16 at a time.
+    std::vector<RequestRecord> rs;
+    int64_t t = 0, id = 0;
+    std::vector<int64_t> slots(16, 0);
+    for (int b = 0; b < 60; ++b) {
+        const int64_t done = t + 1600;
+        for (int k = 0; k < 16; ++k) rs.push_back(rec(id++, slots[k], slots[k], t, done, 16));
+        std::fill(slots.begin(), slots.end(), done);
+        t = done;
+    }
+    ServingSetting s;
+    s.mode = LoadMode::Closed;
+    s.concurrency = 16;
+    s.max_batch = 16;
+    const ServingVerdict v = judge_serving(rs, s);
+    ASSERT_FALSE(v.advice.empty()) << v.headline << " / " << v.note;
+    EXPECT_EQ(v.advice.front().knob, Knob::Concurrency);
+    EXPECT_LT(v.advice.front().to, 16);
+    EXPECT_GT(v.advice.front().expected.throughput_rps, v.window.throughput_rps * 0.95);
+}
+
+TEST(ServingVerdict, OverloadThatNoServerKnobFixesAdvisesALowerRate) {
+    // Batching saves nothing (200 us per request) and 8,000 requests/s arrive for a server of 5,000.
+    const auto rs = serve(poisson(8000, 4000), 256, 0, 0, 200);
+    const ServingVerdict v = judge_serving(rs, open(8000, 256, 0));
+    EXPECT_EQ(v.bottleneck, ServingBottleneck::QueueBusy) << v.headline;
+    ASSERT_FALSE(v.advice.empty()) << v.note;
+    EXPECT_EQ(v.advice.front().knob, Knob::Rate);
+    EXPECT_LT(v.advice.front().to, 5000);
+    EXPECT_LT(v.advice.front().expected.p99_us, v.window.p99_us / 3);
+}
+
+TEST(ServingVerdict, TooFewRequestsAreNotJudged) {
+    const auto rs = serve(every(1000, 10), 1, 0, 100, 0);
+    const ServingVerdict v = judge_serving(rs, open(1000, 1, 0));
+    EXPECT_EQ(v.bottleneck, ServingBottleneck::Unknown);
+    EXPECT_FALSE(v.note.empty());
+}
+
+TEST(ServingVerdict, NoAdviceFromFewerThanAHundredRequests) {
+    // Saturated as above, but 60 requests: judged, not advised on.
+    const auto rs = serve(poisson(2300, 60), 1, 0, 400, 10);
+    const ServingVerdict v = judge_serving(rs, open(2300, 1, 0));
+    EXPECT_NE(v.bottleneck, ServingBottleneck::Unknown);
+    EXPECT_TRUE(v.advice.empty());
+    EXPECT_NE(v.note.find("100 needed"), std::string::npos) << v.note;
+}
+
+TEST(ServiceFit, RecoversFixedAndPerRowCosts) {
+    const std::vector<BatchPoint> ps{{1, 110'000}, {2, 120'000}, {4, 140'000}, {8, 180'000}};
+    const ServiceFit f = fit_service(ps);
+    EXPECT_NEAR(f.fixed_ns, 100'000, 1);
+    EXPECT_NEAR(f.per_row_ns, 10'000, 1);
+    const std::vector<BatchPoint> one{{4, 400'000}, {4, 400'000}};
+    const ServiceFit g = fit_service(one);
+    EXPECT_EQ(g.fixed_ns, 0);
+    EXPECT_NEAR(g.per_row_ns, 100'000, 1);
+    EXPECT_NE(g.source.find("no batching gain"), std::string::npos);
+}
+
+TEST(ServiceFit, OneBatchSizeUsesTheProfileScaledToTheWindow) {
+    ServingWindow w;
+    w.batch_points = {{1, 220'000}, {1, 220'000}};
+    w.mean_batch = 1;
+    w.mean_service_ns = 220'000;
+    const std::vector<BatchPoint> profile{{1, 110'000}, {2, 120'000}, {4, 140'000}};
+    const ServiceFit f = window_service(w, profile);
+    EXPECT_NEAR(f.fixed_ns, 200'000, 1);  // twice as slow as profiled
+    EXPECT_NEAR(f.per_row_ns, 20'000, 1);
+}
+
+TEST(ServingModel, ReplaysTheBatcherByHand) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 50 * kUs;
+    std::vector<Arrival> a;
+    for (int i = 0; i < 8; ++i) a.push_back({i * 100 * kUs, i * 100 * kUs});
+    // Max batch 1, no delay: each served at once in 50 us.
+    SimResult r = simulate(a, {LoadMode::Constant, 1, 1, 0, 1}, f);
+    EXPECT_EQ(r.batches, 8);
+    EXPECT_DOUBLE_EQ(r.p99_us, 50);
+    // Max batch 4, delay 1 ms: the 4th arrival (300 us) releases each batch, done 50 us later:
+    // latencies 350, 250, 150, 50.
+    r = simulate(a, {LoadMode::Constant, 1, 4, 1000 * kUs, 1}, f);
+    EXPECT_EQ(r.batches, 2);
+    EXPECT_DOUBLE_EQ(r.p99_us, 350);
+    EXPECT_DOUBLE_EQ(r.p50_us, 150);
+    EXPECT_DOUBLE_EQ(r.mean_batch, 4);
+    // Delay 120 us: released when the oldest has waited 120 us (arrivals 0 and 100 us), then
+    // 200 and 300, ...: latencies 170 and 70.
+    r = simulate(a, {LoadMode::Constant, 1, 4, 120 * kUs, 1}, f);
+    EXPECT_EQ(r.batches, 4);
+    EXPECT_DOUBLE_EQ(r.p99_us, 170);
+    EXPECT_DOUBLE_EQ(r.p50_us, 70);
+    // Twice the rate, max batch 1: arrivals every 50 us, each served in 50 us: no queue.
+    r = simulate(a, {LoadMode::Constant, 1, 1, 0, 2}, f);
+    EXPECT_DOUBLE_EQ(r.p99_us, 50);
+    EXPECT_NEAR(r.throughput_rps, 8 / 400e-6, 1);
+}
+
+TEST(ServingModel, ClosedLoopKeepsConcurrencyOutstanding) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 100 * kUs;
+    std::vector<Arrival> a(10);
+    // Two outstanding, one at a time, 100 us each: each response lets one in, which waits behind
+    // the other: 200 us per request after the first, 10,000 requests/s.
+    const SimResult r = simulate(a, {LoadMode::Closed, 2, 1, 0, 1}, f);
+    EXPECT_EQ(r.requests, 10);
+    EXPECT_DOUBLE_EQ(r.p99_us, 200);
+    EXPECT_NEAR(r.throughput_rps, 10 / 1000e-6, 1);
+}
+
+TEST(ServingCheck, ErrorsAreRelativeToWhatWasMeasured) {
+    ServingExpectation e;
+    e.p99_us = 400;
+    e.throughput_rps = 900;
+    ServingWindow w;
+    w.p99_us = 500;
+    w.throughput_rps = 1000;
+    const ServingCheck c = check_serving_prediction(e, w);
+    EXPECT_NEAR(c.p99_error, 0.2, 1e-9);
+    EXPECT_NEAR(c.throughput_error, 0.1, 1e-9);
+    EXPECT_NE(c.text.find("p99 error 20%"), std::string::npos) << c.text;
+}
+
+TEST(RequestWindowSink, KeepsTheLastRequestsAndSelectsByIdAndByAnswerTime) {
+    RequestWindowSink sink(nullptr, 5);
+    for (int64_t b = 0; b < 4; ++b) {
+        const std::vector<RequestRecord> batch{rec(2 * b, 0, 0, 100 * b, 100 * b + 50, 2), rec(2 * b + 1, 0, 0, 100 * b, 100 * b + 50, 2)};
+        sink.on_batch(batch);
+    }
+    EXPECT_EQ(sink.served(), 8);
+    const auto kept = sink.between(0);
+    ASSERT_EQ(kept.size(), 5u);  // the oldest three dropped
+    EXPECT_EQ(kept.front().id, 3);
+    EXPECT_EQ(sink.between(4, 6).size(), 2u);
+    const auto late = sink.answered_since(250 * kUs);  // batches answered at 250 and 350 us
+    ASSERT_EQ(late.size(), 4u);
+    EXPECT_EQ(late.front().id, 4);
+    EXPECT_EQ(sink.answered_since(250 * kUs, 7).size(), 1u);
+}
