@@ -1,5 +1,6 @@
 #include "cli_session_format.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -128,11 +129,17 @@ void print_session(store::SessionStore& s, int64_t id, bool as_json) {
                     k["knob"].get<std::string>().c_str(), static_cast<long long>(k["old"].get<int64_t>()),
                     static_cast<long long>(k["new"].get<int64_t>()));
     for (const auto& v : j["verdicts"]) {
-        // The headline, then one line per advice ("prefetch depth 1 → 4: ...").
+        // The headline, then one line per advice ("prefetch depth 1 → 4: ..."), "try" before a
+        // knob change only (a line such as "no single change ..." is a note, not a try).
         std::string advice = v["advice"].get<std::string>();
-        for (size_t at = advice.find('\n'); at != std::string::npos; at = advice.find('\n', at + 1))
-            advice.replace(at, 1, "\n      try ");
-        std::printf("  iterations %lld-%lld: %s\n", static_cast<long long>(v["first_iteration"].get<int64_t>()),
+        for (size_t at = advice.find('\n'); at != std::string::npos; at = advice.find('\n', at + 1)) {
+            const size_t end = std::min(advice.find('\n', at + 1), advice.size());
+            const bool change = advice.substr(at + 1, end - at - 1).find("→") != std::string::npos;
+            advice.replace(at, 1, change ? "\n      try " : "\n      ");
+        }
+        // Inference sessions number their requests, training sessions their iterations.
+        const char* unit = j["mode"].get<std::string>() == "infer" ? "requests" : "iterations";
+        std::printf("  %s %lld-%lld: %s\n", unit, static_cast<long long>(v["first_iteration"].get<int64_t>()),
                     static_cast<long long>(v["last_iteration"].get<int64_t>()), advice.c_str());
     }
 }

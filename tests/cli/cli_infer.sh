@@ -30,6 +30,12 @@ PY
 expect_exit "infer prints its verdict" 0 "$cli" infer --synthetic-us 100 --rate 500 --requests 300 --no-save
 grep -q '^verdict (requests [0-9]*-299): ' "$tmp/out" && grep -q '^  mean latency: late ' "$tmp/out"
 check "the verdict and the mean latency's parts" $?
+# A saved stream keeps its verdicts; sessions show numbers them by request, advice lines start "try".
+expect_exit "infer saves its verdicts" 0 "$cli" infer --synthetic-us 800 --rate 1000 --requests 2500 --db "$tmp/verdicts.db"
+expect_exit "sessions show (an inference session's verdicts)" 0 "$cli" sessions --db "$tmp/verdicts.db" show 1
+grep -q '^  requests [0-9]*-[0-9]*: queue behind a busy server: ' "$tmp/out" && grep -q '^      try max batch 1 → ' "$tmp/out" &&
+  ! grep -q '^  iterations ' "$tmp/out"
+check "its verdict rows are per request range, each advice a try" $?
 expect_exit "--apply-advice with --requests 0" 2 "$cli" infer --synthetic-us 100 --requests 0 --apply-advice --no-save
 
 expect_exit "server scenario" 0 "$cli" infer --synthetic-us 500 --scenario server --p99-bound-us 5000 \
