@@ -95,7 +95,7 @@ namespace {
     throw std::logic_error(be.name() + " does not pipeline training steps (a caller's bug: check pipelined())");
 }
 }  // namespace
-void Backend::stage_upload(int, std::span<const Upload>) { not_pipelined(*this); }
+void Backend::stage_upload(int, std::span<const Upload>, bool) { not_pipelined(*this); }
 void Backend::wait_upload(int) { not_pipelined(*this); }
 void Backend::release_slot(int) { not_pipelined(*this); }
 void Backend::softmax_xent_pending(const float*, const int32_t*, int, int, float*) { not_pipelined(*this); }

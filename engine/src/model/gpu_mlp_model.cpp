@@ -41,7 +41,15 @@ public:
     // finish on the buffers it started on (its loss kept for finish()), then regrows them.
     bool pipelined() const noexcept override { return true; }
     void stage(const float* x, const int32_t* y, int b) override {
-        if (b <= 0 || !x || !y)
+        StagedBatch batch;
+        batch.x = x, batch.y = y, batch.b = b;
+        stage(batch);
+    }
+    // Page-locked batches go up straight from the caller's memory, others through a slot's
+    // page-locked buffer (a host copy, counted); 8-bit ones are converted on the device.
+    void stage(const StagedBatch& batch) override {
+        const int b = batch.b;
+        if (b <= 0 || (!batch.x && !batch.pixels) || !batch.y)
             throw std::invalid_argument("GpuMlpModel::stage: a batch needs rows, inputs and labels");
         if (staged_.size() + (launched_ >= 0 ? 1 : 0) >= static_cast<size_t>(GpuMlp::kSlots))
             throw std::logic_error("GpuMlpModel::stage: both slots are taken (launch or finish a step first)");
@@ -51,8 +59,19 @@ public:
             settle();
             regrow(std::max(b, 2 * dev_->max_batch()));
         }
-        staged_.push_back(dev_->stage(x, y, b));
+        const int64_t features = host_.widths().front();
+        if (batch.pixels) {
+            staged_.push_back(dev_->stage_u8(batch.pixels, batch.y, b, input_.c, batch.scale, batch.bias, batch.page_locked));
+            if (!batch.page_locked) host_staging_bytes_ += b * (features + 4);
+        } else if (batch.page_locked) {
+            staged_.push_back(dev_->stage_pinned(batch.x, batch.y, b));
+        } else {
+            staged_.push_back(dev_->stage(batch.x, batch.y, b));
+            host_staging_bytes_ += b * (features + 1) * 4;
+        }
     }
+    bool device_collate() const noexcept override { return gpu_->device_collate(); }
+    int64_t host_staging_bytes() const noexcept override { return host_staging_bytes_; }
     void launch(float lr) override {
         if (launched_ >= 0 || settled_)
             throw std::logic_error("GpuMlpModel::launch: the launched step was not finished");
@@ -68,7 +87,10 @@ public:
         settled_ = false;
         return settled_loss_;
     }
-    void drop_staged() override { staged_.clear(); }
+    void drop_staged() override {
+        if (!staged_.empty()) gpu_->synchronize(GpuStream::copy);  // the caller may reuse a dropped batch's memory
+        staged_.clear();
+    }
     bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const override {
         h2d_ns = h2d_ns_;
         compute_ns = compute_ns_;
@@ -186,6 +208,7 @@ private:
     mutable bool stale_ = false;
     int64_t h2d_ns_ = 0, compute_ns_ = 0;
     std::deque<int> staged_;  // GpuMlp slots staged and not launched, oldest first
+    int64_t host_staging_bytes_ = 0;  // training batches copied into GpuMlp's slots
     int launched_ = -1;       // the slot of the launched, unfinished step
     bool settled_ = false;    // the launched step is done; its loss waits for finish()
     float settled_loss_ = 0.f;

@@ -19,6 +19,12 @@ int64_t Model::parameter_count() const {
 void Model::stage(const float*, const int32_t*, int) {
     throw std::logic_error(describe() + " on " + backend() + " does not pipeline its steps: use train_step");
 }
+void Model::stage(const StagedBatch& batch) {
+    if (!batch.x)
+        throw std::logic_error(describe() + " on " + backend() +
+                               " converts no 8-bit batches on the device: convert them on the host first");
+    stage(batch.x, batch.y, batch.b);  // copied before it returns: page-locked or not
+}
 void Model::launch(float) { stage(nullptr, nullptr, 0); }
 float Model::finish() {
     stage(nullptr, nullptr, 0);
@@ -108,26 +114,39 @@ public:
     // upload slots (each with its own device input and labels) while the step before computes.
     bool pipelined() const noexcept override { return device_ && be_->pipelined(); }
     void stage(const float* x, const int32_t* y, int b) override {
+        StagedBatch batch;
+        batch.x = x, batch.y = y, batch.b = b;
+        stage(batch);
+    }
+    // A page-locked batch goes up straight from the caller's memory; any other through the slot's
+    // page-locked buffer (a copy on the host, counted in host_staging_bytes()).
+    void stage(const StagedBatch& batch) override {
+        const float* x = batch.x;
+        const int32_t* y = batch.y;
+        const int b = batch.b;
         if (!pipelined()) Model::stage(x, y, b);
+        if (batch.pixels && !x) Model::stage(batch);  // throws: no device collate here
         if (b <= 0 || !x || !y) throw std::invalid_argument("Network::stage: a batch needs rows, inputs and labels");
         std::lock_guard lock(dev_m_);
         if (staged_.size() + (launched_ ? 1 : 0) >= static_cast<size_t>(Backend::kUploadSlots))
             throw std::logic_error("Network::stage: both upload slots are taken (launch or finish a step first)");
         const int slot = next_slot_;
+        const size_t nx = static_cast<size_t>(b) * static_cast<size_t>(input_.size());
         try {
-            const size_t nx = static_cast<size_t>(b) * static_cast<size_t>(input_.size());
             // A larger batch: the slot's buffers grow (freeing the old ones waits for the device).
             be_->ensure(slot_in_[slot], nx, MemoryKind::Activations);
             be_->ensure(slot_labels_[slot], static_cast<size_t>(b), MemoryKind::Activations);  // int32 in float slots
             const Backend::Upload parts[] = {{slot_in_[slot].data(), x, nx * sizeof(float)},
                                              {slot_labels_[slot].data(), y, static_cast<size_t>(b) * sizeof(int32_t)}};
-            be_->stage_upload(slot, parts);
+            be_->stage_upload(slot, parts, batch.page_locked);
         } catch (const DeviceOutOfMemory& e) {
             throw DeviceOutOfMemory(out_of_memory_advice(b, e.what()));
         }
+        if (!batch.page_locked) host_staging_bytes_ += static_cast<int64_t>((nx + static_cast<size_t>(b)) * 4);
         next_slot_ = (next_slot_ + 1) % Backend::kUploadSlots;
         staged_.push_back({slot, b});
     }
+    int64_t host_staging_bytes() const noexcept override { return host_staging_bytes_; }
     void launch(float lr) override {
         if (!pipelined()) Model::launch(lr);
         std::lock_guard lock(dev_m_);
@@ -169,6 +188,7 @@ public:
     }
     void drop_staged() override {
         std::lock_guard lock(dev_m_);
+        if (!staged_.empty()) be_->wait_uploads();  // the caller may reuse a dropped batch's memory
         staged_.clear();
     }
 
@@ -544,6 +564,7 @@ private:
     };
     Buffer slot_in_[Backend::kUploadSlots], slot_labels_[Backend::kUploadSlots];
     std::deque<Staged> staged_;
+    int64_t host_staging_bytes_ = 0;  // training batches copied into the upload slots' buffers
     int next_slot_ = 0;
     bool launched_ = false;
     int launched_rows_ = 0;

@@ -21,6 +21,7 @@ profiler::PipelineContext base(const VerdictSetting& s) {
     c.max_workers = KnobLimits::kMaxWorkers;
     c.cpu_cores = s.cpu_cores > 0 ? s.cpu_cores : machine_cores();
     c.gpu = s.gpu;
+    c.pinned_host_buffers = s.pinned_memory;
     c.compute_threads = std::max(1, s.compute_threads);
     const data::StorageProfile& p = data::storage_profile(s.storage);
     // Emulated devices wait out their modelled latency; cold reads wait on the real disk.
@@ -40,6 +41,7 @@ VerdictSetting VerdictSetting::of(const TrainConfig& c) {
     s.storage = c.storage;
     s.compute_threads = c.threads;
     s.gpu = c.backend.rfind("cuda", 0) == 0;
+    s.pinned_memory = c.pinned_memory;
     return s;
 }
 
@@ -59,6 +61,8 @@ VerdictSetting VerdictSetting::of_json(const std::string& config_json) {
     if (j.contains(storage) && j[storage].is_string())
         if (auto k = data::parse_storage_kind(j[storage].get<std::string>())) s.storage = *k;
     if (j.contains("backend") && j["backend"].is_string()) s.gpu = j["backend"].get<std::string>().rfind("cuda", 0) == 0;
+    const std::string pinned(knobs::info(knobs::Knob::PinnedMemory).config_key);
+    if (j.contains(pinned) && j[pinned].is_boolean()) s.pinned_memory = j[pinned].get<bool>();
     return s;
 }
 
@@ -101,6 +105,7 @@ profiler::PipelineContext verdict_context(const RunSnapshot& s, std::span<const 
     v.compute_threads = s.threads;
     v.storage = static_cast<data::StorageKind>(std::clamp(s.storage_profile, 0, data::kStorageKindCount - 1));
     v.gpu = s.backend.rfind("cuda", 0) == 0;
+    v.pinned_memory = s.pinned_memory;
     profiler::PipelineContext c = verdict_context(v, window);
     c.activation_bytes = s.memory.activations;
     return c;

@@ -5,7 +5,9 @@
 //
 // Device pointers are opaque here: pass them back to the backend, never dereference them.
 // Streams: kernels and GEMMs run on the compute stream; copies go to the stream asked for, and
-// events order the two (record on one, wait on the other). One thread at a time per backend.
+// events order the two (record on one, wait on the other). One thread at a time per backend,
+// except pinned() and freeing a PinnedBuffer: any thread may (the loader's workers grow their
+// page-locked batch buffers, loader/host_memory.h, while the trainer queues work).
 #include <array>
 #include <atomic>
 #include <cstddef>

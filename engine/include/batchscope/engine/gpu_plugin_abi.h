@@ -240,7 +240,10 @@ typedef struct BsGpuComputeApi {
     // end of a run), then keeps the block in the pool for the next allocation of its size.
     int32_t (*device_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);
     int32_t (*device_free)(BsGpuContext* ctx, void* ptr);
-    int32_t (*host_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);  // page-locked
+    // Page-locked host memory. Unlike the rest of the table, host_alloc and host_free may be called
+    // from any thread while another uses the context (the loader's workers grow page-locked batch
+    // buffers while the trainer queues work); host_free waits for both streams, as cudaFreeHost does.
+    int32_t (*host_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);
     int32_t (*host_free)(BsGpuContext* ctx, void* ptr);
     int32_t (*release_cached)(BsGpuContext* ctx);  // gives the pool's free blocks back to CUDA
     int32_t (*memory_stats)(BsGpuContext* ctx, BsGpuMemoryStats* out);
