@@ -112,7 +112,8 @@ void TrainingLoop::open_model() {
     const model::ModelMemory m = model_->memory();
     estimate_.fixed_bytes = m.weights + m.gradients + m.optimizer_state + m.workspace;
     estimate_.model_per_sample = model_->activation_bytes_per_sample() + int64_t{features_} * 4;
-    estimate_.batch_bytes_per_sample = int64_t{features_} * 4 + 4;
+    estimate_.batch_bytes_per_sample = int64_t{features_} * (cfg_.uint8_batches ? 1 : 4) + 4;
+    estimate_.held_batches = pipelined_ ? 2 : 1;  // pipelined: the staged batch is held until its step is done
 }
 
 bool TrainingLoop::run_epoch(int number) {

@@ -36,9 +36,10 @@ public:
         int64_t fixed_bytes = 0;          // weights, gradients, optimizer state, workspace
         int64_t model_per_sample = 0;     // activations and the compute input
         int64_t batch_bytes_per_sample = 0;  // one loader batch's share of a sample
-        // Per sample with the loader's batches (prefetched + being built) at the knobs in effect.
+        int held_batches = 1;  // batches out of the loader: the one training (pipelined: + the one staged)
+        // Per sample with the loader's batches (prefetched + being built + held) at the knobs in effect.
         int64_t bytes_per_sample(int prefetch_depth, int workers) const noexcept {
-            return model_per_sample + batch_bytes_per_sample * (prefetch_depth + std::max(1, workers) + 1);
+            return model_per_sample + batch_bytes_per_sample * (prefetch_depth + std::max(1, workers) + held_batches);
         }
     };
 
