@@ -177,6 +177,11 @@ public:
         s.copying = true;
     }
     void wait_uploads() override { gpu_->synchronize(GpuStream::copy); }
+    bool device_collate() const noexcept override { return gpu_->device_collate(); }
+    void collate_u8(const void* hwc, int n, int pixels, int channels, const std::array<float, 3>& scale,
+                    const std::array<float, 3>& bias, float* chw) override {
+        gpu_->collate_u8(static_cast<const uint8_t*>(hwc), n, pixels, channels, scale, bias, chw);
+    }
     void wait_upload(int slot) override { gpu_->wait(GpuStream::compute, upload_slot(slot).copied); }
     void release_slot(int slot) override {
         UploadSlot& s = upload_slot(slot);

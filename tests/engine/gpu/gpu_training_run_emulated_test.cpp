@@ -275,30 +275,35 @@ TEST_F(EmulatedGpu, PageLockedBatchesGoUpWithNoHostCopyAndTrainTheSame) {
 }
 
 // 8-bit batches (the loader's pixels) go up as bytes and become floats on the device (collate_u8,
-// the host Collator's bits): the run trains exactly as one whose loader made the floats.
+// the host Collator's bits), on both GPU paths (the tuned MLP and the layer stack): the run trains
+// exactly as one whose loader made the floats, page-locked or not.
 TEST_F(EmulatedGpu, EightBitBatchesConvertOnTheDeviceAndTrainLikeFloatBatches) {
-    TrainConfig c = config("cuda");
-    const auto floats = train(c);
-    c.uint8_batches = true;
-    const auto bytes = train(c);
-    c.pinned_memory = false;
-    const auto bytes_pageable = train(c);
-    for (const auto* s : {floats.get(), bytes.get(), bytes_pageable.get()}) {
-        ASSERT_EQ(s->state, RunState::Finished) << s->message;
-        ASSERT_EQ(s->epochs_done.size(), 1u);
-    }
-    EXPECT_EQ(bytes->epochs_done[0].train_loss, floats->epochs_done[0].train_loss);
-    EXPECT_EQ(bytes_pageable->epochs_done[0].train_loss, floats->epochs_done[0].train_loss);
-    EXPECT_EQ(bytes->device.host_staging_bytes, 0);
-    EXPECT_EQ(bytes_pageable->device.host_staging_bytes, 12 * 50 * (784 + 4));  // a byte a pixel, 4 a label
-    // The trace's h2d staging events carry the bytes the uploads move: a byte a pixel.
-    int staged = 0;
-    for (const auto& ev : bytes->events.to_vector())
-        if (ev.phase == batchscope::profiler::Phase::H2D && ev.bytes > 0) {
-            EXPECT_EQ(ev.bytes, 50u * 784u) << "iteration " << ev.id;
-            ++staged;
+    for (const char* model : {"mlp:32,16", "mlp:32,16:gelu", "cnn:2:fc=8"}) {
+        SCOPED_TRACE(model);
+        TrainConfig c = config("cuda");
+        c.model = model;
+        const auto floats = train(c);
+        c.uint8_batches = true;
+        const auto bytes = train(c);
+        c.pinned_memory = false;
+        const auto bytes_pageable = train(c);
+        for (const auto* s : {floats.get(), bytes.get(), bytes_pageable.get()}) {
+            ASSERT_EQ(s->state, RunState::Finished) << s->message;
+            ASSERT_EQ(s->epochs_done.size(), 1u);
         }
-    EXPECT_GT(staged, 0);
+        EXPECT_EQ(bytes->epochs_done[0].train_loss, floats->epochs_done[0].train_loss);
+        EXPECT_EQ(bytes_pageable->epochs_done[0].train_loss, floats->epochs_done[0].train_loss);
+        EXPECT_EQ(bytes->device.host_staging_bytes, 0);
+        EXPECT_EQ(bytes_pageable->device.host_staging_bytes, 12 * 50 * (784 + 4));  // a byte a pixel, 4 a label
+        // The trace's h2d staging events carry the bytes the uploads move: a byte a pixel.
+        int staged = 0;
+        for (const auto& ev : bytes->events.to_vector())
+            if (ev.phase == batchscope::profiler::Phase::H2D && ev.bytes > 0) {
+                EXPECT_EQ(ev.bytes, 50u * 784u) << "iteration " << ev.id;
+                ++staged;
+            }
+        EXPECT_GT(staged, 0);
+    }
 }
 
 // The loop holds a staged batch (its page-locked buffer) until the step that trains it has

@@ -126,6 +126,12 @@ public:
     virtual bool pipelined() const noexcept { return false; }
     virtual void stage_upload(int slot, std::span<const Upload> parts, bool page_locked);
     virtual void wait_uploads() {}
+    // 8-bit batches converted on the device (false: not offered; the call then throws): n samples
+    // of `pixels` x `channels` bytes (HWC) at `hwc` (this backend's memory, uploaded as bytes) into
+    // CHW floats, byte * scale[c] + bias[c] with data::Collator's rounding (the same bits).
+    virtual bool device_collate() const noexcept { return false; }
+    virtual void collate_u8(const void* hwc, int n, int pixels, int channels, const std::array<float, 3>& scale,
+                            const std::array<float, 3>& bias, float* chw);
     virtual void wait_upload(int slot);
     virtual void release_slot(int slot);
     // The losses as softmax_xent()/hinge(), their sum kept on the device with no read-back;
