@@ -30,8 +30,8 @@ public:
         try {
             b = gpu_.pinned(bytes + kAlign - 1);
         } catch (const GpuError& e) {
-            throw PageLockedOutOfMemory(std::string("page-locked batch buffer of ") + std::to_string(bytes) +
-                                        " bytes: " + e.what());
+            throw PageLockedOutOfMemory(std::string("a page-locked batch buffer of ") + std::to_string(bytes) +
+                                        " bytes: " + e.what() + "; or train with --no-pinned-memory");
         }
         void* p = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(b.data()) + kAlign - 1) & ~(kAlign - 1));
         const std::lock_guard lock(m_);

@@ -14,7 +14,7 @@
 // copy or -; id and phase: the CUPTI tag pushed on the calling thread, -1 and 255 when none;
 // bytes: a copy's size, else 0; host: a copy's host side, pinned or pageable, else -), for tests
 // of the order in which the core queues work (pipelined training) and of what its copies move.
-// BS_FAKE_STRICT_COPY_US: see slow_copy_us.
+// BS_FAKE_STRICT_COPY_US: see slow_copy_us. BS_FAKE_PINNED_BYTES: see host_alloc.
 // BS_FAKE_STRICT=<seed> (read when a context is created): the strict mode of fake_strict.h, the
 // streams run asynchronously on threads of their own; copies, fills and kernels also check that
 // their device pointers lie inside a device allocation (the GEMM and fills their whole extent).
@@ -132,9 +132,20 @@ int32_t device_free(BsGpuContext* c, void* p) {
     return BS_GPU_OK;
 }
 
+// BS_FAKE_PINNED_BYTES=<n>: page-locked host memory runs out beyond n bytes (as cudaHostAlloc fails).
 int32_t host_alloc(BsGpuContext* c, uint64_t bytes, void** out) {
+    *out = nullptr;
+    const char* budget = std::getenv("BS_FAKE_PINNED_BYTES");
+    std::unique_lock lock(c->host_m);
+    uint64_t held = 0;
+    for (auto& [p, n] : c->host) held += n;
+    if (budget && held + bytes > std::strtoull(budget, nullptr, 10)) {
+        lock.unlock();
+        return fail(c, BS_GPU_ERR_OUT_OF_MEMORY,
+                    "out of page-locked host memory: cudaHostAlloc of " + std::to_string(bytes) + " bytes failed (fake: " +
+                        std::to_string(held) + " bytes already page-locked, budget " + budget + ")");
+    }
     *out = std::malloc(bytes ? bytes : 1);
-    const std::lock_guard lock(c->host_m);
     c->host[*out] = bytes;
     return BS_GPU_OK;
 }

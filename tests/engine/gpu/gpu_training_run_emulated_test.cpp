@@ -339,3 +339,28 @@ TEST_F(EmulatedGpu, AStagedBatchGivenBackBeforeItsStepFinishedIsCaught) {
               std::string::npos)
         << released->message;
 }
+
+// Page-locked memory runs out sooner than pageable memory. A batch buffer that cannot be
+// page-locked (here: the fake's page-locked budget holds the model's own buffers, not a batch) ends
+// the run with a clear error naming the reason and the way out, never a crash; the same run with
+// pinned_memory off trains.
+TEST_F(EmulatedGpu, PageLockedMemoryRunningOutIsAClearErrorAndPageableBatchesStillTrain) {
+    if (std::getenv("BS_USE_REAL_PLUGIN")) GTEST_SKIP() << "the fake's page-locked budget";
+    setenv("BS_FAKE_PINNED_BYTES", "420000", 1);  // the model's two staging slots (314 kB) fit; a batch (157 kB) does not
+    struct Restore {
+        ~Restore() { unsetenv("BS_FAKE_PINNED_BYTES"); }
+    } restore;
+    TrainConfig c = config("cuda");
+    for (const int workers : {0, 2}) {  // built in the training thread, or in the loader's (its error travels with the batch)
+        SCOPED_TRACE(std::to_string(workers) + " workers");
+        c.workers = workers;
+        const auto s = train(c);
+        EXPECT_EQ(s->state, RunState::Failed);
+        EXPECT_NE(s->message.find("out of memory at batch size 50"), std::string::npos) << s->message;
+        EXPECT_NE(s->message.find("out of page-locked host memory"), std::string::npos) << s->message;
+        EXPECT_NE(s->message.find("--no-pinned-memory"), std::string::npos) << s->message;
+    }
+    c.pinned_memory = false;
+    const auto pageable = train(c);
+    EXPECT_EQ(pageable->state, RunState::Finished) << pageable->message;
+}
