@@ -261,6 +261,7 @@ const BsGpuComputeApi kCompute{
     &api_im2col_batch, &api_col2im_batch, &api_transpose_outer,
     &api_graph_begin_capture, &api_graph_end_capture, &api_graph_launch, &api_graph_destroy,
     &api_collate_u8,
+    1u,  // host_alloc_any_thread: the context's host_m and error_m (compute_context.h)
 };
 
 }  // namespace

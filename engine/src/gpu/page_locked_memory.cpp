@@ -58,6 +58,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<HostMemory> page_locked_memory(GpuBackend& gpu) { return std::make_unique<PageLocked>(gpu); }
+std::unique_ptr<HostMemory> page_locked_memory(GpuBackend& gpu) {
+    if (!gpu.pinned_from_any_thread()) return nullptr;  // the workers could not allocate it
+    return std::make_unique<PageLocked>(gpu);
+}
 
 }  // namespace batchscope::engine

@@ -452,7 +452,8 @@ BsGpuComputeApi make_table() {
                       BS_UNSUP(maxpool_grad),
                       BS_UNSUP(im2col_batch), BS_UNSUP(col2im_batch), BS_UNSUP(transpose_outer),
                       nullptr, nullptr, nullptr, nullptr,  // the graph functions: fake_graph::wrap
-                      BS_UNSUP(collate_u8)};
+                      BS_UNSUP(collate_u8),
+                      1u};  // host_alloc_any_thread (BS_FAKE_HOST_ANY_THREAD=0: a plugin built before it)
     return t;
 }
 
@@ -486,6 +487,8 @@ batchscope_gpu_plugin_entry(uint32_t requested_abi) {
     }
     fake_graph::wrap(g_table, m == "emulate");
     if (fake_graph::mode() == "none") g_table.struct_size = offsetof(BsGpuComputeApi, graph_begin_capture);
+    if (const char* h = std::getenv("BS_FAKE_HOST_ANY_THREAD"); h && std::string_view(h) == "0")
+        g_table.struct_size = std::min<uint32_t>(g_table.struct_size, offsetof(BsGpuComputeApi, host_alloc_any_thread));
     if (m == "old_table") g_table.abi_version = BS_GPU_COMPUTE_ABI_VERSION + 1;
     if (m == "short_table") g_table.struct_size = offsetof(BsGpuComputeApi, sgemm);
     g_api = BsGpuPluginApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "compute fake", &probe,

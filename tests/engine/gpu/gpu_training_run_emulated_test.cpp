@@ -364,3 +364,18 @@ TEST_F(EmulatedGpu, PageLockedMemoryRunningOutIsAClearErrorAndPageableBatchesSti
     const auto pageable = train(c);
     EXPECT_EQ(pageable->state, RunState::Finished) << pageable->message;
 }
+
+// A plugin built before it promised page-locked allocations from any thread: the loader's workers
+// must not allocate through it, so the batches stay pageable and are copied into the model's
+// page-locked slots (counted), and the snapshot says pinned_memory is off.
+TEST_F(EmulatedGpu, AnOlderPluginKeepsBatchesPageable) {
+    if (std::getenv("BS_USE_REAL_PLUGIN")) GTEST_SKIP() << "the fake's older table";
+    setenv("BS_FAKE_HOST_ANY_THREAD", "0", 1);
+    struct Restore {
+        ~Restore() { unsetenv("BS_FAKE_HOST_ANY_THREAD"); }
+    } restore;
+    const auto s = train(config("cuda"));
+    ASSERT_EQ(s->state, RunState::Finished) << s->message;
+    EXPECT_FALSE(s->pinned_memory);
+    EXPECT_EQ(s->device.host_staging_bytes, 12 * 50 * (784 + 1) * 4);
+}

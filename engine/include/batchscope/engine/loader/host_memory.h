@@ -27,7 +27,7 @@ HostMemory& pageable_memory() noexcept;
 
 // Page-locked memory from `gpu` (GpuBackend::pinned), 64-byte aligned, for batch buffers the GPU
 // uploads straight from (no staging copy on the host). Thread-safe: the loader's workers allocate
-// and free through it. `gpu` must outlive the calls to allocate(); the object must outlive every
+// and free through it (so only where gpu.pinned_from_any_thread(); null otherwise). `gpu` must outlive the calls to allocate(); the object must outlive every
 // block it gave (destroying it frees what is left). An allocation that fails throws
 // std::bad_alloc whose what() gives the plugin's reason.
 std::unique_ptr<HostMemory> page_locked_memory(GpuBackend& gpu);
