@@ -85,7 +85,9 @@ int32_t api_host_alloc(BsGpuContext* ctx, uint64_t bytes, void** out) {
     BS_REQUIRE(out, "out must not be null");
     *out = nullptr;
     void* p = nullptr;
-    const cudaError_t e = cudaHostAlloc(&p, std::max<uint64_t>(bytes, 1), cudaHostAllocDefault);
+    // Portable: page-locked for every context, not only the calling thread's current one (a loader
+    // worker that never selected the context's device would otherwise pin it for device 0 only).
+    const cudaError_t e = cudaHostAlloc(&p, std::max<uint64_t>(bytes, 1), cudaHostAllocPortable);
     std::unique_lock lock(ctx->host_m);  // any thread (the loader's workers): see compute_context.h
     if (e != cudaSuccess) {
         cudaGetLastError();
