@@ -379,3 +379,25 @@ TEST_F(EmulatedGpu, AnOlderPluginKeepsBatchesPageable) {
     EXPECT_FALSE(s->pinned_memory);
     EXPECT_EQ(s->device.host_staging_bytes, 12 * 50 * (784 + 1) * 4);
 }
+
+// The tuned MLP's 8-bit input buffers are allocated with the first 8-bit batch: a device that
+// holds the model but not them ends the run with the out-of-memory advice (counting them), whose
+// batch size then trains.
+TEST_F(EmulatedGpu, EightBitInputBuffersOutOfDeviceMemoryNameABatchThatFits) {
+    // The model's buffers at batch 50 (784-32-16-10: 658 kB) fit; its two 8-bit inputs (78 kB) do not.
+    setenv("BS_FAKE_DEVICE_BYTES", "680000", 1);
+    TrainConfig c = config("cuda");
+    c.uint8_batches = true;
+    const auto s = train(c);
+    ASSERT_EQ(s->state, RunState::Failed);
+    EXPECT_NE(s->message.find("out of GPU memory at batch size 50"), std::string::npos) << s->message;
+    const std::string key = "the largest batch size that should fit is ";
+    const size_t at = s->message.find(key);
+    ASSERT_NE(at, std::string::npos) << s->message;
+    const int fit = std::stoi(s->message.substr(at + key.size()));
+    ASSERT_GT(fit, 0);
+    ASSERT_LT(fit, 50);
+    c.batch_size = fit;
+    const auto t = train(c);
+    EXPECT_EQ(t->state, RunState::Finished) << t->message;
+}
