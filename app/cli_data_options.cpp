@@ -53,6 +53,9 @@ void add_data_options(CLI::App& cmd, engine::TrainConfig& cfg) {
     cmd.add_option("--world-size", cfg.world_size, "Number of data-parallel shards")->capture_default_str();
     cmd.add_flag("--uint8-batches", cfg.uint8_batches,
                  "Loader delivers 8-bit pixels; the conversion to float moves into the h2d step");
+    cmd.add_flag("--pinned-memory,!--no-pinned-memory", cfg.pinned_memory,
+                 "With --backend cuda: batches built in page-locked memory and uploaded from there, no copy on "
+                 "the host (default on; off: pageable batches, copied into a page-locked slot first)");
     cmd.add_option("--max-image-pixels", cfg.max_image_pixels, "Refuse larger images (decompression bombs)")
         ->capture_default_str();
 }

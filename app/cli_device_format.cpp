@@ -24,6 +24,10 @@ void print_device(const engine::DeviceView& d) {
                     static_cast<unsigned long long>(d.cupti_unjoined), static_cast<double>(d.device_unattributed_ns) / 1e6,
                     100.0 * d.unattributed_share());
     if (const std::string note = engine::unattributed_note(d); !note.empty()) std::printf("  note: %s\n", note.c_str());
+    if (d.host_staging_bytes > 0)  // training: batches copied into the model's page-locked slots on the host
+        std::printf("  batches copied on the host before their upload: %.2f MiB (pageable batches: "
+                    "--no-pinned-memory, or 8-bit batches on a model without a device collate)\n",
+                    mib(d.host_staging_bytes));
     for (size_t i = 0; i < std::min<size_t>(d.kernels.size(), 5); ++i) {
         const auto& k = d.kernels[i];
         std::printf("  kernel %-40.40s %8lld calls  total %9.3f ms  mean %8.1f us  max %8.1f us\n", k.name.c_str(),
@@ -48,6 +52,7 @@ nlohmann::json device_json(const engine::DeviceView& d) {
                         {"cupti_unjoined", d.cupti_unjoined},
                         {"device_attributed_ns", d.device_attributed_ns},
                         {"device_unattributed_ns", d.device_unattributed_ns},
+                        {"host_staging_bytes", d.host_staging_bytes},
                         {"kernels", nlohmann::json::array()},
                         {"copies", nlohmann::json::array()}};
     for (const auto& k : d.kernels)

@@ -40,6 +40,7 @@ void api_destroy(BsGpuContext* ctx) { destroy_context(ctx); }
 
 uint32_t api_last_error(BsGpuContext* ctx, char* out, uint32_t cap) {
     if (!ctx) return 0;
+    const std::lock_guard lock(ctx->error_m);
     const std::string& e = ctx->last_error;
     if (out && cap) {
         const size_t n = std::min<size_t>(e.size(), cap - 1);
@@ -84,17 +85,23 @@ int32_t api_host_alloc(BsGpuContext* ctx, uint64_t bytes, void** out) {
     BS_REQUIRE(out, "out must not be null");
     *out = nullptr;
     void* p = nullptr;
-    const cudaError_t e = cudaHostAlloc(&p, std::max<uint64_t>(bytes, 1), cudaHostAllocDefault);
+    // Portable: page-locked for every context, not only the calling thread's current one (a loader
+    // worker that never selected the context's device would otherwise pin it for device 0 only).
+    const cudaError_t e = cudaHostAlloc(&p, std::max<uint64_t>(bytes, 1), cudaHostAllocPortable);
+    std::unique_lock lock(ctx->host_m);  // any thread (the loader's workers): see compute_context.h
     if (e != cudaSuccess) {
         cudaGetLastError();
+        const uint64_t held = ctx->pinned_bytes;
+        lock.unlock();
         return fail(ctx, BS_GPU_ERR_OUT_OF_MEMORY,
                     "out of page-locked host memory: cudaHostAlloc of " + mib(bytes) + " failed (" +
-                        cudaGetErrorName(e) + "); " + mib(ctx->pinned_bytes) +
+                        cudaGetErrorName(e) + "); " + mib(held) +
                         " already page-locked: use a smaller batch size or fewer staging buffers");
     }
     try {
         ctx->pinned.emplace(p, bytes);
     } catch (...) {
+        lock.unlock();
         cudaFreeHost(p);
         return fail(ctx, BS_GPU_ERR_OUT_OF_MEMORY, "host_alloc: out of host memory");
     }
@@ -106,11 +113,18 @@ int32_t api_host_alloc(BsGpuContext* ctx, uint64_t bytes, void** out) {
 int32_t api_host_free(BsGpuContext* ctx, void* ptr) {
     BS_REQUIRE_CTX();
     if (!ptr) return BS_GPU_OK;
-    const auto it = ctx->pinned.find(ptr);
-    BS_REQUIRE(it != ctx->pinned.end(), "pointer did not come from host_alloc (or was freed)");
+    {
+        const std::lock_guard lock(ctx->host_m);  // any thread: see compute_context.h
+        BS_REQUIRE(ctx->pinned.count(ptr), "pointer did not come from host_alloc (or was freed)");
+    }
     if (const int32_t st = sync_both(ctx); st != BS_GPU_OK) return st;
-    ctx->pinned_bytes -= it->second;
-    ctx->pinned.erase(it);
+    {
+        const std::lock_guard lock(ctx->host_m);
+        const auto it = ctx->pinned.find(ptr);
+        BS_REQUIRE(it != ctx->pinned.end(), "pointer did not come from host_alloc (or was freed)");
+        ctx->pinned_bytes -= it->second;
+        ctx->pinned.erase(it);
+    }
     return check_cuda(ctx, cudaFreeHost(ptr), "cudaFreeHost");
 }
 
@@ -132,7 +146,10 @@ int32_t api_memory_stats(BsGpuContext* ctx, BsGpuMemoryStats* out) {
     s.pool_peak_in_use_bytes = p.peak_in_use;
     s.pool_device_mallocs = p.raw_allocs;
     s.pool_reuses = p.reuses;
-    s.pinned_bytes = ctx->pinned_bytes;
+    {
+        const std::lock_guard lock(ctx->host_m);
+        s.pinned_bytes = ctx->pinned_bytes;
+    }
     size_t free_b = 0, total_b = 0;
     const int32_t st = check_cuda(ctx, cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
     s.device_free_bytes = free_b;
@@ -246,6 +263,7 @@ const BsGpuComputeApi kCompute{
     &api_im2col_batch, &api_col2im_batch, &api_transpose_outer,
     &api_graph_begin_capture, &api_graph_end_capture, &api_graph_launch, &api_graph_destroy,
     &api_collate_u8,
+    1u,  // host_alloc_any_thread: the context's host_m and error_m (compute_context.h)
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ std::string mib(uint64_t bytes) {
 int32_t fail(BsGpuContext* ctx, int32_t status, std::string message) noexcept {
     if (ctx) {
         try {
+            const std::lock_guard lock(ctx->error_m);
             ctx->last_error = std::move(message);
         } catch (...) {
         }

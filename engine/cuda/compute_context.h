@@ -9,6 +9,7 @@
 #include <cuda_runtime_api.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -19,8 +20,12 @@ struct BsGpuContext {
     cublasHandle_t blas = nullptr;
     bool tf32 = false;
     std::unique_ptr<batchscope::cuda::DevicePool> pool;
+    // Page-locked host buffers may be allocated and freed from any thread (the loader's workers
+    // grow their batch buffers in page-locked memory): host_m guards these two, error_m the text.
+    std::mutex host_m;
     std::unordered_map<void*, size_t> pinned;  // page-locked host buffer -> bytes
     uint64_t pinned_bytes = 0;
+    std::mutex error_m;
     std::string last_error;
 };
 

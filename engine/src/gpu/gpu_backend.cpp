@@ -401,6 +401,11 @@ void GpuBackend::transpose_outer(const float* x, int a, int b, int inner, float*
     core_->call("transpose_outer", core_->api->transpose_outer, x, a, b, inner, y);
 }
 
+bool GpuBackend::pinned_from_any_thread() const noexcept {
+    const BsGpuComputeApi& c = *core_->api;
+    return BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, host_alloc_any_thread, c.struct_size) && c.host_alloc_any_thread != 0;
+}
+
 bool GpuBackend::device_collate() const noexcept {
     const BsGpuComputeApi& c = *core_->api;
     return BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi, collate_u8, c.struct_size) && c.collate_u8;

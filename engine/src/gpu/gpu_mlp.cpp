@@ -112,8 +112,37 @@ void GpuMlp::read_layer(size_t l, std::vector<float>& w, std::vector<float>& b) 
     std::memcpy(b.data(), host.floats() + w.size(), b.size() * sizeof(float));
 }
 
-int GpuMlp::stage(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, true); }
-int GpuMlp::stage_pinned(const float* x, const int32_t* y, int b) { return stage_impl(x, y, b, false); }
+int GpuMlp::stage(const float* x, const int32_t* y, int b) {
+    return stage_impl(x, static_cast<size_t>(std::max(b, 0)) * widths_[0] * sizeof(float), nullptr, y, b, true);
+}
+int GpuMlp::stage_pinned(const float* x, const int32_t* y, int b) {
+    return stage_impl(x, static_cast<size_t>(std::max(b, 0)) * widths_[0] * sizeof(float), nullptr, y, b, false);
+}
+
+int GpuMlp::stage_u8(const uint8_t* pixels, const int32_t* y, int b, int channels, const std::array<float, 3>& scale,
+                     const std::array<float, 3>& bias, bool page_locked) {
+    if (!gpu_.device_collate())
+        throw GpuError(GpuErrc::unsupported, "the GPU plugin has no device collate (it was built before it)");
+    if ((channels != 1 && channels != 3) || widths_[0] % channels != 0)
+        throw std::invalid_argument("GpuMlp::stage_u8: " + std::to_string(channels) + " channels do not divide " +
+                                    std::to_string(widths_[0]) + " inputs");
+    Slot& next = slots_[static_cast<size_t>(next_slot_)];
+    if (!next.pixels) {
+        // Before the slot is taken: a failure leaves the model as it was. Freeing nothing, this
+        // waits for no stream.
+        const size_t bytes = static_cast<size_t>(max_batch_) * widths_[0];
+        next.pixels = gpu_.device(bytes);
+        device_bytes_ += bytes;
+    }
+    const int si = stage_impl(pixels, static_cast<size_t>(std::max(b, 0)) * widths_[0], next.pixels.data(), y, b,
+                              !page_locked);
+    Slot& s = slots_[static_cast<size_t>(si)];
+    s.collate = true;
+    s.channels = channels;
+    s.scale = scale;
+    s.bias = bias;
+    return si;
+}
 
 int GpuMlp::take_slot(int b, const char* what) {
     if (b <= 0 || b > max_batch_)
@@ -124,28 +153,29 @@ int GpuMlp::take_slot(int b, const char* what) {
     return si;
 }
 
-int GpuMlp::stage_impl(const float* x, const int32_t* y, int b, bool via_slot) {
+// x_bytes of x go to x_dev (null: the slot's float input), y (if any) to the slot's labels.
+int GpuMlp::stage_impl(const void* x, size_t x_bytes, void* x_dev, const int32_t* y, int b, bool via_slot) {
     const int si = take_slot(b, "stage");
     Slot& s = slots_[si];
-    const size_t x_bytes = static_cast<size_t>(b) * widths_[0] * sizeof(float);
     const size_t y_bytes = static_cast<size_t>(b) * sizeof(int32_t);
     if (via_slot) {
         // The host side of the slot is rewritten now: its previous copy must be over.
         if (s.staged) gpu_.synchronize(s.copied);
         std::memcpy(s.x_host.data(), x, x_bytes);
         if (y) std::memcpy(s.y_host.data(), y, y_bytes);
-        x = s.x_host.floats();
+        x = s.x_host.data();
         y = y ? s.y_host.ints() : nullptr;
     }
     // The device side: the step that last read this slot must be done before the copy lands.
     if (s.staged) gpu_.wait(GpuStream::copy, s.consumed);
     const GpuBackend::Tag tag(gpu_, profiler::Phase::H2D);  // CUPTI: these copies are the iteration's h2d
     gpu_.record(s.copy_start, GpuStream::copy);
-    gpu_.copy_h2d(s.x.data(), x, x_bytes, GpuStream::copy);
+    gpu_.copy_h2d(x_dev ? x_dev : s.x.data(), x, x_bytes, GpuStream::copy);
     if (y) gpu_.copy_h2d(s.y.data(), y, y_bytes, GpuStream::copy);  // none when serving
     gpu_.record(s.copied, GpuStream::copy);
     s.rows = b;
     s.staged = true;
+    s.collate = false;
     return si;
 }
 
@@ -175,6 +205,9 @@ void GpuMlp::step(int slot, float lr, float momentum) {
     {
         const GpuBackend::Tag tag(gpu_, profiler::Phase::Compute);
         gpu_.record(s.compute_start, GpuStream::compute);
+        if (s.collate)  // an 8-bit batch: its floats made here, on the compute stream
+            gpu_.collate_u8(static_cast<const uint8_t*>(s.pixels.data()), b, widths_[0] / s.channels, s.channels, s.scale,
+                            s.bias, s.x.floats());
         const float* logits = forward(s);
         gpu_.softmax_xent(logits, s.y.ints(), b, classes, 1.f / static_cast<float>(b), row_loss_.floats(),
                           dz_.floats());
@@ -315,6 +348,7 @@ int GpuMlp::predict_pinned(const float* x_pinned, int b_asked, float* logits_hos
     // Outside the graph: the slot's last H2D copy may have run uncaptured on the copy stream.
     if (s.staged) gpu_.wait(GpuStream::compute, s.copied);
     s.staged = true;
+    s.collate = false;
     s.rows = b;
     // CUPTI: push/pop are host calls, never captured. A replay's kernels and copies carry the
     // correlation id of its launch, so tagging the launch joins them to this batch (all in phase

@@ -34,6 +34,12 @@ BatchLoader::ChunkResult BatchLoader::build_chunk(Batch& b, int64_t lo, int64_t 
     r.start_ns = now_ns();
     LoadTimes& t = r.parts;
     int64_t prev = r.start_ns;
+    // Buffers that could not be allocated (open_batch_locked keeps the error): nothing to build.
+    const size_t rows_held = opts_.format == BatchFormat::Float32 ? b.x.size() : b.pixels.size();
+    if (b.y.size() < static_cast<size_t>(hi) || rows_held < static_cast<size_t>(hi * f)) {
+        r.end_ns = r.start_ns;
+        return r;
+    }
     int64_t row = lo;  // next row to write
     for (int64_t i = lo; i < hi && i < lo + kAhead; ++i) source_.prefetch(order_[static_cast<size_t>(first + i)]);
     for (int64_t i = lo; i < hi && !cancel_.load(std::memory_order_relaxed); ++i) {

@@ -108,9 +108,16 @@ void BatchLoader::open_batch_locked() {
     b.skipped = 0;
     b.error = nullptr;
     b.format = opts_.format;
-    if (opts_.format == BatchFormat::Float32) b.x.resize(static_cast<size_t>(n * features_));
-    else b.pixels.resize(static_cast<size_t>(n * features_));
-    b.y.resize(static_cast<size_t>(n));
+    try {
+        if (opts_.format == BatchFormat::Float32) b.x.resize(static_cast<size_t>(n * features_));
+        else b.pixels.resize(static_cast<size_t>(n * features_));
+        b.y.resize(static_cast<size_t>(n));
+    } catch (...) {
+        // Out of memory (page-locked memory runs out sooner than pageable): the batch carries the
+        // error to the consumer, which ends the run with it; its chunks build nothing (build_chunk).
+        g.error = std::current_exception();
+        g.error_chunk = -1;
+    }
     const int64_t chunks = std::min<int64_t>(chunks_per_batch(opts_.workers, opts_.prefetch_depth), n / kMinChunk);
     g.chunks = static_cast<int>(std::clamp<int64_t>(chunks, 1, KnobLimits::kMaxWorkers));
     g.times.start_ns = INT64_MAX;

@@ -95,8 +95,11 @@ namespace {
     throw std::logic_error(be.name() + " does not pipeline training steps (a caller's bug: check pipelined())");
 }
 }  // namespace
-void Backend::stage_upload(int, std::span<const Upload>) { not_pipelined(*this); }
+void Backend::stage_upload(int, std::span<const Upload>, bool) { not_pipelined(*this); }
 void Backend::wait_upload(int) { not_pipelined(*this); }
+void Backend::collate_u8(const void*, int, int, int, const std::array<float, 3>&, const std::array<float, 3>&, float*) {
+    throw std::logic_error(name() + " converts no 8-bit batches on the device (a caller's bug: check device_collate())");
+}
 void Backend::release_slot(int) { not_pipelined(*this); }
 void Backend::softmax_xent_pending(const float*, const int32_t*, int, int, float*) { not_pipelined(*this); }
 void Backend::hinge_pending(const float*, const int32_t*, int, int, float, float*) { not_pipelined(*this); }

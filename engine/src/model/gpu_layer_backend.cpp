@@ -142,19 +142,21 @@ public:
     // stream; `copied` orders the step's compute after them, `consumed` the slot's next upload
     // after that step. Tagged h2d with the work id the run set (the iteration the batch is for).
     bool pipelined() const noexcept override { return true; }
-    void stage_upload(int slot, std::span<const Upload> parts) override {
+    void stage_upload(int slot, std::span<const Upload> parts, bool page_locked) override {
         UploadSlot& s = upload_slot(slot);
-        size_t total = 0;
-        for (const Upload& u : parts) total += (u.bytes + 255) / 256 * 256;
-        if (s.copying) gpu_->synchronize(s.copied);  // the host side is rewritten: its last copy is over
-        if (s.host.bytes() < total) {
-            s.host.reset();
-            s.host = gpu_->pinned(std::max<size_t>(total, 256));
-        }
-        char* h = static_cast<char*>(s.host.data());
-        for (const Upload& u : parts) {
-            if (u.bytes) std::memcpy(h, u.src, u.bytes);
-            h += (u.bytes + 255) / 256 * 256;
+        if (!page_locked) {
+            size_t total = 0;
+            for (const Upload& u : parts) total += (u.bytes + 255) / 256 * 256;
+            if (s.copying) gpu_->synchronize(s.copied);  // the host side is rewritten: its last copy is over
+            if (s.host.bytes() < total) {
+                s.host.reset();
+                s.host = gpu_->pinned(std::max<size_t>(total, 256));
+            }
+            char* h = static_cast<char*>(s.host.data());
+            for (const Upload& u : parts) {
+                if (u.bytes) std::memcpy(h, u.src, u.bytes);
+                h += (u.bytes + 255) / 256 * 256;
+            }
         }
         if (s.read) gpu_->wait(GpuStream::copy, s.consumed);  // the step that last read the slot is done
         // A buffer allocated since (a slot grown for a larger batch) is zero-filled on the compute
@@ -166,13 +168,19 @@ public:
             s.allocations_seen = a;
         }
         const GpuBackend::Tag tag(*gpu_, profiler::Phase::H2D);
-        h = static_cast<char*>(s.host.data());
+        const char* h = page_locked ? nullptr : static_cast<const char*>(s.host.data());
         for (const Upload& u : parts) {
-            if (u.bytes) gpu_->copy_h2d(u.dst, h, u.bytes, GpuStream::copy);
-            h += (u.bytes + 255) / 256 * 256;
+            if (u.bytes) gpu_->copy_h2d(u.dst, page_locked ? u.src : h, u.bytes, GpuStream::copy);
+            if (h) h += (u.bytes + 255) / 256 * 256;
         }
         gpu_->record(s.copied, GpuStream::copy);
         s.copying = true;
+    }
+    void wait_uploads() override { gpu_->synchronize(GpuStream::copy); }
+    bool device_collate() const noexcept override { return gpu_->device_collate(); }
+    void collate_u8(const void* hwc, int n, int pixels, int channels, const std::array<float, 3>& scale,
+                    const std::array<float, 3>& bias, float* chw) override {
+        gpu_->collate_u8(static_cast<const uint8_t*>(hwc), n, pixels, channels, scale, bias, chw);
     }
     void wait_upload(int slot) override { gpu_->wait(GpuStream::compute, upload_slot(slot).copied); }
     void release_slot(int slot) override {

@@ -41,7 +41,15 @@ public:
     // finish on the buffers it started on (its loss kept for finish()), then regrows them.
     bool pipelined() const noexcept override { return true; }
     void stage(const float* x, const int32_t* y, int b) override {
-        if (b <= 0 || !x || !y)
+        StagedBatch batch;
+        batch.x = x, batch.y = y, batch.b = b;
+        stage(batch);
+    }
+    // Page-locked batches go up straight from the caller's memory, others through a slot's
+    // page-locked buffer (a host copy, counted); 8-bit ones are converted on the device.
+    void stage(const StagedBatch& batch) override {
+        const int b = batch.b;
+        if (b <= 0 || (!batch.x && !batch.pixels) || !batch.y)
             throw std::invalid_argument("GpuMlpModel::stage: a batch needs rows, inputs and labels");
         if (staged_.size() + (launched_ >= 0 ? 1 : 0) >= static_cast<size_t>(GpuMlp::kSlots))
             throw std::logic_error("GpuMlpModel::stage: both slots are taken (launch or finish a step first)");
@@ -51,8 +59,27 @@ public:
             settle();
             regrow(std::max(b, 2 * dev_->max_batch()));
         }
-        staged_.push_back(dev_->stage(x, y, b));
+        const int64_t features = host_.widths().front();
+        if (batch.pixels) {
+            u8_ = true;
+            try {  // the first 8-bit batch allocates the slots' byte buffers
+                staged_.push_back(
+                    dev_->stage_u8(batch.pixels, batch.y, b, input_.c, batch.scale, batch.bias, batch.page_locked));
+            } catch (const GpuError& e) {
+                if (e.code() != GpuErrc::out_of_memory) throw;
+                // The model's own buffers are still held: they count as available to the estimate.
+                throw DeviceOutOfMemory(out_of_memory_advice(b, e.what(), static_cast<int64_t>(dev_->device_bytes())));
+            }
+            if (!batch.page_locked) host_staging_bytes_ += b * (features + 4);
+        } else if (batch.page_locked) {
+            staged_.push_back(dev_->stage_pinned(batch.x, batch.y, b));
+        } else {
+            staged_.push_back(dev_->stage(batch.x, batch.y, b));
+            host_staging_bytes_ += b * (features + 1) * 4;
+        }
     }
+    bool device_collate() const noexcept override { return gpu_->device_collate(); }
+    int64_t host_staging_bytes() const noexcept override { return host_staging_bytes_; }
     void launch(float lr) override {
         if (launched_ >= 0 || settled_)
             throw std::logic_error("GpuMlpModel::launch: the launched step was not finished");
@@ -68,7 +95,10 @@ public:
         settled_ = false;
         return settled_loss_;
     }
-    void drop_staged() override { staged_.clear(); }
+    void drop_staged() override {
+        if (!staged_.empty()) gpu_->synchronize(GpuStream::copy);  // the caller may reuse a dropped batch's memory
+        staged_.clear();
+    }
     bool last_step_device_times(int64_t& h2d_ns, int64_t& compute_ns) const override {
         h2d_ns = h2d_ns_;
         compute_ns = compute_ns_;
@@ -140,18 +170,20 @@ private:
     }
     // GpuMlp's device buffers: the parameters, their gradients and momentum; per sample every
     // layer's output (and activation), two gradient rows of the widest layer, a loss and a
-    // correct flag, and each staging slot's input and label.
-    std::string out_of_memory_advice(int batch, const std::string& what) {
+    // correct flag, and each staging slot's input and label (and 8-bit input).
+    // `held`: device bytes the model holds now and would give back for a smaller batch.
+    std::string out_of_memory_advice(int batch, const std::string& what, int64_t held = 0) {
         const std::vector<int>& w = host_.widths();
         const int64_t fixed = 3 * host_.parameter_count() * 4 + 16;
         int64_t per_sample = 2 + GpuMlp::kSlots * (int64_t{w[0]} + 1) + 2 * *std::max_element(w.begin() + 1, w.end());
+        if (u8_) per_sample += GpuMlp::kSlots * (int64_t{w[0]} + 3) / 4;  // the slots' 8-bit inputs, in floats
         for (size_t l = 1; l < w.size(); ++l) per_sample += (l + 1 < w.size() ? 2 : 1) * int64_t{w[l]};
         per_sample *= 4;
         std::string r = "out of GPU memory at batch size " + std::to_string(batch) + " (" + what + ")";
         int64_t avail = -1;
         try {
             gpu_->release_cached();
-            avail = static_cast<int64_t>(gpu_->memory_stats().device_free_bytes);
+            avail = static_cast<int64_t>(gpu_->memory_stats().device_free_bytes) + held;
         } catch (const GpuError&) {
             return r + ": try a smaller batch size (the device's free memory could not be read)";
         }
@@ -186,6 +218,8 @@ private:
     mutable bool stale_ = false;
     int64_t h2d_ns_ = 0, compute_ns_ = 0;
     std::deque<int> staged_;  // GpuMlp slots staged and not launched, oldest first
+    int64_t host_staging_bytes_ = 0;  // training batches copied into GpuMlp's slots
+    bool u8_ = false;                 // 8-bit batches staged: the slots hold their bytes too
     int launched_ = -1;       // the slot of the launched, unfinished step
     bool settled_ = false;    // the launched step is done; its loss waits for finish()
     float settled_loss_ = 0.f;

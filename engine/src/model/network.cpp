@@ -1,5 +1,6 @@
 // A model as a stack of layers on a backend, with its loss and optimizer.
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -18,6 +19,12 @@ int64_t Model::parameter_count() const {
 
 void Model::stage(const float*, const int32_t*, int) {
     throw std::logic_error(describe() + " on " + backend() + " does not pipeline its steps: use train_step");
+}
+void Model::stage(const StagedBatch& batch) {
+    if (!batch.x)
+        throw std::logic_error(describe() + " on " + backend() +
+                               " converts no 8-bit batches on the device: convert them on the host first");
+    stage(batch.x, batch.y, batch.b);  // copied before it returns: page-locked or not
 }
 void Model::launch(float) { stage(nullptr, nullptr, 0); }
 float Model::finish() {
@@ -108,26 +115,52 @@ public:
     // upload slots (each with its own device input and labels) while the step before computes.
     bool pipelined() const noexcept override { return device_ && be_->pipelined(); }
     void stage(const float* x, const int32_t* y, int b) override {
+        StagedBatch batch;
+        batch.x = x, batch.y = y, batch.b = b;
+        stage(batch);
+    }
+    // A page-locked batch goes up straight from the caller's memory; any other through the slot's
+    // page-locked buffer (a copy on the host, counted in host_staging_bytes()).
+    void stage(const StagedBatch& batch) override {
+        const float* x = batch.x;
+        const int32_t* y = batch.y;
+        const int b = batch.b;
         if (!pipelined()) Model::stage(x, y, b);
-        if (b <= 0 || !x || !y) throw std::invalid_argument("Network::stage: a batch needs rows, inputs and labels");
+        const bool u8 = batch.pixels && !x;
+        if (u8 && !device_collate()) Model::stage(batch);  // throws: no device collate here
+        if (b <= 0 || (!x && !u8) || !y) throw std::invalid_argument("Network::stage: a batch needs rows, inputs and labels");
         std::lock_guard lock(dev_m_);
         if (staged_.size() + (launched_ ? 1 : 0) >= static_cast<size_t>(Backend::kUploadSlots))
             throw std::logic_error("Network::stage: both upload slots are taken (launch or finish a step first)");
         const int slot = next_slot_;
+        const size_t nx = static_cast<size_t>(b) * static_cast<size_t>(input_.size());
         try {
-            const size_t nx = static_cast<size_t>(b) * static_cast<size_t>(input_.size());
             // A larger batch: the slot's buffers grow (freeing the old ones waits for the device).
             be_->ensure(slot_in_[slot], nx, MemoryKind::Activations);
             be_->ensure(slot_labels_[slot], static_cast<size_t>(b), MemoryKind::Activations);  // int32 in float slots
-            const Backend::Upload parts[] = {{slot_in_[slot].data(), x, nx * sizeof(float)},
-                                             {slot_labels_[slot].data(), y, static_cast<size_t>(b) * sizeof(int32_t)}};
-            be_->stage_upload(slot, parts);
+            // 8-bit: the bytes go to the slot's pixel buffer (floats holding bytes), converted into
+            // its input when the step begins (launch).
+            if (u8) be_->ensure(slot_pixels_[slot], (nx + 3) / 4, MemoryKind::Activations);
+            const Backend::Upload parts[] = {
+                {u8 ? static_cast<void*>(slot_pixels_[slot].data()) : slot_in_[slot].data(),
+                 u8 ? static_cast<const void*>(batch.pixels) : x, nx * (u8 ? 1 : sizeof(float))},
+                {slot_labels_[slot].data(), y, static_cast<size_t>(b) * sizeof(int32_t)}};
+            be_->stage_upload(slot, parts, batch.page_locked);
         } catch (const DeviceOutOfMemory& e) {
             throw DeviceOutOfMemory(out_of_memory_advice(b, e.what()));
+        }
+        if (!batch.page_locked)
+            host_staging_bytes_ += static_cast<int64_t>(nx * (u8 ? 1 : 4) + static_cast<size_t>(b) * 4);
+        slot_collate_[slot] = u8;
+        if (u8) {
+            slot_scale_[slot] = batch.scale;
+            slot_bias_[slot] = batch.bias;
         }
         next_slot_ = (next_slot_ + 1) % Backend::kUploadSlots;
         staged_.push_back({slot, b});
     }
+    int64_t host_staging_bytes() const noexcept override { return host_staging_bytes_; }
+    bool device_collate() const noexcept override { return pipelined() && be_->device_collate(); }
     void launch(float lr) override {
         if (!pipelined()) Model::launch(lr);
         std::lock_guard lock(dev_m_);
@@ -140,6 +173,9 @@ public:
             be_->mark(StepMark::Begin);
             be_->wait_upload(s.slot);
             be_->mark(StepMark::InputCopied);
+            if (slot_collate_[s.slot])  // an 8-bit batch: its floats made here, as the step's first work
+                be_->collate_u8(slot_pixels_[s.slot].data(), s.b, input_.h * input_.w, input_.c, slot_scale_[s.slot],
+                                slot_bias_[s.slot], slot_in_[s.slot].data());
             const float* x = slot_in_[s.slot].data();
             const float* logits = forward(x, s.b, true);
             if (spec_.loss() == LossKind::HingeCrammerSinger)
@@ -169,6 +205,7 @@ public:
     }
     void drop_staged() override {
         std::lock_guard lock(dev_m_);
+        if (!staged_.empty()) be_->wait_uploads();  // the caller may reuse a dropped batch's memory
         staged_.clear();
     }
 
@@ -543,7 +580,12 @@ private:
         int slot, b;
     };
     Buffer slot_in_[Backend::kUploadSlots], slot_labels_[Backend::kUploadSlots];
+    // 8-bit batches: each slot's bytes, and whether (and how) its staged batch is converted.
+    Buffer slot_pixels_[Backend::kUploadSlots];
+    bool slot_collate_[Backend::kUploadSlots] = {};
+    std::array<float, 3> slot_scale_[Backend::kUploadSlots] = {}, slot_bias_[Backend::kUploadSlots] = {};
     std::deque<Staged> staged_;
+    int64_t host_staging_bytes_ = 0;  // training batches copied into the upload slots' buffers
     int next_slot_ = 0;
     bool launched_ = false;
     int launched_rows_ = 0;

@@ -70,7 +70,8 @@ std::string config_json(const TrainConfig& c) {
                         {"shuffle", c.shuffle},
                         {"rank", c.rank},
                         {"world_size", c.world_size},
-                        {"uint8_batches", c.uint8_batches}};
+                        {"uint8_batches", c.uint8_batches},
+                        {"pinned_memory", c.pinned_memory}};
     return j.dump();
 }
 

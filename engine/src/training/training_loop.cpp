@@ -102,12 +102,18 @@ void TrainingLoop::open_model() {
         g->synchronize(GpuStream::copy);
         g->synchronize(GpuStream::compute);
     }
-    // Pipelined GPU models: batch k+1 is staged (copied up on the copy stream) while k computes.
+    // Pipelined GPU models: batch k+1 is staged (copied up on the copy stream) while k computes,
+    // from the loader's batch buffers: page-locked memory of the model's backend unless
+    // pinned_memory is off (then the model copies each batch into its own page-locked slot first).
     pipelined_ = model_->pipelined() && trace_ != nullptr;
+    if (pipelined_ && cfg_.pinned_memory) host_memory_ = page_locked_memory(*model_->gpu_backend());
+    batch_pool_.emplace(host_memory_.get());
+    work_.pinned_memory = host_memory_ != nullptr || !pipelined_;
     const model::ModelMemory m = model_->memory();
     estimate_.fixed_bytes = m.weights + m.gradients + m.optimizer_state + m.workspace;
     estimate_.model_per_sample = model_->activation_bytes_per_sample() + int64_t{features_} * 4;
-    estimate_.batch_bytes_per_sample = int64_t{features_} * 4 + 4;
+    estimate_.batch_bytes_per_sample = int64_t{features_} * (cfg_.uint8_batches ? 1 : 4) + 4;
+    estimate_.held_batches = pipelined_ ? 2 : 1;  // pipelined: the staged batch is held until its step is done
 }
 
 bool TrainingLoop::run_epoch(int number) {
@@ -131,7 +137,8 @@ bool TrainingLoop::close_epoch() {
     Epoch& e = epoch_;
     const int64_t trained = trained_pos();
     if (e.next.b > 0) {  // a batch staged for an iteration that will not run (a stop): forgotten
-        model_->drop_staged();
+        model_->drop_staged();  // waits for its upload
+        release_staged(e.next_batch);
         e.next = {};
     }
     if (trace_) poll_gpu(true);  // forced: the epoch's records are all in
@@ -171,6 +178,7 @@ void TrainingLoop::evaluate_epoch(EpochRecord& er, int64_t trained) {
 
 void TrainingLoop::finish() {
     if (trace_) trace_->poll(true, work_.device, [](const IterationRecord&) {});  // evaluation's GPU work
+    if (trace_) work_.device.host_staging_bytes = model_->host_staging_bytes();
     refuse_if_nothing_trained(cfg_, work_, run_.stop_requested);
     if (!cfg_.checkpoint_path.empty() && work_.iterations_done > 0) save_training_checkpoint(cfg_, *model_, data_, work_);
     work_.state = run_.stop_requested ? RunState::Stopped : RunState::Finished;

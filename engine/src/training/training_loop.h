@@ -14,6 +14,7 @@
 
 #include "batchscope/engine/loader/batch_loader.h"
 #include "batchscope/engine/loader/batch_pool.h"
+#include "batchscope/engine/loader/host_memory.h"
 #include "batchscope/engine/data/open_data.h"
 #include "batchscope/engine/model/model.h"
 #include "batchscope/engine/loader/sampler.h"
@@ -35,9 +36,10 @@ public:
         int64_t fixed_bytes = 0;          // weights, gradients, optimizer state, workspace
         int64_t model_per_sample = 0;     // activations and the compute input
         int64_t batch_bytes_per_sample = 0;  // one loader batch's share of a sample
-        // Per sample with the loader's batches (prefetched + being built) at the knobs in effect.
+        int held_batches = 1;  // batches out of the loader: the one training (pipelined: + the one staged)
+        // Per sample with the loader's batches (prefetched + being built + held) at the knobs in effect.
         int64_t bytes_per_sample(int prefetch_depth, int workers) const noexcept {
-            return model_per_sample + batch_bytes_per_sample * (prefetch_depth + std::max(1, workers) + 1);
+            return model_per_sample + batch_bytes_per_sample * (prefetch_depth + std::max(1, workers) + held_batches);
         }
     };
 
@@ -58,12 +60,15 @@ private:
         int skipped = 0;
         int queue_depth = 0;  // ready batches when it was asked for
         BatchTimes times;
+        uint32_t upload_bytes = 0;  // pipelined: bytes its input upload moves (1 a pixel for 8-bit batches)
     };
     // One iteration on its way through fetch, step and record.
     struct Step {
         int64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;  // begin, batch in hand, staged, step done
         Fetched cur;
-        std::unique_ptr<Batch> batch;  // the serial path trains from it; a staged batch is already up
+        // The serial path trains from it; pipelined, the staged batch, held until its step has
+        // finished (its upload may read the buffer until then).
+        std::unique_ptr<Batch> batch;
         bool staged_ahead = false;     // pipelined: staged during the previous iteration
         float lr = 0.f, loss = 0.f;
     };
@@ -82,8 +87,10 @@ private:
         double loss_sum = 0;
         profiler::Breakdown bd_sum;
         // Pipelined runs: the batch staged for the next iteration (its positions are consumed
-        // from the loader, not yet trained). b == 0: none.
+        // from the loader, not yet trained). b == 0: none. next_batch: its buffer, held (not given
+        // back to the loader) until the step that trains it has finished.
         Fetched next;
+        std::unique_ptr<Batch> next_batch;
     };
     enum class Fetch { Batch, Empty, End };
 
@@ -108,6 +115,8 @@ private:
     void step_serial(Step& s);
     void step_pipelined(Step& s);
     uint32_t stage_next(TrainingTrace::Tag& tag, int64_t& tw);  // bytes staged for the next iteration, 0: none
+    uint32_t stage_batch(const Batch& b, const Fetched& f);  // model_->stage; the bytes its upload moves
+    void release_staged(std::unique_ptr<Batch>& b);  // its step has finished: back to the loader
     void account(const Step& s);
     void record(const Step& s);
     void finish_iteration(const IterationRecord& rec);
@@ -127,10 +136,16 @@ private:
     std::unique_ptr<model::Model> model_;
     std::unique_ptr<TrainingTrace> trace_;  // GPU backend only; detaches from the model's backend first
     std::optional<EpochSampler> sampler_;
-    std::vector<float> input_;  // the compute buffer a batch is copied into ("h2d" on the CPU)
+    // The compute buffer a batch is copied into ("h2d" on the CPU); pipelined on a GPU, only an
+    // 8-bit batch the model cannot convert on the device is converted into it.
+    std::vector<float> input_;
+    // Pipelined on a GPU with pinned_memory: page-locked memory of the model's GPU backend, where
+    // the loaders build their batches, so that each goes up with no copy on the host.
+    std::unique_ptr<HostMemory> host_memory_;
     // Batch buffers shared by the loaders of the run (one per epoch, and one after each live knob
-    // change): allocated and first touched once, not once per loader. Freed after a batch-size change.
-    BatchPool batch_pool_;
+    // change): allocated and first touched once, not once per loader. Freed after a batch-size
+    // change. Made once the model is open (from host_memory_).
+    std::optional<BatchPool> batch_pool_;
     bool pipelined_ = false;
     // The next batch could not be staged: raised at the next iteration boundary, once this one is recorded.
     std::exception_ptr stage_error_;

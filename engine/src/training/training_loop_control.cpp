@@ -12,7 +12,7 @@ std::unique_ptr<BatchLoader> TrainingLoop::make_loader() {
     LoaderOptions o{work_.batch_size, work_.workers,     work_.prefetch_depth, cfg_.drop_last,
                     cfg_.on_error,    data_.sample_shape, epoch_.augment,
                     cfg_.uint8_batches ? BatchFormat::Uint8 : BatchFormat::Float32};
-    o.pool = &batch_pool_;
+    o.pool = &*batch_pool_;
     return std::make_unique<BatchLoader>(*data_.train, epoch_.order, epoch_.pos, o, &run_.tracer,
                                          next_fetch_iteration());
 }
@@ -73,7 +73,7 @@ void TrainingLoop::apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0)
     // consumed: nothing is lost or repeated.
     accumulate(epoch_.stats, epoch_.loader->stats());
     epoch_.loader.reset();
-    if (batch_size_changed) batch_pool_.release_idle();  // no buffers of the old size kept
+    if (batch_size_changed) batch_pool_->release_idle();  // no buffers of the old size kept
     epoch_.loader = make_loader();
 }
 

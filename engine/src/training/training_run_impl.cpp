@@ -29,9 +29,12 @@ namespace {
 // "out of memory at batch size N" with the largest batch size that should fit, from the loop's
 // estimate at the knobs in effect (a live prefetch or worker change included) and the memory
 // available now (the run's buffers are freed by now).
-std::string out_of_memory_message(const RunSnapshot& work, const TrainingLoop::MemoryEstimate& est) {
+std::string out_of_memory_message(const RunSnapshot& work, const TrainingLoop::MemoryEstimate& est,
+                                  const std::exception& e) {
     const int batch_size = work.batch_size;
     std::string m = "out of memory at batch size " + std::to_string(batch_size);
+    // A failure that says more than "std::bad_alloc" (page-locked batch buffers name the plugin's reason).
+    if (const std::string why = e.what(); why != std::bad_alloc().what()) m += " (" + why + ")";
     const int64_t avail = host_memory_available();
     const int64_t per_sample = est.bytes_per_sample(work.prefetch_depth, work.workers);
     // 90% of what the estimate allows: threads and allocator overhead are not in it.
@@ -56,9 +59,9 @@ void TrainingRun::Impl::run_controller() {
     TrainingLoop::MemoryEstimate estimate;  // for the out-of-memory advice
     try {
         TrainingLoop(*this, estimate).run();  // gone (with its buffers) before a handler runs
-    } catch (const std::bad_alloc&) {
+    } catch (const std::bad_alloc& e) {
         work.state = RunState::Failed;
-        work.message = out_of_memory_message(work, estimate);
+        work.message = out_of_memory_message(work, estimate, e);
     } catch (const std::exception& e) {
         work.state = RunState::Failed;
         work.message = e.what();

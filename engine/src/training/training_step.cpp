@@ -4,6 +4,7 @@
 
 #include "batchscope/profiler/breakdown.h"
 #include "batchscope/profiler/pipelined_step.h"
+#include "staged_batch_hold.h"
 #include "training_data.h"
 #include "training_loop.h"
 
@@ -73,6 +74,7 @@ TrainingLoop::Fetch TrainingLoop::fetch(Step& s) {
     s.staged_ahead = epoch_.next.b > 0;
     if (s.staged_ahead) {  // its copy is under way
         s.cur = epoch_.next;
+        s.batch = std::move(epoch_.next_batch);
         epoch_.next = {};
         return Fetch::Batch;
     }
@@ -88,17 +90,52 @@ TrainingLoop::Fetch TrainingLoop::fetch(Step& s) {
         return Fetch::Empty;
     }
     s.cur = fetched(*s.batch, depth);
-    if (input_.size() < s.cur.nx) input_.resize(s.cur.nx);
-    // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
-    to_float(*s.batch, data_.sample_shape, loader.collator(), input_.data());
-    if (pipelined_) {  // into page-locked memory, up on the copy stream
+    if (pipelined_) {  // up on the copy stream, straight from the batch when it is page-locked
         TrainingTrace::Tag tag(trace_.get(), iteration_);
-        model_->stage(input_.data(), s.batch->y.data(), s.cur.b);
+        s.cur.upload_bytes = stage_batch(*s.batch, s.cur);
         tag.end();
-        loader.recycle(std::move(s.batch));
+        if (testing_hooks::release_staged_batches_early) epoch_.loader->recycle(std::move(s.batch));
+    } else {
+        // A copy, or for 8-bit batches the conversion to float (what a GPU does on the device).
+        if (input_.size() < s.cur.nx) input_.resize(s.cur.nx);
+        to_float(*s.batch, data_.sample_shape, loader.collator(), input_.data());
     }
     s.t2 = profiler::now_ns();
     return Fetch::Batch;
+}
+
+// Stages `b` for its step: from the batch's own buffer (page-locked: no copy on the host; else
+// the model copies it into its staging slot), 8-bit batches as their bytes where the model converts
+// them on the device, else converted into input_ here first.
+uint32_t TrainingLoop::stage_batch(const Batch& b, const Fetched& f) {
+    model::StagedBatch sb;
+    sb.y = b.y.data();
+    sb.b = f.b;
+    sb.page_locked = host_memory_ != nullptr;
+    if (b.format == BatchFormat::Uint8 && model_->device_collate()) {
+        const data::Collator& c = epoch_.loader->collator();
+        sb.pixels = b.pixels.data();
+        sb.scale = c.scale();
+        sb.bias = c.bias();
+        model_->stage(sb);
+        return static_cast<uint32_t>(f.nx);
+    }
+    if (b.format == BatchFormat::Uint8) {
+        if (input_.size() < f.nx) input_.resize(f.nx);
+        to_float(b, data_.sample_shape, epoch_.loader->collator(), input_.data());
+        sb.x = input_.data();
+        sb.page_locked = false;
+    } else {
+        sb.x = b.x.data();
+    }
+    model_->stage(sb);
+    return static_cast<uint32_t>(f.nx * 4);
+}
+
+// A staged batch whose step has finished (or that was dropped, its upload waited for): the loader
+// may build into its buffer again.
+void TrainingLoop::release_staged(std::unique_ptr<Batch>& b) {
+    if (b) epoch_.loader->recycle(std::move(b));
 }
 
 void TrainingLoop::step_serial(Step& s) {
@@ -133,6 +170,7 @@ void TrainingLoop::step_pipelined(Step& s) {
     }
     tag.end();
     s.loss = model_->finish();
+    release_staged(s.batch);  // its step is done, so is its upload
     int64_t dev_h2d = 0, dev_compute = 0;
     pt.device_timed = model_->last_step_device_times(dev_h2d, dev_compute);
     s.t3 = profiler::now_ns();
@@ -142,7 +180,7 @@ void TrainingLoop::step_pipelined(Step& s) {
     pt.t0 = s.t0, pt.t1 = s.t1, pt.t2 = s.t2, pt.t3 = s.t3;
     pt.exposed_copy_ns = dev_h2d;
     pt.compute_ns = dev_compute;
-    pt.bytes = s.staged_ahead ? 0u : static_cast<uint32_t>(s.cur.nx * 4);
+    pt.bytes = s.staged_ahead ? 0u : s.cur.upload_bytes;
     profiler::pipelined_step_events(pt, iteration_, iter_events_, &host_staging_);
 }
 
@@ -160,21 +198,31 @@ uint32_t TrainingLoop::stage_next(TrainingTrace::Tag& tag, int64_t& tw) {
     }
     tw = profiler::now_ns();
     if (!nb) return 0;
-    const Fetched f = fetched(*nb, depth);
-    if (input_.size() < f.nx) input_.resize(f.nx);
-    to_float(*nb, data_.sample_shape, loader.collator(), input_.data());
+    Fetched f = fetched(*nb, depth);
     tag.retag(iteration_ + 1);
-    uint32_t bytes = 0;
     try {
-        model_->stage(input_.data(), nb->y.data(), f.b);
-        epoch_.next = f;
-        bytes = static_cast<uint32_t>(f.nx * 4);
+        f.upload_bytes = stage_batch(*nb, f);
     } catch (...) {
         stage_error_ = std::current_exception();
         epoch_.pos -= nb->positions;  // not trained: the epoch's progress stops before it
+        // A part of it may have been queued: its buffer goes back to the loader once nothing
+        // reads it. If that wait fails, it is freed instead (freeing page-locked memory waits for
+        // the device), never reused.
+        bool idle = true;
+        if (GpuBackend* g = model_->gpu_backend()) {
+            try {
+                g->synchronize(GpuStream::copy);
+            } catch (...) {
+                idle = false;
+            }
+        }
+        if (idle) release_staged(nb);
+        return 0;
     }
-    loader.recycle(std::move(nb));
-    return bytes;
+    epoch_.next = f;
+    if (testing_hooks::release_staged_batches_early) release_staged(nb);
+    else epoch_.next_batch = std::move(nb);  // held until its step has finished
+    return f.upload_bytes;
 }
 
 // The iteration's bookkeeping (it counts as "host" time: it ends the iteration): epoch sums, the
@@ -208,6 +256,7 @@ void TrainingLoop::account(const Step& s) {
         accumulate(work_.loader, e.loader->stats());
         account_memory();
         work_.learning_rate = s.lr;
+        if (trace_) work_.device.host_staging_bytes = model_->host_staging_bytes();
     }
     run_.publish(false);
 }

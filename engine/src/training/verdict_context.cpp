@@ -11,6 +11,9 @@ namespace {
 
 int machine_cores() { return static_cast<int>(std::thread::hardware_concurrency()); }
 
+// "cuda" (a configuration) or "CUDA, <device>, FP32[, layer stack]" (a live run's backend line).
+bool cuda_backend(const std::string& b) { return b.rfind("cuda", 0) == 0 || b.rfind("CUDA", 0) == 0; }
+
 profiler::PipelineContext base(const VerdictSetting& s) {
     profiler::PipelineContext c;
     c.batch_size = s.batch_size;
@@ -21,6 +24,7 @@ profiler::PipelineContext base(const VerdictSetting& s) {
     c.max_workers = KnobLimits::kMaxWorkers;
     c.cpu_cores = s.cpu_cores > 0 ? s.cpu_cores : machine_cores();
     c.gpu = s.gpu;
+    c.pinned_host_buffers = s.pinned_memory;
     c.compute_threads = std::max(1, s.compute_threads);
     const data::StorageProfile& p = data::storage_profile(s.storage);
     // Emulated devices wait out their modelled latency; cold reads wait on the real disk.
@@ -39,7 +43,8 @@ VerdictSetting VerdictSetting::of(const TrainConfig& c) {
     s.workers = c.workers;
     s.storage = c.storage;
     s.compute_threads = c.threads;
-    s.gpu = c.backend.rfind("cuda", 0) == 0;
+    s.gpu = cuda_backend(c.backend);
+    s.pinned_memory = c.pinned_memory;
     return s;
 }
 
@@ -58,7 +63,9 @@ VerdictSetting VerdictSetting::of_json(const std::string& config_json) {
     const std::string storage(knobs::info(knobs::Knob::StorageProfile).config_key);
     if (j.contains(storage) && j[storage].is_string())
         if (auto k = data::parse_storage_kind(j[storage].get<std::string>())) s.storage = *k;
-    if (j.contains("backend") && j["backend"].is_string()) s.gpu = j["backend"].get<std::string>().rfind("cuda", 0) == 0;
+    if (j.contains("backend") && j["backend"].is_string()) s.gpu = cuda_backend(j["backend"].get<std::string>());
+    const std::string pinned(knobs::info(knobs::Knob::PinnedMemory).config_key);
+    if (j.contains(pinned) && j[pinned].is_boolean()) s.pinned_memory = j[pinned].get<bool>();
     return s;
 }
 
@@ -100,7 +107,8 @@ profiler::PipelineContext verdict_context(const RunSnapshot& s, std::span<const 
     v.workers = s.workers;
     v.compute_threads = s.threads;
     v.storage = static_cast<data::StorageKind>(std::clamp(s.storage_profile, 0, data::kStorageKindCount - 1));
-    v.gpu = s.backend.rfind("cuda", 0) == 0;
+    v.gpu = cuda_backend(s.backend);
+    v.pinned_memory = s.pinned_memory;
     profiler::PipelineContext c = verdict_context(v, window);
     c.activation_bytes = s.memory.activations;
     return c;

@@ -10,9 +10,11 @@
 // the copies, fills and emulated kernels; unset, the plugin has none. CUDA graphs are emulated
 // (fake_graph.h: captured calls recorded, replayed at launch; BS_FAKE_GRAPH for its failures).
 // BS_FAKE_OP_LOG=<file> appends one line per copy, emulated kernel, stream wait and
-// synchronisation, in call order: "<op> <stream> <id> <phase>" (stream: compute, copy or -; id and
-// phase: the CUPTI tag pushed on the calling thread, -1 and 255 when none), for tests of the order
-// in which the core queues work (pipelined training).
+// synchronisation, in call order: "<op> <stream> <id> <phase> <bytes> <host>" (stream: compute,
+// copy or -; id and phase: the CUPTI tag pushed on the calling thread, -1 and 255 when none;
+// bytes: a copy's size, else 0; host: a copy's host side, pinned or pageable, else -), for tests
+// of the order in which the core queues work (pipelined training) and of what its copies move.
+// BS_FAKE_STRICT_COPY_US: see slow_copy_us. BS_FAKE_PINNED_BYTES: see host_alloc.
 // BS_FAKE_STRICT=<seed> (read when a context is created): the strict mode of fake_strict.h, the
 // streams run asynchronously on threads of their own; copies, fills and kernels also check that
 // their device pointers lie inside a device allocation (the GEMM and fills their whole extent).
@@ -30,13 +32,18 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <vector>
 #include <type_traits>
 
 struct BsGpuContext {
+    // host_alloc/host_free may come from any thread (the ABI says so): host_m guards `host`,
+    // error_m the message.
+    std::mutex error_m, host_m;
     std::string error;
     std::map<void*, size_t> device, host;
     uint64_t budget = 0, used = 0, peak = 0, mallocs = 0;
@@ -55,6 +62,7 @@ std::string_view mode() {
 }
 
 int32_t fail(BsGpuContext* c, int32_t st, std::string msg) {
+    const std::lock_guard lock(c->error_m);
     c->error = std::move(msg);
     return st;
 }
@@ -83,6 +91,7 @@ void destroy(BsGpuContext* c) {
 }
 
 uint32_t last_error(BsGpuContext* c, char* out, uint32_t cap) {
+    const std::lock_guard lock(c->error_m);
     if (out && cap) {
         const size_t n = std::min<size_t>(c->error.size(), cap - 1);
         std::memcpy(out, c->error.data(), n);
@@ -123,16 +132,34 @@ int32_t device_free(BsGpuContext* c, void* p) {
     return BS_GPU_OK;
 }
 
+// BS_FAKE_PINNED_BYTES=<n>: page-locked host memory runs out beyond n bytes (as cudaHostAlloc fails).
 int32_t host_alloc(BsGpuContext* c, uint64_t bytes, void** out) {
+    *out = nullptr;
+    const char* budget = std::getenv("BS_FAKE_PINNED_BYTES");
+    std::unique_lock lock(c->host_m);
+    uint64_t held = 0;
+    for (auto& [p, n] : c->host) held += n;
+    if (budget && held + bytes > std::strtoull(budget, nullptr, 10)) {
+        lock.unlock();
+        return fail(c, BS_GPU_ERR_OUT_OF_MEMORY,
+                    "out of page-locked host memory: cudaHostAlloc of " + std::to_string(bytes) + " bytes failed (fake: " +
+                        std::to_string(held) + " bytes already page-locked, budget " + budget + ")");
+    }
     *out = std::malloc(bytes ? bytes : 1);
     c->host[*out] = bytes;
     return BS_GPU_OK;
 }
 
 int32_t host_free(BsGpuContext* c, void* p) {
-    if (!c->host.count(p)) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "host_free: unknown pointer");
+    {
+        const std::lock_guard lock(c->host_m);
+        if (!c->host.count(p)) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, "host_free: unknown pointer");
+    }
     if (c->strict) c->strict->synchronize_all();  // cudaFreeHost waits for the device, as CUDA does
-    c->host.erase(p);
+    {
+        const std::lock_guard lock(c->host_m);
+        c->host.erase(p);
+    }
     std::free(p);
     return BS_GPU_OK;
 }
@@ -145,7 +172,10 @@ int32_t memory_stats(BsGpuContext* c, BsGpuMemoryStats* out) {
     s.pool_reserved_bytes = s.pool_in_use_bytes = c->used;
     s.pool_peak_in_use_bytes = c->peak;
     s.pool_device_mallocs = c->mallocs;
-    for (auto& [p, n] : c->host) s.pinned_bytes += n;
+    {
+        const std::lock_guard lock(c->host_m);
+        for (auto& [p, n] : c->host) s.pinned_bytes += n;
+    }
     s.device_total_bytes = c->budget;
     s.device_free_bytes = c->budget - c->used;
     const uint32_t n = std::min<uint32_t>(out->struct_size, sizeof s);
@@ -154,7 +184,8 @@ int32_t memory_stats(BsGpuContext* c, BsGpuMemoryStats* out) {
 }
 
 // True when p lies in one of the context's page-locked host allocations.
-bool pinned_host(const BsGpuContext* c, const void* p) {
+bool pinned_host(BsGpuContext* c, const void* p) {
+    const std::lock_guard lock(c->host_m);
     auto it = c->host.upper_bound(const_cast<void*>(p));
     if (it == c->host.begin()) return false;
     --it;
@@ -165,7 +196,7 @@ bool pinned_host(const BsGpuContext* c, const void* p) {
 std::string strict_violation(BsGpuContext* c) { return c->strict ? c->strict->violation() : std::string(); }
 
 // The op log (BS_FAKE_OP_LOG): reopened when the variable names another file.
-void op_log(const char* op, int32_t stream) {
+void op_log(const char* op, int32_t stream, uint64_t bytes = 0, const char* host = "-") {
     static std::string path;
     static FILE* f = nullptr;
     const char* want = std::getenv("BS_FAKE_OP_LOG");
@@ -178,10 +209,19 @@ void op_log(const char* op, int32_t stream) {
     if (!f) return;
     const bool tagged = !fake_cupti::t_tags.empty();
     const char* s = stream == BS_GPU_STREAM_COMPUTE ? "compute" : stream == BS_GPU_STREAM_COPY ? "copy" : "-";
-    std::fprintf(f, "%s %s %lld %u\n", op, s,
+    std::fprintf(f, "%s %s %lld %u %llu %s\n", op, s,
                  static_cast<long long>(tagged ? fake_cupti::t_tags.back().first : -1),
-                 static_cast<unsigned>(tagged ? fake_cupti::t_tags.back().second : 255u));
+                 static_cast<unsigned>(tagged ? fake_cupti::t_tags.back().second : 255u),
+                 static_cast<unsigned long long>(bytes), host);
     std::fflush(f);
+}
+
+// Strict: BS_FAKE_STRICT_COPY_US=<n> makes each upload from page-locked memory on the copy stream
+// take n µs more (a bus slower than the compute: the next batch's upload is then still running when
+// the host goes on to the batch after it, as on a GPU whose step is shorter than the upload).
+int64_t slow_copy_us(int32_t stream) {
+    const char* v = std::getenv("BS_FAKE_STRICT_COPY_US");
+    return stream == BS_GPU_STREAM_COPY && v ? std::strtoll(v, nullptr, 10) : 0;
 }
 
 // The fake CUPTI's stream ids: non-zero, like CUDA's.
@@ -194,8 +234,8 @@ int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_
     const bool up = kind == BS_GPU_COPY_HTOD;
     const std::string range = fake_checks::device_range_error(c->device, up ? dst : src, bytes, up ? "copy_h2d" : "copy_d2h");
     if (!range.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, range);
-    op_log(up ? "h2d" : "d2h", stream);
     const bool pinned = pinned_host(c, up ? src : dst);
+    op_log(up ? "h2d" : "d2h", stream, bytes, pinned ? "pinned" : "pageable");
     const fake_cupti::Tag tag = fake_cupti::current_tag(false);
     auto run = [=] {
         const int64_t t0 = fake_cupti::gpu_ns();
@@ -211,7 +251,9 @@ int32_t copy(BsGpuContext* c, void* dst, const void* src, uint64_t bytes, int32_
     if (up && pinned) {  // read when the copy runs: the host must leave it alone until then
         const uint64_t sum = fake_checks::checksum(src, bytes);
         fake_strict::Streams* st = c->strict.get();
+        const int64_t slow_us = slow_copy_us(stream);
         c->strict->submit(stream, std::move(uses), [=] {
+            if (slow_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(slow_us));
             if (fake_checks::checksum(src, bytes) != sum)
                 st->set_violation("page-locked host memory changed before the upload that reads it ran "
                                   "(a host buffer reused before its copy finished)");
@@ -410,7 +452,8 @@ BsGpuComputeApi make_table() {
                       BS_UNSUP(maxpool_grad),
                       BS_UNSUP(im2col_batch), BS_UNSUP(col2im_batch), BS_UNSUP(transpose_outer),
                       nullptr, nullptr, nullptr, nullptr,  // the graph functions: fake_graph::wrap
-                      BS_UNSUP(collate_u8)};
+                      BS_UNSUP(collate_u8),
+                      1u};  // host_alloc_any_thread (BS_FAKE_HOST_ANY_THREAD=0: a plugin built before it)
     return t;
 }
 
@@ -444,6 +487,8 @@ batchscope_gpu_plugin_entry(uint32_t requested_abi) {
     }
     fake_graph::wrap(g_table, m == "emulate");
     if (fake_graph::mode() == "none") g_table.struct_size = offsetof(BsGpuComputeApi, graph_begin_capture);
+    if (const char* h = std::getenv("BS_FAKE_HOST_ANY_THREAD"); h && std::string_view(h) == "0")
+        g_table.struct_size = std::min<uint32_t>(g_table.struct_size, offsetof(BsGpuComputeApi, host_alloc_any_thread));
     if (m == "old_table") g_table.abi_version = BS_GPU_COMPUTE_ABI_VERSION + 1;
     if (m == "short_table") g_table.struct_size = offsetof(BsGpuComputeApi, sgemm);
     g_api = BsGpuPluginApi{sizeof(BsGpuPluginApi), BS_GPU_PLUGIN_ABI_VERSION, "compute fake", &probe,

@@ -3,6 +3,8 @@
 // plugin whose "device" memory is host memory.
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/gpu_plugin_abi.h"
+#include "batchscope/engine/loader/batch_loader.h"
+#include "batchscope/engine/loader/host_memory.h"
 #include "collate_check.h"
 
 #include <gmock/gmock.h>
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 using namespace batchscope::engine;
@@ -290,3 +293,43 @@ TEST_F(GpuBackendHost, RealPluginOffersTheComputeTableAndExplainsAMissingGpu) {
 #endif
 
 }  // namespace
+
+// The loader's page-locked memory: its blocks are the plugin's page-locked host memory (so the
+// copies from a batch run asynchronously, no staging), 64-byte aligned as HostAllocator assumes,
+// freed when given back; the loader's workers allocate and free from their threads while the
+// trainer queues copies on its own.
+TEST_F(GpuBackendHost, PageLockedBatchBuffersAreThePluginsPageLockedMemory) {
+    auto gpu = open_fake();
+    ASSERT_TRUE(gpu);
+    const std::unique_ptr<HostMemory> mem = page_locked_memory(*gpu);
+    EXPECT_STREQ(mem->kind(), "page-locked");
+    const uint64_t before = gpu->memory_stats().pinned_bytes;
+    {
+        Batch b(mem.get());
+        b.x.resize(1000);
+        b.pixels.resize(3000);
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(b.x.data()) % 64, 0u);
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(b.pixels.data()) % 64, kPixelBufferOffset);
+        EXPECT_GE(gpu->memory_stats().pinned_bytes, before + 4000 + 3000);
+        EXPECT_EQ(gpu->memory_stats().live_pinned_buffers, 2u);  // x and pixels (y was never grown)
+    }
+    EXPECT_EQ(gpu->memory_stats().pinned_bytes, before);
+    EXPECT_EQ(gpu->memory_stats().live_pinned_buffers, 0u);
+    // Four "workers" grow and free buffers while this thread copies from one of them.
+    DeviceBuffer d = gpu->device(4096);
+    Batch mine(mem.get());
+    mine.x.assign(1024, 1.f);
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 4; ++w)
+        workers.emplace_back([&mem, w] {
+            for (int i = 0; i < 200; ++i) {
+                Batch b(mem.get());
+                b.x.resize(static_cast<size_t>(64 + (i * 7 + w) % 512));
+                b.x[0] = static_cast<float>(i);
+            }
+        });
+    for (int i = 0; i < 200; ++i) gpu->copy_h2d(d.data(), mine.x.data(), 4096, GpuStream::copy);
+    for (std::thread& t : workers) t.join();
+    gpu->synchronize(GpuStream::copy);
+    EXPECT_EQ(gpu->memory_stats().live_pinned_buffers, 1u);  // `mine`'s
+}

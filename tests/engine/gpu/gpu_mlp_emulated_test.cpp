@@ -2,6 +2,7 @@
 // on the host (fake_compute_kernels.h). This checks the GEMM shapes, strides and transpositions,
 // the buffer layout, the slot pipeline and the SGD update GpuMlp asks for, against the CPU Mlp.
 // It says nothing about the CUDA kernels themselves (gpu_compute_gpu_test does, on a GPU).
+#include "batchscope/engine/data/augment.h"
 #include "batchscope/engine/gpu_backend.h"
 #include "batchscope/engine/gpu_mlp.h"
 #include "batchscope/engine/mlp.h"
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -111,6 +113,43 @@ TEST(GpuMlpEmulated, StagingFromPinnedMemoryTrainsTheSame) {
         b.step(slot, 0.1f, 0.9f);
         EXPECT_EQ(b.loss(slot), la) << "step " << step;
     }
+}
+
+// An 8-bit batch staged as bytes (page-locked or through the slot) and converted on the device
+// trains exactly as the same batch converted on the host by the loader's Collator.
+TEST(GpuMlpEmulated, EightBitStagingTrainsLikeTheHostsFloats) {
+    auto gpu = open_emulated();
+    ASSERT_TRUE(gpu);
+    const std::vector<int> widths{12, 5, 3};  // 2 x 2 RGB
+    data::AugmentOptions o;
+    o.normalize = true;
+    o.mean = {0.3f, 0.4f, 0.5f};
+    o.stddev = {0.2f, 0.25f, 0.3f};
+    const data::Collator collate(o, 3);
+    Mlp init(widths, 9);
+    GpuMlp host(*gpu, widths, 4), pinned(*gpu, widths, 4), copied(*gpu, widths, 4);
+    for (GpuMlp* m : {&host, &pinned, &copied}) m->load_from(init);
+    PinnedBuffer px = gpu->pinned(4 * 12), py = gpu->pinned(4 * sizeof(int32_t));
+    for (int step = 0; step < 3; ++step) {
+        std::vector<uint8_t> pixels(4 * 12);
+        for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * 53 + step * 17) % 256);
+        std::vector<int32_t> y(4);
+        for (int i = 0; i < 4; ++i) y[i] = (i + step) % 3;
+        std::vector<float> x(4 * 12);
+        for (int r = 0; r < 4; ++r) collate(pixels.data() + r * 12, data::ImageShape{2, 2, 3}, x.data() + r * 12);
+        const float want = host.train_step(x.data(), y.data(), 4, 0.1f, 0.9f);
+        std::memcpy(px.data(), pixels.data(), pixels.size());
+        std::memcpy(py.data(), y.data(), 16);
+        int slot = pinned.stage_u8(static_cast<const uint8_t*>(px.data()), py.ints(), 4, 3, collate.scale(), collate.bias(), true);
+        pinned.step(slot, 0.1f, 0.9f);
+        EXPECT_EQ(pinned.loss(slot), want) << "step " << step;
+        slot = copied.stage_u8(pixels.data(), y.data(), 4, 3, collate.scale(), collate.bias(), false);
+        copied.step(slot, 0.1f, 0.9f);
+        EXPECT_EQ(copied.loss(slot), want) << "step " << step;
+    }
+    EXPECT_THROW(pinned.stage_u8(static_cast<const uint8_t*>(px.data()), py.ints(), 4, 2, collate.scale(),
+                                 collate.bias(), true),
+                 std::invalid_argument);  // an image has 1 or 3 channels
 }
 
 TEST(GpuMlpEmulated, TooSmallADeviceIsAnOutOfMemoryErrorAndLeaksNothing) {

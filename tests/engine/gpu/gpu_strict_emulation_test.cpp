@@ -5,13 +5,17 @@
 // records it wants, a kernel launched through an API kind CUPTI does not record (no iteration
 // id), a GEMM whose operands leave their allocation. Each test makes the mistake on purpose and
 // checks that it is caught, and that the correct order passes.
+#include "batchscope/engine/data/augment.h"
 #include "batchscope/engine/gpu_backend.h"
+#include "batchscope/engine/gpu_mlp.h"
+#include "batchscope/engine/mlp.h"
 #include "batchscope/engine/plugin_cupti_collector.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -279,4 +283,65 @@ TEST_F(StrictFake, AGemmWhoseOperandsLeaveTheirAllocationIsRefused) {
     DeviceBuffer ok = gpu->device_floats(m * m);
     gpu->sgemm(false, false, m, m, m, 1.f, a.floats(), m, a.floats(), m, 0.f, ok.floats(), m);
     gpu->synchronize(GpuStream::compute);
+}
+
+// NextBatchCopyOverlapsThisBatchCompute (gpu_compute_gpu_test, on a GPU) under the strict fake, the
+// pipeline driven as the training loop now drives it: each batch uploaded straight from its own
+// page-locked buffer (floats, and 8-bit pixels converted on the device), a buffer rewritten only
+// once the step that read it is done. Events note when their stream reached them: the next batch's
+// copy runs while this batch computes, no step starts before its batch has arrived, and the fake
+// finds no buffer rewritten under a running upload.
+TEST_F(StrictFake, NextBatchCopyOverlapsThisBatchComputeFromPageLockedBatches) {
+    setenv("BS_FAKE_STRICT_DELAY_US", "300", 1);
+    auto gpu = open();
+    ASSERT_TRUE(gpu);
+    const std::vector<int> widths{48, 32, 10};  // 4 x 4 RGB
+    const int b = 64;
+    GpuMlp g(*gpu, widths, b);
+    g.load_from(Mlp(widths, 1));
+    const data::Collator collate(data::AugmentOptions{}, 3);
+    for (const bool u8 : {false, true}) {
+        SCOPED_TRACE(u8 ? "8-bit batches" : "float batches");
+        const size_t x_bytes = static_cast<size_t>(b) * 48 * (u8 ? 1 : 4);
+        std::array<PinnedBuffer, 2> x, y;
+        for (int i = 0; i < 2; ++i) {
+            x[i] = gpu->pinned(x_bytes);
+            y[i] = gpu->pinned(b * sizeof(int32_t));
+        }
+        auto fill = [&](int i, int it) {
+            for (size_t k = 0; k < static_cast<size_t>(b) * 48; ++k) {
+                const int v = static_cast<int>((k * 31 + static_cast<size_t>(it) * 7) % 256);
+                if (u8) static_cast<uint8_t*>(x[i].data())[k] = static_cast<uint8_t>(v);
+                else x[i].floats()[k] = static_cast<float>(v) / 255.f;
+            }
+            for (int r = 0; r < b; ++r) y[i].ints()[r] = (r + it) % 10;
+        };
+        auto stage = [&](int i) {
+            return u8 ? g.stage_u8(static_cast<const uint8_t*>(x[i].data()), y[i].ints(), b, 3, collate.scale(),
+                                   collate.bias(), true)
+                      : g.stage_pinned(x[i].floats(), y[i].ints(), b);
+        };
+        int buf = 0;
+        fill(buf, 0);
+        int slot = stage(buf);
+        double best_overlap_ms = 0;
+        for (int it = 0; it < 8; ++it) {
+            g.step(slot, 0.01f, 0.9f);
+            fill(1 - buf, it + 1);  // the other buffer: the step that read it is done
+            const int next = stage(1 - buf);
+            EXPECT_TRUE(std::isfinite(g.loss(slot)));
+            gpu->synchronize(g.copy_done(next));
+            const float copy_begin = gpu->elapsed_ms(g.compute_start(slot), g.copy_start(next));
+            const float copy_end = gpu->elapsed_ms(g.compute_start(slot), g.copy_done(next));
+            const float compute_end = gpu->elapsed_ms(g.compute_start(slot), g.compute_done(slot));
+            EXPECT_GE(gpu->elapsed_ms(g.copy_done(slot), g.compute_start(slot)), 0.f)
+                << "a step started before its batch had arrived";
+            best_overlap_ms = std::max<double>(best_overlap_ms, std::min(copy_end, compute_end) - std::max(copy_begin, 0.f));
+            slot = next;
+            buf = 1 - buf;
+        }
+        g.step(slot, 0.01f, 0.9f);
+        EXPECT_TRUE(std::isfinite(g.loss(slot)));
+        EXPECT_GT(best_overlap_ms, 0.0) << "the copy stream never ran beside the compute stream";
+    }
 }

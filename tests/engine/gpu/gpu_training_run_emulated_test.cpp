@@ -14,6 +14,7 @@
 #include "emulated_training.h"
 #include "idx_fixture.h"
 #include "run_wait.h"
+#include "staged_batch_hold.h"
 
 using namespace batchscope::engine;
 
@@ -246,4 +247,157 @@ TEST_F(EmulatedGpu, OutOfDeviceMemoryMidPipelineKeepsWhatWasDone) {
         EXPECT_EQ(static_cast<int64_t>(s->recent.size()), s->iterations_done);  // every iteration done is recorded
         EXPECT_EQ(s->recent.front().batch_size, 50);
     }
+}
+
+// The loader's batches are page-locked memory of the model's GPU backend: they go up straight from
+// there, with no copy on the host into the model's staging slots (host_staging_bytes stays 0).
+// pinned_memory off: pageable batches, each copied into a slot first (counted). Same batches, same
+// math: the same losses to the bit, for both GPU paths (the tuned MLP and the layer stack).
+TEST_F(EmulatedGpu, PageLockedBatchesGoUpWithNoHostCopyAndTrainTheSame) {
+    for (const char* model : {"mlp:32,16", "mlp:32,16:gelu"}) {
+        SCOPED_TRACE(model);
+        TrainConfig c = config("cuda");
+        c.model = model;
+        const auto pinned = train(c);
+        c.pinned_memory = false;
+        const auto pageable = train(c);
+        ASSERT_EQ(pinned->state, RunState::Finished) << pinned->message;
+        ASSERT_EQ(pageable->state, RunState::Finished) << pageable->message;
+        EXPECT_TRUE(pinned->pinned_memory);
+        EXPECT_FALSE(pageable->pinned_memory);
+        EXPECT_EQ(pinned->device.host_staging_bytes, 0);
+        // 12 batches of 50: 784 floats and a label each.
+        EXPECT_EQ(pageable->device.host_staging_bytes, 12 * 50 * (784 + 1) * 4);
+        ASSERT_EQ(pinned->epochs_done.size(), 1u);
+        ASSERT_EQ(pageable->epochs_done.size(), 1u);
+        EXPECT_EQ(pinned->epochs_done[0].train_loss, pageable->epochs_done[0].train_loss);
+    }
+}
+
+// 8-bit batches (the loader's pixels) go up as bytes and become floats on the device (collate_u8,
+// the host Collator's bits), on both GPU paths (the tuned MLP and the layer stack): the run trains
+// exactly as one whose loader made the floats, page-locked or not.
+TEST_F(EmulatedGpu, EightBitBatchesConvertOnTheDeviceAndTrainLikeFloatBatches) {
+    for (const char* model : {"mlp:32,16", "mlp:32,16:gelu", "cnn:2:fc=8"}) {
+        SCOPED_TRACE(model);
+        TrainConfig c = config("cuda");
+        c.model = model;
+        const auto floats = train(c);
+        c.uint8_batches = true;
+        const auto bytes = train(c);
+        c.pinned_memory = false;
+        const auto bytes_pageable = train(c);
+        for (const auto* s : {floats.get(), bytes.get(), bytes_pageable.get()}) {
+            ASSERT_EQ(s->state, RunState::Finished) << s->message;
+            ASSERT_EQ(s->epochs_done.size(), 1u);
+        }
+        EXPECT_EQ(bytes->epochs_done[0].train_loss, floats->epochs_done[0].train_loss);
+        EXPECT_EQ(bytes_pageable->epochs_done[0].train_loss, floats->epochs_done[0].train_loss);
+        EXPECT_EQ(bytes->device.host_staging_bytes, 0);
+        EXPECT_EQ(bytes_pageable->device.host_staging_bytes, 12 * 50 * (784 + 4));  // a byte a pixel, 4 a label
+        // The trace's h2d staging events carry the bytes the uploads move: a byte a pixel.
+        int staged = 0;
+        for (const auto& ev : bytes->events.to_vector())
+            if (ev.phase == batchscope::profiler::Phase::H2D && ev.bytes > 0) {
+                EXPECT_EQ(ev.bytes, 50u * 784u) << "iteration " << ev.id;
+                ++staged;
+            }
+        EXPECT_GT(staged, 0);
+    }
+}
+
+// The loop holds a staged batch (its page-locked buffer) until the step that trains it has
+// finished: its upload reads the buffer until then. Under the strict fake (asynchronous streams,
+// uploads slower than the steps, as on a GPU whose step is shorter than its batch's upload), the
+// held run passes; with the hold removed (the test hook gives each buffer back to the loader as
+// soon as its batch is staged), the loader rewrites a buffer whose upload has not run, and the
+// fake catches it.
+TEST_F(EmulatedGpu, AStagedBatchGivenBackBeforeItsStepFinishedIsCaught) {
+    if (std::getenv("BS_USE_REAL_PLUGIN")) GTEST_SKIP() << "needs the fake plugin's strict mode";
+    const char* old_seed = std::getenv("BS_FAKE_STRICT");
+    const std::string keep_seed = old_seed ? old_seed : "";
+    setenv("BS_FAKE_STRICT", "5", 1);
+    setenv("BS_FAKE_STRICT_COPY_US", "3000", 1);  // each upload 3 ms: longer than a step here
+    struct Restore {
+        std::string seed;
+        ~Restore() {
+            batchscope::engine::testing_hooks::release_staged_batches_early = false;
+            unsetenv("BS_FAKE_STRICT_COPY_US");
+            if (seed.empty()) unsetenv("BS_FAKE_STRICT");
+            else setenv("BS_FAKE_STRICT", seed.c_str(), 1);
+        }
+    } restore{keep_seed};
+    const TrainConfig c = config("cuda");  // batches built in the training thread, as it asks for them
+    const auto held = train(c);
+    ASSERT_EQ(held->state, RunState::Finished) << held->message;
+    EXPECT_EQ(held->device.host_staging_bytes, 0);  // page-locked: uploaded straight from the batches
+
+    batchscope::engine::testing_hooks::release_staged_batches_early = true;
+    const auto released = train(c);
+    EXPECT_EQ(released->state, RunState::Failed);
+    EXPECT_NE(released->message.find("page-locked host memory changed before the upload that reads it ran"),
+              std::string::npos)
+        << released->message;
+}
+
+// Page-locked memory runs out sooner than pageable memory. A batch buffer that cannot be
+// page-locked (here: the fake's page-locked budget holds the model's own buffers, not a batch) ends
+// the run with a clear error naming the reason and the way out, never a crash; the same run with
+// pinned_memory off trains.
+TEST_F(EmulatedGpu, PageLockedMemoryRunningOutIsAClearErrorAndPageableBatchesStillTrain) {
+    if (std::getenv("BS_USE_REAL_PLUGIN")) GTEST_SKIP() << "the fake's page-locked budget";
+    setenv("BS_FAKE_PINNED_BYTES", "420000", 1);  // the model's two staging slots (314 kB) fit; a batch (157 kB) does not
+    struct Restore {
+        ~Restore() { unsetenv("BS_FAKE_PINNED_BYTES"); }
+    } restore;
+    TrainConfig c = config("cuda");
+    for (const int workers : {0, 2}) {  // built in the training thread, or in the loader's (its error travels with the batch)
+        SCOPED_TRACE(std::to_string(workers) + " workers");
+        c.workers = workers;
+        const auto s = train(c);
+        EXPECT_EQ(s->state, RunState::Failed);
+        EXPECT_NE(s->message.find("out of memory at batch size 50"), std::string::npos) << s->message;
+        EXPECT_NE(s->message.find("out of page-locked host memory"), std::string::npos) << s->message;
+        EXPECT_NE(s->message.find("--no-pinned-memory"), std::string::npos) << s->message;
+    }
+    c.pinned_memory = false;
+    const auto pageable = train(c);
+    EXPECT_EQ(pageable->state, RunState::Finished) << pageable->message;
+}
+
+// A plugin built before it promised page-locked allocations from any thread: the loader's workers
+// must not allocate through it, so the batches stay pageable and are copied into the model's
+// page-locked slots (counted), and the snapshot says pinned_memory is off.
+TEST_F(EmulatedGpu, AnOlderPluginKeepsBatchesPageable) {
+    if (std::getenv("BS_USE_REAL_PLUGIN")) GTEST_SKIP() << "the fake's older table";
+    setenv("BS_FAKE_HOST_ANY_THREAD", "0", 1);
+    struct Restore {
+        ~Restore() { unsetenv("BS_FAKE_HOST_ANY_THREAD"); }
+    } restore;
+    const auto s = train(config("cuda"));
+    ASSERT_EQ(s->state, RunState::Finished) << s->message;
+    EXPECT_FALSE(s->pinned_memory);
+    EXPECT_EQ(s->device.host_staging_bytes, 12 * 50 * (784 + 1) * 4);
+}
+
+// The tuned MLP's 8-bit input buffers are allocated with the first 8-bit batch: a device that
+// holds the model but not them ends the run with the out-of-memory advice (counting them), whose
+// batch size then trains.
+TEST_F(EmulatedGpu, EightBitInputBuffersOutOfDeviceMemoryNameABatchThatFits) {
+    // The model's buffers at batch 50 (784-32-16-10: 658 kB) fit; its two 8-bit inputs (78 kB) do not.
+    setenv("BS_FAKE_DEVICE_BYTES", "680000", 1);
+    TrainConfig c = config("cuda");
+    c.uint8_batches = true;
+    const auto s = train(c);
+    ASSERT_EQ(s->state, RunState::Failed);
+    EXPECT_NE(s->message.find("out of GPU memory at batch size 50"), std::string::npos) << s->message;
+    const std::string key = "the largest batch size that should fit is ";
+    const size_t at = s->message.find(key);
+    ASSERT_NE(at, std::string::npos) << s->message;
+    const int fit = std::stoi(s->message.substr(at + key.size()));
+    ASSERT_GT(fit, 0);
+    ASSERT_LT(fit, 50);
+    c.batch_size = fit;
+    const auto t = train(c);
+    EXPECT_EQ(t->state, RunState::Finished) << t->message;
 }

@@ -184,7 +184,8 @@ else
     # A whole TrainingRun with --backend cuda on the real plugin, against the CPU backend; its
     # CUPTI test checks the records feed the lanes, the breakdown and the device view, and that
     # under 1% of the layer stack's GPU time inside its iterations went untagged (or skips, saying
-    # why CUPTI did not start).
+    # why CUPTI did not start). It also trains from the loader's page-locked buffers (no host
+    # staging copy) and 8-bit batches converted on the device, against pageable and float runs.
     check "training run on the GPU" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 \
         "$bin/gpu_training_run_emulated_test"
     # Checkpoints served with --backend cuda on the real plugin (the tuned path and the layer stack:
@@ -203,6 +204,11 @@ else
             --gtest_filter='-*Overlap*:*OutOfMemory*:GpuComputePool.*:*ThreeMlp*'
         check "compute-sanitizer racecheck" env LD_LIBRARY_PATH="$ours_ld" compute-sanitizer --tool racecheck \
             --error-exitcode 1 "$bin/gpu_compute_gpu_test" --gtest_filter='*Reductions*:*LayerStack*:*Losses*'
+        # Training uploads straight from the loader's page-locked batches (floats, and 8-bit ones
+        # converted by collate_u8), each held until its step is done: no access out of bounds.
+        check "compute-sanitizer memcheck, page-locked uploads" env LD_LIBRARY_PATH="$ours_ld" BS_USE_REAL_PLUGIN=1 \
+            compute-sanitizer --tool memcheck --error-exitcode 1 "$bin/gpu_training_run_emulated_test" \
+            --gtest_filter='*PageLocked*:*EightBit*'
     else
         record SKIP "compute-sanitizer (not found on this machine)"
     fi

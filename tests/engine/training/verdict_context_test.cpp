@@ -100,3 +100,21 @@ TEST(VerdictContext, ALiveRunsSnapshotCarriesItsComputeThreads) {
     EXPECT_EQ(c.compute_threads, 3);  // the trainer's CPU time counts 3 cores of compute
     EXPECT_EQ(c.workers, 1);
 }
+
+// The "page-locked buffers" advice depends on whether the GPU's copies come from page-locked
+// batches: the setting follows the run's pinned_memory, live (snapshot) and stored (its config key).
+TEST(VerdictContext, PageLockedBatchesFollowThePinnedMemorySetting) {
+    TrainConfig cfg;
+    cfg.backend = "cuda";
+    EXPECT_TRUE(verdict_context(VerdictSetting::of(cfg), {}).pinned_host_buffers);
+    cfg.pinned_memory = false;
+    EXPECT_FALSE(verdict_context(VerdictSetting::of(cfg), {}).pinned_host_buffers);
+    EXPECT_FALSE(verdict_context(VerdictSetting::of_json(R"({"backend":"cuda","pinned_memory":false})"), {}).pinned_host_buffers);
+    EXPECT_TRUE(verdict_context(VerdictSetting::of_json(R"({"backend":"cuda","pinned_memory":true})"), {}).pinned_host_buffers);
+    EXPECT_TRUE(verdict_context(VerdictSetting::of_json(R"({"backend":"cuda"})"), {}).pinned_host_buffers);  // older sessions
+    RunSnapshot s;
+    s.backend = "CUDA, Fake GPU (host memory), FP32";  // a live run's backend line
+    s.pinned_memory = false;
+    EXPECT_TRUE(verdict_context(s, {}).gpu);
+    EXPECT_FALSE(verdict_context(s, {}).pinned_host_buffers);
+}

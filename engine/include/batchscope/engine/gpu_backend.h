@@ -5,7 +5,10 @@
 //
 // Device pointers are opaque here: pass them back to the backend, never dereference them.
 // Streams: kernels and GEMMs run on the compute stream; copies go to the stream asked for, and
-// events order the two (record on one, wait on the other). One thread at a time per backend.
+// events order the two (record on one, wait on the other). One thread at a time per backend,
+// except pinned() and freeing a PinnedBuffer where pinned_from_any_thread(): then any thread may
+// (the loader's workers grow their page-locked batch buffers, loader/host_memory.h, while the
+// trainer queues work).
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -171,6 +174,9 @@ public:
     DeviceBuffer device(size_t bytes);
     DeviceBuffer device_floats(size_t n) { return device(n * sizeof(float)); }
     PinnedBuffer pinned(size_t bytes);
+    // Whether pinned() and freeing a PinnedBuffer may happen on other threads than the one using
+    // the backend (false for a plugin built before that promise).
+    bool pinned_from_any_thread() const noexcept;
     PinnedBuffer pinned_floats(size_t n) { return pinned(n * sizeof(float)); }
     GpuEvent event();
     GpuMemoryStats memory_stats();

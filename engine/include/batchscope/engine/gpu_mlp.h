@@ -46,6 +46,14 @@ public:
     // unchanged until copy_done(slot) has completed. With either, y may be null for predict()
     // (serving): then only x is copied.
     int stage_pinned(const float* x, const int32_t* y, int b);
+    // An 8-bit batch (the loader's HWC pixels, b x widths()[0] bytes, `channels` of 1 or 3) whose
+    // bytes go up, a quarter of the floats' size, and become floats on the device (collate_u8:
+    // byte * scale[c] + bias[c], the host Collator's bits) at the start of its step(). page_locked:
+    // the copy reads `pixels` and `y` directly (unchanged until the step is done, as
+    // stage_pinned); else they are copied into the slot first. Throws GpuError unsupported when
+    // the plugin has no device collate.
+    int stage_u8(const uint8_t* pixels, const int32_t* y, int b, int channels, const std::array<float, 3>& scale,
+                 const std::array<float, 3>& bias, bool page_locked);
     // Queues forward + backward + SGD for the batch in `slot` and the copy of its mean loss back.
     void step(int slot, float lr, float momentum);
     // The mean loss of the last step on `slot` (waits for it).
@@ -111,14 +119,19 @@ private:
     struct Slot {
         PinnedBuffer x_host, y_host, loss_host;
         DeviceBuffer x, y, loss;
+        DeviceBuffer pixels;  // 8-bit batches (stage_u8): allocated on the first
         GpuEvent copy_start, copied, step_begin, compute_start, consumed, loss_ready;
         int rows = 0;
         bool staged = false;
+        // stage_u8: the step first converts `pixels` into `x` with this map.
+        bool collate = false;
+        int channels = 1;
+        std::array<float, 3> scale{}, bias{};
     };
     float* weights(size_t l) const;
     float* biases(size_t l) const;
     const float* forward(Slot& s);
-    int stage_impl(const float* x, const int32_t* y, int b, bool via_slot);
+    int stage_impl(const void* x, size_t x_bytes, void* x_dev, const int32_t* y, int b, bool via_slot);
     DeviceBuffer alloc(size_t floats);
     int take_slot(int b, const char* what);
     void enqueue_serving(Slot& s, const float* x, int b, float* logits_host);

@@ -240,7 +240,9 @@ typedef struct BsGpuComputeApi {
     // end of a run), then keeps the block in the pool for the next allocation of its size.
     int32_t (*device_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);
     int32_t (*device_free)(BsGpuContext* ctx, void* ptr);
-    int32_t (*host_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);  // page-locked
+    // Page-locked host memory (host_alloc_any_thread, at the end: from which threads); host_free
+    // waits for both streams, as cudaFreeHost does.
+    int32_t (*host_alloc)(BsGpuContext* ctx, uint64_t bytes, void** out);
     int32_t (*host_free)(BsGpuContext* ctx, void* ptr);
     int32_t (*release_cached)(BsGpuContext* ctx);  // gives the pool's free blocks back to CUDA
     int32_t (*memory_stats)(BsGpuContext* ctx, BsGpuMemoryStats* out);
@@ -356,6 +358,14 @@ typedef struct BsGpuComputeApi {
     // (data::Collator) computes it: the results are bit-identical to it. hwc and chw are device memory.
     int32_t (*collate_u8)(BsGpuContext* ctx, const uint8_t* hwc, int32_t n, int32_t pixels, int32_t channels,
                           BsGpuCollate params, float* chw);
+
+    // ---- Appended (same compute ABI version): check BS_GPU_ABI_HAS_FIELD(BsGpuComputeApi,
+    // host_alloc_any_thread, struct_size) first. Non-zero: host_alloc and host_free (and last_error
+    // after them) may be called from any thread while another thread uses the context (the
+    // loader's workers grow page-locked batch buffers while the trainer queues work). A plugin
+    // built before it, or 0: only from the context's thread (the engine then builds batches in
+    // pageable memory and copies each into page-locked staging).
+    uint32_t host_alloc_any_thread;
 } BsGpuComputeApi;
 
 // The one exported symbol. Returns NULL when the plugin cannot serve `requested_abi`.

@@ -81,6 +81,10 @@ struct DeviceView {
     int64_t memory_free = 0;     // the device's free bytes when last sampled (cudaMemGetInfo)
     int64_t memory_total = 0;
     int64_t memory_run = 0;      // bytes this run holds on the device (weights, gradients, activations, staging)
+    // Training: bytes of batches copied on the host into the model's page-locked staging slots
+    // before their upload, so far (0 while batches go up straight from the loader's page-locked
+    // buffers; pinned_memory off, or a model that cannot, copies each batch).
+    int64_t host_staging_bytes = 0;
     std::vector<profiler::KernelRow> kernels;  // kernels so far, by total time, largest first
     std::vector<profiler::CopyRow> copies;     // copies so far, by direction and pinned / pageable
     uint64_t cupti_records = 0;  // activity records received from CUPTI
@@ -120,6 +124,7 @@ struct RunSnapshot {
     int prefetch_depth = 0;
     int workers = 0;
     int threads = 1;  // cores the trainer's compute uses (CPU backend; fixed for the run)
+    bool pinned_memory = true;  // GPU: batches go up from page-locked loader buffers (fixed for the run)
     int epochs = 0;
     std::string backend = "cpu";
     std::string dataset;

@@ -69,6 +69,9 @@ struct TrainConfig {
     int world_size = 1;
     int64_t max_image_pixels = 64'000'000;  // larger images are refused from their header
     bool uint8_batches = false;  // loader delivers 8-bit pixels; the float conversion moves into h2d
+    // GPU: the loader builds its batches in page-locked memory, uploaded from there with no copy
+    // on the host; off, in pageable memory, copied into the model's page-locked slots first.
+    bool pinned_memory = true;
 };
 
 // Empty when valid, else a message that names the bad field, its value and the allowed range.

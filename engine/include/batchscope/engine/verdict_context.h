@@ -24,6 +24,7 @@ struct VerdictSetting {
     data::StorageKind storage = data::StorageKind::PageCache;
     int compute_threads = 1;
     bool gpu = false;
+    bool pinned_memory = true;  // GPU: batches built in page-locked memory (the pinned_memory knob)
     int cpu_cores = 0;  // 0: this machine's
 
     static VerdictSetting of(const TrainConfig& c);

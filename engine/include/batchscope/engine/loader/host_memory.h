@@ -4,11 +4,14 @@
 // from the batch, with no staging copy. Buffers are allocated when a batch slot first grows and
 // then reused: none is allocated per batch in steady state.
 #include <cstddef>
+#include <memory>
 #include <new>
 #include <utility>
 #include <vector>
 
 namespace batchscope::engine {
+
+class GpuBackend;
 
 class HostMemory {
 public:
@@ -21,6 +24,13 @@ public:
 
 // operator new / delete.
 HostMemory& pageable_memory() noexcept;
+
+// Page-locked memory from `gpu` (GpuBackend::pinned), 64-byte aligned, for batch buffers the GPU
+// uploads straight from (no staging copy on the host). Thread-safe: the loader's workers allocate
+// and free through it (so only where gpu.pinned_from_any_thread(); null otherwise). `gpu` must outlive the calls to allocate(); the object must outlive every
+// block it gave (destroying it frees what is left). An allocation that fails throws
+// std::bad_alloc whose what() gives the plugin's reason.
+std::unique_ptr<HostMemory> page_locked_memory(GpuBackend& gpu);
 
 // Where an 8-bit pixel buffer's data starts past a 64-byte boundary. 8-bit batches are decoded
 // straight into their rows, and libjpeg-turbo's SIMD colour conversion writes a scanline with

@@ -112,6 +112,9 @@ public:
     // Two upload slots. stage_upload() copies the host parts into the slot's page-locked memory now
     // (once the slot's previous upload has finished) and queues their copies on the copy stream,
     // behind the step that last read the slot (release_slot); it does not wait for the device.
+    // With page_locked, the parts' sources are page-locked already (the GPU backend's): their copies
+    // read them directly, and they must stay unchanged until the slot's step has finished.
+    // wait_uploads(): the host waits until every upload queued so far has read its source.
     // wait_upload(): the compute stream's next work waits for the slot's upload (an event).
     // release_slot(): the compute work queued so far is the last to read the slot's device buffers.
     struct Upload {
@@ -121,7 +124,14 @@ public:
     };
     static constexpr int kUploadSlots = 2;
     virtual bool pipelined() const noexcept { return false; }
-    virtual void stage_upload(int slot, std::span<const Upload> parts);
+    virtual void stage_upload(int slot, std::span<const Upload> parts, bool page_locked);
+    virtual void wait_uploads() {}
+    // 8-bit batches converted on the device (false: not offered; the call then throws): n samples
+    // of `pixels` x `channels` bytes (HWC) at `hwc` (this backend's memory, uploaded as bytes) into
+    // CHW floats, byte * scale[c] + bias[c] with data::Collator's rounding (the same bits).
+    virtual bool device_collate() const noexcept { return false; }
+    virtual void collate_u8(const void* hwc, int n, int pixels, int channels, const std::array<float, 3>& scale,
+                            const std::array<float, 3>& bias, float* chw);
     virtual void wait_upload(int slot);
     virtual void release_slot(int slot);
     // The losses as softmax_xent()/hinge(), their sum kept on the device with no read-back;

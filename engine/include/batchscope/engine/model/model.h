@@ -3,6 +3,7 @@
 // make_model() builds any ModelSpec as a layer stack on a backend (Network); the default MLP
 // with ReLU, no dropout and plain SGD-momentum uses the tuned Mlp class instead (same math, one
 // pass less per layer), so the default run stays as fast as before.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -38,6 +39,22 @@ struct InferWorkspace {
     Mlp::Workspace mlp;
 };
 
+// A batch for Model::stage(StagedBatch): float samples (what the model takes), or the loader's
+// 8-bit pixels (HWC) with the per-channel map data::Collator applies (byte * scale[c] + bias[c]),
+// converted to floats on the device (Model::device_collate()): a copy four times smaller.
+struct StagedBatch {
+    const float* x = nullptr;         // b x input features floats (CHW per sample); null with pixels
+    const uint8_t* pixels = nullptr;  // b x input features bytes (HWC per sample); null with x
+    std::array<float, 3> scale{}, bias{};  // pixels: channel c's value = byte * scale[c] + bias[c]
+    const int32_t* y = nullptr;
+    int b = 0;
+    // x (or pixels) and y are page-locked memory of this model's GPU backend (host_memory.h,
+    // page_locked_memory): the upload reads them directly, with no copy on the host. The caller
+    // then leaves them unchanged until the step that trains the batch has finished (its finish()
+    // returned) or drop_staged() returned. False: they are copied before stage() returns.
+    bool page_locked = false;
+};
+
 class Model {
 public:
     virtual ~Model() = default;
@@ -64,7 +81,16 @@ public:
     virtual void stage(const float* x, const int32_t* y, int b);
     virtual void launch(float lr);
     virtual float finish();
+    // drop_staged() also waits for a dropped batch's upload, so that its host memory may be reused.
     virtual void drop_staged() {}
+    // stage() of a StagedBatch (above): float batches as stage(x, y, b) unless page-locked (then
+    // uploaded straight from x and y); 8-bit pixels only where device_collate() (else
+    // std::logic_error: convert them on the host first).
+    virtual void stage(const StagedBatch& batch);
+    virtual bool device_collate() const noexcept { return false; }
+    // Bytes of training batches copied on the host into the model's own page-locked staging
+    // buffers before their upload, so far: 0 when every batch was staged page-locked.
+    virtual int64_t host_staging_bytes() const noexcept { return 0; }
     // Forward without dropout; how many of the b samples are classified correctly.
     virtual int64_t count_correct(const float* x, const int32_t* y, int b) = 0;
     // Serving: logits (b x classes) of x; const, with the caller's workspace.
