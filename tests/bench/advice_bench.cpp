@@ -26,6 +26,7 @@
 #include "batchscope/engine/verdict_context.h"
 #include "batchscope/profiler/verdict.h"
 #include "batchscope/profiler/window_summary.h"
+#include "bench_wait.h"
 #include "serving_bench.h"
 
 using namespace batchscope;
@@ -71,18 +72,8 @@ profiler::WindowSummary summary(const std::vector<engine::IterationRecord>& rs) 
     return profiler::summarize(s);
 }
 
-void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
-
-// Waits until the run applied `n` knob changes; the first iteration with the newest.
-int64_t applied(engine::TrainingRun& run, size_t n) {
-    for (int i = 0; i < 2000; ++i) {
-        auto s = run.snapshot();
-        if (s->knob_changes.size() >= n) return s->knob_changes.back().iteration;
-        if (engine::run_ended(s->state)) return -1;
-        sleep_s(0.005);
-    }
-    return -1;
-}
+using bench_wait::applied;
+using bench_wait::sleep_s;
 
 std::string set(engine::TrainingRun& run, const std::string& knob, int v) {
     if (knob == "workers") return run.set_workers(v);

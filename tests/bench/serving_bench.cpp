@@ -21,6 +21,7 @@
 #include "batchscope/engine/infer/request_window_sink.h"
 #include "batchscope/engine/infer/serving_model.h"
 #include "batchscope/engine/infer/serving_verdict.h"
+#include "bench_wait.h"
 
 using namespace batchscope;
 using namespace batchscope::engine::infer;
@@ -37,18 +38,8 @@ struct ServingScenario {
     int burst = 8;
 };
 
-void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
-
-// Waits until the run applied `n` knob changes; the first request id with the newest.
-int64_t applied(InferenceRun& run, size_t n) {
-    for (int i = 0; i < 2000; ++i) {
-        auto s = run.snapshot();
-        if (s->knob_changes.size() >= n) return s->knob_changes.back().iteration;
-        if (engine::run_ended(s->state)) return -1;
-        sleep_s(0.005);
-    }
-    return -1;
-}
+using bench_wait::applied;
+using bench_wait::sleep_s;
 
 // Lets the queue that built up before a change drain (at most 10 s), then `seconds` more settle.
 void settle(InferenceRun& run, int max_batch, double seconds) {
