@@ -21,19 +21,7 @@ namespace {
 // stored events (an iteration on the controller and its compute on compute stream 0).
 int64_t record(const std::string& db, bool with_events) {
     store::SessionRecorder rec(db, bs_analysis_test::meta("run", "train", "cuda"));
-    for (int i = 0; i < 2; ++i) {
-        store::IterationRow r;
-        r.iteration = i;
-        r.batch_size = 64;
-        r.start_ns = i * 10'000'000;
-        r.wall_ns = 10'000'000;
-        r.data_wait_ns = 2'000'000;
-        r.h2d_ns = 500'000;
-        r.compute_ns = 6'000'000;
-        r.d2h_ns = 250'000;
-        r.host_ns = 1'250'000;
-        rec.add(r);
-    }
+    bs_analysis_test::add_two_iterations(rec, 0, 0);
     if (with_events) {
         std::vector<store::EventRow> ev(2);
         ev[0] = {0, 10'000'000, 0, 0, static_cast<int>(Phase::Iteration), static_cast<int>(LaneKind::Controller), 0};

@@ -22,20 +22,7 @@ namespace {
 // Two iterations of 10 ms: wait 2, h2d 0.5, compute 6, d2h 0.25, host the rest.
 int64_t record_train(const std::string& db, const std::string& backend, bool with_events) {
     store::SessionRecorder rec(db, bs_analysis_test::meta("train " + backend, "train", backend));
-    for (int i = 0; i < 2; ++i) {
-        store::IterationRow r;
-        r.iteration = i;
-        r.epoch = 1;
-        r.batch_size = 64;
-        r.start_ns = 100'000'000 + i * 10'000'000;
-        r.wall_ns = 10'000'000;
-        r.data_wait_ns = 2'000'000;
-        r.h2d_ns = 500'000;
-        r.compute_ns = 6'000'000;
-        r.d2h_ns = 250'000;
-        r.host_ns = 1'250'000;
-        rec.add(r);
-    }
+    bs_analysis_test::add_two_iterations(rec, 100'000'000, 1);
     if (with_events) {
         store::EventRow e;
         e.start_ns = 100'000'000;
