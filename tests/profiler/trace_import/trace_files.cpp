@@ -1,5 +1,6 @@
 #include "trace_files.h"
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -68,6 +69,28 @@ std::string small_gpu_trace(bool legacy) {
  "traceEvents": )") + events + R"(,
  "baseTimeNanoseconds": 1711964646000000000, "displayTimeUnit": "ms"}
 )";
+}
+
+void expect_small_gpu_trace_steps(const batchscope::trace_import::TraceAnalysis& a) {
+    constexpr int64_t us = 1000;
+    ASSERT_EQ(a.steps.size(), 2u);
+    const batchscope::trace_import::StepParts& s7 = a.steps[0];
+    EXPECT_EQ(s7.number, 7);
+    EXPECT_EQ(s7.wall_ns, 150 * us);
+    EXPECT_EQ(s7.compute_ns, 50 * us);
+    EXPECT_EQ(s7.comm_ns, 15 * us);  // the collective, not compute
+    EXPECT_EQ(s7.h2d_ns, 10 * us);
+    EXPECT_EQ(s7.d2h_ns, 0);
+    EXPECT_EQ(s7.other_gpu_ns, 20 * us);
+    EXPECT_EQ(s7.data_wait_ns, 20 * us);
+    EXPECT_EQ(s7.host_ns, 35 * us);
+    const batchscope::trace_import::StepParts& s8 = a.steps[1];
+    EXPECT_EQ(s8.number, 8);
+    EXPECT_EQ(s8.wall_ns, 50 * us);
+    EXPECT_EQ(s8.compute_ns, 10 * us);
+    EXPECT_EQ(s8.d2h_ns, 20 * us);
+    EXPECT_EQ(s8.data_wait_ns, 10 * us);
+    EXPECT_EQ(s8.host_ns, 10 * us);
 }
 
 }  // namespace bs_trace_test

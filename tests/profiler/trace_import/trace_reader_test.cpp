@@ -29,31 +29,16 @@ constexpr int64_t us = 1000;
 //   data     [1150,1180) minus compute and d2h = [1160,1170) = 10
 //   host     [1190,1200)                                     = 10, nothing queued: host_wait 10
 void expect_small_trace(const TraceAnalysis& a) {
+    bs_trace_test::expect_small_gpu_trace_steps(a);
     ASSERT_EQ(a.steps.size(), 2u);
     EXPECT_FALSE(a.whole_trace_window);
     EXPECT_TRUE(a.has_gpu);
     const StepParts& s7 = a.steps[0];
-    EXPECT_EQ(s7.number, 7);
     EXPECT_EQ(s7.start_ns, 1000 * us);
-    EXPECT_EQ(s7.wall_ns, 150 * us);
-    EXPECT_EQ(s7.compute_ns, 50 * us);
-    EXPECT_EQ(s7.comm_ns, 15 * us);
-    EXPECT_EQ(s7.h2d_ns, 10 * us);
-    EXPECT_EQ(s7.d2h_ns, 0);
-    EXPECT_EQ(s7.other_gpu_ns, 20 * us);
-    EXPECT_EQ(s7.data_wait_ns, 20 * us);
-    EXPECT_EQ(s7.host_ns, 35 * us);
     EXPECT_EQ(s7.host_wait_ns, 5 * us);
     EXPECT_EQ(s7.comm_busy_ns, 20 * us);
     EXPECT_EQ(s7.comm_overlap_ns, 5 * us);
-    const StepParts& s8 = a.steps[1];
-    EXPECT_EQ(s8.number, 8);
-    EXPECT_EQ(s8.wall_ns, 50 * us);
-    EXPECT_EQ(s8.compute_ns, 10 * us);
-    EXPECT_EQ(s8.d2h_ns, 20 * us);
-    EXPECT_EQ(s8.data_wait_ns, 10 * us);
-    EXPECT_EQ(s8.host_ns, 10 * us);
-    EXPECT_EQ(s8.host_wait_ns, 10 * us);
+    EXPECT_EQ(a.steps[1].host_wait_ns, 10 * us);
     EXPECT_EQ(a.total.wall_ns, 200 * us);
     EXPECT_EQ(a.total.parts_sum(), a.total.wall_ns);
 }
