@@ -1,12 +1,13 @@
 #pragma once
 // The fake compute plugin's check of every emulated kernel's arguments (EMULATED: its "device"
-// memory is host memory it allocated): the sizes the real plugin refuses (negative ones, a
-// convolution window that does not fit, ...; engine/cuda/compute_ops.cpp), then each pointer
-// operand's WHOLE extent, computed from the sizes as the CUDA kernels index it (engine/cuda/*.cu),
-// inside one device allocation. One function per kernel, named as its BsGpuComputeApi field, with
-// its arguments after the context's: "" when the call is fine, else what is wrong, naming the
-// kernel and the operand ("bias_add y: 60 bytes at ... are not inside one device allocation").
-// An operand whose extent is 0 is not looked at (the real kernel does not touch it).
+// memory is host memory it allocated): first what the real plugin refuses of the sizes and
+// aliasing (negative sizes, a window that does not fit, an output that may not alias its input,
+// ...: engine/cuda/compute_ops.cpp), then each pointer operand's WHOLE extent, computed from the
+// sizes as the CUDA kernels index it (engine/cuda/*.cu), inside one device allocation. One
+// function per kernel, named as its BsGpuComputeApi field, taking its arguments after the
+// context: "" when the call is fine, else what is wrong, naming the kernel and the operand
+// ("bias_add y: 96 bytes at ... are not inside one device allocation (fake)"). An operand whose
+// extent is 0 is not looked at (the real kernel does not touch it).
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "fake_device_checks.h"
 
@@ -59,14 +60,18 @@ inline std::string operands_error(const Allocations& device, const char* kernel,
 
 constexpr uint64_t kF = sizeof(float), kI = sizeof(int32_t);
 // n floats, saturated.
-inline uint64_t floats(uint64_t n) { return n > std::numeric_limits<uint64_t>::max() / kF ? std::numeric_limits<uint64_t>::max() : n * kF; }
+inline uint64_t floats(uint64_t n) {
+    return n > std::numeric_limits<uint64_t>::max() / kF ? std::numeric_limits<uint64_t>::max() : n * kF;
+}
 
 // Row-major A (m x k, or k x m transposed), B (k x n, or n x k), C (m x n), each with its row stride.
 inline std::string sgemm(const Allocations& d, int32_t ta, int32_t tb, int32_t m, int32_t n, int32_t k, float,
                          const float* a, int32_t lda, const float* b, int32_t ldb, float, const float* c, int32_t ldc) {
     if (auto e = sizes_error("sgemm", {{"m", m, 0}, {"n", n, 0}, {"k", k, 0}}); !e.empty()) return e;
     if (m == 0 || n == 0 || k == 0) return {};
-    auto extent = [](int64_t rows, int64_t cols, int64_t ld) { return ld < cols ? 0 : bytes_of(kF, {(rows - 1) * ld + cols}); };
+    auto extent = [](int64_t rows, int64_t cols, int64_t ld) {
+        return ld < cols ? 0 : bytes_of(kF, {(rows - 1) * ld + cols});
+    };
     const uint64_t ea = ta ? extent(k, m, lda) : extent(m, k, lda);
     const uint64_t eb = tb ? extent(n, k, ldb) : extent(k, n, ldb);
     const uint64_t ec = extent(m, n, ldc);
@@ -74,9 +79,10 @@ inline std::string sgemm(const Allocations& d, int32_t ta, int32_t tb, int32_t m
     return operands_error(d, "sgemm", {{"A", a, ea}, {"B", b, eb}, {"C", c, ec}});
 }
 
-inline std::string bias_activation(const Allocations& d, int32_t, float* z, const float* bias, float* a, int32_t rows,
-                                   int32_t cols) {
+inline std::string bias_activation(const Allocations& d, int32_t act, float* z, const float* bias, float* a,
+                                   int32_t rows, int32_t cols) {
     if (auto e = sizes_error("bias_activation", {{"rows", rows, 0}, {"cols", cols, 1}}); !e.empty()) return e;
+    if (a == z && act != BS_GPU_ACT_IDENTITY) return "bias_activation: a may equal z only for the identity (fake)";
     const uint64_t zb = rows ? bytes_of(kF, {rows, cols}) : 0;
     return operands_error(d, "bias_activation", {{"z", z, zb}, {"bias", bias, rows ? bytes_of(kF, {cols}) : 0},
                                                  {"a", a, a ? zb : 0}});
@@ -149,7 +155,8 @@ inline std::string bias_grad(const Allocations& d, const float* dy, int32_t oute
     if (auto e = sizes_error("bias_grad", {{"outer", outer, 0}, {"channels", channels, 0}, {"inner", inner, 1}});
         !e.empty())
         return e;
-    return operands_error(d, "bias_grad", {{"dy", dy, bytes_of(kF, {outer, channels, inner})}, {"gb", gb, bytes_of(kF, {channels})}});
+    return operands_error(d, "bias_grad",
+                          {{"dy", dy, bytes_of(kF, {outer, channels, inner})}, {"gb", gb, bytes_of(kF, {channels})}});
 }
 
 inline std::string dropout(const Allocations& d, const float* x, const float* keep, float, float* y, uint64_t n) {
@@ -179,22 +186,26 @@ inline uint64_t col_bytes(int32_t n, int32_t c, int32_t h, int32_t w, int32_t k,
 inline std::string im2col_batch(const Allocations& d, const float* x, int32_t n, int32_t c, int32_t h, int32_t w,
                                 int32_t k, int32_t stride, int32_t pad, float* col) {
     if (auto e = conv_sizes_error("im2col_batch", n, c, h, w, k, stride, pad); !e.empty()) return e;
-    return operands_error(d, "im2col_batch", {{"x", x, bytes_of(kF, {n, c, h, w})}, {"col", col, col_bytes(n, c, h, w, k, stride, pad)}});
+    return operands_error(d, "im2col_batch",
+                          {{"x", x, bytes_of(kF, {n, c, h, w})}, {"col", col, col_bytes(n, c, h, w, k, stride, pad)}});
 }
 inline std::string col2im_batch(const Allocations& d, const float* col, int32_t n, int32_t c, int32_t h, int32_t w,
                                 int32_t k, int32_t stride, int32_t pad, float* x) {
     if (auto e = conv_sizes_error("col2im_batch", n, c, h, w, k, stride, pad); !e.empty()) return e;
-    return operands_error(d, "col2im_batch", {{"col", col, col_bytes(n, c, h, w, k, stride, pad)}, {"x", x, bytes_of(kF, {n, c, h, w})}});
+    return operands_error(d, "col2im_batch",
+                          {{"col", col, col_bytes(n, c, h, w, k, stride, pad)}, {"x", x, bytes_of(kF, {n, c, h, w})}});
 }
 inline std::string im2col(const Allocations& d, const float* x, int32_t c, int32_t h, int32_t w, int32_t k,
                           int32_t stride, int32_t pad, float* col) {
     if (auto e = conv_sizes_error("im2col", 1, c, h, w, k, stride, pad); !e.empty()) return e;
-    return operands_error(d, "im2col", {{"x", x, bytes_of(kF, {c, h, w})}, {"col", col, col_bytes(1, c, h, w, k, stride, pad)}});
+    return operands_error(d, "im2col",
+                          {{"x", x, bytes_of(kF, {c, h, w})}, {"col", col, col_bytes(1, c, h, w, k, stride, pad)}});
 }
 inline std::string col2im(const Allocations& d, const float* col, int32_t c, int32_t h, int32_t w, int32_t k,
                           int32_t stride, int32_t pad, float* x) {
     if (auto e = conv_sizes_error("col2im", 1, c, h, w, k, stride, pad); !e.empty()) return e;
-    return operands_error(d, "col2im", {{"col", col, col_bytes(1, c, h, w, k, stride, pad)}, {"x", x, bytes_of(kF, {c, h, w})}});
+    return operands_error(d, "col2im",
+                          {{"col", col, col_bytes(1, c, h, w, k, stride, pad)}, {"x", x, bytes_of(kF, {c, h, w})}});
 }
 
 inline std::string pool_sizes_error(const char* kernel, int32_t planes, int32_t h, int32_t w, int32_t k, int32_t s) {
@@ -223,7 +234,7 @@ inline std::string transpose_outer(const Allocations& d, const float* x, int32_t
     if (auto e = sizes_error("transpose_outer", {{"a", a, 1}, {"b", b, 1}, {"inner", inner, 1}}); !e.empty()) return e;
     const uint64_t n = bytes_of(kF, {a, b, inner});
     if (auto e = operands_error(d, "transpose_outer", {{"x", x, n}, {"y", y, n}}); !e.empty()) return e;
-    const char *px = reinterpret_cast<const char*>(x), *py = reinterpret_cast<const char*>(y);
+    const auto px = reinterpret_cast<uintptr_t>(x), py = reinterpret_cast<uintptr_t>(y);
     if (px < py + n && py < px + n) return "transpose_outer: x and y overlap (fake)";
     return {};
 }

@@ -174,6 +174,7 @@ TEST_P(FakeKernelRanges, SizesTheRealPluginRefusesAreRefused) {
     GpuBackend& g = *gpu;
     expect_refused([&] { g.sgemm(false, false, -1, 2, 2, 1.f, x, 2, x, 2, 0.f, x, 2); }, "sgemm: m is -1");
     expect_refused([&] { g.bias_activation(GpuActivation::relu, x, x + 100, x + 200, -1, 4); }, "bias_activation: rows is -1");
+    expect_refused([&] { g.bias_activation(GpuActivation::relu, x, x + 100, x, 2, 4); }, "bias_activation: a may equal z only");
     expect_refused([&] { g.softmax_xent(x, i + 100, 2, 1, 1.f, x + 200, x + 300); }, "softmax_xent: cols is 1");
     expect_refused([&] { g.column_sum(x, 2, -3, 1.f, x + 100); }, "column_sum: cols is -3");
     expect_refused([&] { g.bias_add(x, x + 100, -1, 2, 2); }, "bias_add: outer is -1");
