@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -192,6 +193,33 @@ TEST_P(FakeKernelRanges, SizesTheRealPluginRefusesAreRefused) {
     // Sizes whose product overflows 64 bits: an extent that cannot fit, never one that wrapped small.
     expect_refused([&] { g.bias_add(x, x + 100, INT_MAX, INT_MAX, INT_MAX); }, "bias_add y: 18446744073709551615 bytes");
     gpu->synchronize(GpuStream::compute);
+}
+
+// Labels are data, not sizes: one outside [0, classes) gives its row a NaN loss and a zero
+// gradient (the ABI's promise, and the CUDA kernels'), the other rows their usual values, and
+// nothing is written outside the gradient's rows.
+TEST_P(FakeKernelRanges, ALabelOutsideTheClassesGivesItsRowANanLossNotAWildWrite) {
+    constexpr int rows = 3, cols = 4;
+    const std::vector<float> z{0.f, 1.f, 2.f, 3.f, 3.f, 2.f, 1.f, 0.f, 1.f, 1.f, 1.f, 1.f};
+    const std::vector<int32_t> y{2, 1000000, 0};
+    DeviceBuffer dz = gpu->device_floats(z.size()), dy = gpu->device(y.size() * sizeof(int32_t));
+    DeviceBuffer loss = gpu->device_floats(rows), grad = gpu->device_floats(rows * cols);
+    gpu->copy_h2d(dz.data(), z.data(), z.size() * sizeof(float), GpuStream::compute);
+    gpu->copy_h2d(dy.data(), y.data(), y.size() * sizeof(int32_t), GpuStream::compute);
+    for (const bool hinge : {false, true}) {
+        SCOPED_TRACE(hinge ? "hinge" : "softmax_xent");
+        gpu->fill(grad.floats(), rows * cols, 7.f);
+        if (hinge) gpu->hinge(dz.floats(), dy.ints(), rows, cols, 1.f, 1.f, loss.floats(), grad.floats());
+        else gpu->softmax_xent(dz.floats(), dy.ints(), rows, cols, 1.f, loss.floats(), grad.floats());
+        std::vector<float> l(rows), g(rows * cols);
+        gpu->copy_d2h(l.data(), loss.data(), l.size() * sizeof(float), GpuStream::compute);
+        gpu->copy_d2h(g.data(), grad.data(), g.size() * sizeof(float), GpuStream::compute);
+        gpu->synchronize(GpuStream::compute);
+        EXPECT_TRUE(std::isnan(l[1]));
+        EXPECT_TRUE(std::isfinite(l[0]) && std::isfinite(l[2]));
+        for (int j = 0; j < cols; ++j) EXPECT_EQ(g[cols + j], 0.f) << "column " << j;
+        EXPECT_NE(g[0 * cols + 2], 7.f);  // the good rows were written
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(SynchronousAndStrict, FakeKernelRanges, testing::Values("", "5"),
