@@ -192,6 +192,9 @@ TEST_P(FakeKernelRanges, SizesTheRealPluginRefusesAreRefused) {
     expect_refused([&] { g.collate_u8(u, 1, 4, 2, {1.f, 1.f, 1.f}, {0.f, 0.f, 0.f}, x + 100); }, "collate_u8: channels is 2");
     // Sizes whose product overflows 64 bits: an extent that cannot fit, never one that wrapped small.
     expect_refused([&] { g.bias_add(x, x + 100, INT_MAX, INT_MAX, INT_MAX); }, "bias_add y: 18446744073709551615 bytes");
+    // A negative count cast to the unsigned n of the elementwise kernels: far too long, refused.
+    expect_refused([&] { g.activation(GpuActivation::relu, x, x, static_cast<size_t>(-1)); },
+                   "activation_forward x: 18446744073709551615 bytes");
     gpu->synchronize(GpuStream::compute);
 }
 
