@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace fake_kernels {
 
@@ -49,18 +50,32 @@ inline int32_t activation_backward(BsGpuContext*, int32_t act, const float* x, c
     return BS_GPU_OK;
 }
 
+// A label outside [0, cols) gives its row a NaN loss and a zero gradient, as the CUDA kernels do
+// (compute_kernels.cu, bad_label): visible, never a write outside the row.
+inline bool bad_label(int32_t label, int32_t cols, float& row_loss, float* grad_row) {
+    if (label >= 0 && label < cols) return false;
+    row_loss = std::numeric_limits<float>::quiet_NaN();
+    for (int32_t j = 0; j < cols; ++j) grad_row[j] = 0.f;
+    return true;
+}
+
 inline int32_t softmax_xent(BsGpuContext*, const float* z, const int32_t* y, int32_t rows, int32_t cols, float scale,
                             float* loss, float* grad) {
-    for (int r = 0; r < rows; ++r)
-        loss[r] = m::softmax_xent_row(z + static_cast<size_t>(r) * cols, cols, y[r], grad + static_cast<size_t>(r) * cols, scale);
+    for (int r = 0; r < rows; ++r) {
+        float* g = grad + static_cast<size_t>(r) * cols;
+        if (!bad_label(y[r], cols, loss[r], g))
+            loss[r] = m::softmax_xent_row(z + static_cast<size_t>(r) * cols, cols, y[r], g, scale);
+    }
     return BS_GPU_OK;
 }
 
 inline int32_t hinge(BsGpuContext*, const float* z, const int32_t* y, int32_t rows, int32_t cols, float scale,
                      float margin, float* loss, float* grad) {
-    for (int r = 0; r < rows; ++r)
-        loss[r] = m::hinge_crammer_singer_row(z + static_cast<size_t>(r) * cols, cols, y[r],
-                                              grad + static_cast<size_t>(r) * cols, scale, margin);
+    for (int r = 0; r < rows; ++r) {
+        float* g = grad + static_cast<size_t>(r) * cols;
+        if (!bad_label(y[r], cols, loss[r], g))
+            loss[r] = m::hinge_crammer_singer_row(z + static_cast<size_t>(r) * cols, cols, y[r], g, scale, margin);
+    }
     return BS_GPU_OK;
 }
 

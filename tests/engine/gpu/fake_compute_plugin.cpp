@@ -16,13 +16,15 @@
 // of the order in which the core queues work (pipelined training) and of what its copies move.
 // BS_FAKE_STRICT_COPY_US: see slow_copy_us. BS_FAKE_PINNED_BYTES: see host_alloc.
 // BS_FAKE_STRICT=<seed> (read when a context is created): the strict mode of fake_strict.h, the
-// streams run asynchronously on threads of their own; copies, fills and kernels also check that
-// their device pointers lie inside a device allocation (the GEMM and fills their whole extent).
+// streams run asynchronously on threads of their own. In every mode, copies, fills and kernels
+// check that their device pointers lie inside a device allocation, each operand's whole extent
+// (a kernel's from its sizes: fake_kernel_ranges.h), and refuse the sizes the real plugin refuses.
 #include "batchscope/engine/gpu_plugin_abi.h"
 #include "fake_compute_kernels.h"
 #include "fake_cupti.h"
 #include "fake_graph.h"
 #include "fake_device_checks.h"
+#include "fake_kernel_ranges.h"
 #include "fake_strict.h"
 
 #include <chrono>
@@ -370,22 +372,22 @@ struct Unsupported<int32_t (*)(BsGpuContext*, A...)> {
 };
 #define BS_UNSUP(field) &Unsupported<decltype(BsGpuComputeApi::field)>::fn
 
-// An emulated kernel on the compute stream: its pointer arguments checked, queued (strict) or run,
-// and, for the recorded ones, one fake CUPTI kernel record named "fake_<field>". The GEMM launches
-// through the "driver" (as cuBLAS does): its record's id follows the driver kind (fake_cupti.h).
+// An emulated kernel on the compute stream: its arguments checked (its sizes, and each pointer's
+// whole extent: fake_kernel_ranges.h), queued (strict) or run, and, for the recorded ones, one
+// fake CUPTI kernel record named "fake_<field>". The GEMM launches through the "driver" (as
+// cuBLAS does): its record's id follows the driver kind (fake_cupti.h).
 BsGpuComputeApi g_emulated;  // the kernels fake_kernels::install put in
-template <auto Member, typename F>
+template <auto Member, typename F, auto Ranges>
 struct Kernel;
-template <auto Member, typename... A>
-struct Kernel<Member, int32_t (*)(BsGpuContext*, A...)> {
+template <auto Member, auto Ranges, typename... A>
+struct Kernel<Member, int32_t (*)(BsGpuContext*, A...), Ranges> {
     static inline const char* name = "";
     static inline bool recorded = false;
     static inline bool driver = false;
     static int32_t fn(BsGpuContext* c, A... a) {
         if (std::string v = strict_violation(c); !v.empty()) return fail(c, BS_GPU_ERR_CUDA, v);
         std::string bad = fake_checks::pointer_args_error(c->device, name, a...);
-        if constexpr (std::is_same_v<decltype(Member), decltype(&BsGpuComputeApi::sgemm)>)  // the only one of its type
-            if (bad.empty()) bad = fake_checks::sgemm_range_error(c->device, a...);
+        if (bad.empty()) bad = Ranges(c->device, a...);  // the sizes, and each operand's whole extent
         if (!bad.empty()) return fail(c, BS_GPU_ERR_INVALID_ARGUMENT, bad);
         if (recorded) op_log(name, BS_GPU_STREAM_COMPUTE);
         const fake_cupti::Tag tag = fake_cupti::current_tag(driver);
@@ -401,13 +403,13 @@ struct Kernel<Member, int32_t (*)(BsGpuContext*, A...)> {
         return BS_GPU_OK;
     }
 };
-#define BS_KERNEL(field, is_recorded)                                                            \
-    do {                                                                                         \
-        using K = Kernel<&BsGpuComputeApi::field, decltype(BsGpuComputeApi::field)>;             \
-        K::name = "fake_" #field;                                                                \
-        K::recorded = is_recorded;                                                               \
-        K::driver = std::string_view(#field) == "sgemm";                                         \
-        t.field = &K::fn;                                                                        \
+#define BS_KERNEL(field, is_recorded)                                                                     \
+    do {                                                                                                  \
+        using K = Kernel<&BsGpuComputeApi::field, decltype(BsGpuComputeApi::field), &fake_ranges::field>; \
+        K::name = "fake_" #field;                                                                         \
+        K::recorded = is_recorded;                                                                        \
+        K::driver = std::string_view(#field) == "sgemm";                                                  \
+        t.field = &K::fn;                                                                                 \
     } while (0)
 
 void wrap_emulated_kernels(BsGpuComputeApi& t) {

@@ -1,14 +1,14 @@
 #pragma once
 // The fake compute plugin's checks of device pointers (EMULATED: its "device" memory is host
-// memory it allocated): a pointer, or a GEMM's whole operands, must lie inside one device
-// allocation; the allocations a kernel's arguments touch are in use until it has run (strict
-// mode); a checksum tells whether host memory changed between a copy's call and its run.
+// memory it allocated): a pointer, or a kernel's whole operands (fake_kernel_ranges.h), must lie
+// inside one device allocation; the allocations a kernel's arguments touch are in use until it
+// has run (strict mode); a checksum tells whether host memory changed between a copy's call and
+// its run.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -24,9 +24,9 @@ inline std::string device_range_error(const Allocations& device, const void* p, 
     auto it = device.upper_bound(const_cast<void*>(p));
     if (it != device.begin()) {
         --it;
-        const char* b = static_cast<const char*>(it->first);
-        const char* q = static_cast<const char*>(p);
-        if (q >= b && q + bytes <= b + std::max<size_t>(it->second, 1)) return {};
+        const uint64_t size = std::max<size_t>(it->second, 1);
+        const auto off = static_cast<uint64_t>(static_cast<const char*>(p) - static_cast<const char*>(it->first));
+        if (off <= size && bytes <= size - off) return {};
     }
     return std::string(what) + ": " + std::to_string(bytes) + " bytes at " +
            std::to_string(reinterpret_cast<uintptr_t>(p)) + " are not inside one device allocation (fake)";
@@ -67,24 +67,6 @@ std::vector<fake_strict::Range> allocations_of(const Allocations& device, A... a
     };
     (one(a), ...);
     return uses;
-}
-
-// The GEMM's operands, whole: row-major A (m x k, or k x m transposed), B (k x n, or n x k), C (m x n).
-inline std::string sgemm_range_error(const Allocations& device, int32_t ta, int32_t tb, int32_t m, int32_t n, int32_t k,
-                                     float, const float* a, int32_t lda, const float* b, int32_t ldb, float,
-                                     const float* cc, int32_t ldc) {
-    if (m <= 0 || n <= 0 || k <= 0) return {};
-    auto extent = [](int32_t rows, int32_t cols, int32_t ld) {
-        return ld < cols ? uint64_t{0} : ((static_cast<uint64_t>(rows) - 1) * static_cast<uint64_t>(ld) + cols) * 4;
-    };
-    const uint64_t ea = ta ? extent(k, m, lda) : extent(m, k, lda);
-    const uint64_t eb = tb ? extent(n, k, ldb) : extent(k, n, ldb);
-    const uint64_t ec = extent(m, n, ldc);
-    if (!ea || !eb || !ec) return "sgemm: a leading dimension smaller than its row (fake)";
-    for (auto [p, e, what] :
-         {std::tuple{static_cast<const void*>(a), ea, "sgemm A"}, {b, eb, "sgemm B"}, {cc, ec, "sgemm C"}})
-        if (std::string err = device_range_error(device, p, e, what); !err.empty()) return err;
-    return {};
 }
 
 }  // namespace fake_checks
