@@ -6,7 +6,7 @@
 // and its CUPTI records are the same work twice, one event per kernel, copy or memset. A sink that
 // gets the records stores them, as named device rows (name, kind, copy direction, pinned, with the
 // iteration or batch id, phase and stream lane of the stream-lane event), and leaves the
-// stream-lane events out: a named row holds everything the event held, and one row per piece of
+// stream-lane events out: a named row holds everything the event's row held, and one row per piece of
 // work keeps the Chrome export (which draws named rows as kernel / gpu_memcpy / gpu_memset slices)
 // and the session-detail timeline from drawing each kernel twice. Without CUPTI (CUDA-event
 // timing) there are no records, and the stream-lane events are stored as before.
