@@ -78,6 +78,9 @@ public:
         if (!opts_.trace_json.empty() || !opts_.summary.empty()) events_.append(events);
         if (inner_) inner_->on_events(events);
     }
+    void on_device_records(std::span<const profiler::GpuActivity> records) override {
+        if (inner_) inner_->on_device_records(records);  // the session keeps them by name
+    }
     void on_device(const engine::DeviceView& d) override {
         device_ = d;
         if (inner_) inner_->on_device(d);

@@ -196,6 +196,7 @@ PY
       expect_exit "infer --backend cuda traced by (fake) CUPTI" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
       --backend cuda --mode closed --concurrency 2 --max-batch 2 --requests 300 --test-limit 300 --save-events \
       --db "$tmp/cupti.db"
+    cp "$tmp/out" "$tmp/cupti-live.txt"
     grep -q '^timing: h2d, compute and d2h from CUPTI activity records' "$tmp/out"; check "the timing line says CUPTI" $?
     grep -qE '^GPU phases from CUPTI records: [0-9]+ batches; from CUDA events \(no record in time\): 0$' "$tmp/out"
     check "every batch's phases came from its records" $?
@@ -212,6 +213,22 @@ lanes = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "threa
 assert any(l.startswith("copy stream") for l in lanes) and any(l.startswith("compute stream") for l in lanes), lanes
 assert sum(1 for e in ev if e["ph"] == "b" and e["name"] == "request") == 300
 PY
+    # The saved stream keeps its CUPTI records by name: the live run's kernel and copy tables.
+    expect_exit "sessions show --kernels --copies (CUPTI-traced stream)" 0 "$cli" sessions --db "$tmp/cupti.db" show 1 \
+        --kernels --copies --top 0 --json
+    python3 - "$tmp/cupti-live.txt" "$tmp/out" "$tmp/cupti-trace.json" <<'PY'; check "the saved stream's kernel and copy tables are the live run's, each kernel drawn once" $?
+import json, re, sys
+live, saved = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+kernels = {k["name"]: k["calls"] for k in saved["kernels"]}
+live_k = {m.group(1): int(m.group(2)) for m in re.finditer(r'^  kernel (\S+)\s+(\d+) calls', live, re.M)}
+assert "fake_sgemm" in live_k, live
+assert all(kernels.get(n) == c for n, c in live_k.items()), (live_k, kernels)
+live_c = {(m.group(1), m.group(2)): int(m.group(3)) for m in re.finditer(r'^  copy (HtoD|DtoH) (\w+): (\d+) calls', live, re.M)}
+saved_c = {(c["direction"], c["host_memory"]): c["calls"] for c in saved["copies"] if c["direction"] in ("HtoD", "DtoH")}
+assert live_c and live_c == saved_c, (live_c, saved_c)
+ev = json.load(open(sys.argv[3]))["traceEvents"]
+assert sum(1 for e in ev if e.get("ph") == "X" and e.get("cat") == "kernel") == sum(kernels.values())
+PY
     BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 BS_FAKE_CUPTI=refuse \
       expect_exit "infer --backend cuda with CUPTI refused" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
       --backend cuda --requests 50 --test-limit 300 --no-save
@@ -221,6 +238,27 @@ PY
       expect_exit "infer --backend cuda --no-cupti" 0 "$cli" infer --checkpoint "$tmp/model.ckpt" \
       --backend cuda --no-cupti --requests 50 --test-limit 300 --no-save
     grep -q '^timing: .*CUPTI unavailable: turned off by the user' "$tmp/out"; check "--no-cupti: CUDA events, said" $?
+    # A training run on the emulated GPU, traced by the fake CUPTI and saved with its events: the
+    # saved session's kernel and copy tables are the ones the run printed.
+    BATCHSCOPE_GPU_PLUGIN="$fake_plugin" BS_FAKE_COMPUTE=emulate BS_FAKE_DEVICE_BYTES=200000000 BS_FAKE_CUPTI=on \
+      expect_exit "train --backend cuda traced by (fake) CUPTI, --save-events" 0 "$cli" train --backend cuda \
+      --model mlp:32,16 --epochs 1 --workers 0 --prefetch 0 --train-limit 600 --test-limit 200 --save-events --json \
+      --db "$tmp/cupti-train.db"
+    cp "$tmp/out" "$tmp/cupti-train.json"
+    expect_exit "sessions show --kernels --copies (CUPTI-traced training)" 0 "$cli" sessions --db "$tmp/cupti-train.db" \
+        show 1 --kernels --copies --top 0 --json
+    python3 - "$tmp/cupti-train.json" "$tmp/out" <<'PY'; check "the saved training run's kernel and copy tables are the live run's" $?
+import json, sys
+live, saved = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert live["gpu_timing"]["mode"] == "CUPTI", live["gpu_timing"]
+assert live["session"]["events_dropped"] == 0, live["session"]
+lk = [(k["name"], k["calls"], k["total_ns"]) for k in live["device"]["kernels"]]
+sk = [(k["name"], k["calls"], k["total_ns"]) for k in saved["kernels"]]
+assert any(k[0] == "fake_sgemm" for k in sk) and lk == sk, (lk, sk)
+lc = sorted((c["direction"], c["calls"], c["bytes"], c["total_ns"]) for c in live["device"]["copies"])
+sc = sorted((c["direction"], c["calls"], c["bytes"], c["total_ns"]) for c in saved["copies"])
+assert lc == sc and any(c[0] == "HtoD" and c[2] >= 600 * 784 for c in sc), (lc, sc)
+PY
     expect_exit "sessions show (CUDA stream)" 0 "$cli" sessions --db "$tmp/cuda.db" show 1
     grep -q 'CUDA' "$tmp/out"; check "the saved session names the CUDA backend" $?
     # CUDA graphs (emulated by the fake plugin): off on request, and a capture that fails is said.

@@ -29,6 +29,7 @@ void GpuRunTrace::hold(int64_t id, int64_t start_ns, int64_t end_ns, std::span<c
 
 void GpuRunTrace::poll(int64_t now_ns, bool forced, std::vector<profiler::Event>& events,
                        std::vector<profiler::GpuIterationJoin::Joined>& joined) {
+    drained_.clear();  // drained() is this poll's records only
     if (!cupti()) return;
     if (!forced && now_ns - last_poll_ns_ < kPollEveryNs) return;
     last_poll_ns_ = now_ns;
@@ -38,7 +39,6 @@ void GpuRunTrace::poll(int64_t now_ns, bool forced, std::vector<profiler::Event>
         wait_for_streams();
         if (collector_.flush(true) != 0) ++flush_failures_;
     }
-    drained_.clear();
     if (collector_.drain(drained_) > 0) {
         tables_.add(drained_);
         tables_changed_ = true;

@@ -46,6 +46,9 @@ public:
     // and the iterations now complete to `joined` (oldest first).
     void poll(int64_t now_ns, bool forced, std::vector<profiler::Event>& events,
               std::vector<profiler::GpuIterationJoin::Joined>& joined);
+    // The records the last poll() drained (empty when it drained none), in the order drained: what
+    // the stream-lane events it appended were made from (for a session that keeps them by name).
+    std::span<const profiler::GpuActivity> drained() const noexcept { return drained_; }
 
     // The device view: name, memory (sampled about once a second unless `force`), tables, counts.
     void fill(DeviceView& d, int64_t now_ns, bool force);

@@ -54,6 +54,7 @@ void InferenceRun::Impl::server_main() {
         gpu_events.clear();
         gpu_trace->poll(now, forced, gpu_events,
                         [&](std::span<RequestRecord> done, const BatchTiming& t, bool) { finish(done, t, false); });
+        if (trace && !gpu_trace->drained().empty()) sink->on_device_records(gpu_trace->drained());
         if (trace && !gpu_events.empty()) sink->on_events(gpu_events);
         gpu_trace->fill(device, now, forced);
     };

@@ -5,6 +5,7 @@
 
 #include "batchscope/engine/session_sink.h"  // environment_json
 #include "batchscope/store/session_recorder.h"
+#include "../session_event_rows.h"
 
 namespace batchscope::engine::infer {
 namespace {
@@ -173,9 +174,20 @@ void InferSessionSink::on_events(std::span<const profiler::Event> events) {
     if (!save_events_) return;
     event_rows_.clear();
     for (const profiler::Event& e : events)
-        event_rows_.push_back({e.start_ns, e.end_ns, e.id, int64_t{e.bytes}, static_cast<int>(e.phase),
-                               static_cast<int>(e.lane.kind), static_cast<int>(e.lane.index)});
-    rec_->add_events(event_rows_);
+        // The device records came first, as named rows: their stream-lane events would be the
+        // same kernels and copies again (session_event_rows.h). Without CUPTI the batches' GPU
+        // phases are stream-lane events of their own, kept.
+        if (!device_rows_ || !device_rows_->skip_replaced(e)) event_rows_.push_back(event_row(e));
+    if (!event_rows_.empty()) rec_->add_events(event_rows_);
+}
+
+void InferSessionSink::on_device_records(std::span<const profiler::GpuActivity> records) {
+    if (!save_events_) return;
+    if (!device_rows_) device_rows_ = std::make_unique<DeviceRecordRows>();
+    event_rows_.clear();
+    device_rows_->append(records, event_rows_);
+    // Bounded as the other events: what the writer's queue cannot take is dropped and counted.
+    if (!event_rows_.empty()) rec_->add_events(event_rows_);
 }
 
 uint64_t InferSessionSink::events_saved() const { return rec_->events_written(); }

@@ -42,6 +42,8 @@ public:
     // every held batch): appends their copy- and compute-stream events to `gpu_events` and calls
     // `done` for every batch now complete, oldest first.
     void poll(int64_t now_ns, bool forced, std::vector<profiler::Event>& gpu_events, const Done& done);
+    // The CUPTI records the last poll drained, in order (GpuRunTrace::drained).
+    std::span<const profiler::GpuActivity> drained() const noexcept { return trace_.drained(); }
     // Hands out every held batch with its CUDA-event times (the device failed: no record will
     // come), each counted as timed from events.
     void release_all(const Done& done);

@@ -11,6 +11,7 @@
 #include "batchscope/profiler/tsc_clock.h"
 #include "batchscope/profiler/verdict.h"
 #include "batchscope/store/session_recorder.h"
+#include "../session_event_rows.h"
 
 namespace batchscope::engine {
 
@@ -206,9 +207,22 @@ void SessionSink::on_events(std::span<const profiler::Event> events) {
     if (!rec) return;
     event_rows_.clear();
     for (const profiler::Event& e : events)
-        event_rows_.push_back({e.start_ns, e.end_ns, e.id, int64_t{e.bytes}, static_cast<int>(e.phase),
-                               static_cast<int>(e.lane.kind), static_cast<int>(e.lane.index)});
-    rec->add_events(event_rows_);
+        // The device records came first, as named rows: their stream-lane events would be the
+        // same kernels and copies again (session_event_rows.h).
+        if (!device_rows_ || !device_rows_->skip_replaced(e)) event_rows_.push_back(event_row(e));
+    if (!event_rows_.empty()) rec->add_events(event_rows_);
+}
+
+void SessionSink::on_device_records(std::span<const profiler::GpuActivity> records) {
+    if (!save_events_) return;
+    auto* rec = recorder();
+    if (!rec) return;
+    if (!device_rows_) device_rows_ = std::make_unique<DeviceRecordRows>();
+    event_rows_.clear();
+    device_rows_->append(records, event_rows_);
+    // Bounded as the other events: what the writer's queue cannot take is dropped and counted
+    // (events_dropped, stored with the session).
+    if (!event_rows_.empty()) rec->add_events(event_rows_);
 }
 
 uint64_t SessionSink::events_saved() const { return id_.load() ? rec_->events_written() : 0; }

@@ -88,12 +88,17 @@ void TrainingLoop::open_model() {
     // The GPU backend: CUPTI records when the collector starts, else CUDA events (and why).
     if (GpuBackend* g = model_->gpu_backend()) {
         TrainingTrace::EventsOut out;
-        if (cfg_.trace)
+        TrainingTrace::RecordsOut records;
+        if (cfg_.trace) {
             out = [this](std::span<const profiler::Event> ev) {
                 run_.events.append(ev);
                 if (run_.sink) run_.sink->on_events(ev);
             };
-        trace_ = std::make_unique<TrainingTrace>(*g, cfg_.cupti, std::move(out));
+            records = [this](std::span<const profiler::GpuActivity> r) {  // a session keeps them by name
+                if (run_.sink) run_.sink->on_device_records(r);
+            };
+        }
+        trace_ = std::make_unique<TrainingTrace>(*g, cfg_.cupti, std::move(out), std::move(records));
         work_.gpu_timing = trace_->timing();
         trace_->fill(work_.device, true);
         // The model's setup (its parameters uploaded, buffers zero-filled) is queued on the

@@ -4,8 +4,8 @@
 
 namespace batchscope::engine {
 
-TrainingTrace::TrainingTrace(GpuBackend& gpu, bool cupti_wanted, EventsOut events_out)
-    : trace_(gpu, cupti_wanted), events_out_(std::move(events_out)) {}
+TrainingTrace::TrainingTrace(GpuBackend& gpu, bool cupti_wanted, EventsOut events_out, RecordsOut records_out)
+    : trace_(gpu, cupti_wanted), events_out_(std::move(events_out)), records_out_(std::move(records_out)) {}
 
 void TrainingTrace::add(const IterationRecord& rec, std::span<const profiler::Event> host_parts,
                         const Finish& finish) {
@@ -23,6 +23,7 @@ void TrainingTrace::poll(bool forced, DeviceView& device, const Finish& finish) 
     gpu_events_.clear();
     joined_.clear();
     trace_.poll(now, forced, gpu_events_, joined_);
+    if (!trace_.drained().empty() && records_out_) records_out_(trace_.drained());
     if (!gpu_events_.empty() && events_out_) events_out_(gpu_events_);
     for (const profiler::GpuIterationJoin::Joined& j : joined_) {
         while (!held_.empty() && held_.front().iteration < j.id) held_.pop_front();  // never: ids match

@@ -21,8 +21,11 @@ public:
     using Finish = std::function<void(const IterationRecord&)>;
     // Where the GPU lanes' events go (the run's event store and sink); empty: nowhere.
     using EventsOut = std::function<void(std::span<const profiler::Event>)>;
+    // Where the drained CUPTI records go (the sink, to keep them by name), each batch just before
+    // the events made from it; empty: nowhere.
+    using RecordsOut = std::function<void(std::span<const profiler::GpuActivity>)>;
 
-    TrainingTrace(GpuBackend& gpu, bool cupti_wanted, EventsOut events_out);
+    TrainingTrace(GpuBackend& gpu, bool cupti_wanted, EventsOut events_out, RecordsOut records_out = {});
 
     const profiler::GpuTimingStatus& timing() const noexcept { return trace_.timing(); }
     bool cupti() const noexcept { return trace_.cupti(); }
@@ -60,6 +63,7 @@ public:
 private:
     GpuRunTrace trace_;
     EventsOut events_out_;
+    RecordsOut records_out_;
     std::deque<IterationRecord> held_;  // CUPTI: finished iterations waiting for their GPU records
     std::vector<profiler::Event> gpu_events_;
     std::vector<profiler::GpuIterationJoin::Joined> joined_;

@@ -71,8 +71,9 @@ SessionDetail session_detail(store::SessionStore& st, int64_t id) {
         d.tables_note = info->mode == "imported"
                             ? "this imported session has no stored kernels or copies: a CPU trace, or one imported "
                               "before Batchscope kept a trace's events (import it again)"
-                            : "sessions of Batchscope's own runs do not store kernel or copy names; the live run's "
-                              "GPU & memory tab shows its tables";
+                            : "this session stores no kernel or copy records: Batchscope's own runs keep them only "
+                              "on the GPU, timed by CUPTI and saved with --save-events (a CPU run has none; the live "
+                              "run's GPU & memory tab shows its tables)";
     return d;
 }
 

@@ -188,8 +188,9 @@ SessionTrace session_trace(store::SessionStore& st, int64_t id) {
     StoredEvents stored = stored_events(st, id, t.notes);
     t.events = std::move(stored.host);
     t.gpu = std::move(stored.device);
-    // Named device records (imported traces) go to `gpu`; without any host event they still
-    // make a trace.
+    // Named device records (imported traces; our own GPU runs timed by CUPTI and saved with their
+    // events, which store them instead of their stream-lane events, so nothing is drawn twice) go
+    // to `gpu`; without any host event they still make a trace.
     const bool any_stored = !t.events.empty() || !t.gpu.empty();
     if (any_stored && info->mode == "imported") {
         const auto cfg = nlohmann::json::parse(info->config_json, nullptr, false);

@@ -1,6 +1,8 @@
 // The session-detail views' data for sessions of our own runs (imported sessions:
 // tests/profiler/trace_import/stored_events_test.cpp): the stored events when there are some,
-// else the steps rebuilt from the rows; no kernel or copy table, and a note saying why.
+// else the steps rebuilt from the rows; no kernel or copy table without named device records, and
+// a note saying why (a saved CUPTI-timed GPU run's tables: tests/engine/gpu/
+// gpu_saved_device_records_emulated_test.cpp).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -43,7 +45,9 @@ TEST(SessionDetail, OurOwnRunsStoredEventsWithoutTables) {
     EXPECT_EQ(d.names, (std::vector<std::string>{"", ""}));
     EXPECT_TRUE(d.kernels.empty());
     EXPECT_TRUE(d.copies.empty());
-    EXPECT_NE(d.tables_note.find("own runs do not store kernel or copy names"), std::string::npos) << d.tables_note;
+    EXPECT_NE(d.tables_note.find("own runs keep them only on the GPU, timed by CUPTI and saved with --save-events"),
+              std::string::npos)
+        << d.tables_note;
     EXPECT_NE(d.scope.find("2 stored trace events"), std::string::npos) << d.scope;
     EXPECT_EQ(detail_lane_name(d, {LaneKind::ComputeStream, 0}), "compute stream 0");  // no stored name
 }

@@ -6,6 +6,7 @@
 
 #include "batchscope/engine/run_snapshot.h"
 #include "batchscope/profiler/event.h"
+#include "batchscope/profiler/gpu_activity.h"
 
 namespace batchscope::engine {
 
@@ -19,6 +20,10 @@ public:
     // Raw trace events as the controller drains them from the tracers (not in time order across
     // lanes); the last ones come just before on_end. Only when the run traces.
     virtual void on_events(std::span<const profiler::Event> /*events*/) {}
+    // GPU runs timed by CUPTI, when the run traces: the device records (kernels, copies, memsets,
+    // runtime calls, ...) as they are drained, in that order, each with its iteration id and phase;
+    // called just before on_events with the stream-lane events made from the same records.
+    virtual void on_device_records(std::span<const profiler::GpuActivity> /*records*/) {}
     // GPU runs: the device view at the end (kernel and copy tables, CUPTI's counts), just
     // before on_end.
     virtual void on_device(const DeviceView& /*device*/) {}

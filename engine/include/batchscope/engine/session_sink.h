@@ -19,6 +19,8 @@ struct EventRow;
 
 namespace batchscope::engine {
 
+class DeviceRecordRows;  // session_event_rows.h
+
 // The machine a run ran on, as a flat JSON object: CPU model, cores, BLAS, GPU and the reason
 // it is not used, compiler, Batchscope version.
 std::string environment_json();
@@ -54,6 +56,11 @@ public:
     void on_device(const DeviceView& d) override;  // the GPU trace's completeness, as summary figures
     void on_end(RunState state, const std::string& message) override;
     void on_events(std::span<const profiler::Event> events) override;
+    // With save_events on, a CUPTI-timed GPU run's kernels, copies and memsets are kept as named
+    // device rows (their iteration id, phase and stream lane), in place of the stream-lane events
+    // made from them (session_event_rows.h says why): the saved session's kernel and copy tables
+    // are the live run's.
+    void on_device_records(std::span<const profiler::GpuActivity> records) override;
 
     // Keep the run's raw trace events in the session (the events table). Off by default: a
     // run makes ~10 events per iteration. Set before the run starts.
@@ -85,6 +92,7 @@ private:
     bool open_failed_ = false;
     bool save_events_ = false;
     std::vector<store::EventRow> event_rows_;
+    std::unique_ptr<DeviceRecordRows> device_rows_;  // set once the run gives device records
     std::unique_ptr<store::SessionRecorder> rec_;
 };
 

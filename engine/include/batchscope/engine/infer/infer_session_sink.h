@@ -24,6 +24,10 @@ class SessionRecorder;
 struct EventRow;
 }
 
+namespace batchscope::engine {
+class DeviceRecordRows;  // session_event_rows.h
+}
+
 namespace batchscope::engine::infer {
 
 // The run's configuration as a flat JSON object. `scenario` may be empty.
@@ -50,6 +54,10 @@ public:
     void set_save_events(bool on) { save_events_ = on; }
     bool wants_events() const override { return save_events_; }
     void on_events(std::span<const profiler::Event> events) override;
+    // A CUPTI-timed GPU stream's kernels, copies and memsets, kept as named device rows (their
+    // batch id, phase and stream lane) in place of the stream-lane events made from them
+    // (session_event_rows.h): the saved session's kernel and copy tables are the live run's.
+    void on_device_records(std::span<const profiler::GpuActivity> records) override;
     uint64_t events_saved() const;    // written to the file (final after on_end)
     uint64_t events_dropped() const;  // offered while the writer's queue was full
     uint64_t verdicts() const;        // verdict rows written so far
@@ -87,6 +95,7 @@ private:
     std::thread judge_thread_;
     bool save_events_ = false;
     std::vector<store::EventRow> event_rows_;
+    std::unique_ptr<DeviceRecordRows> device_rows_;  // set once the run gives device records
 };
 
 }  // namespace batchscope::engine::infer

@@ -7,6 +7,7 @@
 
 #include "batchscope/engine/infer/infer_snapshot.h"
 #include "batchscope/profiler/event.h"
+#include "batchscope/profiler/gpu_activity.h"
 
 namespace batchscope::engine::infer {
 
@@ -21,6 +22,10 @@ public:
     // wants_events() is true when the run starts.
     virtual bool wants_events() const { return false; }
     virtual void on_events(std::span<const profiler::Event> events) { (void)events; }
+    // A GPU stream timed by CUPTI: the device records as they are drained (each with its batch's
+    // id, the id of the batch's first request, and phase), on the server thread, just before
+    // on_events with the stream-lane events made from the same records. Only when wants_events().
+    virtual void on_device_records(std::span<const profiler::GpuActivity> records) { (void)records; }
 };
 
 }  // namespace batchscope::engine::infer

@@ -25,6 +25,9 @@ public:
     void on_events(std::span<const profiler::Event> events) override {
         if (inner_) inner_->on_events(events);
     }
+    void on_device_records(std::span<const profiler::GpuActivity> records) override {
+        if (inner_) inner_->on_device_records(records);
+    }
 
     // The kept requests with id in [first, end).
     std::vector<RequestRecord> between(int64_t first, int64_t end = INT64_MAX) const;

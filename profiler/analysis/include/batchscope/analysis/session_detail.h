@@ -1,9 +1,10 @@
 #pragma once
 // What the session-detail views show of a saved session (the dashboard's lane timeline, kernel
 // table and copy table; `sessions show --kernels / --copies`): its stored events by lane, and the
-// kernel and copy tables built from its named device records. Sessions of our own runs store no
-// kernel or copy names, so their tables are empty (`tables_note` says why); sessions without
-// stored events get their timeline rebuilt from their iteration or request rows (session_trace.h).
+// kernel and copy tables built from its named device records: an imported trace's, or our own GPU
+// run's CUPTI records when it saved its events (CPU runs and runs timed with CUDA events have none:
+// their tables are empty and `tables_note` says why); sessions without stored events get their
+// timeline rebuilt from their iteration or request rows (session_trace.h).
 #include <cstdint>
 #include <string>
 #include <utility>
