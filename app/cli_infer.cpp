@@ -204,11 +204,7 @@ int run_stream(const InferOptions& o, Scenario scenario, std::shared_ptr<BatchSe
     // After a change: the requests whose batch started after it (those queued before it count too:
     // the batcher's new policy served them), the first fifth left out while the queue settles.
     std::vector<RequestRecord> judged = window->between(warm);
-    if (change_at >= 0) {
-        std::erase_if(judged, [&](const RequestRecord& rr) { return rr.start_ns < change_ns; });
-        std::sort(judged.begin(), judged.end(), [](const RequestRecord& a, const RequestRecord& b) { return a.start_ns < b.start_ns; });
-        judged.erase(judged.begin(), judged.begin() + static_cast<std::ptrdiff_t>(judged.size() / 5));
-    }
+    if (change_at >= 0) judged = settled_after_change(std::move(judged), change_ns);
     const ServingVerdict verdict = judge_serving(judged, setting, judge_opts);
     std::optional<ServingCheck> check;
     if (applied && change_at >= 0 && !verdict.window.empty()) check = check_serving_prediction(applied->expected, verdict.window);

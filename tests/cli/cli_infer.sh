@@ -36,6 +36,13 @@ expect_exit "sessions show (an inference session's verdicts)" 0 "$cli" sessions 
 grep -q '^  requests [0-9]*-[0-9]*: queue behind a busy server: ' "$tmp/out" && grep -q '^      try max batch 1 → ' "$tmp/out" &&
   ! grep -q '^  iterations ' "$tmp/out"
 check "its verdict rows are per request range, each advice a try" $?
+# --apply-advice with a session: the window after the change checks the advice (a short window
+# just before the change once wiped it, and no check was ever saved).
+expect_exit "infer --apply-advice saves the check" 0 "$cli" infer --synthetic-us 800 --rate 1000 --requests 8000 \
+    --apply-advice --db "$tmp/applied.db"
+expect_exit "sessions show (the applied advice)" 0 "$cli" sessions --db "$tmp/applied.db" show 1
+grep -qE '^      advice applied \(max batch 1 → [0-9]+\): predicted p99 ' "$tmp/out"
+check "the session keeps the check of the applied advice" $?
 expect_exit "--apply-advice with --requests 0" 2 "$cli" infer --synthetic-us 100 --requests 0 --apply-advice --no-save
 
 expect_exit "server scenario" 0 "$cli" infer --synthetic-us 500 --scenario server --p99-bound-us 5000 \

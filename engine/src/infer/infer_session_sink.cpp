@@ -114,6 +114,7 @@ void InferSessionSink::judge(const Job& job) {
         applied_.reset();
         for (const ServingAdvice& a : last_advice_)
             if (a.knob == job.change->first && std::llround(a.to) == std::llround(job.change->second)) applied_ = a;
+        applied_at_ns_ = job.change_ns;
         return;
     }
     ServingJudgeOptions o;
@@ -134,10 +135,16 @@ void InferSessionSink::judge(const Job& job) {
     for (const ServingAdvice& a : v.advice) line(a.text());
     if (v.advice.empty() && !v.note.empty()) line(v.note);
     if (applied_) {
-        line("advice applied (" + applied_->change() + "): " + check_serving_prediction(applied_->expected, v.window).text);
+        // Checked as `infer --apply-advice` checks it: without the queue left from before the
+        // change (its backlog made the p99 error of a good prediction look huge).
+        const ServingVerdict settled = judge_serving(settled_after_change(job.window, applied_at_ns_), job.setting, o);
+        const ServingWindow& after = settled.window.empty() ? v.window : settled.window;
+        line("advice applied (" + applied_->change() + "): " + check_serving_prediction(applied_->expected, after).text);
         applied_.reset();
     }
-    last_advice_ = v.advice;
+    // A window too short to advise (the few requests served between the last window and a knob
+    // change) keeps the advice before it: that is the advice a change right after it applies.
+    if (v.window.requests >= kMinAdviceRequests) last_advice_ = v.advice;
     rec_->add(row);
     std::lock_guard lock(m_);
     ++verdicts_;
@@ -163,7 +170,7 @@ void InferSessionSink::on_knob_change(const KnobChange& k) {
         close_window();  // the knobs of a window are one setting
         if (const auto knob = knobs::from_name(k.knob)) {
             setting_.apply(*knob, static_cast<double>(k.new_value));
-            jobs_.push_back({{}, setting_, std::make_pair(*knob, static_cast<double>(k.new_value))});
+            jobs_.push_back({{}, setting_, std::make_pair(*knob, static_cast<double>(k.new_value)), k.time_ns});
             cv_.notify_one();
         }
     }

@@ -8,7 +8,6 @@ namespace batchscope::engine::infer {
 namespace {
 
 using knobs::Knob;
-constexpr int64_t kMinAdviceRequests = 100;
 
 std::string fmt(const char* f, double a) {
     char b[64];
@@ -296,6 +295,13 @@ ServingCheck check_serving_prediction(const ServingExpectation& e, const Serving
              "; measured p99 " + num(after.p99_us) + " us, " + num(after.throughput_rps) + " requests/s, mean batch " +
              fmt("%.1f", after.mean_batch) + " (p99 error " + pct(c.p99_error) + ", throughput error " + pct(c.throughput_error) + ")";
     return c;
+}
+
+std::vector<RequestRecord> settled_after_change(std::vector<RequestRecord> recs, int64_t change_ns) {
+    std::erase_if(recs, [&](const RequestRecord& r) { return r.start_ns < change_ns; });
+    std::stable_sort(recs.begin(), recs.end(), [](const RequestRecord& a, const RequestRecord& b) { return a.start_ns < b.start_ns; });
+    recs.erase(recs.begin(), recs.begin() + static_cast<std::ptrdiff_t>(recs.size() / 5));
+    return recs;
 }
 
 }  // namespace batchscope::engine::infer

@@ -368,3 +368,17 @@ TEST(RequestWindowSink, KeepsTheLastRequestsAndSelectsByIdAndByAnswerTime) {
     EXPECT_EQ(late.front().id, 4);
     EXPECT_EQ(sink.answered_since(250 * kUs, 7).size(), 1u);
 }
+
+// An applied advice is checked on the requests whose batch started at or after the change, in the
+// order their batches started, without the first fifth (the backlog from before the change).
+TEST(ServingVerdict, TheCheckAfterAChangeLeavesOutWhatStartedBeforeItAndTheFirstFifth) {
+    std::vector<RequestRecord> recs;
+    // Ids 0-2 started before the change at 1000 us; ids 3-12 after, given out of order.
+    for (int64_t id : {12, 0, 5, 3, 1, 9, 4, 2, 11, 6, 10, 8, 7})
+        recs.push_back(rec(id, id * 100, id * 100, id < 3 ? 900 + id : 1000 + id * 10, 5000 + id, 1));
+    const std::vector<RequestRecord> kept = settled_after_change(recs, 1000'000);
+    std::vector<int64_t> ids;
+    for (const RequestRecord& r : kept) ids.push_back(r.id);
+    // 10 after the change, the first fifth (ids 3 and 4, the earliest batches) left out.
+    EXPECT_EQ(ids, (std::vector<int64_t>{5, 6, 7, 8, 9, 10, 11, 12}));
+}

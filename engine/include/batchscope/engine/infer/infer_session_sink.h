@@ -73,6 +73,7 @@ private:
         std::vector<RequestRecord> window;
         ServingSetting setting;
         std::optional<std::pair<knobs::Knob, double>> change;
+        int64_t change_ns = 0;  // when the change was made (a change's job)
     };
     void close_window();  // hands the window to the judge thread (under m_)
     void judge_main();    // judges windows off the server thread and stores their verdict rows
@@ -92,6 +93,7 @@ private:
     std::vector<ServingAdvice> last_advice_;
     std::vector<BatchPoint> profile_;
     std::optional<ServingAdvice> applied_;  // the advice the last knob change applied
+    int64_t applied_at_ns_ = 0;             // when it was applied
     std::thread judge_thread_;
     bool save_events_ = false;
     std::vector<store::EventRow> event_rows_;

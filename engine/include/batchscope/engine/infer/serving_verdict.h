@@ -73,6 +73,9 @@ struct ServingJudgeOptions {
 
 // `recs`: the window's requests (any order). Nothing is judged with fewer than 20 requests, and no
 // advice is given from fewer than 100.
+// No advice from fewer requests: their p99 is a few of the slowest.
+inline constexpr int64_t kMinAdviceRequests = 100;
+
 ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingSetting& s, const ServingJudgeOptions& o = {});
 
 struct ServingCheck {
@@ -81,5 +84,11 @@ struct ServingCheck {
     std::string text;
 };
 ServingCheck check_serving_prediction(const ServingExpectation& e, const ServingWindow& after);
+
+// The requests an applied advice is checked on: those whose batch started at or after the change
+// (`change_ns`; those queued before it count too: the new policy served them), in the order their
+// batches started, the first fifth left out while the queue left from before the change drains.
+// `infer --apply-advice` and the saved session's check both judge these.
+std::vector<RequestRecord> settled_after_change(std::vector<RequestRecord> recs, int64_t change_ns);
 
 }  // namespace batchscope::engine::infer
