@@ -12,14 +12,17 @@ namespace batchscope::engine::infer {
 
 namespace {
 
-void set_noise(ServiceFit& f, std::span<const BatchPoint> batches) {
-    f.noise.clear();
+void set_stalls(ServiceFit& f, std::span<const BatchPoint> batches) {
+    f.stalls.clear();
     for (const BatchPoint& b : batches) {
         const double line = f.at(b.size);
-        // At most 3 times the line: a longer batch is a stall of the machine (a thread off its core),
-        // not a property of the setting, and replayed it would stall the changed setting too.
-        f.noise.push_back(line > 0 ? std::clamp(static_cast<double>(b.service_ns) / line, 0.0, 3.0) : 1.0);
+        if (line <= 0) continue;
+        // At most 3 times the line: a longer batch is a stall of the machine (a thread off its core)
+        // that one window happened to catch, not a property of the setting.
+        const double extra = std::clamp(static_cast<double>(b.service_ns) - line, -line, 2 * line);
+        f.stalls.push_back({b.start_ns + b.service_ns / 2, std::llround(extra)});
     }
+    std::stable_sort(f.stalls.begin(), f.stalls.end(), [](const auto& x, const auto& y) { return x.at_ns < y.at_ns; });
 }
 
 }  // namespace
@@ -44,7 +47,7 @@ ServiceFit fit_service(std::span<const BatchPoint> batches) {
         std::snprintf(text, sizeof text, "%.0f batches, all of %d: no batching gain assumed (%.1f us per request)", n, lo,
                       f.per_row_ns / 1e3);
         f.source = text;
-        set_noise(f, batches);
+        set_stalls(f, batches);
         return f;
     }
     f.per_row_ns = std::max(0.0, (sxy / n - mx * my) / var);
@@ -56,7 +59,7 @@ ServiceFit fit_service(std::span<const BatchPoint> batches) {
     std::snprintf(text, sizeof text, "fitted over %.0f batches of %d to %d requests: %.1f us + %.1f us per request", n, lo, hi,
                   f.fixed_ns / 1e3, f.per_row_ns / 1e3);
     f.source = text;
-    set_noise(f, batches);
+    set_stalls(f, batches);
     return f;
 }
 
@@ -98,7 +101,7 @@ ServiceFit window_service(const ServingWindow& w, std::span<const BatchPoint> pr
     std::snprintf(text, sizeof text, "one batch size in the window, so sizes 1 to %d were timed before the run (scaled by %.2f "
                   "to this window): %.1f us + %.1f us per request", profile.back().size, k, p.fixed_ns / 1e3, p.per_row_ns / 1e3);
     p.source = text;
-    set_noise(p, w.batch_points);
+    set_stalls(p, w.batch_points);
     return p;
 }
 
@@ -131,6 +134,11 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
         std::sort(a.begin(), a.end(), [](const Arrival& x, const Arrival& y) { return x.issued_ns < y.issued_ns; });
     }
     const size_t mb = static_cast<size_t>(std::max(1, p.max_batch));
+    // The window's stalls on the simulation's clock: open loop, their times scaled as the arrivals'.
+    std::vector<ServiceFit::Stall> stalls = service.stalls;
+    if (!closed && p.rate_scale > 0 && p.rate_scale != 1)
+        for (ServiceFit::Stall& s : stalls) s.at_ns = t0 + std::llround(static_cast<double>(s.at_ns - t0) / p.rate_scale);
+    size_t next_stall = 0;
     std::vector<int64_t> lat;
     lat.reserve(total);
     int64_t free_at = busy_until_ns, last_done = t0;
@@ -141,8 +149,11 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
         const int64_t release = ready > free_at ? ready + service.wake_ns : free_at;  // an idle server wakes first
         size_t j = i;
         while (j < a.size() && j - i < mb && a[j].issued_ns <= release) ++j;
-        const double noise = service.noise.empty() ? 1.0 : service.noise[static_cast<size_t>(res.batches) % service.noise.size()];
-        const int64_t done = release + std::llround(std::max(0.0, service.at(static_cast<double>(j - i)) * noise));
+        // Stalls before this batch fell while the simulated server idled: they delay nothing.
+        while (next_stall < stalls.size() && stalls[next_stall].at_ns < release) ++next_stall;
+        int64_t done = release + std::llround(std::max(0.0, service.at(static_cast<double>(j - i))));
+        for (; next_stall < stalls.size() && stalls[next_stall].at_ns < done; ++next_stall)
+            done = std::max(release, done + stalls[next_stall].extra_ns);
         for (size_t k = i; k < j; ++k) lat.push_back(done - a[k].scheduled_ns);
         ++res.batches;
         free_at = last_done = done;

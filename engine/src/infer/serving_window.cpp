@@ -67,7 +67,7 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
             ++wakes;
         }
         // The batch's own size: a batch at the window's edge may have only some of its requests here.
-        w.batch_points.push_back({std::max(static_cast<int>(j - i), recs[i].batch_size), e - s});
+        w.batch_points.push_back({std::max(static_cast<int>(j - i), recs[i].batch_size), e - s, s});
         busy.before.push_back(busy.before.empty() ? 0.0 : busy.before.back() + static_cast<double>(busy.end.back() - busy.start.back()));
         busy.start.push_back(s);
         busy.end.push_back(std::max(e, busy.end.empty() ? e : busy.end.back()));

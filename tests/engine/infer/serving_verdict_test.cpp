@@ -157,6 +157,28 @@ TEST(ServingModel, AnIdleServerWakesBeforeItServes) {
     EXPECT_DOUBLE_EQ(simulate(two, {LoadMode::Constant, 1, 1, 0, 1}, f).p99_us, 120);
 }
 
+// The window's spread is replayed as stalls in time: a stall lengthens the simulated batch running
+// when it happens, once, however many batches the setting makes, and a stall while the simulated
+// server idles delays nothing.
+TEST(ServingModel, AStallHitsTheBatchRunningWhenItHappensOnce) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 100 * kUs;
+    f.stalls = {{1050 * kUs, 300 * kUs}, {1500 * kUs, 300 * kUs}};
+    // Three requests at 1000 us served one at a time: batch 1 [1000, 1100) meets the stall at
+    // 1050 and ends at 1400; batch 2 runs [1400, 1500) (the stall at 1500 is not before its end);
+    // batch 3 [1500, 1600) meets it and ends at 1900. Latencies 400, 500, 900.
+    const std::vector<Arrival> three{{1000 * kUs, 1000 * kUs}, {1000 * kUs, 1000 * kUs}, {1000 * kUs, 1000 * kUs}};
+    const SimResult one_at_a_time = simulate(three, {LoadMode::Constant, 1, 1, 0, 1}, f);
+    EXPECT_DOUBLE_EQ(one_at_a_time.p50_us, 500);
+    EXPECT_DOUBLE_EQ(one_at_a_time.p99_us, 900);
+    // All three in one batch (max batch 4): [1000, 1100) + 300 = 1400 for each; the stall at 1500
+    // falls while the server idles.
+    const SimResult together = simulate(three, {LoadMode::Constant, 1, 4, 0, 1}, f);
+    EXPECT_DOUBLE_EQ(together.p99_us, 400);
+    EXPECT_EQ(together.batches, 1);
+}
+
 TEST(ServingModel, AServerBusyAtTheStartServesTheBacklogFirst) {
     ServiceFit f;
     f.valid = true;

@@ -20,10 +20,17 @@ struct ServiceFit {
     double fixed_ns = 0, per_row_ns = 0;
     bool valid = false;
     std::string source;  // "fitted over 412 batches of 1 to 8 requests", ...
-    // Each measured batch's time over the line's, in the order served: the simulation gives its
-    // k-th batch the line's time times noise[k % size] (the window's own spread and its runs of
-    // slow batches, which make queues longer than a constant service time would), at most 3. Empty: none.
-    std::vector<double> noise;
+    // The window's own spread, as time: each measured batch's time minus the line's (at most 2
+    // lines longer, at most the line shorter), placed at the middle of that batch. A stall of the
+    // machine hits whatever batch runs then, so the simulation adds each to the simulated batch
+    // running at that moment (none while the simulated server idles): the changed setting meets
+    // the same stalls in time, not once per batch (a setting with more batches would otherwise
+    // meet more of them). Sorted by time. Empty: none.
+    struct Stall {
+        int64_t at_ns = 0;
+        int64_t extra_ns = 0;
+    };
+    std::vector<Stall> stalls;
     // A batch released while the server idles starts this much later (the server thread's
     // wake-up, measured where no queue delay hides it).
     int64_t wake_ns = 0;
@@ -33,7 +40,7 @@ struct ServiceFit {
 // Least squares over the batches; the slope is kept at 0 or more (and the fixed part at 0 or
 // more). Invalid without batches; with one batch size only, the slope cannot be told from the
 // fixed part: then per_row = mean / size and fixed = 0 (no gain from batching is assumed), and
-// `source` says so. `noise` is each batch's time over the line's.
+// `source` says so. `stalls` are each batch's time off the line's.
 ServiceFit fit_service(std::span<const BatchPoint> batches);
 
 // Service times measured outside a stream: serves `reps` batches of each size 1, 2, 4, ... up to

@@ -29,6 +29,7 @@ struct LatencyParts {
 struct BatchPoint {
     int size = 0;
     int64_t service_ns = 0;  // start to response
+    int64_t start_ns = 0;    // when it began (0 for a profile's batches, timed outside a stream)
 };
 
 struct ServingWindow {
