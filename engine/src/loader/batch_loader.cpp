@@ -154,7 +154,6 @@ void BatchLoader::finish_chunk_locked(int64_t seq, int chunk, const ChunkResult&
     b.times = g.times;
     b.error = g.error;
     slots_[static_cast<size_t>(seq) % kSlots] = std::move(g.batch);
-    ++ready_;
     if (seq == next_consume_) cv_ready_.notify_one();
 }
 
@@ -206,7 +205,6 @@ std::unique_ptr<Batch> BatchLoader::next() {
         if (!slots_[at]) return nullptr;  // stopping
     }
     b = std::move(slots_[at]);
-    --ready_;
     ++next_consume_;
     lock.unlock();
     // One slot freed: one batch may open, and the worker that opens it wakes another while chunks
@@ -242,8 +240,13 @@ int BatchLoader::prefetch_depth() const {
 }
 
 int BatchLoader::ready_count() const {
+    // The batches the consumer can take now, in order: one finished after a batch still being
+    // built is not ready for it.
     std::lock_guard lock(m_);
-    return ready_;
+    int n = 0;
+    for (int64_t s = next_consume_; s < total_batches_ && n < static_cast<int>(kSlots) && slots_[static_cast<size_t>(s) % kSlots]; ++s)
+        ++n;
+    return n;
 }
 
 int64_t BatchLoader::busy_ns() const noexcept {

@@ -339,3 +339,47 @@ TEST(BatchPool, ALoaderRefusesMemoryOtherThanItsPools) {
     drain(l, seen, id);
     EXPECT_EQ(seen, order);
 }
+
+namespace {
+
+// A source whose sample 0 takes `delay` to read (a slow file), the rest as `inner` has them.
+class SlowFirstSample : public data::SampleSource {
+public:
+    SlowFirstSample(const data::SampleSource& inner, std::chrono::milliseconds delay) : inner_(inner), delay_(delay) {}
+    std::string describe() const override { return inner_.describe(); }
+    int64_t count() const noexcept override { return inner_.count(); }
+    data::ImageShape shape() const noexcept override { return inner_.shape(); }
+    int classes() const noexcept override { return inner_.classes(); }
+    int label(int64_t i) const noexcept override { return inner_.label(i); }
+    void read(int64_t i, data::SampleBuffers& b) const override {
+        if (i == 0) std::this_thread::sleep_for(delay_);
+        inner_.read(i, b);
+    }
+    void decode(int64_t i, data::SampleBuffers& b) const override { inner_.decode(i, b); }
+    bool encoded() const noexcept override { return inner_.encoded(); }
+
+private:
+    const data::SampleSource& inner_;
+    std::chrono::milliseconds delay_;
+};
+
+}  // namespace
+
+// ready_count() is what the trainer can take now, in order: batches built after one still being
+// read are not ready for it (they were counted, so a step that waited for batch 0 was recorded as
+// starting with batches ready, and the verdict blamed the hand-off instead of the loader).
+TEST(BatchLoader, ReadyCountsOnlyTheBatchesTheConsumerCanTakeInOrder) {
+    const data::MemorySource d = make_dataset(400);
+    const SlowFirstSample slow(d, 1000ms);  // long enough for a loaded machine
+    std::vector<uint32_t> order(400);
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;  // sample 0 first, in batch 0
+    BatchLoader l(slow, order, 0, opts(10, 2, 4, false), nullptr, 0);
+    std::this_thread::sleep_for(150ms);  // the other worker builds batches 1-3 meanwhile
+    EXPECT_EQ(l.ready_count(), 0) << "batch 0 is still being read";
+    for (int i = 0; i < 400 && l.ready_count() != 4; ++i) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(l.ready_count(), 4);
+    std::vector<uint32_t> seen;
+    int64_t id = 0;
+    drain(l, seen, id);
+    EXPECT_EQ(seen, order);
+}

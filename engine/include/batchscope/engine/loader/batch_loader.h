@@ -89,7 +89,7 @@ public:
 
     void set_prefetch_depth(int depth);  // live; never loses or repeats a sample
     int prefetch_depth() const;
-    int ready_count() const;             // built batches waiting for the consumer
+    int ready_count() const;             // built batches the consumer can take now, in order
     int64_t batches_total() const noexcept { return total_batches_; }
     // Sampler positions consumed by next(), past start_pos (skipped samples included).
     int64_t consumed_samples() const noexcept { return consumed_positions_; }
@@ -138,7 +138,6 @@ private:
     int64_t next_open_ = 0;   // the next batch to start building
     int64_t open_seq_ = -1;   // the batch that still has chunks to hand out (-1: none)
     int64_t next_consume_ = 0;
-    int ready_ = 0;
     bool consumer_waiting_ = false;
     bool stop_ = false;
     int64_t consumed_positions_ = 0;
