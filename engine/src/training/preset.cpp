@@ -233,7 +233,7 @@ Preset parse_preset(const std::string& json_text, const std::string& source) {
     json j;
     try {
         j = json::parse(json_text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number beyond a double
         fail(source, std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object()) fail(source, "a preset is a JSON object");

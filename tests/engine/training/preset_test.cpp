@@ -97,6 +97,10 @@ TEST(Presets, SettingsReachTheConfiguration) {
 TEST(Presets, BadFilesAreRefusedNamingTheProblem) {
     const std::string ok_step = R"([{"title": "a", "explanation": "b", "knob": "workers", "value": 2}])";
     EXPECT_NE(error_of("{not json").find("not valid JSON"), std::string::npos);
+    // A number too large for a double (found by fuzzing: the JSON library's out_of_range, not a
+    // parse_error, escaped parse_preset and ended the program).
+    const std::string huge = error_of(R"({"format": 5)" + std::string(60, '5') + "e5555}");
+    EXPECT_NE(huge.find("test.json: not valid JSON"), std::string::npos) << huge;
     EXPECT_NE(error_of(R"({"format": "batchscope-preset/2"})").find("format"), std::string::npos);
     std::string e = error_of(minimal("train", R"({"batchsize": 64})", ok_step));
     EXPECT_NE(e.find("unknown setting \"batchsize\""), std::string::npos) << e;
