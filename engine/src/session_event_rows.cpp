@@ -56,4 +56,18 @@ void DeviceRecordRows::append(std::span<const profiler::GpuActivity> records, st
     }
 }
 
+std::span<const store::EventRow> SavedEventRows::of_events(std::span<const profiler::Event> events) {
+    rows_.clear();
+    for (const profiler::Event& e : events)
+        if (!device_ || !device_->skip_replaced(e)) rows_.push_back(event_row(e));
+    return rows_;
+}
+
+std::span<const store::EventRow> SavedEventRows::of_device_records(std::span<const profiler::GpuActivity> records) {
+    if (!device_) device_.emplace();
+    rows_.clear();
+    device_->append(records, rows_);
+    return rows_;
+}
+
 }  // namespace batchscope::engine

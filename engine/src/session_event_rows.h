@@ -11,19 +11,16 @@
 // and the session-detail timeline from drawing each kernel twice. Without CUPTI (CUDA-event
 // timing) there are no records, and the stream-lane events are stored as before.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "batchscope/profiler/event.h"
 #include "batchscope/profiler/gpu_activity.h"
+#include "batchscope/profiler/gpu_utilization.h"
 #include "batchscope/store/records.h"
 
 namespace batchscope::engine {
-
-// True for the events a GPU stream lane holds (the ones named device rows replace).
-inline bool on_stream_lane(const profiler::Event& e) {
-    return e.lane.kind == profiler::LaneKind::CopyStream || e.lane.kind == profiler::LaneKind::ComputeStream;
-}
 
 // A trace event as a plain (unnamed) row.
 store::EventRow event_row(const profiler::Event& e);
@@ -44,7 +41,7 @@ public:
     // Stream-lane events no record describes (a batch timed with CUDA events after the device
     // failed) are kept.
     bool skip_replaced(const profiler::Event& e) {
-        if (replaced_ == 0 || !on_stream_lane(e)) return false;
+        if (replaced_ == 0 || !profiler::is_stream_lane(e.lane)) return false;
         --replaced_;
         return true;
     }
@@ -53,6 +50,19 @@ private:
     profiler::StreamLanes lanes_;
     std::vector<profiler::Event> one_;
     uint64_t replaced_ = 0;
+};
+
+// What a session sink stores of a run that saves its events, each call's rows ready for
+// SessionRecorder::add_events (valid until the next call): the trace events, less the stream-lane
+// events that device records already gave as named rows, and the device records.
+class SavedEventRows {
+public:
+    std::span<const store::EventRow> of_events(std::span<const profiler::Event> events);
+    std::span<const store::EventRow> of_device_records(std::span<const profiler::GpuActivity> records);
+
+private:
+    std::optional<DeviceRecordRows> device_;  // once the run gives device records
+    std::vector<store::EventRow> rows_;
 };
 
 }  // namespace batchscope::engine

@@ -40,7 +40,8 @@ std::string infer_config_json(const InferConfig& c, const BatchService& service,
 
 InferSessionSink::InferSessionSink(const std::string& db_path, const InferConfig& config, const BatchService& service,
                                    const std::string& name, const std::string& scenario,
-                                   std::vector<std::string> tags) {
+                                   std::vector<std::string> tags)
+    : saved_rows_(std::make_unique<SavedEventRows>()) {
     store::SessionMeta m;
     std::string load = to_string(config.mode);
     if (is_open_loop(config.mode)) load += std::string(" ") + std::to_string(static_cast<long long>(config.rate)) + "/s";
@@ -179,22 +180,15 @@ void InferSessionSink::on_knob_change(const KnobChange& k) {
 
 void InferSessionSink::on_events(std::span<const profiler::Event> events) {
     if (!save_events_) return;
-    event_rows_.clear();
-    for (const profiler::Event& e : events)
-        // The device records came first, as named rows: their stream-lane events would be the
-        // same kernels and copies again (session_event_rows.h). Without CUPTI the batches' GPU
-        // phases are stream-lane events of their own, kept.
-        if (!device_rows_ || !device_rows_->skip_replaced(e)) event_rows_.push_back(event_row(e));
-    if (!event_rows_.empty()) rec_->add_events(event_rows_);
+    // Less the stream-lane events the device records gave as named rows (session_event_rows.h);
+    // without CUPTI the batches' GPU phases are stream-lane events of their own, kept.
+    if (const auto rows = saved_rows_->of_events(events); !rows.empty()) rec_->add_events(rows);
 }
 
 void InferSessionSink::on_device_records(std::span<const profiler::GpuActivity> records) {
     if (!save_events_) return;
-    if (!device_rows_) device_rows_ = std::make_unique<DeviceRecordRows>();
-    event_rows_.clear();
-    device_rows_->append(records, event_rows_);
     // Bounded as the other events: what the writer's queue cannot take is dropped and counted.
-    if (!event_rows_.empty()) rec_->add_events(event_rows_);
+    if (const auto rows = saved_rows_->of_device_records(records); !rows.empty()) rec_->add_events(rows);
 }
 
 uint64_t InferSessionSink::events_saved() const { return rec_->events_written(); }

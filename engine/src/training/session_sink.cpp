@@ -82,7 +82,7 @@ struct SessionSinkMeta {
 
 SessionSink::SessionSink(const std::string& db_path, const TrainConfig& config, const std::string& name, Open when,
                          std::vector<std::string> tags)
-    : db_path_(db_path), meta_(std::make_unique<SessionSinkMeta>()) {
+    : db_path_(db_path), meta_(std::make_unique<SessionSinkMeta>()), saved_rows_(std::make_unique<SavedEventRows>()) {
     store::SessionMeta& m = meta_->meta;
     m.name = name.empty() ? "train " + config.model + " batch " + std::to_string(config.batch_size) + ", prefetch " +
                                 std::to_string(config.prefetch_depth) + ", workers " + std::to_string(config.workers)
@@ -205,24 +205,17 @@ void SessionSink::on_events(std::span<const profiler::Event> events) {
     if (!save_events_) return;
     auto* rec = recorder();
     if (!rec) return;
-    event_rows_.clear();
-    for (const profiler::Event& e : events)
-        // The device records came first, as named rows: their stream-lane events would be the
-        // same kernels and copies again (session_event_rows.h).
-        if (!device_rows_ || !device_rows_->skip_replaced(e)) event_rows_.push_back(event_row(e));
-    if (!event_rows_.empty()) rec->add_events(event_rows_);
+    // Less the stream-lane events the device records gave as named rows (session_event_rows.h).
+    if (const auto rows = saved_rows_->of_events(events); !rows.empty()) rec->add_events(rows);
 }
 
 void SessionSink::on_device_records(std::span<const profiler::GpuActivity> records) {
     if (!save_events_) return;
     auto* rec = recorder();
     if (!rec) return;
-    if (!device_rows_) device_rows_ = std::make_unique<DeviceRecordRows>();
-    event_rows_.clear();
-    device_rows_->append(records, event_rows_);
     // Bounded as the other events: what the writer's queue cannot take is dropped and counted
     // (events_dropped, stored with the session).
-    if (!event_rows_.empty()) rec->add_events(event_rows_);
+    if (const auto rows = saved_rows_->of_device_records(records); !rows.empty()) rec->add_events(rows);
 }
 
 uint64_t SessionSink::events_saved() const { return id_.load() ? rec_->events_written() : 0; }

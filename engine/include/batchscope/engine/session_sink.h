@@ -19,7 +19,7 @@ struct EventRow;
 
 namespace batchscope::engine {
 
-class DeviceRecordRows;  // session_event_rows.h
+class SavedEventRows;  // session_event_rows.h
 
 // The machine a run ran on, as a flat JSON object: CPU model, cores, BLAS, GPU and the reason
 // it is not used, compiler, Batchscope version.
@@ -91,8 +91,7 @@ private:
     std::string error_;
     bool open_failed_ = false;
     bool save_events_ = false;
-    std::vector<store::EventRow> event_rows_;
-    std::unique_ptr<DeviceRecordRows> device_rows_;  // set once the run gives device records
+    std::unique_ptr<SavedEventRows> saved_rows_;  // what on_events and on_device_records store
     std::unique_ptr<store::SessionRecorder> rec_;
 };
 

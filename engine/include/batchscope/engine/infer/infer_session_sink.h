@@ -25,7 +25,7 @@ struct EventRow;
 }
 
 namespace batchscope::engine {
-class DeviceRecordRows;  // session_event_rows.h
+class SavedEventRows;  // session_event_rows.h
 }
 
 namespace batchscope::engine::infer {
@@ -96,8 +96,7 @@ private:
     int64_t applied_at_ns_ = 0;             // when it was applied
     std::thread judge_thread_;
     bool save_events_ = false;
-    std::vector<store::EventRow> event_rows_;
-    std::unique_ptr<DeviceRecordRows> device_rows_;  // set once the run gives device records
+    std::unique_ptr<SavedEventRows> saved_rows_;  // what on_events and on_device_records store
 };
 
 }  // namespace batchscope::engine::infer
