@@ -65,6 +65,35 @@ void expect_same_logits(const float* got, const std::vector<float>& want, const 
     }
 }
 
+// The same 20-16-12-5 MLP twice on the device, `graphed` serving through CUDA graphs, and the
+// page-locked buffers both serve from: x (64 rows in), a (plain's logits), b (graphed's).
+struct PlainAndGraphed {
+    explicit PlainAndGraphed(GpuBackend& g)
+        : gpu(g), plain(g, kWidths, 64), graphed(g, kWidths, 64), x(g.pinned_floats(64 * 20)), a(g.pinned_floats(64 * 5)),
+          b(g.pinned_floats(64 * 5)) {
+        plain.load_from(cpu);
+        graphed.load_from(cpu);
+        graphed.set_cuda_graphs(true);
+    }
+    // The uncaptured path's logits for x's first `rows` rows.
+    std::vector<float> plain_logits(int rows) {
+        gpu.synchronize(plain.result_ready(plain.predict_pinned(x.floats(), rows, a.floats())));
+        return std::vector<float>(a.floats(), a.floats() + rows * 5);
+    }
+    // Serves x's first `rows` rows through the graphs into `out` (b); its slot.
+    int serve_graphed(int rows, PinnedBuffer* out = nullptr) {
+        const int slot = graphed.predict_pinned(x.floats(), rows, (out ? *out : b).floats());
+        gpu.synchronize(graphed.result_ready(slot));
+        return slot;
+    }
+
+    static inline const std::vector<int> kWidths{20, 16, 12, 5};
+    static inline const Mlp cpu{kWidths, 7};
+    GpuBackend& gpu;
+    GpuMlp plain, graphed;
+    PinnedBuffer x, a, b;
+};
+
 TEST_F(Graphs, CapturedWorkRunsOnlyAtLaunchWithTheCapturedPointers) {
     auto gpu = open();
     ASSERT_TRUE(gpu);
@@ -122,14 +151,10 @@ TEST_F(Graphs, AnInvalidatedCaptureEndsWithTheReasonAndTheStreamWorksAgain) {
 TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
     auto gpu = open();
     ASSERT_TRUE(gpu);
-    const std::vector<int> widths{20, 16, 12, 5};
-    const Mlp cpu(widths, 7);
-    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
-    plain.load_from(cpu);
-    graphed.load_from(cpu);
-    graphed.set_cuda_graphs(true);
+    PlainAndGraphed m(*gpu);
+    GpuMlp& graphed = m.graphed;
+    PinnedBuffer &x = m.x, &b = m.b;
     ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
-    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5);
     size_t graphs = 0;
     for (int rows : {1, 2, 3, 4, 64}) {
         // Four rounds with new inputs: uncaptured (the size's first batch), slot 1 captured and
@@ -137,11 +162,8 @@ TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
         for (int round = 0; round < 4; ++round) {
             const auto in = random_floats(static_cast<size_t>(rows) * 20, static_cast<uint32_t>(rows * 10 + round));
             std::copy(in.begin(), in.end(), x.floats());
-            const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
-            gpu->synchronize(plain.result_ready(sp));
-            const std::vector<float> want(a.floats(), a.floats() + rows * 5);
-            const int sg = graphed.predict_pinned(x.floats(), rows, b.floats());
-            gpu->synchronize(graphed.result_ready(sg));
+            const std::vector<float> want = m.plain_logits(rows);
+            const int sg = m.serve_graphed(rows);
             expect_same_logits(b.floats(), want, std::string("batch ") + std::to_string(rows) + " round " + std::to_string(round));
             // The events are graph nodes: the phases of a replay are timed (host clock on the fake).
             EXPECT_GE(gpu->elapsed_ms(graphed.copy_start(sg), graphed.result_ready(sg)), 0.f);
@@ -151,7 +173,7 @@ TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
     }
     EXPECT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
     EXPECT_TRUE(graphed.graph_note().empty());
-    EXPECT_FALSE(plain.cuda_graphs());
+    EXPECT_FALSE(m.plain.cuda_graphs());
 }
 
 // A batch size between the captured ones (5, 6, 7 after 8 was captured) is padded to the next
@@ -160,29 +182,22 @@ TEST_F(Graphs, ServingGraphsGiveTheUncapturedLogitsAtEveryBatchSize) {
 TEST_F(Graphs, ABatchBetweenTheGraphSizesReplaysTheNextOne) {
     auto gpu = open();
     ASSERT_TRUE(gpu);
-    const std::vector<int> widths{20, 16, 12, 5};
-    const Mlp cpu(widths, 7);
-    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
-    plain.load_from(cpu);
-    graphed.load_from(cpu);
-    graphed.set_cuda_graphs(true);
+    PlainAndGraphed m(*gpu);
+    GpuMlp& graphed = m.graphed;
+    PinnedBuffer &x = m.x, &b = m.b;
     ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
     EXPECT_EQ(graphed.graph_rows(3), 3);
     EXPECT_EQ(graphed.graph_rows(5), 8);
     EXPECT_EQ(graphed.graph_rows(33), 64);
     EXPECT_EQ(graphed.graph_rows(64), 64);
-    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5);
     const auto in = random_floats(64 * 20, 99);
     std::copy(in.begin(), in.end(), x.floats());
     for (int round = 0; round < 3; ++round)  // size 8: uncaptured, then each slot's graph
         gpu->synchronize(graphed.result_ready(graphed.predict_pinned(x.floats(), 8, b.floats())));
     ASSERT_EQ(graphed.graphs_captured(), 2u);
     for (int rows : {5, 6, 7, 5, 6, 7}) {
-        const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
-        gpu->synchronize(plain.result_ready(sp));
-        const std::vector<float> want(a.floats(), a.floats() + rows * 5);
-        const int sg = graphed.predict_pinned(x.floats(), rows, b.floats());
-        gpu->synchronize(graphed.result_ready(sg));
+        const std::vector<float> want = m.plain_logits(rows);
+        m.serve_graphed(rows);
         expect_same_logits(b.floats(), want, "batch " + std::to_string(rows));
         EXPECT_EQ(graphed.graphs_captured(), 2u) << "batch " << rows << " was captured";
     }
@@ -195,14 +210,10 @@ TEST_F(Graphs, ABatchBetweenTheGraphSizesReplaysTheNextOne) {
 TEST_F(Graphs, PaddedRowsNeverLeakIntoTheRowsServed) {
     auto gpu = open();
     ASSERT_TRUE(gpu);
-    const std::vector<int> widths{20, 16, 12, 5};
-    const Mlp cpu(widths, 7);
-    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
-    plain.load_from(cpu);
-    graphed.load_from(cpu);
-    graphed.set_cuda_graphs(true);
+    PlainAndGraphed m(*gpu);
+    GpuMlp& graphed = m.graphed;
+    PinnedBuffer &x = m.x, &b = m.b;
     ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
-    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5);
     const auto in = random_floats(64 * 20, 5);
     std::copy(in.begin(), in.end(), x.floats());
     for (int round = 0; round < 3; ++round)  // size 16: uncaptured, then each slot's graph
@@ -211,13 +222,10 @@ TEST_F(Graphs, PaddedRowsNeverLeakIntoTheRowsServed) {
     for (const float junk : {std::nanf(""), 1e30f, -1e30f}) {
         for (int rows : {9, 13, 15}) {
             std::copy(in.begin(), in.end(), x.floats());
-            const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
-            gpu->synchronize(plain.result_ready(sp));
-            const std::vector<float> want(a.floats(), a.floats() + rows * 5);
+            const std::vector<float> want = m.plain_logits(rows);
             std::fill(x.floats() + rows * 20, x.floats() + 16 * 20, junk);  // the padding: rows..15
             std::fill(b.floats(), b.floats() + 64 * 5, -7.f);
-            const int sg = graphed.predict_pinned(x.floats(), rows, b.floats());
-            gpu->synchronize(graphed.result_ready(sg));
+            m.serve_graphed(rows);
             expect_same_logits(b.floats(), want, "batch " + std::to_string(rows) + " padded with " + std::to_string(junk));
             for (int i = 0; i < rows * 5; ++i) ASSERT_TRUE(std::isfinite(b.floats()[i])) << "row " << i / 5;
         }
@@ -232,17 +240,13 @@ TEST_F(Graphs, PaddedRowsNeverLeakIntoTheRowsServed) {
 TEST_F(Graphs, TheGraphsAreBoundedAndAFrozenModelNeverCaptures) {
     auto gpu = open();
     ASSERT_TRUE(gpu);
-    const std::vector<int> widths{20, 16, 12, 5};
-    const Mlp cpu(widths, 7);
-    GpuMlp plain(*gpu, widths, 64), graphed(*gpu, widths, 64);
-    plain.load_from(cpu);
-    graphed.load_from(cpu);
-    graphed.set_cuda_graphs(true);
+    PlainAndGraphed m(*gpu);
+    GpuMlp& graphed = m.graphed;
+    PinnedBuffer &x = m.x, &b = m.b;
     ASSERT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
     EXPECT_EQ(graphed.graph_sizes(), (std::vector<int>{1, 2, 3, 4, 8, 16, 32, 64}));
     EXPECT_EQ(graphed.max_graphs(), 16u);
-    PinnedBuffer x = gpu->pinned_floats(64 * 20), a = gpu->pinned_floats(64 * 5), b = gpu->pinned_floats(64 * 5),
-                 b2 = gpu->pinned_floats(64 * 5);
+    PinnedBuffer b2 = gpu->pinned_floats(64 * 5);
     const auto in = random_floats(64 * 20, 11);
     std::copy(in.begin(), in.end(), x.floats());
     for (int rows : graphed.graph_sizes())
@@ -251,12 +255,9 @@ TEST_F(Graphs, TheGraphsAreBoundedAndAFrozenModelNeverCaptures) {
     ASSERT_EQ(graphed.graphs_captured(), 16u);
     const uint64_t begun = gpu->captures_begun();
     for (int rows : {1, 7, 64}) {
-        const int sp = plain.predict_pinned(x.floats(), rows, a.floats());
-        gpu->synchronize(plain.result_ready(sp));
-        const std::vector<float> want(a.floats(), a.floats() + rows * 5);
+        const std::vector<float> want = m.plain_logits(rows);
         for (int round = 0; round < 3; ++round) {
-            const int sg = graphed.predict_pinned(x.floats(), rows, b2.floats());  // another pair of buffers
-            gpu->synchronize(graphed.result_ready(sg));
+            m.serve_graphed(rows, &b2);  // another pair of buffers
             expect_same_logits(b2.floats(), want, "batch " + std::to_string(rows) + " beyond the bound");
         }
     }
@@ -265,8 +266,8 @@ TEST_F(Graphs, TheGraphsAreBoundedAndAFrozenModelNeverCaptures) {
     EXPECT_EQ(graphed.uncaptured_batches(), 9u);
     EXPECT_TRUE(graphed.cuda_graphs()) << graphed.graph_note();
 
-    GpuMlp frozen(*gpu, widths, 64);
-    frozen.load_from(cpu);
+    GpuMlp frozen(*gpu, PlainAndGraphed::kWidths, 64);
+    frozen.load_from(PlainAndGraphed::cpu);
     frozen.set_cuda_graphs(true);
     frozen.freeze_graphs();
     for (int round = 0; round < 3; ++round) {
