@@ -27,6 +27,15 @@ void set_stalls(ServiceFit& f, std::span<const BatchPoint> batches) {
 
 }  // namespace
 
+int64_t ServiceFit::wake_at(int64_t ready_ns) const noexcept {
+    if (wakes.empty()) return wake_ns;
+    const auto after = std::lower_bound(wakes.begin(), wakes.end(), ready_ns, [](const Stall& w, int64_t t) { return w.at_ns < t; });
+    int64_t best = -1, gap = kWakeHorizonNs + 1;
+    if (after != wakes.end()) best = after->extra_ns, gap = after->at_ns - ready_ns;
+    if (after != wakes.begin() && ready_ns - std::prev(after)->at_ns < gap) best = std::prev(after)->extra_ns, gap = ready_ns - std::prev(after)->at_ns;
+    return gap <= kWakeHorizonNs ? best : wake_ns;
+}
+
 ServiceFit fit_service(std::span<const BatchPoint> batches) {
     ServiceFit f;
     if (batches.empty()) return f;
@@ -139,6 +148,9 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
     if (!closed && p.rate_scale > 0 && p.rate_scale != 1)
         for (ServiceFit::Stall& s : stalls) s.at_ns = t0 + std::llround(static_cast<double>(s.at_ns - t0) / p.rate_scale);
     size_t next_stall = 0;
+    auto to_window = [&](int64_t t) {  // a time of the simulation on the window's clock (as the stalls')
+        return closed || p.rate_scale <= 0 || p.rate_scale == 1 ? t : t0 + std::llround(static_cast<double>(t - t0) * p.rate_scale);
+    };
     std::vector<int64_t> lat;
     lat.reserve(total);
     int64_t free_at = busy_until_ns, last_done = t0;
@@ -146,7 +158,8 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
     while (i < a.size()) {
         const int64_t full_at = i + mb - 1 < a.size() ? a[i + mb - 1].issued_ns : std::numeric_limits<int64_t>::max();
         const int64_t ready = std::min(full_at, a[i].issued_ns + p.queue_delay_ns);
-        const int64_t release = ready > free_at ? ready + service.wake_ns : free_at;  // an idle server wakes first
+        // An idle server wakes first (its wake-up then, on the window's clock).
+        const int64_t release = ready > free_at ? ready + service.wake_at(to_window(ready)) : free_at;
         size_t j = i;
         while (j < a.size() && j - i < mb && a[j].issued_ns <= release) ++j;
         // Stalls before this batch fell while the simulated server idled: they delay nothing.

@@ -185,6 +185,7 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
     v.service = window_service(w, o.profile);
     if (s.queue_delay_us == 0 && w.idle_start_ns > 0) {  // with no queue delay, an idle server's late start is its wake-up
         v.service.wake_ns = std::llround(w.idle_start_ns);
+        for (const ServingWindow::IdleStart& i : w.idle_starts) v.service.wakes.push_back({i.ready_ns, i.late_ns});
         v.service.source += "; an idle server starts " + num(w.idle_start_ns / 1e3) + " us after a request is ready";
     }
     const std::vector<Arrival> arrivals = arrivals_of(recs);

@@ -63,7 +63,9 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
         // Begun with the server idle (after the previous batch's end and its first request's issue):
         // from the later of those to its start.
         if (!busy.end.empty() && s > busy.end.back() && s >= first_issued) {
-            wake_sum += s - std::max(busy.end.back(), first_issued);
+            const int64_t ready = std::max(busy.end.back(), first_issued);
+            w.idle_starts.push_back({ready, s - ready});
+            wake_sum += s - ready;
             ++wakes;
         }
         // The batch's own size: a batch at the window's edge may have only some of its requests here.

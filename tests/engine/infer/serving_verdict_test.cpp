@@ -140,7 +140,11 @@ TEST(ServingWindow, AnIdleServersLateStartIsMeasured) {
     // The second batch could begin at 200 (its request issued, the server free since 100) and
     // began at 240; the first has no batch before it in the window.
     const std::vector<RequestRecord> rs{rec(0, 0, 0, 30, 100, 1), rec(1, 200, 200, 240, 300, 1)};
-    EXPECT_NEAR(summarize_serving(rs).idle_start_ns, 40.0 * kUs, 1);
+    const ServingWindow w = summarize_serving(rs);
+    EXPECT_NEAR(w.idle_start_ns, 40.0 * kUs, 1);
+    ASSERT_EQ(w.idle_starts.size(), 1u);  // and the one idle start, at its time
+    EXPECT_EQ(w.idle_starts[0].ready_ns, 200 * kUs);
+    EXPECT_EQ(w.idle_starts[0].late_ns, 40 * kUs);
 }
 
 TEST(ServingModel, AnIdleServerWakesBeforeItServes) {
@@ -177,6 +181,40 @@ TEST(ServingModel, AStallHitsTheBatchRunningWhenItHappensOnce) {
     const SimResult together = simulate(three, {LoadMode::Constant, 1, 4, 0, 1}, f);
     EXPECT_DOUBLE_EQ(together.p99_us, 400);
     EXPECT_EQ(together.batches, 1);
+}
+
+// The measured wake-ups are replayed one by one at their times, not as their mean: one slow wake-up
+// (a thread kept off its core) delays the requests queued behind it, and a larger batch serves
+// them together. That tail is what batching cuts at a low load.
+TEST(ServingModel, ASlowWakeUpIsReplayedWhenItHappenedAndBatchingCutsItsQueue) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 100 * kUs;
+    // Idle starts measured at 0, 1000 and 2000 us: 10, 600 and 10 us late (mean 206.67 us).
+    f.wakes = {{0, 10 * kUs}, {1000 * kUs, 600 * kUs}, {2000 * kUs, 10 * kUs}};
+    f.wake_ns = 620 * kUs / 3;
+    EXPECT_EQ(f.wake_at(0), 10 * kUs);
+    EXPECT_EQ(f.wake_at(1100 * kUs), 600 * kUs);    // nearest: the one at 1000
+    EXPECT_EQ(f.wake_at(1600 * kUs), 10 * kUs);     // nearest: the one at 2000
+    EXPECT_EQ(f.wake_at(9000 * kUs), 620 * kUs / 3);  // none within 5 ms: the mean
+    // One request at 0 and 2000 us, three at 1000, 1100 and 1200 us.
+    const std::vector<Arrival> a{{0, 0}, {1000 * kUs, 1000 * kUs}, {1100 * kUs, 1100 * kUs}, {1200 * kUs, 1200 * kUs}, {2000 * kUs, 2000 * kUs}};
+    // Max batch 1: [10, 110); the one at 1000 starts at 1600 (woken 600 late), ends 1700; 1100
+    // and 1200 follow at once (the server is busy): 1800, 1900; the one at 2000 waits 10: 2110.
+    // Latencies 110, 700, 700, 700, 110: p99 700.
+    const SimResult one = simulate(a, {LoadMode::Constant, 1, 1, 0, 1}, f);
+    EXPECT_DOUBLE_EQ(one.p99_us, 700);
+    EXPECT_DOUBLE_EQ(one.p50_us, 700);
+    // Max batch 4: 1000 still starts at 1600 and the two queued behind it join its batch: all three
+    // end at 1700. Latencies 110, 700, 600, 500, 110.
+    const SimResult four = simulate(a, {LoadMode::Constant, 1, 4, 0, 1}, f);
+    EXPECT_DOUBLE_EQ(four.p99_us, 700);
+    EXPECT_DOUBLE_EQ(four.p50_us, 500);
+    // With only the mean wake-up (206.67 us) every idle start is alike: 1000 starts at 1206.67
+    // and the others wait behind it; the tail is smaller and batching's cut is another.
+    ServiceFit mean = f;
+    mean.wakes.clear();
+    EXPECT_LT(simulate(a, {LoadMode::Constant, 1, 1, 0, 1}, mean).p99_us, 600);
 }
 
 TEST(ServingModel, AServerBusyAtTheStartServesTheBacklogFirst) {

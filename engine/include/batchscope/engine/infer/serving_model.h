@@ -32,8 +32,15 @@ struct ServiceFit {
     };
     std::vector<Stall> stalls;
     // A batch released while the server idles starts this much later (the server thread's
-    // wake-up, measured where no queue delay hides it).
+    // wake-up, measured where no queue delay hides it): the mean.
     int64_t wake_ns = 0;
+    // The wake-ups one by one, as stalls in time (at_ns: when the batch could have begun; extra_ns:
+    // how late it did). A simulated idle start takes the measured wake-up nearest to it in time
+    // (within kWakeHorizonNs; else the mean): a thread kept off its core delays whatever wakes
+    // then, and the slowest wake-ups are the tail that a queue behind them turns into p99.
+    std::vector<Stall> wakes;
+    static constexpr int64_t kWakeHorizonNs = 5'000'000;
+    int64_t wake_at(int64_t ready_ns) const noexcept;
     double at(double b) const noexcept { return fixed_ns + per_row_ns * b; }
 };
 

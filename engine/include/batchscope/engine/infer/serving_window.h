@@ -48,6 +48,12 @@ struct ServingWindow {
     // begun (its first request issued, the previous batch done) to its start: with no queue delay,
     // the server thread's wake-up; with one, the delay as well.
     double idle_start_ns = 0;
+    // Each of those batches: when it could have begun, and how much later it did (sorted by time).
+    // Their mean is idle_start_ns; the model replays each at its time (serving_model.h).
+    struct IdleStart {
+        int64_t ready_ns = 0, late_ns = 0;
+    };
+    std::vector<IdleStart> idle_starts;
     LatencyParts mean;          // over all requests
     LatencyParts tail;          // over the requests at or above p99
     std::vector<BatchPoint> batch_points;
