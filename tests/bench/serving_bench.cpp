@@ -6,6 +6,12 @@
 // or more. "No advice" is a miss when one single change of the grid (max batch × 4, queue delay 0,
 // concurrency × 2 or ÷ 2) gains 20% or more (p99 down 20% at 95% of the throughput, or
 // throughput up 20%).
+//
+// One window's p99 on a shared 2-core machine moves by tens of percent between windows of the same
+// setting (a few late wake-ups of the generator or the server are the slowest 1%). So each change is
+// measured in rounds: the changed setting and the setting before it alternate, window by window
+// (after, before, after, ...; the judged window is the first "before"), and the medians of each side
+// are compared. An overloaded setting (its queue only grows) is not gone back to. `rounds` windows per side (1: one window each, as a user's single try would see it).
 #include "serving_bench.h"
 
 #include <algorithm>
@@ -57,9 +63,62 @@ ServingVerdict measure(InferenceRun& run, RequestWindowSink& sink, const Serving
     return judge_serving(sink.between(from), s, o);
 }
 
-bool gains(const ServingWindow& before, const ServingWindow& after, double by) {
-    return (after.p99_us <= before.p99_us * (1 - by) && after.throughput_rps >= before.throughput_rps * 0.95) ||
-           after.throughput_rps >= before.throughput_rps * (1 + by);
+// The medians of a side's windows (p99 and throughput each), and the range of its p99.
+struct Side {
+    std::vector<ServingWindow> windows;
+    double median(double ServingWindow::*field) const {
+        std::vector<double> v;
+        for (const ServingWindow& w : windows) v.push_back(w.*field);
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    }
+    double p99() const { return median(&ServingWindow::p99_us); }
+    double rps() const { return median(&ServingWindow::throughput_rps); }
+    ServingWindow as_window() const {  // the medians, as one window (for check_serving_prediction)
+        ServingWindow w;
+        w.p99_us = p99();
+        w.throughput_rps = rps();
+        w.mean_batch = median(&ServingWindow::mean_batch);
+        return w;
+    }
+    // "1839 (1702–2210)": the median p99 and the range of the windows', in µs
+    std::string p99_text() const;
+};
+
+bool gains(const Side& before, const Side& after, double by) {
+    return (after.p99() <= before.p99() * (1 - by) && after.rps() >= before.rps() * 0.95) || after.rps() >= before.rps() * (1 + by);
+}
+
+// Measures `knob` → `to` against its value `from` in alternating windows, `rounds` per side, the
+// changed setting first; `before` holds the judged window already. Leaves the run at `from`
+// when `restore`, else at `to`. A setting the server cannot keep up with (`from_overloads`: its
+// queue only grows, so a window of it is mostly backlog) is not gone back to: the changed setting's
+// windows follow each other. Windows of fewer than 100 requests are not counted. `changes` counts
+// the run's knob changes. False when a change was refused or not applied.
+bool alternate(InferenceRun& run, RequestWindowSink& sink, ServingSetting setting, Knob knob, double from, double to, int rounds,
+               double segment, std::span<const BatchPoint> profile, size_t& changes, Side& before, Side& after, bool restore,
+               bool from_overloads) {
+    auto set = [&](double value) {
+        if (!run.set_knob(knob, value).empty() || applied(run, ++changes) < 0) return false;
+        setting.apply(knob, value);
+        settle(run, setting.max_batch, segment / 4);
+        return true;
+    };
+    auto add = [&](Side& side) {
+        const ServingWindow w = measure(run, sink, setting, segment, profile).window;
+        if (w.requests >= kMinAdviceRequests) side.windows.push_back(w);
+    };
+    if (!set(to)) return false;
+    add(after);
+    for (int r = 1; r < rounds; ++r) {
+        if (!from_overloads) {
+            if (!set(from)) return false;
+            add(before);
+            if (!set(to)) return false;
+        }
+        add(after);
+    }
+    return !restore || set(from);
 }
 
 std::string f0(double v) {
@@ -68,9 +127,17 @@ std::string f0(double v) {
     return b;
 }
 
+std::string Side::p99_text() const {
+    if (windows.size() < 2) return f0(p99());
+    const auto [lo, hi] = std::minmax_element(windows.begin(), windows.end(),
+                                              [](const ServingWindow& a, const ServingWindow& b) { return a.p99_us < b.p99_us; });
+    return f0(p99()) + " (" + f0(lo->p99_us) + "–" + f0(hi->p99_us) + ")";
+}
+
 }  // namespace
 
-int run_serving_bench(double segment, size_t first, size_t count) {
+int run_serving_bench(double segment, size_t first, size_t count, int rounds) {
+    rounds = std::max(1, rounds);
     const LoadMode P = LoadMode::Poisson, C = LoadMode::Closed, B = LoadMode::Bursts;
     const std::vector<ServingScenario> grid{
         {P, 2300, 1, 1, 0, 400, 10},      // a busy server at max batch 1, batching nearly free
@@ -86,6 +153,7 @@ int run_serving_bench(double segment, size_t first, size_t count) {
         {P, 200, 1, 16, 0, 2000, 50},     // a slow model at a low rate
         {C, 0, 4, 4, 0, 1000, 10},        // 4 outstanding, batches of 4 already
     };
+    std::printf("each change measured in %d alternating window(s) of %.1f s per side; p99 as median (range)\n\n", rounds, segment);
     std::printf("| # | scenario | verdict | p99 before µs | req/s before | advice | predicted p99 µs, req/s | measured p99 µs, req/s | p99 error | hit |\n"
                 "|---|---|---|---:|---:|---|---|---|---:|---|\n");
     int hits = 0, judged = 0;
@@ -112,31 +180,30 @@ int run_serving_bench(double segment, size_t first, size_t count) {
         InferenceRun run(cfg, service);
         run.set_sink(sink);
         run.start();
-        ServingSetting setting{cfg.mode, cfg.rate, cfg.concurrency, cfg.max_batch, cfg.queue_delay_us};
+        const ServingSetting setting{cfg.mode, cfg.rate, cfg.concurrency, cfg.max_batch, cfg.queue_delay_us};
         sleep_s(0.5);  // warm-up
         const ServingVerdict v = measure(run, *sink, setting, segment, profile);
-        const ServingWindow& before = v.window;
+        const bool overloaded = is_open_loop(sc.mode) && v.window.throughput_rps < 0.9 * v.window.offered_rps;
+        Side before;
+        before.windows.push_back(v.window);
         std::string advice = "none", hit = "miss", pred = "-", meas = "-", err = "-";
         size_t changes = 0;
         if (!v.advice.empty()) {
             const ServingAdvice& a = v.advice.front();
             advice = a.change();
-            const std::string e = run.set_knob(a.knob, a.to);
-            if (e.empty() && applied(run, ++changes) >= 0) {
-                setting.apply(a.knob, a.to);
-                settle(run, setting.max_batch, segment / 4);
-                const ServingVerdict after = measure(run, *sink, setting, segment, profile);
-                const bool ok = after.window.p99_us <= before.p99_us * (2.0 / 3.0) || after.window.throughput_rps >= before.throughput_rps * 1.10;
+            Side after;
+            if (alternate(run, *sink, setting, a.knob, a.from, a.to, rounds, segment, profile, changes, before, after, false, overloaded)) {
+                const bool ok = after.p99() <= before.p99() * (2.0 / 3.0) || after.rps() >= before.rps() * 1.10;
                 hit = ok ? "hit" : "miss";
                 hits += ok;
-                const ServingCheck c = check_serving_prediction(a.expected, after.window);
+                const ServingCheck c = check_serving_prediction(a.expected, after.as_window());
                 pred = f0(a.expected.p99_us) + ", " + f0(a.expected.throughput_rps);
-                meas = f0(after.window.p99_us) + ", " + f0(after.window.throughput_rps);
+                meas = after.p99_text() + ", " + f0(after.rps());
                 err = f0(100 * c.p99_error) + "%";
                 p99_errors.push_back(c.p99_error);
                 tp_errors.push_back(c.throughput_error);
             } else {
-                advice += " (refused: " + e + ")";
+                advice += " (refused or not applied)";
             }
         } else {
             // No advice: a miss only when one single change of the grid gains 20% or more.
@@ -150,21 +217,16 @@ int run_serving_bench(double segment, size_t first, size_t count) {
             bool gained = false;
             std::string tried;
             for (const auto& [knob, value] : alts) {
-                ServingSetting now = setting;
                 const double old = knob == Knob::MaxBatch ? sc.max_batch : knob == Knob::QueueDelayUs ? double(sc.delay_us) : sc.concurrency;
-                if (value == old || !run.set_knob(knob, value).empty() || applied(run, ++changes) < 0) continue;
-                now.apply(knob, value);
-                settle(run, now.max_batch, segment / 4);
-                const ServingVerdict alt = measure(run, *sink, now, segment, profile);
+                if (value == old) continue;
+                Side alt;
+                if (!alternate(run, *sink, setting, knob, old, value, rounds, segment, profile, changes, before, alt, true, overloaded)) break;
                 char b[128];
                 std::snprintf(b, sizeof b, "%s%s %.0f: p99 %+.0f%%, req/s %+.0f%%", tried.empty() ? "" : "; ",
-                              std::string(knobs::info(knob).short_label).c_str(), value, 100 * (alt.window.p99_us / before.p99_us - 1),
-                              100 * (alt.window.throughput_rps / before.throughput_rps - 1));
+                              std::string(knobs::info(knob).short_label).c_str(), value, 100 * (alt.p99() / before.p99() - 1),
+                              100 * (alt.rps() / before.rps() - 1));
                 tried += b;
-                gained |= gains(before, alt.window, 0.20);
-                run.set_knob(knob, old);  // back to the scenario's setting
-                if (applied(run, ++changes) < 0) break;
-                settle(run, setting.max_batch, segment / 4);
+                gained |= gains(before, alt, 0.20);
             }
             hit = gained ? "miss" : "hit";
             hits += !gained;
@@ -173,8 +235,8 @@ int run_serving_bench(double segment, size_t first, size_t count) {
         ++judged;
         run.stop();
         run.wait();
-        std::printf("| %zu | %s | %s | %.0f | %.0f | %s | %s | %s | %s | %s |\n", i + 1, name, bottleneck_name(v.bottleneck), before.p99_us,
-                    before.throughput_rps, advice.c_str(), pred.c_str(), meas.c_str(), err.c_str(), hit.c_str());
+        std::printf("| %zu | %s | %s | %s | %.0f | %s | %s | %s | %s | %s |\n", i + 1, name, bottleneck_name(v.bottleneck),
+                    before.p99_text().c_str(), before.rps(), advice.c_str(), pred.c_str(), meas.c_str(), err.c_str(), hit.c_str());
         std::fflush(stdout);
     }
     auto median = [](std::vector<double> v) {
