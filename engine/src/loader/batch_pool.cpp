@@ -45,6 +45,24 @@ void BatchPool::release_idle() {
     }
 }  // freed here, outside the lock
 
+void BatchPool::set_keep(int keep) {
+    std::vector<std::unique_ptr<Batch>> freed;
+    {
+        std::lock_guard lock(m_);
+        keep_ = keep < 0 ? 0 : keep;
+        while (idle_.size() > static_cast<size_t>(keep_)) {
+            freed.push_back(std::move(idle_.back()));
+            idle_.pop_back();
+        }
+        created_ -= static_cast<int64_t>(freed.size());
+    }
+}  // freed here, outside the lock
+
+int BatchPool::keep() const {
+    std::lock_guard lock(m_);
+    return keep_;
+}
+
 int64_t BatchPool::created() const {
     std::lock_guard lock(m_);
     return created_;

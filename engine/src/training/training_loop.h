@@ -105,6 +105,7 @@ private:
     bool wait_while_paused(std::vector<KnobCommand>& cmds);  // false: stop requested
     void apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0);
     std::unique_ptr<BatchLoader> make_loader();
+    void keep_pool_for_knobs();
     int64_t trained_pos() const noexcept { return epoch_.pos - epoch_.next.positions; }
     // The first iteration a batch fetched from now on will train in (one later while a batch is
     // staged): a new loader's first batch id, and where a knob change takes effect.

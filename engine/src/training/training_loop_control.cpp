@@ -13,8 +13,16 @@ std::unique_ptr<BatchLoader> TrainingLoop::make_loader() {
                     cfg_.on_error,    data_.sample_shape, epoch_.augment,
                     cfg_.uint8_batches ? BatchFormat::Uint8 : BatchFormat::Float32};
     o.pool = &*batch_pool_;
+    keep_pool_for_knobs();
     return std::make_unique<BatchLoader>(*data_.train, epoch_.order, epoch_.pos, o, &run_.tracer,
                                          next_fetch_iteration());
+}
+
+// The pool keeps as many idle buffers as the knobs in effect can have out at once (the memory
+// estimate's count, and two more), no more: lowering the prefetch depth gives its buffers back
+// (page-locked ones included) instead of keeping up to the pool's default.
+void TrainingLoop::keep_pool_for_knobs() {
+    batch_pool_->set_keep(work_.prefetch_depth + std::max(1, work_.workers) + estimate_.held_batches + 2);
 }
 
 // Waits while the run is paused (knob changes still apply while paused: a command ends the wait)
@@ -59,6 +67,7 @@ void TrainingLoop::apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0)
         *target = c.value;
         if (c.knob == Knob::PrefetchDepth) {
             epoch_.loader->set_prefetch_depth(c.value);
+            keep_pool_for_knobs();
         } else if (c.knob == Knob::StorageProfile) {  // the next read uses it
             data_.storage->set_profile(static_cast<data::StorageKind>(c.value));
             work_.storage = data::storage_profile(data_.storage->profile()).name;

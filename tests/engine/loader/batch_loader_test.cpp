@@ -285,6 +285,25 @@ TEST(BatchPool, KeepsNoMoreThanItsLimit) {
     EXPECT_EQ(pool.idle(), 2);
 }
 
+TEST(BatchPool, ALowerKeepFreesTheIdleBuffersBeyondItAtOnce) {
+    BatchPool pool(nullptr, 48);
+    std::vector<std::unique_ptr<Batch>> out;
+    for (int i = 0; i < 10; ++i) out.push_back(pool.take());
+    for (auto& b : out) pool.give(std::move(b));
+    ASSERT_EQ(pool.idle(), 10);
+    pool.set_keep(3);
+    EXPECT_EQ(pool.keep(), 3);
+    EXPECT_EQ(pool.idle(), 3);
+    EXPECT_EQ(pool.created(), 3);
+    // And no more are kept after it: of 5 lent out and given back, 3 stay.
+    out.clear();
+    for (int i = 0; i < 5; ++i) out.push_back(pool.take());
+    for (auto& b : out) pool.give(std::move(b));
+    EXPECT_EQ(pool.idle(), 3);
+    pool.set_keep(8);  // a higher keep frees nothing and keeps more later
+    EXPECT_EQ(pool.idle(), 3);
+}
+
 TEST(HostAllocator, PixelBuffersStartOffTheSimdStoreBoundary) {
     // 8-bit batches are decoded straight into their rows; a row starting on a 32-byte boundary
     // sends libjpeg-turbo's colour conversion down its slower non-temporal store path.

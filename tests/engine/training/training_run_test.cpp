@@ -102,6 +102,34 @@ TEST(TrainingRun, LiveBatchSizeChangeAppliesAtTheNextIteration) {
         }
 }
 
+// A deep prefetch queue's buffers are given back when the depth is lowered live (they are page-
+// locked on a GPU run): the loader's batch memory falls to what the new depth can use.
+TEST(TrainingRun, LoweringThePrefetchDepthGivesItsBatchBuffersBack) {
+    bs_test::TempDir d;
+    bs_test::write_fake_fashion_mnist(d.path, 3000, 100);
+    TrainConfig c;
+    c.data_dir = d.path;
+    c.cache_dir = d.path + "/cache";
+    c.batch_size = 50;
+    c.epochs = 50;
+    c.workers = 2;
+    c.prefetch_depth = 32;
+    TrainingRun run(c);
+    run.start();
+    const int64_t per_batch = 50 * (28 * 28 * 4 + 4);
+    // The deep queue fills: well over 20 batches' buffers.
+    auto s = wait_for(run, [&](const RunSnapshot& x) { return x.memory.batch_buffers > 20 * per_batch || ended(x); });
+    ASSERT_EQ(s->state, RunState::Running) << s->message;
+    ASSERT_EQ(run.set_prefetch_depth(1), "");
+    // Depth 1 + 2 workers + 1 held + 2 spare = 6 batches kept, and the compute input (one batch
+    // of floats) besides; the buffers of the deeper queue drain as it is consumed.
+    s = wait_for(run, [&](const RunSnapshot& x) { return x.memory.batch_buffers <= 7 * per_batch || ended(x); });
+    EXPECT_EQ(s->state, RunState::Running) << s->message;
+    EXPECT_LE(s->memory.batch_buffers, 7 * per_batch);
+    run.stop();
+    run.wait();
+}
+
 TEST(TrainingRun, WorkerChangeAndPauseResume) {
     bs_test::TempDir d;
     bs_test::write_fake_fashion_mnist(d.path, 2000, 100);

@@ -27,13 +27,18 @@ public:
     // Frees the idle buffers, e.g. after a batch-size change, so that buffers grown for the old
     // size are not kept.
     void release_idle();
+    // Keeps at most `keep` idle buffers from now on, freeing those beyond it at once: page-locked
+    // buffers are scarce, and a run that lowered its prefetch depth (or workers) no longer needs
+    // the buffers its deeper queue used.
+    void set_keep(int keep);
+    int keep() const;
     HostMemory* memory() const noexcept { return memory_; }
     int64_t created() const;  // buffers made so far and not freed (idle or lent out)
     int idle() const;
 
 private:
     HostMemory* const memory_;
-    const int keep_;
+    int keep_;  // guarded by m_
     mutable std::mutex m_;
     std::vector<std::unique_ptr<Batch>> idle_;
     int64_t created_ = 0;
