@@ -128,6 +128,7 @@ void InferSessionSink::judge(Job& job) {
         if (!applied_) {  // not the advice (another value, another knob, or no advice): predicted now
             ServingAdvice p = predict_serving_change(last_window_, last_setting_, knob, value, o);
             if (p.expected.valid()) applied_ = std::move(p);
+            applied_other_ = last_advice_.empty() ? "no advice before it" : "the last advice was " + last_advice_.front().change();
         }
         return;
     }
@@ -153,7 +154,7 @@ void InferSessionSink::judge(Job& job) {
         const ServingWindow& after = settled.window.empty() ? v.window : settled.window;
         const std::string text = check_serving_prediction(applied_->expected, after).text;
         line(applied_advised_ ? "advice applied (" + applied_->change() + "): " + text
-                              : "change applied (" + applied_->change() + ", not advised): " + text);
+                              : "change applied (" + applied_->change() + "; " + applied_other_ + "): " + text);
         applied_.reset();
     }
     rec_->add(row);

@@ -185,9 +185,18 @@ TEST(InferSessionVerdict, AChangeThatIsNotTheAdviceIsPredictedAndChecked) {
     ASSERT_TRUE(predicted.expected.valid()) << predicted.reason;
     const auto rows = session_with_changes("bs_infer_session_other_change.db", first, {{Knob::MaxBatch, to}});
     ASSERT_EQ(rows.size(), 2u);  // the window before the change, the 300 after it
-    const std::string line = "change applied (" + predicted.change() + ", not advised): " + predicted_part(predicted.expected) + "; measured p99 ";
+    const std::string line = "change applied (" + predicted.change() + "; the last advice was " + v.advice.front().change() +
+                             "): " + predicted_part(predicted.expected) + "; measured p99 ";
     EXPECT_NE(rows[1].advice.find(line), std::string::npos) << line << "\n---\n" << rows[1].advice;
     EXPECT_EQ(rows[1].advice.find("advice applied"), std::string::npos) << rows[1].advice;
+    // A window with no advice (a request every 2 ms, served in 1 ms): a change is predicted all the same.
+    int64_t calm_free_us = 0;
+    const std::vector<RequestRecord> calm = served(0, 1001, 0, 2000, calm_free_us);
+    ASSERT_TRUE(judge_serving(calm, setting).advice.empty());
+    const auto unadvised = session_with_changes("bs_infer_session_unadvised_change.db", calm, {{Knob::MaxBatch, 8}});
+    ASSERT_EQ(unadvised.size(), 2u);
+    EXPECT_NE(unadvised[1].advice.find("change applied (max batch 1 → 8; no advice before it): predicted p99 "), std::string::npos)
+        << unadvised[1].advice;
     // The advice itself still reads as the advice applied.
     const ServingAdvice& advice = v.advice.front();
     const auto advised = session_with_changes("bs_infer_session_advised_change.db", first, {{advice.knob, std::llround(advice.to)}});
@@ -211,7 +220,7 @@ TEST(InferSessionVerdict, NoCheckIsSavedWithoutAWindowOfTheSettingBeforeTheChang
     EXPECT_FALSE(checked(two)) << two[1].advice;
     const auto one_knob = session_with_changes("bs_infer_session_one_knob_twice.db", first, {{Knob::MaxBatch, 8}, {Knob::MaxBatch, 16}});
     ASSERT_EQ(one_knob.size(), 2u);
-    EXPECT_NE(one_knob[1].advice.find("change applied (max batch 1 → 16, not advised): predicted p99 "), std::string::npos)
+    EXPECT_NE(one_knob[1].advice.find("change applied (max batch 1 → 16; the last advice was "), std::string::npos)
         << one_knob[1].advice;
     const auto none = session_with_changes("bs_infer_session_no_window.db", first, {{Knob::MaxBatch, 8}}, /*window_first=*/false);
     ASSERT_EQ(none.size(), 1u);
