@@ -131,12 +131,14 @@ void print_session(store::SessionStore& s, int64_t id, bool as_json) {
     for (const auto& v : j["verdicts"]) {
         // The headline, then one line per advice ("prefetch depth 1 → 4: ..."), "try" before a
         // knob change only (not before a note such as "no single change ...", nor before the
-        // check of an applied advice, "advice applied (max batch 1 → 4): predicted ...").
+        // check of an applied advice, "advice applied (max batch 1 → 4): predicted ...", or of
+        // another change, "change applied (max batch 1 → 8; ...): predicted ...").
         std::string advice = v["advice"].get<std::string>();
         for (size_t at = advice.find('\n'); at != std::string::npos; at = advice.find('\n', at + 1)) {
             const size_t end = std::min(advice.find('\n', at + 1), advice.size());
             const std::string next = advice.substr(at + 1, end - at - 1);
-            const bool change = next.find("→") != std::string::npos && next.rfind("advice applied", 0) != 0;
+            const bool change = next.find("→") != std::string::npos && next.rfind("advice applied", 0) != 0 &&
+                                next.rfind("change applied", 0) != 0;
             advice.replace(at, 1, change ? "\n      try " : "\n      ");
         }
         // Inference sessions number their requests, training sessions their iterations.

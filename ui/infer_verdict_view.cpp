@@ -1,5 +1,7 @@
 #include "infer_verdict_view.h"
 
+#include <cmath>
+
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -32,6 +34,7 @@ InferVerdictView::InferVerdictView(QWidget* parent)
         if (!verdict_ || verdict_->advice.empty()) return;
         applied_ = verdict_->advice.front();
         applied_changes_ = changes_seen_ + 1;  // its change is the next one
+        applied_other_.clear();
         check_.clear();
         apply_->setEnabled(false);
         emit applyRequested(applied_->knob, applied_->to);
@@ -42,6 +45,8 @@ void InferVerdictView::clear() {
     verdict_.reset();
     applied_.reset();
     check_.clear();
+    last_recs_.clear();
+    last_advice_.clear();
     last_judged_ns_ = 0;
     apply_->setEnabled(false);
     text_->setText(tr("Judged once requests are being answered."));
@@ -49,8 +54,40 @@ void InferVerdictView::clear() {
 
 QString InferVerdictView::text() const { return text_->text(); }
 
+void InferVerdictView::noteChanges(const InferSnapshot& s, size_t seen, std::span<const BatchPoint> profile) {
+    const engine::KnobChange& k = s.knob_changes.back();
+    const auto knob = knobs::from_name(k.knob);
+    const double value = static_cast<double>(k.new_value);
+    if (applied_ && applied_other_.isEmpty() && s.knob_changes.size() == applied_changes_ && seen + 1 == applied_changes_ && knob &&
+        *knob == applied_->knob && std::llround(applied_->to) == k.new_value)
+        return;  // the change an Apply sent: checked against its advice
+    applied_.reset();
+    check_.clear();
+    // One change since the last window, which was judged at the setting just before it: predicted.
+    const ServingSetting now{s.mode, s.rate, s.concurrency, s.max_batch, s.queue_delay_us};
+    ServingSetting before = last_setting_;
+    if (knob) before.apply(*knob, value);
+    if (!knob || seen + 1 != s.knob_changes.size() || last_recs_.empty() || !(before == now)) return;
+    for (const ServingAdvice& a : last_advice_)
+        if (a.knob == *knob && std::llround(a.to) == k.new_value) applied_ = a;  // an advice, set by hand
+    if (applied_) {
+        applied_other_.clear();
+    } else {
+        ServingJudgeOptions o;
+        o.profile = profile;
+        ServingAdvice p = predict_serving_change(last_recs_, last_setting_, *knob, value, o);
+        if (!p.expected.valid()) return;
+        applied_ = std::move(p);
+        applied_other_ = last_advice_.empty() ? tr("no advice before it")
+                                              : tr("the last advice was %1").arg(QString::fromStdString(last_advice_.front().change()));
+    }
+    applied_changes_ = s.knob_changes.size();
+}
+
 void InferVerdictView::update(const InferSnapshot& s, const RequestWindowSink* window, std::span<const BatchPoint> profile) {
+    const size_t seen = changes_seen_;
     changes_seen_ = s.knob_changes.size();
+    if (changes_seen_ > seen) noteChanges(s, seen, profile);
     const int64_t now = profiler::now_ns();
     if (!window || now - last_judged_ns_ < kEveryNs) return;
     last_judged_ns_ = now;
@@ -65,14 +102,19 @@ void InferVerdictView::update(const InferSnapshot& s, const RequestWindowSink* w
     o.profile = profile;
     ServingVerdict v = judge_serving(recs, setting, o);
     if (v.bottleneck == ServingBottleneck::Unknown) return;  // too few requests: keep what is shown
-    // An applied advice is checked on the first window wholly after its change.
+    // An applied advice (or a change predicted here) is checked on the first window wholly after its change.
     if (applied_ && s.knob_changes.size() >= applied_changes_ && !s.knob_changes.empty() &&
         s.knob_changes.back().knob == knobs::info(applied_->knob).name && v.window.first_id >= first &&
         now - s.knob_changes.back().time_ns >= kWindowNs) {
-        check_ = tr("Advice %1: %2")
-                     .arg(QString::fromStdString(applied_->change()),
-                          QString::fromStdString(check_serving_prediction(applied_->expected, v.window).text));
+        const QString change = QString::fromStdString(applied_->change()),
+                      text = QString::fromStdString(check_serving_prediction(applied_->expected, v.window).text);
+        check_ = applied_other_.isEmpty() ? tr("Advice %1: %2").arg(change, text) : tr("Change %1 (%2): %3").arg(change, applied_other_, text);
         applied_.reset();
+    }
+    if (v.window.requests >= kMinAdviceRequests) {  // what the next change is predicted from
+        last_recs_ = recs;
+        last_setting_ = setting;
+        last_advice_ = v.advice;
     }
     QString html = QStringLiteral("<b>%1</b>").arg(QString::fromStdString(v.headline).toHtmlEscaped());
     if (!v.advice.empty())

@@ -102,7 +102,7 @@ void InferSessionSink::judge_main() {
     for (;;) {
         cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
         if (jobs_.empty()) return;  // stopping, all judged
-        const Job job = std::move(jobs_.front());
+        Job job = std::move(jobs_.front());
         jobs_.pop_front();
         lock.unlock();
         judge(job);
@@ -110,16 +110,28 @@ void InferSessionSink::judge_main() {
     }
 }
 
-void InferSessionSink::judge(const Job& job) {
-    if (job.change) {
-        applied_.reset();
-        for (const ServingAdvice& a : last_advice_)
-            if (a.knob == job.change->first && std::llround(a.to) == std::llround(job.change->second)) applied_ = a;
-        applied_at_ns_ = job.change_ns;
-        return;
-    }
+void InferSessionSink::judge(Job& job) {
     ServingJudgeOptions o;
     o.profile = profile_;
+    if (job.change) {
+        applied_.reset();
+        applied_at_ns_ = job.change_ns;
+        const auto [knob, value] = *job.change;
+        // Predicted only from a window served at the setting just before this change: after two
+        // changes with no such window between them, what is measured is neither one's doing.
+        ServingSetting before_window = last_setting_;
+        before_window.apply(knob, value);
+        if (last_window_.empty() || !(before_window == job.setting)) return;
+        for (const ServingAdvice& a : last_advice_)
+            if (a.knob == knob && std::llround(a.to) == std::llround(value)) applied_ = a;
+        applied_advised_ = applied_.has_value();
+        if (!applied_) {  // not the advice (another value, another knob, or no advice): predicted now
+            ServingAdvice p = predict_serving_change(last_window_, last_setting_, knob, value, o);
+            if (p.expected.valid()) applied_ = std::move(p);
+            applied_other_ = last_advice_.empty() ? "no advice before it" : "the last advice was " + last_advice_.front().change();
+        }
+        return;
+    }
     const ServingVerdict v = judge_serving(job.window, job.setting, o);
     if (v.bottleneck == ServingBottleneck::Unknown) return;
     // As the training verdict rows: first and last request ids, the verdict's name, and the text
@@ -140,13 +152,20 @@ void InferSessionSink::judge(const Job& job) {
         // change (its backlog made the p99 error of a good prediction look huge).
         const ServingVerdict settled = judge_serving(settled_after_change(job.window, applied_at_ns_), job.setting, o);
         const ServingWindow& after = settled.window.empty() ? v.window : settled.window;
-        line("advice applied (" + applied_->change() + "): " + check_serving_prediction(applied_->expected, after).text);
+        const std::string text = check_serving_prediction(applied_->expected, after).text;
+        line(applied_advised_ ? "advice applied (" + applied_->change() + "): " + text
+                              : "change applied (" + applied_->change() + "; " + applied_other_ + "): " + text);
         applied_.reset();
     }
-    // A window too short to advise (the few requests served between the last window and a knob
-    // change) keeps the advice before it: that is the advice a change right after it applies.
-    if (v.window.requests >= kMinAdviceRequests) last_advice_ = v.advice;
     rec_->add(row);
+    // A window too short to advise (the few requests served between the last window and a knob
+    // change) keeps the advice and the window before it: a change right after it applies that
+    // advice, or is predicted from that window.
+    if (v.window.requests >= kMinAdviceRequests) {
+        last_advice_ = v.advice;
+        last_window_ = std::move(job.window);
+        last_setting_ = job.setting;
+    }
     std::lock_guard lock(m_);
     ++verdicts_;
 }

@@ -117,22 +117,82 @@ std::string why(Knob k, double from, double to, const ServingVerdict& v, const S
                       : "smaller batches finish sooner (" + num(v.service.per_row_ns / 1e3) + " us per request)";
         break;
     case Knob::QueueDelayUs:
-        r = "the batcher holds requests up to " + num(from) + " us while the server is busy only " + pct(w.utilisation) + " of the time";
+        r = to < from ? "the batcher holds requests up to " + num(from) + " us while the server is busy only " + pct(w.utilisation) + " of the time"
+                      : "the batcher would hold requests up to " + num(to) + " us for fuller batches (server busy " + pct(w.utilisation) + ")";
         break;
     case Knob::Concurrency:
         r = to < from ? "fewer requests outstanding queue less behind one another (server busy " + pct(w.utilisation) + ")"
                       : "the server idles " + pct(1 - w.utilisation) + " of the time between responses";
         break;
-    case Knob::Rate:
-        r = "the server answers at most about " + num(std::max(1, s.max_batch) / std::max(1e-9, v.service.at(s.max_batch)) * 1e9) +
-            " requests/s at max batch " + std::to_string(s.max_batch) + "; " + num(from) + " requests/s overload it";
+    case Knob::Rate: {
+        const double capacity = std::max(1, s.max_batch) / std::max(1e-9, v.service.at(s.max_batch)) * 1e9;
+        r = "the server answers at most about " + num(capacity) + " requests/s at max batch " + std::to_string(s.max_batch) + "; " +
+            (to < from && from >= capacity ? num(from) + " requests/s overload it"
+                                           : num(to) + " requests/s " + (to < capacity ? "stay under it" : "exceed it"));
         break;
+    }
     default: break;
     }
     r += "; service " + v.service.source + "; the window's " + (w.requests < 100 ? std::to_string(w.requests) : num(static_cast<double>(w.requests))) +
          " arrivals replayed through the batcher: p99 " + num(v.model_now.p99_us) + " us now (measured " + num(w.p99_us) + ")";
     return r;
 }
+
+// The knob's value in a setting (0: not a serving knob).
+double value_of(const ServingSetting& s, Knob k) {
+    switch (k) {
+    case Knob::MaxBatch: return s.max_batch;
+    case Knob::QueueDelayUs: return static_cast<double>(s.queue_delay_us);
+    case Knob::Concurrency: return s.concurrency;
+    case Knob::Rate: return s.rate;
+    default: return 0;
+    }
+}
+
+// The policy `p` with one knob changed to `to` (a rate as the arrivals' speed-up).
+ServingPolicy changed(ServingPolicy p, Knob k, double to, const ServingSetting& s) {
+    switch (k) {
+    case Knob::MaxBatch: p.max_batch = static_cast<int>(to); break;
+    case Knob::QueueDelayUs: p.queue_delay_ns = static_cast<int64_t>(to) * 1000; break;
+    case Knob::Concurrency: p.concurrency = static_cast<int>(to); break;
+    case Knob::Rate: p.rate_scale = to / s.rate; break;
+    default: break;
+    }
+    return p;
+}
+
+// What every replay of a window shares: its arrivals, a closed loop's think time, the policy now
+// and its replay from a steady state (what a change is read against).
+struct Replay {
+    std::vector<Arrival> arrivals;
+    int64_t think = 0;
+    ServingPolicy now;
+    SimResult steady_now;
+};
+
+// Fits the window's service (v.service) and replays the setting now (v.model_now); `v.window`
+// is summarized. The model is usable when modelled(v).
+Replay replay_window(std::span<const RequestRecord> recs, const ServingSetting& s, const ServingJudgeOptions& o, ServingVerdict& v) {
+    const ServingWindow& w = v.window;
+    v.service = window_service(w, o.profile);
+    if (s.queue_delay_us == 0 && w.idle_start_ns > 0) {  // with no queue delay, an idle server's late start is its wake-up
+        v.service.wake_ns = std::llround(w.idle_start_ns);
+        for (const ServingWindow::IdleStart& i : w.idle_starts) v.service.wakes.push_back({i.ready_ns, i.late_ns});
+        v.service.source += "; an idle server starts " + num(w.idle_start_ns / 1e3) + " us after a request is ready";
+    }
+    Replay r;
+    r.arrivals = arrivals_of(recs);
+    r.think = s.mode == LoadMode::Closed ? std::llround(w.mean.late) : 0;
+    r.now = {s.mode, s.concurrency, s.max_batch, s.queue_delay_us * 1000, 1};
+    // The setting now, replayed with the server busy until the window's first batch (a backlog the
+    // window inherited): what was measured. Changes are predicted for a steady state (no inherited
+    // backlog) and compared with the setting now replayed the same way.
+    v.model_now = simulate(r.arrivals, r.now, v.service, r.think, w.first_start_ns);
+    r.steady_now = simulate(r.arrivals, r.now, v.service, r.think);
+    return r;
+}
+
+bool modelled(const ServingVerdict& v) { return v.model_now.requests > 0 && v.window.throughput_rps > 0 && v.window.p99_us > 0; }
 
 }  // namespace
 
@@ -182,22 +242,13 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
     }
     v.bottleneck = classify(w.mean);
     v.headline = headline(v.bottleneck, w, s);
-    v.service = window_service(w, o.profile);
-    if (s.queue_delay_us == 0 && w.idle_start_ns > 0) {  // with no queue delay, an idle server's late start is its wake-up
-        v.service.wake_ns = std::llround(w.idle_start_ns);
-        for (const ServingWindow::IdleStart& i : w.idle_starts) v.service.wakes.push_back({i.ready_ns, i.late_ns});
-        v.service.source += "; an idle server starts " + num(w.idle_start_ns / 1e3) + " us after a request is ready";
-    }
-    const std::vector<Arrival> arrivals = arrivals_of(recs);
+    const Replay replay = replay_window(recs, s, o, v);
+    const std::vector<Arrival>& arrivals = replay.arrivals;
     const bool closed = s.mode == LoadMode::Closed;
-    const int64_t think = closed ? std::llround(w.mean.late) : 0;
-    const ServingPolicy now{s.mode, s.concurrency, s.max_batch, s.queue_delay_us * 1000, 1};
-    // The setting now, replayed with the server busy until the window's first batch (a backlog the
-    // window inherited): what was measured. Changes are predicted for a steady state (no inherited
-    // backlog) and compared with the setting now replayed the same way.
-    v.model_now = simulate(arrivals, now, v.service, think, w.first_start_ns);
-    const SimResult steady_now = simulate(arrivals, now, v.service, think);
-    if (v.model_now.requests == 0 || w.throughput_rps <= 0 || w.p99_us <= 0) {
+    const int64_t think = replay.think;
+    const ServingPolicy& now = replay.now;
+    const SimResult& steady_now = replay.steady_now;
+    if (!modelled(v)) {
         v.note = "no model of this window";
         return v;
     }
@@ -239,16 +290,11 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         ServingAdvice best;
         double best_score = 0;
         for (double to : c.values) {
-            ServingPolicy p = now;
-            if (c.knob == Knob::MaxBatch) p.max_batch = static_cast<int>(to);
-            if (c.knob == Knob::QueueDelayUs) p.queue_delay_ns = static_cast<int64_t>(to) * 1000;
-            if (c.knob == Knob::Concurrency) p.concurrency = static_cast<int>(to);
-            const SimResult sim = simulate(arrivals, p, v.service, think);
+            const SimResult sim = simulate(arrivals, changed(now, c.knob, to, s), v.service, think);
             const double sc = score(sim, steady_now);
             if (!material(sim, steady_now, o, false) || sc <= best_score * 1.05) continue;
             best_score = sc;
-            const ServingExpectation e = corrected(sim, v.model_now, w);
-            best = {c.knob, c.knob == Knob::MaxBatch ? double(mb) : c.knob == Knob::Concurrency ? double(s.concurrency) : double(s.queue_delay_us), to, e, {}};
+            best = {c.knob, value_of(s, c.knob), to, corrected(sim, v.model_now, w), {}};
         }
         if (best_score > 0) {
             best.reason = why(best.knob, best.from, best.to, v, s);
@@ -265,9 +311,7 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         capacity = std::max(capacity, mb / std::max(1.0, v.service.at(mb)) * 1e9);
         const double to = std::floor(0.8 * capacity * (s.rate / std::max(1.0, w.offered_rps)));
         if (to >= knobs::info(Knob::Rate).min && to < s.rate) {
-            ServingPolicy p = now;
-            p.rate_scale = to / s.rate;
-            const SimResult sim = simulate(arrivals, p, v.service, think);
+            const SimResult sim = simulate(arrivals, changed(now, Knob::Rate, to, s), v.service, think);
             if (material(sim, steady_now, o, true))
                 v.advice.push_back({Knob::Rate, s.rate, to, corrected(sim, v.model_now, w), why(Knob::Rate, s.rate, to, v, s)});
         }
@@ -286,6 +330,59 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         }
     }
     return v;
+}
+
+ServingAdvice predict_serving_change(std::span<const RequestRecord> recs, const ServingSetting& s, Knob knob, double to,
+                                     const ServingJudgeOptions& o) {
+    ServingAdvice a;
+    a.knob = knob;
+    a.from = value_of(s, knob);
+    a.to = to;
+    switch (knob) {
+    case Knob::MaxBatch: case Knob::QueueDelayUs: break;
+    case Knob::Concurrency:
+        if (s.mode != LoadMode::Closed) {
+            a.reason = "concurrency acts only in a closed loop";
+            return a;
+        }
+        break;
+    case Knob::Rate:
+        if (!is_open_loop(s.mode) || s.rate <= 0) {
+            a.reason = "the rate acts only in an open loop with a rate set";
+            return a;
+        }
+        break;
+    default:
+        a.reason = std::string(knobs::info(knob).label) + " is not a serving knob";
+        return a;
+    }
+    if (to < knobs::info(knob).min || to > knobs::info(knob).max) {
+        a.reason = knobs::range_error(knob, std::llround(to));
+        return a;
+    }
+    if (to == a.from) {
+        a.reason = "no change";
+        return a;
+    }
+    ServingVerdict v;
+    v.window = summarize_serving(recs);
+    if (v.window.requests < kMinAdviceRequests) {
+        a.reason = "no prediction from " + std::to_string(v.window.requests) + " requests (" + std::to_string(kMinAdviceRequests) + " needed)";
+        return a;
+    }
+    const Replay replay = replay_window(recs, s, o, v);
+    if (!modelled(v)) {
+        a.reason = "no model of this window";
+        return a;
+    }
+    const SimResult sim = simulate(replay.arrivals, changed(replay.now, knob, to, s), v.service, replay.think);
+    if (sim.requests == 0) {
+        a.reason = "no model of the changed setting";
+        return a;
+    }
+    a.expected = corrected(sim, v.model_now, v.window);
+    a.reason = why(knob, a.from, to, v, s);
+    return a;
 }
 
 ServingCheck check_serving_prediction(const ServingExpectation& e, const ServingWindow& after) {

@@ -3,6 +3,7 @@
 // what it predicted (no schema change: store::VerdictRow).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -113,4 +114,115 @@ TEST(InferSessionVerdict, AShortWindowBeforeAChangeKeepsTheAdviceItApplies) {
     EXPECT_NE(rows[2].advice.find("advice applied (" + advice.change() + "): predicted"), std::string::npos)
         << rows[2].advice;
     std::filesystem::remove(db);
+}
+
+namespace {
+
+// A saved session of an overloaded 1 ms server at 3,000 requests/s (max batch 1): 2,001 requests
+// (one window of 2 s), then the knob changes `changes` (knob, value) one after another, then 300
+// requests 2 ms apart. Returns its verdict rows.
+std::vector<batchscope::store::VerdictRow> session_with_changes(const std::string& name, const std::vector<RequestRecord>& first,
+                                                                const std::vector<std::pair<batchscope::knobs::Knob, int64_t>>& changes,
+                                                                bool window_first = true) {
+    const std::string db = (std::filesystem::temp_directory_path() / name).string();
+    std::filesystem::remove(db);
+    std::shared_ptr<BatchService> service = make_synthetic_service(fixed_service_time(1'000'000), "synthetic 1 ms");
+    InferConfig c;
+    c.mode = LoadMode::Constant;
+    c.rate = 3000;
+    c.max_batch = 1;
+    int64_t id = 0, free_us = first.back().done_ns / 1000, next = static_cast<int64_t>(first.size());
+    {
+        InferSessionSink sink(db, c, *service, "", "stream");
+        id = sink.session_id();
+        if (window_first)
+            for (const RequestRecord& r : first) sink.on_batch(std::span<const RequestRecord>(&r, 1));
+        for (const auto& [knob, value] : changes) {
+            KnobChange k;
+            k.time_ns = free_us * 1000;
+            k.iteration = next;
+            k.knob = std::string(batchscope::knobs::info(knob).name);
+            k.new_value = value;
+            sink.on_knob_change(k);
+        }
+        const std::vector<RequestRecord> after = served(next, 300, free_us, 2000, free_us);
+        for (const RequestRecord& r : after) sink.on_batch(std::span<const RequestRecord>(&r, 1));
+        sink.on_end(RunState::Finished, "", InferResult{});
+    }
+    batchscope::store::SessionStore store(db, true);
+    auto rows = store.verdicts(id);
+    std::filesystem::remove(db);
+    return rows;
+}
+
+// What a check's text says was predicted (before "; measured").
+std::string predicted_part(const ServingExpectation& e) {
+    const std::string t = check_serving_prediction(e, ServingWindow{}).text;
+    return t.substr(0, t.find("; measured"));
+}
+
+}  // namespace
+
+// `infer --apply-advice`, a preset step or the dashboard may change a knob to another value than
+// the session's last advice (max batch 1 → 64 where it advised 1 → 4): the change is predicted
+// from the window before it, and the next window saves that prediction against what it measured.
+// (Before, nothing was saved for such a change.)
+TEST(InferSessionVerdict, AChangeThatIsNotTheAdviceIsPredictedAndChecked) {
+    using batchscope::knobs::Knob;
+    int64_t free_us = 0;
+    const std::vector<RequestRecord> first = served(0, 2001, 0, 333, free_us);
+    const ServingSetting setting{LoadMode::Constant, 3000, 1, 1, 0};
+    const ServingVerdict v = judge_serving(first, setting);
+    ASSERT_FALSE(v.advice.empty()) << v.note;
+    int to = 0;  // a max batch no advice gives
+    for (int m : {64, 32, 16, 8, 2})
+        if (std::none_of(v.advice.begin(), v.advice.end(), [&](const ServingAdvice& a) { return a.knob == Knob::MaxBatch && a.to == m; })) {
+            to = m;
+            break;
+        }
+    ASSERT_GT(to, 0);
+    const ServingAdvice predicted = predict_serving_change(first, setting, Knob::MaxBatch, static_cast<double>(to));
+    ASSERT_TRUE(predicted.expected.valid()) << predicted.reason;
+    const auto rows = session_with_changes("bs_infer_session_other_change.db", first, {{Knob::MaxBatch, to}});
+    ASSERT_EQ(rows.size(), 2u);  // the window before the change, the 300 after it
+    const std::string line = "change applied (" + predicted.change() + "; the last advice was " + v.advice.front().change() +
+                             "): " + predicted_part(predicted.expected) + "; measured p99 ";
+    EXPECT_NE(rows[1].advice.find(line), std::string::npos) << line << "\n---\n" << rows[1].advice;
+    EXPECT_EQ(rows[1].advice.find("advice applied"), std::string::npos) << rows[1].advice;
+    // A window with no advice (a request every 2 ms, served in 1 ms): a change is predicted all the same.
+    int64_t calm_free_us = 0;
+    const std::vector<RequestRecord> calm = served(0, 1001, 0, 2000, calm_free_us);
+    ASSERT_TRUE(judge_serving(calm, setting).advice.empty());
+    const auto unadvised = session_with_changes("bs_infer_session_unadvised_change.db", calm, {{Knob::MaxBatch, 8}});
+    ASSERT_EQ(unadvised.size(), 2u);
+    EXPECT_NE(unadvised[1].advice.find("change applied (max batch 1 → 8; no advice before it): predicted p99 "), std::string::npos)
+        << unadvised[1].advice;
+    // The advice itself still reads as the advice applied.
+    const ServingAdvice& advice = v.advice.front();
+    const auto advised = session_with_changes("bs_infer_session_advised_change.db", first, {{advice.knob, std::llround(advice.to)}});
+    ASSERT_EQ(advised.size(), 2u);
+    EXPECT_NE(advised[1].advice.find("advice applied (" + advice.change() + "): " + predicted_part(advice.expected)), std::string::npos)
+        << advised[1].advice;
+}
+
+// Nothing is claimed where nothing was predicted from the setting just before the change: changes
+// of two knobs with no window between them, or a change before any window of 100 requests. Two
+// changes of one knob are one change from the window's setting (max batch 1 → 16).
+TEST(InferSessionVerdict, NoCheckIsSavedWithoutAWindowOfTheSettingBeforeTheChange) {
+    using batchscope::knobs::Knob;
+    int64_t free_us = 0;
+    const std::vector<RequestRecord> first = served(0, 2001, 0, 333, free_us);
+    auto checked = [](const std::vector<batchscope::store::VerdictRow>& rows) {
+        return std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.advice.find(" applied (") != std::string::npos; });
+    };
+    const auto two = session_with_changes("bs_infer_session_two_changes.db", first, {{Knob::MaxBatch, 8}, {Knob::QueueDelayUs, 500}});
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_FALSE(checked(two)) << two[1].advice;
+    const auto one_knob = session_with_changes("bs_infer_session_one_knob_twice.db", first, {{Knob::MaxBatch, 8}, {Knob::MaxBatch, 16}});
+    ASSERT_EQ(one_knob.size(), 2u);
+    EXPECT_NE(one_knob[1].advice.find("change applied (max batch 1 → 16; the last advice was "), std::string::npos)
+        << one_knob[1].advice;
+    const auto none = session_with_changes("bs_infer_session_no_window.db", first, {{Knob::MaxBatch, 8}}, /*window_first=*/false);
+    ASSERT_EQ(none.size(), 1u);
+    EXPECT_FALSE(checked(none)) << none[0].advice;
 }

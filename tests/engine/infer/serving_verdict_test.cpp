@@ -442,3 +442,75 @@ TEST(ServingVerdict, TheCheckAfterAChangeLeavesOutWhatStartedBeforeItAndTheFirst
     // 10 after the change, the first fifth (ids 3 and 4, the earliest batches) left out.
     EXPECT_EQ(ids, (std::vector<int64_t>{5, 6, 7, 8, 9, 10, 11, 12}));
 }
+
+// A change made by hand (advised or not) is predicted by replaying the window at the changed
+// setting. The window: a request every 100 us, each served alone in 50 us (max batch 4, no delay);
+// the profile gives 40 us + 10 us per request (scaled by 1: the window's batches of 1 take 50 us),
+// so the model of the setting now is what was measured and no correction applies.
+TEST(ServingPrediction, AChangeIsTheReplayOfTheChangedSettingComputedByHand) {
+    const auto rs = serve(every(100, 200), 4, 0, 40, 10);
+    const auto profile = profile_of(40, 10);
+    ServingJudgeOptions o;
+    o.profile = profile;
+    const ServingSetting now = open(10000, 4, 0);
+    const ServingVerdict v = judge_serving(rs, now, o);
+    ASSERT_DOUBLE_EQ(v.model_now.p99_us, 50);
+    ASSERT_NEAR(v.window.p99_us, 50, 0.5);
+    // Queue delay 0 → 1000 us: each batch leaves at its 4th arrival and takes 40 + 4 × 10 = 80 us;
+    // latencies 380, 280, 180, 80 (50 of each): p50 180, p99 380; the last done at 19,900 + 80 us.
+    ServingAdvice a = predict_serving_change(rs, now, Knob::QueueDelayUs, 1000, o);
+    ASSERT_TRUE(a.expected.valid()) << a.reason;
+    EXPECT_EQ(a.from, 0);
+    EXPECT_EQ(a.change(), "queue delay 0 → 1,000");
+    EXPECT_NEAR(a.expected.p50_us, 180 + (v.window.p50_us - 50), 1e-9);
+    EXPECT_NEAR(a.expected.p99_us, 380 + (v.window.p99_us - 50), 1e-9);
+    EXPECT_DOUBLE_EQ(a.expected.mean_batch, 4);
+    EXPECT_NEAR(a.expected.throughput_rps, 200 / 19'980e-6, 1e-6);
+    EXPECT_NE(a.reason.find("fuller batches"), std::string::npos) << a.reason;
+    // Rate 10,000 → 5,000 requests/s: a request every 200 us, each alone in 50 us; the last done at
+    // 39,800 + 50 us.
+    a = predict_serving_change(rs, now, Knob::Rate, 5000, o);
+    ASSERT_TRUE(a.expected.valid()) << a.reason;
+    EXPECT_NEAR(a.expected.p99_us, 50 + (v.window.p99_us - 50), 1e-9);
+    EXPECT_DOUBLE_EQ(a.expected.mean_batch, 1);
+    EXPECT_NEAR(a.expected.throughput_rps, 200 / 39'850e-6, 1e-6);
+    EXPECT_NE(a.reason.find("5,000 requests/s stay under it"), std::string::npos) << a.reason;
+}
+
+// An advised change predicted again gives the advice's own expectation and reason: one replay.
+TEST(ServingPrediction, AnAdvisedChangeGetsTheAdvicesExpectation) {
+    const auto rs = serve(poisson(2300, 3000), 1, 0, 400, 10);
+    const auto profile = profile_of(400, 10);
+    ServingJudgeOptions o;
+    o.profile = profile;
+    const ServingVerdict v = judge_serving(rs, open(2300, 1, 0), o);
+    ASSERT_FALSE(v.advice.empty()) << v.note;
+    for (const ServingAdvice& advice : v.advice) {
+        const ServingAdvice p = predict_serving_change(rs, open(2300, 1, 0), advice.knob, advice.to, o);
+        EXPECT_EQ(p.text(), advice.text());
+        EXPECT_DOUBLE_EQ(p.expected.p99_us, advice.expected.p99_us);
+        EXPECT_DOUBLE_EQ(p.expected.throughput_rps, advice.expected.throughput_rps);
+    }
+    // Another value than the advice's (max batch 1 → 2 is never advised when 1 → 4 is): predicted too.
+    const ServingAdvice other = predict_serving_change(rs, open(2300, 1, 0), Knob::MaxBatch, 3, o);
+    ASSERT_TRUE(other.expected.valid()) << other.reason;
+    EXPECT_LT(other.expected.p99_us, v.window.p99_us);
+}
+
+TEST(ServingPrediction, NothingIsPredictedWhereTheModelCannotSay) {
+    const auto rs = serve(every(100, 200), 4, 0, 40, 10);
+    const ServingSetting now = open(10000, 4, 0);
+    auto why_not = [&](Knob k, double to, std::span<const RequestRecord> recs) {
+        const ServingAdvice a = predict_serving_change(recs, now, k, to);
+        EXPECT_FALSE(a.expected.valid()) << a.text();
+        return a.reason;
+    };
+    EXPECT_EQ(why_not(Knob::Concurrency, 4, rs), "concurrency acts only in a closed loop");
+    EXPECT_EQ(why_not(Knob::MaxBatch, 4, rs), "no change");
+    EXPECT_EQ(why_not(Knob::MaxBatch, 0, rs), "max batch 0 is out of range: use 1 to 256");
+    EXPECT_EQ(why_not(Knob::Threads, 2, rs), "BLAS threads is not a serving knob");
+    EXPECT_EQ(why_not(Knob::MaxBatch, 8, std::span(rs).first(60)), "no prediction from 60 requests (100 needed)");
+    ServingSetting closed = now;
+    closed.mode = LoadMode::Closed;
+    EXPECT_FALSE(predict_serving_change(rs, closed, Knob::Rate, 100).expected.valid());
+}

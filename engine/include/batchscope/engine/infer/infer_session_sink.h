@@ -3,7 +3,9 @@
 // request, the knob changes, a configuration whose keys `sessions compare` diffs (rate,
 // concurrency, max_batch, queue_delay_us, ...), and a serving verdict per window of about 2 s
 // (cut at each knob change; serving_verdict.h) whose text keeps the advice, its expectation and,
-// after an applied advice, what it predicted against what was measured.
+// after a knob change, what was predicted for it against what was measured: the advice's own
+// expectation when the change applied it, else the change predicted from the last window of
+// kMinAdviceRequests or more (predict_serving_change).
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -77,7 +79,7 @@ private:
     };
     void close_window();  // hands the window to the judge thread (under m_)
     void judge_main();    // judges windows off the server thread and stores their verdict rows
-    void judge(const Job& job);
+    void judge(Job& job);
     void stop_judge();    // judges what is queued, then ends the judge thread
 
     std::unique_ptr<store::SessionRecorder> rec_;
@@ -91,9 +93,14 @@ private:
     uint64_t verdicts_ = 0;
     // The judge thread's own.
     std::vector<ServingAdvice> last_advice_;
+    // The last window of kMinAdviceRequests or more and its setting: what a change is predicted from.
+    std::vector<RequestRecord> last_window_;
+    ServingSetting last_setting_;
     std::vector<BatchPoint> profile_;
-    std::optional<ServingAdvice> applied_;  // the advice the last knob change applied
-    int64_t applied_at_ns_ = 0;             // when it was applied
+    std::optional<ServingAdvice> applied_;  // the last knob change with what was predicted for it
+    bool applied_advised_ = false;          // it was one of the last window's advices
+    std::string applied_other_;             // if not: "the last advice was max batch 1 → 4", ...
+    int64_t applied_at_ns_ = 0;             // when it was made
     std::thread judge_thread_;
     bool save_events_ = false;
     std::unique_ptr<SavedEventRows> saved_rows_;  // what on_events and on_device_records store

@@ -35,6 +35,7 @@ struct ServingSetting {
     int max_batch = 1;
     int64_t queue_delay_us = 0;
     void apply(knobs::Knob k, double value);  // a live knob change
+    bool operator==(const ServingSetting&) const = default;
 };
 
 struct ServingExpectation {
@@ -77,6 +78,16 @@ struct ServingJudgeOptions {
 inline constexpr int64_t kMinAdviceRequests = 100;
 
 ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingSetting& s, const ServingJudgeOptions& o = {});
+
+// What one live change of a serving knob (max batch, queue delay, concurrency in a closed loop,
+// rate in an open one) to `to` is expected to do, advised or not: the window's arrivals replayed
+// at the changed setting, read as judge_serving reads a candidate advice (the same replay, so an
+// advised change gets the advice's own expectation). Returned as an advice (knob, from, to,
+// expected, reason); with nothing to predict (another knob, no change, a knob that does not act
+// in this load mode, fewer than kMinAdviceRequests requests, no model) `expected` is not valid
+// and `reason` says why. `o`: its profile only.
+ServingAdvice predict_serving_change(std::span<const RequestRecord> recs, const ServingSetting& s, knobs::Knob knob, double to,
+                                     const ServingJudgeOptions& o = {});
 
 struct ServingCheck {
     double p99_error = 0, throughput_error = 0;  // |measured - predicted| / measured
