@@ -82,6 +82,10 @@ assert s[3]["requests_per_s"] > 2 * s[0]["requests_per_s"], s  # step 3 offers 5
 # Each segment's serving verdict: what dominated its latency, with the parts it came from.
 assert all(x["verdict"]["bottleneck"] != "unknown" and "of the mean latency" in x["verdict"]["headline"] for x in s), [x["verdict"] for x in s]
 assert s[2]["verdict"]["bottleneck"] in ("waiting for a fuller batch", "generator behind"), s[2]["verdict"]  # 500 us queue delay at 1000/s
+# Every step's change is checked against what the segment before it predicted: the advice's
+# expectation when the step was the advice, else the step's change replayed.
+assert all(x["advice_check"].startswith(('the advice "', 'the change "')) and "; measured p99 " in x["advice_check"] for x in s[1:]), [x["advice_check"] for x in s]
+assert '"max batch 1 → 4"' in s[1]["advice_check"], s[1]["advice_check"]  # step 1
 PY
   # Expected outcomes: one that cannot hold (a training run above 10^12 samples/s) and one that
   # must (above 0). --check makes the exit status say whether they held.

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "batchscope/engine/data/cache_file.h"
@@ -133,8 +134,11 @@ void finish_train_segment(SegmentResult& seg, const std::vector<IterationRecord>
     if (!seg.window.empty()) seg.figures = train_figures(seg.window);
 }
 
+// `next`: the live knob change the step after this segment makes (none: the last segment): it is
+// predicted from this segment's requests, to be checked on the next segment.
 void finish_infer_segment(SegmentResult& seg, const std::vector<infer::RequestRecord>& all, int64_t end,
-                          const infer::ServingSetting& setting, std::span<const infer::BatchPoint> profile) {
+                          const infer::ServingSetting& setting, std::span<const infer::BatchPoint> profile,
+                          std::optional<std::pair<knobs::Knob, double>> next) {
     std::vector<int64_t> lat;
     std::vector<infer::RequestRecord> in;
     int64_t batch_sum = 0, t0 = INT64_MAX, t1 = 0;
@@ -160,6 +164,7 @@ void finish_infer_segment(SegmentResult& seg, const std::vector<infer::RequestRe
     infer::ServingJudgeOptions jo;
     jo.profile = profile;
     seg.serving = infer::judge_serving(in, setting, jo);
+    if (next) seg.next_change = infer::predict_serving_change(in, setting, next->first, next->second, jo);
 }
 
 // The expectations of segment `k` (0: start) and, for a live step, the check of the advice it applied.
@@ -179,6 +184,10 @@ void judge_segment(const Preset& p, size_t k, SegmentResult& seg, const SegmentR
                 seg.advice_check = "the advice \"" + a.change() + "\" " + infer::check_serving_prediction(a.expected, seg.serving.window).text;
                 break;
             }
+        // A step that is not the advice is checked too: its change replayed on the segment before.
+        if (seg.advice_check.empty() && before->next_change.expected.valid() && !seg.serving.window.empty())
+            seg.advice_check = "the change \"" + before->next_change.change() + "\" " +
+                               infer::check_serving_prediction(before->next_change.expected, seg.serving.window).text;
         return;
     }
     if (seg.window.empty()) return;
@@ -309,7 +318,9 @@ void play_infer(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
             run.stop();
             run.wait();
         }
-        finish_infer_segment(seg, collect->served(), end, setting, profile);
+        std::optional<std::pair<knobs::Knob, double>> next;
+        if (step) next = std::make_pair(*step->knob, live_knob_value(*step, p.mode));
+        finish_infer_segment(seg, collect->served(), end, setting, profile, next);
         if (step) setting.apply(*step->knob, live_knob_value(*step, p.mode));
         keep_segment(p, k, seg, ev, out);
         if (last) break;

@@ -39,9 +39,14 @@ struct SegmentResult {
     // train
     profiler::WindowSummary window;
     profiler::Verdict verdict;
-    std::string advice_check;  // the step applied the previous segment's advice: predicted against measured (train and infer)
+    // The step applied the previous segment's advice (train and infer), or any live change (infer):
+    // predicted against measured.
+    std::string advice_check;
     // infer
     infer::ServingVerdict serving;  // what dominated the latency, and the advice
+    // The next step's live change predicted from this segment (not valid: none, or not predictable);
+    // the next segment checks it when that step was not one of this segment's advice.
+    infer::ServingAdvice next_change;
     int64_t requests = 0;
     double seconds = 0;
     std::string note;  // "too few requests for a trusted p99"
