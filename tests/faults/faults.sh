@@ -96,6 +96,16 @@ for cmd in list "show 1" "compare 1 1" "export 1 --format json -o -"; do
   expect_exit "sessions $cmd of an exported session file" 0 "$cli" sessions --db "$w/shared.db" $cmd
 done
 unchanged "  read-only commands leave no -wal/-shm file and change nothing" "$before"
+# A session database copied as a user sends it: in WAL mode, no program has it open.
+cp "$latest" "$w/sent.db"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("pragma journal_mode=wal"); c.close()' "$w/sent.db"
+[ "$(od -An -tu1 -j18 -N2 "$w/sent.db" | tr -s ' ')" = " 2 2" ]; check "  (the copy is in WAL mode)" $?
+before=$(snap)
+for cmd in list "show 1" "compare 1 1" "export 1 --format json -o -"; do
+  expect_exit "sessions $cmd of a session database in WAL mode" 0 "$cli" sessions --db "$w/sent.db" $cmd
+done
+unchanged "  read-only commands leave no -wal/-shm beside it either" "$before"
+rm -f "$w/sent.db"
 cp "$latest" "$w/damaged.db"; damage_page2 "$w/damaged.db"; before=$(snap)
 for cmd in list "show 1" "export 1 --format csv -o $w/d.csv"; do
   expect_exit "sessions $cmd of a damaged session file is refused" 1 "$cli" sessions --db "$w/damaged.db" $cmd

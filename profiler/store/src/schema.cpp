@@ -99,6 +99,14 @@ bool looks_like_sqlite(const std::string& path) {
     return f.gcount() == 0 || std::string(head, 15) == "SQLite format 3";
 }
 
+// Bytes 18 and 19 of the header (file format write and read versions) are 2 in WAL mode.
+bool in_wal_mode(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    char head[20] = {};
+    f.read(head, sizeof head);
+    return f.gcount() == sizeof head && head[18] == 2 && head[19] == 2;
+}
+
 }  // namespace
 
 std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_only, int* version_out) {
@@ -120,7 +128,13 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
         const fs::path parent = fs::path(path).parent_path();
         if (!parent.empty()) fs::create_directories(parent, ec);
     }
-    auto db = std::make_unique<detail::Db>(path, !read_only, read_only);
+    // Read-only, a file in WAL mode that no program has open (no -wal beside it: SQLite keeps one
+    // while any connection is open) is read immutable, as it is on disk: an ordinary WAL reader
+    // would create -wal and -shm files beside it (and fail in a folder it cannot write). With a
+    // -wal there, a writer may hold commits in it, so the open is an ordinary WAL reader that uses
+    // the files already there. docs/SESSIONS.md, "Reading without writing", has the trade-off.
+    const bool immutable = read_only && exists && in_wal_mode(path) && !fs::exists(path + "-wal", ec);
+    auto db = std::make_unique<detail::Db>(path, !read_only, read_only, immutable);
     int64_t app_id = 0, version = 0, tables = 0;
     try {
         app_id = db->pragma_int("application_id");
@@ -128,6 +142,9 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
         auto s = db->prepare("SELECT count(*) FROM sqlite_master");
         if (s.step()) tables = s.col_int(0);
     } catch (const StoreError& e) {
+        // A writer that opened the file since the check could have been moving pages under the
+        // immutable read: read again as a WAL reader beside it.
+        if (immutable && fs::exists(path + "-wal", ec)) return open_session_db(path, read_only, version_out);
         throw StoreError(path + ": the session database is corrupt or unreadable; the file was left as it is. Details: " +
                          e.what());
     }
@@ -140,7 +157,14 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
                          "); update Batchscope to open it. The file was left as it is");
     // Before anything is written into it, and before anything is read from it: a damaged page can
     // otherwise read as "no session N" or as fewer rows than were saved.
-    if (tables > 0) detail::check_integrity(*db);
+    if (tables > 0) {
+        try {
+            detail::check_integrity(*db);
+        } catch (const StoreError&) {
+            if (immutable && fs::exists(path + "-wal", ec)) return open_session_db(path, read_only, version_out);
+            throw;
+        }
+    }
     if (!read_only) {
         db->exec("PRAGMA journal_mode=WAL");
         db->exec("PRAGMA synchronous=NORMAL");

@@ -1,11 +1,38 @@
 #include "sqlite_db.h"
 
+#include <cstdio>
+#include <filesystem>
+
 namespace batchscope::store::detail {
 
-Db::Db(const std::string& path, bool create, bool read_only) : path_(path) {
+namespace {
+
+// "file:///abs/path?mode=ro&immutable=1", the path's '%', '?' and '#' escaped.
+std::string immutable_uri(const std::string& path) {
+    std::error_code ec;
+    const std::filesystem::path abs = std::filesystem::absolute(path, ec);
+    const std::string p = ec ? path : abs.string();
+    std::string uri = p.starts_with('/') ? "file://" : "file:";  // "file:///abs/path": an empty authority
+    for (const char c : p) {
+        if (c == '%' || c == '?' || c == '#') {
+            char b[4];
+            std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
+            uri += b;
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?mode=ro&immutable=1";
+}
+
+}  // namespace
+
+Db::Db(const std::string& path, bool create, bool read_only, bool immutable) : path_(path) {
+    immutable = immutable && read_only;
     const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                      (create && !read_only ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+                      (create && !read_only ? SQLITE_OPEN_CREATE : 0) | (immutable ? SQLITE_OPEN_URI : 0) |
+                      SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(immutable ? immutable_uri(path).c_str() : path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);

@@ -17,7 +17,9 @@ class Stmt;
 class Db {
 public:
     // Opens (creating if `create`) the file; throws StoreError naming the path on failure.
-    Db(const std::string& path, bool create, bool read_only = false);
+    // `immutable` (read-only only): SQLite's immutable=1, the file is read as it is on disk, with
+    // no locks, no -wal and no -shm (open_session_db says when that is safe).
+    Db(const std::string& path, bool create, bool read_only = false, bool immutable = false);
     ~Db();
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
