@@ -99,14 +99,6 @@ bool looks_like_sqlite(const std::string& path) {
     return f.gcount() == 0 || std::string(head, 15) == "SQLite format 3";
 }
 
-// Bytes 18 and 19 of the header (file format write and read versions) are 2 in WAL mode.
-bool in_wal_mode(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    char head[20] = {};
-    f.read(head, sizeof head);
-    return f.gcount() == sizeof head && head[18] == 2 && head[19] == 2;
-}
-
 }  // namespace
 
 std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_only, int* version_out) {
@@ -133,7 +125,7 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
     // would create -wal and -shm files beside it (and fail in a folder it cannot write). With a
     // -wal there, a writer may hold commits in it, so the open is an ordinary WAL reader that uses
     // the files already there. docs/SESSIONS.md, "Reading without writing", has the trade-off.
-    const bool immutable = read_only && exists && in_wal_mode(path) && !fs::exists(path + "-wal", ec);
+    const bool immutable = read_only && exists && detail::readable_as_on_disk(path);
     auto db = std::make_unique<detail::Db>(path, !read_only, read_only, immutable);
     int64_t app_id = 0, version = 0, tables = 0;
     try {

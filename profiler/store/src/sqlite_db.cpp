@@ -2,13 +2,22 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 namespace batchscope::store::detail {
 
-namespace {
+bool readable_as_on_disk(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    char head[20] = {};
+    f.read(head, sizeof head);
+    const bool wal = f.gcount() == sizeof head && head[18] == 2 && head[19] == 2;  // format versions 2: WAL
+    std::error_code ec;
+    return wal && !std::filesystem::exists(path + "-wal", ec);
+}
 
-// "file:///abs/path?mode=ro&immutable=1", the path's '%', '?' and '#' escaped.
-std::string immutable_uri(const std::string& path) {
+std::string plain_name(const std::string& path) { return path.starts_with("file:") ? "./" + path : path; }
+
+std::string read_only_uri(const std::string& path, bool immutable) {
     std::error_code ec;
     const std::filesystem::path abs = std::filesystem::absolute(path, ec);
     const std::string p = ec ? path : abs.string();
@@ -22,17 +31,15 @@ std::string immutable_uri(const std::string& path) {
             uri += c;
         }
     }
-    return uri + "?mode=ro&immutable=1";
+    return uri + (immutable ? "?mode=ro&immutable=1" : "?mode=ro");
 }
 
-}  // namespace
-
 Db::Db(const std::string& path, bool create, bool read_only, bool immutable) : path_(path) {
-    immutable = immutable && read_only;
+    // URIs on every connection (SQLite builds differ in their default), so that ATTACH can take one.
     const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                      (create && !read_only ? SQLITE_OPEN_CREATE : 0) | (immutable ? SQLITE_OPEN_URI : 0) |
-                      SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(immutable ? immutable_uri(path).c_str() : path.c_str(), &db_, flags, nullptr);
+                      (create && !read_only ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    const std::string name = immutable && read_only ? read_only_uri(path, true) : plain_name(path);
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);

@@ -14,6 +14,15 @@ namespace batchscope::store::detail {
 
 class Stmt;
 
+// A file in WAL mode that no program has open (no -wal beside it: SQLite keeps one while any
+// connection is open): everything is in the file, which can be read as it is on disk (immutable).
+bool readable_as_on_disk(const std::string& path);
+// The name to give SQLite for `path` (connections take URIs): "file:..." becomes "./file:...".
+std::string plain_name(const std::string& path);
+// "file:///abs/path?mode=ro" (with "&immutable=1"), the path's '%', '?' and '#' escaped: a
+// read-only opening, or ATTACH.
+std::string read_only_uri(const std::string& path, bool immutable);
+
 class Db {
 public:
     // Opens (creating if `create`) the file; throws StoreError naming the path on failure.

@@ -103,6 +103,24 @@ TEST(StoreReads, AWalModeCopyReadReadOnlyLeavesItsFolderUnchanged) {
     EXPECT_EQ(bs_store_test::read_all(file), bytes);
 }
 
+TEST(StoreReads, ImportingAWalModeCopyReadsItReadOnly) {
+    TempFile t;
+    record(t.path, 4);
+    TempFile sent;
+    const std::string dir = sent.sibling("file:from a user?#%20");
+    fs::create_directories(dir);
+    fs::copy_file(t.path, dir + "/sessions.db");
+    const std::vector<std::string> before = listing(dir);
+    const std::string bytes = bs_store_test::read_all(dir + "/sessions.db");
+    TempFile mine;
+    SessionStore dst(mine.path);
+    const std::vector<int64_t> ids = dst.import_file(dir + "/sessions.db");
+    ASSERT_EQ(ids.size(), 1u);
+    EXPECT_EQ(dst.iterations(ids[0]).size(), 4u);
+    EXPECT_EQ(listing(dir), before);
+    EXPECT_EQ(bs_store_test::read_all(dir + "/sessions.db"), bytes);
+}
+
 TEST(StoreReads, AnOlderSchemaFixtureInWalModeOpenedReadOnlyLeavesItsFolderUnchanged) {
     TempFile t;
     fs::create_directories(t.dir);
