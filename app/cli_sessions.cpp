@@ -46,7 +46,8 @@ void write_checked(const std::string& path, const std::function<void(std::ostrea
 
 // read_only: commands that only read (list, show, compare, export) open the file read-only, so
 // that they never create a file, write a schema into an empty one or leave -wal/-shm files beside
-// a file in rollback mode (an exported one); a file of an older schema is migrated first, as
+// a file in rollback mode (an exported one) or in WAL mode (docs/SESSIONS.md, "Reading without
+// writing"); a file of an older schema is migrated first, as
 // any opening for writing does.
 int with_store(const Args& a, bool read_only, const std::function<void(SessionStore&)>& f) {
     try {

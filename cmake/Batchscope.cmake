@@ -8,7 +8,7 @@ function(bs_set_warnings target)
   endif()
 endfunction()
 
-# bs_add_test(NAME name SOURCES ... LIBS ... [LABELS ...] [GPU])
+# bs_add_test(NAME name SOURCES ... LIBS ... [LABELS ...] [GPU])  (LABELS: one or more)
 # GPU tests are always built; registered with ctest only when BATCHSCOPE_GPU_TESTS is on.
 function(bs_add_test)
   cmake_parse_arguments(T "GPU;GTEST" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
@@ -23,8 +23,20 @@ function(bs_add_test)
   endif()
   if(T_GTEST)
     include(GoogleTest)
-    gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS "${T_LABELS}" ENVIRONMENT "${T_ENV}")
+    list(LENGTH T_LABELS _bs_label_count)
+    if(_bs_label_count GREATER 1)
+      # gtest_discover_tests flattens a list in PROPERTIES (LABELS "unit;emulated" became LABELS
+      # unit and a property named emulated), so several labels are set by a script that ctest
+      # reads after the discovered tests (their names are in <target>_TESTS).
+      gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "${T_ENV}")
+      set(_bs_labels_file "${CMAKE_CURRENT_BINARY_DIR}/${T_NAME}_labels.cmake")
+      file(WRITE "${_bs_labels_file}"
+        "if(${T_NAME}_TESTS)\n  set_tests_properties(\${${T_NAME}_TESTS} PROPERTIES LABELS \"${T_LABELS}\")\nendif()\n")
+      set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${_bs_labels_file}")
+    else()
+      gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60
+        PROPERTIES LABELS "${T_LABELS}" ENVIRONMENT "${T_ENV}")
+    endif()
   else()
     add_test(NAME ${T_NAME} COMMAND ${T_NAME})
     set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")

@@ -45,6 +45,12 @@ QString device_summary(const engine::RunSnapshot& s) {
                     .arg(static_cast<qulonglong>(s.device.cupti_dropped))
                     .arg(static_cast<qulonglong>(s.device.cupti_bad_timestamps))
                     .arg(static_cast<qulonglong>(s.device.cupti_unjoined));
+    if (s.device.host_staging_bytes > 0)  // training: batches copied into the model's page-locked slots on the host
+        line += QObject::tr("\nBatches copied on the host before their upload: %1 (%2)")
+                    .arg(format_bytes(s.device.host_staging_bytes),
+                         s.pinned_memory ? QObject::tr("pageable batches: 8-bit batches on a model without a device collate")
+                                         : QObject::tr("pinned memory is off, so each pageable batch is copied into "
+                                                       "a page-locked slot first"));
     if (const std::string note = engine::unattributed_note(s.device); !note.empty())
         line += QStringLiteral("\n") + QString::fromStdString(note);
     return line;

@@ -21,7 +21,8 @@ class MemoryView;
 
 // Why a device table has no rows; empty when it has some. `what` is "kernels" or "copies".
 QString device_table_reason(const engine::RunSnapshot& s, const QString& what, bool has_rows);
-// One line on the device, how its work is timed and CUPTI's record counts.
+// One line on the device, how its work is timed and CUPTI's record counts; then, on a training run
+// that copied batches on the host before their upload (host_staging_bytes), how much and why.
 QString device_summary(const engine::RunSnapshot& s);
 
 class GpuMemoryView : public QWidget {

@@ -96,6 +96,32 @@ for cmd in list "show 1" "compare 1 1" "export 1 --format json -o -"; do
   expect_exit "sessions $cmd of an exported session file" 0 "$cli" sessions --db "$w/shared.db" $cmd
 done
 unchanged "  read-only commands leave no -wal/-shm file and change nothing" "$before"
+# A session database copied as a user sends it: in WAL mode, no program has it open.
+cp "$latest" "$w/sent.db"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("pragma journal_mode=wal"); c.close()' "$w/sent.db"
+[ "$(od -An -tu1 -j18 -N2 "$w/sent.db" | tr -s ' ')" = " 2 2" ]; check "  (the copy is in WAL mode)" $?
+before=$(snap)
+for cmd in list "show 1" "compare 1 1" "export 1 --format json -o -"; do
+  expect_exit "sessions $cmd of a session database in WAL mode" 0 "$cli" sessions --db "$w/sent.db" $cmd
+done
+unchanged "  read-only commands leave no -wal/-shm beside it either" "$before"
+# ... and in a folder the user cannot write (run as an unprivileged user: root writes anywhere).
+# It was refused as "corrupt or unreadable" (an ordinary WAL reader must create the -shm).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  ro="$tmp/ro"; mkdir -p "$ro/in"; cp "$w/sent.db" "$ro/in/sent.db"
+  chmod 755 "$tmp"; chmod 777 "$ro"; chmod 644 "$ro/in/sent.db"; chmod 555 "$ro/in"
+  as_nobody() { HOME="$ro" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+  for cmd in list "show 1"; do
+    expect_exit "sessions $cmd of a WAL-mode database in a read-only folder" 0 as_nobody "$cli" sessions --db "$ro/in/sent.db" $cmd
+  done
+  expect_exit "sessions import from a WAL-mode database in a read-only folder" 0 \
+    as_nobody "$cli" sessions --db "$ro/mine.db" import "$ro/in/sent.db"
+  [ "$(ls -A "$ro/in")" = "sent.db" ]; check "  nothing was written beside it" $?
+  chmod 755 "$ro/in"
+else
+  echo "skip: the read-only folder cases need root and setpriv (to run them as an unprivileged user)"
+fi
+rm -f "$w/sent.db"
 cp "$latest" "$w/damaged.db"; damage_page2 "$w/damaged.db"; before=$(snap)
 for cmd in list "show 1" "export 1 --format csv -o $w/d.csv"; do
   expect_exit "sessions $cmd of a damaged session file is refused" 1 "$cli" sessions --db "$w/damaged.db" $cmd

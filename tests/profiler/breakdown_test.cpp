@@ -93,3 +93,32 @@ TEST(Breakdown, MeanKeepsTheSumProperty) {
     EXPECT_EQ(m.parts_sum(), m.wall_ns);
     EXPECT_EQ(mean_breakdown(total, 0).wall_ns, 0);
 }
+
+TEST(Breakdown, CopyPartsWritesTheWallAndAllSevenPartsAndNothingElse) {
+    struct Row {  // the fields of the store's IterationRow that copy_parts writes, and two it must not
+        int64_t iteration = 7, wall_ns = -1, compute_ns = -1, comm_ns = -1, h2d_ns = -1, d2h_ns = -1,
+                other_gpu_ns = -1, data_wait_ns = -1, host_ns = -1;
+        double loss = 0.5;
+    };
+    Breakdown b;
+    b.wall_ns = 1000;
+    b.compute_ns = 400;
+    b.comm_ns = 200;
+    b.h2d_ns = 100;
+    b.d2h_ns = 50;
+    b.other_gpu_ns = 25;
+    b.data_wait_ns = 125;
+    b.host_ns = 100;
+    Row r;
+    copy_parts(b, r);
+    EXPECT_EQ(r.wall_ns, 1000);
+    EXPECT_EQ(r.compute_ns, 400);
+    EXPECT_EQ(r.comm_ns, 200);
+    EXPECT_EQ(r.h2d_ns, 100);
+    EXPECT_EQ(r.d2h_ns, 50);
+    EXPECT_EQ(r.other_gpu_ns, 25);
+    EXPECT_EQ(r.data_wait_ns, 125);
+    EXPECT_EQ(r.host_ns, 100);
+    EXPECT_EQ(r.iteration, 7);
+    EXPECT_EQ(r.loss, 0.5);
+}

@@ -8,6 +8,7 @@
 #include "batchscope/knobs/knob.h"
 #include "batchscope/engine/library_versions.h"
 #include "batchscope/engine/mlp.h"
+#include "batchscope/profiler/breakdown.h"
 #include "batchscope/profiler/tsc_clock.h"
 #include "batchscope/profiler/verdict.h"
 #include "batchscope/store/session_recorder.h"
@@ -132,12 +133,7 @@ void SessionSink::on_iteration(const IterationRecord& r) {
     row.epoch = r.epoch;
     row.batch_size = r.batch_size;
     row.start_ns = r.start_ns;
-    row.wall_ns = r.breakdown.wall_ns;
-    row.data_wait_ns = r.breakdown.data_wait_ns;
-    row.h2d_ns = r.breakdown.h2d_ns;
-    row.compute_ns = r.breakdown.compute_ns;
-    row.d2h_ns = r.breakdown.d2h_ns;
-    row.host_ns = r.breakdown.host_ns;
+    profiler::copy_parts(r.breakdown, row);
     row.loss = r.loss;
     row.queue_depth = r.queue_depth;
     if (auto* rec = recorder()) rec->add(row);

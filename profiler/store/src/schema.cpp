@@ -120,7 +120,13 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
         const fs::path parent = fs::path(path).parent_path();
         if (!parent.empty()) fs::create_directories(parent, ec);
     }
-    auto db = std::make_unique<detail::Db>(path, !read_only, read_only);
+    // Read-only, a file in WAL mode that no program has open (no -wal beside it: SQLite keeps one
+    // while any connection is open) is read immutable, as it is on disk: an ordinary WAL reader
+    // would create -wal and -shm files beside it (and fail in a folder it cannot write). With a
+    // -wal there, a writer may hold commits in it, so the open is an ordinary WAL reader that uses
+    // the files already there. docs/SESSIONS.md, "Reading without writing", has the trade-off.
+    const bool immutable = read_only && exists && detail::readable_as_on_disk(path);
+    auto db = std::make_unique<detail::Db>(path, !read_only, read_only, immutable);
     int64_t app_id = 0, version = 0, tables = 0;
     try {
         app_id = db->pragma_int("application_id");
@@ -128,6 +134,9 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
         auto s = db->prepare("SELECT count(*) FROM sqlite_master");
         if (s.step()) tables = s.col_int(0);
     } catch (const StoreError& e) {
+        // A writer that opened the file since the check could have been moving pages under the
+        // immutable read: read again as a WAL reader beside it.
+        if (immutable && fs::exists(path + "-wal", ec)) return open_session_db(path, read_only, version_out);
         throw StoreError(path + ": the session database is corrupt or unreadable; the file was left as it is. Details: " +
                          e.what());
     }
@@ -140,7 +149,14 @@ std::unique_ptr<detail::Db> open_session_db(const std::string& path, bool read_o
                          "); update Batchscope to open it. The file was left as it is");
     // Before anything is written into it, and before anything is read from it: a damaged page can
     // otherwise read as "no session N" or as fewer rows than were saved.
-    if (tables > 0) detail::check_integrity(*db);
+    if (tables > 0) {
+        try {
+            detail::check_integrity(*db);
+        } catch (const StoreError&) {
+            if (immutable && fs::exists(path + "-wal", ec)) return open_session_db(path, read_only, version_out);
+            throw;
+        }
+    }
     if (!read_only) {
         db->exec("PRAGMA journal_mode=WAL");
         db->exec("PRAGMA synchronous=NORMAL");

@@ -318,7 +318,7 @@ void SessionStore::export_session(int64_t id, const std::string& file) {
     if (std::filesystem::exists(file, ec))
         throw StoreError(file + ": already exists; choose a new file name (nothing was overwritten)");
     { open_session_db(file, false, nullptr); }  // creates the schema
-    db_->prepare("ATTACH DATABASE ? AS dst").bind(1, file).run();
+    db_->prepare("ATTACH DATABASE ? AS dst").bind(1, detail::plain_name(file)).run();
     try {
         detail::Transaction tx(*db_);
         copy_session(*db_, "main", "dst", id);
@@ -348,7 +348,11 @@ std::vector<int64_t> SessionStore::import_file(const std::string& file) {
         SessionStore src(file, true);
         for (const auto& s : src.list()) src_ids.push_back(s.id);
     }
-    db_->prepare("ATTACH DATABASE ? AS src").bind(1, file).run();
+    // Read-only, as `src` above: nothing written beside the file, and a WAL-mode file that no
+    // program has open is read as it is on disk (docs/SESSIONS.md, "Reading without writing").
+    db_->prepare("ATTACH DATABASE ? AS src")
+        .bind(1, detail::read_only_uri(file, detail::readable_as_on_disk(file)))
+        .run();
     std::vector<int64_t> out;
     try {
         detail::Transaction tx(*db_);

@@ -1,11 +1,45 @@
 #include "sqlite_db.h"
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 namespace batchscope::store::detail {
 
-Db::Db(const std::string& path, bool create, bool read_only) : path_(path) {
+bool readable_as_on_disk(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    char head[20] = {};
+    f.read(head, sizeof head);
+    const bool wal = f.gcount() == sizeof head && head[18] == 2 && head[19] == 2;  // format versions 2: WAL
+    std::error_code ec;
+    return wal && !std::filesystem::exists(path + "-wal", ec);
+}
+
+std::string plain_name(const std::string& path) { return path.starts_with("file:") ? "./" + path : path; }
+
+std::string read_only_uri(const std::string& path, bool immutable) {
+    std::error_code ec;
+    const std::filesystem::path abs = std::filesystem::absolute(path, ec);
+    const std::string p = ec ? path : abs.string();
+    std::string uri = p.starts_with('/') ? "file://" : "file:";  // "file:///abs/path": an empty authority
+    for (const char c : p) {
+        if (c == '%' || c == '?' || c == '#') {
+            char b[4];
+            std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
+            uri += b;
+        } else {
+            uri += c;
+        }
+    }
+    return uri + (immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+}
+
+Db::Db(const std::string& path, bool create, bool read_only, bool immutable) : path_(path) {
+    // URIs on every connection (SQLite builds differ in their default), so that ATTACH can take one.
     const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                      (create && !read_only ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+                      (create && !read_only ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    const std::string name = immutable && read_only ? read_only_uri(path, true) : plain_name(path);
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);

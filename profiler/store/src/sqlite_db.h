@@ -14,10 +14,21 @@ namespace batchscope::store::detail {
 
 class Stmt;
 
+// A file in WAL mode that no program has open (no -wal beside it: SQLite keeps one while any
+// connection is open): everything is in the file, which can be read as it is on disk (immutable).
+bool readable_as_on_disk(const std::string& path);
+// The name to give SQLite for `path` (connections take URIs): "file:..." becomes "./file:...".
+std::string plain_name(const std::string& path);
+// "file:///abs/path?mode=ro" (with "&immutable=1"), the path's '%', '?' and '#' escaped: a
+// read-only opening, or ATTACH.
+std::string read_only_uri(const std::string& path, bool immutable);
+
 class Db {
 public:
     // Opens (creating if `create`) the file; throws StoreError naming the path on failure.
-    Db(const std::string& path, bool create, bool read_only = false);
+    // `immutable` (read-only only): SQLite's immutable=1, the file is read as it is on disk, with
+    // no locks, no -wal and no -shm (open_session_db says when that is safe).
+    Db(const std::string& path, bool create, bool read_only = false, bool immutable = false);
     ~Db();
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;

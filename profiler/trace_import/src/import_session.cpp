@@ -168,14 +168,7 @@ int64_t save_imported(const std::string& db, const ImportedTrace& t, const std::
         store::IterationRow r;
         r.iteration = s.number;
         r.start_ns = s.start_ns - a.total.start_ns;
-        r.wall_ns = s.wall_ns;
-        r.data_wait_ns = s.data_wait_ns;
-        r.h2d_ns = s.h2d_ns;
-        r.compute_ns = s.compute_ns;
-        r.d2h_ns = s.d2h_ns;
-        r.host_ns = s.host_ns;
-        r.comm_ns = s.comm_ns;
-        r.other_gpu_ns = s.other_gpu_ns;
+        profiler::copy_parts(s, r);
         rec.add(r);
     }
     const ImportVerdict v = advise(a);

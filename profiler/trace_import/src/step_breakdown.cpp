@@ -72,14 +72,7 @@ StepParts sweep(const Window& w, const std::vector<Interval>& iv, int64_t max_le
 }  // namespace
 
 StepParts& StepParts::operator+=(const StepParts& o) noexcept {
-    wall_ns += o.wall_ns;
-    compute_ns += o.compute_ns;
-    comm_ns += o.comm_ns;
-    h2d_ns += o.h2d_ns;
-    d2h_ns += o.d2h_ns;
-    other_gpu_ns += o.other_gpu_ns;
-    data_wait_ns += o.data_wait_ns;
-    host_ns += o.host_ns;
+    profiler::Breakdown::operator+=(o);
     host_wait_ns += o.host_wait_ns;
     comm_busy_ns += o.comm_busy_ns;
     comm_overlap_ns += o.comm_overlap_ns;

@@ -3,7 +3,9 @@
 // refused on reads as on writes; messages tell both front ends how to choose another file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "batchscope/store/session_recorder.h"
 #include "batchscope/store/session_store.h"
@@ -31,6 +33,20 @@ int64_t record(const std::string& path, int iters) {
     }
     rec.finish("finished");
     return rec.session_id();
+}
+
+// The names in `dir` with their sizes: what a read-only open must leave as it found.
+std::vector<std::string> listing(const std::string& dir) {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir))
+        out.push_back(e.path().filename().string() + " " + std::to_string(e.is_regular_file() ? e.file_size() : 0));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool in_wal_mode(const std::string& path) {
+    const std::string b = bs_store_test::read_all(path);
+    return b.size() > 19 && b[18] == 2 && b[19] == 2;
 }
 
 }  // namespace
@@ -64,6 +80,78 @@ TEST(StoreReads, AnExportedFileReadReadOnlyLeavesNoWalOrShm) {
     EXPECT_EQ(dst.import_file(file).size(), 1u);
     EXPECT_FALSE(fs::exists(file + "-wal"));
     EXPECT_FALSE(fs::exists(file + "-shm"));
+}
+
+TEST(StoreReads, AWalModeCopyReadReadOnlyLeavesItsFolderUnchanged) {
+    // A session database copied as a user would send it: in WAL mode, no program has it open.
+    TempFile t;
+    record(t.path, 5);
+    TempFile sent;
+    const std::string dir = sent.sibling("from a user?#%20");  // characters a URI escapes
+    const std::string file = dir + "/sessions.db";
+    fs::create_directories(dir);
+    fs::copy_file(t.path, file);
+    ASSERT_TRUE(in_wal_mode(file));
+    const std::vector<std::string> before = listing(dir);
+    const std::string bytes = bs_store_test::read_all(file);
+    {
+        SessionStore s(file, true);
+        ASSERT_EQ(s.list().size(), 1u);
+        EXPECT_EQ(s.iterations(s.list()[0].id).size(), 5u);
+    }
+    EXPECT_EQ(listing(dir), before);  // no -wal, no -shm
+    EXPECT_EQ(bs_store_test::read_all(file), bytes);
+}
+
+TEST(StoreReads, ImportingAWalModeCopyReadsItReadOnly) {
+    TempFile t;
+    record(t.path, 4);
+    TempFile sent;
+    const std::string dir = sent.sibling("file:from a user?#%20");
+    fs::create_directories(dir);
+    fs::copy_file(t.path, dir + "/sessions.db");
+    const std::vector<std::string> before = listing(dir);
+    const std::string bytes = bs_store_test::read_all(dir + "/sessions.db");
+    TempFile mine;
+    SessionStore dst(mine.path);
+    const std::vector<int64_t> ids = dst.import_file(dir + "/sessions.db");
+    ASSERT_EQ(ids.size(), 1u);
+    EXPECT_EQ(dst.iterations(ids[0]).size(), 4u);
+    EXPECT_EQ(listing(dir), before);
+    EXPECT_EQ(bs_store_test::read_all(dir + "/sessions.db"), bytes);
+}
+
+TEST(StoreReads, AnOlderSchemaFixtureInWalModeOpenedReadOnlyLeavesItsFolderUnchanged) {
+    TempFile t;
+    fs::create_directories(t.dir);
+    fs::copy_file(std::string(BS_STORE_TESTDATA) + "/sessions-v1.db", t.path);
+    ASSERT_TRUE(in_wal_mode(t.path));
+    const std::vector<std::string> before = listing(t.dir);
+    EXPECT_THROW(SessionStore(t.path, true), StoreNeedsMigration);
+    EXPECT_EQ(listing(t.dir), before);
+}
+
+TEST(StoreReads, AReadOnlyOpenBesideAWriterSeesTheCommitsInItsWal) {
+    // A program writing the file keeps its commits in the -wal until it checkpoints: a read-only
+    // open must read them through it (so it cannot read the file as it is on disk).
+    TempFile t;
+    const int64_t id = record(t.path, 3);
+    SessionStore writer(t.path);
+    writer.rename(id, "renamed while open");
+    ASSERT_TRUE(fs::exists(t.path + "-wal"));
+    const std::vector<std::string> names_before = [&] {
+        std::vector<std::string> v;
+        for (const auto& e : fs::directory_iterator(t.dir)) v.push_back(e.path().filename().string());
+        std::sort(v.begin(), v.end());
+        return v;
+    }();
+    SessionStore reader(t.path, true);
+    ASSERT_EQ(reader.list().size(), 1u);
+    EXPECT_EQ(reader.list()[0].name, "renamed while open");
+    std::vector<std::string> names_after;
+    for (const auto& e : fs::directory_iterator(t.dir)) names_after.push_back(e.path().filename().string());
+    std::sort(names_after.begin(), names_after.end());
+    EXPECT_EQ(names_after, names_before);  // the writer's -wal and -shm, and nothing more
 }
 
 TEST(StoreReads, ADamagedFileIsRefusedOnReadsNotReadAsFewerRows) {

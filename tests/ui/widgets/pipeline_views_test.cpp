@@ -1,13 +1,18 @@
 // The Live tab's Pipeline and GPU & memory sub-tabs on constructed snapshots (lanes and
 // rectangles, queue and worker series, memory and device tables, empty states), the sub-tabs
-// fed only while shown, and the lanes of a real short CPU training run.
+// fed only while shown, the lanes of a real short CPU training run, and the host copies of an
+// emulated GPU run (the fake plugin) with pinned memory off.
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTest>
 
+#include <QScopeGuard>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include "app_options.h"
@@ -18,6 +23,7 @@
 #include "charts/time_series_chart.h"
 #include "device_tables.h"
 #include "gpu_memory_view.h"
+#include "idx_fixture.h"
 #include "lane_model.h"
 #include "lane_timeline.h"
 #include "live_tabs.h"
@@ -345,6 +351,55 @@ private slots:
         QCOMPARE(copies->index(0, ui::CopyTableModel::Direction).data().toString(), QStringLiteral("HtoD"));
         QCOMPARE(copies->index(0, ui::CopyTableModel::HostMemory).data().toString(), QStringLiteral("pinned"));
         QCOMPARE(copies->index(0, ui::CopyTableModel::GBps).data().toString(), QStringLiteral("13.11"));
+    }
+
+    // A real training run on the CUDA backend through the fake plugin's host-emulated kernels
+    // (emulated: no GPU here), as with --no-pinned-memory: its pageable batches are copied on the
+    // host before their upload, and the GPU & memory view says how much and why; with pinned
+    // memory on, nothing is copied and the view does not mention it.
+    void emulatedGpuRunWithoutPinnedMemoryShowsTheHostCopies() {
+        setenv("BS_FAKE_COMPUTE", "emulate", 1);
+        setenv("BS_FAKE_DEVICE_BYTES", "200000000", 1);
+        setenv("BATCHSCOPE_GPU_PLUGIN",
+               (std::filesystem::read_symlink("/proc/self/exe").parent_path() / BS_FAKE_COMPUTE_PLUGIN).c_str(), 1);
+        const auto unset = qScopeGuard([] {
+            unsetenv("BATCHSCOPE_GPU_PLUGIN");
+            unsetenv("BS_FAKE_DEVICE_BYTES");
+            unsetenv("BS_FAKE_COMPUTE");
+        });
+        bs_test::TempDir d;
+        bs_test::write_fake_fashion_mnist(d.path, 600, 200);
+        engine::TrainConfig c;  // 12 batches of 50, loaded in the training thread
+        c.data_dir = d.path;
+        c.cache_dir = d.path + "/cache";
+        c.batch_size = 50;
+        c.workers = 0;
+        c.prefetch_depth = 0;
+        c.epochs = 1;
+        c.model = "mlp:32,16";
+        c.backend = "cuda";
+        const auto train = [](const engine::TrainConfig& cfg) {
+            engine::TrainingRun run(cfg);
+            run.start();
+            run.wait();
+            return run.snapshot();
+        };
+        c.pinned_memory = false;
+        const auto pageable = train(c);
+        c.pinned_memory = true;
+        const auto pinned = train(c);
+        QVERIFY2(pageable->state == engine::RunState::Finished, pageable->message.c_str());
+        QVERIFY2(pinned->state == engine::RunState::Finished, pinned->message.c_str());
+        QCOMPARE(pageable->device.host_staging_bytes, int64_t{12 * 50 * (784 + 1) * 4});  // 1.8 MiB
+        ui::GpuMemoryView v;
+        v.showSnapshot(*pageable);
+        QVERIFY2(v.summaryText().contains(QStringLiteral(
+                     "Batches copied on the host before their upload: 1.8 MiB (pinned memory is off")),
+                 qPrintable(v.summaryText()));
+        v.showSnapshot(*pinned);
+        QCOMPARE(pinned->device.host_staging_bytes, int64_t{0});
+        QVERIFY2(!v.summaryText().contains(QStringLiteral("copied on the host")), qPrintable(v.summaryText()));
+        QVERIFY(v.summaryText().startsWith(QStringLiteral("Device: ")));
     }
 
     void gpuRunWithoutCuptiSaysWhy() {

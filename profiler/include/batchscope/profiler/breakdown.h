@@ -33,4 +33,20 @@ Breakdown compute_breakdown(int64_t start_ns, int64_t end_ns, std::span<const Ev
 // Mean of `n` breakdowns summed into `total` (n == 0 gives zeros).
 Breakdown mean_breakdown(const Breakdown& total, int64_t n) noexcept;
 
+// Writes the wall time and the seven parts into a row that names them as Breakdown does: the
+// session store's IterationRow, filled so by a run's session sink and by a trace import. A
+// template, because the profiler does not depend on the store (docs/ARCHITECTURE.md); the row's
+// other fields are left as they are.
+template <class Row>
+void copy_parts(const Breakdown& b, Row& row) noexcept {
+    row.wall_ns = b.wall_ns;
+    row.compute_ns = b.compute_ns;
+    row.comm_ns = b.comm_ns;
+    row.h2d_ns = b.h2d_ns;
+    row.d2h_ns = b.d2h_ns;
+    row.other_gpu_ns = b.other_gpu_ns;
+    row.data_wait_ns = b.data_wait_ns;
+    row.host_ns = b.host_ns;
+}
+
 }  // namespace batchscope::profiler

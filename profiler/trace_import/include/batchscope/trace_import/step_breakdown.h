@@ -11,24 +11,22 @@
 #include <cstdint>
 #include <vector>
 
+#include "batchscope/profiler/breakdown.h"
 #include "batchscope/trace_import/trace_model.h"
 
 namespace batchscope::trace_import {
 
-struct StepParts {
+// A step's wall time and its seven parts are a profiler::Breakdown (the same fields and sum as
+// our own runs' iterations); the rest is what only a trace tells.
+struct StepParts : profiler::Breakdown {
     int64_t number = 0;    // N of ProfilerStep#N (0 for a whole-trace window)
     int64_t start_ns = 0;  // on the trace's clock
-    int64_t wall_ns = 0;
-    int64_t compute_ns = 0, comm_ns = 0, h2d_ns = 0, d2h_ns = 0, other_gpu_ns = 0, data_wait_ns = 0, host_ns = 0;
     // Of host (GPU traces only): the GPU idle with no work queued, i.e. waiting for the host to
     // launch some (HTA's "host wait"). The rest of host had work queued (launch latency, syncs).
     int64_t host_wait_ns = 0;
     int64_t comm_busy_ns = 0;     // time with a collective running (before the priority)
     int64_t comm_overlap_ns = 0;  // of which a compute kernel ran too
 
-    int64_t parts_sum() const noexcept {
-        return compute_ns + comm_ns + h2d_ns + d2h_ns + other_gpu_ns + data_wait_ns + host_ns;
-    }
     StepParts& operator+=(const StepParts& o) noexcept;
 };
 
