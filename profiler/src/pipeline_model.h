@@ -32,8 +32,11 @@ double predicted_step(const PipelineModel& m, int workers, int prefetch);
 // The prediction for the same batch size with `workers` / `prefetch`.
 Prediction predict_pipeline(const PipelineModel& m, int workers, int prefetch, std::string reason);
 
-// A batch `factor` times larger: the trainer's fixed host cost is shared, the rest grows in
-// proportion (a lower bound on the gain on a CPU; GPUs gain more at small batches).
-Prediction predict_batch(const PipelineModel& m, const WindowSummary& w, double factor, std::string reason);
+// A batch `factor` times larger: the trainer's fixed host cost is shared, copies and data wait
+// grow in proportion, and compute grows by `compute_ratio` (compute at the larger batch over
+// compute now, as the model's forward passes were timed); compute_ratio <= 0 (not timed): in
+// proportion too, a lower bound on the gain (small batches compute less per sample's worth).
+Prediction predict_batch(const PipelineModel& m, const WindowSummary& w, double factor, double compute_ratio,
+                         std::string reason);
 
 }  // namespace batchscope::profiler::detail

@@ -178,10 +178,25 @@ void batch_advice(const WindowSummary& w, const PipelineContext& c, const std::s
     if (c.activation_bytes > 0)
         cost = " (costs about " + mib(static_cast<double>(c.activation_bytes) * (static_cast<double>(to) / c.batch_size - 1)) +
                " more activation memory)";
-    Prediction p = detail::predict_batch(m, w, static_cast<double>(to) / c.batch_size,
-                                         "the host's " + ms(static_cast<double>(w.total.host_ns) / static_cast<double>(std::max<int64_t>(1, w.iterations))) +
-                                             " per step is shared by " + std::to_string(to) +
-                                             " samples, the rest is assumed to grow with the batch (a lower bound)");
+    const double factor = static_cast<double>(to) / c.batch_size;
+    const std::string host_words =
+        "the host's " + ms(static_cast<double>(w.total.host_ns) / static_cast<double>(std::max<int64_t>(1, w.iterations))) +
+        " per step is shared by " + std::to_string(to) + " samples";
+    const int64_t now_ns = c.compute_at(c.batch_size), to_ns = c.compute_at(to);
+    double ratio = 0;  // compute at `to` over compute now; 0: not timed, compute taken to grow with the batch
+    std::string reason;
+    if (now_ns > 0 && to_ns > 0) {
+        // A faster pass at the larger size is timing noise: compute does not shrink with more samples.
+        ratio = std::max(1.0, static_cast<double>(to_ns) / static_cast<double>(now_ns));
+        char grows[96];
+        std::snprintf(grows, sizeof grows, "compute grows %.1f× for %.0f× the samples", ratio, factor);
+        reason = "a forward pass took " + ms(static_cast<double>(now_ns)) + " at " + std::to_string(c.batch_size) + " and " +
+                 ms(static_cast<double>(to_ns)) + " at " + std::to_string(to) + " (timed on synthetic input): " + grows +
+                 "; " + host_words;
+    } else {
+        reason = host_words + ", the rest is assumed to grow with the batch (a lower bound)";
+    }
+    Prediction p = detail::predict_batch(m, w, factor, ratio, std::move(reason));
     if (gain(p, w) >= kWorthwhileGain) v.advice.push_back(make(Knob::BatchSize, c.batch_size, to, why + cost, p));
 }
 

@@ -242,6 +242,51 @@ TEST(Verdict, SmallBatchesAskForBatch32To128WithTheMemory) {
     EXPECT_TRUE(judge(window(1000, 0, 900), knobs(128, 2, 2)).advice.empty());
 }
 
+// Compute-bound at batch 16 with 2% host work: growing compute with the batch (the lower bound)
+// predicts under 5% gain, so no advice; forward passes timed at 16 and 64 show compute growing
+// 2.5x for 4x the samples, and the advice appears with that prediction.
+TEST(Verdict, MeasuredComputeScalingAdvisesALargerBatchTheLowerBoundMisses) {
+    const WindowSummary w = window(1000, 0, 980, 0, 0, 16);  // host 20 ns per step
+    PipelineContext c = knobs(16, 2, 2);
+    // Lower bound: 20 + 4 x 980 = 3940 ns for 64 samples: 16,244,000 samples/s against 16,000,000 (+1.5%).
+    EXPECT_EQ(judge(w, c).bottleneck, Bottleneck::ComputeBound);
+    EXPECT_TRUE(judge(w, c).advice.empty());
+
+    c.compute_profile = {{16, 400'000}, {64, 1'000'000}};  // 0.40 ms at 16, 1.00 ms at 64: 2.5x
+    const Verdict v = judge(w, c);
+    ASSERT_EQ(v.advice.size(), 1u);
+    const Advice& a = v.advice[0];
+    EXPECT_EQ(a.knob, Knob::BatchSize);
+    EXPECT_EQ(a.from, 16);
+    EXPECT_EQ(a.to, 64);
+    // 20 ns of host shared, 980 ns of compute x 2.5 = 2470 ns for 64 samples.
+    EXPECT_NEAR(a.expected.step_ns, 2470, 1e-9);
+    EXPECT_NEAR(a.expected.samples_per_s, 64 / 2.47e-6, 1e-3);
+    EXPECT_NEAR(a.expected.data_wait_share, 0, 1e-12);
+    EXPECT_NE(a.expected.reason.find("a forward pass took 0.40 ms at 16 and 1.00 ms at 64"), std::string::npos)
+        << a.expected.reason;
+    EXPECT_NE(a.expected.reason.find("compute grows 2.5× for 4× the samples"), std::string::npos) << a.expected.reason;
+
+    // Timed, but compute grows almost with the batch (4.2x): no gain, no advice.
+    c.compute_profile = {{16, 400'000}, {64, 1'680'000}};
+    EXPECT_TRUE(judge(w, c).advice.empty());
+    // Timed at other sizes only (a profile from before a batch-size change): the lower bound.
+    c.compute_profile = {{32, 400'000}, {128, 500'000}};
+    EXPECT_TRUE(judge(w, c).advice.empty());
+}
+
+// Copies and data wait grow with the batch; only compute follows the timed ratio, which is never
+// taken below 1 (a faster pass at the larger size is noise).
+TEST(Verdict, MeasuredComputeScalingScalesOnlyCompute) {
+    // Step 1000 ns: compute 700, h2d 100, host 200.
+    PipelineContext c = knobs(32, 2, 2);
+    c.compute_profile = {{32, 500'000}, {128, 400'000}};  // ratio 0.8, taken as 1
+    const Verdict v = judge(window(1000, 0, 700, 100, 0, 32), c);
+    ASSERT_EQ(v.advice.size(), 1u);
+    // 200 host + 4 x 100 copies + 1 x 700 compute = 1300 ns.
+    EXPECT_NEAR(v.advice[0].expected.step_ns, 1300, 1e-9);
+}
+
 TEST(Verdict, PredictionIsCheckedAgainstTheMeasuredWindow) {
     Prediction p;
     p.step_ns = 4e6;
