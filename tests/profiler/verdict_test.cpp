@@ -94,6 +94,36 @@ TEST(Verdict, WaitWithAFullQueueAndIdleWorkersGetsNoAdvice) {
     EXPECT_NE(v.note.find("hand-off"), std::string::npos) << v.note;
 }
 
+// The same hand-off at a small batch: a larger batch pays it once for more samples. Step 1 ms at
+// batch 16: 0.10 ms wait, 0.88 ms compute, 0.02 ms host; forward passes timed at 16 and 64: 2.5x.
+TEST(Verdict, HandOffWaitAtASmallBatchAdvisesALargerBatch) {
+    PipelineContext c = knobs(16, 2, 2);
+    c.cpu_cores = 4;
+    c.queue_dry_share = 0.0;
+    c.compute_profile = {{16, 400'000}, {64, 1'000'000}};
+    const WindowSummary w = window(1 * kMs, kMs / 10, 88 * kMs / 100, 0, 0, 16);
+    // The workers keep up: 0.2 ms of decoding a batch, one every 0.1 ms from 2 workers.
+    loader(c, 0, 0.2, false);
+    Verdict v = judge(w, c);
+    EXPECT_EQ(v.bottleneck, Bottleneck::PartlyInputBound);
+    ASSERT_EQ(v.advice.size(), 1u) << v.note;
+    EXPECT_EQ(v.advice[0].knob, Knob::BatchSize);
+    EXPECT_EQ(v.advice[0].to, 64);
+    EXPECT_TRUE(v.note.empty());
+    // 0.02 + 2.5 x 0.88 = 2.22 ms of the trainer's own, and the 0.10 ms hand-off stays: 2.32 ms.
+    EXPECT_NEAR(v.advice[0].expected.step_ns, 2.32e6, 1e-3);
+    EXPECT_NEAR(v.advice[0].expected.data_wait_share, 0.1 / 2.32, 1e-9);
+    EXPECT_NE(v.advice[0].expected.reason.find("hand-off's 0.10 ms per step stays"), std::string::npos)
+        << v.advice[0].expected.reason;
+
+    // 1.4 ms a batch (one every 0.7 ms, busy 70%): four times larger batches come every 2.8 ms,
+    // after the trainer's 2.22 ms: the step is the loader's.
+    loader(c, 0, 1.4, false);
+    v = judge(w, c);
+    ASSERT_EQ(v.advice.size(), 1u) << v.note;
+    EXPECT_NEAR(v.advice[0].expected.step_ns, 2.8e6, 1e-3);
+}
+
 // Rule: workers saturated, loading mostly waiting on storage -> more workers, beyond the cores.
 TEST(Verdict, SaturatedWorkersWaitingOnStorageGoBeyondTheCores) {
     // Step 10 ms: 6 ms wait, 4 ms compute. A batch: 18 ms storage wait + 2 ms CPU = 20 ms;
