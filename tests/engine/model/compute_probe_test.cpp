@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "../address_space_limit.h"
 #include "batchscope/engine/model/compute_probe.h"
 #include "batchscope/engine/model/model.h"
 
@@ -83,4 +84,16 @@ TEST(ComputeProbe, TrainingAfterTheProbeGivesTheSameLosses) {
         for (size_t i = 0; i < pa.size(); ++i)
             EXPECT_TRUE(std::equal(pa[i].values.begin(), pa[i].values.end(), pb[i].values.begin())) << spec << " " << pa[i].name;
     }
+}
+
+// A size whose input does not fit in memory: no crash, nothing timed, and the note says why.
+TEST(ComputeProbe, OutOfMemoryIsANoteNotACrash) {
+    const int status = bs_test::exit_status_with_1gib_headroom([] {
+        auto m = model("mlp:256,128");
+        const int sizes[] = {16, 2'000'000};  // 2,000,000 x 784 floats: 6.3 GB of synthetic input
+        const bm::ComputeProbe p = bm::probe_compute(*m, sizes);
+        return p.points.empty() && p.note.find("out of memory at batch 2000000") != std::string::npos ? 0 : 1;
+    });
+    if (status == 3) GTEST_SKIP() << "could not limit the address space";
+    EXPECT_EQ(status, 0);
 }

@@ -11,7 +11,9 @@
 //  - the workers are saturated and their time is mostly waiting on storage -> more workers, beyond
 //    the core count if need be (up to the reads the storage overlaps), else faster storage;
 //  - the workers are saturated with CPU work and the cores are used up -> no knob: lighter
-//    decoding or more cores (said in `note`); cores to spare -> more workers, up to the cores.
+//    decoding or more cores (said in `note`); cores to spare -> more workers, up to the cores;
+//  - the workers keep up and the queue has batches ready (the wait is the hand-off) -> a larger
+//    batch under kSmallBatch (the hand-off is paid once per step), else no knob.
 // Every advice predicts the step time, samples/s and data-wait share after the change; a
 // larger batch scales the step's compute by the ratio of forward passes timed on the model at
 // both sizes (PipelineContext::compute_profile), else linearly (a lower bound on the gain).
