@@ -70,6 +70,10 @@ public:
         knobs_.push_back({k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
         if (inner_) inner_->on_knob_change(k);
     }
+    void on_compute_profile(std::span<const profiler::ComputePoint> p) override {
+        compute_profile_.assign(p.begin(), p.end());
+        if (inner_) inner_->on_compute_profile(p);
+    }
     void on_end(engine::RunState state, const std::string& message) override {
         write_all();
         if (inner_) inner_->on_end(state, message);
@@ -119,6 +123,7 @@ private:
         in.knob_changes = knobs_;
         engine::VerdictSetting setting = engine::VerdictSetting::of(cfg_);  // the knobs in effect at the end
         for (const profiler::KnobMarker& k : knobs_) setting.apply(k.knob, k.new_value);
+        setting.compute_profile = compute_profile_;
         const size_t window = std::min<size_t>(records_.size(), static_cast<size_t>(in.verdict_window));
         in.context = engine::verdict_context(setting, std::span<const engine::IterationRecord>(records_).last(window));
         in.loader = &loader;
@@ -171,6 +176,7 @@ private:
     std::vector<profiler::KnobMarker> knobs_;
     profiler::EventStore events_{kMaxTraceEvents};
     engine::DeviceView device_;
+    std::vector<profiler::ComputePoint> compute_profile_;  // the forward passes the run timed (the verdict)
 };
 
 }  // namespace

@@ -225,6 +225,16 @@ Runner add_train_command(CLI::App& app) {
                             s->model_spec.c_str(), static_cast<long long>(s->parameters),
                             static_cast<double>(s->flops_per_sample) / 1e6, s->optimizer.c_str(),
                             static_cast<double>(cfg->learning_rate));
+                if (!s->compute_profile.empty()) {  // the compute probe (docs/ADVICE.md): for the batch-size advice
+                    std::string timed;
+                    for (const profiler::ComputePoint& p : s->compute_profile) {
+                        char b[64];
+                        std::snprintf(b, sizeof b, "%s%.3f ms at %d", timed.empty() ? "" : ", ", static_cast<double>(p.ns) / 1e6,
+                                      p.batch);
+                        timed += b;
+                    }
+                    std::printf("forward pass timed before the run (for the batch-size advice): %s\n", timed.c_str());
+                }
                 print_data_header(*s);
                 if (s->gpu_timing.mode != profiler::GpuTimingMode::None) std::printf("%s\n", s->gpu_timing.describe().c_str());
                 std::fflush(stdout);
@@ -271,6 +281,9 @@ Runner add_train_command(CLI::App& app) {
                                         {"memory", memory_json(s->memory)},
                                         {"epochs", nlohmann::json::array()}};
                     if (!s->device.name.empty()) j["device"] = device_json(s->device);
+                    j["compute_profile"] = nlohmann::json::array();  // forward passes timed (ns by batch size)
+                    for (const profiler::ComputePoint& p : s->compute_profile)
+                        j["compute_profile"].push_back({{"batch", p.batch}, {"ns", p.ns}});
                     if (sink) j["session"] = {{"id", sink->session_id()}, {"db", sink->db_path()}};
                     if (sink && sink->save_events()) {
                         run.wait();  // the counts are final once the recorder has finished

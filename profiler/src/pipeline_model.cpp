@@ -72,12 +72,17 @@ Prediction predict_pipeline(const PipelineModel& m, int workers, int prefetch, s
     return make_prediction(predicted_step(m, workers, prefetch), m.own_ns, m.batch, std::move(reason));
 }
 
-Prediction predict_batch(const PipelineModel& m, const WindowSummary& w, double factor, std::string reason) {
+Prediction predict_batch(const PipelineModel& m, const WindowSummary& w, int workers, double factor, double compute_ratio,
+                         bool handoff, std::string reason) {
     if (m.step_ns <= 0 || factor <= 0) return {};
     const double n = static_cast<double>(std::max<int64_t>(1, w.iterations));
     const double host = static_cast<double>(w.total.host_ns) / n;
-    const double own = host + (m.own_ns - host) * factor;
-    const double wait = m.wait_ns * factor;  // loading grows with the batch too
+    const double compute = std::min(static_cast<double>(w.total.compute_ns) / n, std::max(0.0, m.own_ns - host));
+    const double rest = std::max(0.0, m.own_ns - host - compute);  // copies (and device work of imported traces)
+    const double grow = compute_ratio > 0 ? compute_ratio : factor;
+    const double own = host + rest * factor + compute * grow;
+    double wait = m.wait_ns * factor;  // loading grows with the batch too
+    if (handoff) wait = m.load_known() ? std::max(m.wait_ns, loader_interval(m, workers) * factor - own) : m.wait_ns;
     return make_prediction(own + wait, own, m.batch * factor, std::move(reason));
 }
 

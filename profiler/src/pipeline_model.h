@@ -32,8 +32,14 @@ double predicted_step(const PipelineModel& m, int workers, int prefetch);
 // The prediction for the same batch size with `workers` / `prefetch`.
 Prediction predict_pipeline(const PipelineModel& m, int workers, int prefetch, std::string reason);
 
-// A batch `factor` times larger: the trainer's fixed host cost is shared, the rest grows in
-// proportion (a lower bound on the gain on a CPU; GPUs gain more at small batches).
-Prediction predict_batch(const PipelineModel& m, const WindowSummary& w, double factor, std::string reason);
+// A batch `factor` times larger: the trainer's fixed host cost is shared, copies grow in
+// proportion, and compute grows by `compute_ratio` (compute at the larger batch over compute now,
+// as the model's forward passes were timed); compute_ratio <= 0 (not timed): in proportion too, a
+// lower bound on the gain (small batches compute less per sample's worth). The data wait grows in
+// proportion (loading grows with the batch), or, with `handoff` (the workers keep up and the wait
+// is the hand-off of each batch), stays what it is per step unless the loader, `factor` times
+// slower per batch, then falls behind the trainer (the wait is then the difference).
+Prediction predict_batch(const PipelineModel& m, const WindowSummary& w, int workers, double factor, double compute_ratio,
+                         bool handoff, std::string reason);
 
 }  // namespace batchscope::profiler::detail

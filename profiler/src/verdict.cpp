@@ -77,6 +77,39 @@ std::string loader_words(const PipelineModel& m) {
     return "a batch takes " + ms(m.load_ns) + " of loading (" + pct(m.storage_ns / m.load_ns) + " of it waiting on storage)";
 }
 
+// Batch size x 4 (up to the knob's limit), when its prediction gains enough. `handoff`: the window
+// waits for data only for the hand-off of each batch, which a larger batch pays once for more samples.
+void batch_advice(const WindowSummary& w, const PipelineContext& c, const std::string& why, Verdict& v, bool handoff = false) {
+    const int to = std::min(c.max_batch, std::max(1, c.batch_size) * 4);
+    if (to <= c.batch_size) return;
+    const PipelineModel m = detail::model_of(w, c);
+    std::string cost;
+    if (c.activation_bytes > 0)
+        cost = " (costs about " + mib(static_cast<double>(c.activation_bytes) * (static_cast<double>(to) / c.batch_size - 1)) +
+               " more activation memory)";
+    const double factor = static_cast<double>(to) / c.batch_size;
+    const std::string host_words =
+        "the host's " + ms(static_cast<double>(w.total.host_ns) / static_cast<double>(std::max<int64_t>(1, w.iterations))) +
+        " per step is shared by " + std::to_string(to) + " samples";
+    const int64_t now_ns = c.compute_at(c.batch_size), to_ns = c.compute_at(to);
+    double ratio = 0;  // compute at `to` over compute now; 0: not timed, compute taken to grow with the batch
+    std::string reason;
+    if (now_ns > 0 && to_ns > 0) {
+        // A faster pass at the larger size is timing noise: compute does not shrink with more samples.
+        ratio = std::max(1.0, static_cast<double>(to_ns) / static_cast<double>(now_ns));
+        char grows[96];
+        std::snprintf(grows, sizeof grows, "compute grows %.1f× for %.0f× the samples", ratio, factor);
+        reason = "a forward pass took " + ms(static_cast<double>(now_ns)) + " at " + std::to_string(c.batch_size) + " and " +
+                 ms(static_cast<double>(to_ns)) + " at " + std::to_string(to) + " (timed on synthetic input): " + grows +
+                 "; " + host_words;
+    } else {
+        reason = host_words + ", the rest is assumed to grow with the batch (a lower bound)";
+    }
+    if (handoff) reason += "; the hand-off's " + ms(m.wait_ns) + " per step stays while the workers keep up";
+    Prediction p = detail::predict_batch(m, w, c.workers, factor, ratio, handoff, std::move(reason));
+    if (gain(p, w) >= kWorthwhileGain) v.advice.push_back(make(Knob::BatchSize, c.batch_size, to, why + cost, p));
+}
+
 void in_thread_advice(const WindowSummary& w, const PipelineContext& c, const PipelineModel& m, Verdict& v) {
     v.diagnosis = "batches are built in the training thread, so none of the loading is hidden behind compute";
     if (m.load_known()) v.diagnosis += ": " + loader_words(m) + " against " + ms(m.own_ns) + " of training per step";
@@ -165,24 +198,13 @@ void input_advice(const WindowSummary& w, const PipelineContext& c, Verdict& v) 
     else if (saturated)
         v.note = "the loader's CPU work uses up the cores: nothing on this machine helps but lighter decoding (smaller "
                  "images, uint8 batches, fewer augmentations) or more cores";
-    else
-        v.note = "the workers keep up and the queue has batches ready: the wait is the hand-off (waking the trainer, the "
-                 "loader's lock, other threads on the cores), not loading; no knob is likely to help";
-}
-
-void batch_advice(const WindowSummary& w, const PipelineContext& c, const std::string& why, Verdict& v) {
-    const int to = std::min(c.max_batch, std::max(1, c.batch_size) * 4);
-    if (to <= c.batch_size) return;
-    const PipelineModel m = detail::model_of(w, c);
-    std::string cost;
-    if (c.activation_bytes > 0)
-        cost = " (costs about " + mib(static_cast<double>(c.activation_bytes) * (static_cast<double>(to) / c.batch_size - 1)) +
-               " more activation memory)";
-    Prediction p = detail::predict_batch(m, w, static_cast<double>(to) / c.batch_size,
-                                         "the host's " + ms(static_cast<double>(w.total.host_ns) / static_cast<double>(std::max<int64_t>(1, w.iterations))) +
-                                             " per step is shared by " + std::to_string(to) +
-                                             " samples, the rest is assumed to grow with the batch (a lower bound)");
-    if (gain(p, w) >= kWorthwhileGain) v.advice.push_back(make(Knob::BatchSize, c.batch_size, to, why + cost, p));
+    else {
+        if (c.batch_size < kSmallBatch)
+            batch_advice(w, c, "the hand-off of each batch and the step's fixed costs are shared by more samples", v, true);
+        if (v.advice.empty())
+            v.note = "the workers keep up and the queue has batches ready: the wait is the hand-off (waking the trainer, the "
+                     "loader's lock, other threads on the cores), not loading; no knob is likely to help";
+    }
 }
 
 }  // namespace

@@ -170,7 +170,9 @@ int main(int argc, char** argv) {
         sleep_s(1.0);  // warm-up
         std::vector<engine::IterationRecord> before_rs;
         const profiler::WindowSummary before = measure(run, *sink, sink->next_iteration(), segment, &before_rs);
-        const profiler::Verdict v = profiler::judge(before, engine::verdict_context(engine::VerdictSetting::of(cfg), before_rs));
+        engine::VerdictSetting setting = engine::VerdictSetting::of(cfg);
+        setting.compute_profile = run.snapshot()->compute_profile;  // the forward passes timed before the run
+        const profiler::Verdict v = profiler::judge(before, engine::verdict_context(setting, before_rs));
         std::string advice = "none", hit = "miss", pred = "-", meas = "-", err = "-", wait = "-";
         if (!v.advice.empty()) {
             const profiler::Advice& a = v.advice.front();

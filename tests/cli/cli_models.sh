@@ -48,6 +48,9 @@ assert m["optimizer_state_bytes"] == 8 * params, m  # Adam: two moments
 assert m["activations_bytes"] > 0 and m["batch_buffers_bytes"] > 0, m
 assert m["total_bytes"] == sum(v for k, v in m.items() if k != "total_bytes"), m
 assert j["flops_per_sample"] > 0 and j["epochs"][0]["compute_gflops"] > 0, j["epochs"][0]
+# The compute probe timed the forward pass at the batch and four times it (the batch-size advice).
+p = j["compute_profile"]
+assert [q["batch"] for q in p] == [50, 200] and all(q["ns"] > 0 for q in p), p
 PY
 
   # Out of memory (an address-space limit stands in for a full machine): the run is refused before

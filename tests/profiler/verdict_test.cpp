@@ -94,6 +94,36 @@ TEST(Verdict, WaitWithAFullQueueAndIdleWorkersGetsNoAdvice) {
     EXPECT_NE(v.note.find("hand-off"), std::string::npos) << v.note;
 }
 
+// The same hand-off at a small batch: a larger batch pays it once for more samples. Step 1 ms at
+// batch 16: 0.10 ms wait, 0.88 ms compute, 0.02 ms host; forward passes timed at 16 and 64: 2.5x.
+TEST(Verdict, HandOffWaitAtASmallBatchAdvisesALargerBatch) {
+    PipelineContext c = knobs(16, 2, 2);
+    c.cpu_cores = 4;
+    c.queue_dry_share = 0.0;
+    c.compute_profile = {{16, 400'000}, {64, 1'000'000}};
+    const WindowSummary w = window(1 * kMs, kMs / 10, 88 * kMs / 100, 0, 0, 16);
+    // The workers keep up: 0.2 ms of decoding a batch, one every 0.1 ms from 2 workers.
+    loader(c, 0, 0.2, false);
+    Verdict v = judge(w, c);
+    EXPECT_EQ(v.bottleneck, Bottleneck::PartlyInputBound);
+    ASSERT_EQ(v.advice.size(), 1u) << v.note;
+    EXPECT_EQ(v.advice[0].knob, Knob::BatchSize);
+    EXPECT_EQ(v.advice[0].to, 64);
+    EXPECT_TRUE(v.note.empty());
+    // 0.02 + 2.5 x 0.88 = 2.22 ms of the trainer's own, and the 0.10 ms hand-off stays: 2.32 ms.
+    EXPECT_NEAR(v.advice[0].expected.step_ns, 2.32e6, 1e-3);
+    EXPECT_NEAR(v.advice[0].expected.data_wait_share, 0.1 / 2.32, 1e-9);
+    EXPECT_NE(v.advice[0].expected.reason.find("hand-off's 0.10 ms per step stays"), std::string::npos)
+        << v.advice[0].expected.reason;
+
+    // 1.4 ms a batch (one every 0.7 ms, busy 70%): four times larger batches come every 2.8 ms,
+    // after the trainer's 2.22 ms: the step is the loader's.
+    loader(c, 0, 1.4, false);
+    v = judge(w, c);
+    ASSERT_EQ(v.advice.size(), 1u) << v.note;
+    EXPECT_NEAR(v.advice[0].expected.step_ns, 2.8e6, 1e-3);
+}
+
 // Rule: workers saturated, loading mostly waiting on storage -> more workers, beyond the cores.
 TEST(Verdict, SaturatedWorkersWaitingOnStorageGoBeyondTheCores) {
     // Step 10 ms: 6 ms wait, 4 ms compute. A batch: 18 ms storage wait + 2 ms CPU = 20 ms;
@@ -240,6 +270,51 @@ TEST(Verdict, SmallBatchesAskForBatch32To128WithTheMemory) {
     EXPECT_NEAR(host.advice[0].expected.step_ns, 800 + 4 * 200, 1e-9);
     // Compute-bound at a decent batch: nothing to turn.
     EXPECT_TRUE(judge(window(1000, 0, 900), knobs(128, 2, 2)).advice.empty());
+}
+
+// Compute-bound at batch 16 with 2% host work: growing compute with the batch (the lower bound)
+// predicts under 5% gain, so no advice; forward passes timed at 16 and 64 show compute growing
+// 2.5x for 4x the samples, and the advice appears with that prediction.
+TEST(Verdict, MeasuredComputeScalingAdvisesALargerBatchTheLowerBoundMisses) {
+    const WindowSummary w = window(1000, 0, 980, 0, 0, 16);  // host 20 ns per step
+    PipelineContext c = knobs(16, 2, 2);
+    // Lower bound: 20 + 4 x 980 = 3940 ns for 64 samples: 16,244,000 samples/s against 16,000,000 (+1.5%).
+    EXPECT_EQ(judge(w, c).bottleneck, Bottleneck::ComputeBound);
+    EXPECT_TRUE(judge(w, c).advice.empty());
+
+    c.compute_profile = {{16, 400'000}, {64, 1'000'000}};  // 0.40 ms at 16, 1.00 ms at 64: 2.5x
+    const Verdict v = judge(w, c);
+    ASSERT_EQ(v.advice.size(), 1u);
+    const Advice& a = v.advice[0];
+    EXPECT_EQ(a.knob, Knob::BatchSize);
+    EXPECT_EQ(a.from, 16);
+    EXPECT_EQ(a.to, 64);
+    // 20 ns of host shared, 980 ns of compute x 2.5 = 2470 ns for 64 samples.
+    EXPECT_NEAR(a.expected.step_ns, 2470, 1e-9);
+    EXPECT_NEAR(a.expected.samples_per_s, 64 / 2.47e-6, 1e-3);
+    EXPECT_NEAR(a.expected.data_wait_share, 0, 1e-12);
+    EXPECT_NE(a.expected.reason.find("a forward pass took 0.40 ms at 16 and 1.00 ms at 64"), std::string::npos)
+        << a.expected.reason;
+    EXPECT_NE(a.expected.reason.find("compute grows 2.5× for 4× the samples"), std::string::npos) << a.expected.reason;
+
+    // Timed, but compute grows almost with the batch (4.2x): no gain, no advice.
+    c.compute_profile = {{16, 400'000}, {64, 1'680'000}};
+    EXPECT_TRUE(judge(w, c).advice.empty());
+    // Timed at other sizes only (a profile from before a batch-size change): the lower bound.
+    c.compute_profile = {{32, 400'000}, {128, 500'000}};
+    EXPECT_TRUE(judge(w, c).advice.empty());
+}
+
+// Copies and data wait grow with the batch; only compute follows the timed ratio, which is never
+// taken below 1 (a faster pass at the larger size is noise).
+TEST(Verdict, MeasuredComputeScalingScalesOnlyCompute) {
+    // Step 1000 ns: compute 700, h2d 100, host 200.
+    PipelineContext c = knobs(32, 2, 2);
+    c.compute_profile = {{32, 500'000}, {128, 400'000}};  // ratio 0.8, taken as 1
+    const Verdict v = judge(window(1000, 0, 700, 100, 0, 32), c);
+    ASSERT_EQ(v.advice.size(), 1u);
+    // 200 host + 4 x 100 copies + 1 x 700 compute = 1300 ns.
+    EXPECT_NEAR(v.advice[0].expected.step_ns, 1300, 1e-9);
 }
 
 TEST(Verdict, PredictionIsCheckedAgainstTheMeasuredWindow) {

@@ -43,6 +43,9 @@ public:
     }
     void on_epoch(const EpochRecord& e) override { if (inner_) inner_->on_epoch(e); }
     void on_knob_change(const KnobChange& k) override { if (inner_) inner_->on_knob_change(k); }
+    void on_compute_profile(std::span<const profiler::ComputePoint> p) override {
+        if (inner_) inner_->on_compute_profile(p);
+    }
     void on_end(RunState s, const std::string& m) override { if (inner_) inner_->on_end(s, m); }
     std::vector<IterationRecord> records() const {
         std::lock_guard lock(m_);
@@ -249,6 +252,7 @@ void play_train(const Preset& p, const PlayOptions& o, const PlayEvents& ev, Pla
             end = wait_applied(*run, before);
             if (end < 0) end = INT64_MAX;
         }
+        setting.compute_profile = run->snapshot()->compute_profile;  // the forward passes the run timed
         finish_train_segment(seg, collect->records(), end, setting);
         keep_segment(p, k, seg, ev, out);
         if (last) break;

@@ -197,6 +197,10 @@ void SessionSink::on_knob_change(const KnobChange& k) {
     if (auto* rec = recorder()) rec->add(store::KnobRow{k.time_ns, k.iteration, k.knob, k.old_value, k.new_value});
 }
 
+void SessionSink::on_compute_profile(std::span<const profiler::ComputePoint> profile) {
+    setting_.compute_profile.assign(profile.begin(), profile.end());
+}
+
 void SessionSink::on_events(std::span<const profiler::Event> events) {
     if (!save_events_) return;
     auto* rec = recorder();

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "batchscope/engine/memory_fit.h"
+#include "batchscope/engine/model/compute_probe.h"
 #include "batchscope/engine/model/gpu_model.h"
 #include "batchscope/profiler/breakdown.h"
 #include "training_checkpoint.h"
@@ -119,6 +121,30 @@ void TrainingLoop::open_model() {
     estimate_.model_per_sample = model_->activation_bytes_per_sample() + int64_t{features_} * 4;
     estimate_.batch_bytes_per_sample = int64_t{features_} * (cfg_.uint8_batches ? 1 : 4) + 4;
     estimate_.held_batches = pipelined_ ? 2 : 1;  // pipelined: the staged batch is held until its step is done
+    time_compute();
+}
+
+void TrainingLoop::time_compute() {
+    if (!cfg_.compute_probe) return;
+    const int b = work_.batch_size;
+    int to = std::min(KnobLimits::kMaxBatch, b * 4);
+    // The candidate only as large as a training batch that fits in the host memory left.
+    if (const int64_t available = host_memory_available(); available > 0)
+        to = std::min(to, largest_batch_that_fits(estimate_.fixed_bytes,
+                                                  estimate_.bytes_per_sample(work_.prefetch_depth, work_.workers), available));
+    const int sizes[] = {b, std::max(b, to)};
+    const model::ComputeProbe p = model::probe_compute(*model_, sizes);
+    if (p.points.empty()) return;  // a GPU model, or nothing timed: the verdict keeps its lower bound
+    for (const profiler::ComputePoint& q : p.points) {
+        auto& prof = work_.compute_profile;
+        auto it = std::find_if(prof.begin(), prof.end(), [&](const profiler::ComputePoint& x) { return x.batch == q.batch; });
+        if (it != prof.end()) *it = q;  // timed again: the newer figure
+        else prof.push_back(q);
+    }
+    std::sort(work_.compute_profile.begin(), work_.compute_profile.end(),
+              [](const profiler::ComputePoint& x, const profiler::ComputePoint& y) { return x.batch < y.batch; });
+    epoch_.paused_ns += p.elapsed_ns;  // not training time (nothing before the first epoch)
+    if (run_.sink) run_.sink->on_compute_profile(work_.compute_profile);
 }
 
 bool TrainingLoop::run_epoch(int number) {

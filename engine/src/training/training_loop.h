@@ -103,7 +103,10 @@ private:
     void finish();
     // training_loop_control.cpp: pauses, knobs, loaders.
     bool wait_while_paused(std::vector<KnobCommand>& cmds);  // false: stop requested
-    void apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0);
+    bool apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0);  // true: the compute probe ran
+    // training_loop.cpp: the model's forward pass timed at the batch size in effect and at four
+    // times it (the verdict's batch-size advice), between steps, with no loader running.
+    void time_compute();
     std::unique_ptr<BatchLoader> make_loader();
     void keep_pool_for_knobs();
     int64_t trained_pos() const noexcept { return epoch_.pos - epoch_.next.positions; }

@@ -52,7 +52,7 @@ bool TrainingLoop::wait_while_paused(std::vector<KnobCommand>& cmds) {
 
 // Each change applies from the next batch fetched (a staged batch keeps the old values) and is
 // recorded as a marker at `t0`.
-void TrainingLoop::apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0) {
+bool TrainingLoop::apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0) {
     bool rebuild = false, batch_size_changed = false;
     for (const KnobCommand& c : cmds) {
         using knobs::Knob;
@@ -77,13 +77,17 @@ void TrainingLoop::apply_knobs(const std::vector<KnobCommand>& cmds, int64_t t0)
             batch_size_changed |= c.knob == Knob::BatchSize;
         }
     }
-    if (!rebuild) return;
+    if (!rebuild) return false;
     // Batches built ahead at the old size are dropped and rebuilt from the first sample not yet
     // consumed: nothing is lost or repeated.
     accumulate(epoch_.stats, epoch_.loader->stats());
     epoch_.loader.reset();
-    if (batch_size_changed) batch_pool_->release_idle();  // no buffers of the old size kept
+    if (batch_size_changed) {
+        batch_pool_->release_idle();  // no buffers of the old size kept
+        time_compute();               // at the new size, before the new loader's workers start
+    }
     epoch_.loader = make_loader();
+    return batch_size_changed;
 }
 
 }  // namespace batchscope::engine

@@ -41,7 +41,8 @@ bool TrainingLoop::iterate() {
     if (!wait_while_paused(cmds)) return false;
     Step s;
     s.t0 = s.t1 = s.t2 = profiler::now_ns();
-    apply_knobs(cmds, s.t0);
+    // The compute probe after a batch-size change is not part of the iteration.
+    if (apply_knobs(cmds, s.t0)) s.t0 = s.t1 = s.t2 = profiler::now_ns();
     if (work_.state == RunState::Paused) {
         run_.publish(true);
         return true;

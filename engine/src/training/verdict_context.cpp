@@ -31,6 +31,7 @@ profiler::PipelineContext base(const VerdictSetting& s) {
     c.read_waits = p.emulated || s.storage == data::StorageKind::Cold;
     c.storage_parallelism = p.parallelism;
     c.storage = p.name;
+    c.compute_profile = s.compute_profile;
     return c;
 }
 
@@ -109,6 +110,7 @@ profiler::PipelineContext verdict_context(const RunSnapshot& s, std::span<const 
     v.storage = static_cast<data::StorageKind>(std::clamp(s.storage_profile, 0, data::kStorageKindCount - 1));
     v.gpu = cuda_backend(s.backend);
     v.pinned_memory = s.pinned_memory;
+    v.compute_profile = s.compute_profile;
     profiler::PipelineContext c = verdict_context(v, window);
     c.activation_bytes = s.memory.activations;
     return c;

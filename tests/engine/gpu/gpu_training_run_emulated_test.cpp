@@ -40,6 +40,11 @@ TEST_F(EmulatedGpu, TrainsLikeTheCpuBackend) {
     // CUDA events, and the reason is said (gpu_training_cupti_emulated_test.cpp has CUPTI).
     EXPECT_EQ(cpu->gpu_timing.mode, batchscope::profiler::GpuTimingMode::None);
     EXPECT_TRUE(cpu->device.name.empty());
+    // The compute probe times the CPU model's forward pass at 50 and 200; a GPU model is not timed
+    // (its predict() runs on the host mirror): the verdict keeps its lower bound, the run is unharmed.
+    ASSERT_EQ(cpu->compute_profile.size(), 2u);
+    EXPECT_EQ(cpu->compute_profile[1].batch, 200);
+    EXPECT_TRUE(gpu->compute_profile.empty());
     if (!std::getenv("BS_USE_REAL_PLUGIN")) {
         EXPECT_EQ(gpu->gpu_timing.mode, batchscope::profiler::GpuTimingMode::CudaEvents);
         EXPECT_NE(gpu->gpu_timing.reason.find("no CUPTI collector"), std::string::npos) << gpu->gpu_timing.reason;

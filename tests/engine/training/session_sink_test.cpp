@@ -88,6 +88,44 @@ TEST(SessionSinkVerdicts, OneVerdictPerWindowCutAtKnobChangesAndTheEnd) {
     std::filesystem::remove(db);
 }
 
+// Compute-bound at batch 16 with no host work: without timed forward passes the batch-size advice
+// can only assume compute grows with the batch (no gain, no advice); once the run reports passes
+// timed at 16 and 64 (2.5x), the next window's row advises batch 64 with that prediction.
+TEST(SessionSinkVerdicts, TheRunsTimedForwardPassesReachTheBatchSizeAdvice) {
+    const std::string db = temp_db("probe");
+    std::filesystem::remove(db);
+    TrainConfig cfg;
+    cfg.batch_size = 16;
+    int64_t id = 0;
+    {
+        SessionSink sink(db, cfg, "probe");
+        id = sink.session_id();
+        int64_t t = 0, i = 0;
+        auto step = [&] {
+            IterationRecord r = iteration(i++, t, 10, 0);
+            r.batch_size = 16;
+            r.queue_depth = 2;
+            sink.on_iteration(r);
+            t += 10;
+        };
+        while (sink.verdicts_written() == 0) step();  // 2 s: the first window, judged with no profile
+        const std::vector<batchscope::profiler::ComputePoint> profile = {{16, 400'000}, {64, 1'000'000}};
+        sink.on_compute_profile(profile);
+        for (int k = 0; k < 50; ++k) step();
+        sink.on_end(RunState::Finished, "");
+    }
+    batchscope::store::SessionStore store(db, true);
+    const auto v = store.verdicts(id);
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_EQ(v[0].verdict, "compute-bound");
+    EXPECT_EQ(v[0].advice.find("batch size"), std::string::npos) << v[0].advice;
+    EXPECT_EQ(v[1].verdict, "compute-bound");
+    // 10 ms of compute x 2.5 = 25 ms for 64 samples: 2,560 samples/s against 1,600.
+    EXPECT_NE(v[1].advice.find("batch size 16 → 64"), std::string::npos) << v[1].advice;
+    EXPECT_NE(v[1].advice.find("expected: step 25.00 ms, 2,560 samples/s"), std::string::npos) << v[1].advice;
+    std::filesystem::remove(db);
+}
+
 TEST(SessionSinkVerdicts, NoIterationsNoVerdict) {
     const std::string db = temp_db("empty");
     std::filesystem::remove(db);

@@ -130,6 +130,57 @@ TEST(TrainingRun, LoweringThePrefetchDepthGivesItsBatchBuffersBack) {
     run.wait();
 }
 
+// Before the run the model's forward pass is timed at the batch size and at four times it, and
+// again after a batch-size change; training is bit-for-bit the same with the probe as without it.
+TEST(TrainingRun, ComputeProbeTimesTheBatchAndFourTimesItWithoutChangingTraining) {
+    bs_test::TempDir d;
+    bs_test::write_fake_fashion_mnist(d.path, 640, 100);
+    TrainConfig c;
+    c.data_dir = d.path;
+    c.cache_dir = d.path + "/cache";
+    c.model = "mlp:64:relu:dropout=0.2";  // dropout: training draws from the model's random state
+    c.batch_size = 16;
+    c.workers = 1;
+    c.epochs = 2;
+    std::vector<double> losses[2];
+    for (bool probe : {true, false}) {
+        c.compute_probe = probe;
+        TrainingRun run(c);
+        run.start();
+        run.wait();
+        const auto s = run.snapshot();
+        ASSERT_EQ(s->state, RunState::Finished) << s->message;
+        for (const auto& e : s->epochs_done) losses[probe].push_back(e.train_loss);
+        if (probe) {
+            ASSERT_EQ(s->compute_profile.size(), 2u);
+            EXPECT_EQ(s->compute_profile[0].batch, 16);
+            EXPECT_EQ(s->compute_profile[1].batch, 64);
+            EXPECT_GT(s->compute_profile[0].ns, 0);
+            EXPECT_GT(s->compute_profile[1].ns, 0);
+        } else {
+            EXPECT_TRUE(s->compute_profile.empty());
+        }
+    }
+    ASSERT_EQ(losses[1].size(), 2u);
+    EXPECT_EQ(losses[1], losses[0]);  // exactly: the probe touched neither weights nor random state
+
+    c.compute_probe = true;
+    c.epochs = 50;
+    TrainingRun run(c);
+    run.start();
+    auto s = wait_for(run, [](const RunSnapshot& x) { return x.iterations_done >= 3 || ended(x); });
+    ASSERT_EQ(s->state, RunState::Running) << s->message;
+    EXPECT_EQ(run.set_batch_size(32), "");
+    s = wait_for(run, [](const RunSnapshot& x) { return x.compute_profile.size() >= 4 || ended(x); });
+    run.stop();
+    run.wait();
+    ASSERT_EQ(s->compute_profile.size(), 4u);  // 16 and 64 before the run, 32 and 128 after the change
+    EXPECT_EQ(s->compute_profile[0].batch, 16);
+    EXPECT_EQ(s->compute_profile[1].batch, 32);
+    EXPECT_EQ(s->compute_profile[2].batch, 64);
+    EXPECT_EQ(s->compute_profile[3].batch, 128);
+}
+
 TEST(TrainingRun, WorkerChangeAndPauseResume) {
     bs_test::TempDir d;
     bs_test::write_fake_fashion_mnist(d.path, 2000, 100);

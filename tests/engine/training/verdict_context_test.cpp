@@ -101,6 +101,25 @@ TEST(VerdictContext, ALiveRunsSnapshotCarriesItsComputeThreads) {
     EXPECT_EQ(c.workers, 1);
 }
 
+// The forward passes a run timed reach the verdict from its snapshot and from a setting given
+// them (a sink, the preset player, the benchmark); a stored session has none (the lower bound).
+TEST(VerdictContext, TheRunsTimedForwardPassesReachTheContext) {
+    RunSnapshot s;
+    s.batch_size = 16;
+    s.compute_profile = {{16, 400'000}, {64, 1'000'000}};
+    const profiler::PipelineContext live = verdict_context(s, {});
+    EXPECT_EQ(live.compute_at(16), 400'000);
+    EXPECT_EQ(live.compute_at(64), 1'000'000);
+    EXPECT_EQ(live.compute_at(32), 0);
+    VerdictSetting v = VerdictSetting::of(TrainConfig{});
+    EXPECT_TRUE(verdict_context(v, {}).compute_profile.empty());
+    v.compute_profile = s.compute_profile;
+    EXPECT_EQ(verdict_context(v, {}).compute_at(64), 1'000'000);
+    store::SessionInfo info;
+    info.config_json = R"({"batch_size": 16})";
+    EXPECT_TRUE(verdict_context(info, {}, {}).compute_profile.empty());
+}
+
 // The "page-locked buffers" advice depends on whether the GPU's copies come from page-locked
 // batches: the setting follows the run's pinned_memory, live (snapshot) and stored (its config key).
 TEST(VerdictContext, PageLockedBatchesFollowThePinnedMemorySetting) {

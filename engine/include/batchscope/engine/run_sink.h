@@ -16,6 +16,9 @@ public:
     virtual void on_iteration(const IterationRecord& r) = 0;
     virtual void on_epoch(const EpochRecord& e) = 0;
     virtual void on_knob_change(const KnobChange& k) = 0;
+    // The model's forward passes timed so far (RunSnapshot::compute_profile): after the model
+    // opens, and after a batch-size change (after its on_knob_change).
+    virtual void on_compute_profile(std::span<const profiler::ComputePoint> /*profile*/) {}
     virtual void on_end(RunState state, const std::string& message) = 0;
     // Raw trace events as the controller drains them from the tracers (not in time order across
     // lanes); the last ones come just before on_end. Only when the run traces.

@@ -9,6 +9,7 @@
 #include "batchscope/profiler/event_store.h"
 #include "batchscope/profiler/gpu_activity.h"
 #include "batchscope/profiler/gpu_timing.h"
+#include "batchscope/profiler/verdict.h"
 
 namespace batchscope::engine {
 
@@ -134,6 +135,10 @@ struct RunSnapshot {
     double learning_rate = 0;     // in effect now (schedule and batch scaling applied)
     int64_t parameters = 0;
     int64_t flops_per_sample = 0;  // training: forward + backward, 2 x multiply-adds
+    // The model's forward pass timed on synthetic input (model/compute_probe.h), by batch size:
+    // at the run's batch and four times it, before the run and after each batch-size change.
+    // Empty on a GPU model, or with compute_probe off.
+    std::vector<profiler::ComputePoint> compute_profile;
     MemoryUse memory;             // host bytes, updated as buffers grow
     int64_t train_samples = 0;
     int64_t test_samples = 0;

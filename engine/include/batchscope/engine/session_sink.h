@@ -53,6 +53,7 @@ public:
     void on_iteration(const IterationRecord& r) override;
     void on_epoch(const EpochRecord& e) override;
     void on_knob_change(const KnobChange& k) override;
+    void on_compute_profile(std::span<const profiler::ComputePoint> profile) override;  // for the verdict rows
     void on_device(const DeviceView& d) override;  // the GPU trace's completeness, as summary figures
     void on_end(RunState state, const std::string& message) override;
     void on_events(std::span<const profiler::Event> events) override;

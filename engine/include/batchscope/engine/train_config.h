@@ -72,6 +72,10 @@ struct TrainConfig {
     // GPU: the loader builds its batches in page-locked memory, uploaded from there with no copy
     // on the host; off, in pageable memory, copied into the model's page-locked slots first.
     bool pinned_memory = true;
+    // CPU: the model's forward pass is timed at the batch size and at four times it before the
+    // run and after each batch-size change (model/compute_probe.h; at most ~50 ms each), for the
+    // verdict's batch-size advice. False: not timed (the advice falls back to its lower bound).
+    bool compute_probe = true;
 };
 
 // Empty when valid, else a message that names the bad field, its value and the allowed range.

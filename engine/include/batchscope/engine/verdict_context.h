@@ -26,6 +26,9 @@ struct VerdictSetting {
     bool gpu = false;
     bool pinned_memory = true;  // GPU: batches built in page-locked memory (the pinned_memory knob)
     int cpu_cores = 0;  // 0: this machine's
+    // The model's forward passes timed by the run (RunSnapshot::compute_profile); empty: not known
+    // (a stored session), and a batch-size advice predicts its lower bound.
+    std::vector<profiler::ComputePoint> compute_profile;
 
     static VerdictSetting of(const TrainConfig& c);
     // From a stored session's config JSON (the keys session_sink writes); unknown keys keep defaults.
@@ -39,7 +42,7 @@ struct VerdictSetting {
 
 // From the setting and the iterations of the window (oldest first).
 profiler::PipelineContext verdict_context(const VerdictSetting& s, std::span<const IterationRecord> window);
-// A live run: the knobs in the snapshot, the activation memory it reports.
+// A live run: the knobs in the snapshot, the activation memory it reports, its compute profile.
 profiler::PipelineContext verdict_context(const RunSnapshot& s, std::span<const IterationRecord> window);
 // A stored session: its configured knobs and every change up to the window's end. The store
 // keeps no per-batch loader times, so the context says only how often the queue ran dry.

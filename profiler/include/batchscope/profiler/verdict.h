@@ -11,8 +11,12 @@
 //  - the workers are saturated and their time is mostly waiting on storage -> more workers, beyond
 //    the core count if need be (up to the reads the storage overlaps), else faster storage;
 //  - the workers are saturated with CPU work and the cores are used up -> no knob: lighter
-//    decoding or more cores (said in `note`); cores to spare -> more workers, up to the cores.
-// Every advice predicts the step time, samples/s and data-wait share after the change.
+//    decoding or more cores (said in `note`); cores to spare -> more workers, up to the cores;
+//  - the workers keep up and the queue has batches ready (the wait is the hand-off) -> a larger
+//    batch under kSmallBatch (the hand-off is paid once per step), else no knob.
+// Every advice predicts the step time, samples/s and data-wait share after the change; a
+// larger batch scales the step's compute by the ratio of forward passes timed on the model at
+// both sizes (PipelineContext::compute_profile), else linearly (a lower bound on the gain).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +37,13 @@ inline constexpr int kSmallBatch = 128;            // compute-bound below this: 
 
 enum class Bottleneck : uint8_t { Unknown = 0, InputBound, PartlyInputBound, CopyBound, ComputeBound, HostBound };
 std::string_view bottleneck_name(Bottleneck b) noexcept;  // "input-bound", ...
+
+// The model's forward pass timed at one batch size on synthetic input (the engine's compute
+// probe, engine/model/compute_probe.h): the fastest of a few repetitions.
+struct ComputePoint {
+    int batch = 0;
+    int64_t ns = 0;
+};
 
 // What was in effect during the window, and what the loader did in it.
 struct PipelineContext {
@@ -56,8 +67,16 @@ struct PipelineContext {
     double queue_dry_share = -1;      // share of the window's steps that began with no batch ready (-1: unknown)
     int compute_threads = 1;          // cores the trainer's compute uses (CPU backend)
     int64_t activation_bytes = 0;     // activation memory at batch_size (0: unknown)
+    // Forward passes timed on this model (empty: unknown, e.g. a stored session or a GPU run).
+    std::vector<ComputePoint> compute_profile;
 
     int64_t load_ns() const noexcept { return read_ns + decode_ns + augment_ns + collate_ns; }
+    // The timed forward pass at `batch` in ns; 0 when not timed at that size.
+    int64_t compute_at(int batch) const noexcept {
+        for (const ComputePoint& p : compute_profile)
+            if (p.batch == batch && p.ns > 0) return p.ns;
+        return 0;
+    }
 };
 
 // What an advice expects after its change: one step, the throughput and the data-wait share,
