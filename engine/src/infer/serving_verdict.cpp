@@ -101,11 +101,12 @@ double score(const SimResult& sim, const SimResult& base) {
     return (base.p99_us / sim.p99_us) * (sim.throughput_rps / base.throughput_rps);
 }
 
-bool material(const SimResult& sim, const SimResult& base, const ServingJudgeOptions& o, bool rate) {
+// `min_p99_gain`: the cut that counts (the options' own, or their note_p99_gain for a smaller gain).
+bool material(const SimResult& sim, const SimResult& base, const ServingJudgeOptions& o, bool rate, double min_p99_gain) {
     if (sim.p99_us <= 0 || base.p99_us <= 0 || base.throughput_rps <= 0) return false;
     const double p99_gain = 1 - sim.p99_us / base.p99_us, tp_gain = sim.throughput_rps / base.throughput_rps - 1;
     if (rate) return p99_gain >= 1.0 / 3.0;  // a lower rate gives up throughput: only for a large cut
-    return (p99_gain >= o.min_p99_gain && tp_gain >= -0.05) || (tp_gain >= o.min_throughput_gain && p99_gain >= -0.10);
+    return (p99_gain >= min_p99_gain && tp_gain >= -0.05) || (tp_gain >= o.min_throughput_gain && p99_gain >= -0.10);
 }
 
 std::string why(Knob k, double from, double to, const ServingVerdict& v, const ServingSetting& s) {
@@ -286,19 +287,29 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         cands.push_back(c);
     }
     std::vector<std::pair<double, ServingAdvice>> scored;
+    std::string smaller;  // per knob the best change predicted to help, but less than an advice must
     for (const Candidate& c : cands) {
         ServingAdvice best;
-        double best_score = 0;
+        double best_score = 0, small_score = 0, small_to = 0;
+        SimResult small;
         for (double to : c.values) {
             const SimResult sim = simulate(arrivals, changed(now, c.knob, to, s), v.service, think);
             const double sc = score(sim, steady_now);
-            if (!material(sim, steady_now, o, false) || sc <= best_score * 1.05) continue;
+            if (!material(sim, steady_now, o, false, o.min_p99_gain)) {
+                if (material(sim, steady_now, o, false, o.note_p99_gain) && sc > small_score) small_score = sc, small_to = to, small = sim;
+                continue;
+            }
+            if (sc <= best_score * 1.05) continue;
             best_score = sc;
             best = {c.knob, value_of(s, c.knob), to, corrected(sim, v.model_now, w), {}};
         }
         if (best_score > 0) {
             best.reason = why(best.knob, best.from, best.to, v, s);
             scored.push_back({best_score, best});
+        } else if (small_score > 0) {
+            const ServingAdvice a{c.knob, value_of(s, c.knob), small_to, corrected(small, v.model_now, w), {}};
+            smaller += (smaller.empty() ? "" : "; ") + a.change() + " (p99 " + num(steady_now.p99_us) + " → " + num(small.p99_us) +
+                       " us in the replay, " + pct(1 - small.p99_us / steady_now.p99_us) + " less)";
         }
     }
     std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -312,7 +323,7 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
         const double to = std::floor(0.8 * capacity * (s.rate / std::max(1.0, w.offered_rps)));
         if (to >= knobs::info(Knob::Rate).min && to < s.rate) {
             const SimResult sim = simulate(arrivals, changed(now, Knob::Rate, to, s), v.service, think);
-            if (material(sim, steady_now, o, true))
+            if (material(sim, steady_now, o, true, o.min_p99_gain))
                 v.advice.push_back({Knob::Rate, s.rate, to, corrected(sim, v.model_now, w), why(Knob::Rate, s.rate, to, v, s)});
         }
     }
@@ -325,10 +336,13 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
             v.note = "no knob is predicted to help: the copies are the latency (smaller inputs or page-locked buffers would)";
             break;
         default:
-            v.note = "no single change of max batch, queue delay, concurrency or rate is predicted to cut p99 by 10% or raise throughput by 10%";
+            v.note = "no single change of max batch, queue delay, concurrency or rate is predicted to cut p99 by " +
+                     pct(o.min_p99_gain) + " or raise throughput by " + pct(o.min_throughput_gain);
             break;
         }
     }
+    // Server-knob changes that help less than an advice must, also beside a lower rate (a last resort).
+    if (scored.empty() && !smaller.empty()) v.note += (v.note.empty() ? "" : "; ") + std::string("smaller gains predicted, not advised: ") + smaller;
     return v;
 }
 

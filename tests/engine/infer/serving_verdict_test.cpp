@@ -256,6 +256,30 @@ TEST(ServingVerdict, QueueBehindABusyServerAdvisesALargerBatchThatCutsP99) {
     EXPECT_NE(a.text().find("max batch 1 → "), std::string::npos) << a.text();
 }
 
+// An advice must be predicted to cut p99 by a third (or raise throughput 10%): a smaller predicted
+// cut is within the model's error of no gain. Such a change is named in the note, not advised.
+TEST(ServingVerdict, AChangePredictedToCutP99ByLessThanTheBarIsNamedNotAdvised) {
+    const auto rs = serve(poisson(2300, 3000), 1, 0, 400, 10);
+    const auto profile = profile_of(400, 10);
+    ServingJudgeOptions o;
+    o.profile = profile;
+    EXPECT_DOUBLE_EQ(o.min_p99_gain, 1.0 / 3.0);
+    const ServingVerdict advised = judge_serving(rs, open(2300, 1, 0), o);
+    ASSERT_FALSE(advised.advice.empty());
+    EXPECT_EQ(advised.note.find("smaller gains"), std::string::npos);
+    // The same window with a bar above any change's cut: nothing advised, and the changes that
+    // cut p99 by 10% or more are named with their replayed p99.
+    o.min_p99_gain = 0.999;
+    o.min_throughput_gain = 10;
+    const ServingVerdict v = judge_serving(rs, open(2300, 1, 0), o);
+    for (const ServingAdvice& a : v.advice) EXPECT_EQ(a.knob, Knob::Rate);  // the last resort (its own bar) may remain
+    EXPECT_NE(v.note.find("smaller gains predicted, not advised: max batch 1 → "), std::string::npos) << v.note;
+    EXPECT_NE(v.note.find(" us in the replay, "), std::string::npos) << v.note;
+    // And none is named when no change reaches 10% either.
+    o.note_p99_gain = 0.999;
+    EXPECT_EQ(judge_serving(rs, open(2300, 1, 0), o).note.find("smaller gains"), std::string::npos);
+}
+
 TEST(ServingVerdict, WaitingForAFullerBatchAdvisesAShorterQueueDelay) {
     // 500 requests/s, max batch 32, queue delay 5 ms: each batch waits the delay, then takes ~300 us.
     const auto rs = serve(poisson(500, 1000), 32, 5000, 200, 20);
