@@ -152,6 +152,10 @@ int run_serving_bench(double segment, size_t first, size_t count, int rounds) {
         {P, 3000, 1, 2, 1000, 300, 30},   // max batch 2, 1 ms queue delay
         {P, 200, 1, 16, 0, 2000, 50},     // a slow model at a low rate
         {C, 0, 4, 4, 0, 1000, 10},        // 4 outstanding, batches of 4 already
+        {P, 1500, 1, 64, 20000, 1000, 5}, // a 20 ms queue delay before a costly batch that never fills
+        {C, 0, 2, 1, 0, 200, 50},         // two outstanding, one at a time
+        {B, 500, 1, 4, 0, 500, 20, 32},   // bursts of 32 at max batch 4
+        {P, 4000, 1, 8, 0, 50, 50},       // a per-request cost that batching cannot share, at 4,000/s
     };
     std::printf("each change measured in %d alternating window(s) of %.1f s per side; p99 as median (range)\n\n", rounds, segment);
     std::printf("| # | scenario | verdict | p99 before µs | req/s before | advice | predicted p99 µs, req/s | measured p99 µs, req/s | p99 error | hit |\n"
