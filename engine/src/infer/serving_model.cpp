@@ -131,9 +131,33 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
     std::vector<Arrival> a;
     a.reserve(total);
     const int64_t t0 = in.front().scheduled_ns;
+    // A closed loop's client as measured (kMeasuredThink): the requests one response let in (those
+    // scheduled at one time) were issued at their offsets from it, in order; the simulation's
+    // responses take those groups in turn. A request issued after the server woke misses the
+    // batch its fellows make; the server's turnaround lets the next batch gather them again.
+    std::vector<std::vector<int64_t>> groups;
+    if (closed && think_ns == kMeasuredThink) {
+        std::vector<Arrival> by(in.begin(), in.end());
+        std::sort(by.begin(), by.end(), [](const Arrival& x, const Arrival& y) {
+            return x.scheduled_ns != y.scheduled_ns ? x.scheduled_ns < y.scheduled_ns : x.issued_ns < y.issued_ns;
+        });
+        for (size_t k = 0; k < by.size(); ++k) {
+            if (k == 0 || by[k].scheduled_ns != by[k - 1].scheduled_ns) groups.emplace_back();
+            groups.back().push_back(std::max<int64_t>(0, by[k].issued_ns - by[k].scheduled_ns));
+        }
+    }
+    size_t next_group = 0;
+    auto let_in = [&](size_t n) {  // the offsets of the next `n` requests let in at once
+        std::vector<int64_t> off(n, std::max<int64_t>(0, think_ns));
+        if (groups.empty()) return off;
+        const std::vector<int64_t>& g = groups[next_group++ % groups.size()];
+        for (size_t m = 0; m < n; ++m) off[m] = g[std::min(m, g.size() - 1)];
+        return off;
+    };
     if (closed) {
         const size_t c = std::min(total, static_cast<size_t>(std::max(1, p.concurrency)));
-        for (size_t i = 0; i < c; ++i) a.push_back({t0, t0 + think_ns});
+        const std::vector<int64_t> off = let_in(c);
+        for (size_t i = 0; i < c; ++i) a.push_back({t0, t0 + off[i]});
     } else {
         const double k = p.rate_scale > 0 ? 1.0 / p.rate_scale : 1.0;
         for (const Arrival& x : in) {
@@ -159,7 +183,7 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
         const int64_t full_at = i + mb - 1 < a.size() ? a[i + mb - 1].issued_ns : std::numeric_limits<int64_t>::max();
         const int64_t ready = std::min(full_at, a[i].issued_ns + p.queue_delay_ns);
         // An idle server wakes first (its wake-up then, on the window's clock).
-        const int64_t release = ready > free_at ? ready + service.wake_at(to_window(ready)) : free_at;
+        const int64_t release = ready > free_at ? ready + service.wake_at(to_window(ready)) : free_at + service.turnaround_ns;
         size_t j = i;
         while (j < a.size() && j - i < mb && a[j].issued_ns <= release) ++j;
         // Stalls before this batch fell while the simulated server idled: they delay nothing.
@@ -170,8 +194,12 @@ SimResult simulate(std::span<const Arrival> in, const ServingPolicy& p, const Se
         for (size_t k = i; k < j; ++k) lat.push_back(done - a[k].scheduled_ns);
         ++res.batches;
         free_at = last_done = done;
-        if (closed)
-            for (size_t k = i; k < j && a.size() < total; ++k) a.push_back({done, done + think_ns});
+        if (closed) {
+            const std::vector<int64_t> off = let_in(j - i);
+            for (size_t m = 0; m < j - i && a.size() < total; ++m) a.push_back({done, done + off[m]});
+            // In order of issue: a request of this response may be issued before an earlier one's.
+            std::sort(a.begin() + static_cast<std::ptrdiff_t>(j), a.end(), [](const Arrival& x, const Arrival& y) { return x.issued_ns < y.issued_ns; });
+        }
         i = j;
     }
     res.requests = static_cast<int64_t>(lat.size());

@@ -181,9 +181,13 @@ Replay replay_window(std::span<const RequestRecord> recs, const ServingSetting& 
         for (const ServingWindow::IdleStart& i : w.idle_starts) v.service.wakes.push_back({i.ready_ns, i.late_ns});
         v.service.source += "; an idle server starts " + num(w.idle_start_ns / 1e3) + " us after a request is ready";
     }
+    // A busy server's turnaround between batches, where no queue delay holds a batch back.
+    if (s.queue_delay_us == 0) v.service.turnaround_ns = std::llround(w.busy_start_ns);
     Replay r;
     r.arrivals = arrivals_of(recs);
-    r.think = s.mode == LoadMode::Closed ? std::llround(w.mean.late) : 0;
+    // A closed loop's client as measured, response by response (its mean lateness for every request
+    // kept every batch whole: closed ×4 at max batch 4 measured p99 2.1 ms, that replayed 1.1 ms).
+    r.think = s.mode == LoadMode::Closed ? kMeasuredThink : 0;
     r.now = {s.mode, s.concurrency, s.max_batch, s.queue_delay_us * 1000, 1};
     // The setting now, replayed with the server busy until the window's first batch (a backlog the
     // window inherited): what was measured. Changes are predicted for a steady state (no inherited

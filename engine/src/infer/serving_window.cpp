@@ -53,7 +53,7 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
     });
     // Batches: consecutive requests with the same start and response.
     Busy busy;
-    int64_t service_sum = 0, wake_sum = 0, wakes = 0;
+    int64_t service_sum = 0, wake_sum = 0, wakes = 0, turn_sum = 0, turns = 0;
     for (size_t i = 0; i < recs.size();) {
         size_t j = i;
         int64_t first_issued = INT64_MAX;
@@ -62,7 +62,10 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
         const int64_t s = recs[i].start_ns, e = std::max(recs[i].done_ns, s);
         // Begun with the server idle (after the previous batch's end and its first request's issue):
         // from the later of those to its start.
-        if (!busy.end.empty() && s > busy.end.back() && s >= first_issued) {
+        if (!busy.end.empty() && s >= busy.end.back() && first_issued < busy.end.back()) {
+            turn_sum += s - busy.end.back();  // waiting when the previous batch ended: a turnaround
+            ++turns;
+        } else if (!busy.end.empty() && s > busy.end.back() && s >= first_issued) {
             const int64_t ready = std::max(busy.end.back(), first_issued);
             w.idle_starts.push_back({ready, s - ready});
             wake_sum += s - ready;
@@ -79,6 +82,7 @@ ServingWindow summarize_serving(std::span<const RequestRecord> in) {
     w.requests = static_cast<int64_t>(recs.size());
     w.batches = static_cast<int64_t>(w.batch_points.size());
     if (wakes > 0) w.idle_start_ns = static_cast<double>(wake_sum) / static_cast<double>(wakes);
+    if (turns > 0) w.busy_start_ns = static_cast<double>(turn_sum) / static_cast<double>(turns);
     int64_t rows = 0;
     for (const BatchPoint& b : w.batch_points) rows += b.size;
     w.mean_batch = static_cast<double>(rows) / static_cast<double>(w.batches);

@@ -147,6 +147,40 @@ TEST(ServingWindow, AnIdleServersLateStartIsMeasured) {
     EXPECT_EQ(w.idle_starts[0].late_ns, 40 * kUs);
 }
 
+// A batch whose first request was waiting when the previous batch ended starts after the
+// server's turnaround; that is measured apart from an idle server's wake-up.
+TEST(ServingWindow, ABusyServersTurnaroundIsMeasuredApartFromItsWakeUps) {
+    // Request 1, issued at 50 while batch 0 ran to 100, starts at 110: a turnaround of 10.
+    // Request 2, issued at 300 with the server idle since 200, starts at 340: a wake-up of 40.
+    const std::vector<RequestRecord> rs{rec(0, 0, 0, 0, 100, 1), rec(1, 50, 50, 110, 200, 1), rec(2, 300, 300, 340, 400, 1)};
+    const ServingWindow w = summarize_serving(rs);
+    EXPECT_NEAR(w.busy_start_ns, 10.0 * kUs, 1);
+    EXPECT_NEAR(w.idle_start_ns, 40.0 * kUs, 1);
+    ASSERT_EQ(w.idle_starts.size(), 1u);
+    EXPECT_EQ(w.idle_starts[0].ready_ns, 300 * kUs);
+}
+
+// Requests issued during the turnaround join the batch it begins.
+TEST(ServingModel, RequestsIssuedDuringTheTurnaroundJoinTheNextBatch) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 100 * kUs;
+    const std::vector<Arrival> a{{0, 0}, {10 * kUs, 10 * kUs}, {110 * kUs, 110 * kUs}};
+    const ServingPolicy four{LoadMode::Constant, 1, 4, 0, 1};
+    // Without a turnaround: [0, 100), then the one issued at 10 alone [100, 200), then the one
+    // issued at 110 [200, 300). Latencies 100, 190, 190.
+    const SimResult none = simulate(a, four, f);
+    EXPECT_EQ(none.batches, 3);
+    EXPECT_DOUBLE_EQ(none.p99_us, 190);
+    // A turnaround of 20 us: the second batch starts at 120 and takes the one issued at 110 too:
+    // [120, 220). Latencies 100, 210, 110.
+    f.turnaround_ns = 20 * kUs;
+    const SimResult turn = simulate(a, four, f);
+    EXPECT_EQ(turn.batches, 2);
+    EXPECT_DOUBLE_EQ(turn.p99_us, 210);
+    EXPECT_DOUBLE_EQ(turn.p50_us, 110);
+}
+
 TEST(ServingModel, AnIdleServerWakesBeforeItServes) {
     ServiceFit f;
     f.valid = true;
@@ -421,6 +455,31 @@ TEST(ServingModel, ClosedLoopKeepsConcurrencyOutstanding) {
     EXPECT_EQ(r.requests, 10);
     EXPECT_DOUBLE_EQ(r.p99_us, 200);
     EXPECT_NEAR(r.throughput_rps, 10 / 1000e-6, 1);
+}
+
+// A closed loop's client replayed response by response: of the four requests the first response
+// let in, one was issued 50 us late; it misses the batch the other three make and waits a whole
+// batch. The mean lateness for every request (12.5 us) kept every batch whole and hid that tail.
+TEST(ServingModel, AClosedLoopReplaysEachResponsesRequestsSoALateOneMissesItsBatch) {
+    ServiceFit f;
+    f.valid = true;
+    f.fixed_ns = 1000 * kUs;
+    // Two responses' worth: at 0, issued at offsets 0, 0, 0, 50 us; at 1000, all at once.
+    std::vector<Arrival> a{{0, 0}, {0, 0}, {0, 0}, {0, 50 * kUs}};
+    for (int k = 0; k < 4; ++k) a.push_back({1000 * kUs, 1000 * kUs});
+    const ServingPolicy four{LoadMode::Closed, 4, 4, 0, 1};
+    // [0, 1000) serves the three issued at 0; the late one (issued at 50) and the three the first
+    // response let in (the second group's offsets: at 1000) make [1000, 2000); the last request,
+    // let in at 2000 (the first group again, offset 0), runs [2000, 3000) alone.
+    // Latencies 1000 × 7 and 2000 (the late one: 0 to 2000).
+    const SimResult each = simulate(a, four, f, kMeasuredThink);
+    EXPECT_EQ(each.requests, 8);
+    EXPECT_EQ(each.batches, 3);
+    EXPECT_DOUBLE_EQ(each.p50_us, 1000);
+    EXPECT_DOUBLE_EQ(each.p99_us, 2000);
+    const SimResult mean = simulate(a, four, f, 12'500);
+    EXPECT_EQ(mean.batches, 2);
+    EXPECT_DOUBLE_EQ(mean.p99_us, 1012.5);
 }
 
 TEST(ServingCheck, ErrorsAreRelativeToWhatWasMeasured) {

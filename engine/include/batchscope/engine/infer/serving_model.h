@@ -39,6 +39,10 @@ struct ServiceFit {
     // (within kWakeHorizonNs; else the mean): a thread kept off its core delays whatever wakes
     // then, and the slowest wake-ups are the tail that a queue behind them turns into p99.
     std::vector<Stall> wakes;
+    // A batch that follows the previous one with requests already waiting starts this much after
+    // it ended (the server's turnaround, measured where no queue delay hides it); requests issued
+    // meanwhile join it.
+    int64_t turnaround_ns = 0;
     static constexpr int64_t kWakeHorizonNs = 5'000'000;
     int64_t wake_at(int64_t ready_ns) const noexcept;
     double at(double b) const noexcept { return fixed_ns + per_row_ns * b; }
@@ -83,9 +87,12 @@ struct SimResult {
 // it was issued, never before the server is free; it takes service.at(size). Open loop (and
 // offline): the arrivals as measured, their gaps divided by rate_scale, each keeping its lateness.
 // Closed loop: `concurrency` requests at the first arrival, each response lets the next one in
-// (issued after `think_ns`), until as many requests as `arrivals` holds were served. The server is
+// (issued after `think_ns`; kMeasuredThink: as the window's client did, response by response: the
+// requests one response let in, at their measured offsets from it), until as many requests as
+// `arrivals` holds were served. The server is
 // busy until `busy_until_ns` (the window's first batch: what queued before it waits behind earlier
 // requests).
+inline constexpr int64_t kMeasuredThink = -1;
 SimResult simulate(std::span<const Arrival> arrivals, const ServingPolicy& p, const ServiceFit& service, int64_t think_ns = 0,
                    int64_t busy_until_ns = std::numeric_limits<int64_t>::min());
 

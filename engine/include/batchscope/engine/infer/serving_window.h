@@ -48,6 +48,10 @@ struct ServingWindow {
     // begun (its first request issued, the previous batch done) to its start: with no queue delay,
     // the server thread's wake-up; with one, the delay as well.
     double idle_start_ns = 0;
+    // Mean, over the batches whose first request was waiting when the previous batch ended, of the
+    // time from that end to their start: the server's turnaround (responses handed back, the queue
+    // taken). Requests issued meanwhile join the batch.
+    double busy_start_ns = 0;
     // Each of those batches: when it could have begun, and how much later it did (sorted by time).
     // Their mean is idle_start_ns; the model replays each at its time (serving_model.h).
     struct IdleStart {
