@@ -68,19 +68,13 @@ void InferVerdictView::noteChanges(const InferSnapshot& s, size_t seen, std::spa
     ServingSetting before = last_setting_;
     if (knob) before.apply(*knob, value);
     if (!knob || seen + 1 != s.knob_changes.size() || last_recs_.empty() || !(before == now)) return;
-    for (const ServingAdvice& a : last_advice_)
-        if (a.knob == *knob && std::llround(a.to) == k.new_value) applied_ = a;  // an advice, set by hand
-    if (applied_) {
-        applied_other_.clear();
-    } else {
-        ServingJudgeOptions o;
-        o.profile = profile;
-        ServingAdvice p = predict_serving_change(last_recs_, last_setting_, *knob, value, o);
-        if (!p.expected.valid()) return;
-        applied_ = std::move(p);
-        applied_other_ = last_advice_.empty() ? tr("no advice before it")
-                                              : tr("the last advice was %1").arg(QString::fromStdString(last_advice_.front().change()));
-    }
+    // An advice set by hand is checked as one; another change is predicted from the last window.
+    ServingJudgeOptions o;
+    o.profile = profile;
+    auto e = expect_change(last_recs_, last_setting_, last_advice_, *knob, value, o);
+    if (!e) return;
+    applied_ = std::move(e->change);
+    applied_other_ = QString::fromStdString(e->other);  // empty for an advice
     applied_changes_ = s.knob_changes.size();
 }
 

@@ -122,14 +122,7 @@ void InferSessionSink::judge(Job& job) {
         ServingSetting before_window = last_setting_;
         before_window.apply(knob, value);
         if (last_window_.empty() || !(before_window == job.setting)) return;
-        for (const ServingAdvice& a : last_advice_)
-            if (a.knob == knob && std::llround(a.to) == std::llround(value)) applied_ = a;
-        applied_advised_ = applied_.has_value();
-        if (!applied_) {  // not the advice (another value, another knob, or no advice): predicted now
-            ServingAdvice p = predict_serving_change(last_window_, last_setting_, knob, value, o);
-            if (p.expected.valid()) applied_ = std::move(p);
-            applied_other_ = last_advice_.empty() ? "no advice before it" : "the last advice was " + last_advice_.front().change();
-        }
+        applied_ = expect_change(last_window_, last_setting_, last_advice_, knob, value, o);
         return;
     }
     const ServingVerdict v = judge_serving(job.window, job.setting, o);
@@ -152,9 +145,10 @@ void InferSessionSink::judge(Job& job) {
         // change (its backlog made the p99 error of a good prediction look huge).
         const ServingVerdict settled = judge_serving(settled_after_change(job.window, applied_at_ns_), job.setting, o);
         const ServingWindow& after = settled.window.empty() ? v.window : settled.window;
-        const std::string text = check_serving_prediction(applied_->expected, after).text;
-        line(applied_advised_ ? "advice applied (" + applied_->change() + "): " + text
-                              : "change applied (" + applied_->change() + "; " + applied_other_ + "): " + text);
+        const ServingAdvice& c = applied_->change;
+        const std::string text = check_serving_prediction(c.expected, after).text;
+        line(applied_->advised ? "advice applied (" + c.change() + "): " + text
+                               : "change applied (" + c.change() + "; " + applied_->other + "): " + text);
         applied_.reset();
     }
     rec_->add(row);

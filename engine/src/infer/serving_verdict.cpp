@@ -403,6 +403,21 @@ ServingAdvice predict_serving_change(std::span<const RequestRecord> recs, const 
     return a;
 }
 
+std::optional<ExpectedChange> expect_change(std::span<const RequestRecord> recs, const ServingSetting& s,
+                                            std::span<const ServingAdvice> advice, Knob knob, double to, const ServingJudgeOptions& o) {
+    ExpectedChange e;
+    for (const ServingAdvice& a : advice)
+        if (a.knob == knob && std::llround(a.to) == std::llround(to)) {
+            e.change = a;
+            e.advised = true;
+            return e;
+        }
+    e.change = predict_serving_change(recs, s, knob, to, o);
+    if (!e.change.expected.valid()) return std::nullopt;
+    e.other = advice.empty() ? "no advice before it" : "the last advice was " + advice.front().change();
+    return e;
+}
+
 ServingCheck check_serving_prediction(const ServingExpectation& e, const ServingWindow& after) {
     ServingCheck c;
     c.p99_error = after.p99_us > 0 ? std::fabs(after.p99_us - e.p99_us) / after.p99_us : 0;

@@ -167,7 +167,7 @@ void finish_infer_segment(SegmentResult& seg, const std::vector<infer::RequestRe
     infer::ServingJudgeOptions jo;
     jo.profile = profile;
     seg.serving = infer::judge_serving(in, setting, jo);
-    if (next) seg.next_change = infer::predict_serving_change(in, setting, next->first, next->second, jo);
+    if (next) seg.next_change = infer::expect_change(in, setting, seg.serving.advice, next->first, next->second, jo);
 }
 
 // The expectations of segment `k` (0: start) and, for a live step, the check of the advice it applied.
@@ -181,16 +181,10 @@ void judge_segment(const Preset& p, size_t k, SegmentResult& seg, const SegmentR
     }
     if (k == 0 || !before || p.steps[k - 1].is_restart()) return;
     const PresetStep& step = p.steps[k - 1];
-    if (p.mode == PresetMode::Infer) {
-        for (const infer::ServingAdvice& a : before->serving.advice)
-            if (step.knob && a.knob == *step.knob && a.to == step.value.number && !seg.serving.window.empty()) {
-                seg.advice_check = "the advice \"" + a.change() + "\" " + infer::check_serving_prediction(a.expected, seg.serving.window).text;
-                break;
-            }
-        // A step that is not the advice is checked too: its change replayed on the segment before.
-        if (seg.advice_check.empty() && before->next_change.expected.valid() && !seg.serving.window.empty())
-            seg.advice_check = "the change \"" + before->next_change.change() + "\" " +
-                               infer::check_serving_prediction(before->next_change.expected, seg.serving.window).text;
+    if (p.mode == PresetMode::Infer) {  // the step's change: the advice it applies, or its replay
+        if (const auto& e = before->next_change; e && !seg.serving.window.empty())
+            seg.advice_check = std::string(e->advised ? "the advice \"" : "the change \"") + e->change.change() + "\" " +
+                               infer::check_serving_prediction(e->change.expected, seg.serving.window).text;
         return;
     }
     if (seg.window.empty()) return;

@@ -580,6 +580,29 @@ TEST(ServingPrediction, AnAdvisedChangeGetsTheAdvicesExpectation) {
     EXPECT_LT(other.expected.p99_us, v.window.p99_us);
 }
 
+// A change is expected to do what the advice it applies says, or else what its replay says, and
+// names the advice it was not.
+TEST(ServingPrediction, AChangeIsExpectedAsTheAdviceItAppliesOrAsItsReplay) {
+    const auto rs = serve(poisson(2300, 3000), 1, 0, 400, 10);
+    const auto profile = profile_of(400, 10);
+    ServingJudgeOptions o;
+    o.profile = profile;
+    const ServingVerdict v = judge_serving(rs, open(2300, 1, 0), o);
+    ASSERT_FALSE(v.advice.empty()) << v.note;
+    const ServingAdvice& a = v.advice.front();
+    const auto advised = expect_change(rs, open(2300, 1, 0), v.advice, a.knob, a.to, o);
+    ASSERT_TRUE(advised);
+    EXPECT_TRUE(advised->advised);
+    EXPECT_EQ(advised->change.text(), a.text());
+    EXPECT_TRUE(advised->other.empty());
+    const auto other = expect_change(rs, open(2300, 1, 0), v.advice, Knob::MaxBatch, 3, o);
+    ASSERT_TRUE(other);
+    EXPECT_FALSE(other->advised);
+    EXPECT_EQ(other->other, "the last advice was " + a.change());
+    EXPECT_EQ(expect_change(rs, open(2300, 1, 0), {}, Knob::MaxBatch, 3, o)->other, "no advice before it");
+    EXPECT_FALSE(expect_change(rs, open(2300, 1, 0), v.advice, Knob::Concurrency, 2, o));  // an open loop: nothing to say
+}
+
 TEST(ServingPrediction, NothingIsPredictedWhereTheModelCannotSay) {
     const auto rs = serve(every(100, 200), 4, 0, 40, 10);
     const ServingSetting now = open(10000, 4, 0);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,10 @@ struct SegmentResult {
     std::string advice_check;
     // infer
     infer::ServingVerdict serving;  // what dominated the latency, and the advice
-    // The next step's live change predicted from this segment (not valid: none, or not predictable);
-    // the next segment checks it when that step was not one of this segment's advice.
-    infer::ServingAdvice next_change;
+    // What the next step's live change is expected to do, from this segment: its advice when the
+    // step applies one, else the change replayed (none: no live step, or nothing to predict). The
+    // next segment checks it.
+    std::optional<infer::ExpectedChange> next_change;
     int64_t requests = 0;
     double seconds = 0;
     std::string note;  // "too few requests for a trusted p99"

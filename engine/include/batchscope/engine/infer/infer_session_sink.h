@@ -97,10 +97,8 @@ private:
     std::vector<RequestRecord> last_window_;
     ServingSetting last_setting_;
     std::vector<BatchPoint> profile_;
-    std::optional<ServingAdvice> applied_;  // the last knob change with what was predicted for it
-    bool applied_advised_ = false;          // it was one of the last window's advices
-    std::string applied_other_;             // if not: "the last advice was max batch 1 → 4", ...
-    int64_t applied_at_ns_ = 0;             // when it was made
+    std::optional<ExpectedChange> applied_;  // the last knob change with what was expected of it
+    int64_t applied_at_ns_ = 0;              // when it was made
     std::thread judge_thread_;
     bool save_events_ = false;
     std::unique_ptr<SavedEventRows> saved_rows_;  // what on_events and on_device_records store

@@ -5,6 +5,7 @@
 // it came from. An advice is given only when the model predicts a material gain. docs/ADVICE.md,
 // "Inference streams".
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -93,6 +94,19 @@ ServingVerdict judge_serving(std::span<const RequestRecord> recs, const ServingS
 // and `reason` says why. `o`: its profile only.
 ServingAdvice predict_serving_change(std::span<const RequestRecord> recs, const ServingSetting& s, knobs::Knob knob, double to,
                                      const ServingJudgeOptions& o = {});
+
+// What a live change of `knob` to `to`, made after a window judged at `s` whose advice was
+// `advice`, is expected to do: that advice when the change applies one of them (same knob and
+// value), else the change replayed on the window (predict_serving_change). Empty when neither can
+// say. The saved session, the dashboard and `presets run` check a change against this.
+struct ExpectedChange {
+    ServingAdvice change;  // the knob, values, expectation and reason
+    bool advised = false;  // it applies one of the window's advice
+    std::string other;     // if not: "the last advice was max batch 1 → 4", or "no advice before it"
+};
+std::optional<ExpectedChange> expect_change(std::span<const RequestRecord> recs, const ServingSetting& s,
+                                            std::span<const ServingAdvice> advice, knobs::Knob knob, double to,
+                                            const ServingJudgeOptions& o = {});
 
 struct ServingCheck {
     double p99_error = 0, throughput_error = 0;  // |measured - predicted| / measured
